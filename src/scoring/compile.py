@@ -1,0 +1,406 @@
+"""Turn a resolved `RuleSet` into checked, evaluable rules: every expression parsed and typed.
+
+Each stage of scoring may read only what exists by then, so each gets its own environment:
+computed fields read inputs, the record's unit (`unit.x`) and parameters; criteria read those;
+bonus and deductions also read criterion points and maxima (`task`, `task_max`); gates and titles
+also read `score` and titles of their own kind. A unit's rules read its aggregates of members.
+A name outside its stage's environment is a rule error with `file:line` and the rule id.
+
+The result is a list of rule *groups* (one per criterion, adjustment, gate and title), because
+the engine evaluates a group's rules together over the distinct values they read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from scoring import expr
+from scoring.errors import Problem, RuleError
+from scoring.ruleset import (
+    KINDS,
+    Adjustment,
+    Aggregate,
+    Criterion,
+    InputSpec,
+    Kind,
+    Quota,
+    RuleSet,
+    Title,
+)
+
+IDENTITY = {
+    "individual": {"id": expr.TEXT, "name": expr.TEXT, "unit_id": expr.TEXT},
+    "unit": {"id": expr.TEXT, "name": expr.TEXT, "cluster": expr.TEXT},
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: a condition the engine evaluates, and what it gives when it fires."""
+
+    key: str  # stable ledger id, e.g. "individual.criteria.task[0]"
+    cond: expr.Cond
+    text: str  # the condition as written, for explanations
+    points: expr.Node | None = None
+    label: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    """Rules evaluated together (a criterion's bands, a title's prerequisites, ...)."""
+
+    name: str
+    rules: tuple[Rule, ...]
+
+    @cached_property
+    def reads(self) -> frozenset[str]:
+        return frozenset(n for r in self.rules for n in expr.cond_names(r.cond))
+
+
+@dataclass(frozen=True)
+class CCriterion:
+    spec: Criterion
+    group: Group
+    banded: bool
+
+
+@dataclass(frozen=True)
+class CAdjustment:
+    spec: Adjustment
+    group: Group
+    sign: int
+
+
+@dataclass(frozen=True)
+class CGate:
+    id: str
+    label: str
+    blocks: frozenset[str]
+    group: Group
+    basis: str
+
+
+@dataclass(frozen=True)
+class CAggregate:
+    name: str
+    spec: Aggregate
+    of: expr.Node | None
+    where: expr.Cond | None
+
+
+@dataclass(frozen=True)
+class CTitle:
+    spec: Title
+    group: Group
+    quota: Quota | None
+    share: Decimal | None
+
+
+@dataclass(frozen=True)
+class CKind:
+    kind: Kind
+    inputs: Mapping[str, InputSpec]
+    computed: tuple[tuple[str, expr.Node], ...]
+    aggregates: tuple[CAggregate, ...]
+    criteria: tuple[CCriterion, ...]
+    bonus: tuple[CAdjustment, ...]
+    deductions: tuple[CAdjustment, ...]
+    gates: tuple[CGate, ...]
+    titles: tuple[CTitle, ...]
+    rank_per: str
+    rank_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    ruleset: RuleSet
+    constants: Mapping[str, expr.Value]
+    kinds: Mapping[Kind, CKind] = field(default_factory=dict)
+
+    def kind(self, kind: Kind) -> CKind:
+        return self.kinds[kind]
+
+    @property
+    def hash(self) -> str:
+        return self.ruleset.content_hash
+
+    def groups(self) -> list[Group]:
+        out: list[Group] = []
+        for k in KINDS:
+            ck = self.kinds[k]
+            out += [c.group for c in ck.criteria]
+            out += [a.group for a in (*ck.bonus, *ck.deductions)]
+            out += [g.group for g in ck.gates] + [t.group for t in ck.titles]
+        return out
+
+
+def input_type(spec: InputSpec) -> expr.Type:
+    if spec.type == "enum":
+        return expr.enum(list(spec.values or {}))
+    if spec.type == "bool":
+        return expr.BOOL
+    if spec.type == "text":
+        return expr.TEXT
+    return expr.NUMBER
+
+
+class _Compiler:
+    def __init__(self, rs: RuleSet) -> None:
+        self.rs = rs
+        self.problems: list[Problem] = []
+        self.constants: dict[str, expr.Value] = {}
+        for name, p in rs.params.items():
+            self.constants[name] = p.value
+        for k in KINDS:
+            for c in rs.kind(k).criteria:
+                self.constants[f"{c.id}_max"] = c.max
+
+    def parse(self, text: expr.Value | int, where: expr.Where, env: expr.Env,
+              want: str) -> expr.Node | None:
+        try:
+            node = expr.parse(text, where)
+            t = expr.check(node, env, where)
+            if t.kind != want:
+                raise where.error(f"expected a {want} expression, found {t.kind}: "
+                                  f"{expr.unparse(node)}")
+            return expr.substitute(node, self.constants)
+        except RuleError as e:
+            self.problems.extend(e.problems)
+            return None
+
+    def cond(self, text: expr.Value | int, where: expr.Where, env: expr.Env) -> expr.Cond | None:
+        node = self.parse(text, where, env, "bool")
+        return None if node is None else expr.to_cond(node)
+
+    def rule(self, key: str, when: expr.Value | int, env: expr.Env, where: expr.Where,
+             points: expr.Value | int | None = None, label: str = "") -> Rule | None:
+        c = self.cond(when, where, env)
+        p = self.parse(points, where, env, "number") if points is not None else None
+        if c is None or (points is not None and p is None):
+            return None
+        return Rule(key, c, str(when), p, label, where.source)
+
+    def check_ids(self, kind: Kind, names: set[str]) -> None:
+        ids: dict[str, str] = {}
+        kr = self.rs.kind(kind)
+        for sec in (kr.criteria, kr.bonus, kr.deductions, kr.gates):
+            for item in sec:
+                if item.id in ids or item.id in names:
+                    self.problems.append(Problem(item.source, f"id {item.id!r} is already used "
+                                                              f"by {ids.get(item.id, 'an input')}",
+                                                 item.id))
+                ids[item.id] = item.source
+
+    def compile_kind(self, kind: Kind) -> CKind:
+        kr = self.rs.kind(kind)
+        names: dict[str, expr.Type] = dict(IDENTITY[kind])
+        names.update({n: input_type(s) for n, s in kr.inputs.items()})
+        spaces: dict[str, Mapping[str, expr.Type]] = {}
+        if kind == "individual":
+            spaces["unit"] = {**IDENTITY["unit"], **{n: input_type(s)
+                                                    for n, s in self.rs.unit.inputs.items()}}
+        self.check_ids(kind, set(names))
+        aggregates: list[CAggregate] = []
+        if kind == "unit":
+            member_env = self.env("individual", final=True)
+            for name, agg in kr.aggregates.items():
+                w = expr.Where(agg.source, name)
+                of = None
+                if agg.of is not None:
+                    want = "number" if agg.fn in ("sum", "min", "max", "mean") else "bool"
+                    of = self.parse(agg.of, w, member_env, want)
+                wh = self.cond(agg.where, w, member_env) if agg.where is not None else None
+                aggregates.append(CAggregate(name, agg, of, wh))
+                names[name] = expr.BOOL if agg.fn in ("all", "any") else expr.NUMBER
+        computed: list[tuple[str, expr.Node]] = []
+        for name, comp in kr.computed.items():
+            env = expr.Env(names, spaces, self.constants)
+            node = self.parse_any(comp.expr, expr.Where(comp.source, name), env)
+            if node is not None:
+                computed.append((name, node))
+                names[name] = expr.check(node, env)
+        base_env = expr.Env(dict(names), spaces, self.constants)
+        criteria = [self.criterion(kind, c, base_env) for c in kr.criteria]
+        for c in kr.criteria:
+            names[c.id] = expr.NUMBER
+        adj_env = expr.Env(dict(names), spaces, self.constants)
+        bonus = [self.adjustment(kind, "bonus", a, adj_env, 1) for a in kr.bonus]
+        deductions = [self.adjustment(kind, "deductions", a, adj_env, -1) for a in kr.deductions]
+        names["score"] = expr.NUMBER
+        for t in self.rs.titles:
+            if t.of == kind:
+                names[t.id] = expr.BOOL
+        final_env = expr.Env(dict(names), spaces, self.constants)
+        gates = [self.gate(kind, g, final_env) for g in kr.gates]
+        titles = self.titles(kind, final_env, names)
+        ranking = kr.ranking
+        default_per = "unit_id" if kind == "individual" else "cluster"
+        rank_per = ranking.per if ranking else default_per
+        rank_by = ranking.by if ranking else ("-score",)
+        rank_per = "unit_id" if rank_per == "unit" else rank_per
+        self.check_rank_keys(rank_by, names, ranking.source if ranking else "", "ranking")
+        return CKind(
+            kind, dict(kr.inputs), tuple(computed), tuple(aggregates),
+            tuple(c for c in criteria if c is not None),
+            tuple(a for a in bonus if a is not None),
+            tuple(a for a in deductions if a is not None),
+            tuple(g for g in gates if g is not None), tuple(titles), rank_per, rank_by,
+        )
+
+    def parse_any(self, text: expr.Value | int, where: expr.Where,
+                  env: expr.Env) -> expr.Node | None:
+        try:
+            node = expr.parse(text, where)
+            expr.check(node, env, where)
+            return expr.substitute(node, self.constants)
+        except RuleError as e:
+            self.problems.extend(e.problems)
+            return None
+
+    def env(self, kind: Kind, final: bool) -> expr.Env:
+        kr = self.rs.kind(kind)
+        names: dict[str, expr.Type] = dict(IDENTITY[kind])
+        names.update({n: input_type(s) for n, s in kr.inputs.items()})
+        for name, comp in kr.computed.items():
+            try:
+                node = expr.parse(comp.expr)
+                names[name] = expr.check(node, expr.Env(names, {}, self.constants))
+            except RuleError:
+                names[name] = expr.NUMBER  # reported when the individual kind is compiled
+        if final:
+            names.update({c.id: expr.NUMBER for c in kr.criteria})
+            names["score"] = expr.NUMBER
+            names.update({t.id: expr.BOOL for t in self.rs.titles if t.of == kind})
+        return expr.Env(names, {}, self.constants)
+
+    def criterion(self, kind: Kind, c: Criterion, env: expr.Env) -> CCriterion | None:
+        rules: list[Rule | None] = []
+        if c.bands is not None:
+            for i, band in enumerate(c.bands):
+                w = expr.Where(band.source, c.id)
+                rules.append(self.rule(f"{kind}.criteria.{c.id}[{i}]", band.when, env, w,
+                                       band.points, band.label))
+        else:
+            w = expr.Where(c.source, c.id)
+            when = c.when if c.when is not None else True
+            rules.append(self.rule(f"{kind}.criteria.{c.id}", when, env, w, c.points, c.label))
+        if any(r is None for r in rules):
+            return None
+        group = Group(f"{kind}.criteria.{c.id}", tuple(r for r in rules if r is not None))
+        return CCriterion(c, group, c.bands is not None)
+
+    def adjustment(self, kind: Kind, section: str, a: Adjustment, env: expr.Env,
+                   sign: int) -> CAdjustment | None:
+        r = self.rule(f"{kind}.{section}.{a.id}", a.when, env, expr.Where(a.source, a.id),
+                      a.points, a.label)
+        return None if r is None else CAdjustment(a, Group(r.key, (r,)), sign)
+
+    def gate(self, kind: Kind, g: object, env: expr.Env) -> CGate | None:
+        from scoring.ruleset import Gate
+
+        assert isinstance(g, Gate)
+        r = self.rule(f"{kind}.gates.{g.id}", g.when, env, expr.Where(g.source, g.id),
+                      label=g.label)
+        own = {t.id for t in self.rs.titles if t.of == kind}
+        blocks = own if g.blocks == "all" else set(g.blocks)
+        for b in blocks - own:
+            self.problems.append(Problem(g.source, f"gate blocks unknown title {b!r}", g.id))
+        return None if r is None else CGate(g.id, g.label, frozenset(blocks), Group(r.key, (r,)),
+                                            g.basis)
+
+    def titles(self, kind: Kind, env: expr.Env, names: dict[str, expr.Type]) -> list[CTitle]:
+        own = [t for t in self.rs.titles if t.of == kind]
+        compiled: dict[str, CTitle] = {}
+        deps: dict[str, set[str]] = {}
+        for t in own:
+            rules = []
+            for i, req in enumerate(t.requires):
+                r = self.rule(f"{kind}.titles.{t.id}[{i}]", req, env, expr.Where(t.source, t.id))
+                if r is not None:
+                    rules.append(r)
+            share = self.quota(t, names)
+            deps[t.id] = {n for r in rules for n in expr.cond_names(r.cond)} & {x.id for x in own}
+            if t.quota and t.quota.of and t.quota.of != "candidates":
+                deps[t.id].add(t.quota.of)
+            compiled[t.id] = CTitle(t, Group(f"{kind}.titles.{t.id}", tuple(rules)), t.quota,
+                                    share)
+        return [compiled[tid] for tid in self.order(deps, {t.id: t.source for t in own})
+                if tid in compiled]
+
+    def quota(self, t: Title, names: dict[str, expr.Type]) -> Decimal | None:
+        q = t.quota
+        if q is None:
+            return None
+        share: Decimal | None = None
+        if isinstance(q.share, str):
+            value = self.constants.get(q.share)
+            if not isinstance(value, Decimal):
+                self.problems.append(Problem(q.source, f"quota share {q.share!r} is not a "
+                                                       "numeric parameter", t.id))
+            else:
+                share = value
+        else:
+            share = q.share
+        if share is not None and not (0 <= share <= 1):
+            self.problems.append(Problem(q.source, f"quota share {share} is not between 0 and 1",
+                                         t.id))
+        own = {x.id for x in self.rs.titles if x.of == t.of}
+        if q.of is not None and q.of != "candidates" and q.of not in own:
+            self.problems.append(Problem(q.source, f"quota counts unknown title {q.of!r}", t.id))
+        per = "unit_id" if q.per == "unit" else q.per
+        if per not in ("all", "cluster") and per not in names:
+            self.problems.append(Problem(q.source, f"quota per {q.per!r}: not a field", t.id))
+        if t.of == "unit" and q.per == "unit":
+            self.problems.append(Problem(q.source, "a unit title's quota is per cluster or all",
+                                         t.id))
+        self.check_rank_keys(q.rank_by, names, q.source, t.id)
+        return share
+
+    def check_rank_keys(self, keys: tuple[str, ...], names: Mapping[str, expr.Type],
+                        source: str, rule: str) -> None:
+        for key in keys:
+            t = names.get(key.lstrip("-"))
+            if t is None:
+                self.problems.append(Problem(source, f"rank key {key!r} is not a field", rule))
+            elif key.startswith("-") and t.kind == "text":
+                self.problems.append(Problem(source, f"rank key {key!r}: text sorts ascending "
+                                                     "only", rule))
+
+    def order(self, deps: dict[str, set[str]], sources: dict[str, str]) -> list[str]:
+        """Titles in dependency order; the declared order breaks ties. Cycles are rule errors."""
+        done: list[str] = []
+        pending = list(deps)
+        while pending:
+            ready = [t for t in pending if deps[t] <= set(done)]
+            if not ready:
+                cycle = ", ".join(pending)
+                self.problems.append(Problem(sources[pending[0]], "titles require each other "
+                                                                  f"in a cycle: {cycle}",
+                                             pending[0]))
+                return done
+            done.append(ready[0])
+            pending.remove(ready[0])
+        return done
+
+
+def compile_ruleset(rs: RuleSet) -> Compiled:
+    """Compile every expression of the rule set; all problems are raised together."""
+    c = _Compiler(rs)
+    kinds = {k: c.compile_kind(k) for k in KINDS}
+    if c.problems:
+        raise RuleError(_dedupe(c.problems))
+    return Compiled(rs, c.constants, kinds)
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[Problem] = set()
+    out = []
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out

@@ -1,0 +1,45 @@
+"""The run manifest: what produced a result, so that it can be reproduced and verified later.
+
+It records the tool version, the rule set (id, year, content hash, folder), every input file
+with its SHA-256 and size, record counts and the options used. The creation time is the only
+field that may differ between two runs of the same inputs; it comes from `SOURCE_DATE_EPOCH`
+when that is set, and `verify` ignores it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from scoring import __version__
+from scoring.result import Result
+
+TIME_FIELD = "created"
+
+
+def created_now() -> str:
+    """The run's timestamp: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        moment = datetime.fromtimestamp(int(epoch), UTC)
+    else:
+        moment = datetime.now(UTC)
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def build_manifest(result: Result, rules_folder: str, inputs: Sequence[tuple[str, str, int]],
+                   options: Mapping[str, Any], created: str) -> dict[str, Any]:
+    return {
+        "tool": "scoring",
+        "version": __version__,
+        "ruleset": {"id": result.ruleset, "year": result.year, "name": result.name,
+                    "hash": result.hash, "folder": rules_folder},
+        "inputs": [{"path": p, "sha256": h, "bytes": n} for p, h, n in inputs],
+        "counts": {"individuals": len(result.individuals), "units": len(result.units),
+                   **{f"title:{tid}": sum(1 for r in result.records(kind) if tid in r.titles)
+                      for tid, _label, kind in result.titles}},
+        "options": dict(options),
+        TIME_FIELD: created,
+    }

@@ -1,0 +1,358 @@
+"""Submission rows → validated records, through pydantic models generated from the rule set.
+
+Rows come from CSV, XLSX or JSON with headers typed by hand ("Họ và tên", "xep loai"), so
+headers are matched to declared inputs by their name, Vietnamese label or aliases, ignoring case,
+spacing and diacritics. A header that is *close* to a declared input but not equal is an error
+with a suggestion: a misspelling must never fall back to a default. Any other unknown column is
+a warning and is carried through to the outputs unchanged.
+
+Every problem is collected with its file, sheet, row and column, the value and what was
+expected, and all are raised together, so a secretary fixes a whole file in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
+
+from scoring import expr
+from scoring.errors import InputError, Problem, input_location
+from scoring.ruleset import InputSpec, Kind
+from scoring.text import fold, nfc
+
+MAX_CELL_CHARS = 1000
+
+IDENTITY_ALIASES: dict[Kind, dict[str, tuple[str, ...]]] = {
+    "individual": {
+        "id": ("Mã", "Mã số", "Mã cá nhân", "Mã CB", "Mã cán bộ", "ID", "STT mã"),
+        "name": ("Họ và tên", "Họ tên", "Tên", "Full name"),
+        "unit_id": ("unit", "Mã đơn vị", "Đơn vị", "Đơn vị công tác", "Unit ID"),
+    },
+    "unit": {
+        "id": ("Mã", "Mã đơn vị", "ID"),
+        "name": ("Tên đơn vị", "Đơn vị", "Tên"),
+        "cluster": ("Khối thi đua", "Cụm thi đua", "Khối", "Cụm", "Khối/cụm thi đua"),
+    },
+}
+YEAR_ALIASES = ("Năm", "Năm đánh giá", "Năm xét")
+
+
+@dataclass(frozen=True)
+class Origin:
+    file: str
+    row: int
+    sheet: str | None = None
+
+    def __str__(self) -> str:
+        return input_location(self.file, self.row, sheet=self.sheet)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A sheet or CSV file as read: header cells and rows of raw cell values."""
+
+    kind: Kind
+    file: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+    sheet: str | None = None
+    first_row: int = 2  # spreadsheet row number of rows[0] (the header is row 1)
+
+
+@dataclass
+class Record:
+    kind: Kind
+    id: str
+    name: str
+    group: str  # unit id for an individual, cluster for a unit
+    values: dict[str, expr.Value]
+    origin: Origin
+    year: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Loaded:
+    records: list[Record]
+    warnings: list[str]
+
+
+def blank(v: object) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    return isinstance(v, str) and not v.strip()
+
+
+# ------------------------------------------------------------------------------- cell parsers
+
+_TRUE = {"co", "x", "yes", "true", "1", "dung", "y", "v"}
+_FALSE = {"khong", "no", "false", "0", "sai", "n", "-"}
+
+
+def _text(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    s = nfc(str(v))
+    if len(s) > MAX_CELL_CHARS:
+        raise ValueError(f"text is {len(s)} characters long; the limit is {MAX_CELL_CHARS}")
+    return s
+
+
+def _decimal(v: object) -> Decimal:
+    if isinstance(v, bool):
+        raise ValueError("expected a number, found a yes/no value")
+    if isinstance(v, int):
+        return Decimal(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError("expected a finite number")
+        return Decimal(repr(v))
+    if isinstance(v, Decimal):
+        d = v
+    else:
+        s = _text(v).replace(" ", "").replace("\u00a0", "")
+        if s.startswith("="):
+            raise ValueError("formulas are not read; type the value")
+        if s.count(",") == 1 and "." not in s:
+            s = s.replace(",", ".")  # Vietnamese decimal comma: 8,5
+        s = s.removesuffix("%")
+        try:
+            d = Decimal(s)
+        except InvalidOperation:
+            raise ValueError("expected a number") from None
+    if not d.is_finite():
+        raise ValueError("expected a finite number")
+    return d
+
+
+def _range(spec: InputSpec) -> Callable[[Decimal], Decimal]:
+    def check(d: Decimal) -> Decimal:
+        if spec.min is not None and d < spec.min:
+            raise ValueError(f"expected at least {expr.format_number(spec.min)}")
+        if spec.max is not None and d > spec.max:
+            raise ValueError(f"expected at most {expr.format_number(spec.max)}")
+        return d
+    return check
+
+
+def parser_for(spec: InputSpec) -> Callable[[object], expr.Value]:
+    """The cell parser of one declared input (blank cells are handled before this)."""
+    if spec.type == "int":
+        in_range = _range(spec)
+
+        def parse_int(v: object) -> expr.Value:
+            d = _decimal(v)
+            if d != d.to_integral_value():
+                raise ValueError("expected a whole number")
+            return in_range(d.quantize(Decimal(1)))
+        return parse_int
+    if spec.type == "number":
+        in_range = _range(spec)
+        return lambda v: in_range(_decimal(v))
+    if spec.type == "bool":
+        def parse_bool(v: object) -> expr.Value:
+            if isinstance(v, bool):
+                return v
+            f = fold(_text(v))
+            if f in _TRUE:
+                return True
+            if f in _FALSE:
+                return False
+            raise ValueError("expected yes or no (có/không, x or blank, 1/0)")
+        return parse_bool
+    if spec.type == "enum":
+        wording: dict[str, str] = {}
+        for key, label in (spec.values or {}).items():
+            for w in (key, label, *spec.value_aliases.get(key, ())):
+                wording[fold(w)] = key
+        allowed = ", ".join(f"{k} ({lbl})" if lbl != k else k
+                            for k, lbl in (spec.values or {}).items())
+
+        def parse_enum(v: object) -> expr.Value:
+            key = wording.get(fold(_text(v)))
+            if key is None:
+                raise ValueError(f"expected one of: {allowed}")
+            return key
+        return parse_enum
+    return _text
+
+
+def _cell(spec: InputSpec) -> Callable[[object], expr.Value]:
+    parse = parser_for(spec)
+    default = spec.default
+
+    def run(v: object) -> expr.Value:
+        if blank(v):
+            if spec.type == "bool" and default is None and not spec.is_required:
+                return False
+            if default is not None:
+                return parse(default)
+            if spec.is_required:
+                raise ValueError("a value is required")
+            return None
+        return parse(v)
+    return run
+
+
+def record_model(kind: Kind, inputs: Mapping[str, InputSpec]) -> type[BaseModel]:
+    """A pydantic model for one record kind, generated from the declared inputs."""
+    fields: dict[str, Any] = {}
+    required_text = BeforeValidator(_required_text)
+    for name in IDENTITY_ALIASES[kind]:
+        fields[name] = (Annotated[str, required_text], ...)
+    fields["year"] = (Annotated[int | None, BeforeValidator(_year)], None)
+    for name, spec in inputs.items():
+        fields[name] = (Annotated[Any, BeforeValidator(_cell(spec))], None)
+    config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    return create_model(f"{kind.title()}Record", __config__=config, **fields)
+
+
+def _required_text(v: object) -> str:
+    if blank(v):
+        raise ValueError("a value is required")
+    return _text(v)
+
+
+def _year(v: object) -> int | None:
+    if blank(v):
+        return None
+    d = _decimal(v)
+    if d != d.to_integral_value() or not 1990 <= d <= 2100:
+        raise ValueError("expected a year such as 2026")
+    return int(d)
+
+
+# ------------------------------------------------------------------------------- headers
+
+
+def header_map(kind: Kind, inputs: Mapping[str, InputSpec]) -> dict[str, str]:
+    """Folded header text → field name, from names, labels and aliases."""
+    out: dict[str, str] = {}
+    for name, aliases in IDENTITY_ALIASES[kind].items():
+        for a in (name, *aliases):
+            out.setdefault(fold(a), name)
+    for a in ("year", *YEAR_ALIASES):
+        out.setdefault(fold(a), "year")
+    for name, spec in inputs.items():
+        for a in (name, spec.label, *spec.aliases):
+            out[fold(a)] = name  # declared inputs win over identity aliases
+    return out
+
+
+def map_columns(table: RawTable, inputs: Mapping[str, InputSpec]
+                ) -> tuple[dict[int, str], list[Problem], list[str]]:
+    known = header_map(table.kind, inputs)
+    columns: dict[int, str] = {}
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    seen: dict[str, str] = {}
+    for i, raw in enumerate(table.header):
+        head = nfc(str(raw)) if not blank(raw) else ""
+        where = input_location(table.file, 1, head or f"#{i + 1}", table.sheet)
+        if not head:
+            if any(not blank(r[i]) for r in table.rows if i < len(r)):
+                problems.append(Problem(where, "a column with values has no header"))
+            continue
+        target = known.get(fold(head))
+        if target is None:
+            close = difflib.get_close_matches(fold(head), list(known), n=1, cutoff=0.8)
+            if close:
+                problems.append(Problem(where, f"unknown column {head!r}: did you mean "
+                                               f"{known[close[0]]!r}? A misspelt column is not "
+                                               "read as its default"))
+            else:
+                warnings.append(f"{where}: unknown column {head!r} carried through, not scored")
+            continue
+        if target in seen:
+            problems.append(Problem(where, f"column {head!r} duplicates {seen[target]!r} "
+                                           f"(both are {target!r})"))
+            continue
+        seen[target] = head
+        columns[i] = target
+    mapped = set(columns.values())
+    for name in IDENTITY_ALIASES[table.kind]:
+        if name not in mapped:
+            problems.append(Problem(input_location(table.file, 1, sheet=table.sheet),
+                                    f"required column {name!r} is missing "
+                                    f"(e.g. {IDENTITY_ALIASES[table.kind][name][0]!r})"))
+    for name, spec in inputs.items():
+        if name not in mapped and spec.is_required:
+            problems.append(Problem(input_location(table.file, 1, sheet=table.sheet),
+                                    f"required column {name!r} ({spec.label}) is missing"))
+    return columns, problems, warnings
+
+
+def validate(table: RawTable, inputs: Mapping[str, InputSpec]) -> Loaded:
+    """Validate a table; raise one InputError listing every problem, or return the records."""
+    columns, problems, warnings = map_columns(table, inputs)
+    if problems:
+        raise InputError(problems)
+    model = record_model(table.kind, inputs)
+    headers = {f: table.header[i] for i, f in columns.items()}
+    extra_cols = [i for i in range(len(table.header))
+                  if i not in columns and not blank(table.header[i])]
+    records: list[Record] = []
+    for offset, row in enumerate(table.rows):
+        rownum = table.first_row + offset
+        if all(blank(v) for v in row):
+            continue  # empty trailing or separating rows are not records
+        data = {f: (row[i] if i < len(row) else None) for i, f in columns.items()}
+        for name in inputs:
+            data.setdefault(name, None)
+        try:
+            m = model.model_validate(data)
+        except ValidationError as e:
+            for err in e.errors():
+                f = str(err["loc"][0]) if err["loc"] else ""
+                value = data.get(f)
+                shown = "" if blank(value) else f" (found {str(value)[:60]!r})"
+                msg = err["msg"].removeprefix("Value error, ")
+                problems.append(Problem(input_location(table.file, rownum,
+                                                       str(headers.get(f, f)), table.sheet),
+                                        f"{msg}{shown}"))
+            continue
+        values = m.model_dump()
+        ident = {k: values.pop(k) for k in IDENTITY_ALIASES[table.kind]}
+        year = values.pop("year")
+        group = ident["unit_id" if table.kind == "individual" else "cluster"]
+        extra = {str(table.header[i]): "" if i >= len(row) or blank(row[i]) else _text(row[i])
+                 for i in extra_cols}
+        records.append(Record(table.kind, ident["id"], ident["name"], group, values,
+                              Origin(table.file, rownum, table.sheet), year, extra))
+    if problems:
+        raise InputError(problems)
+    return Loaded(records, warnings)
+
+
+def check_batch(individuals: Sequence[Record], units: Sequence[Record]) -> list[Problem]:
+    """Cross-record checks: unique ids, every person's unit exists, every unit has members."""
+    problems: list[Problem] = []
+    for records in (units, individuals):
+        first: dict[str, Record] = {}
+        for r in records:
+            if r.id in first:
+                problems.append(Problem(str(r.origin), f"duplicated id {r.id!r} "
+                                                       f"(first at {first[r.id].origin})"))
+            else:
+                first[r.id] = r
+    unit_ids = {u.id for u in units}
+    for r in individuals:
+        if r.group not in unit_ids:
+            close = difflib.get_close_matches(r.group, sorted(unit_ids), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(Problem(str(r.origin), f"unit {r.group!r} of {r.name} is not in the "
+                                                   f"units file{hint}"))
+    with_members = {r.group for r in individuals}
+    for u in units:
+        if u.id not in with_members:
+            problems.append(Problem(str(u.origin), f"unit {u.id!r} ({u.name}) has no members in "
+                                                   "the individuals file"))
+    return problems

@@ -1,0 +1,111 @@
+"""What a scoring run produces: records with their ledger, titles and ranks. Frozen values.
+
+The ledger is the product: every point in a score is a `Hit` naming the rule that the engine
+fired, the values it read and the points before and after caps; every title decision names each
+prerequisite, the gates that blocked it and, for quota titles, the rank and the cut line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from scoring.expr import Value
+from scoring.records import Origin
+from scoring.ruleset import Kind
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: str  # ledger id, e.g. "individual.criteria.task[0]"
+    section: str  # criteria | bonus | deductions | gates
+    item: str  # the criterion, adjustment or gate id
+    label: str
+    condition: str
+    reads: tuple[tuple[str, Value], ...]
+    points: Decimal | None = None  # signed contribution to the score, after caps
+    raw: Decimal | None = None  # before caps
+    cap: Decimal | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    condition: str
+    met: bool
+    detail: str  # the failing part, with this record's values
+
+
+@dataclass(frozen=True)
+class QuotaDecision:
+    scope: str  # e.g. "unit_id = U01"
+    rank: int
+    places: int
+    basis_count: int  # how many holders of the counted title (or candidates) the share used
+    cut: bool
+    rule: str
+
+
+@dataclass(frozen=True)
+class TitleDecision:
+    title: str
+    label: str
+    awarded: bool
+    prerequisites: tuple[Prerequisite, ...]
+    gated_by: tuple[str, ...] = ()
+    quota: QuotaDecision | None = None
+
+    @property
+    def eligible(self) -> bool:
+        return all(p.met for p in self.prerequisites) and not self.gated_by
+
+
+@dataclass(frozen=True)
+class AggregateValue:
+    name: str
+    label: str
+    value: Value
+    members: tuple[str, ...]  # ids of the members counted (where the condition held)
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    kind: Kind
+    id: str
+    name: str
+    group: str  # unit id (individual) or cluster (unit)
+    origin: Origin
+    inputs: tuple[tuple[str, Value], ...]
+    computed: tuple[tuple[str, Value], ...]
+    points: tuple[tuple[str, Decimal], ...]  # criterion id → points after cap
+    score: Decimal
+    titles: tuple[str, ...]
+    hits: tuple[Hit, ...]
+    decisions: tuple[TitleDecision, ...]
+    gates: tuple[str, ...]
+    rank: int
+    rank_scope: str
+    rank_of: int
+    aggregates: tuple[AggregateValue, ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def point(self, criterion: str) -> Decimal:
+        return dict(self.points).get(criterion, Decimal(0))
+
+
+@dataclass(frozen=True)
+class Result:
+    ruleset: str
+    year: int
+    name: str
+    hash: str
+    individuals: tuple[RecordResult, ...]
+    units: tuple[RecordResult, ...]
+    warnings: tuple[str, ...] = ()
+    engine_facts: int = 0
+    titles: tuple[tuple[str, str, Kind], ...] = ()  # (id, label, kind) in decision order
+    labels: dict[str, str] = field(default_factory=dict)  # criterion/input id → label
+
+    def records(self, kind: Kind) -> tuple[RecordResult, ...]:
+        return self.individuals if kind == "individual" else self.units

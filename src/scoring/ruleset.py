@@ -1,0 +1,651 @@
+"""Rule sets: the YAML schema (pydantic), loading a folder of files, `extends`, the content hash.
+
+A rule set is a folder `rules/<year>/` of YAML files that together declare, per record kind
+(individual, unit), the inputs, computed fields, criteria with their bands or formulas, bonus,
+deductions and gates, then the titles with prerequisites and quotas, parameters and examples.
+Everything here is data: expressions stay strings until `compile.py` parses and type-checks them.
+
+Why a custom YAML loader: rule files come from many hands, so tags other than the safe ones are
+refused, anchors/aliases are refused (they are the billion-laughs vector and `extends` already
+gives reuse), floats are read as exact decimals (0.15 must stay 0.15), and every mapping keeps
+the line of each key so that every error can say `file:line`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scoring.errors import Problem, RuleError
+
+Kind = Literal["individual", "unit"]
+KINDS: tuple[Kind, ...] = ("individual", "unit")
+MAX_RULE_FILE_BYTES = 1_000_000
+MAX_EXTENDS_DEPTH = 20
+Expr = str | int | Decimal | bool
+
+# ------------------------------------------------------------------------------------- YAML
+
+
+class LocDict(dict[str, Any]):
+    """A mapping read from YAML that remembers its file and the line of each key."""
+
+    file: str = ""
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def where(self, key: str | None = None) -> str:
+        line = self.key_lines.get(key, self.line) if key is not None else self.line
+        return f"{self.file}:{line}"
+
+
+class LocList(list[Any]):
+    file: str = ""
+    line: int = 0
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases and reads floats as Decimal."""
+
+    file = ""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.MarkedYAMLError(
+                None, None, "anchors and aliases (*name) are not allowed in rule files",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> Any:
+        text = str(self.construct_scalar(node)).replace("_", "")
+        try:
+            value = Decimal(text)
+        except ArithmeticError:
+            raise yaml.MarkedYAMLError(
+                None, None, f"{text!r} is not a finite number", node.start_mark
+            ) from None
+        if not value.is_finite():
+            raise yaml.MarkedYAMLError(None, None, f"{text!r} is not a finite number",
+                                       node.start_mark)
+        return value
+
+    def construct_loc_mapping(self, node: yaml.MappingNode) -> Iterator[LocDict]:
+        result = LocDict()
+        result.file, result.line, result.key_lines = self.file, node.start_mark.line + 1, {}
+        yield result
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | bool) or isinstance(key, bool):
+                raise yaml.MarkedYAMLError(None, None, "keys must be text", key_node.start_mark)
+            key = str(key)
+            if key in result:
+                raise yaml.MarkedYAMLError(
+                    None, None, f"duplicated key {key!r}", key_node.start_mark
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+
+    def construct_loc_sequence(self, node: yaml.SequenceNode) -> Iterator[LocList]:
+        result = LocList()
+        result.file, result.line = self.file, node.start_mark.line + 1
+        yield result
+        result.extend(self.construct_object(child, deep=True) for child in node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_loc_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_loc_sequence)
+
+
+def read_yaml(path: Path, shown: str) -> Any:
+    """Read one YAML file with the safe loader above; every failure is a located RuleError."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise RuleError.one(shown, f"cannot read rule file: {e.strerror}") from None
+    if len(data) > MAX_RULE_FILE_BYTES:
+        raise RuleError.one(shown, f"rule file is {len(data)} bytes; the limit is "
+                                   f"{MAX_RULE_FILE_BYTES}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise RuleError.one(shown, f"rule files must be UTF-8 (byte {e.start} is not)") from None
+    loader = _Loader(text)
+    loader.file = shown
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise RuleError.one(f"{shown}{line}", str(e.problem or e.context)) from None
+    except yaml.YAMLError as e:
+        raise RuleError.one(shown, f"invalid YAML: {e}") from None
+    finally:
+        loader.dispose()
+
+
+# ----------------------------------------------------------------------------------- schema
+
+
+class Model(BaseModel):
+    """Base of the schema: frozen, no unknown keys, and each object knows its `file:line`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    source: str = Field(default="", exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _locate(cls, data: Any) -> Any:
+        if isinstance(data, LocDict) and "source" not in data:
+            located = dict(data)
+            located["source"] = data.where()
+            return located
+        return data
+
+
+class Param(Model):
+    value: Decimal | str | bool
+    label: str = ""
+    basis: str = ""
+
+
+class InputSpec(Model):
+    type: Literal["int", "number", "bool", "enum", "text"]
+    label: str
+    aliases: tuple[str, ...] = ()
+    values: dict[str, str] | None = None
+    value_aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    min: Decimal | None = None
+    max: Decimal | None = None
+    default: Decimal | str | bool | None = None
+    required: bool | None = None
+    note: str = ""
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _values_list(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return {str(x): str(x) for x in v}
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InputSpec:
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum input needs 'values'")
+        if self.type != "enum" and (self.values or self.value_aliases):
+            raise ValueError("only enum inputs take 'values'")
+        if self.type == "enum" and self.values:
+            for key in self.value_aliases:
+                if key not in self.values:
+                    raise ValueError(f"value_aliases names {key!r}, which is not in values")
+            if isinstance(self.default, str) and self.default not in self.values:
+                raise ValueError(f"default {self.default!r} is not one of the values")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is greater than max {self.max}")
+        return self
+
+    @property
+    def is_required(self) -> bool:
+        return self.required if self.required is not None else self.default is None
+
+
+class Computed(Model):
+    expr: Expr
+    label: str = ""
+
+
+class Aggregate(Model):
+    """A unit field computed from its members: count, share, all, any, sum, min, max, mean."""
+
+    fn: Literal["count", "share", "all", "any", "sum", "min", "max", "mean"]
+    of: Expr | None = None
+    where: Expr | None = None
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _needs_of(self) -> Aggregate:
+        if self.fn != "count" and self.of is None:
+            raise ValueError(f"aggregate '{self.fn}' needs 'of'")
+        return self
+
+
+class Band(Model):
+    when: Expr
+    points: Expr
+    label: str = ""
+
+
+class Criterion(Model):
+    id: str
+    label: str
+    max: Decimal
+    group: str = ""
+    bands: tuple[Band, ...] | None = None
+    points: Expr | None = None
+    when: Expr | None = None
+    basis: str = ""
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Criterion:
+        if (self.bands is None) == (self.points is None):
+            raise ValueError("a criterion has either 'bands' or 'points' (a formula)")
+        if self.bands is not None and self.when is not None:
+            raise ValueError("'when' goes on each band, not on a banded criterion")
+        if self.max < 0:
+            raise ValueError("max must not be negative")
+        return self
+
+
+class Adjustment(Model):
+    """A bonus or a deduction: points when a condition holds, capped at `max` if given."""
+
+    id: str
+    label: str
+    when: Expr = True
+    points: Expr
+    max: Decimal | None = None
+    basis: str = ""
+
+
+class Gate(Model):
+    id: str
+    label: str
+    when: Expr
+    blocks: tuple[str, ...] | Literal["all"] = "all"
+    basis: str = ""
+
+
+class Quota(Model):
+    """How many candidates may hold a title in each scope, and how they are ranked."""
+
+    share: Decimal | str | None = None
+    of: str | None = None
+    count: int | None = None
+    per: str = "unit"
+    rounding: Literal["floor", "round", "ceil"] = "floor"
+    rank_by: tuple[str, ...] = ("-score",)
+    basis: str = ""
+
+    @model_validator(mode="after")
+    def _shape(self) -> Quota:
+        if (self.count is None) == (self.share is None):
+            raise ValueError("a quota has either 'count' or 'share' (with 'of')")
+        if self.share is not None and self.of is None:
+            raise ValueError("a share quota needs 'of': the title or 'candidates' it counts")
+        return self
+
+
+class Title(Model):
+    id: str
+    label: str
+    of: Kind
+    requires: tuple[Expr, ...] = ()
+    quota: Quota | None = None
+    reward: Decimal | None = None
+    basis: str = ""
+
+
+class Ranking(Model):
+    per: str
+    by: tuple[str, ...] = ("-score",)
+
+
+class KindRules(Model):
+    inputs: dict[str, InputSpec] = Field(default_factory=dict)
+    aggregates: dict[str, Aggregate] = Field(default_factory=dict)
+    computed: dict[str, Computed] = Field(default_factory=dict)
+    criteria: tuple[Criterion, ...] = ()
+    bonus: tuple[Adjustment, ...] = ()
+    deductions: tuple[Adjustment, ...] = ()
+    gates: tuple[Gate, ...] = ()
+    ranking: Ranking | None = None
+    total: Decimal | None = None
+
+
+class Removals(Model):
+    individual: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    unit: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    titles: tuple[str, ...] = ()
+    params: tuple[str, ...] = ()
+
+
+class Example(Model):
+    name: str
+    individual: dict[str, Any] | None = None
+    unit: dict[str, Any] | None = None
+    members: tuple[dict[str, Any], ...] = ()
+    expect: dict[str, Any]
+
+
+class RuleFile(Model):
+    """What one YAML file may hold; a rule set is the merge of its folder's files."""
+
+    ruleset: str | None = None
+    year: int | None = None
+    name: str | None = None
+    extends: str | None = None
+    regime: str | None = None
+    legal_basis: tuple[str, ...] | None = None
+    params: dict[str, Param] = Field(default_factory=dict)
+    individual: KindRules | None = None
+    unit: KindRules | None = None
+    titles: tuple[Title, ...] = ()
+    remove: Removals | None = None
+    examples: tuple[Example, ...] = ()
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _bare_params(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: p if isinstance(p, dict) else {"value": p} for k, p in v.items()}
+        return v
+
+
+class RuleSet(Model):
+    """A resolved rule set: what is hashed, compiled and evaluated."""
+
+    ruleset: str
+    year: int
+    name: str = ""
+    regime: str = ""
+    legal_basis: tuple[str, ...] = ()
+    params: dict[str, Param] = Field(default_factory=dict)
+    individual: KindRules = KindRules()
+    unit: KindRules = KindRules()
+    titles: tuple[Title, ...] = ()
+    examples: tuple[Example, ...] = ()
+    lineage: tuple[str, ...] = ()
+    folder: str = Field(default="", exclude=True)
+
+    def kind(self, kind: Kind) -> KindRules:
+        return self.individual if kind == "individual" else self.unit
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON of what decides results (not sources or examples)."""
+        data = self.model_dump(mode="json", exclude={"examples", "lineage"})
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------- loading
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _locate_error(data: Any, loc: tuple[int | str, ...], fallback: str) -> str:
+    where, node = fallback, data
+    for part in loc:
+        if isinstance(node, LocDict):
+            key = str(part)
+            where = node.where(key if key in node else None)
+            node = node.get(key)
+        elif isinstance(node, LocList) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            if isinstance(node, LocDict | LocList):
+                where = f"{node.file}:{node.line}"
+        else:
+            break
+    return where
+
+
+def _rule_id(data: Any, loc: tuple[int | str, ...]) -> str | None:
+    node, found = data, None
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(node.get("id"), str):
+            found = node["id"]
+    return found
+
+
+def parse_file(path: Path) -> RuleFile:
+    shown = _display(path)
+    data = read_yaml(path, shown)
+    if data is None:
+        data = LocDict()
+    if not isinstance(data, dict):
+        raise RuleError.one(f"{shown}:1", "a rule file is a mapping of sections")
+    try:
+        return RuleFile.model_validate(data)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            loc = tuple(p for p in err["loc"] if p not in ("function-after", "function-before"))
+            field = ".".join(str(p) for p in loc)
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = _unknown_key_message(str(loc[-1]), loc, data)
+            problems.append(Problem(_locate_error(data, loc, f"{shown}:1"),
+                                    f"{field}: {msg}" if field else msg, _rule_id(data, loc)))
+        raise RuleError(problems) from None
+
+
+def _unknown_key_message(key: str, loc: tuple[int | str, ...], data: Any) -> str:
+    import difflib
+
+    node: Any = RuleFile
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = getattr(node, "model_fields", {})
+        if part in fields:
+            ann = fields[part].annotation
+            node = _model_in(ann) or node
+    known = list(getattr(node, "model_fields", {}))
+    close = difflib.get_close_matches(key, [k for k in known if k != "source"], n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown key {key!r}{hint}"
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def rule_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load(folder: Path | str) -> RuleSet:
+    """Load, merge and resolve the rule set in `folder` (following `extends`)."""
+    return _load(Path(folder), ())
+
+
+def _load(folder: Path, chain: tuple[Path, ...]) -> RuleSet:
+    resolved = folder.resolve()
+    shown = _display(folder)
+    if resolved in chain:
+        cycle = " -> ".join(_display(p) for p in (*chain, resolved))
+        raise RuleError.one(shown, f"'extends' forms a cycle: {cycle}")
+    if len(chain) > MAX_EXTENDS_DEPTH:
+        raise RuleError.one(shown, f"'extends' is nested more than {MAX_EXTENDS_DEPTH} deep")
+    if not folder.is_dir():
+        raise RuleError.one(shown, "rule set folder not found")
+    paths = rule_files(folder)
+    if not paths:
+        raise RuleError.one(shown, "no .yaml rule files in this folder")
+    problems: list[Problem] = []
+    files: list[RuleFile] = []
+    for p in paths:
+        try:
+            files.append(parse_file(p))
+        except RuleError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise RuleError(problems)
+    header = _merge_header(files, shown)
+    base: RuleSet | None = None
+    if header.get("extends"):
+        base = _load((folder / str(header["extends"])), (*chain, resolved))
+    merged = _merge(files, base, header, shown)
+    return merged.model_copy(update={"folder": str(folder)})
+
+
+_HEADER = ("ruleset", "year", "name", "extends", "regime", "legal_basis")
+
+
+def _merge_header(files: list[RuleFile], shown: str) -> dict[str, Any]:
+    header: dict[str, Any] = {}
+    for f in files:
+        for key in _HEADER:
+            value = getattr(f, key)
+            if value is None:
+                continue
+            if key in header and header[key] != value:
+                raise RuleError.one(f.source or shown, f"{key!r} is given twice with different "
+                                                       f"values ({header[key]!r}, {value!r})")
+            header[key] = value
+    return header
+
+
+def _by_id(items: tuple[Any, ...], what: str, problems: list[Problem]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        if item.id in out:
+            problems.append(Problem(item.source, f"duplicated {what} id {item.id!r} (also at "
+                                                 f"{out[item.id].source})", item.id))
+        out[item.id] = item
+    return out
+
+
+def _override(base: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Items of `new` replace items of `base` with the same id, in place; others append."""
+    merged = dict(base)
+    merged.update(new)
+    return merged
+
+
+_LIST_SECTIONS = ("criteria", "bonus", "deductions", "gates")
+_DICT_SECTIONS = ("inputs", "aggregates", "computed")
+
+
+def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
+           shown: str) -> RuleSet:
+    problems: list[Problem] = []
+    for key in ("ruleset", "year"):
+        if key not in header and base is None:
+            problems.append(Problem(shown, f"the rule set needs {key!r} in one of its files"))
+    kinds: dict[str, dict[str, Any]] = {}
+    removals = [f.remove for f in files if f.remove is not None]
+    for kind in KINDS:
+        base_kind = base.kind(kind) if base else KindRules()
+        sections: dict[str, Any] = {}
+        for sec in _LIST_SECTIONS:
+            own: tuple[Any, ...] = tuple(
+                item for f in files if getattr(f, kind) for item in getattr(getattr(f, kind), sec)
+            )
+            items = _override(_by_id(getattr(base_kind, sec), sec, []),
+                              _by_id(own, sec[:-1] if sec != "bonus" else sec, problems))
+            sections[sec] = items
+        for sec in _DICT_SECTIONS:
+            merged: dict[str, Any] = dict(getattr(base_kind, sec))
+            seen: dict[str, str] = {}
+            for f in files:
+                kr = getattr(f, kind)
+                for name, spec in (getattr(kr, sec) if kr else {}).items():
+                    if name in seen:
+                        problems.append(Problem(spec.source, f"{sec} {name!r} is declared twice "
+                                                             f"(also at {seen[name]})"))
+                    seen[name] = spec.source
+                    merged[name] = spec
+            sections[sec] = merged
+        ranking, total = base_kind.ranking, base_kind.total
+        for f in files:
+            kr = getattr(f, kind)
+            if kr is not None and kr.ranking is not None:
+                ranking = kr.ranking
+            if kr is not None and kr.total is not None:
+                total = kr.total
+        for rem in removals:
+            for sec, ids in getattr(rem, kind).items():
+                if sec not in sections:
+                    problems.append(Problem(rem.source, f"remove.{kind}: unknown section {sec!r}"))
+                    continue
+                for rid in ids:
+                    if rid not in sections[sec]:
+                        problems.append(Problem(rem.source, f"remove.{kind}.{sec}: {rid!r} is not "
+                                                            "in the extended rule set", rid))
+                    sections[sec].pop(rid, None)
+        kinds[kind] = {
+            **{sec: tuple(sections[sec].values()) for sec in _LIST_SECTIONS},
+            **{sec: sections[sec] for sec in _DICT_SECTIONS},
+            "ranking": ranking,
+            "total": total,
+        }
+    titles = _override(_by_id(base.titles, "title", []) if base else {},
+                       _by_id(tuple(t for f in files for t in f.titles), "title", problems))
+    params: dict[str, Param] = dict(base.params) if base else {}
+    for f in files:
+        params.update(f.params)
+    for rem in removals:
+        for tid in rem.titles:
+            if tid not in titles:
+                problems.append(Problem(rem.source, f"remove.titles: {tid!r} is not in the "
+                                                    "extended rule set", tid))
+            titles.pop(tid, None)
+        for pid in rem.params:
+            params.pop(pid, None)
+    examples = tuple(e for f in files for e in f.examples)
+    if problems:
+        raise RuleError(problems)
+    return RuleSet(
+        ruleset=header.get("ruleset", base.ruleset if base else ""),
+        year=header.get("year", base.year if base else 0),
+        name=header.get("name", base.name if base else ""),
+        regime=header.get("regime", base.regime if base else ""),
+        legal_basis=header.get("legal_basis", base.legal_basis if base else ()),
+        params=params,
+        individual=KindRules(**kinds["individual"]),
+        unit=KindRules(**kinds["unit"]),
+        titles=tuple(titles.values()),
+        examples=examples,
+        lineage=((*base.lineage, base.folder) if base else ()),
+    )
+
+
+def find_rules_root(start: Path) -> Path | None:
+    """The `rules/` folder: next to the current directory, or shipped beside the package."""
+    for candidate in (start / "rules", Path(__file__).resolve().parents[2] / "rules"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def available_years(root: Path) -> list[int]:
+    return sorted(int(p.name) for p in root.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def pick_year(root: Path, data_year: int | None) -> Path:
+    """The newest rule set not after the data's year (the newest of all when it is unknown)."""
+    years = available_years(root)
+    if not years:
+        raise RuleError.one(str(root), "no rule sets (folders named by year) here")
+    if data_year is None:
+        return root / str(years[-1])
+    usable = [y for y in years if y <= data_year]
+    if not usable:
+        raise RuleError.one(str(root), f"no rule set for {data_year} or earlier "
+                                       f"(available: {', '.join(map(str, years))})")
+    return root / str(usable[-1])

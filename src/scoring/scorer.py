@@ -1,0 +1,368 @@
+"""The scoring pipeline: records + compiled rules → `Result`. Pure: no I/O, no clock.
+
+Phases, in order, for individuals then units (a unit reads its members' titles):
+computed fields → criteria → bonus and deductions → score → gates → titles (prerequisites through
+the engine, then quotas cut by rank) → for units, aggregates of members come first → ranks.
+Every condition goes through an `Evaluator` (durable_rules in production, the plain evaluator in
+the cross-check); points formulas are evaluated in exact decimals for the rule that fired.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Protocol
+
+from scoring import expr
+from scoring.compile import CAggregate, CKind, Compiled, CTitle, Group, Rule
+from scoring.records import Record
+from scoring.result import (
+    AggregateValue,
+    Hit,
+    Prerequisite,
+    QuotaDecision,
+    RecordResult,
+    Result,
+    TitleDecision,
+)
+from scoring.ruleset import KINDS, Kind
+from scoring.text import collation_key, name_sort_key
+
+ZERO = Decimal(0)
+
+
+class Evaluator(Protocol):
+    facts_asserted: int
+
+    def evaluate(self, group: Group, scopes: Sequence[expr.Scope]) -> list[frozenset[int]]: ...
+
+
+@dataclass
+class _State:
+    ck: CKind
+    records: list[Record]
+    scopes: list[dict[str, expr.Value]]
+    hits: list[list[Hit]] = field(default_factory=list)
+    points: list[dict[str, Decimal]] = field(default_factory=list)
+    decisions: list[list[TitleDecision]] = field(default_factory=list)
+    gates: list[dict[str, str]] = field(default_factory=list)
+    aggregates: list[list[AggregateValue]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n = len(self.records)
+        self.hits = [[] for _ in range(n)]
+        self.points = [{} for _ in range(n)]
+        self.decisions = [[] for _ in range(n)]
+        self.gates = [{} for _ in range(n)]
+        self.aggregates = [[] for _ in range(n)]
+
+
+def score(
+    individuals: Sequence[Record],
+    units: Sequence[Record],
+    compiled: Compiled,
+    evaluator: Evaluator | None = None,
+    warnings: Sequence[str] = (),
+) -> Result:
+    """Score a batch. Records must already be validated and cross-checked (`records.py`)."""
+    if evaluator is None:
+        from scoring.engine import Engine
+
+        evaluator = Engine()
+    individuals = sorted(individuals, key=lambda r: r.id)
+    units = sorted(units, key=lambda r: r.id)
+    unit_by_id = {u.id: u for u in units}
+    ind = _State(compiled.kind("individual"), list(individuals),
+                 [_individual_scope(r, unit_by_id.get(r.group)) for r in individuals])
+    _score_kind(ind, evaluator)
+    _decide_titles(ind, evaluator)
+    uni = _State(compiled.kind("unit"), list(units), [_unit_scope(u) for u in units])
+    _aggregate(uni, ind)
+    _score_kind(uni, evaluator)
+    _decide_titles(uni, evaluator)
+    labels = _labels(compiled)
+    rs = compiled.ruleset
+    return Result(
+        ruleset=rs.ruleset, year=rs.year, name=rs.name, hash=compiled.hash,
+        individuals=tuple(_results(ind, "individual")),
+        units=tuple(_results(uni, "unit")),
+        warnings=tuple(warnings),
+        engine_facts=evaluator.facts_asserted,
+        titles=tuple((t.spec.id, t.spec.label, t.spec.of)
+                     for k in KINDS for t in compiled.kind(k).titles),
+        labels=labels,
+    )
+
+
+def _individual_scope(r: Record, unit: Record | None) -> dict[str, expr.Value]:
+    scope: dict[str, expr.Value] = {"id": r.id, "name": r.name, "unit_id": r.group}
+    scope.update(r.values)
+    if unit is not None:
+        scope.update({"unit.id": unit.id, "unit.name": unit.name, "unit.cluster": unit.group})
+        scope.update({f"unit.{k}": v for k, v in unit.values.items()})
+    return scope
+
+
+def _unit_scope(u: Record) -> dict[str, expr.Value]:
+    return {"id": u.id, "name": u.name, "cluster": u.group, **u.values}
+
+
+def _reads(names: set[str], scope: expr.Scope) -> tuple[tuple[str, expr.Value], ...]:
+    return tuple((n, scope.get(n)) for n in sorted(names))
+
+
+def _rule_names(rule: Rule) -> set[str]:
+    out = expr.cond_names(rule.cond)
+    if rule.points is not None:
+        out |= expr.names(rule.points)
+    return out
+
+
+def _amount(rule: Rule, scope: expr.Scope) -> tuple[Decimal, str]:
+    assert rule.points is not None
+    value = expr.evaluate(rule.points, scope)
+    if value is None:
+        return ZERO, "the formula read a missing value; counted as 0"
+    assert isinstance(value, Decimal)
+    return value, ""
+
+
+def _score_kind(st: _State, ev: Evaluator) -> None:
+    ck = st.ck
+    for name, node in ck.computed:
+        for scope in st.scopes:
+            scope[name] = expr.evaluate(node, scope)
+    for c in ck.criteria:
+        fired = ev.evaluate(c.group, st.scopes)
+        for i, scope in enumerate(st.scopes):
+            pts, hit = _criterion_hit(c.spec.id, c.spec.label, c.spec.max, c.group, c.banded,
+                                      fired[i], scope)
+            scope[c.spec.id] = pts
+            st.points[i][c.spec.id] = pts
+            st.hits[i].append(hit)
+    for adj in (*ck.bonus, *ck.deductions):
+        fired = ev.evaluate(adj.group, st.scopes)
+        rule = adj.group.rules[0]
+        section = "bonus" if adj.sign > 0 else "deductions"
+        for i, scope in enumerate(st.scopes):
+            if 0 not in fired[i]:
+                continue
+            raw, note = _amount(rule, scope)
+            capped = max(ZERO, raw if adj.spec.max is None else min(raw, adj.spec.max))
+            st.hits[i].append(Hit(rule.key, section, adj.spec.id, adj.spec.label, rule.text,
+                                  _reads(_rule_names(rule), scope), adj.sign * capped, raw,
+                                  adj.spec.max, note))
+    for i, scope in enumerate(st.scopes):
+        scope["score"] = sum((h.points for h in st.hits[i] if h.points is not None), ZERO)
+    for g in ck.gates:
+        fired = ev.evaluate(g.group, st.scopes)
+        rule = g.group.rules[0]
+        for i, scope in enumerate(st.scopes):
+            if 0 in fired[i]:
+                st.gates[i][g.id] = g.label
+                st.hits[i].append(Hit(rule.key, "gates", g.id, g.label, rule.text,
+                                      _reads(_rule_names(rule), scope), note=g.basis))
+
+
+def _criterion_hit(cid: str, label: str, cap: Decimal, group: Group, banded: bool,
+                   fired: frozenset[int], scope: expr.Scope) -> tuple[Decimal, Hit]:
+    if not fired:
+        why = "no band matched" if banded else "condition not met"
+        return ZERO, Hit(group.name, "criteria", cid, label, "", _reads(set(group.reads), scope),
+                         ZERO, ZERO, cap, why)
+    index = min(fired)  # first match wins
+    rule = group.rules[index]
+    raw, note = _amount(rule, scope)
+    pts = min(max(raw, ZERO), cap)
+    if pts != raw and not note:
+        note = f"capped at {expr.format_number(cap)}" if raw > cap else "floored at 0"
+    return pts, Hit(rule.key, "criteria", cid, rule.label or label, rule.text,
+                    _reads(_rule_names(rule), scope), pts, raw, cap, note)
+
+
+# -------------------------------------------------------------------------------- aggregates
+
+
+def _aggregate(units: _State, members: _State) -> None:
+    by_unit: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(members.records):
+        by_unit[r.group].append(i)
+    for u, scope in enumerate(units.scopes):
+        idx = by_unit.get(str(scope["id"]), [])
+        for agg in units.ck.aggregates:
+            value, counted = _aggregate_one(agg, [members.scopes[i] for i in idx])
+            scope[agg.name] = value
+            units.aggregates[u].append(AggregateValue(agg.name, agg.spec.label, value, counted))
+
+
+def _aggregate_one(agg: CAggregate, scopes: list[dict[str, expr.Value]]
+                   ) -> tuple[expr.Value, tuple[str, ...]]:
+    chosen = [s for s in scopes if agg.where is None or expr.holds(agg.where, s)]
+    fn = agg.spec.fn
+    if fn in ("count", "share", "all", "any"):
+        cond = expr.to_cond(agg.of) if agg.of is not None else expr.CTrue()
+        yes = [s for s in chosen if expr.holds(cond, s)]
+        ids = tuple(str(s["id"]) for s in yes)
+        if fn == "count":
+            return Decimal(len(yes)), ids
+        if fn == "share":
+            return (Decimal(len(yes)) / Decimal(len(chosen)) if chosen else ZERO), ids
+        if fn == "all":
+            missing = {str(s["id"]) for s in chosen} - set(ids)
+            return not missing, tuple(sorted(missing))
+        return bool(yes), ids
+    assert agg.of is not None
+    values = [(str(s["id"]), expr.evaluate(agg.of, s)) for s in chosen]
+    nums = [(i, v) for i, v in values if isinstance(v, Decimal)]
+    ids = tuple(i for i, _ in nums)
+    if not nums:
+        return (ZERO if fn == "sum" else None), ids
+    numbers = [v for _, v in nums]
+    if fn == "sum":
+        return sum(numbers, ZERO), ids
+    if fn == "min":
+        return min(numbers), ids
+    if fn == "max":
+        return max(numbers), ids
+    return sum(numbers, ZERO) / Decimal(len(numbers)), ids
+
+
+# ------------------------------------------------------------------------------------ titles
+
+
+def scope_key(per: str, scope: expr.Scope) -> str:
+    """The value that groups records for a quota or a ranking (`all`, `cluster`, a field)."""
+    if per == "all":
+        return "all"
+    if per == "cluster" and "unit.cluster" in scope:
+        return str(scope["unit.cluster"])
+    value = scope.get(per)
+    return "" if value is None else str(value)
+
+
+def rank_key(keys: Sequence[str], scopes: Sequence[expr.Scope]) -> Callable[[int], Any]:
+    """Score first, then the declared keys, then id: the stated tie-break, never input order."""
+    order = list(keys) if keys and keys[0] == "-score" else ["-score", *keys]
+
+    def key(i: int) -> tuple[Any, ...]:
+        parts: list[Any] = []
+        for k in order:
+            desc, name = k.startswith("-"), k.lstrip("-")
+            v = scopes[i].get(name)
+            if v is None:
+                parts.append((1,))
+            elif isinstance(v, bool | Decimal):
+                n = Decimal(int(v)) if isinstance(v, bool) else v
+                parts.append((0, -n if desc else n))
+            else:
+                parts.append((0, name_sort_key(v) if name == "name" else collation_key(v)))
+        parts.append((0, str(scopes[i]["id"])))
+        return tuple(parts)
+    return key
+
+
+def quota_places(share: Decimal, base: int, rounding: str) -> int:
+    exact = share * base
+    if rounding == "ceil":
+        return math.ceil(exact)
+    if rounding == "round":
+        return int(exact.quantize(Decimal(1), ROUND_HALF_UP))
+    return math.floor(exact)
+
+
+def _decide_titles(st: _State, ev: Evaluator) -> None:
+    for t in st.ck.titles:
+        fired = ev.evaluate(t.group, st.scopes)
+        n_rules = len(t.group.rules)
+        eligible = [len(f) == n_rules for f in fired]
+        gated = [tuple(g.id for g in st.ck.gates if t.spec.id in g.blocks and g.id in st.gates[i])
+                 for i in range(len(st.scopes))]
+        candidates = [i for i in range(len(st.scopes)) if eligible[i] and not gated[i]]
+        quota = _apply_quota(t, candidates, st) if t.quota else {}
+        awarded = {i for i in candidates if i not in quota or not quota[i].cut}
+        for i, scope in enumerate(st.scopes):
+            scope[t.spec.id] = i in awarded
+            prereqs = tuple(
+                Prerequisite(rule.text, idx in fired[i],
+                             "" if idx in fired[i] else expr.why_not(rule.cond, scope))
+                for idx, rule in enumerate(t.group.rules)
+            )
+            st.decisions[i].append(TitleDecision(t.spec.id, t.spec.label, i in awarded, prereqs,
+                                                 gated[i], quota.get(i)))
+
+
+def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, QuotaDecision]:
+    q = t.quota
+    assert q is not None
+    per = "unit_id" if q.per == "unit" else q.per
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i in candidates:
+        groups[scope_key(per, st.scopes[i])].append(i)
+    out: dict[int, QuotaDecision] = {}
+    key = rank_key(q.rank_by, st.scopes)
+    for value in sorted(groups):
+        members = groups[value]
+        if q.count is not None:
+            places, base = q.count, len(members)
+        else:
+            if q.of == "candidates":
+                base = len(members)
+            else:
+                base = sum(1 for s in st.scopes
+                           if scope_key(per, s) == value and s.get(str(q.of)) is True)
+            assert t.share is not None
+            places = quota_places(t.share, base, q.rounding)
+        for pos, i in enumerate(sorted(members, key=key)):
+            out[i] = QuotaDecision(f"{q.per} = {value}", pos + 1, places, base, pos >= places,
+                                   q.basis)
+    return out
+
+
+# ----------------------------------------------------------------------------------- results
+
+
+def _results(st: _State, kind: Kind) -> list[RecordResult]:
+    per = st.ck.rank_per
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, scope in enumerate(st.scopes):
+        groups[scope_key(per, scope)].append(i)
+    ranks: dict[int, tuple[int, int, str]] = {}
+    key = rank_key(st.ck.rank_by, st.scopes)
+    for value, members in groups.items():
+        for pos, i in enumerate(sorted(members, key=key)):
+            ranks[i] = (pos + 1, len(members), f"{per} = {value}")
+    out = []
+    computed_names = [n for n, _ in st.ck.computed]
+    for i, r in enumerate(st.records):
+        scope = st.scopes[i]
+        rank, of, scope_text = ranks[i]
+        titles = tuple(d.title for d in st.decisions[i] if d.awarded)
+        score_value = scope["score"]
+        assert isinstance(score_value, Decimal)
+        out.append(RecordResult(
+            kind=kind, id=r.id, name=r.name, group=r.group, origin=r.origin,
+            inputs=tuple((k, r.values[k]) for k in st.ck.inputs),
+            computed=tuple((n, scope.get(n)) for n in computed_names),
+            points=tuple(st.points[i].items()),
+            score=score_value, titles=titles, hits=tuple(st.hits[i]),
+            decisions=tuple(st.decisions[i]), gates=tuple(st.gates[i]),
+            rank=rank, rank_scope=scope_text, rank_of=of,
+            aggregates=tuple(st.aggregates[i]), extra=tuple(r.extra.items()),
+        ))
+    return out
+
+
+def _labels(compiled: Compiled) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    rs = compiled.ruleset
+    for k in KINDS:
+        kr = rs.kind(k)
+        labels.update({n: s.label for n, s in kr.inputs.items()})
+        labels.update({n: a.label or n for n, a in kr.aggregates.items()})
+        labels.update({n: c.label or n for n, c in kr.computed.items()})
+        labels.update({c.id: c.label for c in kr.criteria})
+    labels.update({t.id: t.label for t in rs.titles})
+    return labels
