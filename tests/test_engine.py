@@ -14,7 +14,8 @@ from scoring.plain import PlainEvaluator
 from scoring.result import Result
 from scoring.scorer import score
 
-RULESETS = [Path("tests/rulesets/mini"), *sorted(Path("rules").glob("[0-9]*"))]
+RULESETS = [Path("tests/rulesets/mini"), Path("tests/rulesets/ratings"),
+            *sorted(Path("rules").glob("[0-9]*"))]
 
 
 def _same(a: Result, b: Result) -> None:

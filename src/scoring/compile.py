@@ -27,6 +27,9 @@ from scoring.ruleset import (
     InputSpec,
     Kind,
     Quota,
+    RatingOverride,
+    RatingQuota,
+    Ratings,
     RuleSet,
     Title,
 )
@@ -101,6 +104,25 @@ class CTitle:
 
 
 @dataclass(frozen=True)
+class CRatings:
+    """The ratings step: bands and overrides are rule groups; `ratings[i]` is rule i's class."""
+
+    field: str
+    points: expr.Node
+    bands: Group
+    band_ratings: tuple[str, ...]
+    overrides: Group
+    override_specs: tuple[RatingOverride, ...]
+    quota: RatingQuota | None
+    share: Decimal | None
+    label: str
+    basis: str
+
+
+RATING_POINTS = "rating_points"
+
+
+@dataclass(frozen=True)
 class CKind:
     kind: Kind
     inputs: Mapping[str, InputSpec]
@@ -113,6 +135,7 @@ class CKind:
     titles: tuple[CTitle, ...]
     rank_per: str
     rank_by: tuple[str, ...]
+    ratings: CRatings | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +158,8 @@ class Compiled:
             out += [c.group for c in ck.criteria]
             out += [a.group for a in (*ck.bonus, *ck.deductions)]
             out += [g.group for g in ck.gates] + [t.group for t in ck.titles]
+            if ck.ratings is not None:
+                out += [ck.ratings.bands, ck.ratings.overrides]
         return out
 
 
@@ -204,6 +229,8 @@ class _Compiler:
             spaces["unit"] = {**IDENTITY["unit"], **{n: input_type(s)
                                                     for n, s in self.rs.unit.inputs.items()}}
         self.check_ids(kind, set(names))
+        ratings = (self.ratings(kind, kr.ratings, names, spaces)
+                   if kr.ratings is not None else None)
         aggregates: list[CAggregate] = []
         if kind == "unit":
             member_env = self.env("individual", final=True)
@@ -248,8 +275,61 @@ class _Compiler:
             tuple(c for c in criteria if c is not None),
             tuple(a for a in bonus if a is not None),
             tuple(a for a in deductions if a is not None),
-            tuple(g for g in gates if g is not None), tuple(titles), rank_per, rank_by,
+            tuple(g for g in gates if g is not None), tuple(titles), rank_per, rank_by, ratings,
         )
+
+    def ratings(self, kind: Kind, spec: Ratings, names: dict[str, expr.Type],
+                spaces: Mapping[str, Mapping[str, expr.Type]]) -> CRatings | None:
+        field_type = names.get(spec.field)
+        where = expr.Where(spec.source, "ratings")
+        if field_type is None or field_type.values is None:
+            self.problems.append(Problem(spec.source, f"ratings.field {spec.field!r} must be a "
+                                                      "declared enum input", "ratings"))
+            return None
+        classes = field_type.values
+        env = expr.Env(dict(names), spaces, self.constants)
+        points = self.parse(spec.points, where, env, "number")
+        band_env = expr.Env({**names, RATING_POINTS: expr.NUMBER}, spaces, self.constants)
+        rules: list[Rule | None] = []
+        for i, band in enumerate(spec.bands):
+            self.check_class(band.rating, classes, band.source)
+            rules.append(self.rule(f"{kind}.ratings.bands[{i}]", band.when, band_env,
+                                   expr.Where(band.source, "ratings"), label=band.label))
+        overrides: list[Rule | None] = []
+        for o in spec.overrides:
+            self.check_class(o.rating, classes, o.source)
+            overrides.append(self.rule(f"{kind}.ratings.overrides.{o.id}", o.when, band_env,
+                                       expr.Where(o.source, o.id), label=o.reason))
+        share: Decimal | None = None
+        if spec.quota is not None:
+            q = spec.quota
+            for cls in (q.rating, q.of, q.demote_to):
+                self.check_class(cls, classes, q.source)
+            for per in q.per:
+                if per not in names:
+                    self.problems.append(Problem(q.source, f"ratings quota per {per!r}: not a "
+                                                           "field", "ratings"))
+            self.check_rank_keys(q.rank_by, {**names, RATING_POINTS: expr.NUMBER}, q.source,
+                                 "ratings")
+            value = self.constants.get(q.share) if isinstance(q.share, str) else q.share
+            if not isinstance(value, Decimal):
+                self.problems.append(Problem(q.source, f"quota share {q.share!r} is not a number",
+                                             "ratings"))
+            else:
+                share = value
+        if points is None or any(r is None for r in rules + overrides):
+            return None
+        return CRatings(
+            spec.field, points, Group(f"{kind}.ratings.bands", tuple(r for r in rules if r)),
+            tuple(b.rating for b in spec.bands),
+            Group(f"{kind}.ratings.overrides", tuple(r for r in overrides if r)),
+            spec.overrides, spec.quota, share, spec.label, spec.basis,
+        )
+
+    def check_class(self, value: str, classes: tuple[str, ...], source: str) -> None:
+        if value not in classes:
+            self.problems.append(Problem(source, f"rating {value!r} is not one of "
+                                                 f"{', '.join(classes)}", "ratings"))
 
     def parse_any(self, text: expr.Value | int, where: expr.Where,
                   env: expr.Env) -> expr.Node | None:

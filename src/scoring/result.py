@@ -61,6 +61,27 @@ class TitleDecision:
 
 
 @dataclass(frozen=True)
+class RatingDecision:
+    """How a record's rating was reached: from points by band, override, quota; or as given."""
+
+    field: str
+    final: str | None
+    given: str | None
+    points: Decimal | None
+    band: str | None = None  # the rating the points gave, before overrides and the quota
+    band_rule: str = ""
+    override: str = ""  # override id that won over the points
+    override_reason: str = ""
+    quota: QuotaDecision | None = None  # present when the record was ranked under the quota
+    moved_to: str | None = None
+    warning: str = ""
+
+    @property
+    def from_points(self) -> bool:
+        return self.points is not None
+
+
+@dataclass(frozen=True)
 class AggregateValue:
     name: str
     label: str
@@ -89,6 +110,12 @@ class RecordResult:
     aggregates: tuple[AggregateValue, ...] = ()
     extra: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
+    rating: RatingDecision | None = None
+    rewards: tuple[tuple[str, Decimal], ...] = ()  # title id → amount, for awarded titles
+
+    @property
+    def reward(self) -> Decimal:
+        return sum((amount for _, amount in self.rewards), Decimal(0))
 
     def point(self, criterion: str) -> Decimal:
         return dict(self.points).get(criterion, Decimal(0))
@@ -106,6 +133,8 @@ class Result:
     engine_facts: int = 0
     titles: tuple[tuple[str, str, Kind], ...] = ()  # (id, label, kind) in decision order
     labels: dict[str, str] = field(default_factory=dict)  # criterion/input id → label
+    base_salary: Decimal | None = None
+    reward_rule: str = ""  # how amounts were computed, with its legal basis
 
     def records(self, kind: Kind) -> tuple[RecordResult, ...]:
         return self.individuals if kind == "individual" else self.units

@@ -299,7 +299,62 @@ class Ranking(Model):
     by: tuple[str, ...] = ("-score",)
 
 
+class RatingBand(Model):
+    when: Expr
+    rating: str
+    label: str = ""
+
+
+class RatingOverride(Model):
+    """A rating that wins over points, e.g. disciplined in the year → không hoàn thành."""
+
+    id: str
+    when: Expr
+    rating: str
+    reason: str
+    basis: str = ""
+
+
+class RatingQuota(Model):
+    """At most `share` × (count rated `of`) may hold `rating` per scope; the rest move down.
+
+    Classes are counted after bands and overrides and before anyone is moved. Records that gave
+    their rating directly (rated on paper) count in both classes but are never moved.
+    """
+
+    rating: str
+    share: Decimal | str
+    of: str
+    per: tuple[str, ...] = ("unit_id",)
+    rounding: Literal["floor", "round", "ceil"] = "floor"
+    demote_to: str
+    rank_by: tuple[str, ...] = ("-rating_points",)
+    basis: str = ""
+
+
+class Ratings(Model):
+    """Compute a rating field from points (Decree 335/2025 style) before any other rule runs."""
+
+    field: str
+    points: Expr
+    bands: tuple[RatingBand, ...]
+    overrides: tuple[RatingOverride, ...] = ()
+    quota: RatingQuota | None = None
+    label: str = ""
+    basis: str = ""
+
+
+class Rewards(Model):
+    """Title rewards as multiples of the base salary, each rounded up to `round_up_to` đồng."""
+
+    base_salary: Decimal | str
+    round_up_to: int = 10_000
+    currency: str = "đồng"
+    basis: str = ""
+
+
 class KindRules(Model):
+    ratings: Ratings | None = None
     inputs: dict[str, InputSpec] = Field(default_factory=dict)
     aggregates: dict[str, Aggregate] = Field(default_factory=dict)
     computed: dict[str, Computed] = Field(default_factory=dict)
@@ -339,6 +394,7 @@ class RuleFile(Model):
     individual: KindRules | None = None
     unit: KindRules | None = None
     titles: tuple[Title, ...] = ()
+    rewards: Rewards | None = None
     remove: Removals | None = None
     examples: tuple[Example, ...] = ()
 
@@ -362,6 +418,7 @@ class RuleSet(Model):
     individual: KindRules = KindRules()
     unit: KindRules = KindRules()
     titles: tuple[Title, ...] = ()
+    rewards: Rewards | None = None
     examples: tuple[Example, ...] = ()
     lineage: tuple[str, ...] = ()
     folder: str = Field(default="", exclude=True)
@@ -571,13 +628,15 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
                     seen[name] = spec.source
                     merged[name] = spec
             sections[sec] = merged
-        ranking, total = base_kind.ranking, base_kind.total
+        ranking, total, ratings = base_kind.ranking, base_kind.total, base_kind.ratings
         for f in files:
             kr = getattr(f, kind)
             if kr is not None and kr.ranking is not None:
                 ranking = kr.ranking
             if kr is not None and kr.total is not None:
                 total = kr.total
+            if kr is not None and kr.ratings is not None:
+                ratings = kr.ratings
         for rem in removals:
             for sec, ids in getattr(rem, kind).items():
                 if sec not in sections:
@@ -593,12 +652,15 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
             **{sec: sections[sec] for sec in _DICT_SECTIONS},
             "ranking": ranking,
             "total": total,
+            "ratings": ratings,
         }
     titles = _override(_by_id(base.titles, "title", []) if base else {},
                        _by_id(tuple(t for f in files for t in f.titles), "title", problems))
     params: dict[str, Param] = dict(base.params) if base else {}
+    rewards = base.rewards if base else None
     for f in files:
         params.update(f.params)
+        rewards = f.rewards if f.rewards is not None else rewards
     for rem in removals:
         for tid in rem.titles:
             if tid not in titles:
@@ -620,6 +682,7 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
         individual=KindRules(**kinds["individual"]),
         unit=KindRules(**kinds["unit"]),
         titles=tuple(titles.values()),
+        rewards=rewards,
         examples=examples,
         lineage=((*base.lineage, base.folder) if base else ()),
     )

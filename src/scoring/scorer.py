@@ -12,18 +12,29 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from scoring import expr
-from scoring.compile import CAggregate, CKind, Compiled, CTitle, Group, Rule
+from scoring.compile import (
+    RATING_POINTS,
+    CAggregate,
+    CKind,
+    Compiled,
+    CRatings,
+    CTitle,
+    Group,
+    Rule,
+)
+from scoring.errors import InputError, Problem
 from scoring.records import Record
 from scoring.result import (
     AggregateValue,
     Hit,
     Prerequisite,
     QuotaDecision,
+    RatingDecision,
     RecordResult,
     Result,
     TitleDecision,
@@ -50,9 +61,13 @@ class _State:
     decisions: list[list[TitleDecision]] = field(default_factory=list)
     gates: list[dict[str, str]] = field(default_factory=list)
     aggregates: list[list[AggregateValue]] = field(default_factory=list)
+    ratings: list[RatingDecision | None] = field(default_factory=list)
+    warnings: list[list[str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         n = len(self.records)
+        self.ratings = [None] * n
+        self.warnings = [[] for _ in range(n)]
         self.hits = [[] for _ in range(n)]
         self.points = [{} for _ in range(n)]
         self.decisions = [[] for _ in range(n)]
@@ -85,16 +100,40 @@ def score(
     _decide_titles(uni, evaluator)
     labels = _labels(compiled)
     rs = compiled.ruleset
+    base, amounts = reward_amounts(compiled)
+    people = tuple(_results(ind, "individual", amounts))
+    unit_results = tuple(_results(uni, "unit", amounts))
+    per_record = [f"{r.id} ({r.name}): {w}" for r in (*people, *unit_results) for w in r.warnings]
     return Result(
         ruleset=rs.ruleset, year=rs.year, name=rs.name, hash=compiled.hash,
-        individuals=tuple(_results(ind, "individual")),
-        units=tuple(_results(uni, "unit")),
-        warnings=tuple(warnings),
+        individuals=people,
+        units=unit_results,
+        warnings=(*warnings, *per_record),
         engine_facts=evaluator.facts_asserted,
         titles=tuple((t.spec.id, t.spec.label, t.spec.of)
                      for k in KINDS for t in compiled.kind(k).titles),
         labels=labels,
+        base_salary=base,
+        reward_rule=(f"multiple × {expr.format_number(base)} {rs.rewards.currency}, rounded up to "
+                     f"{rs.rewards.round_up_to:,} ({rs.rewards.basis})"
+                     if rs.rewards is not None and base is not None else ""),
     )
+
+
+def reward_amounts(compiled: Compiled) -> tuple[Decimal | None, dict[str, Decimal]]:
+    """Each title's reward: multiple × base salary, rounded up to the declared step."""
+    rw = compiled.ruleset.rewards
+    if rw is None:
+        return None, {}
+    base = compiled.constants.get(rw.base_salary) if isinstance(rw.base_salary, str) \
+        else rw.base_salary
+    if not isinstance(base, Decimal):
+        return None, {}
+    step = Decimal(rw.round_up_to)
+    return base, {
+        t.id: (t.reward * base / step).to_integral_value(ROUND_CEILING) * step
+        for t in compiled.ruleset.titles if t.reward is not None
+    }
 
 
 def _individual_scope(r: Record, unit: Record | None) -> dict[str, expr.Value]:
@@ -130,8 +169,80 @@ def _amount(rule: Rule, scope: expr.Scope) -> tuple[Decimal, str]:
     return value, ""
 
 
+def _rate(st: _State, ev: Evaluator) -> None:
+    """Ratings from points: bands, then overrides, then the quota relative to another class."""
+    cr = st.ck.ratings
+    if cr is None:
+        return
+    problems: list[Problem] = []
+    for scope in st.scopes:
+        scope[RATING_POINTS] = expr.evaluate(cr.points, scope)
+    bands = ev.evaluate(cr.bands, st.scopes)
+    overrides = ev.evaluate(cr.overrides, st.scopes)
+    for i, scope in enumerate(st.scopes):
+        given = scope.get(cr.field)
+        points = scope[RATING_POINTS]
+        band = band_rule = None
+        if isinstance(points, Decimal) and bands[i]:
+            band = cr.band_ratings[min(bands[i])]
+            band_rule = cr.bands.rules[min(bands[i])].key
+        final = band if band is not None else given
+        if final is None:
+            problems.append(Problem(str(st.records[i].origin), f"neither the points "
+                                    f"({expr.unparse(cr.points)}) nor the rating {cr.field!r} "
+                                    "are given"))
+            continue
+        override = cr.override_specs[min(overrides[i])] if overrides[i] else None
+        if override is not None:
+            final = override.rating
+        warning = ""
+        if given is not None and band is not None and given != band:
+            warning = (f"{cr.field} given as {given!r} but the points "
+                       f"({expr.format_number(points)}) give {band!r}; the points decide")  # type: ignore[arg-type]
+            st.warnings[i].append(warning)
+        scope[cr.field] = final
+        st.ratings[i] = RatingDecision(
+            cr.field, str(final), None if given is None else str(given),
+            points if isinstance(points, Decimal) else None, band, band_rule or "",
+            override.id if override else "", override.reason if override else "",
+            warning=warning)
+    if problems:
+        raise InputError(problems)
+    if cr.quota is not None:
+        _rating_quota(st, cr)
+
+
+def _rating_quota(st: _State, cr: CRatings) -> None:
+    q = cr.quota
+    assert q is not None and cr.share is not None
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, scope in enumerate(st.scopes):
+        groups[tuple(scope_key(p, scope) for p in q.per)].append(i)
+    key = rank_key(q.rank_by, st.scopes, lead=None)
+    for value in sorted(groups):
+        members = groups[value]
+        base = sum(1 for i in members if st.scopes[i][cr.field] == q.of)
+        places = quota_places(cr.share, base, q.rounding)
+        holders = [i for i in members if st.scopes[i][cr.field] == q.rating]
+        on_paper = [i for i in holders if st.scopes[i][RATING_POINTS] is None]
+        movable = sorted((i for i in holders if i not in on_paper), key=key)
+        room = max(0, places - len(on_paper))
+        scope_text = ", ".join(f"{p} = {v}" for p, v in zip(q.per, value, strict=True))
+        for pos, i in enumerate(movable):
+            cut = pos >= room
+            decision = QuotaDecision(scope_text, pos + 1, room, base, cut, q.basis)
+            moved = q.demote_to if cut else None
+            if cut:
+                st.scopes[i][cr.field] = q.demote_to
+            rated = st.ratings[i]
+            assert rated is not None
+            st.ratings[i] = replace(rated, quota=decision, moved_to=moved,
+                                    final=str(st.scopes[i][cr.field]))
+
+
 def _score_kind(st: _State, ev: Evaluator) -> None:
     ck = st.ck
+    _rate(st, ev)
     for name, node in ck.computed:
         for scope in st.scopes:
             scope[name] = expr.evaluate(node, scope)
@@ -243,9 +354,10 @@ def scope_key(per: str, scope: expr.Scope) -> str:
     return "" if value is None else str(value)
 
 
-def rank_key(keys: Sequence[str], scopes: Sequence[expr.Scope]) -> Callable[[int], Any]:
+def rank_key(keys: Sequence[str], scopes: Sequence[expr.Scope],
+             lead: str | None = "-score") -> Callable[[int], Any]:
     """Score first, then the declared keys, then id: the stated tie-break, never input order."""
-    order = list(keys) if keys and keys[0] == "-score" else ["-score", *keys]
+    order = list(keys) if lead is None or (keys and keys[0] == lead) else [lead, *keys]
 
     def key(i: int) -> tuple[Any, ...]:
         parts: list[Any] = []
@@ -324,7 +436,7 @@ def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, Quot
 # ----------------------------------------------------------------------------------- results
 
 
-def _results(st: _State, kind: Kind) -> list[RecordResult]:
+def _results(st: _State, kind: Kind, amounts: dict[str, Decimal]) -> list[RecordResult]:
     per = st.ck.rank_per
     groups: dict[str, list[int]] = defaultdict(list)
     for i, scope in enumerate(st.scopes):
@@ -351,6 +463,8 @@ def _results(st: _State, kind: Kind) -> list[RecordResult]:
             decisions=tuple(st.decisions[i]), gates=tuple(st.gates[i]),
             rank=rank, rank_scope=scope_text, rank_of=of,
             aggregates=tuple(st.aggregates[i]), extra=tuple(r.extra.items()),
+            warnings=tuple(st.warnings[i]), rating=st.ratings[i],
+            rewards=tuple((t, amounts[t]) for t in titles if t in amounts),
         ))
     return out
 
