@@ -1,0 +1,51 @@
+"""The `scoring` command: parsing options and calling the library, nothing else.
+
+Every `ScoringError` raised below a command is printed as one `error:` line per problem and
+mapped to its exit code (2: the files given cannot be used; 1: a check found problems), so a
+user mistake never ends in a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from scoring import __version__
+from scoring.errors import ScoringError
+
+
+class Group(click.Group):
+    """A click group that turns `ScoringError`s into clear messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ScoringError as e:
+            for problem in e.problems:
+                click.echo(f"error: {problem}", err=True)
+            ctx.exit(e.exit_code)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scoring")
+def cli() -> None:
+    """Score emulation and commendation submissions against a year's rule set.
+
+    \b
+    Examples:
+      scoring score fixtures/quang-ngai-2021
+      scoring score fixtures/quang-ngai-2021 --format json -o out/results.json
+      scoring explain fixtures/quang-ngai-2021 "nguyen van an"
+    """
+
+
+def main() -> None:
+    cli(prog_name="scoring")
+
+
+from scoring.cli import audit as _audit  # noqa: E402,F401  (registers the commands)
+from scoring.cli import office as _office  # noqa: E402,F401
+from scoring.cli import report as _report  # noqa: E402,F401
+from scoring.cli import rules as _rules  # noqa: E402,F401
+from scoring.cli import score as _score  # noqa: E402,F401

@@ -1,0 +1,173 @@
+"""The JSON output: the whole result, ledger included, so a score can be audited and verified.
+
+The document is built from plain dicts and lists in a fixed key order (never `sort_keys`: the
+order reads top-down like the explanation, identity first, ledger last), with records in the
+Result's order, so the bytes are identical across runs and machines. Decimals become JSON
+numbers whose text is the decimal's own (12.5, not 12.5000000001); see `json_number`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+from scoring.expr import Value, format_number
+from scoring.render.safe import safe_number
+from scoring.result import (
+    AggregateValue,
+    Hit,
+    Prerequisite,
+    QuotaDecision,
+    RecordResult,
+    Result,
+    TitleDecision,
+)
+
+__all__ = ["json_number", "json_value", "plain_json", "render_json", "to_json_data"]
+
+JsonNumber = int | float
+
+
+def json_number(d: Decimal) -> JsonNumber:
+    """Return an int for integral decimals, else the float whose repr is the decimal's text.
+
+    A float reaches `json.dumps` as its shortest repr, which for a decimal of at most 15
+    significant digits is that decimal's own digits; longer ones are rounded by `safe_number`.
+    """
+    d = safe_number(d)
+    if d == d.to_integral_value():
+        return int(d)
+    return float(format_number(d))
+
+
+def json_value(value: Value) -> bool | str | JsonNumber | None:
+    """Map a rule-language value to JSON: numbers as numbers, bools as bools, missing as null."""
+    if isinstance(value, Decimal):
+        return json_number(value)
+    return value
+
+
+def _optional_number(d: Decimal | None) -> JsonNumber | None:
+    return None if d is None else json_number(d)
+
+
+def _pairs(pairs: Sequence[tuple[str, Value]]) -> dict[str, Any]:
+    return {name: json_value(value) for name, value in pairs}
+
+
+def plain_json(value: object) -> Any:
+    """Copy manifest data into JSON types, keeping the caller's key order.
+
+    The manifest is assembled by the CLI from paths, hashes and counts; anything else is a
+    programming error and fails loudly rather than being stringified into the record.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return json_number(value)
+    if isinstance(value, PurePath):
+        return value.as_posix()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"manifest value of type {type(value).__name__} is not JSON data: {value!r}")
+
+
+def _hit(h: Hit) -> dict[str, Any]:
+    return {
+        "rule": h.rule,
+        "section": h.section,
+        "item": h.item,
+        "label": h.label,
+        "condition": h.condition,
+        "reads": _pairs(h.reads),
+        "points": _optional_number(h.points),
+        "raw": _optional_number(h.raw),
+        "cap": _optional_number(h.cap),
+        "note": h.note,
+    }
+
+
+def _prerequisite(p: Prerequisite) -> dict[str, Any]:
+    return {"condition": p.condition, "met": p.met, "detail": p.detail}
+
+
+def _quota(q: QuotaDecision | None) -> dict[str, Any] | None:
+    if q is None:
+        return None
+    return {
+        "scope": q.scope,
+        "rank": q.rank,
+        "places": q.places,
+        "basis_count": q.basis_count,
+        "cut": q.cut,
+        "rule": q.rule,
+    }
+
+
+def _decision(d: TitleDecision) -> dict[str, Any]:
+    return {
+        "title": d.title,
+        "label": d.label,
+        "awarded": d.awarded,
+        "eligible": d.eligible,
+        "prerequisites": [_prerequisite(p) for p in d.prerequisites],
+        "gated_by": list(d.gated_by),
+        "quota": _quota(d.quota),
+    }
+
+
+def _aggregate(a: AggregateValue) -> dict[str, Any]:
+    return {"name": a.name, "label": a.label, "value": json_value(a.value),
+            "members": list(a.members)}
+
+
+def _record(r: RecordResult) -> dict[str, Any]:
+    # `group` means the unit for an individual and the cluster for a unit; the output names
+    # both fields for every record so that consumers see one shape.
+    individual = r.kind == "individual"
+    return {
+        "id": r.id,
+        "name": r.name,
+        "kind": r.kind,
+        "unit": r.group if individual else None,
+        "cluster": None if individual else r.group,
+        "source": {"file": r.origin.file, "sheet": r.origin.sheet, "row": r.origin.row},
+        "score": json_number(r.score),
+        "rank": r.rank,
+        "rank_scope": r.rank_scope,
+        "rank_of": r.rank_of,
+        "titles": list(r.titles),
+        "points": {cid: json_number(p) for cid, p in r.points},
+        "inputs": _pairs(r.inputs),
+        "computed": _pairs(r.computed),
+        "aggregates": [_aggregate(a) for a in r.aggregates],
+        "hits": [_hit(h) for h in r.hits],
+        "decisions": [_decision(d) for d in r.decisions],
+        "gates": list(r.gates),
+        "extra": dict(r.extra),
+        "warnings": list(r.warnings),
+    }
+
+
+def to_json_data(result: Result, manifest: Mapping[str, object]) -> dict[str, Any]:
+    """Return the result as JSON data (dicts, lists, numbers, text) in output key order."""
+    return {
+        "manifest": plain_json(manifest),
+        "ruleset": {"id": result.ruleset, "year": result.year, "name": result.name,
+                    "hash": result.hash},
+        "warnings": list(result.warnings),
+        "individuals": [_record(r) for r in result.individuals],
+        "units": [_record(r) for r in result.units],
+    }
+
+
+def render_json(result: Result, manifest: Mapping[str, object]) -> bytes:
+    """Render the result as UTF-8 JSON (readable Vietnamese, two-space indent, final newline)."""
+    text = json.dumps(to_json_data(result, manifest), ensure_ascii=False, indent=2,
+                      allow_nan=False)
+    return (text + "\n").encode("utf-8")

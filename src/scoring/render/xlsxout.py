@@ -1,0 +1,239 @@
+"""The XLSX output: the workbook a council secretary opens, prints and forwards.
+
+XlsxWriter rather than openpyxl because its output is byte-stable once the document's creation
+date is fixed (it stamps the current time otherwise, and dates every zip member 1980-01-01), so
+a result folder can be verified byte for byte. Numbers are written as numbers, so that a council
+can sum and sort them; every text cell goes through `safe_text` and `write_string`, so that a
+name typed as "=1+1" stays text even though XlsxWriter's `write` would turn it into a formula.
+The lists and their order are those of the terminal tables (`scoring.render.table`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import xlsxwriter
+
+from scoring.render.csvout import section_names
+from scoring.render.jsonout import plain_json
+from scoring.render.safe import safe_number, safe_text
+from scoring.render.table import (
+    KIND_LABELS,
+    cluster_groups,
+    show_number,
+    title_holders,
+    title_summaries,
+)
+from scoring.result import RecordResult, Result
+from scoring.text import fold
+
+__all__ = ["render_xlsx", "sheet_name"]
+
+Cell = Decimal | str | bool | int | float | None
+# A fixed creation date: any constant works, and this one is obviously not a real one.
+CREATED = datetime(2000, 1, 1)
+MAX_SHEET_NAME = 31
+_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_MIN_WIDTH, _MAX_WIDTH = 6, 60
+
+
+def sheet_name(wanted: str, used: set[str]) -> str:
+    """Return a valid, unused sheet name close to `wanted`, and record it in `used`.
+
+    Excel refuses names over 31 characters, with any of []:*?/\\, starting or ending with an
+    apostrophe, or equal to another sheet's name ignoring case; "History" is reserved.
+    """
+    base = _FORBIDDEN.sub("_", wanted).strip().strip("'")[:MAX_SHEET_NAME].strip() or "Sheet"
+    name, n = base, 1
+    while name.casefold() in used or name.casefold() == "history":
+        n += 1
+        suffix = f" ({n})"
+        name = base[: MAX_SHEET_NAME - len(suffix)].rstrip() + suffix
+    used.add(name.casefold())
+    return name
+
+
+class _Sheet:
+    """A worksheet written row by row, that remembers how wide each column needs to be."""
+
+    def __init__(self, workbook: Any, name: str, bold: Any) -> None:
+        self._ws = workbook.add_worksheet(name)
+        self._bold = bold
+        self._row = 0
+        self._widths: dict[int, int] = {}
+
+    def row(self, cells: Sequence[Cell], *, bold: bool = False, measure: bool = True) -> None:
+        """Write the next row; `measure=False` for headings that may overflow their column."""
+        fmt = self._bold if bold else None
+        for col, value in enumerate(cells):
+            text = self._write(col, value, fmt)
+            if measure and text is not None:
+                self._widths[col] = max(self._widths.get(col, 0), len(text))
+        self._row += 1
+
+    def skip(self) -> None:
+        self._row += 1
+
+    def freeze(self, rows: int) -> None:
+        self._ws.freeze_panes(rows, 0)
+
+    def finish(self) -> None:
+        for col, width in sorted(self._widths.items()):
+            self._ws.set_column(col, col, min(max(width + 2, _MIN_WIDTH), _MAX_WIDTH))
+
+    def _write(self, col: int, value: Cell, fmt: Any) -> str | None:
+        """Write one typed cell and return the text it shows (None for a blank)."""
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            self._ws.write_boolean(self._row, col, value, fmt)
+            return "FALSE" if not value else "TRUE"
+        if isinstance(value, int | float):
+            self._ws.write_number(self._row, col, value, fmt)
+            return str(value)
+        if isinstance(value, Decimal):
+            self._ws.write_number(self._row, col, float(safe_number(value)), fmt)
+            return show_number(value)
+        text = safe_text(value)
+        self._ws.write_string(self._row, col, text, fmt)
+        return text
+
+
+class _Book:
+    def __init__(self) -> None:
+        self.buffer = io.BytesIO()
+        self.workbook = xlsxwriter.Workbook(self.buffer, {"in_memory": True})
+        self.workbook.set_properties({"created": CREATED})
+        self.bold = self.workbook.add_format({"bold": True})
+        self.used: set[str] = set()
+
+    def sheet(self, wanted: str) -> _Sheet:
+        return _Sheet(self.workbook, sheet_name(wanted, self.used), self.bold)
+
+    def close(self) -> bytes:
+        self.workbook.close()
+        return self.buffer.getvalue()
+
+
+def _summary(book: _Book, result: Result) -> None:
+    s = book.sheet("Tổng hợp")
+    s.row(["Bộ tiêu chí", result.ruleset])
+    s.row(["Tên", result.name])
+    s.row(["Năm", result.year])
+    s.row(["Mã băm (hash)", result.hash])
+    s.row([f"Số {KIND_LABELS['individual']}", len(result.individuals)])
+    s.row([f"Số {KIND_LABELS['unit']}", len(result.units)])
+    s.skip()
+    s.row(["Danh hiệu", "Tên danh hiệu", "Đối tượng", "Được công nhận",
+           "Không được do vượt hạn mức"], bold=True)
+    for t in title_summaries(result):
+        s.row([t.id, t.label, KIND_LABELS[t.kind], t.awarded, t.cut])
+    if result.warnings:
+        s.skip()
+        s.row(["Cảnh báo"], bold=True)
+        for w in result.warnings:
+            s.row([w], measure=False)
+    s.finish()
+
+
+def _title_sheets(book: _Book, result: Result) -> None:
+    for t in title_summaries(result):
+        s = book.sheet(t.id)
+        line = f"Được công nhận: {t.awarded}"
+        if t.cut is not None:
+            line += f"; không được do vượt hạn mức: {t.cut}"
+        s.row([f"{t.label} ({t.id}), {KIND_LABELS[t.kind]}. {line}"], bold=True, measure=False)
+        quota = [] if t.cut is None else ["Phạm vi hạn mức"]
+        group = "Đơn vị" if t.kind == "individual" else "Cụm"
+        s.row([*quota, "Hạng", "Mã", "Tên", group, "Điểm"], bold=True)
+        for h in title_holders(result, t.id, t.kind):
+            scope = [] if t.cut is None else [h.scope]
+            r = h.record
+            s.row([*scope, h.rank, r.id, r.name, r.group, r.score])
+        s.freeze(2)
+        s.finish()
+
+
+def _cluster_title(cluster: str) -> str:
+    # Clusters are often already named "Cụm 3" or "Khối thi đua 2"; do not say "Cụm" twice.
+    return cluster if fold(cluster).startswith(("cum", "khoi")) else f"Cụm {cluster}"
+
+
+def _criteria_headers(result: Result, ids: Sequence[str]) -> list[Cell]:
+    return [result.labels.get(cid, cid) for cid in ids]
+
+
+def _cluster_sheets(book: _Book, result: Result) -> None:
+    criteria = section_names(result.units, "points")
+    for cluster, units in cluster_groups(result):
+        s = book.sheet(_cluster_title(cluster))
+        s.row([f"Khối/cụm thi đua: {cluster}"], bold=True, measure=False)
+        s.row(["Hạng", "Mã", "Tên đơn vị", "Điểm", "Danh hiệu",
+               *_criteria_headers(result, criteria)], bold=True)
+        for u in units:
+            points = dict(u.points)
+            s.row([u.rank, u.id, u.name, u.score, ", ".join(u.titles),
+                   *(points.get(c) for c in criteria)])
+        s.freeze(2)
+        s.finish()
+
+
+def _details(book: _Book, result: Result) -> None:
+    records: list[RecordResult] = [*result.individuals, *result.units]
+    criteria = section_names(records, "points")
+    s = book.sheet("Điểm chi tiết")
+    s.row(["Loại", "Mã", "Tên", "Đơn vị", "Cụm", "Điểm", "Hạng", "Phạm vi xếp hạng",
+           "Danh hiệu", *_criteria_headers(result, criteria)], bold=True)
+    # The Result's order (individuals, then units, each by id), as in the CSV and JSON outputs.
+    for r in records:
+        unit, cluster = (r.group, None) if r.kind == "individual" else (None, r.group)
+        points = dict(r.points)
+        s.row([KIND_LABELS[r.kind], r.id, r.name, unit, cluster, r.score, r.rank,
+               r.rank_scope, ", ".join(r.titles), *(points.get(c) for c in criteria)])
+    s.freeze(1)
+    s.finish()
+
+
+def _flatten(value: Any, prefix: str) -> list[tuple[str, Cell]]:
+    """Nested manifest data as (dotted key, scalar) rows: `inputs[0].sha256`.
+
+    An empty list or mapping keeps its key with a blank value, so no manifest field vanishes.
+    """
+    if value in ({}, []) and prefix:
+        return [(prefix, None)]
+    if isinstance(value, dict):
+        return [row for k, v in value.items()
+                for row in _flatten(v, f"{prefix}.{k}" if prefix else str(k))]
+    if isinstance(value, list):
+        return [row for i, v in enumerate(value) for row in _flatten(v, f"{prefix}[{i}]")]
+    return [(prefix, value)]
+
+
+def _manifest(book: _Book, manifest: Mapping[str, object]) -> None:
+    s = book.sheet("Manifest")
+    s.row(["Khóa", "Giá trị"], bold=True)
+    for key, value in _flatten(plain_json(manifest), ""):
+        s.row([key, value])
+    s.freeze(1)
+    s.finish()
+
+
+def render_xlsx(result: Result, manifest: Mapping[str, object]) -> bytes:
+    """Render the result as an XLSX workbook, byte-identical for the same result and manifest.
+
+    Sheets: "Tổng hợp" (rule set and counts per title), one per title (holders in quota or
+    score order), one per cluster (units in rank order, with their points), "Điểm chi tiết"
+    (every record's points per criterion) and "Manifest".
+    """
+    book = _Book()
+    _summary(book, result)
+    _title_sheets(book, result)
+    _cluster_sheets(book, result)
+    _details(book, result)
+    _manifest(book, manifest)
+    return book.close()

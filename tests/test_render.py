@@ -1,0 +1,406 @@
+"""Renderers: JSON, CSV, terminal tables and XLSX from a hand-built Result; atomic writes."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from scoring.errors import OutputError
+from scoring.records import Origin
+from scoring.render.csvout import render_csv
+from scoring.render.jsonout import json_number, render_json, to_json_data
+from scoring.render.safe import safe_number, safe_text
+from scoring.render.table import render_tables
+from scoring.render.xlsxout import render_xlsx, sheet_name
+from scoring.result import (
+    AggregateValue,
+    Hit,
+    Prerequisite,
+    QuotaDecision,
+    RecordResult,
+    Result,
+    TitleDecision,
+)
+
+D = Decimal
+ZERO = D(0)
+FORMULA = '=HYPERLINK("x")'
+MANIFEST = {"tool": "scoring 0.1.0", "inputs": [{"path": "data/2021.xlsx", "sha256": "ab" * 32}],
+            "counts": {"individual": 4, "unit": 2}, "created": None}
+
+
+def _ldtt(awarded: bool, gated: tuple[str, ...] = ()) -> TitleDecision:
+    return TitleDecision("LDTT", "Lao động tiên tiến", awarded,
+                         (Prerequisite('task_rating in ("xuat_sac", "tot")', True, ""),),
+                         gated)
+
+
+def _cstdcs(rank: int, cut: bool, scope: str) -> TitleDecision:
+    return TitleDecision(
+        "CSTDCS", "Chiến sĩ thi đua cơ sở", not cut,
+        (Prerequisite("LDTT", True, ""), Prerequisite("initiatives >= 1", True, "")),
+        quota=QuotaDecision(scope, rank, 1, 2, cut, "NĐ 91/2017/NĐ-CP Điều 9"),
+    )
+
+
+def _task_hit(points: Decimal) -> Hit:
+    return Hit("individual.criteria.task[0]", "criteria", "task", "Hoàn thành nhiệm vụ",
+               'task_rating == "xuat_sac"', (("task_rating", "xuat_sac"),), points, points, D(40))
+
+
+def _individual(id_: str, name: str, unit: str, score: Decimal, rank: int,
+                titles: tuple[str, ...], decisions: tuple[TitleDecision, ...],
+                *, adjustment: Decimal = ZERO, extra: tuple[tuple[str, str], ...] = (),
+                hits: tuple[Hit, ...] = (), gates: tuple[str, ...] = ()) -> RecordResult:
+    return RecordResult(
+        kind="individual", id=id_, name=name, group=unit,
+        origin=Origin("data/2021.xlsx", rank + 1, "Cá nhân"),
+        inputs=(("task_rating", "xuat_sac"), ("maternity_leave", False),
+                ("adjustment", adjustment)),
+        computed=(("initiatives", D(1)),),
+        points=(("task", score),),
+        score=score, titles=titles, hits=hits or (_task_hit(score),), decisions=decisions,
+        gates=gates, rank=rank, rank_scope=f"unit_id = {unit}", rank_of=2, extra=extra,
+    )
+
+
+def _unit(id_: str, name: str, score: Decimal, rank: int, titles: tuple[str, ...],
+          share: Decimal, members: tuple[str, ...]) -> RecordResult:
+    return RecordResult(
+        kind="unit", id=id_, name=name, group="Cụm 1",
+        origin=Origin("data/2021.xlsx", rank + 1, "Đơn vị"),
+        inputs=(("unit_task", score),), computed=(), points=(("unit_task", score),),
+        score=score, titles=titles,
+        hits=(Hit("unit.criteria.unit_task[0]", "criteria", "unit_task", "Nhiệm vụ đơn vị",
+                  "true", (("unit_task", score),), score, score, D(100)),),
+        decisions=(TitleDecision("TTLDTT", "Tập thể lao động tiên tiến", bool(titles),
+                                 (Prerequisite("score >= 90", bool(titles), ""),)),),
+        gates=(), rank=rank, rank_scope="cluster = Cụm 1", rank_of=2,
+        aggregates=(AggregateValue("share_ldtt", "Tỷ lệ LĐTT", share, members),),
+    )
+
+
+def make_result() -> Result:
+    """Four people in two units of one cluster; unit U02 outranks U01 (rank order ≠ id order)."""
+    individuals = (
+        _individual("I01", "Nguyễn Văn An", "U01", D(50), 1, ("LDTT", "CSTDCS"),
+                    (_ldtt(True), _cstdcs(1, False, "unit = U01")),
+                    extra=(("Ghi chú", "-trích ngang"),)),
+        _individual("I02", "Trần Thị Bình", "U01", D("12.5"), 2, ("LDTT",),
+                    (_ldtt(True), _cstdcs(2, True, "unit = U01"))),
+        _individual("I03", FORMULA, "U02", D(45), 1, ("LDTT",), (_ldtt(True),),
+                    adjustment=D(-5),
+                    hits=(_task_hit(D(40)),
+                          Hit("individual.bonus.b[0]", "bonus", "b", "Khen thưởng đột xuất",
+                              "commended", (("commended", True),), D(5), D(5), None))),
+        _individual("I04", "Lê Đức Đạt", "U02", D(30), 2, (),
+                    (_ldtt(False, ("discipline",)),), gates=("discipline",)),
+    )
+    units = (
+        _unit("U01", "Phòng Kế hoạch", D("88.5"), 2, (), D(2) / D(3), ("I01", "I02")),
+        _unit("U02", "Đội Quản lý thị trường", D(97), 1, ("TTLDTT",), D(1) / D(2),
+              ("I03",)),
+    )
+    return Result(
+        ruleset="quang-ngai-cong-thuong", year=2021, name="Sở Công Thương (mẫu)",
+        hash="0123456789abcdef" * 4, individuals=individuals, units=units,
+        warnings=("unknown column 'Ghi chú' carried through",),
+        titles=(("LDTT", "Lao động tiên tiến", "individual"),
+                ("CSTDCS", "Chiến sĩ thi đua cơ sở", "individual"),
+                ("TTLDTT", "Tập thể lao động tiên tiến", "unit")),
+        labels={"task": "Hoàn thành nhiệm vụ", "unit_task": "Nhiệm vụ đơn vị",
+                "task_rating": "Xếp loại"},
+    )
+
+
+@pytest.fixture
+def result() -> Result:
+    return make_result()
+
+
+# ------------------------------------------------------------------------------------- safe
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("=1+1", "'=1+1"), ("+84 912", "'+84 912"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), ("Nguyễn Văn An", "Nguyễn Văn An"), ("'=1", "'=1"),
+    ("", ""), ("a=b", "a=b"),
+])
+def test_safe_text(text: str, expected: str) -> None:
+    assert safe_text(text) == expected
+    assert safe_text(safe_text(text)) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (D("12.50"), 12.5), (D(40), 40), (D("40.0"), 40), (D(2) / D(3), 0.666667),
+    (D(-5), -5), (D("0.15"), 0.15), (D(1) / D(8), 0.125),
+])
+def test_json_number(value: Decimal, expected: float) -> None:
+    out = json_number(value)
+    assert out == expected
+    assert type(out) is type(expected)
+
+
+def test_safe_number_keeps_short_decimals() -> None:
+    assert safe_number(D("89.9")) == D("89.9")
+    assert safe_number(D(2) / D(3)) == D("0.666667")
+
+
+# ------------------------------------------------------------------------------------- JSON
+
+
+def test_json_is_byte_identical_and_valid(result: Result) -> None:
+    first = render_json(result, MANIFEST)
+    assert first == render_json(result, MANIFEST)
+    assert first.endswith(b"}\n")
+    assert "Nguyễn Văn An".encode() in first  # ensure_ascii=False
+    data = json.loads(first)
+    assert list(data) == ["manifest", "ruleset", "warnings", "individuals", "units"]
+    assert data["manifest"] == MANIFEST
+    assert data["ruleset"] == {"id": "quang-ngai-cong-thuong", "year": 2021,
+                               "name": "Sở Công Thương (mẫu)", "hash": "0123456789abcdef" * 4}
+
+
+def test_json_record_shape(result: Result) -> None:
+    data = to_json_data(result, MANIFEST)
+    assert [r["id"] for r in data["individuals"]] == ["I01", "I02", "I03", "I04"]
+    i01 = data["individuals"][0]
+    assert list(i01) == ["id", "name", "kind", "unit", "cluster", "source", "score", "rank",
+                         "rank_scope", "rank_of", "titles", "points", "inputs", "computed",
+                         "aggregates", "hits", "decisions", "gates", "extra", "warnings"]
+    assert (i01["unit"], i01["cluster"]) == ("U01", None)
+    assert i01["source"] == {"file": "data/2021.xlsx", "sheet": "Cá nhân", "row": 2}
+    assert i01["titles"] == ["LDTT", "CSTDCS"]
+    assert i01["inputs"] == {"task_rating": "xuat_sac", "maternity_leave": False,
+                             "adjustment": 0}
+    assert i01["extra"] == {"Ghi chú": "-trích ngang"}  # JSON carries text unchanged
+    assert i01["hits"][0] == {
+        "rule": "individual.criteria.task[0]", "section": "criteria", "item": "task",
+        "label": "Hoàn thành nhiệm vụ", "condition": 'task_rating == "xuat_sac"',
+        "reads": {"task_rating": "xuat_sac"}, "points": 50, "raw": 50, "cap": 40, "note": "",
+    }
+    quota = i01["decisions"][1]
+    assert quota["eligible"] is True and quota["awarded"] is True
+    assert quota["quota"] == {"scope": "unit = U01", "rank": 1, "places": 1, "basis_count": 2,
+                              "cut": False, "rule": "NĐ 91/2017/NĐ-CP Điều 9"}
+    i04 = data["individuals"][3]
+    assert i04["gates"] == ["discipline"]
+    assert i04["decisions"][0]["gated_by"] == ["discipline"]
+    assert i04["decisions"][0]["eligible"] is False
+    u01 = data["units"][0]
+    assert (u01["unit"], u01["cluster"]) == (None, "Cụm 1")
+    assert u01["aggregates"] == [{"name": "share_ldtt", "label": "Tỷ lệ LĐTT",
+                                  "value": 0.666667, "members": ["I01", "I02"]}]
+
+
+def test_json_decimal_text(result: Result) -> None:
+    text = render_json(result, MANIFEST).decode()
+    assert '"score": 12.5,' in text
+    assert '"score": 50,' in text
+    assert '"cap": 40,' in text
+    assert '"value": 0.666667,' in text
+    assert '"score": 88.5,' in text
+
+
+# -------------------------------------------------------------------------------------- CSV
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    assert data.startswith(codecs.BOM_UTF8)
+    return list(csv.reader(io.StringIO(data[len(codecs.BOM_UTF8):].decode(), newline="")))
+
+
+def test_csv_individuals(result: Result) -> None:
+    data = render_csv(result, "individual")
+    assert data == render_csv(result, "individual")
+    assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+    rows = _csv_rows(data)
+    header, body = rows[0], rows[1:]
+    assert header == ["kind", "id", "name", "unit", "cluster", "score", "rank", "rank_scope",
+                      "titles", "task", "task_rating", "maternity_leave", "adjustment",
+                      "Ghi chú"]
+    assert len(body) == 4
+    by_id = {row[1]: dict(zip(header, row, strict=True)) for row in body}
+    assert by_id["I03"]["name"] == "'" + FORMULA
+    assert by_id["I03"]["adjustment"] == "-5"  # a number, never prefixed
+    assert by_id["I01"]["Ghi chú"] == "'-trích ngang"  # text, neutralised
+    assert by_id["I01"]["titles"] == "LDTT;CSTDCS"
+    assert by_id["I02"]["score"] == "12.5"
+    assert by_id["I01"]["maternity_leave"] == "false"
+    assert by_id["I01"]["cluster"] == ""
+
+
+def test_csv_all_kinds(result: Result) -> None:
+    rows = _csv_rows(render_csv(result, None))
+    assert [r[0] for r in rows[1:]] == ["individual"] * 4 + ["unit"] * 2
+    header = rows[0]
+    assert "unit_task" in header
+    # the fixture's unit input shares the criterion's id: the later column is qualified
+    assert "inputs:unit_task" in header
+    u01 = dict(zip(header, rows[5], strict=True))
+    assert (u01["id"], u01["cluster"], u01["unit"], u01["task"]) == ("U01", "Cụm 1", "", "")
+
+
+def test_csv_units(result: Result) -> None:
+    rows = _csv_rows(render_csv(result, "unit"))
+    assert [r[1] for r in rows[1:]] == ["U01", "U02"]
+
+
+# ------------------------------------------------------------------------------------ table
+
+
+def test_tables(result: Result) -> None:
+    text = render_tables(result)
+    assert text == render_tables(result)
+    first = text.splitlines()[0]
+    assert "quang-ngai-cong-thuong" in first and "2021" in first and "0123456789ab" in first
+    assert "0123456789abc" not in first
+    assert "4 cá nhân" in first and "2 đơn vị" in first
+    cluster = text.index("Khối/cụm thi đua: Cụm 1")
+    assert cluster < text.index("Đội Quản lý thị trường") < text.index("Phòng Kế hoạch")
+    ldtt = text.index("Lao động tiên tiến (LDTT)")
+    cstdcs = text.index("Chiến sĩ thi đua cơ sở (CSTDCS)")
+    ttldtt = text.index("Tập thể lao động tiên tiến (TTLDTT)")
+    assert cluster < ldtt < cstdcs < ttldtt
+    ldtt_section = text[ldtt:cstdcs]
+    # by score: An 50, the formula-named 45, Bình 12.5; Đạt was gated
+    assert (ldtt_section.index("Nguyễn Văn An") < ldtt_section.index(FORMULA)
+            < ldtt_section.index("Trần Thị Bình"))
+    assert "Lê Đức Đạt" not in ldtt_section
+    assert "Được công nhận: 3" in ldtt_section
+    assert "hạn mức" not in ldtt_section
+    cstdcs_section = text[cstdcs:ttldtt]
+    assert "Được công nhận: 1; không được do vượt hạn mức: 1" in cstdcs_section
+    assert "unit = U01" in cstdcs_section
+    assert "Trần Thị Bình" not in cstdcs_section
+    assert "Họ và tên" not in text  # individual tables only when asked
+
+
+def test_tables_with_individuals(result: Result) -> None:
+    text = render_tables(result, individual_tables=True)
+    u01 = text.index("Phòng Kế hoạch (U01)")
+    u02 = text.index("Đội Quản lý thị trường (U02)")
+    assert u01 < u02
+    section = text[u01:u02]
+    assert section.index("Nguyễn Văn An") < section.index("Trần Thị Bình")
+
+
+def test_tables_neutralise_control_characters(result: Result) -> None:
+    r = result.individuals[0]
+    evil = RecordResult(**{**r.__dict__, "name": "An\x1b[2J"})
+    changed = Result(**{**result.__dict__, "individuals": (evil, *result.individuals[1:])})
+    text = render_tables(changed)
+    assert "\x1b" not in text and "An\ufffd[2J" in text
+
+
+# ------------------------------------------------------------------------------------- XLSX
+
+
+def test_xlsx_byte_identical_and_readable(result: Result) -> None:
+    first = render_xlsx(result, MANIFEST)
+    assert first == render_xlsx(result, MANIFEST)
+    wb = openpyxl.load_workbook(io.BytesIO(first))
+    assert wb.sheetnames == ["Tổng hợp", "LDTT", "CSTDCS", "TTLDTT", "Cụm 1",
+                             "Điểm chi tiết", "Manifest"]
+    details = wb["Điểm chi tiết"]
+    assert details.freeze_panes == "A2"
+    rows = {row[1].value: row for row in details.iter_rows(min_row=2)}
+    name = rows["I03"][2]
+    assert name.data_type == "s" and name.value == "'" + FORMULA
+    score = rows["I02"][5]
+    assert score.data_type == "n" and score.value == 12.5
+    assert rows["I01"][6].value == 1 and rows["I01"][6].data_type == "n"
+    headers = [c.value for c in next(details.iter_rows(max_row=1))]
+    assert headers[-2:] == ["Hoàn thành nhiệm vụ", "Nhiệm vụ đơn vị"]
+    cluster = wb["Cụm 1"]
+    assert [c.value for c in cluster["B"][2:]] == ["U02", "U01"]
+    assert cluster.freeze_panes == "A3"
+    summary = {r[0]: r[1:] for r in wb["Tổng hợp"].iter_rows(values_only=True) if r[0]}
+    assert summary["Năm"][0] == 2021
+    assert summary["CSTDCS"][2:4] == (1, 1)
+    manifest = {r[0]: r[1] for r in wb["Manifest"].iter_rows(min_row=2, values_only=True)}
+    assert manifest["inputs[0].path"] == "data/2021.xlsx"
+    assert manifest["counts.unit"] == 2
+
+
+@pytest.mark.parametrize(("wanted", "expected"), [
+    ("LDTT", "LDTT"), ("a/b:c*d?[e]\\", "a_b_c_d__e__"), ("x" * 40, "x" * 31),
+    ("'quoted'", "quoted"), ("", "Sheet"), ("History", "History (2)"),
+])
+def test_sheet_name(wanted: str, expected: str) -> None:
+    assert sheet_name(wanted, set()) == expected
+
+
+def test_sheet_names_unique_ignoring_case() -> None:
+    used: set[str] = set()
+    names = [sheet_name(n, used) for n in ("Cụm 1", "cụm 1", "y" * 35, "y" * 31)]
+    assert names == ["Cụm 1", "cụm 1 (2)", "y" * 31, "y" * 27 + " (2)"]
+
+
+# ----------------------------------------------------------------------------------- atomic
+
+
+def test_atomic_refuses_existing_then_forces(tmp_path: Path) -> None:
+    from scoring.atomic import write_atomic
+
+    target = tmp_path / "kết quả.json"
+    write_atomic(target, b"one", force=False)
+    with pytest.raises(OutputError) as info:
+        write_atomic(target, b"two", force=False)
+    assert info.value.exit_code == 2
+    assert target.read_bytes() == b"one"
+    write_atomic(target, b"two", force=True)
+    assert target.read_bytes() == b"two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kết quả.json"]
+
+
+def test_atomic_new_file_is_not_private(tmp_path: Path) -> None:
+    from scoring.atomic import write_atomic
+
+    target = tmp_path / "out.csv"
+    write_atomic(target, b"x", force=False)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_atomic_cleans_up_when_replace_fails(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from scoring import atomic
+
+    def fail(src: str, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", fail)
+    with pytest.raises(OutputError, match="No space left"):
+        atomic.write_atomic(tmp_path / "out.xlsx", b"data", force=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_many_checks_every_target_first(tmp_path: Path) -> None:
+    from scoring.atomic import is_stdout, write_atomic_many
+
+    (tmp_path / "b.csv").write_bytes(b"old")
+    files = {tmp_path / "a.json": b"a", tmp_path / "b.csv": b"b"}
+    with pytest.raises(OutputError):
+        write_atomic_many(files, force=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.csv"]
+    write_atomic_many(files, force=True)
+    assert (tmp_path / "a.json").read_bytes() == b"a"
+    assert (tmp_path / "b.csv").read_bytes() == b"b"
+    assert is_stdout("-") and is_stdout(Path("-")) and not is_stdout(tmp_path / "-x")
+
+
+def test_atomic_missing_folder(tmp_path: Path) -> None:
+    from scoring.atomic import write_atomic
+
+    with pytest.raises(OutputError, match="does not exist"):
+        write_atomic(tmp_path / "nope" / "out.json", b"x", force=False)
