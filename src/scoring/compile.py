@@ -163,6 +163,16 @@ class Compiled:
         return out
 
 
+JUDGED = "judged."
+
+
+def judged_rule(key: str, item: str, label: str, source: str) -> Rule:
+    """A judged item's rule: it fires when a round gave a value, and awards that value."""
+    name = JUDGED + item
+    return Rule(key, expr.CPresent(name, True), f"present({name})", expr.Name(name), label,
+                source)
+
+
 def input_type(spec: InputSpec) -> expr.Type:
     if spec.type == "enum":
         return expr.enum(list(spec.values or {}))
@@ -359,7 +369,9 @@ class _Compiler:
 
     def criterion(self, kind: Kind, c: Criterion, env: expr.Env) -> CCriterion | None:
         rules: list[Rule | None] = []
-        if c.bands is not None:
+        if c.judged is not None:
+            rules.append(judged_rule(f"{kind}.criteria.{c.id}", c.id, c.label, c.source))
+        elif c.bands is not None:
             for i, band in enumerate(c.bands):
                 w = expr.Where(band.source, c.id)
                 rules.append(self.rule(f"{kind}.criteria.{c.id}[{i}]", band.when, env, w,
@@ -375,8 +387,17 @@ class _Compiler:
 
     def adjustment(self, kind: Kind, section: str, a: Adjustment, env: expr.Env,
                    sign: int) -> CAdjustment | None:
-        r = self.rule(f"{kind}.{section}.{a.id}", a.when, env, expr.Where(a.source, a.id),
-                      a.points, a.label)
+        key = f"{kind}.{section}.{a.id}"
+        if a.judged is not None:
+            when = self.cond(a.when, expr.Where(a.source, a.id), env)
+            if when is None:
+                return None
+            base = judged_rule(key, a.id, a.label, a.source)
+            cond = expr.CAnd((when, base.cond)) if not isinstance(when, expr.CTrue) else base.cond
+            r: Rule | None = Rule(key, cond, f"{a.when} (judged)" if a.when is not True
+                                  else base.text, base.points, a.label, a.source)
+        else:
+            r = self.rule(key, a.when, env, expr.Where(a.source, a.id), a.points, a.label)
         return None if r is None else CAdjustment(a, Group(r.key, (r,)), sign)
 
     def gate(self, kind: Kind, g: object, env: expr.Env) -> CGate | None:

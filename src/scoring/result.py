@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from scoring.expr import Value
 from scoring.records import Origin
+from scoring.rounds import RoundValue
 from scoring.ruleset import Kind
 
 
@@ -27,6 +28,8 @@ class Hit:
     raw: Decimal | None = None  # before caps
     cap: Decimal | None = None
     note: str = ""
+    rounds: tuple[RoundValue, ...] = ()  # every round's value, in order (judged or overridden)
+    computed: Decimal | None = None  # the rules' value when a round overrode it
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class RecordResult:
     warnings: tuple[str, ...] = ()
     rating: RatingDecision | None = None
     rewards: tuple[tuple[str, Decimal], ...] = ()  # title id → amount, for awarded titles
+    provisional: tuple[str, ...] = ()  # judged criteria still missing (--allow-incomplete)
 
     @property
     def reward(self) -> Decimal:

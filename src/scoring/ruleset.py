@@ -224,6 +224,13 @@ class Band(Model):
     label: str = ""
 
 
+class Judged(Model):
+    """Points given by people within the maximum, in review rounds (tự chấm, thẩm định…)."""
+
+    step: Decimal | None = None
+    guidance: str = ""
+
+
 class Criterion(Model):
     id: str
     label: str
@@ -232,12 +239,15 @@ class Criterion(Model):
     bands: tuple[Band, ...] | None = None
     points: Expr | None = None
     when: Expr | None = None
+    judged: Judged | None = None
     basis: str = ""
 
     @model_validator(mode="after")
     def _one_way(self) -> Criterion:
-        if (self.bands is None) == (self.points is None):
-            raise ValueError("a criterion has either 'bands' or 'points' (a formula)")
+        ways = sum(x is not None for x in (self.bands, self.points, self.judged))
+        if ways != 1:
+            raise ValueError("a criterion has exactly one of 'bands', 'points' (a formula) or "
+                             "'judged'")
         if self.bands is not None and self.when is not None:
             raise ValueError("'when' goes on each band, not on a banded criterion")
         if self.max < 0:
@@ -246,14 +256,27 @@ class Criterion(Model):
 
 
 class Adjustment(Model):
-    """A bonus or a deduction: points when a condition holds, capped at `max` if given."""
+    """A bonus or a deduction: points when a condition holds, capped at `max` if given.
+
+    A judged adjustment (e.g. the board's −8 for not launching the campaign) takes its points
+    from the review rounds instead of a formula; it then needs a `max`.
+    """
 
     id: str
     label: str
     when: Expr = True
-    points: Expr
+    points: Expr | None = None
+    judged: Judged | None = None
     max: Decimal | None = None
     basis: str = ""
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Adjustment:
+        if (self.points is None) == (self.judged is None):
+            raise ValueError("an adjustment has either 'points' or 'judged'")
+        if self.judged is not None and self.max is None:
+            raise ValueError("a judged adjustment needs 'max'")
+        return self
 
 
 class Gate(Model):
@@ -353,6 +376,13 @@ class Rewards(Model):
     basis: str = ""
 
 
+class Round(Model):
+    """A review round, in order: the latest round that gives a value decides it."""
+
+    id: str
+    label: str
+
+
 class KindRules(Model):
     ratings: Ratings | None = None
     inputs: dict[str, InputSpec] = Field(default_factory=dict)
@@ -395,6 +425,7 @@ class RuleFile(Model):
     unit: KindRules | None = None
     titles: tuple[Title, ...] = ()
     rewards: Rewards | None = None
+    rounds: tuple[Round, ...] | None = None
     remove: Removals | None = None
     examples: tuple[Example, ...] = ()
 
@@ -419,6 +450,7 @@ class RuleSet(Model):
     unit: KindRules = KindRules()
     titles: tuple[Title, ...] = ()
     rewards: Rewards | None = None
+    rounds: tuple[Round, ...] = ()
     examples: tuple[Example, ...] = ()
     lineage: tuple[str, ...] = ()
     folder: str = Field(default="", exclude=True)
@@ -658,9 +690,11 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
                        _by_id(tuple(t for f in files for t in f.titles), "title", problems))
     params: dict[str, Param] = dict(base.params) if base else {}
     rewards = base.rewards if base else None
+    rounds = base.rounds if base else ()
     for f in files:
         params.update(f.params)
         rewards = f.rewards if f.rewards is not None else rewards
+        rounds = f.rounds if f.rounds is not None else rounds
     for rem in removals:
         for tid in rem.titles:
             if tid not in titles:
@@ -683,6 +717,7 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
         unit=KindRules(**kinds["unit"]),
         titles=tuple(titles.values()),
         rewards=rewards,
+        rounds=rounds,
         examples=examples,
         lineage=((*base.lineage, base.folder) if base else ()),
     )

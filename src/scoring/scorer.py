@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from scoring import expr
 from scoring.compile import (
+    JUDGED,
     RATING_POINTS,
     CAggregate,
     CKind,
@@ -39,6 +40,7 @@ from scoring.result import (
     Result,
     TitleDecision,
 )
+from scoring.rounds import RoundData, RoundValue, missing_judged
 from scoring.ruleset import KINDS, Kind
 from scoring.text import collation_key, name_sort_key
 
@@ -56,6 +58,8 @@ class _State:
     ck: CKind
     records: list[Record]
     scopes: list[dict[str, expr.Value]]
+    rounds: RoundData
+    missing: dict[tuple[Kind, str], list[str]]
     hits: list[list[Hit]] = field(default_factory=list)
     points: list[dict[str, Decimal]] = field(default_factory=list)
     decisions: list[list[TitleDecision]] = field(default_factory=list)
@@ -73,6 +77,13 @@ class _State:
         self.decisions = [[] for _ in range(n)]
         self.gates = [{} for _ in range(n)]
         self.aggregates = [[] for _ in range(n)]
+        index = {r.id: i for i, r in enumerate(self.records)}
+        for (kind, rid, item), values in self.rounds.values.items():
+            if kind == self.ck.kind and rid in index:
+                self.scopes[index[rid]][JUDGED + item] = values[-1].points
+
+    def history(self, i: int, item: str) -> tuple[RoundValue, ...]:
+        return self.rounds.history(self.ck.kind, self.records[i].id, item)
 
 
 def score(
@@ -81,8 +92,24 @@ def score(
     compiled: Compiled,
     evaluator: Evaluator | None = None,
     warnings: Sequence[str] = (),
+    rounds: RoundData | None = None,
+    allow_incomplete: bool = False,
 ) -> Result:
-    """Score a batch. Records must already be validated and cross-checked (`records.py`)."""
+    """Score a batch. Records must already be validated and cross-checked (`records.py`).
+
+    Judged criteria take their points from `rounds`; one with no value in any round stops
+    the run (InputError) unless `allow_incomplete`, which marks the records provisional.
+    """
+    rounds = rounds or RoundData()
+    missing = missing_judged(compiled, {"individual": [r.id for r in individuals],
+                                        "unit": [u.id for u in units]}, rounds)
+    if missing and not allow_incomplete:
+        origins = {(r.kind, r.id): r for r in (*individuals, *units)}
+        raise InputError([
+            Problem(str(origins[key].origin), f"{origins[key].name}: no value in any round for "
+                                              f"judged {', '.join(repr(c) for c in cids)}")
+            for key, cids in sorted(missing.items())
+        ])
     if evaluator is None:
         from scoring.engine import Engine
 
@@ -91,10 +118,12 @@ def score(
     units = sorted(units, key=lambda r: r.id)
     unit_by_id = {u.id: u for u in units}
     ind = _State(compiled.kind("individual"), list(individuals),
-                 [_individual_scope(r, unit_by_id.get(r.group)) for r in individuals])
+                 [_individual_scope(r, unit_by_id.get(r.group)) for r in individuals],
+                 rounds, missing)
     _score_kind(ind, evaluator)
     _decide_titles(ind, evaluator)
-    uni = _State(compiled.kind("unit"), list(units), [_unit_scope(u) for u in units])
+    uni = _State(compiled.kind("unit"), list(units), [_unit_scope(u) for u in units], rounds,
+                 missing)
     _aggregate(uni, ind)
     _score_kind(uni, evaluator)
     _decide_titles(uni, evaluator)
@@ -251,6 +280,16 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
         for i, scope in enumerate(st.scopes):
             pts, hit = _criterion_hit(c.spec.id, c.spec.label, c.spec.max, c.group, c.banded,
                                       fired[i], scope)
+            history = st.history(i, c.spec.id)
+            if history and c.spec.judged is None:
+                last = history[-1]
+                hit = replace(hit, points=last.points, computed=pts, rounds=history,
+                              note=f"computed {expr.format_number(pts)}; set to "
+                                   f"{expr.format_number(last.points)} by {last.label}"
+                                   f"{f' ({last.who})' if last.who else ''}: {last.reason}")
+                pts = last.points
+            elif history:
+                hit = replace(hit, rounds=history)
             scope[c.spec.id] = pts
             st.points[i][c.spec.id] = pts
             st.hits[i].append(hit)
@@ -265,7 +304,7 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
             capped = max(ZERO, raw if adj.spec.max is None else min(raw, adj.spec.max))
             st.hits[i].append(Hit(rule.key, section, adj.spec.id, adj.spec.label, rule.text,
                                   _reads(_rule_names(rule), scope), adj.sign * capped, raw,
-                                  adj.spec.max, note))
+                                  adj.spec.max, note, st.history(i, adj.spec.id)))
     for i, scope in enumerate(st.scopes):
         scope["score"] = sum((h.points for h in st.hits[i] if h.points is not None), ZERO)
     for g in ck.gates:
@@ -465,6 +504,7 @@ def _results(st: _State, kind: Kind, amounts: dict[str, Decimal]) -> list[Record
             aggregates=tuple(st.aggregates[i]), extra=tuple(r.extra.items()),
             warnings=tuple(st.warnings[i]), rating=st.ratings[i],
             rewards=tuple((t, amounts[t]) for t in titles if t in amounts),
+            provisional=tuple(st.missing.get((kind, r.id), ())),
         ))
     return out
 
