@@ -101,6 +101,7 @@ class CTitle:
     group: Group
     quota: Quota | None
     share: Decimal | None
+    per: str = "unit_id"  # the quota's scope, resolved (a text parameter may name it)
 
 
 @dataclass(frozen=True)
@@ -187,12 +188,12 @@ class _Compiler:
     def __init__(self, rs: RuleSet) -> None:
         self.rs = rs
         self.problems: list[Problem] = []
-        self.constants: dict[str, expr.Value] = {}
-        for name, p in rs.params.items():
-            self.constants[name] = p.value
-        for k in KINDS:
-            for c in rs.kind(k).criteria:
-                self.constants[f"{c.id}_max"] = c.max
+        self.params: dict[str, expr.Value] = {n: p.value for n, p in rs.params.items()}
+        self.constants: dict[str, expr.Value] = dict(self.params)
+
+    def kind_constants(self, kind: Kind) -> dict[str, expr.Value]:
+        """Parameters and this kind's criterion maxima (`task_max`): each kind its own."""
+        return {**self.params, **{f"{c.id}_max": c.max for c in self.rs.kind(kind).criteria}}
 
     def parse(self, text: expr.Value | int, where: expr.Where, env: expr.Env,
               want: str) -> expr.Node | None:
@@ -232,8 +233,14 @@ class _Compiler:
 
     def compile_kind(self, kind: Kind) -> CKind:
         kr = self.rs.kind(kind)
+        self.constants = self.kind_constants(kind)
         names: dict[str, expr.Type] = dict(IDENTITY[kind])
         names.update({n: input_type(s) for n, s in kr.inputs.items()})
+        declared = {**kr.inputs, **kr.computed, **kr.aggregates}
+        for name in sorted(set(declared) & set(self.constants)):
+            self.problems.append(Problem(declared[name].source, f"{name!r} is both a field and a "
+                                         "parameter (or a criterion maximum); rename one",
+                                         name))
         spaces: dict[str, Mapping[str, expr.Type]] = {}
         if kind == "individual":
             spaces["unit"] = {**IDENTITY["unit"], **{n: input_type(s)
@@ -353,19 +360,20 @@ class _Compiler:
 
     def env(self, kind: Kind, final: bool) -> expr.Env:
         kr = self.rs.kind(kind)
+        constants = self.kind_constants(kind)
         names: dict[str, expr.Type] = dict(IDENTITY[kind])
         names.update({n: input_type(s) for n, s in kr.inputs.items()})
         for name, comp in kr.computed.items():
             try:
                 node = expr.parse(comp.expr)
-                names[name] = expr.check(node, expr.Env(names, {}, self.constants))
+                names[name] = expr.check(node, expr.Env(names, {}, constants))
             except RuleError:
                 names[name] = expr.NUMBER  # reported when the individual kind is compiled
         if final:
             names.update({c.id: expr.NUMBER for c in kr.criteria})
             names["score"] = expr.NUMBER
             names.update({t.id: expr.BOOL for t in self.rs.titles if t.of == kind})
-        return expr.Env(names, {}, self.constants)
+        return expr.Env(names, {}, constants)
 
     def criterion(self, kind: Kind, c: Criterion, env: expr.Env) -> CCriterion | None:
         rules: list[Rule | None] = []
@@ -423,19 +431,19 @@ class _Compiler:
                 r = self.rule(f"{kind}.titles.{t.id}[{i}]", req, env, expr.Where(t.source, t.id))
                 if r is not None:
                     rules.append(r)
-            share = self.quota(t, names)
+            share, per = self.quota(t, names)
             deps[t.id] = {n for r in rules for n in expr.cond_names(r.cond)} & {x.id for x in own}
             if t.quota and t.quota.of and t.quota.of != "candidates":
                 deps[t.id].add(t.quota.of)
             compiled[t.id] = CTitle(t, Group(f"{kind}.titles.{t.id}", tuple(rules)), t.quota,
-                                    share)
+                                    share, per)
         return [compiled[tid] for tid in self.order(deps, {t.id: t.source for t in own})
                 if tid in compiled]
 
-    def quota(self, t: Title, names: dict[str, expr.Type]) -> Decimal | None:
+    def quota(self, t: Title, names: dict[str, expr.Type]) -> tuple[Decimal | None, str]:
         q = t.quota
         if q is None:
-            return None
+            return None, ""
         share: Decimal | None = None
         if isinstance(q.share, str):
             value = self.constants.get(q.share)
@@ -452,14 +460,17 @@ class _Compiler:
         own = {x.id for x in self.rs.titles if x.of == t.of}
         if q.of is not None and q.of != "candidates" and q.of not in own:
             self.problems.append(Problem(q.source, f"quota counts unknown title {q.of!r}", t.id))
-        per = "unit_id" if q.per == "unit" else q.per
+        per = q.per
+        if isinstance(self.params.get(per), str):
+            per = str(self.params[per])  # the council's choice, kept as a parameter
+        per = "unit_id" if per == "unit" else per
         if per not in ("all", "cluster") and per not in names:
             self.problems.append(Problem(q.source, f"quota per {q.per!r}: not a field", t.id))
-        if t.of == "unit" and q.per == "unit":
+        if t.of == "unit" and per == "unit_id":
             self.problems.append(Problem(q.source, "a unit title's quota is per cluster or all",
                                          t.id))
         self.check_rank_keys(q.rank_by, names, q.source, t.id)
-        return share
+        return share, per
 
     def check_rank_keys(self, keys: tuple[str, ...], names: Mapping[str, expr.Type],
                         source: str, rule: str) -> None:
@@ -494,7 +505,7 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
     kinds = {k: c.compile_kind(k) for k in KINDS}
     if c.problems:
         raise RuleError(_dedupe(c.problems))
-    return Compiled(rs, c.constants, kinds)
+    return Compiled(rs, c.params, kinds)
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

@@ -448,7 +448,7 @@ def _decide_titles(st: _State, ev: Evaluator) -> None:
 def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, QuotaDecision]:
     q = t.quota
     assert q is not None
-    per = "unit_id" if q.per == "unit" else q.per
+    per = t.per
     groups: dict[str, list[int]] = defaultdict(list)
     for i in candidates:
         groups[scope_key(per, st.scopes[i])].append(i)
@@ -467,7 +467,7 @@ def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, Quot
             assert t.share is not None
             places = quota_places(t.share, base, q.rounding)
         for pos, i in enumerate(sorted(members, key=key)):
-            out[i] = QuotaDecision(f"{q.per} = {value}", pos + 1, places, base, pos >= places,
+            out[i] = QuotaDecision(f"{per} = {value}", pos + 1, places, base, pos >= places,
                                    q.basis)
     return out
 
