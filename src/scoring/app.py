@@ -42,8 +42,9 @@ def choose_rules(rules: Path | None, year: int | None) -> tuple[Path, list[str]]
     return pick_year(root, year), []
 
 
-def compile_folder(folder: Path) -> Compiled:
+def compile_folder(folder: Path | str) -> Compiled:
     """Load and compile a rule set folder (cached per resolved path for this process)."""
+    folder = Path(folder)
     key = str(folder.resolve())
     if key not in _COMPILED:
         _COMPILED[key] = compile_ruleset(load(folder))
