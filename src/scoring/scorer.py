@@ -454,16 +454,17 @@ def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, Quot
         groups[scope_key(per, st.scopes[i])].append(i)
     out: dict[int, QuotaDecision] = {}
     key = rank_key(q.rank_by, st.scopes)
+    holders: dict[str, int] = defaultdict(int)
+    if q.of not in (None, "candidates"):
+        for s in st.scopes:
+            if s.get(str(q.of)) is True:
+                holders[scope_key(per, s)] += 1
     for value in sorted(groups):
         members = groups[value]
         if q.count is not None:
             places, base = q.count, len(members)
         else:
-            if q.of == "candidates":
-                base = len(members)
-            else:
-                base = sum(1 for s in st.scopes
-                           if scope_key(per, s) == value and s.get(str(q.of)) is True)
+            base = len(members) if q.of == "candidates" else holders[value]
             assert t.share is not None
             places = quota_places(t.share, base, q.rounding)
         for pos, i in enumerate(sorted(members, key=key)):

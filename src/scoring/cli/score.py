@@ -17,8 +17,9 @@ from scoring.render.csvout import render_csv
 from scoring.render.jsonout import render_json
 from scoring.render.table import render_tables
 from scoring.render.xlsxout import render_xlsx
+from scoring.report import criterion_groups, render_html
 
-FORMATS = ("table", "csv", "json", "xlsx")
+FORMATS = ("table", "csv", "json", "xlsx", "html")
 _BINARY = {"xlsx"}
 
 
@@ -68,6 +69,8 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
         data = render_csv(r.result, None)
     elif fmt == "json":
         data = render_json(r.result, manifest)
+    elif fmt == "html":
+        data = render_html(r.result, manifest, groups=criterion_groups(r.compiled))
     else:
         data = render_xlsx(r.result, manifest)
     if output is None or is_stdout(Path(output)):

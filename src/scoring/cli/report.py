@@ -1,0 +1,80 @@
+"""`scoring report`: the council's HTML report, one self-contained file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from scoring.app import run
+from scoring.atomic import is_stdout, write_atomic_many
+from scoring.cli import cli
+from scoring.errors import InputError
+from scoring.manifest import build_manifest, created_now
+from scoring.report import criterion_groups, render_html
+from scoring.report.changes import Previous, parse_previous
+from scoring.report.labels import LANGS
+from scoring.verify import manifest_bytes
+
+
+def read_previous(path: Path) -> tuple[Previous, dict[str, str]]:
+    """Last year's JSON output, read, and its path and SHA-256 for the manifest."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError.one(str(path), f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        parsed = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError.one(str(path), f"not a JSON file: {exc}") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    return parse_previous(parsed, str(path)), {"path": path.as_posix(), "sha256": digest}
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--rules", type=click.Path(path_type=Path), default=None,
+              help="Rule set folder (default: the newest under rules/ not after the data's year).")
+@click.option("-o", "--output", required=True,
+              help="The HTML file to write ('-' for stdout). A manifest.json is written beside it.")
+@click.option("--lang", type=click.Choice(LANGS), default="vi", show_default=True,
+              help="Language of the report's own words (names and rules stay as written).")
+@click.option("--previous", type=click.Path(path_type=Path), default=None,
+              help="Last year's `score --format json` output, for the changes section.")
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+def report(inputs: tuple[Path, ...], rules: Path | None, output: str, lang: str,
+           previous: Path | None, force: bool) -> None:
+    """Write the council's report on INPUTS as one self-contained HTML file.
+
+    Ranked clusters with points per criterion group, proposals per title with quotas and cuts,
+    each candidate's breakdown, score charts, changes since last year, and the signature block
+    of the minutes. It opens offline and prints on A4.
+
+    \b
+    Examples:
+      scoring report fixtures/quang-ngai-2021 -o out/report.html
+      scoring report fixtures/quang-ngai-2021 --lang en -o out/report-en.html
+      scoring report data/2022 --previous out/2021/results.json -o out/2022/report.html
+    """
+    r = run(list(inputs), rules)
+    prev, prev_file = read_previous(previous) if previous is not None else (None, None)
+    options = {"format": "html", "rules": str(rules) if rules else None, "lang": lang,
+               "previous": prev_file}
+    manifest = build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
+                              created_now())
+    for w in r.result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    data = render_html(r.result, manifest, lang=lang, previous=prev,
+                       groups=criterion_groups(r.compiled))
+    if is_stdout(output):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    write_atomic_many({target: data, target.parent / "manifest.json": manifest_bytes(manifest)},
+                      force)
+    click.echo(f"wrote {target} ({len(r.result.individuals)} individuals, "
+               f"{len(r.result.units)} units)", err=True)
