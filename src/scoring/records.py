@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -62,7 +63,10 @@ class RawTable:
     header: tuple[str, ...]
     rows: tuple[tuple[object, ...], ...]
     sheet: str | None = None
-    first_row: int = 2  # spreadsheet row number of rows[0] (the header is row 1)
+    first_row: int = 2  # spreadsheet row number of rows[0] (the header is the row above)
+    # Columns the reader appended from another sheet (index, where from), such as initiative
+    # counts from a "Sáng kiến" sheet: see `readers.fold_initiatives` and `validate`.
+    derived: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass
@@ -232,6 +236,37 @@ def _year(v: object) -> int | None:
 
 # ------------------------------------------------------------------------------- headers
 
+# Row-number columns are on every Vietnamese form and mean nothing to scoring: not even a warning.
+ROW_NUMBER_HEADERS = frozenset(fold(h) for h in ("STT", "TT", "Số TT", "Số thứ tự", "No."))
+# What forms append to a header: a required mark "(*)" or "*", or a unit in parentheses
+# ("Tỷ lệ (%)", "Thời gian (tháng)"). Stripped only when the header as typed matches nothing.
+_TRAILING_NOTE = re.compile(r"\s*(?:\([^()]*\)|\*+)\s*$")
+_COLUMN_NUMBER = re.compile(r"^\(?(\d{1,3})\)?$")
+MAX_HEADER_ROWS = 3
+
+
+def header_forms(head: str) -> list[str]:
+    """Folded forms of a header cell to look up, most literal first.
+
+    "Tỷ lệ hoàn thành (%) (*)" gives its own folded form, then "ty le hoan thanh (%)", then
+    "ty le hoan thanh": a label declared with its unit still matches exactly, and one typed
+    with an extra unit or required mark matches once they are stripped.
+    """
+    forms = [fold(head)]
+    rest = head
+    while (m := _TRAILING_NOTE.search(rest)) is not None and m.start() > 0:
+        rest = rest[: m.start()]
+        forms.append(fold(rest))
+    return forms
+
+
+def match_header(head: str, known: Mapping[str, str]) -> str | None:
+    """The field a header cell names (see `header_forms`), or None."""
+    for form in header_forms(head):
+        if form in known:
+            return known[form]
+    return None
+
 
 def header_map(kind: Kind, inputs: Mapping[str, InputSpec]) -> dict[str, str]:
     """Folded header text → field name, from names, labels and aliases."""
@@ -247,26 +282,111 @@ def header_map(kind: Kind, inputs: Mapping[str, InputSpec]) -> dict[str, str]:
     return out
 
 
+def _head(v: object) -> str:
+    return "" if blank(v) else nfc(str(int(v) if isinstance(v, float) and v.is_integer() else v))
+
+
+def _stack(upper: Sequence[object], lower: Sequence[object]) -> list[str]:
+    """Two header rows as one: a lower cell replaces the one above it unless it is blank."""
+    width = max(len(upper), len(lower))
+    return [_head(lower[i]) if i < len(lower) and not blank(lower[i])
+            else _head(upper[i]) if i < len(upper) else "" for i in range(width)]
+
+
+def _column_numbers(row: Sequence[object]) -> bool:
+    """True for the row of column numbers official forms put under the header: (1) (2) (3)…"""
+    cells = [_head(v) for v in row if not blank(v)]
+    numbers = [m.group(1) for c in cells if (m := _COLUMN_NUMBER.match(c)) is not None]
+    return len(cells) >= 3 and numbers == [str(n) for n in range(1, len(cells) + 1)]
+
+
+def stack_header(header: Sequence[object], rows: Sequence[Sequence[object]],
+                 known: Mapping[str, str]) -> tuple[list[str], int]:
+    """The real header of a table whose header may span rows, and how many rows it took.
+
+    Council forms put a merged group title ("Kết quả đánh giá") above the column names, or the
+    form's title above the whole header, and spreadsheet readers give the continuation of a
+    merged cell as a blank. So up to MAX_HEADER_ROWS rows are stacked (see `_stack`). A row of
+    column numbers ("(1) (2) (3)", common in official forms) ends the header: every row above
+    it is stacked. Otherwise the stack is kept only when it names more `known` columns than
+    the first row alone: a data row never does, since its values are not column names.
+    """
+    def named(cells: Sequence[object]) -> int:
+        return sum(1 for h in cells if h and match_header(str(h), known) is not None)
+
+    first = [_head(h) for h in header]
+    stacked = first
+    for k, row in enumerate(rows[:MAX_HEADER_ROWS]):
+        if _column_numbers(row):
+            return stacked, k + 1
+        stacked = _stack(stacked, row)
+    best, best_named, used = first, named(first), 0
+    stacked = first
+    for k, row in enumerate(rows[: MAX_HEADER_ROWS - 1], start=1):
+        stacked = _stack(stacked, row)
+        if (n := named(stacked)) > best_named:
+            best, best_named, used = stacked, n, k
+    return best, used
+
+
+def resolve_header(table: RawTable, inputs: Mapping[str, InputSpec]) -> RawTable:
+    """The table with its real header (see `stack_header`); `first_row` moves down with it."""
+    header, used = stack_header(table.header, table.rows, header_map(table.kind, inputs))
+    if used == 0:
+        return table
+    return replace(table, header=tuple(header), rows=table.rows[used:],
+                   first_row=table.first_row + used)
+
+
+def _header_row(table: RawTable) -> int | None:
+    return table.first_row - 1 if table.first_row > 1 else None
+
+
+def _suggest(head: str, known: Mapping[str, str]) -> str | None:
+    for form in reversed(header_forms(head)):
+        close = difflib.get_close_matches(form, list(known), n=1, cutoff=0.8)
+        if close:
+            return known[close[0]]
+    return None
+
+
 def map_columns(table: RawTable, inputs: Mapping[str, InputSpec]
                 ) -> tuple[dict[int, str], list[Problem], list[str]]:
+    """Header cells → field names, with the problems and warnings about the header.
+
+    A column the reader derived from another sheet (`RawTable.derived`) maps to its input only
+    when the rule set declares it, and may share its field with the sheet's own column:
+    `validate` checks that the two agree.
+    """
     known = header_map(table.kind, inputs)
+    derived = dict(table.derived)
     columns: dict[int, str] = {}
     problems: list[Problem] = []
     warnings: list[str] = []
     seen: dict[str, str] = {}
+    header_row = _header_row(table)
     for i, raw in enumerate(table.header):
-        head = nfc(str(raw)) if not blank(raw) else ""
-        where = input_location(table.file, 1, head or f"#{i + 1}", table.sheet)
+        head = _head(raw)
+        where = input_location(table.file, header_row, head or f"#{i + 1}", table.sheet)
+        if i in derived:
+            if head in inputs:
+                columns[i] = head
+            elif any(not blank(r[i]) and r[i] != 0 for r in table.rows if i < len(r)):
+                warnings.append(f"{derived[i]}: the rule set declares no input {head!r}, so "
+                                "these initiatives are not counted")
+            continue
         if not head:
             if any(not blank(r[i]) for r in table.rows if i < len(r)):
                 problems.append(Problem(where, "a column with values has no header"))
             continue
-        target = known.get(fold(head))
+        if fold(head) in ROW_NUMBER_HEADERS:
+            continue
+        target = match_header(head, known)
         if target is None:
-            close = difflib.get_close_matches(fold(head), list(known), n=1, cutoff=0.8)
+            close = _suggest(head, known)
             if close:
                 problems.append(Problem(where, f"unknown column {head!r}: did you mean "
-                                               f"{known[close[0]]!r}? A misspelt column is not "
+                                               f"{close!r}? A misspelt column is not "
                                                "read as its default"))
             else:
                 warnings.append(f"{where}: unknown column {head!r} carried through, not scored")
@@ -278,33 +398,58 @@ def map_columns(table: RawTable, inputs: Mapping[str, InputSpec]
         seen[target] = head
         columns[i] = target
     mapped = set(columns.values())
+    header_where = input_location(table.file, header_row, sheet=table.sheet)
     for name in IDENTITY_ALIASES[table.kind]:
         if name not in mapped:
-            problems.append(Problem(input_location(table.file, 1, sheet=table.sheet),
+            problems.append(Problem(header_where,
                                     f"required column {name!r} is missing "
                                     f"(e.g. {IDENTITY_ALIASES[table.kind][name][0]!r})"))
     for name, spec in inputs.items():
         if name not in mapped and spec.is_required:
-            problems.append(Problem(input_location(table.file, 1, sheet=table.sheet),
+            problems.append(Problem(header_where,
                                     f"required column {name!r} ({spec.label}) is missing"))
     return columns, problems, warnings
 
 
+def _agree(a: object, b: object, spec: InputSpec) -> bool:
+    parse = parser_for(spec)
+    try:
+        return parse(a) == parse(b)
+    except ValueError:
+        return True  # the sheet's own value is bad: the model reports it with the right words
+
+
 def validate(table: RawTable, inputs: Mapping[str, InputSpec]) -> Loaded:
     """Validate a table; raise one InputError listing every problem, or return the records."""
+    table = resolve_header(table, inputs)
     columns, problems, warnings = map_columns(table, inputs)
     if problems:
         raise InputError(problems)
     model = record_model(table.kind, inputs)
-    headers = {f: table.header[i] for i, f in columns.items()}
+    derived = dict(table.derived)
+    own = {f: i for i, f in columns.items() if i not in derived}
+    counted = {f: i for i, f in columns.items() if i in derived}
+    headers = {f: table.header[i] for f, i in own.items()}
     extra_cols = [i for i in range(len(table.header))
-                  if i not in columns and not blank(table.header[i])]
+                  if i not in columns and i not in derived and not blank(table.header[i])
+                  and fold(table.header[i]) not in ROW_NUMBER_HEADERS]
     records: list[Record] = []
     for offset, row in enumerate(table.rows):
         rownum = table.first_row + offset
         if all(blank(v) for v in row):
             continue  # empty trailing or separating rows are not records
-        data = {f: (row[i] if i < len(row) else None) for i, f in columns.items()}
+        data = {f: (row[i] if i < len(row) else None) for f, i in own.items()}
+        for f, j in counted.items():
+            from_list = row[j] if j < len(row) else None
+            if blank(from_list):
+                continue
+            if blank(data.get(f)):
+                data[f] = from_list
+            elif not _agree(data[f], from_list, inputs[f]):
+                problems.append(Problem(
+                    input_location(table.file, rownum, str(headers[f]), table.sheet),
+                    f"{_head(data[f])} here, but {derived[j]} lists {from_list} for this person: "
+                    "make them agree, or leave this cell blank"))
         for name in inputs:
             data.setdefault(name, None)
         try:

@@ -1,10 +1,17 @@
 """Read submissions from disk into `RawTable`s: a folder of CSV files, XLSX workbooks or JSON.
 
 This is the edge where bytes become text, so it owns every reading failure: undecidable or
-legacy encodings, empty files, unbalanced quotes, truncated workbooks. Each becomes an
-`InputError` naming the file (and sheet), never a traceback. Which kind of record a file holds
-is decided by its name (`units*.csv`, `individuals*.csv`, or the Vietnamese `don_vi`, `ca_nhan`)
-or a workbook's sheet names, because columns alone cannot tell a unit from a person reliably.
+legacy encodings, empty files, unbalanced quotes, truncated workbooks, formulas. Each becomes an
+`InputError` naming the file (and sheet, row), never a traceback. What a path is decides how it
+is read: a folder is a folder of CSV files, a `.xlsx` file a workbook, a `.json` file JSON.
+Which kind of record a file holds is decided by its name (`units*.csv`, `individuals*.csv`, or
+the Vietnamese `don_vi`, `ca_nhan`) or a workbook's sheet names ("Đơn vị", "Cá nhân"), because
+columns alone cannot tell a unit from a person reliably.
+
+Files read together (one workbook, one folder, or the loose CSV files of one command) may hold
+a list of initiatives ("Sáng kiến" / "initiatives"): one row per initiative and author. The
+list is folded into each author's initiative counts (`fold_initiatives`), so a council can keep
+the list it already keeps, with its recognition decisions, instead of counting by hand.
 """
 
 from __future__ import annotations
@@ -13,18 +20,52 @@ import csv
 import hashlib
 import io
 import json
+import re
+import warnings
 import zipfile
-from dataclasses import dataclass, field
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
 import yaml
 
-from scoring.errors import InputError, Problem
-from scoring.records import RawTable
+from scoring.errors import InputError, Problem, input_location
+from scoring.progress import Progress
+from scoring.records import (
+    Origin,
+    RawTable,
+    blank,
+    header_map,
+    match_header,
+    resolve_header,
+    stack_header,
+)
 from scoring.ruleset import Kind
-from scoring.text import LegacyEncoding, UndecidableEncoding, decode_text, fold
+from scoring.text import (
+    LegacyEncoding,
+    UndecidableEncoding,
+    convert_legacy,
+    decode_text,
+    detect_legacy_vietnamese,
+    fold,
+    nfc,
+)
+
+__all__ = [
+    "COUNT_INPUTS",
+    "Initiative",
+    "InputSet",
+    "fold_initiatives",
+    "is_initiatives",
+    "kind_of",
+    "parse_initiatives",
+    "read_inputs",
+]
 
 MAX_FILE_BYTES = 200_000_000
 MAX_ROWS = 5_000_000
@@ -33,7 +74,36 @@ _KIND_WORDS: dict[str, Kind] = {
     "individuals": "individual", "individual": "individual", "ca nhan": "individual",
     "canhan": "individual", "members": "individual", "people": "individual",
 }
+_INITIATIVE_WORDS = ("sang kien", "sangkien", "initiatives", "initiative")
+_ROUND_WORDS = ("rounds", "round", "vong cham", "vongcham", "cham diem")
+# Sheets that explain rather than hold data, whatever else their name says.
+_NOT_DATA = ("huong dan", "instructions", "readme", "danh muc")
 META_FILE = "dataset.yaml"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) and encrypted workbooks
+
+# Where the counts go: the inputs a rule set declares for initiatives recognised at each scope.
+COUNT_INPUTS = {"co_so": "initiatives_co_so", "tinh": "initiatives_tinh",
+                "toan_quoc": "initiatives_toan_quoc"}
+# The scope's wording in council lists. Ministry level is the province's tier in the law
+# (Chiến sĩ thi đua cấp bộ, ban, ngành, tỉnh), so it counts as `tinh`.
+SCOPE_WORDING: dict[str, tuple[str, ...]] = {
+    "co_so": ("co_so", "Cấp cơ sở", "Cơ sở", "Phạm vi cơ sở"),
+    "tinh": ("tinh", "Cấp tỉnh", "Tỉnh", "Cấp bộ", "Bộ", "Cấp tỉnh, cấp bộ", "Cấp bộ, ngành",
+             "Cấp bộ, ngành, tỉnh", "Cấp tỉnh/bộ", "Toàn tỉnh"),
+    "toan_quoc": ("toan_quoc", "Toàn quốc", "Cấp toàn quốc", "Cấp quốc gia", "Quốc gia",
+                  "Cấp nhà nước"),
+}
+INITIATIVE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "person": ("person_id", "id", "Mã", "Mã cá nhân", "Mã số", "Mã CB", "Mã cán bộ",
+               "Mã tác giả"),
+    "scope": ("scope", "Phạm vi", "Phạm vi ảnh hưởng", "Cấp", "Cấp công nhận",
+              "Phạm vi công nhận"),
+    "decision": ("decision", "Số quyết định", "Số quyết định công nhận", "Quyết định công nhận",
+                 "Quyết định", "Số QĐ", "Số QĐ công nhận"),
+    "title": ("title", "Tên sáng kiến", "Sáng kiến", "Nội dung sáng kiến"),
+    "name": ("name", "Họ và tên", "Họ tên", "Tác giả"),  # for the reader's eyes only
+}
+_INITIATIVE_REQUIRED = ("person", "scope", "decision")
 
 
 @dataclass
@@ -43,14 +113,61 @@ class InputSet:
     tables: list[RawTable] = field(default_factory=list)
     files: list[tuple[str, str, int]] = field(default_factory=list)  # path, sha256, bytes
     year: int | None = None
+    rounds: list[RawTable] = field(default_factory=list)  # review rounds (see rounds.py)
+
+
+@dataclass(frozen=True)
+class Initiative:
+    """One row of an initiatives list: an author, the scope of recognition and its decision."""
+
+    person: str
+    scope: str  # a key of COUNT_INPUTS
+    decision: str
+    title: str
+    origin: Origin
+
+
+@dataclass
+class _Read:
+    """What the files read together gave: record tables and initiative lists."""
+
+    tables: list[RawTable] = field(default_factory=list)
+    initiatives: list[tuple[str, list[Initiative]]] = field(default_factory=list)
+    rounds: list[RawTable] = field(default_factory=list)
+
+
+def _announces(name: str) -> str | None:
+    """The word of a file or sheet name that announces what it holds, earliest first.
+
+    Words count at word starts anywhere in the name, so "Danh sách cá nhân", "DS đơn vị" and
+    "2021_units.csv" are recognised; "Sáng kiến của cá nhân" is an initiatives list. A name
+    starting with "Hướng dẫn", "Danh mục" (or instructions, readme) announces nothing.
+    """
+    f = fold(name)
+    if f.startswith(_NOT_DATA):
+        return None
+    found: list[tuple[int, int, str]] = []
+    for word in (*_KIND_WORDS, *_INITIATIVE_WORDS, *_ROUND_WORDS):
+        m = re.search(rf"(?<![a-z0-9]){re.escape(word)}", f)
+        if m is not None:
+            found.append((m.start(), -len(word), word))
+    return min(found)[2] if found else None
 
 
 def kind_of(name: str) -> Kind | None:
-    f = fold(Path(name).stem)
-    for word, kind in sorted(_KIND_WORDS.items(), key=lambda kv: -len(kv[0])):
-        if f == word or f.startswith(word + " ") or f.startswith(word):
-            return kind
-    return None
+    """The record kind a file or sheet name announces ("Cá nhân", units.csv), or None."""
+    word = _announces(name)
+    return _KIND_WORDS.get(word) if word is not None else None
+
+
+def is_rounds(name: str) -> bool:
+    """True when a file or sheet name announces review rounds ("Vòng chấm", rounds.csv)."""
+    return _announces(name) in _ROUND_WORDS
+
+
+def is_initiatives(name: str) -> bool:
+    """True when a file or sheet name announces an initiatives list ("Sáng kiến")."""
+    return _announces(name) in _INITIATIVE_WORDS
 
 
 def _read_bytes(path: Path, shown: str) -> bytes:
@@ -63,45 +180,94 @@ def _read_bytes(path: Path, shown: str) -> bytes:
         raise InputError.one(shown, f"cannot read: {e.strerror}") from None
 
 
-def read_inputs(paths: list[Path]) -> InputSet:
-    """Read every path (folders expand to their CSV/XLSX/JSON files); all problems at once."""
-    result = InputSet()
-    problems: list[Problem] = []
-    files: list[Path] = []
+def _groups(paths: Sequence[Path], result: InputSet, problems: list[Problem]
+            ) -> list[list[Path]]:
+    """The files to read, in groups read together: a folder, a workbook, the loose CSV files."""
+    groups: list[list[Path]] = []
+    loose: list[Path] | None = None
     for p in paths:
         if p.is_dir():
-            found = sorted(x for x in p.iterdir()
-                           if x.suffix.lower() in (".csv", ".xlsx", ".json") and x.is_file()
+            found = sorted(x for x in p.iterdir() if x.suffix.lower() == ".csv" and x.is_file()
                            and not x.name.startswith((".", "~$")))
             if not found:
-                problems.append(Problem(str(p), "no .csv, .xlsx or .json files in this folder"))
-            files.extend(found)
+                others = sorted(x.name for x in p.iterdir()
+                                if x.suffix.lower() in (".xlsx", ".json"))
+                hint = (f"; workbooks and JSON files are given by name: {p / others[0]}"
+                        if others else "")
+                problems.append(Problem(str(p), f"no .csv files in this folder{hint}"))
+            groups.append(found)
             meta = p / META_FILE
             if meta.is_file():
                 result.year = _meta_year(meta, problems)
         elif p.is_file():
-            files.append(p)
+            if p.suffix.lower() == ".csv":
+                if loose is None:
+                    loose = []
+                    groups.append(loose)
+                loose.append(p)
+            else:
+                groups.append([p])
         else:
             problems.append(Problem(str(p), "no such file or folder"))
-    for f in files:
-        shown = str(f)
+    return groups
+
+
+def read_inputs(paths: list[Path], progress: Progress | None = None) -> InputSet:
+    """Read every path; all problems of all files at once.
+
+    A folder is read as its CSV files (a `dataset.yaml` beside them may state the year); a
+    `.xlsx` file as a workbook; a `.json` file as `{"units": [...], "individuals": [...]}`.
+    Several workbooks (one per unit) merge into one batch. `progress(stage, done, total)` is
+    called after each file, for a progress bar.
+    """
+    result = InputSet()
+    problems: list[Problem] = []
+    groups = _groups(paths, result, problems)
+    total = sum(len(g) for g in groups)
+    done = 0
+    for group in groups:
+        read = _Read()
+        for f in group:
+            try:
+                _read_file(f, read, result)
+            except InputError as e:
+                problems.extend(e.problems)
+            done += 1
+            if progress is not None:
+                progress("reading", done, total)
+        result.rounds.extend(read.rounds)
         try:
-            data = _read_bytes(f, shown)
-            result.files.append((shown, hashlib.sha256(data).hexdigest(), len(data)))
-            suffix = f.suffix.lower()
-            if suffix == ".csv":
-                result.tables.append(_csv_table(data, shown, f.name))
-            elif suffix == ".xlsx":
-                result.tables.extend(_xlsx_tables(data, shown))
-            elif suffix == ".json":
-                result.tables.extend(_json_tables(data, shown))
-            else:
-                problems.append(Problem(shown, "unsupported file type (use .csv, .xlsx, .json)"))
+            result.tables.extend(_fold_group(read))
         except InputError as e:
             problems.extend(e.problems)
     if problems:
         raise InputError(problems)
     return result
+
+
+def _read_file(f: Path, read: _Read, result: InputSet) -> None:
+    shown = str(f)
+    data = _read_bytes(f, shown)
+    result.files.append((shown, hashlib.sha256(data).hexdigest(), len(data)))
+    suffix = f.suffix.lower()
+    if suffix == ".csv":
+        _csv(data, shown, f.name, read)
+    elif suffix == ".xlsx":
+        _xlsx(data, shown, read)
+    elif suffix == ".json":
+        _json(data, shown, read)
+    elif suffix == ".xls" or data.startswith(_OLE_MAGIC):
+        raise InputError.one(shown, "an old .xls (Excel 97-2003) workbook: open it and save it "
+                                    "as .xlsx (Excel Workbook)")
+    else:
+        raise InputError.one(shown, "unsupported file type (use .csv, .xlsx, .json)")
+
+
+def _fold_group(read: _Read) -> list[RawTable]:
+    tables = read.tables
+    for source, initiatives in read.initiatives:
+        tables = fold_initiatives(tables, initiatives, source)
+    return tables
 
 
 def _meta_year(meta: Path, problems: list[Problem]) -> int | None:
@@ -117,25 +283,61 @@ def _meta_year(meta: Path, problems: list[Problem]) -> int | None:
     return year
 
 
-def _table(kind: Kind, shown: str, header: list[Any], rows: list[tuple[object, ...]],
+# ------------------------------------------------------------------------------- tables
+
+
+def _table(kind: Kind, shown: str, header: Sequence[Any], rows: Sequence[tuple[object, ...]],
            sheet: str | None = None, first_row: int = 2) -> RawTable:
+    """A record table, its header resolved as far as the identity columns tell.
+
+    See `records.resolve_header`; validation resolves it again with the declared inputs.
+    """
+    where = input_location(shown, sheet=sheet)
     if len(rows) > MAX_ROWS:
-        raise InputError.one(shown, f"{len(rows)} rows; the limit is {MAX_ROWS}")
-    if not any(h is not None and str(h).strip() for h in header):
-        raise InputError.one(shown, "the file has no header row")
-    data_rows = [r for r in rows if any(v is not None and str(v).strip() for v in r)]
-    if not data_rows:
-        where = f"{shown}, sheet {sheet}" if sheet else shown
+        raise InputError.one(where, f"{len(rows)} rows; the limit is {MAX_ROWS}")
+    if all(blank(h) for h in header):
+        raise InputError.one(where, "the sheet or file has no header row")
+    table = RawTable(kind, shown, tuple("" if blank(h) else nfc(str(h)) for h in header),
+                     tuple(rows), sheet, first_row)
+    table = resolve_header(table, {})
+    if all(all(blank(v) for v in r) for r in table.rows):
         raise InputError.one(where, "the header has no rows under it (no records)")
-    return RawTable(kind, shown, tuple("" if h is None else str(h) for h in header),
-                    tuple(rows), sheet, first_row)
+    return table
 
 
-def _csv_table(data: bytes, shown: str, name: str) -> RawTable:
+def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
+           sheet: str | None = None) -> bool:
+    """File a sheet, CSV file or JSON list (header first) as a record table or initiatives.
+
+    Blank rows above the header are skipped, as forms often start lower down. Returns False
+    when the name announces neither kind.
+    """
+    skipped = 0
+    while skipped < len(rows) and all(blank(v) for v in rows[skipped]):
+        skipped += 1
+    header, body = (rows[skipped], rows[skipped + 1:]) if skipped < len(rows) else ((), [])
+    first_row = skipped + 2
     kind = kind_of(name)
-    if kind is None:
+    if kind is not None:
+        read.tables.append(_table(kind, shown, header, body, sheet, first_row))
+        return True
+    if is_rounds(name):
+        # A round table's kind is found per row, from the record its id names.
+        read.rounds.append(_table("unit", shown, header, body, sheet, first_row))
+        return True
+    if is_initiatives(name):
+        source = input_location(shown, sheet=sheet)
+        read.initiatives.append((source, parse_initiatives(header, body, shown, sheet,
+                                                           first_row)))
+        return True
+    return False
+
+
+def _csv(data: bytes, shown: str, name: str, read: _Read) -> None:
+    if kind_of(name) is None and not is_initiatives(name) and not is_rounds(name):
         raise InputError.one(shown, "cannot tell whether this file holds units or individuals: "
-                                    "name it units*.csv or individuals*.csv")
+                                    "name it units*.csv or individuals*.csv (or sang_kien*.csv "
+                                    "for a list of initiatives, rounds*.csv for review rounds)")
     if not data.strip():
         raise InputError.one(shown, "the file is empty")
     try:
@@ -144,82 +346,310 @@ def _csv_table(data: bytes, shown: str, name: str) -> RawTable:
         raise InputError.one(shown, f"cannot decide the text encoding ({e.detail}); save it as "
                                     "UTF-8 (CSV UTF-8 in Excel)") from None
     except LegacyEncoding as e:
-        raise InputError.one(shown, f"the text is typed in the legacy {e.encoding} encoding "
-                                    f"(e.g. {e.sample!r}); convert it to Unicode (e.g. with "
-                                    "Unikey's converter) and save as UTF-8") from None
+        raise InputError.one(shown, _legacy_message(e.encoding, e.sample)) from None
+    text, delimiter, skipped = _dialect(text)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, engine="python", on_bad_lines="error")
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
+                            keep_default_na=False, skip_blank_lines=False, engine="python",
+                            on_bad_lines="error")
     except (pd.errors.ParserError, csv.Error) as e:
         raise InputError.one(shown, f"malformed CSV: {str(e).strip()} (check for an "
                                     "unbalanced quote)") from None
     except pd.errors.EmptyDataError:
         raise InputError.one(shown, "the file is empty") from None
-    header = [None if str(c).startswith("Unnamed: ") else str(c) for c in frame.columns]
-    rows = [tuple(r) for r in frame.itertuples(index=False, name=None)]
-    return _table(kind, shown, header, rows)
+    # A blank line has no fields at all, which pandas gives as NaN whatever the options.
+    rows = [tuple(r) for r in frame.fillna("").itertuples(index=False, name=None)]
+    if skipped:  # the "sep=;" line: rows are numbered as the file's lines
+        rows.insert(0, ())
+    _place(name, shown, rows, read)
 
 
-def _xlsx_tables(data: bytes, shown: str) -> list[RawTable]:
+_SEP_LINE = re.compile(r"^sep=(.)\r?$")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _dialect(text: str) -> tuple[str, str, int]:
+    """The text without Excel's "sep=;" line, the delimiter, and the lines skipped.
+
+    Excel writes "," or ";" by the computer's list separator, and "Unicode text" (UTF-16) with
+    tabs, so the delimiter is the one of these the header line uses most, outside quotes.
+    """
+    first, _, rest = text.lstrip("\ufeff").partition("\n")
+    m = _SEP_LINE.match(first)
+    if m:
+        return rest, m.group(1), 1
+    counts = {d: _QUOTED.sub("", first).count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return text, best if counts[best] else ",", 0
+
+
+def _legacy_message(encoding: str, sample: str) -> str:
+    return (f"the text is typed in the legacy {encoding} encoding (e.g. {sample!r}); convert "
+            "it to Unicode (e.g. with Unikey's converter) and save again")
+
+
+def _check_legacy(texts: Sequence[str], where: str) -> None:
+    """Refuse TCVN3/VNI text in a workbook or JSON file, naming the encoding and a sample."""
+    encoding = detect_legacy_vietnamese("\n".join(texts))
+    if encoding is None:
+        return
+    sample = next((t for t in texts if not t.isascii() and convert_legacy(t, encoding) != t),
+                  texts[0])
+    raise InputError.one(where, _legacy_message(encoding, sample[:60]))
+
+
+# ------------------------------------------------------------------------------- workbooks
+
+
+@dataclass
+class _Sheet:
+    """A worksheet's cell values as read, with what must stop the run: formulas, errors."""
+
+    title: str
+    rows: list[tuple[object, ...]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _xlsx(data: bytes, shown: str, read: _Read) -> None:
+    if data.startswith(_OLE_MAGIC):
+        raise InputError.one(shown, "an old .xls (Excel 97-2003) or password-protected "
+                                    "workbook: open it and save it as .xlsx without a password")
+    sheets = _read_sheets(data, shown)
+    if not sheets:
+        raise InputError.one(shown, "no sheet named for units or individuals (e.g. 'Đơn vị', "
+                                    "'Cá nhân', 'units', 'individuals')")
+    problems: list[Problem] = []
+    for sheet in sheets:
+        problems.extend(sheet.problems)
+        if all(all(blank(v) for v in r) for r in sheet.rows):
+            if kind_of(sheet.title) is not None:
+                problems.append(Problem(input_location(shown, sheet=sheet.title),
+                                        "the sheet is empty"))
+            continue
+        try:
+            _check_legacy(sheet.texts, input_location(shown, sheet=sheet.title))
+            _place(sheet.title, shown, sheet.rows, read, sheet.title)
+        except InputError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise InputError(problems)
+
+
+def _read_sheets(data: bytes, shown: str) -> list[_Sheet]:
+    """The sheets whose names announce records or initiatives; damage is one clear error.
+
+    A workbook is read lazily, so a truncated or corrupt one can fail while its rows are
+    iterated as well as when it is opened: both are covered here, and nothing else is.
+    """
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    broken = (zipfile.BadZipFile, zlib.error, EOFError, InvalidFileException, KeyError, OSError,
+              ValueError, ParseError)
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
-        raise InputError.one(shown, f"not a readable .xlsx workbook ({type(e).__name__}); it "
-                                    "may be truncated or an old .xls: save it as .xlsx") from None
-    tables: list[RawTable] = []
-    problems: list[Problem] = []
-    try:
-        for ws in wb.worksheets:
-            kind = kind_of(ws.title)
-            if kind is None:
-                continue
-            rows: list[tuple[object, ...]] = [tuple(r) for r in ws.iter_rows(values_only=True)]
-            if not rows:
-                problems.append(Problem(f"{shown}, sheet {ws.title}", "the sheet is empty"))
-                continue
-            for r_index, row in enumerate(rows[1:], start=2):
-                for c_index, v in enumerate(row):
-                    if isinstance(v, str) and v.startswith("="):
-                        problems.append(Problem(f"{shown}, sheet {ws.title}, row {r_index}, "
-                                                f"column {c_index + 1}",
-                                                f"formula {v[:40]!r}: formulas are not read; "
-                                                "paste the values"))
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and extensions it does not need for reading values.
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
             try:
-                tables.append(_table(kind, shown, list(rows[0]), rows[1:], ws.title))
-            except InputError as e:
-                problems.extend(e.problems)
-    finally:
-        wb.close()
-    if problems:
-        raise InputError(problems)
-    if not tables:
-        raise InputError.one(shown, "no sheet named for units or individuals (e.g. 'Đơn vị', "
-                                    "'Cá nhân', 'units', 'individuals')")
-    return tables
+                return [_sheet(ws, shown) for ws in wb.worksheets
+                        if kind_of(ws.title) is not None or is_initiatives(ws.title)
+                        or is_rounds(ws.title)]
+            finally:
+                wb.close()
+    except broken as e:
+        raise InputError.one(shown, f"not a readable .xlsx workbook ({type(e).__name__}: "
+                                    f"{str(e)[:80]}); it may be truncated or damaged: open it "
+                                    "in Excel or LibreOffice and save it again") from None
 
 
-def _json_tables(data: bytes, shown: str) -> list[RawTable]:
+def _sheet(ws: Any, shown: str) -> _Sheet:
+    sheet = _Sheet(ws.title)
+    for r_index, cells in enumerate(ws.iter_rows(), start=1):
+        sheet.rows.append(tuple(c.value for c in cells))
+        for c_index, c in enumerate(cells):
+            if c.data_type == "f":
+                message = (f"formula {str(c.value)[:40]!r}: formulas are not read; copy the "
+                           "cells and paste them back as values")
+            elif c.data_type == "e":
+                message = f"the cell shows the error {c.value}: correct or clear it"
+            else:
+                if isinstance(c.value, str):
+                    sheet.texts.append(c.value)
+                continue
+            sheet.problems.append(Problem(
+                input_location(shown, r_index, _column_letter(c_index), ws.title), message))
+    return sheet
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+# ------------------------------------------------------------------------------- JSON
+
+
+def _json(data: bytes, shown: str, read: _Read) -> None:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError.one(shown, f"invalid JSON: {e}") from None
     if not isinstance(doc, dict):
         raise InputError.one(shown, 'expected {"units": [...], "individuals": [...]}')
-    tables = []
+    found = False
     for key, rows in doc.items():
-        kind = kind_of(key)
-        if kind is None:
+        if kind_of(key) is None and not is_initiatives(key) and not is_rounds(key):
             continue
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise InputError.one(f"{shown}, {key}", "expected a list of objects")
         header: list[str] = []
         for r in rows:
             header.extend(k for k in r if k not in header)
-        tables.append(_table(kind, f"{shown}#{key}", list(header),
-                             [tuple(r.get(h) for h in header) for r in rows], first_row=1))
-    if not tables:
+        _check_legacy([v for r in rows for v in r.values() if isinstance(v, str)],
+                      f"{shown}#{key}")
+        table = [tuple(header), *(tuple(r.get(h) for h in header) for r in rows)]
+        found = _place(key, f"{shown}#{key}", table, read) or found
+    if not found:
         raise InputError.one(shown, 'no "units" or "individuals" list in this JSON file')
-    return tables
+
+
+# ------------------------------------------------------------------------------- initiatives
+
+
+def _scope(value: object) -> str | None:
+    f = fold(str(value))
+    for scope, words in SCOPE_WORDING.items():
+        if f in {fold(w) for w in words}:
+            return scope
+    return None
+
+
+def _cell_text(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return "" if blank(v) else nfc(str(v))
+
+
+def parse_initiatives(header: Sequence[Any], rows: Sequence[tuple[object, ...]], file: str,
+                      sheet: str | None = None, first_row: int = 2) -> list[Initiative]:
+    """Read an initiatives list: one row per initiative and author.
+
+    Columns (Vietnamese or English): the author's id ("Mã cá nhân"), the scope of recognition
+    ("Phạm vi": co_so/tinh/toan_quoc or "Cấp cơ sở", "Cấp tỉnh", "Toàn quốc"; ministry level
+    counts as provincial) and the recognition decision ("Số quyết định"), all required, because
+    an initiative counts only once recognised; optionally its title and the author's name. A
+    header may span rows like a record sheet's. Every problem is raised at once, located by
+    file, sheet and row; an empty list is no initiatives.
+    """
+    known = {fold(a): name for name, aliases in INITIATIVE_COLUMNS.items() for a in aliases}
+    head, used = stack_header(header, rows, known)
+    rows, first_row = rows[used:], first_row + used
+    header_where = input_location(file, first_row - 1 if first_row > 1 else None, sheet=sheet)
+    cols: dict[str, int] = {}
+    for i, h in enumerate(head):
+        name = match_header(h, known) if h else None
+        if name is not None:
+            cols.setdefault(name, i)
+    problems = [Problem(header_where, f"initiatives list: required column {name!r} is missing "
+                                      f"(e.g. {INITIATIVE_COLUMNS[name][2]!r})")
+                for name in _INITIATIVE_REQUIRED if name not in cols]
+    if problems:
+        raise InputError(problems)
+
+    def cell(row: tuple[object, ...], name: str) -> str:
+        i = cols.get(name)
+        return _cell_text(row[i]) if i is not None and i < len(row) else ""
+
+    out: list[Initiative] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for offset, row in enumerate(rows):
+        if all(blank(v) for v in row):
+            continue
+        rownum = first_row + offset
+
+        def where(name: str, rownum: int = rownum) -> str:
+            return input_location(file, rownum, head[cols[name]], sheet)
+
+        person, scope_text = cell(row, "person"), cell(row, "scope")
+        decision, title = cell(row, "decision"), cell(row, "title")
+        scope = _scope(scope_text)
+        if not person:
+            problems.append(Problem(where("person"), "the author's id is required"))
+        if scope is None:
+            shown = f" (found {scope_text!r})" if scope_text else ""
+            problems.append(Problem(where("scope"), "expected a scope of recognition: Cấp cơ "
+                                                    f"sở, Cấp tỉnh or Toàn quốc{shown}"))
+        if not decision:
+            problems.append(Problem(where("decision"), "the recognition decision number is "
+                                                       "required: an initiative counts only "
+                                                       "once recognised"))
+        if not person or scope is None or not decision:
+            continue
+        if title:
+            key = (person, fold(decision), fold(title))
+            if key in seen:
+                problems.append(Problem(where("title"), f"{title!r} of {person} under decision "
+                                                        f"{decision} is listed twice (first at "
+                                                        f"row {seen[key]})"))
+                continue
+            seen[key] = rownum
+        out.append(Initiative(person, scope, decision, title, Origin(file, rownum, sheet)))
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def _id_column(table: RawTable) -> int | None:
+    known = header_map("individual", {})
+    return next((i for i, h in enumerate(table.header)
+                 if h and match_header(str(h), known) == "id"), None)
+
+
+def fold_initiatives(tables: Sequence[RawTable], initiatives: Sequence[Initiative],
+                     source: str) -> list[RawTable]:
+    """Fold an initiatives list into the individuals tables read with it, as counts per scope.
+
+    Each individuals table gains three columns named for the inputs `initiatives_co_so`,
+    `initiatives_tinh` and `initiatives_toan_quoc`, marked as derived from `source`: a person
+    listed in the initiatives gets the number of their rows at each scope (0 included), others
+    stay blank so their own cells or the input's default apply. Validation then uses a count
+    only if the rule set declares that input (otherwise it warns), and refuses a person whose
+    own count cell disagrees with the list: once listed, a person's list is complete.
+
+    An initiative whose author is in none of the individuals tables is an error at its row.
+    Other tables pass through unchanged.
+    """
+    counts: dict[str, Counter[str]] = {}
+    for ini in initiatives:
+        counts.setdefault(ini.person, Counter())[ini.scope] += 1
+    people = [t for t in tables if t.kind == "individual"]
+    if initiatives and not people:
+        raise InputError.one(source, "an initiatives list needs the individuals (Cá nhân) it "
+                                     "refers to, in the same workbook or folder")
+    ids: set[str] = set()
+    out: list[RawTable] = []
+    for t in tables:
+        col = _id_column(t) if t.kind == "individual" else None
+        if col is None:
+            out.append(t)
+            continue
+        width = len(t.header)
+        rows = []
+        for row in t.rows:
+            pid = _cell_text(row[col]) if col < len(row) else ""
+            ids.add(pid)
+            padded = tuple(row) + (None,) * (width - len(row))
+            mine = counts.get(pid)
+            rows.append(padded + tuple(None if mine is None else mine[s] for s in COUNT_INPUTS))
+        out.append(replace(t, header=t.header + tuple(COUNT_INPUTS.values()), rows=tuple(rows),
+                           derived=t.derived + tuple((width + k, source)
+                                                     for k in range(len(COUNT_INPUTS)))))
+    problems = [Problem(str(ini.origin), f"no person with id {ini.person!r} in the individuals "
+                                         "read with this list")
+                for ini in initiatives if ini.person not in ids]
+    if problems:
+        raise InputError(problems)
+    return out
