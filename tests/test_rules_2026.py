@@ -1,0 +1,260 @@
+"""The 2026 rule set on the 2026 sample (fixtures/quang-ngai-2026): ratings from points under
+Decree 335/2025, the 20% share, paper ratings, the pending-case gate and the rewards of Decree
+152/2025.
+
+Every check recomputes what it checks from the inputs and the RatingDecisions, independently of
+the scorer: the bands from the points, the share per unit and task group, who should have been
+moved down, and each reward as multiple × base salary rounded up to 10,000 đồng.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from decimal import ROUND_CEILING, Decimal
+from pathlib import Path
+
+import pytest
+
+from scoring.app import compile_folder, run
+from scoring.compile import Compiled
+from scoring.result import RecordResult, Result
+from scoring.text import name_sort_key
+
+RULES = Path("rules/2026")
+SAMPLE = Path("fixtures/quang-ngai-2026")
+SHARE = Decimal("0.2")  # Decree 335/2025: "xuất sắc" ≤ 20% of those rated "tốt"
+BASE_SALARY = Decimal(2_340_000)  # Decree 73/2024/NĐ-CP
+MULTIPLES = {"LDTT": Decimal("0.3"), "CSTDCS": Decimal("1.0"), "TTLDTT": Decimal("0.8"),
+             "TTLDXS": Decimal("1.5"), "CO_THI_DUA": Decimal("8.0")}
+
+
+@pytest.fixture(scope="module")
+def compiled() -> Compiled:
+    return compile_folder(RULES)
+
+
+@pytest.fixture(scope="module")
+def result() -> Result:
+    return run([SAMPLE]).result
+
+
+def inputs(r: RecordResult) -> dict[str, object]:
+    return dict(r.inputs)
+
+
+def band(points: Decimal) -> str:
+    if points >= 90:
+        return "xuat_sac"
+    if points >= 70:
+        return "tot"
+    if points >= 50:
+        return "hoan_thanh"
+    return "khong_hoan_thanh"
+
+
+def before_share(r: RecordResult) -> str:
+    """The class a person is counted in by the share: override, else band, else as given."""
+    d = r.rating
+    assert d is not None
+    if d.points is None:
+        return str(d.given)
+    return "khong_hoan_thanh" if d.override else str(d.band)
+
+
+def share_groups(result: Result) -> dict[tuple[str, str], list[RecordResult]]:
+    groups: dict[tuple[str, str], list[RecordResult]] = defaultdict(list)
+    for r in result.individuals:
+        groups[(r.group, str(inputs(r)["task_group"]))].append(r)
+    return groups
+
+
+# ------------------------------------------------------------------------ loading, compiling
+
+
+def test_loads_and_compiles(compiled: Compiled) -> None:
+    rs = compiled.ruleset
+    assert rs.year == 2026
+    assert len(compiled.hash) == 64
+    assert [Path(p).name for p in rs.lineage] == ["2021", "2024"]
+    assert rs.individual.ratings is not None and rs.unit.ratings is not None
+    assert not rs.individual.inputs["task_rating"].is_required
+    assert not rs.unit.inputs["task_rating"].is_required
+
+
+def test_rewards_declared(compiled: Compiled) -> None:
+    rs = compiled.ruleset
+    assert rs.rewards is not None and rs.rewards.round_up_to == 10_000
+    assert compiled.constants[str(rs.rewards.base_salary)] == BASE_SALARY
+    assert {t.id: t.reward for t in rs.titles} == MULTIPLES
+
+
+def test_examples_pass(compiled: Compiled) -> None:
+    ruletest = pytest.importorskip("scoring.ruletest")
+    outcomes = ruletest.run_examples(compiled)
+    assert len(outcomes) >= 20
+    failed = [line for o in outcomes if not o.passed for line in o.report()]
+    assert not failed, "\n".join(failed)
+
+
+# --------------------------------------------------------------------------- the sample
+
+
+def test_sample_picks_the_2026_rules(result: Result) -> None:
+    assert result.year == 2026
+    assert len(result.individuals) >= 600 and len(result.units) >= 20
+    assert len({u.group for u in result.units}) >= 3
+
+
+def test_ratings_computed_from_points(result: Result) -> None:
+    by_points = 0
+    for r in result.individuals:
+        d = r.rating
+        assert d is not None and d.final is not None, r.id
+        v = inputs(r)
+        if v["general_points"] is None:
+            continue
+        by_points += 1
+        points = v["general_points"] + v["task_points"]  # type: ignore[operator]
+        assert d.points == points, r.id
+        assert d.band == band(points), r.id
+        overridden = v["discipline"] != "khong" or v["conduct_breach"] or (
+            v["is_head"] and v["corruption_in_unit"])
+        assert bool(d.override) == bool(overridden), r.id
+        if overridden:
+            assert d.final == "khong_hoan_thanh", r.id
+    assert by_points > len(result.individuals) / 2  # most are rated from points
+
+
+def test_boundaries_in_the_sample(result: Result) -> None:
+    seen = {r.rating.points: r.rating.band for r in result.individuals
+            if r.rating and r.rating.points is not None}
+    for p, b in (("49.9", "khong_hoan_thanh"), ("50", "hoan_thanh"), ("69.9", "hoan_thanh"),
+                 ("70", "tot"), ("89.9", "tot"), ("90", "xuat_sac")):
+        assert seen[Decimal(p)] == b
+
+
+def test_share_never_exceeded(result: Result) -> None:
+    """Per unit and task group, "xuất sắc" from points ≤ floor(20% × "tốt" before moves) minus
+    those rated "xuất sắc" on paper."""
+    for scope, people in share_groups(result).items():
+        tot = sum(1 for r in people if before_share(r) == "tot")
+        paper_xs = sum(1 for r in people if r.rating and r.rating.points is None
+                       and r.rating.final == "xuat_sac")
+        from_points = sum(1 for r in people if r.rating and r.rating.points is not None
+                          and r.rating.final == "xuat_sac")
+        assert from_points <= max(0, math.floor(SHARE * tot) - paper_xs), scope
+
+
+def test_exactly_the_right_people_moved_down(result: Result) -> None:
+    """Recompute who the share moves: by points, then name (given name first), then id."""
+    expected: set[str] = set()
+    for people in share_groups(result).values():
+        tot = sum(1 for r in people if before_share(r) == "tot")
+        paper_xs = sum(1 for r in people if r.rating and r.rating.points is None
+                       and r.rating.final == "xuat_sac")
+        room = max(0, math.floor(SHARE * tot) - paper_xs)
+        candidates = sorted(
+            ((r.rating.points, r) for r in people if r.rating and r.rating.points is not None
+             and before_share(r) == "xuat_sac"),
+            key=lambda pr: (-pr[0], name_sort_key(pr[1].name), pr[1].id))
+        expected |= {r.id for _, r in candidates[room:]}
+    moved = {r.id for r in result.individuals if r.rating and r.rating.moved_to}
+    assert moved == expected
+    assert len(moved) >= 10
+    assert len({r.group for r in result.individuals if r.id in moved}) >= 3  # several units
+
+
+def test_moved_down_is_explained(result: Result) -> None:
+    moved = [r for r in result.individuals if r.rating and r.rating.moved_to]
+    for r in moved:
+        d = r.rating
+        assert d is not None and d.quota is not None
+        assert d.quota.cut and d.quota.rank > d.quota.places
+        assert (d.band, d.moved_to, d.final) == ("xuat_sac", "tot", "tot")
+        assert d.quota.scope == f"unit_id = {r.group}, task_group = {inputs(r)['task_group']}"
+        if inputs(r)["initiatives_co_so"] == 0 and not any(
+                inputs(r)[k] for k in ("initiatives_tinh", "initiatives_toan_quoc",
+                                       "projects_co_so", "projects_tinh", "projects_toan_quoc")):
+            assert "CSTDCS" not in r.titles, r.id  # lost the "xuất sắc" path
+    kept = [r for r in result.individuals if r.rating and r.rating.quota
+            and not r.rating.quota.cut]
+    assert all(r.rating and r.rating.final == "xuat_sac" and not r.rating.moved_to
+               for r in kept)
+
+
+def test_ties_at_the_cut_are_broken_by_name(result: Result) -> None:
+    ties = 0
+    for people in share_groups(result).values():
+        ranked = {r.rating.quota.rank: (r.rating.quota.cut, r.rating.points, r.name)
+                  for r in people if r.rating and r.rating.quota}
+        for rank, (cut, points, name) in ranked.items():
+            above = ranked.get(rank - 1)
+            if cut and above is not None and not above[0] and above[1] == points:
+                ties += 1
+                assert name_sort_key(above[2]) < name_sort_key(name)
+    assert ties >= 1
+
+
+def test_paper_ratings_kept(result: Result) -> None:
+    paper_units = [u for u in result.units if inputs(u)["quality_points"] is None]
+    assert paper_units
+    for u in paper_units:
+        assert u.rating is not None and u.rating.final == inputs(u)["task_rating"]
+    paper_people = [r for r in result.individuals if inputs(r)["general_points"] is None]
+    assert len(paper_people) >= 100
+    for r in paper_people:
+        assert r.rating is not None
+        assert (r.rating.final, r.rating.moved_to) == (inputs(r)["task_rating"], None), r.id
+
+
+def test_unit_ratings_from_points_and_tasks_on_time(result: Result) -> None:
+    for u in result.units:
+        v = inputs(u)
+        if v["quality_points"] is None:
+            continue
+        p, on_time = v["quality_points"], v["tasks_on_time_pct"]
+        assert isinstance(p, Decimal) and isinstance(on_time, Decimal)
+        if p >= 90 and on_time >= 100:
+            want = "xuat_sac"
+        elif p >= 70 and on_time >= 100:
+            want = "tot"
+        elif p >= 50 and on_time >= 80:
+            want = "hoan_thanh"
+        else:
+            want = "khong_hoan_thanh"
+        assert u.rating is not None and u.rating.final == want, u.id
+
+
+def test_pending_case_blocks_titles(result: Result) -> None:
+    pending = [r for r in (*result.individuals, *result.units) if inputs(r)["pending_case"]]
+    assert len(pending) >= 3 and any(r.kind == "unit" for r in pending)
+    would_qualify = 0
+    for r in pending:
+        assert r.titles == (), r.id
+        gate = "pending_review" if r.kind == "individual" else "unit_pending_review"
+        assert gate in r.gates, r.id
+        for d in r.decisions:
+            assert gate in d.gated_by
+            would_qualify += all(p.met for p in d.prerequisites)
+    assert would_qualify >= 1  # the gate, not the prerequisites, is what stops them
+
+
+def test_reward_amounts(result: Result) -> None:
+    assert result.base_salary == BASE_SALARY
+    step = Decimal(10_000)
+    amount = {t: (m * BASE_SALARY / step).to_integral_value(ROUND_CEILING) * step
+              for t, m in MULTIPLES.items()}
+    assert amount == {"LDTT": Decimal(710_000), "CSTDCS": Decimal(2_340_000),
+                      "TTLDTT": Decimal(1_880_000), "TTLDXS": Decimal(3_510_000),
+                      "CO_THI_DUA": Decimal(18_720_000)}
+    total = Decimal(0)
+    counts: dict[str, int] = defaultdict(int)
+    for r in (*result.individuals, *result.units):
+        assert dict(r.rewards) == {t: amount[t] for t in r.titles}, r.id
+        assert r.reward == sum((amount[t] for t in r.titles), Decimal(0)), r.id
+        total += r.reward
+        for t in r.titles:
+            counts[t] += 1
+    assert total == sum((amount[t] * n for t, n in counts.items()), Decimal(0))
+    assert counts["LDTT"] > 0 and counts["TTLDTT"] > 0
