@@ -163,7 +163,7 @@ def test_json_is_byte_identical_and_valid(result: Result) -> None:
     assert first.endswith(b"}\n")
     assert "Nguyễn Văn An".encode() in first  # ensure_ascii=False
     data = json.loads(first)
-    assert list(data) == ["manifest", "ruleset", "warnings", "individuals", "units"]
+    assert list(data) == ["manifest", "ruleset", "rewards", "warnings", "individuals", "units"]
     assert data["manifest"] == MANIFEST
     assert data["ruleset"] == {"id": "quang-ngai-cong-thuong", "year": 2021,
                                "name": "Sở Công Thương (mẫu)", "hash": "0123456789abcdef" * 4}
@@ -175,7 +175,8 @@ def test_json_record_shape(result: Result) -> None:
     i01 = data["individuals"][0]
     assert list(i01) == ["id", "name", "kind", "unit", "cluster", "source", "score", "rank",
                          "rank_scope", "rank_of", "titles", "points", "inputs", "computed",
-                         "aggregates", "hits", "decisions", "gates", "extra", "warnings"]
+                         "aggregates", "hits", "decisions", "gates", "extra", "warnings",
+                         "provisional", "rating", "rewards", "reward"]
     assert (i01["unit"], i01["cluster"]) == ("U01", None)
     assert i01["source"] == {"file": "data/2021.xlsx", "sheet": "Cá nhân", "row": 2}
     assert i01["titles"] == ["LDTT", "CSTDCS"]
@@ -186,6 +187,7 @@ def test_json_record_shape(result: Result) -> None:
         "rule": "individual.criteria.task[0]", "section": "criteria", "item": "task",
         "label": "Hoàn thành nhiệm vụ", "condition": 'task_rating == "xuat_sac"',
         "reads": {"task_rating": "xuat_sac"}, "points": 50, "raw": 50, "cap": 40, "note": "",
+        "computed": None, "rounds": [],
     }
     quota = i01["decisions"][1]
     assert quota["eligible"] is True and quota["awarded"] is True
@@ -225,8 +227,8 @@ def test_csv_individuals(result: Result) -> None:
     rows = _csv_rows(data)
     header, body = rows[0], rows[1:]
     assert header == ["kind", "id", "name", "unit", "cluster", "score", "rank", "rank_scope",
-                      "titles", "task", "task_rating", "maternity_leave", "adjustment",
-                      "Ghi chú"]
+                      "titles", "provisional", "rating", "reward", "task", "task_rating",
+                      "maternity_leave", "adjustment", "Ghi chú"]
     assert len(body) == 4
     by_id = {row[1]: dict(zip(header, row, strict=True)) for row in body}
     assert by_id["I03"]["name"] == "'" + FORMULA
@@ -399,8 +401,20 @@ def test_atomic_many_checks_every_target_first(tmp_path: Path) -> None:
     assert is_stdout("-") and is_stdout(Path("-")) and not is_stdout(tmp_path / "-x")
 
 
-def test_atomic_missing_folder(tmp_path: Path) -> None:
+def test_atomic_creates_a_missing_folder_but_not_through_a_file(tmp_path: Path) -> None:
     from scoring.atomic import write_atomic
 
-    with pytest.raises(OutputError, match="does not exist"):
-        write_atomic(tmp_path / "nope" / "out.json", b"x", force=False)
+    write_atomic(tmp_path / "new" / "out.json", b"x", force=False)
+    assert (tmp_path / "new" / "out.json").read_bytes() == b"x"
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(OutputError, match="is not a folder"):
+        write_atomic(tmp_path / "file" / "out.json", b"x", force=False)
+
+
+def test_sealed_folder_is_never_written_again(tmp_path: Path) -> None:
+    from scoring.atomic import write_atomic
+
+    (tmp_path / "manifest.json").write_text('{"sealed": true}', encoding="utf-8")
+    with pytest.raises(OutputError, match="sealed"):
+        write_atomic(tmp_path / "out.json", b"x", force=True)
+    assert not (tmp_path / "out.json").exists()

@@ -143,7 +143,7 @@ def test_the_output_file_must_be_there(tmp_path: Path) -> None:
     (out / "results.json").unlink()
     result = invoke("verify", str(out))
     assert result.exit_code == 2
-    assert "expected one .json output beside the manifest, found none" in result.output
+    assert "the output results.json named by the manifest is missing" in result.output
 
 
 def test_library_verification(tmp_path: Path) -> None:
@@ -164,3 +164,39 @@ def test_the_real_sample_verifies(tmp_path: Path) -> None:
     record = doc["individuals"][0]
     assert record["hits"] and record["decisions"] and "reads" in record["hits"][0]
     assert {"raw", "cap", "points", "condition", "rule"} <= record["hits"][0].keys()
+
+
+def test_a_sealed_folder_is_never_written_again(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(Path("tests/data/mini"), data)
+    out = tmp_path / "published"
+    first = invoke("score", str(data), "--rules", str(MINI_RULES), "-o",
+                   str(out / "results.json"), "--seal")
+    assert first.exit_code == 0, first.output
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["sealed"] is True
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for extra in ([], ["--force"]):
+        again = invoke("score", str(data), "--rules", str(MINI_RULES), "-o",
+                       str(out / "results.json"), *extra)
+        assert again.exit_code == 2
+        assert "sealed" in again.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert invoke("verify", str(out)).exit_code == 0
+
+
+@pytest.mark.parametrize("target", ["results.json", "manifest.json"])
+def test_one_changed_byte_in_a_sealed_folder_is_found(tmp_path: Path, target: str) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(Path("tests/data/mini"), data)
+    out = tmp_path / "published"
+    assert invoke("score", str(data), "--rules", str(MINI_RULES), "-o",
+                  str(out / "results.json"), "--seal").exit_code == 0
+    path = out / target
+    raw = bytearray(path.read_bytes())
+    index = raw.index(b'"score": ') + len(b'"score": ') if target == "results.json" \
+        else raw.index(b'"bytes": ') + len(b'"bytes": ')
+    raw[index] = ord("9") if raw[index] != ord("9") else ord("8")
+    path.write_bytes(bytes(raw))
+    result = invoke("verify", str(out))
+    assert result.exit_code == 1
+    assert target in result.output

@@ -9,18 +9,20 @@ explicitly, in which case it is allowed with a warning carried into every output
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from scoring.batch import Batch, build_batch, data_year
 from scoring.compile import Compiled, compile_ruleset
 from scoring.errors import RuleError, UsageError
 from scoring.io.readers import InputSet, read_inputs
+from scoring.progress import Progress, counted
 from scoring.result import Result
+from scoring.rounds import parse_rounds
 from scoring.ruleset import find_rules_root, load, pick_year
 from scoring.scorer import Evaluator, score
 
-_COMPILED: dict[str, Compiled] = {}
+_COMPILED: dict[tuple[str, str], Compiled] = {}
 
 
 @dataclass
@@ -43,17 +45,19 @@ def choose_rules(rules: Path | None, year: int | None) -> tuple[Path, list[str]]
 
 
 def compile_folder(folder: Path | str) -> Compiled:
-    """Load and compile a rule set folder (cached per resolved path for this process)."""
-    folder = Path(folder)
-    key = str(folder.resolve())
+    """Load and compile a rule set folder; compiled rules are reused while the resolved rule
+    set's content hash is the same, so an edited rule file is never served stale."""
+    rs = load(Path(folder))
+    key = (str(Path(folder).resolve()), rs.content_hash)
     if key not in _COMPILED:
-        _COMPILED[key] = compile_ruleset(load(folder))
+        _COMPILED[key] = compile_ruleset(rs)
     return _COMPILED[key]
 
 
 def run(paths: list[Path], rules: Path | None = None,
-        evaluator: Evaluator | None = None) -> Run:
-    inputs = read_inputs(paths)
+        evaluator: Evaluator | None = None, progress: Progress | None = None,
+        allow_incomplete: bool = False) -> Run:
+    inputs = read_inputs(paths, progress)
     year = data_year(inputs.tables, inputs.year)
     folder, warnings = choose_rules(rules, year)
     compiled = compile_folder(folder)
@@ -64,6 +68,11 @@ def run(paths: list[Path], rules: Path | None = None,
     if year is not None and rules is None and rs_year > year:
         raise RuleError.one(str(folder), f"rules for {rs_year} cannot score {year} data")
     batch = build_batch(inputs.tables, compiled)
+    batch.rounds = parse_rounds(inputs.rounds, compiled, {
+        "individual": {r.id for r in batch.individuals}, "unit": {u.id for u in batch.units}})
+    batch.allow_incomplete = allow_incomplete
+    if progress is not None:
+        evaluator = counted(evaluator, len(compiled.groups()), progress)
     result = score(batch.individuals, batch.units, compiled, evaluator,
-                   [*warnings, *batch.warnings])
-    return Run(replace(result), compiled, inputs, batch, folder)
+                   [*warnings, *batch.warnings], batch.rounds, allow_incomplete)
+    return Run(result, compiled, inputs, batch, folder)

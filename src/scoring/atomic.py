@@ -11,6 +11,7 @@ the folder as it was. This is the only module of the package that writes files.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import tempfile
@@ -29,11 +30,23 @@ def is_stdout(path: Path | str) -> bool:
     return str(path) == STDOUT
 
 
+def is_sealed(folder: Path) -> bool:
+    """A folder whose manifest says `sealed`: a published result, never written again."""
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("sealed") is True
+
+
 def _problem(path: Path, force: bool) -> Problem | None:
     if path.is_dir():
         return Problem(str(path), "is a directory; give a file name")
-    if not path.parent.is_dir():
-        return Problem(str(path), f"the folder {path.parent} does not exist")
+    if path.parent.exists() and not path.parent.is_dir():
+        return Problem(str(path), f"{path.parent} is not a folder")
+    if is_sealed(path.parent):
+        return Problem(str(path), f"the folder {path.parent} holds a sealed result and is never "
+                                  "written again (--force included): write to a new folder")
     if path.exists() and not force:
         return Problem(str(path), "already exists; use --force to overwrite it")
     return None
@@ -105,6 +118,7 @@ def write_atomic_many(files: Mapping[Path, bytes], force: bool = False) -> None:
         raise OutputError(problems)
     for path, data in files.items():
         try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
             _write(Path(path), data)
         except OSError as exc:
             raise OutputError.one(str(path), f"cannot write: {exc.strerror or exc}") from exc

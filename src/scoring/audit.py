@@ -610,10 +610,14 @@ def _criteria(ex: Explanation) -> list[Block]:
         label = ex.labels.get(h.item, h.label)
         band = f" [{h.label}]" if h.label != label else ""
         lines = [f"rule {h.rule}: {c.how}", f"read: {_reads(h, ex)}"]
-        if h.raw is not None and h.raw != h.points:
+        if h.computed is not None:
+            lines.append(f"computed by the rules: {expr.format_number(h.computed)}; overridden "
+                         "in the review rounds")
+        elif h.raw is not None and h.raw != h.points:
             lines.append(f"before the cap: {expr.format_number(h.raw)}; {h.note}")
         elif h.note and h.condition:
             lines.append(f"note: {h.note}")
+        lines += round_lines(h)
         lines += [f"band {_band_no(u.rule)} not reached ({u.condition}): {u.why}"
                   if _band_no(u.rule) else f"failed: {u.why}"
                   for u in c.not_reached]
@@ -635,7 +639,21 @@ def _rule_lines(h: Hit, ex: Explanation) -> tuple[str, ...]:
                      f"{expr.format_number(h.cap) if h.cap is not None else 'none'})")
     if h.note:
         lines.append(f"note: {h.note}")
+    lines += round_lines(h)
     return tuple(lines)
+
+
+def round_lines(h: Hit) -> list[str]:
+    """Every review round's value for a judged or overridden item: who gave it and why; the
+    last one decides."""
+    out = []
+    for i, v in enumerate(h.rounds):
+        who = f" by {v.who}" if v.who else ""
+        why = f": {v.reason}" if v.reason else ""
+        final = " (final)" if i == len(h.rounds) - 1 else ""
+        out.append(f"round {v.label} ({v.round}): {expr.format_number(v.points)}{who}{why}"
+                   f"{final} [{v.origin}]")
+    return out
 
 
 def _adjustments(ex: Explanation) -> list[Block]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from scoring.compile import Compiled
 from scoring.errors import InputError, Problem
 from scoring.records import RawTable, Record, check_batch, validate
+from scoring.rounds import RoundData
 
 
 @dataclass
@@ -20,6 +21,8 @@ class Batch:
     individuals: list[Record] = field(default_factory=list)
     units: list[Record] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    rounds: RoundData = field(default_factory=RoundData)  # judged values, once validated
+    allow_incomplete: bool = False
 
 
 def build_batch(tables: Sequence[RawTable], compiled: Compiled) -> Batch:

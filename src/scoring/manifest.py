@@ -8,6 +8,8 @@ when that is set, and `verify` ignores it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -42,4 +44,24 @@ def build_manifest(result: Result, rules_folder: str, inputs: Sequence[tuple[str
                       for tid, _label, kind in result.titles}},
         "options": dict(options),
         TIME_FIELD: created,
+    }
+
+
+MANIFEST = "manifest.json"
+
+
+def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
+    """The manifest file as written beside outputs."""
+    return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def file_manifest(manifest: Mapping[str, Any], outputs: Mapping[str, bytes],
+                  sealed: bool) -> dict[str, Any]:
+    """The manifest written beside the outputs: with each output's SHA-256 (so any changed byte
+    is detected later), and `sealed` for a published result that must never be rewritten."""
+    return {
+        **manifest,
+        "outputs": [{"path": name, "sha256": hashlib.sha256(data).hexdigest(),
+                     "bytes": len(data)} for name, data in sorted(outputs.items())],
+        "sealed": sealed,
     }

@@ -259,7 +259,8 @@ def verify_change(change: Change, record: RecordResult, result: Result, compiled
     for i, r in enumerate(changed):
         if r.id == record.id:
             changed[i] = replace(r, values={**r.values, change.input: change.new})
-    new = scorer.score(people, units, compiled, evaluator, result.warnings)
+    new = scorer.score(people, units, compiled, evaluator, result.warnings, batch.rounds,
+                       batch.allow_incomplete)
     after = next(r for r in new.records(record.kind) if r.id == record.id)
     criteria = tuple((cid, record.point(cid), after.point(cid)) for cid, _ in record.points
                      if record.point(cid) != after.point(cid))

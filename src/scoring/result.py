@@ -137,6 +137,7 @@ class Result:
     engine_facts: int = 0
     titles: tuple[tuple[str, str, Kind], ...] = ()  # (id, label, kind) in decision order
     labels: dict[str, str] = field(default_factory=dict)  # criterion/input id → label
+    rounds: tuple[tuple[str, str], ...] = ()  # declared review rounds (id, label), in order
     base_salary: Decimal | None = None
     reward_rule: str = ""  # how amounts were computed, with its legal basis
 

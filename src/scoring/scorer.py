@@ -142,6 +142,7 @@ def score(
         titles=tuple((t.spec.id, t.spec.label, t.spec.of)
                      for k in KINDS for t in compiled.kind(k).titles),
         labels=labels,
+        rounds=tuple((r.id, r.label) for r in rs.rounds),
         base_salary=base,
         reward_rule=(f"multiple × {expr.format_number(base)} {rs.rewards.currency}, rounded up to "
                      f"{rs.rewards.round_up_to:,} ({rs.rewards.basis})"

@@ -25,22 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from scoring.app import Run, run
-from scoring.compile import compile_ruleset
 from scoring.errors import UsageError
-from scoring.manifest import TIME_FIELD, build_manifest
-from scoring.render.csvout import render_csv
-from scoring.render.jsonout import render_json
-from scoring.render.table import render_tables
-from scoring.render.xlsxout import render_xlsx
-from scoring.result import Result
-from scoring.ruleset import load
-from scoring.scorer import Evaluator, score
+from scoring.manifest import MANIFEST, TIME_FIELD, build_manifest, file_manifest, manifest_bytes
+from scoring.render import render
+from scoring.scorer import Evaluator
 
-__all__ = ["MANIFEST", "Verification", "manifest_bytes", "read_manifest", "render_output",
-           "verify_folder"]
+__all__ = ["MANIFEST", "Verification", "read_manifest", "verify_folder"]
 
-MANIFEST = "manifest.json"
-_SUFFIX = {"json": ".json", "csv": ".csv", "xlsx": ".xlsx", "table": ".txt"}
+_SUFFIX = {"json": ".json", "csv": ".csv", "xlsx": ".xlsx", "table": ".txt", "html": ".html"}
 # Record fields whose change `verify` names; any other difference still fails the byte check.
 _FIELDS = ("score", "titles", "rank")
 MAX_RECORDS = 20
@@ -55,24 +47,6 @@ class Verification:
     @property
     def identical(self) -> bool:
         return not self.problems
-
-
-def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
-    """The manifest file as `score` writes it."""
-    return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def render_output(fmt: str, result: Result, manifest: Mapping[str, Any]) -> bytes:
-    """The output of `score` in format `fmt`, as bytes."""
-    if fmt == "table":
-        return render_tables(result).encode("utf-8")
-    if fmt == "csv":
-        return render_csv(result, None)
-    if fmt == "json":
-        return render_json(result, manifest)
-    if fmt == "xlsx":
-        return render_xlsx(result, manifest)
-    raise UsageError.one(MANIFEST, f"unknown output format {fmt!r} in the manifest")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -106,8 +80,15 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return data
 
 
-def find_output(folder: Path, fmt: str) -> Path:
-    """The one output file of the folder in the recorded format."""
+def find_output(folder: Path, fmt: str, manifest: Mapping[str, Any]) -> Path:
+    """The output file the manifest names (older manifests: the one file of the format)."""
+    outputs = manifest.get("outputs")
+    if isinstance(outputs, list) and len(outputs) == 1 and isinstance(outputs[0], dict):
+        named = folder / str(outputs[0].get("path"))
+        if not named.is_file():
+            raise UsageError.one(str(folder), f"the output {named.name} named by the manifest "
+                                              "is missing")
+        return named
     found = sorted(p for p in folder.iterdir()
                    if p.is_file() and p.name != MANIFEST and p.suffix.lower() == _SUFFIX[fmt])
     if len(found) != 1:
@@ -154,12 +135,14 @@ def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verificat
     """
     manifest = read_manifest(folder)
     fmt = manifest["options"]["format"]
-    output = find_output(folder, fmt)
+    output = find_output(folder, fmt, manifest)
     paths, files, problems = _inputs(manifest, folder)
+    problems = _changed_outputs(manifest, folder) + problems
     if len(paths) < len(manifest["inputs"]):
         return Verification(folder, output, tuple(problems))
     recorded_rules = manifest["ruleset"]["folder"]
-    result = _rerun(paths, manifest, folder, evaluator, problems)
+    again = _rerun(paths, manifest, folder, evaluator, problems)
+    result = again.result
     old_hash = manifest["ruleset"].get("hash")
     if result.hash != old_hash:
         problems.append(f"rule set {recorded_rules} changed since the run: hash "
@@ -167,11 +150,13 @@ def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verificat
     old_output = output.read_bytes()
     created = _created(fmt, old_output, manifest)
     fresh = build_manifest(result, recorded_rules, files, manifest["options"], created)
-    new_output = render_output(fmt, result, fresh)
+    new_output = render(fmt, result, fresh, again.compiled)
     if new_output != old_output:
         problems.append(f"{output.name} differs from a fresh run")
         problems += [f"  {line}" for line in _record_diff(fmt, old_output, new_output)]
     fresh[TIME_FIELD] = manifest[TIME_FIELD]
+    if "outputs" in manifest:
+        fresh = file_manifest(fresh, {output.name: new_output}, manifest.get("sealed") is True)
     if manifest_bytes(fresh) != (folder / MANIFEST).read_bytes():
         keys = [k for k in fresh if fresh.get(k) != manifest.get(k)]
         keys += [k for k in manifest if k not in fresh]
@@ -180,33 +165,38 @@ def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verificat
     return Verification(folder, output, tuple(problems))
 
 
+def _changed_outputs(manifest: Mapping[str, Any], folder: Path) -> list[str]:
+    """Outputs whose bytes differ from the SHA-256 the manifest recorded: any changed byte of a
+    published (sealed) result is found here, before anything is scored again."""
+    out = []
+    for item in manifest.get("outputs") or []:
+        path = folder / str(item.get("path"))
+        if not path.is_file():
+            out.append(f"output {path.name} is missing")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != item.get("sha256"):
+            out.append(f"output {path.name} was changed after the run (sha256 differs from the "
+                       "manifest)")
+    return out
+
+
 def _rerun(paths: list[Path], manifest: Mapping[str, Any], folder: Path,
-           evaluator: Evaluator | None, problems: list[str]) -> Result:
+           evaluator: Evaluator | None, problems: list[str]) -> Run:
     """Score again choosing the rules as the run did: `--rules` if it was given, else the
     automatic choice by the data's year (which must still pick the recorded folder)."""
     recorded = manifest["ruleset"]["folder"]
     given = manifest["options"].get("rules")
+    incomplete = manifest["options"].get("allow_incomplete") is True
     if isinstance(given, str):
-        return _fresh(run(paths, Path(given), evaluator), evaluator)
+        return run(paths, Path(given), evaluator, allow_incomplete=incomplete)
     try:
-        r = run(paths, None, evaluator)
+        r = run(paths, None, evaluator, allow_incomplete=incomplete)
     except UsageError:  # not run where `score` ran: no rules/ folder to choose from here
-        return _fresh(run(paths, _locate_folder(recorded, folder), evaluator), evaluator)
+        return run(paths, _locate_folder(recorded, folder), evaluator,
+                   allow_incomplete=incomplete)
     if r.rules_folder.resolve() != _locate_folder(recorded, folder).resolve():
         problems.append(f"the rules chosen for this data are now {r.rules_folder}; the run "
                         f"used {recorded}")
-    return _fresh(r, evaluator)
-
-
-def _fresh(r: Run, evaluator: Evaluator | None) -> Result:
-    """The run's result, scored again if its rules changed on disk since this process first
-    compiled them (`app` keeps compiled rule sets for the life of the process): a check that
-    used a stale compile would report a changed rule set as identical."""
-    rules = load(r.rules_folder)
-    if rules.content_hash == r.result.hash:
-        return r.result
-    return score(r.batch.individuals, r.batch.units, compile_ruleset(rules), evaluator,
-                 r.result.warnings)
+    return r
 
 
 def _locate_folder(given: str, folder: Path) -> Path:

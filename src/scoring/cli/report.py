@@ -13,11 +13,10 @@ from scoring.app import run
 from scoring.atomic import is_stdout, write_atomic_many
 from scoring.cli import cli
 from scoring.errors import InputError
-from scoring.manifest import build_manifest, created_now
+from scoring.manifest import build_manifest, created_now, manifest_bytes
 from scoring.report import criterion_groups, render_html
 from scoring.report.changes import Previous, parse_previous
 from scoring.report.labels import LANGS
-from scoring.verify import manifest_bytes
 
 
 def read_previous(path: Path) -> tuple[Previous, dict[str, str]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -12,15 +11,9 @@ from scoring.app import run
 from scoring.atomic import is_stdout, write_atomic_many
 from scoring.cli import cli
 from scoring.errors import UsageError
-from scoring.manifest import build_manifest, created_now
-from scoring.render.csvout import render_csv
-from scoring.render.jsonout import render_json
-from scoring.render.table import render_tables
-from scoring.render.xlsxout import render_xlsx
-from scoring.report import criterion_groups, render_html
-
-FORMATS = ("table", "csv", "json", "xlsx", "html")
-_BINARY = {"xlsx"}
+from scoring.manifest import MANIFEST, build_manifest, created_now, file_manifest, manifest_bytes
+from scoring.progress import progress_bars
+from scoring.render import BINARY_FORMATS, FORMATS, render
 
 
 def format_for(fmt: str | None, output: str | None) -> str:
@@ -44,8 +37,16 @@ def format_for(fmt: str | None, output: str | None) -> str:
 @click.option("-o", "--output", default=None,
               help="Write to this file ('-' for stdout). A manifest.json is written beside it.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Score even when a judged criterion has no value in any round; the records "
+                   "concerned are marked provisional.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress bars and no 'wrote' line on stderr (warnings still show).")
+@click.option("--seal", is_flag=True,
+              help="Mark the output folder sealed: a published result that is never written "
+                   "again and whose every byte `scoring verify` checks.")
 def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output: str | None,
-          force: bool) -> None:
+          force: bool, allow_incomplete: bool, quiet: bool, seal: bool) -> None:
     """Score INPUTS (a folder of CSV files, XLSX workbooks or JSON) and rank the candidates.
 
     \b
@@ -53,34 +54,31 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
       scoring score fixtures/quang-ngai-2021
       scoring score submissions/*.xlsx --rules rules/2026 -o results.xlsx
       scoring score fixtures/quang-ngai-2021 --format json -o -
+      scoring score fixtures/quang-ngai-2026 -o published/2026/results.json --seal
     """
     fmt = format_for(fmt, output)
-    if fmt in _BINARY and (output is None or is_stdout(Path(output))):
+    to_stdout = output is None or is_stdout(Path(output))
+    if fmt in BINARY_FORMATS and to_stdout:
         raise UsageError.one("--output", f"{fmt} output needs a file: -o results.{fmt}")
-    r = run(list(inputs), rules)
-    options = {"format": fmt, "rules": str(rules) if rules else None}
+    if seal and to_stdout:
+        raise UsageError.one("--seal", "a sealed result is a folder: give -o FOLDER/results.json")
+    with progress_bars(quiet) as progress:
+        r = run(list(inputs), rules, progress=progress, allow_incomplete=allow_incomplete)
+    options = {"format": fmt, "rules": str(rules) if rules else None,
+               "allow_incomplete": allow_incomplete}
     manifest = build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
                               created_now())
     for w in r.result.warnings:
         click.echo(f"warning: {w}", err=True)
-    if fmt == "table":
-        data = render_tables(r.result).encode("utf-8")
-    elif fmt == "csv":
-        data = render_csv(r.result, None)
-    elif fmt == "json":
-        data = render_json(r.result, manifest)
-    elif fmt == "html":
-        data = render_html(r.result, manifest, groups=criterion_groups(r.compiled))
-    else:
-        data = render_xlsx(r.result, manifest)
-    if output is None or is_stdout(Path(output)):
+    data = render(fmt, r.result, manifest, r.compiled)
+    if to_stdout:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    target = Path(output)
-    files = {target: data,
-             target.parent / "manifest.json": (json.dumps(manifest, ensure_ascii=False, indent=2)
-                                               + "\n").encode("utf-8")}
-    write_atomic_many(files, force)
-    click.echo(f"wrote {target} ({len(r.result.individuals)} individuals, "
-               f"{len(r.result.units)} units)", err=True)
+    target = Path(str(output))
+    described = file_manifest(manifest, {target.name: data}, seal)
+    write_atomic_many({target: data, target.parent / MANIFEST: manifest_bytes(described)}, force)
+    if not quiet:
+        click.echo(f"wrote {target} ({len(r.result.individuals)} individuals, "
+                   f"{len(r.result.units)} units){' and sealed the folder' if seal else ''}",
+                   err=True)

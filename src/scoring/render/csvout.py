@@ -22,7 +22,7 @@ from scoring.ruleset import Kind
 __all__ = ["csv_cell", "render_csv", "section_names", "section_pairs"]
 
 FIXED_COLUMNS = ("kind", "id", "name", "unit", "cluster", "score", "rank", "rank_scope",
-                 "titles")
+                 "titles", "provisional", "rating", "reward")
 Section = Literal["points", "inputs", "extra"]
 SECTIONS: tuple[Section, ...] = ("points", "inputs", "extra")
 
@@ -76,7 +76,8 @@ def _fixed(r: RecordResult) -> list[Value]:
     individual = r.kind == "individual"
     return [r.kind, r.id, r.name, r.group if individual else None,
             None if individual else r.group, r.score, Decimal(r.rank), r.rank_scope,
-            ";".join(r.titles)]
+            ";".join(r.titles), ";".join(r.provisional),
+            r.rating.final if r.rating else None, r.reward if r.rewards else None]
 
 
 def render_csv(result: Result, kind: Kind | None = None) -> bytes:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
+from scoring.budget import reward_budget
 from scoring.expr import Value, format_number
 from scoring.render.safe import safe_number
 from scoring.result import (
@@ -21,6 +22,7 @@ from scoring.result import (
     Hit,
     Prerequisite,
     QuotaDecision,
+    RatingDecision,
     RecordResult,
     Result,
     TitleDecision,
@@ -89,6 +91,11 @@ def _hit(h: Hit) -> dict[str, Any]:
         "raw": _optional_number(h.raw),
         "cap": _optional_number(h.cap),
         "note": h.note,
+        "computed": _optional_number(h.computed),
+        "rounds": [{"round": v.round, "label": v.label, "points": json_number(v.points),
+                    "who": v.who, "reason": v.reason,
+                    "source": {"file": v.origin.file, "sheet": v.origin.sheet,
+                               "row": v.origin.row}} for v in h.rounds],
     }
 
 
@@ -126,6 +133,20 @@ def _aggregate(a: AggregateValue) -> dict[str, Any]:
             "members": list(a.members)}
 
 
+def _rating(d: RatingDecision | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    return {"field": d.field, "final": d.final, "given": d.given,
+            "points": _optional_number(d.points), "band": d.band, "band_rule": d.band_rule,
+            "override": d.override or None, "override_reason": d.override_reason or None,
+            "quota": _quota(d.quota), "moved_to": d.moved_to, "warning": d.warning or None}
+
+
+def record_json(r: RecordResult) -> dict[str, Any]:
+    """One record as the JSON output writes it (also `explain --format json`)."""
+    return _record(r)
+
+
 def _record(r: RecordResult) -> dict[str, Any]:
     # `group` means the unit for an individual and the cluster for a unit; the output names
     # both fields for every record so that consumers see one shape.
@@ -151,7 +172,23 @@ def _record(r: RecordResult) -> dict[str, Any]:
         "gates": list(r.gates),
         "extra": dict(r.extra),
         "warnings": list(r.warnings),
+        "provisional": list(r.provisional),
+        "rating": _rating(r.rating),
+        "rewards": {tid: json_number(a) for tid, a in r.rewards},
+        "reward": json_number(r.reward),
     }
+
+
+def _budget(result: Result) -> dict[str, Any] | None:
+    """The reward budget: per title, per unit (with its members), per cluster and overall."""
+    if result.base_salary is None:
+        return None
+    budget = reward_budget(result)
+    return {"base_salary": json_number(result.base_salary), "rule": result.reward_rule,
+            "per_title": {t: json_number(a) for t, a in budget.per_title.items()},
+            "per_unit": {u: json_number(a) for u, a in budget.per_unit.items()},
+            "per_cluster": {c: json_number(a) for c, a in budget.per_cluster.items()},
+            "total": json_number(budget.total)}
 
 
 def to_json_data(result: Result, manifest: Mapping[str, object]) -> dict[str, Any]:
@@ -160,6 +197,7 @@ def to_json_data(result: Result, manifest: Mapping[str, object]) -> dict[str, An
         "manifest": plain_json(manifest),
         "ruleset": {"id": result.ruleset, "year": result.year, "name": result.name,
                     "hash": result.hash},
+        "rewards": _budget(result),
         "warnings": list(result.warnings),
         "individuals": [_record(r) for r in result.individuals],
         "units": [_record(r) for r in result.units],

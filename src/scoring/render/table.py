@@ -148,8 +148,13 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Seque
 def _header(result: Result) -> str:
     counts = (f"{len(result.individuals)} {KIND_LABELS['individual']}, "
               f"{len(result.units)} {KIND_LABELS['unit']}")
-    return _clean(f"Bộ tiêu chí {result.ruleset} ({result.year}) {result.name} · "
+    line = _clean(f"Bộ tiêu chí {result.ruleset} ({result.year}) {result.name} · "
                   f"hash {result.hash[:12]} · {counts} · {len(result.warnings)} cảnh báo")
+    provisional = [r.id for r in (*result.individuals, *result.units) if r.provisional]
+    if provisional:
+        line += _clean(f"\nKẾT QUẢ TẠM THỜI (provisional): {len(provisional)} hồ sơ còn thiếu "
+                       f"điểm chấm ở tiêu chí chấm theo đánh giá: {', '.join(provisional)}")
+    return line
 
 
 def _cluster_sections(result: Result) -> list[str]:

@@ -30,6 +30,7 @@ from scoring.render.table import (
     title_summaries,
 )
 from scoring.result import RecordResult, Result
+from scoring.roundsummary import most_changed, self_vs_final
 from scoring.text import fold
 
 __all__ = ["render_xlsx", "sheet_name"]
@@ -199,6 +200,27 @@ def _details(book: _Book, result: Result) -> None:
     s.finish()
 
 
+def _rounds(book: _Book, result: Result) -> None:
+    """Self-score versus final per unit, largest change first, and the items changed most."""
+    if not result.rounds:
+        return
+    first = result.rounds[0][0]
+    s = book.sheet("Tự chấm và kết quả")
+    s.row(["Mã đơn vị", "Tên đơn vị", "Tiêu chí", "Nội dung", "Tự chấm", "Kết quả",
+           "Chênh lệch", "Số vòng chấm"], bold=True)
+    for unit_id, items in self_vs_final(result, first).items():
+        name = next(u.name for u in result.units if u.id == unit_id)
+        for c in items:
+            s.row([unit_id, name, c.item, c.label, c.self_points, c.final, c.difference,
+                   c.rounds])
+    s.row([])
+    s.row(["Tiêu chí được điều chỉnh nhiều nhất", "", "Nội dung", "Số đơn vị"], bold=True)
+    for item, label, n in most_changed(result, first):
+        s.row([item, "", label, n])
+    s.freeze(1)
+    s.finish()
+
+
 def _flatten(value: Any, prefix: str) -> list[tuple[str, Cell]]:
     """Nested manifest data as (dotted key, scalar) rows: `inputs[0].sha256`.
 
@@ -235,5 +257,6 @@ def render_xlsx(result: Result, manifest: Mapping[str, object]) -> bytes:
     _title_sheets(book, result)
     _cluster_sheets(book, result)
     _details(book, result)
+    _rounds(book, result)
     _manifest(book, manifest)
     return book.close()

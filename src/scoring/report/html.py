@@ -41,6 +41,7 @@ from scoring.report.markup import Child, Markup, el, join
 from scoring.report.svg import Bar, bin_scores, histogram, stacked_bars
 from scoring.report.words import Words
 from scoring.result import QuotaDecision, RecordResult, Result
+from scoring.roundsummary import most_changed, self_vs_final
 from scoring.ruleset import KINDS, Kind
 from scoring.text import collation_key
 
@@ -199,10 +200,12 @@ def _summary(p: _Page) -> Markup:
 
 
 def _contents(p: _Page, has_changes: bool, has_rewards: bool,
-              has_members: bool) -> Markup:
+              has_members: bool, has_rounds: bool = False) -> Markup:
     w = p.w
     links = [("clusters", w("clusters")), ("titles", w("per_title")),
              ("distribution", w("distribution"))]
+    if has_rounds:
+        links.append(("rounds", w("rounds")))
     if has_changes:
         links.append(("changes", w("changes")))
     if has_rewards:
@@ -517,6 +520,42 @@ def _rewards(p: _Page) -> Markup | None:
               class_="major")
 
 
+# ---------------------------------------------------------------------------------- rounds
+
+
+def _rounds(p: _Page) -> Markup | None:
+    """Self-score versus final per unit, and the criteria the rounds changed most often."""
+    if not p.result.rounds:
+        return None
+    w = p.w
+    first = p.result.rounds[0][0]
+    cols = (("criterion", None), ("self_score", "num"), ("final_score", "num"),
+            ("difference", "num"), ("rounds_given", "num"))
+    head = el("tr", [el("th", w(k), scope="col", class_=c) for k, c in cols])
+    tables = []
+    for u in p.result.units:
+        items = self_vs_final(p.result, first).get(u.id) or []
+        if not items:
+            continue
+        rows = [el("tr", el("th", f"{c.item} – {c.label}", scope="row"),
+                   el("td", "" if c.self_points is None else w.num(c.self_points), class_="num"),
+                   el("td", w.num(c.final), class_="num"),
+                   el("td", w.num(c.difference), class_="num"),
+                   el("td", c.rounds, class_="num")) for c in items]
+        tables.append(el("table", el("caption", w("rounds_caption", unit=f"{u.name} ({u.id})")),
+                         el("thead", head), el("tbody", rows)))
+    often = [el("tr", el("th", f"{item} – {label}", scope="row"), el("td", n, class_="num"))
+             for item, label, n in most_changed(p.result, first)]
+    if often:
+        tables.append(el("table", el("caption", w("most_changed")),
+                         el("thead", el("tr", el("th", w("criterion"), scope="col"),
+                                        el("th", w("units_changed"), scope="col",
+                                           class_="num"))),
+                         el("tbody", often)))
+    return el("section", el("h2", w("rounds"), id="rounds"), el("p", w("rounds_intro")),
+              tables, class_="major")
+
+
 # --------------------------------------------------------------------------------- members
 
 
@@ -616,12 +655,14 @@ def render_html(result: Result, manifest: Mapping[str, Any], lang: str = "vi",
         previous = parse_previous(previous)
     changes = _changes(p, previous) if previous is not None else None
     members = _members(p)
+    rounds = _rounds(p)
     body = el("body",
               _header(p),
               el("main",
-                 _contents(p, changes is not None, rewards is not None, members is not None),
-                 _summary(p), _clusters(p), _titles(p), _distribution(p), changes, rewards,
-                 members, _sources(p), _signatures(p)))
+                 _contents(p, changes is not None, rewards is not None, members is not None,
+                           rounds is not None),
+                 _summary(p), _clusters(p), _titles(p), _distribution(p), rounds, changes,
+                 rewards, members, _sources(p), _signatures(p)))
     head = el("head",
               el("meta", charset="utf-8"),
               el("meta", name="viewport", content="width=device-width, initial-scale=1"),

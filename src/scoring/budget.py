@@ -1,0 +1,42 @@
+"""The reward budget: what the titles cost, per title, unit, cluster and overall.
+
+Councils must budget the rewards the decree attaches to each title (a multiple of the base
+salary, rounded up per award). A person's reward counts toward their unit and that unit's
+cluster, so a unit's line is its own awards plus its members'.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from scoring.result import Result
+
+
+@dataclass(frozen=True)
+class Budget:
+    per_title: dict[str, Decimal]
+    per_unit: dict[str, Decimal]
+    per_cluster: dict[str, Decimal]
+    total: Decimal
+
+
+def reward_budget(result: Result) -> Budget:
+    per_title: dict[str, Decimal] = defaultdict(Decimal)
+    per_unit: dict[str, Decimal] = defaultdict(Decimal)
+    per_cluster: dict[str, Decimal] = defaultdict(Decimal)
+    cluster_of = {u.id: u.group for u in result.units}
+    for r in (*result.individuals, *result.units):
+        unit = r.group if r.kind == "individual" else r.id
+        for tid, amount in r.rewards:
+            per_title[tid] += amount
+            per_unit[unit] += amount
+            per_cluster[cluster_of.get(unit, "")] += amount
+    order = [t for t, _l, _k in result.titles]
+    return Budget(
+        {t: per_title[t] for t in order if t in per_title},
+        dict(sorted(per_unit.items())),
+        dict(sorted(per_cluster.items())),
+        sum(per_title.values(), Decimal(0)),
+    )
