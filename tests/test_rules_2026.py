@@ -258,3 +258,19 @@ def test_reward_amounts(result: Result) -> None:
             counts[t] += 1
     assert total == sum((amount[t] * n for t, n in counts.items()), Decimal(0))
     assert counts["LDTT"] > 0 and counts["TTLDTT"] > 0
+
+
+def test_heads_are_judged_by_their_units_final_rating() -> None:
+    """Units are rated before people, so a head reads the rating the unit's points gave."""
+    result = run([Path("fixtures/quang-ngai-2026")]).result
+    units = {u.id: u for u in result.units}
+    checked = 0
+    for person in result.individuals:
+        unit = units[person.group]
+        hit = next(h for h in person.hits if h.item == "head_role")
+        reads = dict(hit.reads)
+        if "unit.task_rating" not in reads or unit.rating is None:
+            continue
+        assert reads["unit.task_rating"] == unit.rating.final
+        checked += 1 if unit.rating.points is not None else 0
+    assert checked >= 3  # heads of units rated from points, not on paper

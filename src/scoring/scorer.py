@@ -116,14 +116,18 @@ def score(
         evaluator = Engine()
     individuals = sorted(individuals, key=lambda r: r.id)
     units = sorted(units, key=lambda r: r.id)
-    unit_by_id = {u.id: u for u in units}
-    ind = _State(compiled.kind("individual"), list(individuals),
-                 [_individual_scope(r, unit_by_id.get(r.group)) for r in individuals],
-                 rounds, missing)
-    _score_kind(ind, evaluator)
-    _decide_titles(ind, evaluator)
+    # Units are rated first (ratings read only a unit's own inputs), so that a head's rules
+    # read the unit's final rating as `unit.<field>`, whether it came from points or paper.
     uni = _State(compiled.kind("unit"), list(units), [_unit_scope(u) for u in units], rounds,
                  missing)
+    _rate(uni, evaluator)
+    unit_scopes = {str(s["id"]): s for s in uni.scopes}
+    ind = _State(compiled.kind("individual"), list(individuals),
+                 [_individual_scope(r, unit_scopes.get(r.group)) for r in individuals],
+                 rounds, missing)
+    _rate(ind, evaluator)
+    _score_kind(ind, evaluator)
+    _decide_titles(ind, evaluator)
     _aggregate(uni, ind)
     _score_kind(uni, evaluator)
     _decide_titles(uni, evaluator)
@@ -166,12 +170,12 @@ def reward_amounts(compiled: Compiled) -> tuple[Decimal | None, dict[str, Decima
     }
 
 
-def _individual_scope(r: Record, unit: Record | None) -> dict[str, expr.Value]:
+def _individual_scope(r: Record, unit: expr.Scope | None) -> dict[str, expr.Value]:
+    """A person's values, with their unit's inputs (and final rating) as `unit.<name>`."""
     scope: dict[str, expr.Value] = {"id": r.id, "name": r.name, "unit_id": r.group}
     scope.update(r.values)
     if unit is not None:
-        scope.update({"unit.id": unit.id, "unit.name": unit.name, "unit.cluster": unit.group})
-        scope.update({f"unit.{k}": v for k, v in unit.values.items()})
+        scope.update({f"unit.{k}": v for k, v in unit.items() if k != RATING_POINTS})
     return scope
 
 
@@ -272,7 +276,6 @@ def _rating_quota(st: _State, cr: CRatings) -> None:
 
 def _score_kind(st: _State, ev: Evaluator) -> None:
     ck = st.ck
-    _rate(st, ev)
     for name, node in ck.computed:
         for scope in st.scopes:
             scope[name] = expr.evaluate(node, scope)
