@@ -90,7 +90,7 @@ HEAD = "head of a unit on target"
 @pytest.mark.parametrize(("name", "old", "new", "message"), [
     (AMOUNT, "      score: 40.3\n", "      scor: 40.3\n",
      "  expect: unknown key 'scor' (did you mean 'score'?); keys: score, points, titles, "
-     "not_titles, hits, rating"),
+     "not_titles, hits, rating, reward"),
     (AMOUNT, "{task_rating: xuat_sac, amount: 0.9}", "{task_rating: xuat_sac, amont: 0.9}",
      "  individual: unknown input 'amont' (did you mean 'amount'?)"),
     (AMOUNT, "{task_rating: xuat_sac, amount: 0.9}", "{task_rating: xuat_sac, amount: -1}",
@@ -134,3 +134,23 @@ def test_a_rule_set_that_does_not_load_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["test", "tests/broken_rules/misspelled_input"])
     assert result.exit_code == 2
     assert "unknown name 'task_ratng'" in result.output
+
+
+@pytest.mark.parametrize(("amount", "passes"), [(710000, True), (702000, False)])
+def test_reward_expectation(tmp_path: Path, amount: int, passes: bool) -> None:
+    """LĐTT is 0.3 × 2,340,000 = 702,000, rounded up to 710,000: the example checks the
+    amount after rounding."""
+    shutil.copytree(Path("tests/rulesets"), tmp_path / "rulesets")
+    folder = tmp_path / "rulesets" / "rewarded"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(
+        "extends: ../ratings\n"
+        "examples:\n"
+        "  - name: LĐTT at 80 points\n"
+        "    individual: {general_points: 30, task_points: 50, months_worked: 12}\n"
+        "    unit: {target: 100}\n"
+        f"    expect: {{titles: [LDTT], reward: {amount}}}\n", encoding="utf-8")
+    code, lines = _test(folder)
+    assert (code == 0) is passes
+    if not passes:
+        assert any("reward: expected 702000, got 710000 (LDTT 710000)" in line for line in lines)

@@ -135,9 +135,14 @@ def record_scopes(result: Result, record: RecordResult, ck: CKind) -> dict[Stage
         if unit is not None:
             base.update({"unit.id": unit.id, "unit.name": unit.name, "unit.cluster": unit.group})
             base.update({f"unit.{k}": v for k, v in unit.inputs})
+            if unit.rating is not None:
+                base[f"unit.{unit.rating.field}"] = unit.rating.final
     else:
         base["cluster"] = record.group
     base.update(record.inputs)
+    if record.rating is not None:  # the rules read the final rating, not the one given
+        base[record.rating.field] = record.rating.final
+        base["rating_points"] = record.rating.points
     base.update({a.name: a.value for a in record.aggregates})
     base.update(record.computed)
     adjust = {**base, **dict(record.points)}
@@ -552,7 +557,8 @@ Block: TypeAlias = Heading | Para | Table | Items
 
 
 def _blocks(ex: Explanation) -> list[Block]:
-    return [*_header(ex), *_inputs(ex), *_criteria(ex), *_adjustments(ex), *_gates(ex),
+    return [*_header(ex), *_inputs(ex), *_rating(ex), *_criteria(ex), *_adjustments(ex),
+            *_gates(ex),
             *_total(ex), *_titles(ex), *_unit_members(ex),
             *_near(ex)]
 
@@ -575,7 +581,8 @@ def _header(ex: Explanation) -> list[Block]:
              f"in {r.rank_scope}"),
         Para(f"Titles: {titles}"),
     ]
-    warnings = [*res.warnings, *r.warnings]
+    others = tuple(f"{x.id} (" for x in (*res.individuals, *res.units))
+    warnings = [*(w for w in res.warnings if not w.startswith(others)), *r.warnings]
     if warnings:
         out.append(Items(tuple((f"warning: {w}", ()) for w in warnings)))
     return out
@@ -599,6 +606,36 @@ def _inputs(ex: Explanation) -> list[Block]:
     else:
         out.append(Para("none"))
     return out
+
+
+def _rating(ex: Explanation) -> list[Block]:
+    """How the rating the rules read was reached: points, band, override, the quota's cut."""
+    d = ex.record.rating
+    if d is None:
+        return []
+    spec = ex.specs.get(d.field)
+    lines: list[str] = []
+    if d.points is None:
+        lines.append(f"rated on paper: {show(d.given, spec)} (no points given)")
+    else:
+        lines.append(f"points: {expr.format_number(d.points)} → {show(d.band, spec)} "
+                     f"(rule {d.band_rule})")
+        if d.given is not None:
+            lines.append(f"also given on paper: {show(d.given, spec)}"
+                         + ("; the points decide" if d.given != d.band else ""))
+    if d.override:
+        lines.append(f"override {d.override}: {d.override_reason} → wins over the points")
+    if d.quota is not None:
+        q = d.quota
+        lines.append(f"quota: ranked {ordinal(q.rank)}, {_plural(q.places, 'place')} in "
+                     f"{q.scope}, from {q.basis_count} in the reference class counted before "
+                     f"any move ({q.rule or 'declared share'})")
+        if q.cut and d.moved_to:
+            lines.append(f"moved down to {show(d.moved_to, spec)} by the quota")
+    if d.warning:
+        lines.append(f"warning: {d.warning}")
+    return [Heading(f"Rating ({d.field})"),
+            Items(((f"final: {show(d.final, spec)}", tuple(lines)),))]
 
 
 def _criteria(ex: Explanation) -> list[Block]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from scoring.result import Result
+from scoring.text import collation_key
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,6 @@ def reward_budget(result: Result) -> Budget:
     return Budget(
         {t: per_title[t] for t in order if t in per_title},
         dict(sorted(per_unit.items())),
-        dict(sorted(per_cluster.items())),
+        dict(sorted(per_cluster.items(), key=lambda kv: collation_key(kv[0]))),
         sum(per_title.values(), Decimal(0)),
     )

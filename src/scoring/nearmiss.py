@@ -235,6 +235,9 @@ def proposals(found: Sequence[Target], ck: CKind, scopes: Scopes,
             if not isinstance(leaf, expr.CLeaf):
                 continue
             for name in own_inputs(leaf.term, ck) or ():
+                if (ck.ratings is not None and name == ck.ratings.field
+                        and scope.get("rating_points") is not None):
+                    continue  # rated from points: the rating is not an input to change
                 spec = ck.inputs[name]
                 new: expr.Value = None
                 if spec.type == "enum":

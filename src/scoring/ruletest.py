@@ -33,7 +33,7 @@ from scoring.result import RecordResult, TitleDecision
 from scoring.ruleset import Example, Kind
 from scoring.scorer import Evaluator, score
 
-EXPECT_KEYS = ("score", "points", "titles", "not_titles", "hits", "rating")
+EXPECT_KEYS = ("score", "points", "titles", "not_titles", "hits", "rating", "reward")
 SUBJECT_ID = {"individual": "EX1", "unit": "EXU"}
 UNIT_ID, CLUSTER = "EXU", "EXK"
 
@@ -235,6 +235,8 @@ def _check_expect(ex: Example, compiled: Compiled) -> list[str]:
                 continue
             problems += [f"expect.{key}: {t!r} is not {_a(kind)} title{_did_you_mean(t, titles)}"
                          for t in value if t not in titles]
+        elif key == "reward" and _number(value) is None:
+            problems.append(f"expect.reward: {value!r} is not a number (đồng)")
         elif key == "hits" and (not isinstance(value, list | tuple)
                                 or not all(isinstance(h, str) for h in value)):
             problems.append("expect.hits: expected a list of rule ids")
@@ -298,6 +300,10 @@ def _compare(expect: Mapping[str, Any], rec: RecordResult) -> list[str]:
     if missing:
         shown = sorted(h.rule for h in rec.hits if h.condition)
         out.append(f"hits: expected {_show(missing)} to fire; fired: {_show(shown)}")
+    if "reward" in expect and _number(expect["reward"]) != rec.reward:
+        detail = ", ".join(f"{t} {expr.format_number(a)}" for t, a in rec.rewards) or "none"
+        out.append(f"reward: expected {expect['reward']}, got {expr.format_number(rec.reward)} "
+                   f"({detail})")
     if "rating" in expect:
         got_rating = rec.rating.final if rec.rating is not None else None
         if got_rating != expect["rating"]:

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from tabulate import tabulate
 
+from scoring.budget import reward_budget
 from scoring.expr import format_number
 from scoring.render.safe import safe_number
 from scoring.result import QuotaDecision, RecordResult, Result
@@ -201,12 +202,31 @@ def _member_sections(result: Result) -> list[str]:
     return out
 
 
+def _money(d: Decimal) -> str:
+    """Whole đồng with dots between thousands, as Vietnamese documents write them."""
+    return f"{int(d):,}".replace(",", ".")
+
+
+def _budget_section(result: Result) -> list[str]:
+    if result.base_salary is None:
+        return []
+    budget = reward_budget(result)
+    labels = {tid: label for tid, label, _kind in result.titles}
+    rows = [[f"{labels.get(t, t)} ({t})", _money(a)] for t, a in budget.per_title.items()]
+    rows.append(["Cộng", _money(budget.total)])
+    clusters = [[c, _money(a)] for c, a in budget.per_cluster.items()]
+    return [_clean(f"Dự toán tiền thưởng: {result.reward_rule}"),
+            _table(["Danh hiệu", "Thành tiền (đồng)"], rows, [False, True]),
+            _table(["Khối/cụm thi đua", "Thành tiền (đồng)"], clusters, [False, True])]
+
+
 def render_tables(result: Result, individual_tables: bool = False) -> str:
     """Render the ranked cluster tables and title lists as plain text for a terminal.
 
     With `individual_tables`, each unit's individuals follow, in rank order.
     """
-    sections = [_header(result), *_cluster_sections(result), *_title_sections(result)]
+    sections = [_header(result), *_cluster_sections(result), *_title_sections(result),
+                *_budget_section(result)]
     if individual_tables:
         sections += _member_sections(result)
     return "\n\n".join(sections) + "\n"
