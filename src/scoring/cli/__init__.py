@@ -36,7 +36,7 @@ def cli() -> None:
     Examples:
       scoring score fixtures/quang-ngai-2021
       scoring score fixtures/quang-ngai-2021 --format json -o out/results.json
-      scoring explain fixtures/quang-ngai-2021 "nguyen van an"
+      scoring explain fixtures/quang-ngai-2021 "bui tan thinh"
     """
 
 
