@@ -136,3 +136,24 @@ def test_unusable_rule_set_is_a_usage_error(tmp_path: Path) -> None:
     code, out = _diff(MINI, tmp_path / "missing")
     assert code == 2
     assert "rule set folder not found" in out
+
+
+def test_2024_to_2026_on_the_2026_sample_bridges_ratings_from_points() -> None:
+    """2024 rules need a typed rating; 2026 computes it from points. The diff gives the 2024
+    rules each points-rated record's band (before override or cap) and says so; the effect is
+    then what Decree 335's cap and overrides and the 2026 titles change."""
+    from scoring.app import run
+    from scoring.diff import compare
+
+    report = compare(Path("rules/2024"), Path("rules/2026"), Path("fixtures/quang-ngai-2026"))
+    assert any("cannot compute ratings from points" in w and "381 individuals" in w
+               for w in report.warnings)
+    assert report.effect is not None
+    moves = {(m.id, m.title): (m.before, m.after) for m in report.effect.titles}
+    after = run([Path("fixtures/quang-ngai-2026")]).result
+    cut = [r for r in after.individuals
+           if r.rating and r.rating.moved_to and not r.rating.override
+           and dict(r.computed).get("innovations_total") == 0 and "LDTT" in r.titles]
+    assert cut  # moved down by the 20% cap, no initiative: excellent was their only route
+    for r in cut:
+        assert moves[(r.id, "CSTDCS")] == (True, False)

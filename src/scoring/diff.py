@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -24,10 +24,17 @@ import pandas as pd
 from pydantic import BaseModel
 from tabulate import tabulate
 
+from scoring.app import Run
+from scoring.batch import build_batch
+from scoring.errors import InputError
 from scoring.expr import format_number
+from scoring.io.readers import read_inputs
+from scoring.records import RawTable, blank, map_columns
 from scoring.render.jsonout import json_number
 from scoring.result import Result
-from scoring.ruleset import KINDS, RuleSet
+from scoring.rounds import parse_rounds
+from scoring.ruleset import KINDS, InputSpec, RuleSet
+from scoring.scorer import score
 
 Status = Literal["added", "removed", "changed"]
 _HEADER = ("ruleset", "year", "name", "regime", "legal_basis")
@@ -376,8 +383,78 @@ def compare(before: Path, after: Path, data: Path | None = None, threshold: int 
     changes = rule_changes(load(before), load(after))
     if data is None:
         return Report(str(before), str(after), tuple(changes))
-    run_a, run_b = run([data], rules=before), run([data], rules=after)
-    warnings = dict.fromkeys((*run_a.result.warnings, *run_b.result.warnings))
+    run_b = run([data], rules=after)
+    bridge: list[str] = []
+    try:
+        result_a = run([data], rules=before).result
+    except InputError as refused:
+        result_a, bridge = _bridged(data, before, run_b, refused)
+    warnings = dict.fromkeys((*bridge, *result_a.warnings, *run_b.result.warnings))
     return Report(str(before), str(after), tuple(changes),
-                  effect(run_a.result, run_b.result, str(data), threshold), tuple(warnings))
+                  effect(result_a, run_b.result, str(data), threshold), tuple(warnings))
+
+
+def _bridged(data: Path, before: Path, run_b: Run, refused: InputError
+             ) -> tuple[Result, list[str]]:
+    """Score data that only the newer rules can read (ratings given as points) with the older.
+
+    Rules without a ratings step need the rating typed in; rules with one compute it from
+    points. To compare them on the same data, each record the newer rules rated from points is
+    given, for the older rules, the rating its points give before any override or quota (the
+    older rules have neither), and the report says so. Any other problem stays an error.
+    """
+    from scoring.app import compile_folder
+
+    compiled = compile_folder(before)
+    inputs = read_inputs([data])
+    bands: dict[str, dict[str, str]] = {}
+    for kind in KINDS:
+        newer = run_b.compiled.kind(kind).ratings
+        if newer is None or compiled.kind(kind).ratings is not None:
+            continue
+        bands[kind] = {r.id: str(r.rating.band) for r in run_b.result.records(kind)
+                       if r.rating is not None and r.rating.points is not None and r.rating.band}
+    if not bands:
+        raise refused
+    tables = [_fill(t, compiled.kind(t.kind).inputs, bands.get(t.kind), run_b)
+              for t in inputs.tables]
+    try:
+        batch = build_batch(tables, compiled)
+        rounds = parse_rounds(inputs.rounds, compiled, {
+            "individual": {r.id for r in batch.individuals}, "unit": {u.id for u in batch.units}})
+    except InputError:
+        raise refused from None
+    result = score(batch.individuals, batch.units, compiled, None, batch.warnings, rounds,
+                   allow_incomplete=True)
+    counts = ", ".join(f"{len(ids)} {kind}s" for kind, ids in bands.items())
+    note = (f"{before} cannot compute ratings from points: for it, {counts} rated from points by "
+            f"{run_b.rules_folder} were given the rating their points give, before any "
+            "override or quota")
+    return result, [note]
+
+
+def _fill(table: RawTable, inputs: Mapping[str, InputSpec], bands: Mapping[str, str] | None,
+          run_b: Run) -> RawTable:
+    """The table with blank ratings filled from `bands` (by record id), the column added if
+    the file has none."""
+    if not bands:
+        return table
+    field = run_b.compiled.kind(table.kind).ratings
+    assert field is not None
+    columns, _problems, _warnings = map_columns(table, inputs)
+    by_field = {f: i for i, f in columns.items()}
+    id_col = by_field.get("id")
+    if id_col is None:
+        return table
+    col = by_field.get(field.field)
+    header = table.header if col is not None else (*table.header, field.field)
+    rows = []
+    for row in table.rows:
+        cells = list(row) + ([None] if col is None else [])
+        at = col if col is not None else len(header) - 1
+        rid = str(row[id_col]).strip() if id_col < len(row) and row[id_col] is not None else ""
+        if rid in bands and blank(cells[at]):
+            cells[at] = bands[rid]
+        rows.append(tuple(cells))
+    return replace(table, header=tuple(header), rows=tuple(rows))
 
