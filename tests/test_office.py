@@ -20,8 +20,9 @@ from click.testing import CliRunner
 from scoring.app import compile_folder
 from scoring.batch import build_batch
 from scoring.cli import cli
+from scoring.cli.progress import progress_bars
 from scoring.io.readers import read_inputs
-from scoring.progress import counted, progress_bars, silent
+from scoring.progress import counted, silent
 from scoring.ruleset import InputSpec, load
 from scoring.scorer import score
 from scoring.template import Filled, columns, render_template

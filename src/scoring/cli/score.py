@@ -10,9 +10,9 @@ import click
 from scoring.app import run
 from scoring.atomic import is_stdout, write_atomic_many
 from scoring.cli import cli
+from scoring.cli.progress import progress_bars
 from scoring.errors import UsageError
 from scoring.manifest import MANIFEST, build_manifest, created_now, file_manifest, manifest_bytes
-from scoring.progress import progress_bars
 from scoring.render import BINARY_FORMATS, FORMATS, render
 
 
