@@ -1,38 +1,148 @@
-"""durable_rules is the scoring path, and it agrees with the plain evaluator hit for hit."""
+"""durable_rules is the scoring path, and it agrees with the plain evaluator hit for hit.
+
+The engine evaluates each group of rules once per distinct *signature* (the values its rules
+read) and shares the hits; the plain evaluator evaluates every rule for every record with the
+reference interpreter (`expr.holds`). They must give the same Result, ledger included, on
+generated records (half of their numbers on the rules' own boundaries), on records built from
+every boundary value, and on a continuous amount where every record is its own signature.
+"""
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import gen
+from scoring import expr
 from scoring.app import compile_folder
+from scoring.compile import Compiled, Group, Rule
 from scoring.engine import Engine
 from scoring.plain import PlainEvaluator
+from scoring.records import Record
 from scoring.result import Result
 from scoring.scorer import score
 
 RULESETS = [Path("tests/rulesets/mini"), Path("tests/rulesets/ratings"),
             *sorted(Path("rules").glob("[0-9]*"))]
+NEWEST = RULESETS[-1]
 
 
 def _same(a: Result, b: Result) -> None:
     assert replace(a, engine_facts=0) == replace(b, engine_facts=0)
 
 
-@pytest.mark.parametrize("folder", RULESETS, ids=str)
+def _hits(result: Result) -> int:
+    return sum(len(r.hits) for r in result.individuals + result.units)
+
+
+class _Both:
+    """Evaluates every group with the engine and the plain evaluator on the same scopes,
+    requires the same hits, and returns the engine's."""
+
+    def __init__(self) -> None:
+        self.engine, self.plain = Engine(), PlainEvaluator()
+        self.facts_asserted = 0
+
+    def evaluate(self, group: Group, scopes: Any) -> list[frozenset[int]]:
+        fired = self.engine.evaluate(group, scopes)
+        assert fired == self.plain.evaluate(group, scopes), group.name
+        return fired
+
+
+@pytest.mark.parametrize("folder", RULESETS[:-1], ids=str)
 def test_engine_agrees_with_plain_evaluator(folder: Path) -> None:
     compiled = compile_folder(folder)
-    people, units = gen.batch(compiled, 10_000, 400, seed=7)
+    people, units = gen.batch(compiled, 5_000, 200, seed=7)
+    both = _Both()
+    result = score(people, units, compiled, both)
+    assert both.engine.facts_asserted > 0
+    assert _hits(result) > 5_000
+
+
+def test_newest_rules_agree_on_20k_records() -> None:
+    """Hit for hit on every group, and so the same Result, ledger included."""
+    compiled = compile_folder(NEWEST)
+    people, units = gen.batch(compiled, 20_000, 1_000, seed=11)
+    both = _Both()
+    score(people, units, compiled, both)
+    # Signature sharing: far fewer facts than records × groups.
+    facts = both.engine.facts_asserted
+    assert 0 < facts < len(people) * len(compiled.groups()) / 20
+
+
+def _boundary_batch(compiled: Compiled, seed: int) -> tuple[list[Record], list[Record]]:
+    """Records whose numeric inputs step through every boundary value of the rules, one
+    input at a time (the others random), for both kinds."""
+    rng = random.Random(seed)
+    edges = gen.boundaries(compiled)
+    people, units = gen.batch(compiled, 50, 20, seed=seed)
+    out: dict[str, list[Record]] = {"individual": list(people), "unit": list(units)}
+    for kind, base in (("individual", people), ("unit", units)):
+        for name, spec in compiled.kind(kind).inputs.items():  # type: ignore[arg-type]
+            if spec.type not in ("int", "number"):
+                continue
+            for value in sorted(edges.get(name, ())):
+                if (spec.min is not None and value < spec.min) or \
+                        (spec.max is not None and value > spec.max) or \
+                        (spec.type == "int" and value != value.to_integral_value()):
+                    continue
+                r = rng.choice(base)
+                out[kind].append(replace(r, id=f"{r.id}-{name}-{value}",
+                                         values={**r.values, name: value}))
+    return out["individual"], out["unit"]
+
+
+@pytest.mark.parametrize("folder", RULESETS, ids=str)
+def test_engine_agrees_on_boundary_records(folder: Path) -> None:
+    compiled = compile_folder(folder)
+    people, units = _boundary_batch(compiled, seed=5)
+    _same(score(people, units, compiled, Engine()),
+          score(people, units, compiled, PlainEvaluator()))
+
+
+def test_one_fact_per_record_gives_the_same_result() -> None:
+    compiled = compile_folder(NEWEST)
+    people, units = gen.batch(compiled, 1_000, 50, seed=2)
+    naive = Engine(share_signatures=False)
+    shared = Engine()
+    _same(score(people, units, compiled, naive), score(people, units, compiled, shared))
+    assert naive.facts_asserted > 10 * shared.facts_asserted
+
+
+def _group(*conditions: str) -> Group:
+    env = expr.Env({"amount": expr.NUMBER, "other": expr.NUMBER})
+    rules = []
+    for i, text in enumerate(conditions):
+        node = expr.parse(text)
+        expr.check(node, env)
+        rules.append(Rule(f"r{i}", expr.to_cond(node), text))
+    return Group("continuous", tuple(rules))
+
+
+def test_a_continuous_amount_is_exact() -> None:
+    """Every record is its own signature; boundaries at six decimals hold exactly."""
+    group = _group("amount >= 89.9", "amount > 89.9", "amount == 89.9", "amount != 89.9",
+                   "amount < 0.000001", "amount / 3 >= 29.966667",
+                   "amount + other <= 100.5", "amount * 3 > 269.7")
+    rng = random.Random(3)
+    values = [Decimal("89.9"), Decimal("89.90"), Decimal("89.899999"), Decimal("89.900001"),
+              Decimal("89.8999999"), Decimal("89.9000001"), Decimal("0"), Decimal("0.0000001"),
+              Decimal("89.900001") * 1, None]
+    values += [Decimal(rng.randint(0, 10**9)) / Decimal(10**7) for _ in range(3_000)]
+    scopes: list[dict[str, expr.Value]] = [
+        {"amount": v, "other": Decimal(rng.randint(0, 200)) / 10 if i > 9 else Decimal(0)}
+        for i, v in enumerate(values)]
     engine = Engine()
-    via_engine = score(people, units, compiled, engine)
-    via_plain = score(people, units, compiled, PlainEvaluator())
-    _same(via_engine, via_plain)
-    assert engine.facts_asserted > 0
-    hits = sum(len(r.hits) for r in via_engine.individuals + via_engine.units)
-    assert hits > 10_000
+    fired = engine.evaluate(group, scopes)
+    assert fired == PlainEvaluator().evaluate(group, scopes)
+    assert engine.facts_asserted > 2_000  # no sharing to be had: one fact per value
+    assert fired[0] == fired[1] == frozenset({0, 2, 6})  # 89.9 == 89.90; 89.9 / 3 < 29.966667
+    assert fired[2] == frozenset({3, 6}) and fired[3] == frozenset({0, 1, 3, 5, 6, 7})
 
 
 def test_points_come_from_fired_engine_actions(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,3 +155,68 @@ def test_points_come_from_fired_engine_actions(monkeypatch: pytest.MonkeyPatch) 
     silenced = score(people, units, compiled)
     assert all(r.score == 0 for r in silenced.individuals)
     assert all(not r.titles for r in silenced.individuals)
+
+
+# ------------------------------------------------------------- the fast paths against the reference
+
+
+class _Recorder:
+    """An evaluator that keeps a copy of the scopes each group was evaluated on."""
+
+    facts_asserted = 0
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[Group, list[dict[str, Any]]]] = []
+        self.plain = PlainEvaluator()
+
+    def evaluate(self, group: Group, scopes: Any) -> list[frozenset[int]]:
+        self.seen.append((group, [dict(s) for s in scopes]))
+        return self.plain.evaluate(group, scopes)
+
+
+def _exactly(values: list[expr.Value]) -> list[tuple[type, str]]:
+    return [(type(v), str(v)) for v in values]
+
+
+@pytest.mark.parametrize("folder", RULESETS, ids=str)
+def test_compiled_closures_match_the_reference(folder: Path) -> None:
+    """Closures, columns and explanations give exactly (type and digits) what the reference
+    interpreter gives, for every rule of the rule set, on the scopes the scorer built."""
+    compiled = compile_folder(folder)
+    people, units = _boundary_batch(compiled, seed=9)
+    recorder = _Recorder()
+    score(people, units, compiled, recorder)
+    assert recorder.seen
+    for group, scopes in recorder.seen:
+        for rule in group.rules:
+            holds = expr.compiled_cond(rule.cond)
+            explain = expr.explained(rule.cond)
+            for s in scopes:
+                assert holds(s) == expr.holds(rule.cond, s), (rule.key, s)
+                assert explain(s) == expr.why_not(rule.cond, s), rule.key
+            nodes = [leaf.term for leaf in expr.leaves(rule.cond) if isinstance(leaf, expr.CLeaf)]
+            if rule.points is not None:
+                nodes.append(rule.points)
+            for node in nodes:
+                reference = [expr.evaluate(node, s) for s in scopes]
+                fn = expr.compiled(node)
+                assert _exactly([fn(s) for s in scopes]) == _exactly(reference), rule.key
+                assert _exactly(expr.column(node, scopes)) == _exactly(reference), rule.key
+
+
+@pytest.mark.parametrize(("text", "scope", "expected"), [
+    ("a / b", {"a": Decimal(1), "b": Decimal(0)}, None),
+    ("a / b + 1", {"a": Decimal(1), "b": Decimal(0)}, None),
+    ("a - b - c", {"a": Decimal(10), "b": Decimal(3), "c": Decimal(2)}, Decimal(5)),
+    ("a + b", {"a": Decimal("1.0"), "b": Decimal(2)}, Decimal("3.0")),
+    ("a + b", {"a": None, "b": Decimal(2)}, None),
+    ("a / 3", {"a": Decimal(1)}, Decimal("0." + "3" * 34)),  # precision 34, not 28
+    ("-(a / 3)", {"a": Decimal(1)}, Decimal("-0." + "3" * 28)),  # negation: the thread's 28
+])
+def test_arithmetic_closures_keep_the_reference_context(
+        text: str, scope: dict[str, expr.Value], expected: expr.Value) -> None:
+    node = expr.parse(text)
+    reference = expr.evaluate(node, scope)
+    assert str(reference) == str(expected)
+    assert str(expr.compiled(node)(scope)) == str(reference)
+    assert _exactly(expr.column(node, [scope, scope, dict(scope)])) == _exactly([reference] * 3)

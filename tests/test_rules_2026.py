@@ -26,7 +26,7 @@ SAMPLE = Path("fixtures/quang-ngai-2026")
 SHARE = Decimal("0.2")  # Decree 335/2025: "xuất sắc" ≤ 20% of those rated "tốt"
 BASE_SALARY = Decimal(2_340_000)  # Decree 73/2024/NĐ-CP
 MULTIPLES = {"LDTT": Decimal("0.3"), "CSTDCS": Decimal("1.0"), "TTLDTT": Decimal("0.8"),
-             "TTLDXS": Decimal("1.5"), "CO_THI_DUA": Decimal("8.0")}
+             "TTLDXS": Decimal("1.5"), "CO_THI_DUA": Decimal("8.0"), "CSTD_TINH": Decimal("3.0")}
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_rewards_declared(compiled: Compiled) -> None:
     rs = compiled.ruleset
     assert rs.rewards is not None and rs.rewards.round_up_to == 10_000
     assert compiled.constants[str(rs.rewards.base_salary)] == BASE_SALARY
-    assert {t.id: t.reward for t in rs.titles} == MULTIPLES
+    assert {t.id: t.reward for t in rs.titles if t.reward is not None} == MULTIPLES
 
 
 def test_examples_pass(compiled: Compiled) -> None:
@@ -247,7 +247,7 @@ def test_reward_amounts(result: Result) -> None:
               for t, m in MULTIPLES.items()}
     assert amount == {"LDTT": Decimal(710_000), "CSTDCS": Decimal(2_340_000),
                       "TTLDTT": Decimal(1_880_000), "TTLDXS": Decimal(3_510_000),
-                      "CO_THI_DUA": Decimal(18_720_000)}
+                      "CO_THI_DUA": Decimal(18_720_000), "CSTD_TINH": Decimal(7_020_000)}
     total = Decimal(0)
     counts: dict[str, int] = defaultdict(int)
     for r in (*result.individuals, *result.units):

@@ -15,6 +15,7 @@ from pathlib import Path
 from scoring.batch import Batch, build_batch, data_year
 from scoring.compile import Compiled, compile_ruleset
 from scoring.errors import RuleError, UsageError
+from scoring.history import EMPTY, History, attach, load_history, past_fields, title_kinds
 from scoring.io.readers import InputSet, read_inputs
 from scoring.progress import Progress, counted
 from scoring.result import Result
@@ -32,6 +33,7 @@ class Run:
     inputs: InputSet
     batch: Batch
     rules_folder: Path
+    history: History = EMPTY  # the history store the rules read (empty without --history)
 
 
 def choose_rules(rules: Path | None, year: int | None) -> tuple[Path, list[str]]:
@@ -56,7 +58,9 @@ def compile_folder(folder: Path | str) -> Compiled:
 
 def run(paths: list[Path], rules: Path | None = None,
         evaluator: Evaluator | None = None, progress: Progress | None = None,
-        allow_incomplete: bool = False) -> Run:
+        allow_incomplete: bool = False, history: Path | None = None) -> Run:
+    """Score the inputs at `paths`; `history` is the folder of past years the rules may read
+    (see `scoring.history`): without it every history value is 0."""
     inputs = read_inputs(paths, progress)
     year = data_year(inputs.tables, inputs.year)
     folder, warnings = choose_rules(rules, year)
@@ -73,6 +77,11 @@ def run(paths: list[Path], rules: Path | None = None,
     batch.allow_incomplete = allow_incomplete
     if progress is not None:
         evaluator = counted(evaluator, len(compiled.groups()), progress)
+    store = EMPTY if history is None else load_history(history, title_kinds(compiled.ruleset))
+    scored_year = year if year is not None else rs_year
+    past = past_fields(compiled, store, scored_year, batch.individuals, batch.units)
     result = score(batch.individuals, batch.units, compiled, evaluator,
-                   [*warnings, *batch.warnings], batch.rounds, allow_incomplete)
-    return Run(result, compiled, inputs, batch, folder)
+                   [*warnings, *batch.warnings, *store.warnings], batch.rounds,
+                   allow_incomplete, past)
+    return Run(attach(result, compiled, store, scored_year), compiled, inputs, batch, folder,
+               store)

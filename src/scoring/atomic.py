@@ -5,12 +5,17 @@ out of disk must leave either the previous file or the complete new one, never h
 So data goes to a temporary file in the target's directory (same file system, so the rename is
 atomic), is flushed to disk, and is then renamed over the target. Existing files are refused
 without `force`, and a batch checks every target before writing any, so a refused run leaves
-the folder as it was. This is the only module of the package that writes files.
+the folder as it was. A batch (an output and its manifest) first writes every temporary file,
+the slow part, and only then renames them one after the other, so a run killed while writing
+leaves the previous pair untouched. A temporary file named for a process that no longer exists
+(killed with SIGKILL, which no handler sees) is removed by the next write to the same target.
+This is the only module of the package that writes files.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import stat
@@ -78,25 +83,46 @@ def _sync_directory(directory: Path) -> None:
             os.close(fd)
 
 
-def _write(path: Path, data: bytes) -> None:
-    mode = _mode(path)
-    tmp_name = ""
+def _alive(pid: int) -> bool:
     try:
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False,
-                                         prefix=f".{path.name}.", suffix=".tmp") as tmp:
-            tmp_name = tmp.name
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove temporary files of `path` left by writers that were killed (see module doc)."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _stage(path: Path, data: bytes) -> str:
+    """Write `data` to a new temporary file beside `path`, flushed to disk; return its name."""
+    mode = _mode(path)
+    _remove_stale(path)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False,
+                                     prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp") as tmp:
+        try:
             tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
-    except BaseException:
-        # BaseException: an interrupted run (Ctrl-C) must not leave a stray temp file either.
-        if tmp_name:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-        raise
-    _sync_directory(path.parent)
+            os.chmod(tmp.name, mode)
+        except BaseException:
+            _discard([tmp.name])
+            raise
+        return tmp.name
+
+
+def _discard(names: list[str]) -> None:
+    for name in names:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
 
 
 def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
@@ -110,15 +136,30 @@ def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
 def write_atomic_many(files: Mapping[Path, bytes], force: bool = False) -> None:
     """Write several files, each atomically, after checking that every target can be written.
 
-    All refusals are reported together and nothing is written when there is one. The batch as
-    a whole is not atomic: if the disk fails on the third file, the first two stay written.
+    All refusals are reported together and nothing is written when there is one. Every file is
+    staged before any is renamed, so a failure or a kill while writing (a full disk, SIGKILL)
+    leaves every target as it was. Only the renames, which take microseconds, are one after
+    the other: a crash between two of them leaves the first target new and the rest old.
     """
     problems = [p for path in files if (p := _problem(Path(path), force)) is not None]
     if problems:
         raise OutputError(problems)
-    for path, data in files.items():
-        try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            _write(Path(path), data)
-        except OSError as exc:
-            raise OutputError.one(str(path), f"cannot write: {exc.strerror or exc}") from exc
+    staged: list[tuple[Path, str]] = []
+    try:
+        for path, data in files.items():
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                staged.append((Path(path), _stage(Path(path), data)))
+            except OSError as exc:
+                raise OutputError.one(str(path), f"cannot write: {exc.strerror or exc}") from exc
+        while staged:
+            path, tmp_name = staged[0]
+            try:
+                os.replace(tmp_name, path)
+            except OSError as exc:
+                raise OutputError.one(str(path), f"cannot write: {exc.strerror or exc}") from exc
+            staged.pop(0)
+            _sync_directory(path.parent)
+    finally:
+        # BaseException included: an interrupted run (Ctrl-C) leaves no stray temp file either.
+        _discard([name for _, name in staged])

@@ -29,6 +29,7 @@ from scoring import expr
 from scoring.batch import Batch
 from scoring.compile import CAggregate, CCriterion, CKind, Compiled
 from scoring.errors import UsageError
+from scoring.history import explain_lines
 from scoring.nearmiss import (
     MAX_CHANGES,
     NearMiss,
@@ -145,6 +146,7 @@ def record_scopes(result: Result, record: RecordResult, ck: CKind) -> dict[Stage
         base["rating_points"] = record.rating.points
     base.update({a.name: a.value for a in record.aggregates})
     base.update(record.computed)
+    base.update({v.field: v.past for v in record.history})  # history functions' past part
     adjust = {**base, **dict(record.points)}
     gates: Scope = {**adjust, "score": record.score}
     titles = {**gates, **{t.spec.id: t.spec.id in record.titles for t in ck.titles}}
@@ -209,6 +211,7 @@ class Explanation:
     aggregates: tuple[AggregateView, ...]
     near_misses: tuple[NearMiss, ...]
     shortfalls: tuple[str, ...]
+    history: tuple[str, ...] = ()  # what each history function counted, in words
 
 
 def explain(record: RecordResult, result: Result, compiled: Compiled, batch: Batch,
@@ -236,6 +239,7 @@ def explain(record: RecordResult, result: Result, compiled: Compiled, batch: Bat
         members=members, aggregates=aggregates,
         near_misses=near_misses(record, result, compiled, batch, scopes, evaluator, changes),
         shortfalls=tuple(_shortfalls(record, result, ck, scopes, aggregates)),
+        history=tuple(explain_lines(record, compiled)),
     )
 
 
@@ -559,7 +563,7 @@ Block: TypeAlias = Heading | Para | Table | Items
 def _blocks(ex: Explanation) -> list[Block]:
     return [*_header(ex), *_inputs(ex), *_rating(ex), *_criteria(ex), *_adjustments(ex),
             *_gates(ex),
-            *_total(ex), *_titles(ex), *_unit_members(ex),
+            *_total(ex), *_titles(ex), *_history(ex), *_unit_members(ex),
             *_near(ex)]
 
 
@@ -736,6 +740,12 @@ def _titles(ex: Explanation) -> list[Block]:
             lines.append(f"basis: {t.basis}")
         items.append((f"{d.title} {d.label}: {t.outcome}", tuple(lines)))
     return [Heading("Titles"), Items(tuple(items)) if items else Para("none declared")]
+
+
+def _history(ex: Explanation) -> list[Block]:
+    if not ex.history:
+        return []
+    return [Heading("Past years (history)"), Items(tuple((line, ()) for line in ex.history))]
 
 
 def _unit_members(ex: Explanation) -> list[Block]:

@@ -19,6 +19,7 @@ from functools import cached_property
 
 from scoring import expr
 from scoring.errors import Problem, RuleError
+from scoring.history import Query, Resolver
 from scoring.ruleset import (
     KINDS,
     Adjustment,
@@ -144,6 +145,7 @@ class Compiled:
     ruleset: RuleSet
     constants: Mapping[str, expr.Value]
     kinds: Mapping[Kind, CKind] = field(default_factory=dict)
+    history: tuple[Query, ...] = ()  # the history calls of the rules, resolved per kind
 
     def kind(self, kind: Kind) -> CKind:
         return self.kinds[kind]
@@ -190,6 +192,7 @@ class _Compiler:
         self.problems: list[Problem] = []
         self.params: dict[str, expr.Value] = {n: p.value for n, p in rs.params.items()}
         self.constants: dict[str, expr.Value] = dict(self.params)
+        self.history = Resolver(rs)
 
     def kind_constants(self, kind: Kind) -> dict[str, expr.Value]:
         """Parameters and this kind's criterion maxima (`task_max`): each kind its own."""
@@ -198,7 +201,7 @@ class _Compiler:
     def parse(self, text: expr.Value | int, where: expr.Where, env: expr.Env,
               want: str) -> expr.Node | None:
         try:
-            node = expr.parse(text, where)
+            node, env = self.history.resolve(expr.parse(text, where), env, where)
             t = expr.check(node, env, where)
             if t.kind != want:
                 raise where.error(f"expected a {want} expression, found {t.kind}: "
@@ -351,7 +354,7 @@ class _Compiler:
     def parse_any(self, text: expr.Value | int, where: expr.Where,
                   env: expr.Env) -> expr.Node | None:
         try:
-            node = expr.parse(text, where)
+            node, env = self.history.resolve(expr.parse(text, where), env, where)
             expr.check(node, env, where)
             return expr.substitute(node, self.constants)
         except RuleError as e:
@@ -505,7 +508,7 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
     kinds = {k: c.compile_kind(k) for k in KINDS}
     if c.problems:
         raise RuleError(_dedupe(c.problems))
-    return Compiled(rs, c.params, kinds)
+    return Compiled(rs, c.params, kinds, c.history.queries())
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

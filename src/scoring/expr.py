@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import ast
 import difflib
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
-from typing import Literal, TypeAlias
+from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from itertools import repeat
+from typing import Any, Literal, TypeAlias
 
 from scoring.errors import Problem, RuleError
 
@@ -153,6 +155,44 @@ _BIN: dict[type[ast.operator], Literal["+", "-", "*", "/"]] = {
 }
 # Functions a rule may call, with their arity (None: one or more).
 FUNCTIONS: dict[str, int | None] = {"min": None, "max": None, "abs": 1, "present": 1}
+# History functions (see `scoring.history`): they read past years, so they are not evaluated
+# here. A call is kept as one `Name` whose text is the call written canonically (positional
+# arguments, then keywords sorted: `years_with(task_rating == "xuat_sac", last=2)`), and the
+# compiler resolves that name against the history store. Each entry: the fewest and most
+# positional arguments, and the keywords allowed (valued by a whole number >= 1 or a name).
+HISTORY_FUNCTIONS: dict[str, tuple[int, int, frozenset[str]]] = {
+    "consecutive_years": (1, 1, frozenset({"since"})),
+    "years_with": (1, 1, frozenset({"last", "since"})),
+    "count_initiatives": (0, 1, frozenset({"last", "since", "unused_for"})),
+}
+
+
+def _history_call(n: ast.Call, func: str, where: Where, depth: int) -> Name:
+    """A history function call as the one name that stands for it (see HISTORY_FUNCTIONS)."""
+    low, high, keywords = HISTORY_FUNCTIONS[func]
+    if not low <= len(n.args) <= high:
+        count = str(low) if low == high else f"{low} or {high}"
+        raise where.error(f"{func}() takes {count} positional argument(s), not {len(n.args)}")
+    args = [unparse(_convert(a, where, depth)) for a in n.args]
+    given: dict[str, str] = {}
+    for k in n.keywords:
+        if k.arg is None or k.arg not in keywords:
+            raise where.error(f"{func}() has no keyword {k.arg or '**'!r}; keywords: "
+                              f"{', '.join(sorted(keywords))}")
+        if k.arg in given:
+            raise where.error(f"{func}(): {k.arg}= is given twice")
+        v = k.value
+        if isinstance(v, ast.Constant) and type(v.value) is int and v.value >= 1:
+            given[k.arg] = str(v.value)
+        elif isinstance(v, ast.Name) and v.id not in _LITERAL_NAMES:
+            given[k.arg] = v.id
+        else:
+            raise where.error(f"{func}({k.arg}=...) takes a whole number of at least 1 or a "
+                              f"title, not {ast.unparse(v)[:40]!r}")
+    args += [f"{k}={given[k]}" for k in sorted(given)]
+    return Name(f"{func}({', '.join(args)})")
+
+
 _LITERAL_NAMES: dict[str, Value] = {"true": True, "false": False, "True": True, "False": False}
 
 
@@ -234,11 +274,12 @@ def _convert(n: ast.AST, where: Where, depth: int) -> Node:
     if isinstance(n, ast.Compare):
         return _convert_compare(n, where, d)
     if isinstance(n, ast.Call):
+        if isinstance(n.func, ast.Name) and n.func.id in HISTORY_FUNCTIONS:
+            return _history_call(n, n.func.id, where, d)
         if not isinstance(n.func, ast.Name) or n.func.id not in FUNCTIONS:
             shown = ast.unparse(n.func)[:40]
-            raise where.error(
-                f"call to {shown!r} is not allowed; functions: {', '.join(sorted(FUNCTIONS))}"
-            )
+            known = ", ".join(sorted([*FUNCTIONS, *HISTORY_FUNCTIONS]))
+            raise where.error(f"call to {shown!r} is not allowed; functions: {known}")
         if n.keywords:
             raise where.error(f"{n.func.id}() takes no keyword arguments")
         arity = FUNCTIONS[n.func.id]
@@ -539,6 +580,233 @@ def _arith(op: str, a: Value, b: Value) -> Value:
             return None  # a division by a zero input is "missing", never an exception
 
 
+# ------------------------------------------------------------------------------ compiled closures
+#
+# The hot paths (engine atoms, points formulas, computed fields, aggregates) evaluate the same
+# node for every record, so a node is compiled once into a Python closure built from its tree
+# (no `eval`, no text). Each closure computes exactly what `evaluate` / `holds` compute, with the
+# same decimal contexts: tests compare the two on generated records. `evaluate` and `holds` stay
+# the reference, and the plain evaluator of the cross-check keeps using them.
+
+Fn: TypeAlias = Callable[[Scope], Value]
+Test: TypeAlias = Callable[[Scope], bool]
+_CLOSURE = "_closure"
+
+
+def compiled(node: Node) -> Fn:
+    """`evaluate(node, scope)` as a closure over the node, built once per node object."""
+    # Kept on the node object itself (as `functools.cached_property` would), so it lives
+    # exactly as long as the node; by identity, never by equality: Lit(Decimal("1")) ==
+    # Lit(Decimal("1.0")), but the two give results with different exponents.
+    fn: Fn | None = vars(node).get(_CLOSURE)
+    if fn is None:
+        fn = _compile(node)
+        vars(node)[_CLOSURE] = fn
+    return fn
+
+
+def compiled_cond(cond: Cond) -> Test:
+    """`holds(cond, scope)` as a closure over the condition, built once per condition object."""
+    fn: Test | None = vars(cond).get(_CLOSURE)
+    if fn is None:
+        fn = _compile_cond(cond)
+        vars(cond)[_CLOSURE] = fn
+    return fn
+
+
+def column(node: Node, scopes: Sequence[Scope]) -> list[Value]:
+    """`[evaluate(node, s) for s in scopes]`, evaluating once per distinct input.
+
+    A node's value is a function of the values of the names it reads, and a batch holds few
+    distinct combinations of them (the engine's signature sharing, one level down), so the
+    node is evaluated once per combination. Equal inputs give equal values (decimal results
+    depend on the operands' values, not their exponents, up to the exponent of the result),
+    except where a field holds both True and Decimal(1), which compare equal: a field holding
+    both kinds, which the type checker rules out, is evaluated record by record.
+    """
+    if isinstance(node, Name):
+        return field_column(node.name, scopes)
+    if isinstance(node, Lit):
+        return [node.value] * len(scopes)
+    if isinstance(node, Bin):
+        return _bin_column(node.op, column(node.left, scopes), column(node.right, scopes))
+    fn = compiled(node)
+    read = sorted(names(node))
+    if not read or len(scopes) < 2:
+        return [fn(s) for s in scopes]
+    fields = [field_column(name, scopes) for name in read]
+    if any(set(map(type, f)) >= _MIXED for f in fields):
+        return [fn(s) for s in scopes]
+    keys: list[Any] = fields[0] if len(fields) == 1 else list(zip(*fields, strict=True))
+    distinct: dict[Any, Value] = dict.fromkeys(keys)
+    if len(distinct) * 2 > len(keys):  # mostly distinct: no sharing to gain
+        return [fn(s) for s in scopes]
+    for key in distinct:
+        distinct[key] = fn(dict(zip(read, (key,) if len(fields) == 1 else key, strict=True)))
+    return list(map(distinct.__getitem__, keys))
+
+
+_MIXED = frozenset({bool, Decimal})
+_DECIMALS = frozenset({Decimal})
+
+
+def _bin_column(op: str, left: list[Value], right: list[Value]) -> list[Value]:
+    """`_arith(op, a, b)` for each pair: at C speed when both columns are all numbers."""
+    operation = _OPERATIONS[op]
+    if set(map(type, left)) <= _DECIMALS and set(map(type, right)) <= _DECIMALS:
+        try:
+            return list(map(operation, left, right))  # type: ignore[arg-type]
+        except (DivisionByZero, InvalidOperation):
+            pass  # a zero divisor somewhere: that record's value is missing, as below
+    out: list[Value] = []
+    for a, b in zip(left, right, strict=True):
+        if a is None or b is None:
+            out.append(None)
+            continue
+        try:
+            out.append(operation(_num(a), _num(b)))
+        except (DivisionByZero, InvalidOperation):
+            out.append(None)
+    return out
+
+
+def field_column(name: str, scopes: Sequence[Scope]) -> list[Value]:
+    """`[s.get(name) for s in scopes]`, at C speed when the scopes are dicts."""
+    try:
+        return list(map(dict.get, scopes, repeat(name, len(scopes))))  # type: ignore[arg-type]
+    except TypeError:  # mappings that are not dicts
+        return [s.get(name) for s in scopes]
+
+
+def _compile(node: Node) -> Fn:
+    if isinstance(node, Lit):
+        value = node.value
+        return lambda scope: value
+    if isinstance(node, Name):
+        name = node.name
+        return lambda scope: scope.get(name)
+    if isinstance(node, Bin):
+        return _compile_bin(node)
+    if isinstance(node, Unary) and node.op == "-":
+        operand = _compile(node.operand)
+
+        def neg(scope: Scope) -> Value:
+            v = operand(scope)
+            return None if v is None else -_num(v)
+        return neg
+    if isinstance(node, Call) and node.func != "present":
+        return _compile_call(node)
+    if isinstance(node, IfExp) and not _is_condition(node):
+        test, body, orelse = (_compile_cond(to_cond(node.test)), _compile(node.body),
+                              _compile(node.orelse))
+        return lambda scope: body(scope) if test(scope) else orelse(scope)
+    return _compile_cond(to_cond(node))
+
+
+def _compile_bin(node: Bin) -> Fn:
+    # A chain such as `a + b - c + d` is the left-nested tree (((a + b) - c) + d), which
+    # `evaluate` computes by evaluating every operand, then folding from the left: missing as
+    # soon as one side is missing, each step in `_arith`'s context (precision 34, division by
+    # zero trapped). The closure does the same fold over the flattened operands.
+    steps: list[tuple[Callable[[Decimal, Decimal], Decimal], Node]] = []
+    first: Node = node
+    while isinstance(first, Bin):
+        steps.append((_OPERATIONS[first.op], first.right))
+        first = first.left
+    steps.reverse()
+    operands = [first, *(right for _, right in steps)]
+    operations = [op for op, _ in steps]
+    if all(isinstance(o, Name) for o in operands):
+        names = [o.name for o in operands]  # type: ignore[union-attr]
+
+        def values(scope: Scope) -> list[Value]:
+            return list(map(scope.get, names))
+    else:
+        fns = [_compile(o) for o in operands]
+
+        def values(scope: Scope) -> list[Value]:
+            return [f(scope) for f in fns]
+
+    def arith(scope: Scope) -> Value:
+        vs = values(scope)
+        acc = vs[0]
+        for operation, b in zip(operations, vs[1:], strict=True):
+            if acc is None or b is None:
+                acc = None
+                continue
+            try:
+                acc = operation(_num(acc), _num(b))
+            except (DivisionByZero, InvalidOperation):
+                acc = None  # a division by a zero input is "missing", never an exception
+        return acc
+    return arith
+
+
+_ARITH_CONTEXT = Context(prec=34, traps=[DivisionByZero, InvalidOperation, Overflow])
+_OPERATIONS: dict[str, Callable[[Decimal, Decimal], Decimal]] = {
+    "+": _ARITH_CONTEXT.add, "-": _ARITH_CONTEXT.subtract, "*": _ARITH_CONTEXT.multiply,
+    "/": _ARITH_CONTEXT.divide,
+}
+
+
+def _compile_call(node: Call) -> Fn:
+    args = [_compile(a) for a in node.args]
+    func = node.func
+
+    def call(scope: Scope) -> Value:
+        values = [a(scope) for a in args]
+        if None in values:
+            return None
+        nums = [_num(v) for v in values]
+        return abs(nums[0]) if func == "abs" else (min if func == "min" else max)(nums)
+    return call
+
+
+_ORDER: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def _compile_cond(cond: Cond) -> Test:
+    if isinstance(cond, CTrue):
+        return lambda scope: True
+    if isinstance(cond, CFalse):
+        return lambda scope: False
+    if isinstance(cond, CAnd | COr):
+        items = tuple(_compile_cond(c) for c in cond.items)
+        if isinstance(cond, CAnd):
+            return lambda scope: all(t(scope) for t in items)
+        return lambda scope: any(t(scope) for t in items)
+    if isinstance(cond, CPresent):
+        name, positive = cond.name, cond.positive
+        return lambda scope: (scope.get(name) is not None) == positive
+    return _compile_leaf(cond)
+
+
+def _compile_leaf(leaf: CLeaf) -> Test:
+    term, const, op = _compile(leaf.term), leaf.const, leaf.op
+    if const is None:
+        return lambda scope: False
+    if op == "==":
+        def eq(scope: Scope) -> bool:
+            v = term(scope)
+            return v is not None and v == const
+        return eq
+    if op == "!=":
+        def ne(scope: Scope) -> bool:
+            v = term(scope)
+            return v is not None and v != const
+        return ne
+    if isinstance(const, bool) or not isinstance(const, Decimal):
+        return lambda scope: _compare(op, term(scope), const)  # a type error, as in `holds`
+    order, bound = _ORDER[op], const
+
+    def ordered(scope: Scope) -> bool:
+        v = term(scope)
+        return v is not None and order(_num(v), bound)
+    return ordered
+
+
 # ------------------------------------------------------------------------ negation normal form
 
 
@@ -715,6 +983,53 @@ def render_leaf_values(leaf: CLeaf | CPresent, scope: Scope) -> str:
     if isinstance(leaf.const, bool) and leaf.op == "==":
         return f"{unparse(leaf.term)} = {shown}"
     return f"{shown} {leaf.op} {_lit(leaf.const)}"
+
+
+def explained(cond: Cond) -> Callable[[Scope], str]:
+    """`why_not(cond, scope)` as a closure, built once per condition object (see `compiled`)."""
+    fn: Callable[[Scope], str] | None = vars(cond).get("_why_not")
+    if fn is None:
+        fn = _compile_why(cond)
+        vars(cond)["_why_not"] = fn
+    return fn
+
+
+def _compile_why(cond: Cond) -> Callable[[Scope], str]:
+    test = _compile_cond(cond)
+    if isinstance(cond, CAnd):
+        parts = [(_compile_cond(c), _compile_why(c)) for c in cond.items]
+        return lambda scope: "" if test(scope) else "; ".join(
+            why(scope) for holds_, why in parts if not holds_(scope))
+    if isinstance(cond, COr):
+        whys = [_compile_why(c) for c in cond.items]
+        return lambda scope: "" if test(scope) else "none of: " + "; ".join(
+            why(scope) for why in whys)
+    if isinstance(cond, CLeaf | CPresent):
+        text, values = render_leaf(cond), _compile_leaf_values(cond)
+        return lambda scope: "" if test(scope) else f"{text} was {values(scope)}"
+    shown = render_cond(cond)
+    return lambda scope: "" if test(scope) else shown
+
+
+def _compile_leaf_values(leaf: CLeaf | CPresent) -> Callable[[Scope], str]:
+    """`render_leaf_values(leaf, scope)` as a closure."""
+    if isinstance(leaf, CPresent):
+        name = leaf.name
+
+        def present(scope: Scope) -> str:
+            v = scope.get(name)
+            return f"{name} is {'missing' if v is None else _lit(v)}"
+        return present
+    term = _compile(leaf.term)
+    if isinstance(leaf.const, bool) and leaf.op == "==":
+        written = unparse(leaf.term)
+        return lambda scope: f"{written} = {_shown(term(scope))}"
+    tail = f" {leaf.op} {_lit(leaf.const)}"
+    return lambda scope: f"{_shown(term(scope))}{tail}"
+
+
+def _shown(value: Value) -> str:
+    return "missing" if value is None else _lit(value)
 
 
 def why_not(cond: Cond, scope: Scope) -> str:

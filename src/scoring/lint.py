@@ -29,6 +29,7 @@ from typing import Any, Literal
 from scoring import expr
 from scoring.compile import RATING_POINTS, CKind, Compiled, Group, Rule, compile_ruleset
 from scoring.errors import RuleError, UsageError
+from scoring.history import REVIEW_PARAMS
 from scoring.ruleset import KINDS, Kind, KindRules, RuleSet, load, read_yaml, rule_files
 
 Severity = Literal["error", "warning"]
@@ -827,7 +828,7 @@ def _check_unused(rs: RuleSet) -> list[Finding]:
             if name not in read[kind]:
                 out.append(Finding("warning", spec.source, name,
                                    f"{kind} input {name!r} is declared but no rule reads it"))
-    everything = read["individual"] | read["unit"]
+    everything = read["individual"] | read["unit"] | set(REVIEW_PARAMS.values())
     for name, param in rs.params.items():
         if name not in everything:
             where = param.source or _key_where(rs, ("params", name)) or ""

@@ -24,6 +24,7 @@ from typing import Literal, TypeAlias
 from scoring import expr, scorer
 from scoring.batch import Batch
 from scoring.compile import CKind, Compiled, Group
+from scoring.history import past_of
 from scoring.result import Hit, RecordResult, Result
 from scoring.ruleset import InputSpec
 
@@ -263,7 +264,7 @@ def verify_change(change: Change, record: RecordResult, result: Result, compiled
         if r.id == record.id:
             changed[i] = replace(r, values={**r.values, change.input: change.new})
     new = scorer.score(people, units, compiled, evaluator, result.warnings, batch.rounds,
-                       batch.allow_incomplete)
+                       batch.allow_incomplete, past_of(result))
     after = next(r for r in new.records(record.kind) if r.id == record.id)
     criteria = tuple((cid, record.point(cid), after.point(cid)) for cid, _ in record.points
                      if record.point(cid) != after.point(cid))

@@ -426,6 +426,7 @@ def validate(table: RawTable, inputs: Mapping[str, InputSpec]) -> Loaded:
     if problems:
         raise InputError(problems)
     model = record_model(table.kind, inputs)
+    parse_row = row_parser(table.kind, inputs)
     derived = dict(table.derived)
     own = {f: i for i, f in columns.items() if i not in derived}
     counted = {f: i for i, f in columns.items() if i in derived}
@@ -452,21 +453,17 @@ def validate(table: RawTable, inputs: Mapping[str, InputSpec]) -> Loaded:
                     "make them agree, or leave this cell blank"))
         for name in inputs:
             data.setdefault(name, None)
-        try:
-            m = model.model_validate(data)
-        except ValidationError as e:
-            for err in e.errors():
-                f = str(err["loc"][0]) if err["loc"] else ""
-                value = data.get(f)
-                shown = "" if blank(value) else f" (found {str(value)[:60]!r})"
-                msg = err["msg"].removeprefix("Value error, ")
-                problems.append(Problem(input_location(table.file, rownum,
-                                                       str(headers.get(f, f)), table.sheet),
-                                        f"{msg}{shown}"))
-            continue
-        values = m.model_dump()
-        ident = {k: values.pop(k) for k in IDENTITY_ALIASES[table.kind]}
-        year = values.pop("year")
+        fast = parse_row(data)
+        if fast is not None:
+            ident, year, values = fast
+        else:
+            # A cell failed: the model reports every problem of the row, in its words.
+            try:
+                model.model_validate(data)
+            except ValidationError as e:
+                _locate(e, data, headers, table, rownum, problems)
+                continue
+            raise AssertionError(f"row {rownum}: the model accepted what its validators refused")
         group = ident["unit_id" if table.kind == "individual" else "cluster"]
         extra = {str(table.header[i]): "" if i >= len(row) or blank(row[i]) else _text(row[i])
                  for i in extra_cols}
@@ -475,6 +472,71 @@ def validate(table: RawTable, inputs: Mapping[str, InputSpec]) -> Loaded:
     if problems:
         raise InputError(problems)
     return Loaded(records, warnings)
+
+
+def _locate(e: ValidationError, data: Mapping[str, object], headers: Mapping[str, object],
+            table: RawTable, rownum: int, problems: list[Problem]) -> None:
+    """The model's errors for one row, each at its file, row and column."""
+    for err in e.errors():
+        f = str(err["loc"][0]) if err["loc"] else ""
+        value = data.get(f)
+        shown = "" if blank(value) else f" (found {str(value)[:60]!r})"
+        msg = err["msg"].removeprefix("Value error, ")
+        problems.append(Problem(input_location(table.file, rownum, str(headers.get(f, f)),
+                                               table.sheet), f"{msg}{shown}"))
+
+
+CACHE_CELLS = 4096
+_Parsed = tuple[dict[str, str], int | None, dict[str, expr.Value]]
+
+
+def row_parser(kind: Kind, inputs: Mapping[str, InputSpec]
+               ) -> Callable[[Mapping[str, object]], _Parsed | None]:
+    """What `record_model(kind, inputs)` computes for a row, or None where it would refuse it.
+
+    The model's validators are pure functions of a cell, and a column holds few distinct
+    cells (yes/no, a rating, small counts), so each distinct cell of each field is parsed
+    once and its value shared. A row with any refused cell returns None: the caller then
+    validates it with the model itself, which words and locates every problem of the row.
+    """
+    identity = tuple(IDENTITY_ALIASES[kind])
+    parsers: dict[str, Callable[[object], object]] = {
+        **{name: _required_text for name in identity}, "year": _year,
+        **{name: _cell(spec) for name, spec in inputs.items()}}
+    # Ids and names are unique: caching them would only cost memory. Other caches stop
+    # growing at CACHE_CELLS distinct cells (a continuous amount), and then only look up.
+    caches: dict[str, dict[tuple[type, object], object]] = {
+        name: {} for name in parsers if name not in ("id", "name")}
+    refused = object()
+
+    def parse(name: str, v: object) -> object:
+        cache = caches.get(name)
+        key = None
+        if cache is not None:
+            try:
+                key = (v.__class__, v)
+                return cache[key]
+            except KeyError:
+                pass
+            except TypeError:  # an unhashable cell: parsed every time
+                key = None
+        try:
+            out = parsers[name](v)
+        except (ValueError, AssertionError):  # what the model turns into a located problem
+            out = refused
+        if cache is not None and key is not None and len(cache) < CACHE_CELLS:
+            cache[key] = out
+        return out
+
+    def run(data: Mapping[str, object]) -> _Parsed | None:
+        ident = {name: parse(name, data[name]) for name in identity}
+        year = parse("year", data["year"]) if "year" in data else None
+        values = {name: parse(name, data[name]) for name in inputs}
+        if (refused in ident.values() or year is refused
+                or any(v is refused for v in values.values())):
+            return None
+        return ident, year, values  # type: ignore[return-value]
+    return run
 
 
 def check_batch(individuals: Sequence[Record], units: Sequence[Record]) -> list[Problem]:

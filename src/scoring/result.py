@@ -93,6 +93,18 @@ class AggregateValue:
 
 
 @dataclass(frozen=True)
+class HistoryValue:
+    """A history function's value for a record (see `scoring.history`): what counted, when."""
+
+    name: str  # the call as the rule wrote it, e.g. consecutive_years(CSTDCS)
+    value: Decimal  # the year being scored included
+    years: tuple[int, ...]  # the years that counted, oldest first
+    field: str  # the scope field the engine read for the past part: past.<call>
+    past: Decimal  # the past part alone, precomputed from the history store
+    past_years: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class RecordResult:
     kind: Kind
     id: str
@@ -116,6 +128,7 @@ class RecordResult:
     rating: RatingDecision | None = None
     rewards: tuple[tuple[str, Decimal], ...] = ()  # title id → amount, for awarded titles
     provisional: tuple[str, ...] = ()  # judged criteria still missing (--allow-incomplete)
+    history: tuple[HistoryValue, ...] = ()  # values of the rules' history functions
 
     @property
     def reward(self) -> Decimal:

@@ -6,9 +6,12 @@ deductions and gates, then the titles with prerequisites and quotas, parameters 
 Everything here is data: expressions stay strings until `compile.py` parses and type-checks them.
 
 Why a custom YAML loader: rule files come from many hands, so tags other than the safe ones are
-refused, anchors/aliases are refused (they are the billion-laughs vector and `extends` already
-gives reuse), floats are read as exact decimals (0.15 must stay 0.15), and every mapping keeps
-the line of each key so that every error can say `file:line`.
+refused (and of those, only text, numbers, yes/no, null, lists and mappings: a date is read as
+the text it is), anchors/aliases are refused (they are the billion-laughs vector and `extends`
+already gives reuse), nesting is bounded (PyYAML composes recursively), numbers are exact
+decimals (0.15 must stay 0.15) of a sane magnitude (a `max: 1e99999999` would otherwise hang
+whatever prints it), and every mapping keeps the line of each key so that every error can say
+`file:line`. The file size limit is `limits.Limits.rule_file_bytes`.
 """
 
 from __future__ import annotations
@@ -23,12 +26,16 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from scoring import limits
 from scoring.errors import Problem, RuleError
 
 Kind = Literal["individual", "unit"]
 KINDS: tuple[Kind, ...] = ("individual", "unit")
-MAX_RULE_FILE_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 20
+MAX_YAML_DEPTH = 50  # rule files nest about 8 deep; PyYAML recurses once per level
+# Numbers in rule files are points, shares, months and amounts of money: their magnitude stays
+# within 10^-MAX_EXPONENT .. 10^MAX_EXPONENT (whole numbers up to 15 digits).
+MAX_EXPONENT = 15
 Expr = str | int | Decimal | bool
 
 # ------------------------------------------------------------------------------------- YAML
@@ -51,10 +58,28 @@ class LocList(list[Any]):
     line: int = 0
 
 
+def out_of_range(value: Decimal) -> str | None:
+    """Why a rule file's number is unusable (not finite, absurdly large or small), or None."""
+    if not value.is_finite():
+        return "is not a finite number"
+    if value and not -MAX_EXPONENT <= value.adjusted() < MAX_EXPONENT:
+        return (f"is out of range: numbers in rule files lie between 10^-{MAX_EXPONENT} and "
+                f"10^{MAX_EXPONENT}")
+    return None
+
+
+def _sane_number(value: Decimal, text: str, node: yaml.Node) -> Decimal:
+    why = out_of_range(value)
+    if why is not None:
+        raise yaml.MarkedYAMLError(None, None, f"{text[:40]!r} {why}", node.start_mark)
+    return value
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases and reads floats as Decimal."""
+    """SafeLoader that refuses aliases, deep nesting and exotic types; numbers are checked."""
 
     file = ""
+    depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -63,7 +88,16 @@ class _Loader(yaml.SafeLoader):
                 None, None, "anchors and aliases (*name) are not allowed in rule files",
                 event.start_mark,
             )
-        return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.MarkedYAMLError(
+                    None, None, f"nested more than {MAX_YAML_DEPTH} levels deep",
+                    event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_yaml_float(self, node: yaml.ScalarNode) -> Any:
         text = str(self.construct_scalar(node)).replace("_", "")
@@ -73,10 +107,23 @@ class _Loader(yaml.SafeLoader):
             raise yaml.MarkedYAMLError(
                 None, None, f"{text!r} is not a finite number", node.start_mark
             ) from None
-        if not value.is_finite():
-            raise yaml.MarkedYAMLError(None, None, f"{text!r} is not a finite number",
-                                       node.start_mark)
+        return _sane_number(value, text, node)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        text = str(self.construct_scalar(node)).replace("_", "")
+        if len(text.lstrip("+-0")) > MAX_EXPONENT + 2:  # before int(): it refuses 4300 digits
+            _sane_number(Decimal("1E99"), text, node)
+        value = super().construct_yaml_int(node)
+        _sane_number(Decimal(value), text, node)
         return value
+
+    def construct_as_text(self, node: yaml.ScalarNode) -> Any:
+        return str(self.construct_scalar(node))
+
+    def construct_refused(self, node: yaml.Node) -> Any:
+        raise yaml.MarkedYAMLError(None, None, f"the type {node.tag.rsplit(':', 1)[-1]!r} is not "
+                                               "allowed in rule files (text, numbers, true/false, "
+                                               "lists and mappings)", node.start_mark)
 
     def construct_loc_mapping(self, node: yaml.MappingNode) -> Iterator[LocDict]:
         result = LocDict()
@@ -102,23 +149,40 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_as_text)
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.construct_refused)
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_loc_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_loc_sequence)
 
 
 def read_yaml(path: Path, shown: str) -> Any:
-    """Read one YAML file with the safe loader above; every failure is a located RuleError."""
+    """Read one YAML file with the safe loader above; every failure is a located RuleError.
+
+    The size is checked before reading (a rule file over the limit, 1 MB by default, is refused
+    whatever it holds), so a mistaken path to a huge file costs nothing.
+    """
+    limit = limits.current().rule_file_bytes
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if size > limit:
+            raise RuleError.one(shown, f"rule file is {size} bytes; the limit is {limit}")
+        with path.open("rb") as f:
+            data = f.read(limit + 1)
     except OSError as e:
         raise RuleError.one(shown, f"cannot read rule file: {e.strerror}") from None
-    if len(data) > MAX_RULE_FILE_BYTES:
-        raise RuleError.one(shown, f"rule file is {len(data)} bytes; the limit is "
-                                   f"{MAX_RULE_FILE_BYTES}")
+    if len(data) > limit:
+        raise RuleError.one(shown, f"rule file is over {limit} bytes, the limit")
+    return parse_yaml(data, shown)
+
+
+def parse_yaml(data: bytes, shown: str) -> Any:
+    """Parse YAML bytes with the safe loader above (also used for `dataset.yaml`)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise RuleError.one(shown, f"rule files must be UTF-8 (byte {e.start} is not)") from None
+        raise RuleError.one(shown, f"must be UTF-8 (byte {e.start} is not)") from None
     loader = _Loader(text)
     loader.file = shown
     try:
@@ -129,6 +193,8 @@ def read_yaml(path: Path, shown: str) -> Any:
         raise RuleError.one(f"{shown}{line}", str(e.problem or e.context)) from None
     except yaml.YAMLError as e:
         raise RuleError.one(shown, f"invalid YAML: {e}") from None
+    except RecursionError:  # the depth limit above should make this unreachable
+        raise RuleError.one(shown, f"nested more than {MAX_YAML_DEPTH} levels deep") from None
     finally:
         loader.dispose()
 
@@ -150,6 +216,17 @@ class Model(BaseModel):
             located["source"] = data.where()
             return located
         return data
+
+    @model_validator(mode="after")
+    def _sane_numbers(self) -> Any:
+        # A number typed without a decimal point ("1e99999999") reaches pydantic as text, so
+        # the YAML loader's range check cannot see it: every numeric field is checked here.
+        for name, value in self.__dict__.items():
+            if isinstance(value, Decimal | int) and not isinstance(value, bool):
+                why = out_of_range(Decimal(value))
+                if why is not None:
+                    raise ValueError(f"{name}: {str(value)[:40]} {why}")
+        return self
 
 
 class Param(Model):
@@ -627,6 +704,7 @@ def _override(base: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 _LIST_SECTIONS = ("criteria", "bonus", "deductions", "gates")
+_SINGULAR = {"criteria": "criterion", "bonus": "bonus", "deductions": "deduction", "gates": "gate"}
 _DICT_SECTIONS = ("inputs", "aggregates", "computed")
 
 
@@ -646,7 +724,7 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
                 item for f in files if getattr(f, kind) for item in getattr(getattr(f, kind), sec)
             )
             items = _override(_by_id(getattr(base_kind, sec), sec, []),
-                              _by_id(own, sec[:-1] if sec != "bonus" else sec, problems))
+                              _by_id(own, _SINGULAR[sec], problems))
             sections[sec] = items
         for sec in _DICT_SECTIONS:
             merged: dict[str, Any] = dict(getattr(base_kind, sec))

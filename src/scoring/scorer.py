@@ -14,13 +14,16 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from scoring import expr
 from scoring.compile import (
     JUDGED,
     RATING_POINTS,
+    CAdjustment,
     CAggregate,
+    CCriterion,
+    CGate,
     CKind,
     Compiled,
     CRatings,
@@ -67,6 +70,7 @@ class _State:
     aggregates: list[list[AggregateValue]] = field(default_factory=list)
     ratings: list[RatingDecision | None] = field(default_factory=list)
     warnings: list[list[str]] = field(default_factory=list)
+    shared: _Shared = field(default_factory=lambda: _Shared())
 
     def __post_init__(self) -> None:
         n = len(self.records)
@@ -83,6 +87,8 @@ class _State:
                 self.scopes[index[rid]][JUDGED + item] = values[-1].points
 
     def history(self, i: int, item: str) -> tuple[RoundValue, ...]:
+        if not self.rounds.values:
+            return ()
         return self.rounds.history(self.ck.kind, self.records[i].id, item)
 
 
@@ -94,11 +100,14 @@ def score(
     warnings: Sequence[str] = (),
     rounds: RoundData | None = None,
     allow_incomplete: bool = False,
+    history: dict[tuple[Kind, str], dict[str, expr.Value]] | None = None,
 ) -> Result:
     """Score a batch. Records must already be validated and cross-checked (`records.py`).
 
     Judged criteria take their points from `rounds`; one with no value in any round stops
     the run (InputError) unless `allow_incomplete`, which marks the records provisional.
+    `history` gives records, by (kind, id), the precomputed `past.` fields that their rules'
+    history functions read (`scoring.history.past_fields`); they are read like inputs.
     """
     rounds = rounds or RoundData()
     missing = missing_judged(compiled, {"individual": [r.id for r in individuals],
@@ -114,6 +123,11 @@ def score(
         from scoring.engine import Engine
 
         evaluator = Engine()
+    if history:
+        individuals = [replace(r, values={**r.values, **history.get((r.kind, r.id), {})})
+                       for r in individuals]
+        units = [replace(u, values={**u.values, **history.get((u.kind, u.id), {})})
+                 for u in units]
     individuals = sorted(individuals, key=lambda r: r.id)
     units = sorted(units, key=lambda r: r.id)
     # Units are rated first (ratings read only a unit's own inputs), so that a head's rules
@@ -183,8 +197,9 @@ def _unit_scope(u: Record) -> dict[str, expr.Value]:
     return {"id": u.id, "name": u.name, "cluster": u.group, **u.values}
 
 
-def _reads(names: set[str], scope: expr.Scope) -> tuple[tuple[str, expr.Value], ...]:
-    return tuple((n, scope.get(n)) for n in sorted(names))
+def _reads(names: Sequence[str], values: Sequence[expr.Value]
+           ) -> tuple[tuple[str, expr.Value], ...]:
+    return tuple(zip(names, values, strict=True))
 
 
 def _rule_names(rule: Rule) -> set[str]:
@@ -194,9 +209,55 @@ def _rule_names(rule: Rule) -> set[str]:
     return out
 
 
+def _exact(values: Sequence[expr.Value]) -> tuple[object, ...]:
+    """A key equal only for values that read the same: Decimal("1.0") is not Decimal("1"),
+    and True is not Decimal(1), though both pairs compare equal in Python."""
+    return tuple([(v, str(v)) if v.__class__ is Decimal else v for v in values])
+
+
+class _Shared:
+    """Ledger entries shared by every record that read the same values.
+
+    A hit (or a failed prerequisite's explanation) is a function of the rule and the values it
+    reads and nothing else, so records with the same values get the same frozen object: built
+    once, held once. This is the engine's signature sharing carried through to the ledger.
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[int, tuple[Rule, tuple[str, ...]]] = {}
+        self.entries: dict[tuple[object, ...], Any] = {}
+        self.pairs: dict[tuple[object, ...], Any] = {}
+
+    def names(self, rule: Rule) -> tuple[str, ...]:
+        """The names a rule reads (condition and points), sorted: a hit's `reads`."""
+        hit = self._names.get(id(rule))
+        if hit is None or hit[0] is not rule:
+            hit = (rule, tuple(sorted(_rule_names(rule))))
+            self._names[id(rule)] = hit
+        return hit[1]
+
+
+V = TypeVar("V", bound=expr.Value)
+
+
+def _interned(shared: _Shared, names: Sequence[str], values: Sequence[V]
+              ) -> tuple[tuple[str, V], ...]:
+    """`tuple(zip(names, values))` with every (name, value) pair shared between records that
+    hold the same value (a ledger of a million records repeats a few thousand pairs)."""
+    pairs = shared.pairs
+    out = []
+    for name, value in zip(names, values, strict=True):
+        key = (name, value, str(value)) if value.__class__ is Decimal else (name, value)
+        pair = pairs.get(key)
+        if pair is None:
+            pair = pairs[key] = (name, value)
+        out.append(pair)
+    return tuple(out)
+
+
 def _amount(rule: Rule, scope: expr.Scope) -> tuple[Decimal, str]:
     assert rule.points is not None
-    value = expr.evaluate(rule.points, scope)
+    value = expr.compiled(rule.points)(scope)
     if value is None:
         return ZERO, "the formula read a missing value; counted as 0"
     assert isinstance(value, Decimal)
@@ -209,8 +270,8 @@ def _rate(st: _State, ev: Evaluator) -> None:
     if cr is None:
         return
     problems: list[Problem] = []
-    for scope in st.scopes:
-        scope[RATING_POINTS] = expr.evaluate(cr.points, scope)
+    for scope, value in zip(st.scopes, expr.column(cr.points, st.scopes), strict=True):
+        scope[RATING_POINTS] = value
     bands = ev.evaluate(cr.bands, st.scopes)
     overrides = ev.evaluate(cr.overrides, st.scopes)
     for i, scope in enumerate(st.scopes):
@@ -252,14 +313,14 @@ def _rating_quota(st: _State, cr: CRatings) -> None:
     groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, scope in enumerate(st.scopes):
         groups[tuple(scope_key(p, scope) for p in q.per)].append(i)
-    key = rank_key(q.rank_by, st.scopes, lead=None)
     for value in sorted(groups):
         members = groups[value]
         base = sum(1 for i in members if st.scopes[i][cr.field] == q.of)
         places = quota_places(cr.share, base, q.rounding)
         holders = [i for i in members if st.scopes[i][cr.field] == q.rating]
         on_paper = [i for i in holders if st.scopes[i][RATING_POINTS] is None]
-        movable = sorted((i for i in holders if i not in on_paper), key=key)
+        paper = set(on_paper)
+        movable = ranked([i for i in holders if i not in paper], q.rank_by, st.scopes, lead=None)
         room = max(0, places - len(on_paper))
         scope_text = ", ".join(f"{p} = {v}" for p, v in zip(q.per, value, strict=True))
         for pos, i in enumerate(movable):
@@ -277,13 +338,12 @@ def _rating_quota(st: _State, cr: CRatings) -> None:
 def _score_kind(st: _State, ev: Evaluator) -> None:
     ck = st.ck
     for name, node in ck.computed:
-        for scope in st.scopes:
-            scope[name] = expr.evaluate(node, scope)
+        for scope, value in zip(st.scopes, expr.column(node, st.scopes), strict=True):
+            scope[name] = value
     for c in ck.criteria:
         fired = ev.evaluate(c.group, st.scopes)
         for i, scope in enumerate(st.scopes):
-            pts, hit = _criterion_hit(c.spec.id, c.spec.label, c.spec.max, c.group, c.banded,
-                                      fired[i], scope)
+            pts, hit = _criterion_hit(st.shared, c, fired[i], scope)
             history = st.history(i, c.spec.id)
             if history and c.spec.judged is None:
                 last = history[-1]
@@ -299,42 +359,82 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
             st.hits[i].append(hit)
     for adj in (*ck.bonus, *ck.deductions):
         fired = ev.evaluate(adj.group, st.scopes)
-        rule = adj.group.rules[0]
-        section = "bonus" if adj.sign > 0 else "deductions"
         for i, scope in enumerate(st.scopes):
-            if 0 not in fired[i]:
-                continue
-            raw, note = _amount(rule, scope)
-            capped = max(ZERO, raw if adj.spec.max is None else min(raw, adj.spec.max))
-            st.hits[i].append(Hit(rule.key, section, adj.spec.id, adj.spec.label, rule.text,
-                                  _reads(_rule_names(rule), scope), adj.sign * capped, raw,
-                                  adj.spec.max, note, st.history(i, adj.spec.id)))
+            if 0 in fired[i]:
+                st.hits[i].append(_adjustment_hit(st.shared, adj, scope,
+                                                  st.history(i, adj.spec.id)))
     for i, scope in enumerate(st.scopes):
         scope["score"] = sum((h.points for h in st.hits[i] if h.points is not None), ZERO)
     for g in ck.gates:
         fired = ev.evaluate(g.group, st.scopes)
-        rule = g.group.rules[0]
         for i, scope in enumerate(st.scopes):
             if 0 in fired[i]:
                 st.gates[i][g.id] = g.label
-                st.hits[i].append(Hit(rule.key, "gates", g.id, g.label, rule.text,
-                                      _reads(_rule_names(rule), scope), note=g.basis))
+                st.hits[i].append(_gate_hit(st.shared, g, scope))
 
 
-def _criterion_hit(cid: str, label: str, cap: Decimal, group: Group, banded: bool,
-                   fired: frozenset[int], scope: expr.Scope) -> tuple[Decimal, Hit]:
+def _criterion_hit(shared: _Shared, c: CCriterion, fired: frozenset[int],
+                   scope: expr.Scope) -> tuple[Decimal, Hit]:
+    """The criterion's points and its hit: the first band that fired, or why none did."""
+    group = c.group
     if not fired:
-        why = "no band matched" if banded else "condition not met"
-        return ZERO, Hit(group.name, "criteria", cid, label, "", _reads(set(group.reads), scope),
-                         ZERO, ZERO, cap, why)
+        names = tuple(sorted(group.reads))
+        values = tuple(map(scope.get, names))
+        key: tuple[object, ...] = (id(group), None, _exact(values))
+        found = shared.entries.get(key)
+        if found is None:
+            why = "no band matched" if c.banded else "condition not met"
+            found = (ZERO, Hit(group.name, "criteria", c.spec.id, c.spec.label, "",
+                               _reads(names, values), ZERO, ZERO, c.spec.max, why))
+            shared.entries[key] = found
+        return found
     index = min(fired)  # first match wins
     rule = group.rules[index]
-    raw, note = _amount(rule, scope)
-    pts = min(max(raw, ZERO), cap)
-    if pts != raw and not note:
-        note = f"capped at {expr.format_number(cap)}" if raw > cap else "floored at 0"
-    return pts, Hit(rule.key, "criteria", cid, rule.label or label, rule.text,
-                    _reads(_rule_names(rule), scope), pts, raw, cap, note)
+    names = shared.names(rule)
+    values = tuple(map(scope.get, names))
+    key = (id(group), index, _exact(values))
+    found = shared.entries.get(key)
+    if found is None:
+        cap = c.spec.max
+        raw, note = _amount(rule, scope)
+        pts = min(max(raw, ZERO), cap)
+        if pts != raw and not note:
+            note = f"capped at {expr.format_number(cap)}" if raw > cap else "floored at 0"
+        found = (pts, Hit(rule.key, "criteria", c.spec.id, rule.label or c.spec.label,
+                          rule.text, _reads(names, values), pts, raw, cap, note))
+        shared.entries[key] = found
+    return found
+
+
+def _adjustment_hit(shared: _Shared, adj: CAdjustment, scope: expr.Scope,
+                    history: tuple[RoundValue, ...]) -> Hit:
+    rule = adj.group.rules[0]
+    names = shared.names(rule)
+    values = tuple(map(scope.get, names))
+    key = (id(adj.group), _exact(values))
+    found = None if history else shared.entries.get(key)
+    if found is None:
+        raw, note = _amount(rule, scope)
+        capped = max(ZERO, raw if adj.spec.max is None else min(raw, adj.spec.max))
+        section = "bonus" if adj.sign > 0 else "deductions"
+        found = Hit(rule.key, section, adj.spec.id, adj.spec.label, rule.text,
+                    _reads(names, values), adj.sign * capped, raw, adj.spec.max, note, history)
+        if not history:
+            shared.entries[key] = found
+    return found
+
+
+def _gate_hit(shared: _Shared, g: CGate, scope: expr.Scope) -> Hit:
+    rule = g.group.rules[0]
+    names = shared.names(rule)
+    values = tuple(map(scope.get, names))
+    key = (id(g.group), _exact(values))
+    found = shared.entries.get(key)
+    if found is None:
+        found = Hit(rule.key, "gates", g.id, g.label, rule.text, _reads(names, values),
+                    note=g.basis)
+        shared.entries[key] = found
+    return found
 
 
 # -------------------------------------------------------------------------------- aggregates
@@ -344,21 +444,28 @@ def _aggregate(units: _State, members: _State) -> None:
     by_unit: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(members.records):
         by_unit[r.group].append(i)
+    conds = [expr.to_cond(agg.of) if agg.of is not None and agg.spec.fn in _COUNTING
+             else expr.CTrue() for agg in units.ck.aggregates]
     for u, scope in enumerate(units.scopes):
         idx = by_unit.get(str(scope["id"]), [])
-        for agg in units.ck.aggregates:
-            value, counted = _aggregate_one(agg, [members.scopes[i] for i in idx])
+        scopes = [members.scopes[i] for i in idx]
+        for agg, cond in zip(units.ck.aggregates, conds, strict=True):
+            value, counted = _aggregate_one(agg, cond, scopes)
             scope[agg.name] = value
             units.aggregates[u].append(AggregateValue(agg.name, agg.spec.label, value, counted))
 
 
-def _aggregate_one(agg: CAggregate, scopes: list[dict[str, expr.Value]]
+_COUNTING = ("count", "share", "all", "any")
+
+
+def _aggregate_one(agg: CAggregate, cond: expr.Cond, scopes: list[dict[str, expr.Value]]
                    ) -> tuple[expr.Value, tuple[str, ...]]:
-    chosen = [s for s in scopes if agg.where is None or expr.holds(agg.where, s)]
+    where = expr.compiled_cond(agg.where) if agg.where is not None else None
+    chosen = scopes if where is None else [s for s in scopes if where(s)]
     fn = agg.spec.fn
-    if fn in ("count", "share", "all", "any"):
-        cond = expr.to_cond(agg.of) if agg.of is not None else expr.CTrue()
-        yes = [s for s in chosen if expr.holds(cond, s)]
+    if fn in _COUNTING:
+        holds = expr.compiled_cond(cond)
+        yes = [s for s in chosen if holds(s)]
         ids = tuple(str(s["id"]) for s in yes)
         if fn == "count":
             return Decimal(len(yes)), ids
@@ -369,7 +476,8 @@ def _aggregate_one(agg: CAggregate, scopes: list[dict[str, expr.Value]]
             return not missing, tuple(sorted(missing))
         return bool(yes), ids
     assert agg.of is not None
-    values = [(str(s["id"]), expr.evaluate(agg.of, s)) for s in chosen]
+    value_of = expr.compiled(agg.of)
+    values = [(str(s["id"]), value_of(s)) for s in chosen]
     nums = [(i, v) for i, v in values if isinstance(v, Decimal)]
     ids = tuple(i for i, _ in nums)
     if not nums:
@@ -400,23 +508,53 @@ def scope_key(per: str, scope: expr.Scope) -> str:
 def rank_key(keys: Sequence[str], scopes: Sequence[expr.Scope],
              lead: str | None = "-score") -> Callable[[int], Any]:
     """Score first, then the declared keys, then id: the stated tie-break, never input order."""
-    order = list(keys) if lead is None or (keys and keys[0] == lead) else [lead, *keys]
+    parts = _rank_parts(keys, scopes, lead)
 
     def key(i: int) -> tuple[Any, ...]:
-        parts: list[Any] = []
-        for k in order:
-            desc, name = k.startswith("-"), k.lstrip("-")
+        return tuple(part(i) for part in parts)
+    return key
+
+
+def _rank_parts(keys: Sequence[str], scopes: Sequence[expr.Scope],
+                lead: str | None) -> list[Callable[[int], Any]]:
+    """The parts of `rank_key`, one function per key, in order; the record id comes last."""
+    order = list(keys) if lead is None or (keys and keys[0] == lead) else [lead, *keys]
+
+    def part(k: str) -> Callable[[int], Any]:
+        desc, name = k.startswith("-"), k.lstrip("-")
+
+        def value(i: int) -> Any:
             v = scopes[i].get(name)
             if v is None:
-                parts.append((1,))
-            elif isinstance(v, bool | Decimal):
+                return (1,)
+            if isinstance(v, bool | Decimal):
                 n = Decimal(int(v)) if isinstance(v, bool) else v
-                parts.append((0, -n if desc else n))
-            else:
-                parts.append((0, name_sort_key(v) if name == "name" else collation_key(v)))
-        parts.append((0, str(scopes[i]["id"])))
-        return tuple(parts)
-    return key
+                return (0, -n if desc else n)
+            return (0, name_sort_key(v) if name == "name" else collation_key(v))
+        return value
+    return [*map(part, order), lambda i: (0, str(scopes[i]["id"]))]
+
+
+def ranked(members: Sequence[int], keys: Sequence[str], scopes: Sequence[expr.Scope],
+           lead: str | None = "-score") -> list[int]:
+    """`sorted(members, key=rank_key(keys, scopes, lead))`, computing a later part of the key
+    (a Vietnamese collation key of a name, say) only for records tied on the earlier parts."""
+    return _ranked(list(members), _rank_parts(keys, scopes, lead), 0)
+
+
+def _ranked(items: list[int], parts: list[Callable[[int], Any]], k: int) -> list[int]:
+    if len(items) <= 1 or k == len(parts):
+        return items
+    part = parts[k]
+    keyed = sorted(((part(i), i) for i in items), key=lambda pair: pair[0])
+    out: list[int] = []
+    start = 0
+    for end in range(1, len(keyed) + 1):
+        if end == len(keyed) or keyed[end][0] != keyed[start][0]:
+            tied = [i for _, i in keyed[start:end]]
+            out.extend(_ranked(tied, parts, k + 1) if len(tied) > 1 else tied)
+            start = end
+    return out
 
 
 def quota_places(share: Decimal, base: int, rounding: str) -> int:
@@ -438,15 +576,55 @@ def _decide_titles(st: _State, ev: Evaluator) -> None:
         candidates = [i for i in range(len(st.scopes)) if eligible[i] and not gated[i]]
         quota = _apply_quota(t, candidates, st) if t.quota else {}
         awarded = {i for i in candidates if i not in quota or not quota[i].cut}
+        met = tuple(Prerequisite(rule.text, True, "") for rule in t.group.rules)
+        unmet = [_Unmet(st.shared, rule, st.scopes) for rule in t.group.rules]
         for i, scope in enumerate(st.scopes):
             scope[t.spec.id] = i in awarded
-            prereqs = tuple(
-                Prerequisite(rule.text, idx in fired[i],
-                             "" if idx in fired[i] else expr.why_not(rule.cond, scope))
-                for idx, rule in enumerate(t.group.rules)
+            prereqs = met if len(fired[i]) == n_rules else tuple(
+                met[idx] if idx in fired[i] else unmet[idx](i)
+                for idx in range(n_rules)
             )
-            st.decisions[i].append(TitleDecision(t.spec.id, t.spec.label, i in awarded, prereqs,
-                                                 gated[i], quota.get(i)))
+            decision = quota.get(i)
+            if decision is None:  # the same decision for every record with these parts
+                # (prerequisites are shared objects, kept alive by `shared`: ids are stable)
+                key = (id(t), i in awarded, *map(id, prereqs), gated[i])
+                found = st.shared.entries.get(key)
+                if found is None:
+                    found = st.shared.entries[key] = TitleDecision(
+                        t.spec.id, t.spec.label, i in awarded, prereqs, gated[i])
+                st.decisions[i].append(found)
+            else:
+                st.decisions[i].append(TitleDecision(t.spec.id, t.spec.label, i in awarded,
+                                                     prereqs, gated[i], decision))
+
+
+class _Unmet:
+    """A failed prerequisite with its failing part in the record's values, shared by every
+    record whose condition terms have the same values.
+
+    `why_not` reads a condition only through the values of its leaves' terms (whether each
+    holds, and the value it shows), so those values, computed a column at a time when first
+    needed, are the key: `a + b >= 2` shares one entry for every record where a + b is 1.
+    """
+
+    def __init__(self, shared: _Shared, rule: Rule, scopes: list[dict[str, expr.Value]]
+                 ) -> None:
+        self.shared, self.rule, self.scopes = shared, rule, scopes
+        self.columns: list[list[expr.Value]] | None = None
+
+    def __call__(self, i: int) -> Prerequisite:
+        if self.columns is None:
+            self.columns = [expr.field_column(leaf.name, self.scopes)
+                            if isinstance(leaf, expr.CPresent)
+                            else expr.column(leaf.term, self.scopes)
+                            for leaf in expr.leaves(self.rule.cond)]
+        key = (id(self.rule), _exact([c[i] for c in self.columns]))
+        found = self.shared.entries.get(key)
+        if found is None:
+            found = Prerequisite(self.rule.text, False,
+                                 expr.explained(self.rule.cond)(self.scopes[i]))
+            self.shared.entries[key] = found
+        return found
 
 
 def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, QuotaDecision]:
@@ -457,7 +635,6 @@ def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, Quot
     for i in candidates:
         groups[scope_key(per, st.scopes[i])].append(i)
     out: dict[int, QuotaDecision] = {}
-    key = rank_key(q.rank_by, st.scopes)
     holders: dict[str, int] = defaultdict(int)
     if q.of not in (None, "candidates"):
         for s in st.scopes:
@@ -471,7 +648,7 @@ def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, Quot
             base = len(members) if q.of == "candidates" else holders[value]
             assert t.share is not None
             places = quota_places(t.share, base, q.rounding)
-        for pos, i in enumerate(sorted(members, key=key)):
+        for pos, i in enumerate(ranked(members, q.rank_by, st.scopes)):
             out[i] = QuotaDecision(f"{per} = {value}", pos + 1, places, base, pos >= places,
                                    q.basis)
     return out
@@ -486,12 +663,13 @@ def _results(st: _State, kind: Kind, amounts: dict[str, Decimal]) -> list[Record
     for i, scope in enumerate(st.scopes):
         groups[scope_key(per, scope)].append(i)
     ranks: dict[int, tuple[int, int, str]] = {}
-    key = rank_key(st.ck.rank_by, st.scopes)
     for value, members in groups.items():
-        for pos, i in enumerate(sorted(members, key=key)):
+        for pos, i in enumerate(ranked(members, st.ck.rank_by, st.scopes)):
             ranks[i] = (pos + 1, len(members), f"{per} = {value}")
     out = []
     computed_names = [n for n, _ in st.ck.computed]
+    input_names = list(st.ck.inputs)
+    shared = st.shared
     for i, r in enumerate(st.records):
         scope = st.scopes[i]
         rank, of, scope_text = ranks[i]
@@ -500,9 +678,9 @@ def _results(st: _State, kind: Kind, amounts: dict[str, Decimal]) -> list[Record
         assert isinstance(score_value, Decimal)
         out.append(RecordResult(
             kind=kind, id=r.id, name=r.name, group=r.group, origin=r.origin,
-            inputs=tuple((k, r.values[k]) for k in st.ck.inputs),
-            computed=tuple((n, scope.get(n)) for n in computed_names),
-            points=tuple(st.points[i].items()),
+            inputs=_interned(shared, input_names, list(map(r.values.__getitem__, input_names))),
+            computed=_interned(shared, computed_names, list(map(scope.get, computed_names))),
+            points=_interned(shared, list(st.points[i]), list(st.points[i].values())),
             score=score_value, titles=titles, hits=tuple(st.hits[i]),
             decisions=tuple(st.decisions[i]), gates=tuple(st.gates[i]),
             rank=rank, rank_scope=scope_text, rank_of=of,

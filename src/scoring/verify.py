@@ -186,13 +186,15 @@ def _rerun(paths: list[Path], manifest: Mapping[str, Any], folder: Path,
     recorded = manifest["ruleset"]["folder"]
     given = manifest["options"].get("rules")
     incomplete = manifest["options"].get("allow_incomplete") is True
+    past = manifest["options"].get("history")
+    history = Path(past["folder"]) if isinstance(past, dict) else None
     if isinstance(given, str):
-        return run(paths, Path(given), evaluator, allow_incomplete=incomplete)
+        return run(paths, Path(given), evaluator, allow_incomplete=incomplete, history=history)
     try:
-        r = run(paths, None, evaluator, allow_incomplete=incomplete)
+        r = run(paths, None, evaluator, allow_incomplete=incomplete, history=history)
     except UsageError:  # not run where `score` ran: no rules/ folder to choose from here
         return run(paths, _locate_folder(recorded, folder), evaluator,
-                   allow_incomplete=incomplete)
+                   allow_incomplete=incomplete, history=history)
     if r.rules_folder.resolve() != _locate_folder(recorded, folder).resolve():
         problems.append(f"the rules chosen for this data are now {r.rules_folder}; the run "
                         f"used {recorded}")

@@ -45,6 +45,7 @@ def main() -> None:
 
 
 from scoring.cli import audit as _audit  # noqa: E402,F401  (registers the commands)
+from scoring.cli import history as _history  # noqa: E402,F401
 from scoring.cli import office as _office  # noqa: E402,F401
 from scoring.cli import report as _report  # noqa: E402,F401
 from scoring.cli import rules as _rules  # noqa: E402,F401

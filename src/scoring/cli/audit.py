@@ -24,7 +24,10 @@ from scoring.verify import verify_folder
 @click.option("--near-misses", "changes", type=click.IntRange(0), default=MAX_CHANGES,
               show_default=True,
               help="At most this many input changes to propose and check (0: none).")
-def explain_command(args: tuple[str, ...], rules: Path | None, fmt: str, changes: int) -> None:
+@click.option("--history", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder of past years, as for `scoring score --history`.")
+def explain_command(args: tuple[str, ...], rules: Path | None, fmt: str, changes: int,
+                    history: Path | None) -> None:
     """Explain how one individual or unit got its score and titles.
 
     The last argument is the ID; all the others are INPUTs, as for `scoring score`. The ID is
@@ -49,7 +52,7 @@ def explain_command(args: tuple[str, ...], rules: Path | None, fmt: str, changes
         raise UsageError.one("ID", "give the inputs, then the id or name to explain: "
                                    "scoring explain INPUT... ID")
     *paths, query = args
-    r = run([Path(p) for p in paths], rules)
+    r = run([Path(p) for p in paths], rules, history=history)
     for w in r.result.warnings:
         click.echo(f"warning: {w}", err=True)
     record = find_record(r.result, query)

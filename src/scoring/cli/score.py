@@ -45,8 +45,12 @@ def format_for(fmt: str | None, output: str | None) -> str:
 @click.option("--seal", is_flag=True,
               help="Mark the output folder sealed: a published result that is never written "
                    "again and whose every byte `scoring verify` checks.")
+@click.option("--history", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder of past years (earlier JSON outputs, titles.csv, initiatives.csv, "
+                   "unit_aliases.csv) for titles that need them, such as CSTĐ cấp tỉnh.")
 def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output: str | None,
-          force: bool, allow_incomplete: bool, quiet: bool, seal: bool) -> None:
+          force: bool, allow_incomplete: bool, quiet: bool, seal: bool,
+          history: Path | None) -> None:
     """Score INPUTS (a folder of CSV files, XLSX workbooks or JSON) and rank the candidates.
 
     \b
@@ -55,6 +59,7 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
       scoring score submissions/*.xlsx --rules rules/2026 -o results.xlsx
       scoring score fixtures/quang-ngai-2021 --format json -o -
       scoring score fixtures/quang-ngai-2026 -o published/2026/results.json --seal
+      scoring score fixtures/history/inputs/2025 --history fixtures/history
     """
     fmt = format_for(fmt, output)
     to_stdout = output is None or is_stdout(Path(output))
@@ -63,9 +68,14 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
     if seal and to_stdout:
         raise UsageError.one("--seal", "a sealed result is a folder: give -o FOLDER/results.json")
     with progress_bars(quiet) as progress:
-        r = run(list(inputs), rules, progress=progress, allow_incomplete=allow_incomplete)
-    options = {"format": fmt, "rules": str(rules) if rules else None,
-               "allow_incomplete": allow_incomplete}
+        r = run(list(inputs), rules, progress=progress, allow_incomplete=allow_incomplete,
+                history=history)
+    options: dict[str, object] = {"format": fmt, "rules": str(rules) if rules else None,
+                                  "allow_incomplete": allow_incomplete}
+    if history is not None:  # recorded only when given, so earlier manifests stay valid
+        options["history"] = {"folder": str(history),
+                              "files": [{"path": p, "sha256": h, "bytes": n}
+                                        for p, h, n in r.history.files]}
     manifest = build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
                               created_now())
     for w in r.result.warnings:

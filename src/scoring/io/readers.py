@@ -2,7 +2,13 @@
 
 This is the edge where bytes become text, so it owns every reading failure: undecidable or
 legacy encodings, empty files, unbalanced quotes, truncated workbooks, formulas. Each becomes an
-`InputError` naming the file (and sheet, row), never a traceback. What a path is decides how it
+`InputError` naming the file (and sheet, row), never a traceback. It also owns the resource
+limits on what is read (`scoring.limits`): file size, rows, a worksheet's cells, and what a
+workbook unpacks to, each checked before the work it bounds. Workbooks are untrusted zip files
+of XML: their sizes are checked from the zip directory before openpyxl opens them, XML parts
+that declare a DTD (the entity-expansion and external-entity vectors; spreadsheet programs never
+write one) are refused, and a sheet's declared dimensions are ignored in favour of its cells, so
+a stale `<dimension>` tag can neither hide rows nor make empty ones. What a path is decides how it
 is read: a folder is a folder of CSV files, a `.xlsx` file a workbook, a `.json` file JSON.
 Which kind of record a file holds is decided by its name (`units*.csv`, `individuals*.csv`, or
 the Vietnamese `don_vi`, `ca_nhan`) or a workbook's sheet names ("Đơn vị", "Cá nhân"), because
@@ -31,12 +37,12 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
-import pandas as pd
-import yaml
-
-from scoring.errors import InputError, Problem, input_location
+from scoring import limits as limits_
+from scoring.errors import InputError, Problem, RuleError, input_location
+from scoring.limits import Limits
 from scoring.progress import Progress
 from scoring.records import (
+    MAX_HEADER_ROWS,
     Origin,
     RawTable,
     blank,
@@ -45,7 +51,7 @@ from scoring.records import (
     resolve_header,
     stack_header,
 )
-from scoring.ruleset import Kind
+from scoring.ruleset import Kind, parse_yaml
 from scoring.text import (
     LegacyEncoding,
     UndecidableEncoding,
@@ -67,8 +73,7 @@ __all__ = [
     "read_inputs",
 ]
 
-MAX_FILE_BYTES = 200_000_000
-MAX_ROWS = 5_000_000
+MAX_META_BYTES = 65_536  # dataset.yaml states a year; anything bigger is not metadata
 _KIND_WORDS: dict[str, Kind] = {
     "units": "unit", "unit": "unit", "don vi": "unit", "donvi": "unit", "tap the": "unit",
     "individuals": "individual", "individual": "individual", "ca nhan": "individual",
@@ -131,6 +136,7 @@ class Initiative:
 class _Read:
     """What the files read together gave: record tables and initiative lists."""
 
+    limits: Limits
     tables: list[RawTable] = field(default_factory=list)
     initiatives: list[tuple[str, list[Initiative]]] = field(default_factory=list)
     rounds: list[RawTable] = field(default_factory=list)
@@ -170,25 +176,36 @@ def is_initiatives(name: str) -> bool:
     return _announces(name) in _INITIATIVE_WORDS
 
 
-def _read_bytes(path: Path, shown: str) -> bytes:
+def _read_bytes(path: Path, shown: str, limit: int) -> bytes:
+    """The file's bytes, refused when over `limit`: checked before reading, and again while
+    reading in case the file grows (or is not what its size says)."""
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError.one(shown, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
-        return path.read_bytes()
+        if size > limit:
+            raise InputError.one(shown, f"file is {size} bytes; the limit is {limit}")
+        with path.open("rb") as f:
+            data = f.read(limit + 1)
     except OSError as e:
         raise InputError.one(shown, f"cannot read: {e.strerror}") from None
+    if len(data) > limit:
+        raise InputError.one(shown, f"file is over {limit} bytes, the limit")
+    return data
 
 
-def _groups(paths: Sequence[Path], result: InputSet, problems: list[Problem]
+def _groups(paths: Sequence[Path], result: InputSet, problems: list[Problem], limits: Limits
             ) -> list[list[Path]]:
     """The files to read, in groups read together: a folder, a workbook, the loose CSV files."""
     groups: list[list[Path]] = []
     loose: list[Path] | None = None
     for p in paths:
         if p.is_dir():
-            found = sorted(x for x in p.iterdir() if x.suffix.lower() == ".csv" and x.is_file()
+            found = sorted(x for x in p.iterdir() if x.suffix.lower() == ".csv"
                            and not x.name.startswith((".", "~$")))
+            # A .csv name that is not a regular file (a folder, a device, a dangling link) is
+            # named rather than skipped: nothing given is dropped silently.
+            problems.extend(Problem(str(x), "not a regular file") for x in found
+                            if not x.is_file())
+            found = [x for x in found if x.is_file()]
             if not found:
                 others = sorted(x.name for x in p.iterdir()
                                 if x.suffix.lower() in (".xlsx", ".json"))
@@ -198,7 +215,7 @@ def _groups(paths: Sequence[Path], result: InputSet, problems: list[Problem]
             groups.append(found)
             meta = p / META_FILE
             if meta.is_file():
-                result.year = _meta_year(meta, problems)
+                result.year = _meta_year(meta, problems, limits)
         elif p.is_file():
             if p.suffix.lower() == ".csv":
                 if loose is None:
@@ -220,13 +237,14 @@ def read_inputs(paths: list[Path], progress: Progress | None = None) -> InputSet
     Several workbooks (one per unit) merge into one batch. `progress(stage, done, total)` is
     called after each file, for a progress bar.
     """
+    limits = limits_.current()
     result = InputSet()
     problems: list[Problem] = []
-    groups = _groups(paths, result, problems)
+    groups = _groups(paths, result, problems, limits)
     total = sum(len(g) for g in groups)
     done = 0
     for group in groups:
-        read = _Read()
+        read = _Read(limits)
         for f in group:
             try:
                 _read_file(f, read, result)
@@ -247,7 +265,7 @@ def read_inputs(paths: list[Path], progress: Progress | None = None) -> InputSet
 
 def _read_file(f: Path, read: _Read, result: InputSet) -> None:
     shown = str(f)
-    data = _read_bytes(f, shown)
+    data = _read_bytes(f, shown, read.limits.file_bytes)
     result.files.append((shown, hashlib.sha256(data).hexdigest(), len(data)))
     suffix = f.suffix.lower()
     if suffix == ".csv":
@@ -270,11 +288,14 @@ def _fold_group(read: _Read) -> list[RawTable]:
     return tables
 
 
-def _meta_year(meta: Path, problems: list[Problem]) -> int | None:
+def _meta_year(meta: Path, problems: list[Problem], limits: Limits) -> int | None:
+    """The year a folder's dataset.yaml states, read with the rule files' safe YAML loader."""
     try:
-        data = yaml.safe_load(meta.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        problems.append(Problem(str(meta), f"cannot read dataset metadata: {e}"))
+        data = parse_yaml(_read_bytes(meta, str(meta), min(MAX_META_BYTES, limits.file_bytes)),
+                          str(meta))
+    except (InputError, RuleError) as e:
+        problems.extend(Problem(p.where, f"cannot read dataset metadata: {p.message}")
+                        for p in e.problems)
         return None
     year = data.get("year") if isinstance(data, dict) else None
     if year is not None and not (isinstance(year, int) and 1990 <= year <= 2100):
@@ -287,18 +308,26 @@ def _meta_year(meta: Path, problems: list[Problem]) -> int | None:
 
 
 def _table(kind: Kind, shown: str, header: Sequence[Any], rows: Sequence[tuple[object, ...]],
-           sheet: str | None = None, first_row: int = 2) -> RawTable:
+           max_cells: int, sheet: str | None = None, first_row: int = 2) -> RawTable:
     """A record table, its header resolved as far as the identity columns tell.
 
+    The header is padded as wide as the widest row, so that a value beyond the last header
+    cell reaches validation as a column without a header (an error) instead of being ignored.
+    Validation looks at every row under every column, so the rectangle is bounded by the cell
+    limit: one stray value far to the right of a long table must not cost hours.
     See `records.resolve_header`; validation resolves it again with the declared inputs.
     """
     where = input_location(shown, sheet=sheet)
-    if len(rows) > MAX_ROWS:
-        raise InputError.one(where, f"{len(rows)} rows; the limit is {MAX_ROWS}")
     if all(blank(h) for h in header):
         raise InputError.one(where, "the sheet or file has no header row")
-    table = RawTable(kind, shown, tuple("" if blank(h) else nfc(str(h)) for h in header),
-                     tuple(rows), sheet, first_row)
+    width = max((len(header), *(len(r) for r in rows)))
+    if width * max(len(rows), 1) > max_cells:
+        raise InputError.one(where, f"the table spans {len(rows)} rows by {width} columns, over "
+                                    f"the limit of {max_cells} cells: delete stray values far "
+                                    "to the right or below the records")
+    head = tuple("" if blank(h) else nfc(str(h)) for h in header)
+    table = RawTable(kind, shown, head + ("",) * (width - len(head)), tuple(rows), sheet,
+                     first_row)
     table = resolve_header(table, {})
     if all(all(blank(v) for v in r) for r in table.rows):
         raise InputError.one(where, "the header has no rows under it (no records)")
@@ -317,13 +346,18 @@ def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
         skipped += 1
     header, body = (rows[skipped], rows[skipped + 1:]) if skipped < len(rows) else ((), [])
     first_row = skipped + 2
+    if len(body) > read.limits.rows:
+        raise InputError.one(input_location(shown, sheet=sheet),
+                             f"{len(body)} rows; the limit is {read.limits.rows}")
     kind = kind_of(name)
     if kind is not None:
-        read.tables.append(_table(kind, shown, header, body, sheet, first_row))
+        read.tables.append(_table(kind, shown, header, body, read.limits.cells, sheet,
+                                  first_row))
         return True
     if is_rounds(name):
         # A round table's kind is found per row, from the record its id names.
-        read.rounds.append(_table("unit", shown, header, body, sheet, first_row))
+        read.rounds.append(_table("unit", shown, header, body, read.limits.cells, sheet,
+                                  first_row))
         return True
     if is_initiatives(name):
         source = input_location(shown, sheet=sheet)
@@ -348,19 +382,29 @@ def _csv(data: bytes, shown: str, name: str, read: _Read) -> None:
     except LegacyEncoding as e:
         raise InputError.one(shown, _legacy_message(e.encoding, e.sample)) from None
     text, delimiter, skipped = _dialect(text)
+    rows: list[tuple[object, ...]] = [()] * skipped  # the "sep=;" line keeps rows numbered
+    # Strict: a quote left open, or text after a closing quote, is an error at its row rather
+    # than a cell that silently swallows the rows below it.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    cells = 0
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
-                            keep_default_na=False, skip_blank_lines=False, engine="python",
-                            on_bad_lines="error")
-    except (pd.errors.ParserError, csv.Error) as e:
-        raise InputError.one(shown, f"malformed CSV: {str(e).strip()} (check for an "
-                                    "unbalanced quote)") from None
-    except pd.errors.EmptyDataError:
-        raise InputError.one(shown, "the file is empty") from None
-    # A blank line has no fields at all, which pandas gives as NaN whatever the options.
-    rows = [tuple(r) for r in frame.fillna("").itertuples(index=False, name=None)]
-    if skipped:  # the "sep=;" line: rows are numbered as the file's lines
-        rows.insert(0, ())
+        for row in reader:
+            if len(rows) > read.limits.rows + skipped + MAX_HEADER_ROWS:
+                raise InputError.one(shown, f"more than {read.limits.rows} rows; the limit is "
+                                            f"{read.limits.rows}")
+            cells += len(row)
+            if cells > read.limits.cells:
+                raise InputError.one(shown, f"more than {read.limits.cells} cells; the limit "
+                                            f"is {read.limits.cells}")
+            rows.append(tuple(row))
+    except csv.Error as e:
+        message = str(e)
+        if "field larger than field limit" in message:
+            message = f"a cell is longer than {csv.field_size_limit()} characters"
+        raise InputError.one(input_location(shown, len(rows) + 1),
+                             f"malformed CSV: {message} (check for an unbalanced quote)") from None
+    if not rows:
+        raise InputError.one(shown, "the file is empty")
     _place(name, shown, rows, read)
 
 
@@ -415,7 +459,8 @@ def _xlsx(data: bytes, shown: str, read: _Read) -> None:
     if data.startswith(_OLE_MAGIC):
         raise InputError.one(shown, "an old .xls (Excel 97-2003) or password-protected "
                                     "workbook: open it and save it as .xlsx without a password")
-    sheets = _read_sheets(data, shown)
+    _check_zip(data, shown, read.limits)
+    sheets = _read_sheets(data, shown, read.limits)
     if not sheets:
         raise InputError.one(shown, "no sheet named for units or individuals (e.g. 'Đơn vị', "
                                     "'Cá nhân', 'units', 'individuals')")
@@ -436,7 +481,73 @@ def _xlsx(data: bytes, shown: str, read: _Read) -> None:
         raise InputError(problems)
 
 
-def _read_sheets(data: bytes, shown: str) -> list[_Sheet]:
+# What openpyxl and zipfile raise on damaged or hand-made parts (a styles part of the wrong
+# shape is a TypeError deep inside openpyxl's descriptors, a missing part a KeyError).
+_BROKEN: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError, TypeError, AttributeError,
+    OSError, ValueError, ParseError, NotImplementedError)
+_XML_PARTS = (".xml", ".rels", ".vml")
+_ROOT_START = re.compile(r"<[A-Za-z_]")  # the root element: not "<?xml", "<!--" or "<!DOCTYPE"
+_MAX_PROLOG = 1_000_000  # characters before the root element; real parts have about fifty
+
+
+def _damaged(shown: str, e: Exception) -> InputError:
+    return InputError([Problem(shown, f"not a readable .xlsx workbook ({type(e).__name__}: "
+                                      f"{str(e)[:80]}); it may be truncated or damaged: open it "
+                                      "in Excel or LibreOffice and save it again")])
+
+
+def _check_zip(data: bytes, shown: str, limits: Limits) -> None:
+    """Refuse a workbook by its zip directory and XML prologs, before openpyxl parses it.
+
+    The uncompressed sizes come from the zip directory, and Python's zipfile never inflates a
+    member beyond its stated size (it fails the CRC check instead), so summing them bounds what
+    reading the workbook can unpack.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = zf.infolist()
+            total = sum(m.file_size for m in members)
+            if total > limits.unzipped_bytes:
+                raise InputError.one(shown, f"the workbook unpacks to {total} bytes; the limit "
+                                            f"is {limits.unzipped_bytes}")
+            for m in members:
+                if (m.file_size > limits.bomb_min_bytes
+                        and m.file_size > limits.bomb_ratio * max(m.compress_size, 1)):
+                    raise InputError.one(shown, f"{m.filename} unpacks to {m.file_size} bytes "
+                                                f"from {m.compress_size}: a zip bomb, not a "
+                                                "workbook a spreadsheet program writes")
+            for m in members:
+                if m.filename.lower().endswith(_XML_PARTS) and _declares_dtd(zf, m):
+                    raise InputError.one(shown, f"{m.filename} declares a DTD (<!DOCTYPE>), "
+                                                "which spreadsheet programs never write: the "
+                                                "file was made to attack XML readers")
+    except _BROKEN as e:
+        raise _damaged(shown, e) from None
+
+
+def _declares_dtd(zf: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """True when an XML part has `<!DOCTYPE` before its root element (in UTF-8 or UTF-16)."""
+    head = b""
+    with zf.open(member) as f:
+        while len(head) < _MAX_PROLOG:
+            chunk = f.read(65_536)
+            if not chunk:
+                break
+            head += chunk
+            text = _xml_text(head)
+            root = _ROOT_START.search(text)
+            if root is not None:
+                return "<!DOCTYPE" in text[: root.start()].upper()
+    return "<!DOCTYPE" in _xml_text(head).upper() or len(head) >= _MAX_PROLOG
+
+
+def _xml_text(head: bytes) -> str:
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<"))
+    return head.decode("utf-16" if utf16 else "utf-8", errors="replace")
+
+
+def _read_sheets(data: bytes, shown: str, limits: Limits) -> list[_Sheet]:
     """The sheets whose names announce records or initiatives; damage is one clear error.
 
     A workbook is read lazily, so a truncated or corrupt one can fail while its rows are
@@ -445,29 +556,45 @@ def _read_sheets(data: bytes, shown: str) -> list[_Sheet]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    broken = (zipfile.BadZipFile, zlib.error, EOFError, InvalidFileException, KeyError, OSError,
-              ValueError, ParseError)
+    broken: tuple[type[Exception], ...] = (*_BROKEN, InvalidFileException)
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it does not need for reading values.
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
             try:
-                return [_sheet(ws, shown) for ws in wb.worksheets
+                return [_sheet(ws, shown, limits) for ws in wb.worksheets
                         if kind_of(ws.title) is not None or is_initiatives(ws.title)
                         or is_rounds(ws.title)]
             finally:
                 wb.close()
     except broken as e:
-        raise InputError.one(shown, f"not a readable .xlsx workbook ({type(e).__name__}: "
-                                    f"{str(e)[:80]}); it may be truncated or damaged: open it "
-                                    "in Excel or LibreOffice and save it again") from None
+        raise _damaged(shown, e) from None
 
 
-def _sheet(ws: Any, shown: str) -> _Sheet:
+def _sheet(ws: Any, shown: str, limits: Limits) -> _Sheet:
+    """A worksheet's values, row by row, within the row and cell limits.
+
+    openpyxl's read-only mode trusts the sheet's `<dimension>` tag: rows and columns beyond a
+    stale one are silently cut, and a forged one makes millions of empty cells. So the
+    dimensions are reset and the cells themselves decide; trailing blank cells are dropped.
+    """
     sheet = _Sheet(ws.title)
+    ws.reset_dimensions()
+    where = input_location(shown, sheet=ws.title)
+    cells_read = 0
     for r_index, cells in enumerate(ws.iter_rows(), start=1):
-        sheet.rows.append(tuple(c.value for c in cells))
+        if r_index > limits.rows + MAX_HEADER_ROWS + 1:
+            raise InputError.one(where, f"more than {limits.rows} rows; the limit is "
+                                        f"{limits.rows}")
+        cells_read += len(cells)
+        if cells_read > limits.cells:
+            raise InputError.one(where, f"more than {limits.cells} cells (counting the empty "
+                                        f"ones between them); the limit is {limits.cells}")
+        values = [c.value for c in cells]
+        while values and blank(values[-1]):
+            values.pop()
+        sheet.rows.append(tuple(values))
         for c_index, c in enumerate(cells):
             if c.data_type == "f":
                 message = (f"formula {str(c.value)[:40]!r}: formulas are not read; copy the "
@@ -492,11 +619,38 @@ def _column_letter(index: int) -> str:
 # ------------------------------------------------------------------------------- JSON
 
 
+class _JsonRefused(ValueError):
+    """What JSON allows but a submission must not hold (see `_json`)."""
+
+
+def _refuse_constant(name: str) -> object:
+    raise _JsonRefused(f"{name} is not a number a submission can hold")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in doc:
+            raise _JsonRefused(f"the key {key!r} appears twice in one object; the second would "
+                               "silently replace the first")
+        doc[key] = value
+    return doc
+
+
 def _json(data: bytes, shown: str, read: _Read) -> None:
+    """A JSON file `{"units": [...], "individuals": [...]}`: lists of flat objects.
+
+    Python's json module accepts NaN and Infinity and lets a repeated key replace the earlier
+    one; both would lose data silently here (NaN reads as a blank cell, a second "individuals"
+    list replaces the first), so both are refused. Cells must be single values.
+    """
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError.one(shown, f"invalid JSON: {e}") from None
+        doc = json.loads(data.decode("utf-8-sig"), parse_constant=_refuse_constant,
+                         object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise InputError.one(shown, "invalid JSON: nested too deeply") from None
+    except (UnicodeDecodeError, ValueError) as e:  # JSONDecodeError, digit limits, _JsonRefused
+        raise InputError.one(shown, f"invalid JSON: {str(e)[:200]}") from None
     if not isinstance(doc, dict):
         raise InputError.one(shown, 'expected {"units": [...], "individuals": [...]}')
     found = False
@@ -506,8 +660,15 @@ def _json(data: bytes, shown: str, read: _Read) -> None:
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise InputError.one(f"{shown}, {key}", "expected a list of objects")
         header: list[str] = []
-        for r in rows:
+        problems: list[Problem] = []
+        for i, r in enumerate(rows):
             header.extend(k for k in r if k not in header)
+            problems.extend(Problem(input_location(f"{shown}#{key}", i + 2, k),
+                                    f"expected a single value, found {type(v).__name__} "
+                                    f"{json.dumps(v, ensure_ascii=False)[:60]}")
+                            for k, v in r.items() if isinstance(v, dict | list))
+        if problems:
+            raise InputError(problems)
         _check_legacy([v for r in rows for v in r.values() if isinstance(v, str)],
                       f"{shown}#{key}")
         table = [tuple(header), *(tuple(r.get(h) for h in header) for r in rows)]

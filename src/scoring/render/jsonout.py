@@ -176,6 +176,8 @@ def _record(r: RecordResult) -> dict[str, Any]:
         "rating": _rating(r.rating),
         "rewards": {tid: json_number(a) for tid, a in r.rewards},
         "reward": json_number(r.reward),
+        "history": [{"name": v.name, "value": json_number(v.value), "years": list(v.years)}
+                    for v in r.history],
     }
 
 
