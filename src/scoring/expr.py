@@ -242,7 +242,13 @@ def _convert(n: ast.AST, where: Where, depth: int) -> Node:
         if isinstance(v, int | float):
             if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
                 raise where.error("numbers must be finite")
-            return Lit(Decimal(repr(v)) if isinstance(v, float) else Decimal(v))
+            number = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+            # Rule numbers are points, shares, months and money (see ruleset.MAX_EXPONENT); a
+            # 1500-digit literal would overflow the decimal context wherever it is printed.
+            if number and not -15 <= number.adjusted() < 15:
+                raise where.error(f"the number {str(v)[:20]}... is out of range: numbers in "
+                                  "rule files lie between 10^-15 and 10^15")
+            return Lit(number)
         raise where.error(f"literal {v!r} is not allowed (numbers, text, True, False)")
     if isinstance(n, ast.Name):
         if n.id in _LITERAL_NAMES:

@@ -28,6 +28,9 @@ from scoring.ruleset import InputSpec, Kind
 from scoring.text import fold, nfc
 
 MAX_CELL_CHARS = 1000
+# Numbers in submissions are months, counts, percentages, points and amounts of money in đồng:
+# below 10^15. Beyond it decimal arithmetic overflows its context and renderers stall.
+MAX_NUMBER_DIGITS = 15
 
 IDENTITY_ALIASES: dict[Kind, dict[str, tuple[str, ...]]] = {
     "individual": {
@@ -114,12 +117,12 @@ def _decimal(v: object) -> Decimal:
     if isinstance(v, bool):
         raise ValueError("expected a number, found a yes/no value")
     if isinstance(v, int):
-        return Decimal(v)
-    if isinstance(v, float):
+        d = Decimal(v)
+    elif isinstance(v, float):
         if not math.isfinite(v):
             raise ValueError("expected a finite number")
-        return Decimal(repr(v))
-    if isinstance(v, Decimal):
+        d = Decimal(repr(v))
+    elif isinstance(v, Decimal):
         d = v
     else:
         s = _text(v).replace(" ", "").replace("\u00a0", "")
@@ -134,6 +137,8 @@ def _decimal(v: object) -> Decimal:
             raise ValueError("expected a number") from None
     if not d.is_finite():
         raise ValueError("expected a finite number")
+    if d and d.adjusted() >= MAX_NUMBER_DIGITS:
+        raise ValueError(f"expected a number below 10^{MAX_NUMBER_DIGITS}")
     return d
 
 

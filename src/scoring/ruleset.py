@@ -381,6 +381,8 @@ class Quota(Model):
             raise ValueError("a quota has either 'count' or 'share' (with 'of')")
         if self.share is not None and self.of is None:
             raise ValueError("a share quota needs 'of': the title or 'candidates' it counts")
+        if self.count is not None and self.count < 0:
+            raise ValueError(f"a quota count must not be negative (found {self.count})")
         return self
 
 
