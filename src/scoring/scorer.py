@@ -243,16 +243,16 @@ V = TypeVar("V", bound=expr.Value)
 def _interned(shared: _Shared, names: Sequence[str], values: Sequence[V]
               ) -> tuple[tuple[str, V], ...]:
     """`tuple(zip(names, values))` with every (name, value) pair shared between records that
-    hold the same value (a ledger of a million records repeats a few thousand pairs)."""
+    hold the same value object (validation gives equal cells one object; a ledger of a million
+    records repeats a few thousand pairs). Keyed by identity: exact, and the pair kept in the
+    table keeps its value alive, so an id is never reused while it is a key."""
     pairs = shared.pairs
-    out = []
-    for name, value in zip(names, values, strict=True):
-        key = (name, value, str(value)) if value.__class__ is Decimal else (name, value)
-        pair = pairs.get(key)
+    keys = list(zip(names, map(id, values), strict=True))
+    found: list[Any] = list(map(pairs.get, keys))
+    for j, pair in enumerate(found):
         if pair is None:
-            pair = pairs[key] = (name, value)
-        out.append(pair)
-    return tuple(out)
+            found[j] = pairs[keys[j]] = (names[j], values[j])
+    return tuple(found)
 
 
 def _amount(rule: Rule, scope: expr.Scope) -> tuple[Decimal, str]:
@@ -342,8 +342,9 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
             scope[name] = value
     for c in ck.criteria:
         fired = ev.evaluate(c.group, st.scopes)
+        found = _criterion_hits(st.shared, c, fired, st.scopes)
         for i, scope in enumerate(st.scopes):
-            pts, hit = _criterion_hit(st.shared, c, fired[i], scope)
+            pts, hit = found[i]
             history = st.history(i, c.spec.id)
             if history and c.spec.judged is None:
                 last = history[-1]
@@ -371,6 +372,28 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
             if 0 in fired[i]:
                 st.gates[i][g.id] = g.label
                 st.hits[i].append(_gate_hit(st.shared, g, scope))
+
+
+def _criterion_hits(shared: _Shared, c: CCriterion, fired: Sequence[frozenset[int]],
+                    scopes: Sequence[expr.Scope]) -> list[tuple[Decimal, Hit]]:
+    """`_criterion_hit` for every record, computed once per distinct reading.
+
+    A record's entry depends on the first band that fired and the values of the names the
+    group's rules read, so records are grouped by those (exact digits included), a column at a
+    time, and each group's entry is computed once on a scope of just those values.
+    """
+    group = c.group
+    names = sorted({n for r in group.rules for n in shared.names(r)} | group.reads)
+    columns = [expr.field_column(n, scopes) for n in names]
+    digits = [list(map(str, col)) for col in columns if Decimal in set(map(type, col))]
+    first = [min(f) if f else -1 for f in fired]
+    keys = list(zip(first, *columns, *digits, strict=True))
+    distinct: dict[tuple[Any, ...], tuple[Decimal, Hit]] = {}
+    for key in dict.fromkeys(keys):
+        scope = dict(zip(names, key[1:], strict=False))
+        band = frozenset((key[0],)) if key[0] >= 0 else frozenset()  # only its first counts
+        distinct[key] = _criterion_hit(shared, c, band, scope)
+    return list(map(distinct.__getitem__, keys))
 
 
 def _criterion_hit(shared: _Shared, c: CCriterion, fired: frozenset[int],
