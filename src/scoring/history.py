@@ -70,10 +70,10 @@ from xml.etree.ElementTree import ParseError
 
 from scoring import expr
 from scoring.errors import InputError, Problem, input_location
-from scoring.io.readers import SCOPE_WORDING
+from scoring.io.readers import SCOPE_WORDING, decode_input
 from scoring.records import Record, blank, match_header
 from scoring.ruleset import KINDS, Kind, RuleSet
-from scoring.text import LegacyEncoding, UndecidableEncoding, decode_text, fold, nfc
+from scoring.text import fold, nfc
 
 if TYPE_CHECKING:  # these import the compiler, which imports this module
     from scoring.compile import Compiled
@@ -462,14 +462,7 @@ def _table(path: Path, data: bytes) -> tuple[str | None, list[list[str]]]:
     shown = str(path)
     if path.suffix.lower() == ".xlsx":
         return _workbook(shown, data)
-    try:
-        text, _ = decode_text(data, shown)
-    except UndecidableEncoding as e:
-        raise InputError.one(shown, f"cannot decide the text encoding ({e.detail}); save it "
-                                    "as UTF-8") from None
-    except LegacyEncoding as e:
-        raise InputError.one(shown, f"the text is typed in the legacy {e.encoding} encoding "
-                                    f"(e.g. {e.sample!r}); convert it to Unicode") from None
+    text = decode_input(data, shown)
     text = text.lstrip("\ufeff")
     first = text.partition("\n")[0]
     delimiter = max((",", ";", "\t"), key=lambda d: (first.count(d), d == ","))

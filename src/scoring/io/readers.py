@@ -367,13 +367,9 @@ def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
     return False
 
 
-def _csv(data: bytes, shown: str, name: str, read: _Read) -> None:
-    if kind_of(name) is None and not is_initiatives(name) and not is_rounds(name):
-        raise InputError.one(shown, "cannot tell whether this file holds units or individuals: "
-                                    "name it units*.csv or individuals*.csv (or sang_kien*.csv "
-                                    "for a list of initiatives, rounds*.csv for review rounds)")
-    if not data.strip():
-        raise InputError.one(shown, "the file is empty")
+def decode_input(data: bytes, shown: str) -> str:
+    """Bytes of a text file as NFC text; an undecidable or legacy encoding is an InputError
+    naming the file (shared by every reader of hand-kept CSV files)."""
     try:
         text, _encoding = decode_text(data, shown)
     except UndecidableEncoding as e:
@@ -381,7 +377,17 @@ def _csv(data: bytes, shown: str, name: str, read: _Read) -> None:
                                     "UTF-8 (CSV UTF-8 in Excel)") from None
     except LegacyEncoding as e:
         raise InputError.one(shown, _legacy_message(e.encoding, e.sample)) from None
-    text, delimiter, skipped = _dialect(text)
+    return text
+
+
+def _csv(data: bytes, shown: str, name: str, read: _Read) -> None:
+    if kind_of(name) is None and not is_initiatives(name) and not is_rounds(name):
+        raise InputError.one(shown, "cannot tell whether this file holds units or individuals: "
+                                    "name it units*.csv or individuals*.csv (or sang_kien*.csv "
+                                    "for a list of initiatives, rounds*.csv for review rounds)")
+    if not data.strip():
+        raise InputError.one(shown, "the file is empty")
+    text, delimiter, skipped = _dialect(decode_input(data, shown))
     rows: list[tuple[object, ...]] = [()] * skipped  # the "sep=;" line keeps rows numbered
     # Strict: a quote left open, or text after a closing quote, is an error at its row rather
     # than a cell that silently swallows the rows below it.
