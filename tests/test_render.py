@@ -418,3 +418,20 @@ def test_sealed_folder_is_never_written_again(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="sealed"):
         write_atomic(tmp_path / "out.json", b"x", force=True)
     assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize("sample", ["fixtures/quang-ngai-2021", "fixtures/quang-ngai-2026",
+                                    "tests/data/rounds"])
+def test_fast_json_writer_gives_the_standard_librarys_bytes(sample: str) -> None:
+    import json as stdjson
+
+    from scoring.app import run
+    from scoring.render.jsonout import dumps_indented
+
+    rules = Path("tests/rulesets/rounds") if "rounds" in sample else None
+    data = to_json_data(run([Path(sample)], rules).result, MANIFEST)
+    assert dumps_indented(data) == stdjson.dumps(data, ensure_ascii=False, indent=2,
+                                                 allow_nan=False)
+    edge = {"a": [], "b": {}, "c": [{}, [[]]], "d": "\"\\\n\t ü Đ", "e": None, "f": True,
+            "g": -0.5, "h": 10**20, "i": (1, 2), 3: "int key"}
+    assert dumps_indented(edge) == stdjson.dumps(edge, ensure_ascii=False, indent=2)

@@ -147,7 +147,7 @@ def record_json(r: RecordResult) -> dict[str, Any]:
     return _record(r)
 
 
-def _record(r: RecordResult) -> dict[str, Any]:
+def _record(r: RecordResult, memo: dict[int, Any] | None = None) -> dict[str, Any]:
     # `group` means the unit for an individual and the cluster for a unit; the output names
     # both fields for every record so that consumers see one shape.
     individual = r.kind == "individual"
@@ -167,8 +167,10 @@ def _record(r: RecordResult) -> dict[str, Any]:
         "inputs": _pairs(r.inputs),
         "computed": _pairs(r.computed),
         "aggregates": [_aggregate(a) for a in r.aggregates],
-        "hits": [_hit(h) for h in r.hits],
-        "decisions": [_decision(d) for d in r.decisions],
+        "hits": [_hit(h) for h in r.hits] if memo is None
+        else [_shared(memo, h, _hit) for h in r.hits],
+        "decisions": [_decision(d) for d in r.decisions] if memo is None
+        else [_shared(memo, d, _decision) for d in r.decisions],
         "gates": list(r.gates),
         "extra": dict(r.extra),
         "warnings": list(r.warnings),
@@ -179,6 +181,16 @@ def _record(r: RecordResult) -> dict[str, Any]:
         "history": [{"name": v.name, "value": json_number(v.value), "years": list(v.years)}
                     for v in r.history],
     }
+
+
+def _shared(memo: dict[int, Any], obj: Any, build: Any) -> Any:
+    """One JSON object per ledger object: records share their `Hit`s and `TitleDecision`s
+    (see `scorer._Shared`), so their JSON is built once and written once per record. The memo
+    lives for one rendering, while the Result keeps every object (and so its id) alive."""
+    found = memo.get(id(obj))
+    if found is None:
+        found = memo[id(obj)] = build(obj)
+    return found
 
 
 def _budget(result: Result) -> dict[str, Any] | None:
@@ -193,21 +205,88 @@ def _budget(result: Result) -> dict[str, Any] | None:
             "total": json_number(budget.total)}
 
 
-def to_json_data(result: Result, manifest: Mapping[str, object]) -> dict[str, Any]:
-    """Return the result as JSON data (dicts, lists, numbers, text) in output key order."""
+def to_json_data(result: Result, manifest: Mapping[str, object],
+                 memo: dict[int, Any] | None = None) -> dict[str, Any]:
+    """Return the result as JSON data (dicts, lists, numbers, text) in output key order.
+
+    With `memo`, records that share a ledger object share its JSON object too: for writing
+    only, since changing one would change them all."""
     return {
         "manifest": plain_json(manifest),
         "ruleset": {"id": result.ruleset, "year": result.year, "name": result.name,
                     "hash": result.hash},
         "rewards": _budget(result),
         "warnings": list(result.warnings),
-        "individuals": [_record(r) for r in result.individuals],
-        "units": [_record(r) for r in result.units],
+        "individuals": [_record(r, memo) for r in result.individuals],
+        "units": [_record(r, memo) for r in result.units],
     }
 
 
 def render_json(result: Result, manifest: Mapping[str, object]) -> bytes:
     """Render the result as UTF-8 JSON (readable Vietnamese, two-space indent, final newline)."""
-    text = json.dumps(to_json_data(result, manifest), ensure_ascii=False, indent=2,
-                      allow_nan=False)
-    return (text + "\n").encode("utf-8")
+    return (dumps_indented(to_json_data(result, manifest, {})) + "\n").encode("utf-8")
+
+
+_encode_string = json.encoder.encode_basestring  # C-accelerated where available
+
+
+def dumps_indented(obj: Any, indent: int = 2) -> str:
+    """Exactly `json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False)`, faster.
+
+    The standard library encodes indented JSON in pure Python, one generator per container
+    (its C encoder serves only `indent=None`); this writes the same bytes by appending pieces
+    to one list. `tests/test_render.py` compares the two on the samples.
+    """
+    parts: list[str] = []
+    append = parts.append
+    newlines: dict[int, str] = {}
+
+    def newline(level: int) -> str:
+        text = newlines.get(level)
+        if text is None:
+            text = newlines[level] = "\n" + " " * (indent * level)
+        return text
+
+    def value(v: Any, level: int) -> None:
+        t = type(v)
+        if t is str:
+            append(_encode_string(v))
+        elif t is dict:
+            if not v:
+                append("{}")
+                return
+            inner, opening = newline(level + 1), "{"
+            for k, item in v.items():
+                key = _encode_string(k) if type(k) is str else json.dumps({k: 0})[1:-4]
+                append(opening + inner + key + ": ")
+                opening = ","
+                value(item, level + 1)
+            append(newline(level) + "}")
+        elif t is list or t is tuple:
+            if not v:
+                append("[]")
+                return
+            inner, opening = newline(level + 1), "["
+            for item in v:
+                append(opening + inner)
+                opening = ","
+                value(item, level + 1)
+            append(newline(level) + "]")
+        elif v is None:
+            append("null")
+        elif v is True:
+            append("true")
+        elif v is False:
+            append("false")
+        elif t is int:
+            append(int.__repr__(v))
+        elif t is float:
+            if v != v or v in (float("inf"), float("-inf")):
+                raise ValueError(f"Out of range float values are not JSON compliant: {v!r}")
+            append(float.__repr__(v))
+        else:  # a subclass or another type: the standard library's own rules and errors
+            text = json.dumps(v, ensure_ascii=False, indent=indent, allow_nan=False)
+            append(text.replace("\n", newline(level)))
+
+    value(obj, 0)
+    return "".join(parts)
