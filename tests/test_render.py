@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -435,3 +436,147 @@ def test_fast_json_writer_gives_the_standard_librarys_bytes(sample: str) -> None
     edge = {"a": [], "b": {}, "c": [{}, [[]]], "d": "\"\\\n\t ü Đ", "e": None, "f": True,
             "g": -0.5, "h": 10**20, "i": (1, 2), 3: "int key"}
     assert dumps_indented(edge) == stdjson.dumps(edge, ensure_ascii=False, indent=2)
+
+
+# ------------------------------------------------------------------ JSON text from pieces
+
+
+def _edge_result() -> Result:
+    """Records that exercise every fast path of `record_text` and its fallbacks: empty
+    lists and dicts, awkward decimals and text, shared ledger objects, a repeated input name
+    (the JSON object keeps one entry), rounds, ratings with a quota, history and rewards."""
+    from scoring.result import HistoryValue, RatingDecision
+    from scoring.rounds import RoundValue
+
+    awkward = 'quote " backslash \\ tab \t nul \x00 esc \x1b ls \u2028 ps \u2029 ☃ 🎉 Đạt'
+    numbers = (D("1E+30"), D("123456789012345678901234567.5"), D("-0"), D("-0.000001"),
+               D("0.1234567890123456789"), D(2) / D(3), D("-12.50"), D("1e-7"), D("0.00"))
+    shared_pair = ("value", D("12.50"))
+    shared_hit = Hit("r[0]", "bonus", "b", awkward, "x > 1", (shared_pair, ("flag", True),
+                                                              ("nothing", None)),
+                     D("0.1"), D("-0"), None, note=awkward,
+                     rounds=(RoundValue("r1", "Vòng 1", D("2.5"), "Hội đồng", awkward,
+                                        Origin("vòng 1.xlsx", 3, None)),),
+                     computed=D("1.5"))
+    quota = QuotaDecision("unit = U01", 3, 1, 4, True, awkward)
+    decision = TitleDecision("LDTT", awkward, False, (), ("gate",), quota)
+    empty = RecordResult(
+        kind="individual", id="E", name="", group="", origin=Origin("a.csv", 0, None),
+        inputs=(), computed=(), points=(), score=ZERO, titles=(), hits=(), decisions=(),
+        gates=(), rank=0, rank_scope="", rank_of=0)
+    full = RecordResult(
+        kind="individual", id="F\"1", name=awkward, group="Đơn vị \\ 1",
+        origin=Origin("dữ liệu/ca nhan.xlsx", 7, "Cá nhân"),
+        inputs=(*((f"n{i}", d) for i, d in enumerate(numbers)), shared_pair,
+                (awkward, awkward), ("yes", True), ("no", False), ("gone", None)),
+        computed=(("value", D(5)), ("again", D(6)), ("value", D(7))),  # "value" twice
+        points=(("task", D("-0.5")), ("big", D("1E+30"))), score=D("-0.000001"),
+        titles=("LDTT", awkward), hits=(shared_hit, shared_hit), decisions=(decision,),
+        gates=("gate", awkward), rank=1, rank_scope=awkward, rank_of=10**20,
+        extra=(("Ghi chú", awkward), ("", "")), warnings=(awkward,), provisional=("p",),
+        rating=RatingDecision("task_rating", "tot", None, D("89.90"), "xuat_sac", "b[0]",
+                              "", awkward, quota, "tot", ""),
+        rewards=(("LDTT", D("1.5")), ("CSTDCS", D(2) / D(3))),
+        history=(HistoryValue("years(LDTT)", D(3), (2024, 2025, 2026), "past.y", D(2)),
+                 HistoryValue("years(LDTT)", D(0), (), "past.y", D(0))))
+    unit = RecordResult(
+        kind="unit", id="U01", name="Phòng \u2028 Kế hoạch", group="Cụm \"1\"",
+        origin=Origin("don vi.csv", 2, None), inputs=(shared_pair,), computed=(),
+        points=(), score=D("97.000"), titles=(), hits=(shared_hit,), decisions=(decision,),
+        gates=(), rank=1, rank_scope="cluster", rank_of=1,
+        aggregates=(AggregateValue("share", awkward, D(1) / D(7), ("F\"1", "E")),
+                    AggregateValue("none", "", None, ())))
+    return Result(ruleset="r", year=2026, name=awkward, hash="00", individuals=(empty, full),
+                  units=(unit,), warnings=(awkward,), titles=(("LDTT", "LĐTT", "individual"),
+                                                             ("CSTDCS", "CSTĐCS", "individual")),
+                  base_salary=D("2340000"), reward_rule=awkward)
+
+
+def _without(result: Result, **changes: object) -> Result:
+    return Result(**{**result.__dict__, **changes})
+
+
+def _sample_result(sample: str) -> Result:
+    """A hand-built result, or a scored sample folder (the ledger sharing is the scorer's)."""
+    if sample == "hand-built":
+        return make_result()
+    if sample.startswith("edge"):
+        edge = _edge_result()
+        return {"edge": edge, "edge, no units": _without(edge, units=()),
+                "edge, no individuals": _without(edge, individuals=()),
+                "edge, no records": _without(edge, individuals=(), units=(),
+                                             base_salary=None)}[sample]
+    from scoring.app import run
+
+    rules = Path("tests/rulesets/rounds") if "rounds" in sample else None
+    return run([Path(sample)], rules).result
+
+
+JSON_SAMPLES = ["hand-built", "edge", "edge, no units", "edge, no individuals",
+                "edge, no records", "fixtures/quang-ngai-2021", "fixtures/quang-ngai-2026",
+                "tests/data/rounds"]
+
+
+@pytest.mark.parametrize("sample", JSON_SAMPLES)
+def test_render_json_gives_the_standard_librarys_bytes(sample: str) -> None:
+    result = _sample_result(sample)
+    expected = json.dumps(to_json_data(result, MANIFEST), ensure_ascii=False, indent=2) + "\n"
+    assert render_json(result, MANIFEST) == expected.encode("utf-8")
+
+
+@pytest.mark.parametrize("sample", JSON_SAMPLES)
+def test_record_text_is_the_records_json_at_its_depth(sample: str) -> None:
+    from scoring.render.jsonout import dumps_indented, record_json, record_text
+
+    result = _sample_result(sample)
+    cache: dict[int, object] = {}
+    for level in (2, 0, 1, 5, 2):  # one cache serves every depth, each with its own texts
+        for r in (*result.individuals, *result.units):
+            expected = dumps_indented(record_json(r)).replace("\n", "\n" + "  " * level)
+            assert record_text(r, level, cache) == expected
+
+
+@pytest.mark.parametrize("sample", JSON_SAMPLES)
+def test_document_pieces_reassemble_render_json(sample: str) -> None:
+    """As a streaming writer would: the head with a budget it totalled, then the records in
+    batches of two, each batch with a fresh cache."""
+    from scoring.budget import reward_budget
+    from scoring.render.jsonout import (
+        document_head,
+        document_pieces,
+        record_text,
+        rewards_data,
+    )
+
+    result = _sample_result(sample)
+
+    def texts(records: tuple[RecordResult, ...]) -> Iterator[str]:
+        for start in range(0, len(records), 2):
+            cache: dict[int, object] = {}
+            for r in records[start:start + 2]:
+                yield record_text(r, 2, cache)
+
+    rewards = rewards_data(result, reward_budget(result))
+    head = document_head(result, MANIFEST, rewards)
+    assert head == document_head(result, MANIFEST)
+    assert head.endswith('"individuals": [')
+    pieces = document_pieces(head, texts(result.individuals), texts(result.units))
+    assert "".join(pieces).encode("utf-8") == render_json(result, MANIFEST)
+
+
+def test_record_text_rejects_a_negative_depth(result: Result) -> None:
+    from scoring.render.jsonout import record_text
+
+    with pytest.raises(ValueError, match="depth"):
+        record_text(result.individuals[0], -1, {})
+
+
+def test_json_numbers_at_the_edges() -> None:
+    text = render_json(_edge_result(), MANIFEST).decode()
+    assert '"n0": 1000000000000000000000000000000,' in text  # 1E+30, as an integer
+    assert '"n2": 0,' in text  # -0
+    assert '"n3": -1e-06,' in text  # Python's float repr, as json.dumps writes it
+    assert '"n5": 0.666667,' in text
+    assert '"n6": -12.5,' in text
+    assert '"value": 7,' in text and '"value": 5' not in text  # the last of a repeated name
+    assert "\\u2028" not in text and "\u2028" in text  # ensure_ascii=False keeps it raw
