@@ -909,6 +909,8 @@ def evaluate(q: Query, h: History, rid: str, last_year: int, since_before: int,
     `titles` are the kind's title ids, read as false on years that do not hold them.
     """
     by_year = h.of(q.kind, rid)
+    if not by_year and not h.initiatives:
+        return _ZERO, ()  # nothing is known of this record before (every run without --history)
     floor = max((y for y, s in by_year.items() if y < since_before and q.since
                  and _held(s, q.since)), default=0)
     if q.fn == "consecutive_years":
@@ -983,6 +985,15 @@ def attach(result: Result, compiled: Compiled, h: History, year: int) -> Result:
     """The result with each record's history values (the call, its value, the years counted)."""
     if not compiled.history:
         return result
+    return replace(result, individuals=attach_records(result.individuals, compiled, h, year),
+                   units=attach_records(result.units, compiled, h, year))
+
+
+def attach_records(records: Sequence[RecordResult], compiled: Compiled, h: History, year: int
+                   ) -> tuple[RecordResult, ...]:
+    """`attach` for some records (each record's values depend on it alone)."""
+    if not compiled.history:
+        return tuple(records)
 
     def with_history(r: RecordResult) -> RecordResult:
         queries = [q for q in compiled.history if q.kind == r.kind]
@@ -992,8 +1003,7 @@ def attach(result: Result, compiled: Compiled, h: History, year: int) -> Result:
         return replace(r, history=tuple(_value(q, h, rid, year, current, titles)
                                         for q in queries))
 
-    return replace(result, individuals=tuple(with_history(r) for r in result.individuals),
-                   units=tuple(with_history(u) for u in result.units))
+    return tuple(map(with_history, records))
 
 
 def title_kinds(rs: RuleSet) -> dict[str, tuple[str, Kind]]:
