@@ -56,13 +56,8 @@ def compile_folder(folder: Path | str) -> Compiled:
     return _COMPILED[key]
 
 
-def run(paths: list[Path], rules: Path | None = None,
-        evaluator: Evaluator | None = None, progress: Progress | None = None,
-        allow_incomplete: bool = False, history: Path | None = None) -> Run:
-    """Score the inputs at `paths`; `history` is the folder of past years the rules may read
-    (see `scoring.history`): without it every history value is 0."""
-    inputs = read_inputs(paths, progress)
-    year = data_year(inputs.tables, inputs.year)
+def rules_for(year: int | None, rules: Path | None) -> tuple[Path, Compiled, list[str]]:
+    """The rule set folder for data of `year` (or `rules`), compiled, and any warning."""
     folder, warnings = choose_rules(rules, year)
     compiled = compile_folder(folder)
     rs_year = compiled.ruleset.year
@@ -71,6 +66,17 @@ def run(paths: list[Path], rules: Path | None = None,
                         f"{rs_year} ({compiled.ruleset.ruleset}); scored with them as asked")
     if year is not None and rules is None and rs_year > year:
         raise RuleError.one(str(folder), f"rules for {rs_year} cannot score {year} data")
+    return folder, compiled, warnings
+
+
+def run(paths: list[Path], rules: Path | None = None,
+        evaluator: Evaluator | None = None, progress: Progress | None = None,
+        allow_incomplete: bool = False, history: Path | None = None) -> Run:
+    """Score the inputs at `paths`; `history` is the folder of past years the rules may read
+    (see `scoring.history`): without it every history value is 0."""
+    inputs = read_inputs(paths, progress)
+    year = data_year(inputs.tables, inputs.year)
+    folder, compiled, warnings = rules_for(year, rules)
     batch = build_batch(inputs.tables, compiled)
     batch.rounds = parse_rounds(inputs.rounds, compiled, {
         "individual": {r.id for r in batch.individuals}, "unit": {u.id for u in batch.units}})
@@ -78,7 +84,7 @@ def run(paths: list[Path], rules: Path | None = None,
     if progress is not None:
         evaluator = counted(evaluator, len(compiled.groups()), progress)
     store = EMPTY if history is None else load_history(history, title_kinds(compiled.ruleset))
-    scored_year = year if year is not None else rs_year
+    scored_year = year if year is not None else compiled.ruleset.year
     past = past_fields(compiled, store, scored_year, batch.individuals, batch.units)
     result = score(batch.individuals, batch.units, compiled, evaluator,
                    [*warnings, *batch.warnings, *store.warnings], batch.rounds,

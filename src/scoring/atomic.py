@@ -20,7 +20,7 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from scoring.errors import OutputError, Problem
@@ -102,14 +102,25 @@ def _remove_stale(path: Path) -> None:
                 tmp.unlink()
 
 
-def _stage(path: Path, data: bytes) -> str:
-    """Write `data` to a new temporary file beside `path`, flushed to disk; return its name."""
+Content = bytes | Callable[[], Iterable[bytes]]
+
+
+def _stage(path: Path, data: Content) -> str:
+    """Write `data` to a new temporary file beside `path`, flushed to disk; return its name.
+
+    `data` is the bytes, or a function giving them in pieces: called only when the file is
+    staged, after the files before it in the batch, so an output too large for memory can be
+    streamed, and a manifest can state the digest of the output staged before it."""
     mode = _mode(path)
     _remove_stale(path)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False,
                                      prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp") as tmp:
         try:
-            tmp.write(data)
+            if isinstance(data, bytes):
+                tmp.write(data)
+            else:
+                for piece in data():
+                    tmp.write(piece)
             tmp.flush()
             os.fsync(tmp.fileno())
             os.chmod(tmp.name, mode)
@@ -133,7 +144,7 @@ def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
     write_atomic_many({path: data}, force)
 
 
-def write_atomic_many(files: Mapping[Path, bytes], force: bool = False) -> None:
+def write_atomic_many(files: Mapping[Path, Content], force: bool = False) -> None:
     """Write several files, each atomically, after checking that every target can be written.
 
     All refusals are reported together and nothing is written when there is one. Every file is

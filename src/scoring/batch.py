@@ -57,21 +57,31 @@ def data_year(tables: Sequence[RawTable], stated: int | None) -> int | None:
     Only the year column is looked at here, before validation: the rule set is chosen by it.
     Several different years in one batch are an error, because one run applies one rule set.
     """
+    years: dict[str, str] = {}
+    for t in tables:
+        stated_years(t, years)
+    return decide_year(years, stated)
+
+
+def stated_years(t: RawTable, years: dict[str, str]) -> None:
+    """Add the years a table's year column states to `years` (year → where first seen)."""
     from scoring.records import YEAR_ALIASES
     from scoring.text import fold
 
     names = {fold(a) for a in ("year", *YEAR_ALIASES)}
-    years: dict[str, str] = {}
-    for t in tables:
-        cols = [i for i, h in enumerate(t.header) if fold(str(h)) in names]
-        for i in cols:
-            for offset, row in enumerate(t.rows):
-                v = row[i] if i < len(row) else None
-                text = str(v).strip() if v is not None else ""
-                if text.endswith(".0"):
-                    text = text[:-2]
-                if text:
-                    years.setdefault(text, f"{t.file}, row {t.first_row + offset}")
+    cols = [i for i, h in enumerate(t.header) if fold(str(h)) in names]
+    for i in cols:
+        for offset, row in enumerate(t.rows):
+            v = row[i] if i < len(row) else None
+            text = str(v).strip() if v is not None else ""
+            if text.endswith(".0"):
+                text = text[:-2]
+            if text:
+                years.setdefault(text, f"{t.file}, row {t.first_row + offset}")
+
+
+def decide_year(years: dict[str, str], stated: int | None) -> int | None:
+    """The one year of `stated_years` (and dataset.yaml's `stated`), or an InputError."""
     if stated is not None:
         years.setdefault(str(stated), "dataset.yaml")
     if len(years) > 1:

@@ -8,8 +8,10 @@ cluster, so a unit's line is its own awards plus its members'.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 
 from scoring.result import Result
 from scoring.text import collation_key
@@ -23,14 +25,23 @@ class Budget:
     total: Decimal
 
 
-def reward_budget(result: Result) -> Budget:
+Rewards = Sequence[tuple[str, Decimal]]
+
+
+def reward_budget(result: Result, people: Iterable[tuple[str, Rewards]] | None = None
+                  ) -> Budget:
+    """The budget of `result`; `people` gives (unit, rewards) for individuals scored apart
+    from it (`scoring.stream`), in place of `result.individuals`. Sums are exact decimals, so
+    the order in which rewards are added does not change them."""
     per_title: dict[str, Decimal] = defaultdict(Decimal)
     per_unit: dict[str, Decimal] = defaultdict(Decimal)
     per_cluster: dict[str, Decimal] = defaultdict(Decimal)
     cluster_of = {u.id: u.group for u in result.units}
-    for r in (*result.individuals, *result.units):
-        unit = r.group if r.kind == "individual" else r.id
-        for tid, amount in r.rewards:
+    if people is None:
+        people = ((r.group, r.rewards) for r in result.individuals)
+    owners = chain(people, ((u.id, u.rewards) for u in result.units))
+    for unit, rewards in owners:
+        for tid, amount in rewards:
             per_title[tid] += amount
             per_unit[unit] += amount
             per_cluster[cluster_of.get(unit, "")] += amount

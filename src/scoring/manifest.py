@@ -31,17 +31,24 @@ def created_now() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def record_counts(result: Result) -> dict[str, int]:
+    """The manifest's counts: records per kind, then holders of each title."""
+    return {"individuals": len(result.individuals), "units": len(result.units),
+            **{f"title:{tid}": sum(1 for r in result.records(kind) if tid in r.titles)
+               for tid, _label, kind in result.titles}}
+
+
 def build_manifest(result: Result, rules_folder: str, inputs: Sequence[tuple[str, str, int]],
-                   options: Mapping[str, Any], created: str) -> dict[str, Any]:
+                   options: Mapping[str, Any], created: str,
+                   counts: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The manifest; `counts` (as `record_counts` gives them) for a result scored in parts."""
     return {
         "tool": "scoring",
         "version": __version__,
         "ruleset": {"id": result.ruleset, "year": result.year, "name": result.name,
                     "hash": result.hash, "folder": rules_folder},
         "inputs": [{"path": p, "sha256": h, "bytes": n} for p, h, n in inputs],
-        "counts": {"individuals": len(result.individuals), "units": len(result.units),
-                   **{f"title:{tid}": sum(1 for r in result.records(kind) if tid in r.titles)
-                      for tid, _label, kind in result.titles}},
+        "counts": dict(record_counts(result) if counts is None else counts),
         "options": dict(options),
         TIME_FIELD: created,
     }
@@ -59,9 +66,17 @@ def file_manifest(manifest: Mapping[str, Any], outputs: Mapping[str, bytes],
                   sealed: bool) -> dict[str, Any]:
     """The manifest written beside the outputs: with each output's SHA-256 (so any changed byte
     is detected later), and `sealed` for a published result that must never be rewritten."""
+    return described_manifest(manifest, [(name, hashlib.sha256(data).hexdigest(), len(data))
+                                         for name, data in outputs.items()], sealed)
+
+
+def described_manifest(manifest: Mapping[str, Any], outputs: Sequence[tuple[str, str, int]],
+                       sealed: bool) -> dict[str, Any]:
+    """`file_manifest` from each output's (name, SHA-256, size), for an output written in
+    pieces and never held whole (`scoring.stream`)."""
     return {
         **manifest,
-        "outputs": [{"path": name, "sha256": hashlib.sha256(data).hexdigest(),
-                     "bytes": len(data)} for name, data in sorted(outputs.items())],
+        "outputs": [{"path": name, "sha256": digest, "bytes": size}
+                    for name, digest, size in sorted(outputs)],
         "sealed": sealed,
     }

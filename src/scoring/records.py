@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -426,8 +426,21 @@ def _agree(a: object, b: object, spec: InputSpec) -> bool:
 
 def validate(table: RawTable, inputs: Mapping[str, InputSpec]) -> Loaded:
     """Validate a table; raise one InputError listing every problem, or return the records."""
+    warnings: list[str] = []
+    records = [r for part in validate_parts(table, inputs, warnings) for r in part]
+    return Loaded(records, warnings)
+
+
+def validate_parts(table: RawTable, inputs: Mapping[str, InputSpec], warnings: list[str],
+                   size: int = 0) -> Iterator[list[Record]]:
+    """`validate`, yielding the records `size` rows at a time (all at once when 0), so that a
+    long table need not be held as records whole. The header is checked before any row
+    (its problems raised at once); the rows' problems are raised together after the last part,
+    so a caller must treat what was yielded as void when InputError comes.
+    """
     table = resolve_header(table, inputs)
-    columns, problems, warnings = map_columns(table, inputs)
+    columns, problems, found = map_columns(table, inputs)
+    warnings.extend(found)
     if problems:
         raise InputError(problems)
     model = record_model(table.kind, inputs)
@@ -441,6 +454,9 @@ def validate(table: RawTable, inputs: Mapping[str, InputSpec]) -> Loaded:
                   and fold(table.header[i]) not in ROW_NUMBER_HEADERS]
     records: list[Record] = []
     for offset, row in enumerate(table.rows):
+        if size and len(records) >= size:
+            yield records
+            records = []
         rownum = table.first_row + offset
         if all(blank(v) for v in row):
             continue  # empty trailing or separating rows are not records
@@ -476,7 +492,7 @@ def validate(table: RawTable, inputs: Mapping[str, InputSpec]) -> Loaded:
                               Origin(table.file, rownum, table.sheet), year, extra))
     if problems:
         raise InputError(problems)
-    return Loaded(records, warnings)
+    yield records
 
 
 def _locate(e: ValidationError, data: Mapping[str, object], headers: Mapping[str, object],
@@ -546,25 +562,37 @@ def row_parser(kind: Kind, inputs: Mapping[str, InputSpec]
 
 def check_batch(individuals: Sequence[Record], units: Sequence[Record]) -> list[Problem]:
     """Cross-record checks: unique ids, every person's unit exists, every unit has members."""
-    problems: list[Problem] = []
-    for records in (units, individuals):
-        first: dict[str, Record] = {}
-        for r in records:
-            if r.id in first:
-                problems.append(Problem(str(r.origin), f"duplicated id {r.id!r} "
-                                                       f"(first at {first[r.id].origin})"))
-            else:
-                first[r.id] = r
-    unit_ids = {u.id for u in units}
-    for r in individuals:
-        if r.group not in unit_ids:
-            close = difflib.get_close_matches(r.group, sorted(unit_ids), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(Problem(str(r.origin), f"unit {r.group!r} of {r.name} is not in the "
-                                                   f"units file{hint}"))
-    with_members = {r.group for r in individuals}
-    for u in units:
-        if u.id not in with_members:
-            problems.append(Problem(str(u.origin), f"unit {u.id!r} ({u.name}) has no members in "
-                                                   "the individuals file"))
+    problems = [*duplicate_ids(units), *duplicate_ids(individuals)]
+    unit_ids = sorted({u.id for u in units})
+    known = set(unit_ids)
+    problems.extend(unknown_unit(r, unit_ids) for r in individuals if r.group not in known)
+    problems.extend(without_members(units, {r.group for r in individuals}))
     return problems
+
+
+def duplicate_ids(records: Sequence[Record]) -> list[Problem]:
+    first: dict[str, Record] = {}
+    problems: list[Problem] = []
+    for r in records:
+        if r.id in first:
+            problems.append(duplicate_id(r, str(first[r.id].origin)))
+        else:
+            first[r.id] = r
+    return problems
+
+
+def duplicate_id(r: Record, first: str) -> Problem:
+    return Problem(str(r.origin), f"duplicated id {r.id!r} (first at {first})")
+
+
+def unknown_unit(r: Record, unit_ids: Sequence[str]) -> Problem:
+    """A person whose unit is not among `unit_ids` (sorted), with the closest id as a hint."""
+    close = difflib.get_close_matches(r.group, unit_ids, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return Problem(str(r.origin), f"unit {r.group!r} of {r.name} is not in the units file{hint}")
+
+
+def without_members(units: Sequence[Record], with_members: set[str]) -> list[Problem]:
+    return [Problem(str(u.origin), f"unit {u.id!r} ({u.name}) has no members in the "
+                                   "individuals file")
+            for u in units if u.id not in with_members]

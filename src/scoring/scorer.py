@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any, Protocol, TypeVar
@@ -110,62 +110,138 @@ def score(
     history functions read (`scoring.history.past_fields`); they are read like inputs.
     """
     rounds = rounds or RoundData()
-    missing = missing_judged(compiled, {"individual": [r.id for r in individuals],
-                                        "unit": [u.id for u in units]}, rounds)
+    missing = judged_missing(compiled, rounds, allow_incomplete, individuals, units)
+    if evaluator is None:
+        from scoring.engine import Engine
+
+        evaluator = Engine()
+    individuals = with_past(individuals, history)
+    units = with_past(units, history)
+    uni = rate_units(units, compiled, evaluator, rounds, missing)
+    ind = score_members(individuals, uni, compiled, evaluator, rounds, missing)
+    _aggregate(uni, ind)
+    return finish(compiled, evaluator, warnings, ind_results(ind, compiled), uni)
+
+
+def judged_missing(compiled: Compiled, rounds: RoundData, allow_incomplete: bool,
+                   *records: Iterable[Record]) -> dict[tuple[Kind, str], list[str]]:
+    """Judged criteria without a value in any round, per record; an InputError naming every
+    such record unless `allow_incomplete` (the records are then marked provisional)."""
+    ids: dict[Kind, list[str]] = {"individual": [], "unit": []}
+    origins: dict[tuple[Kind, str], Record] = {}
+    for group in records:
+        for r in group:
+            ids[r.kind].append(r.id)
+            origins[(r.kind, r.id)] = r
+    missing = missing_judged(compiled, ids, rounds)
     if missing and not allow_incomplete:
-        origins = {(r.kind, r.id): r for r in (*individuals, *units)}
         raise InputError([
             Problem(str(origins[key].origin), f"{origins[key].name}: no value in any round for "
                                               f"judged {', '.join(repr(c) for c in cids)}")
             for key, cids in sorted(missing.items())
         ])
-    if evaluator is None:
-        from scoring.engine import Engine
+    return missing
 
-        evaluator = Engine()
-    if history:
-        individuals = [replace(r, values={**r.values, **history.get((r.kind, r.id), {})})
-                       for r in individuals]
-        units = [replace(u, values={**u.values, **history.get((u.kind, u.id), {})})
-                 for u in units]
-    individuals = sorted(individuals, key=lambda r: r.id)
+
+# A run is these phases. `score` runs them on the whole batch; the streaming path
+# (`scoring.stream`) runs `score_members` on a few units at a time with every member of those
+# units, which gives the same results exactly when every cross-record step over people (rating
+# quota, title quotas, ranking) stays inside one unit: see `members_stay_in_unit`.
+
+
+def with_past(records: Sequence[Record],
+              history: dict[tuple[Kind, str], dict[str, expr.Value]] | None) -> list[Record]:
+    """Records with the `past.` fields their history functions read, as inputs."""
+    if not history:
+        return list(records)
+    return [replace(r, values={**r.values, **history.get((r.kind, r.id), {})}) for r in records]
+
+
+def rate_units(units: Sequence[Record], compiled: Compiled, ev: Evaluator, rounds: RoundData,
+               missing: dict[tuple[Kind, str], list[str]]) -> _State:
+    """Every unit rated (bands, overrides, quota), in id order.
+
+    Units are rated first (ratings read only a unit's own inputs), so that a head's rules read
+    the unit's final rating as `unit.<field>`, whether it came from points or paper."""
     units = sorted(units, key=lambda r: r.id)
-    # Units are rated first (ratings read only a unit's own inputs), so that a head's rules
-    # read the unit's final rating as `unit.<field>`, whether it came from points or paper.
     uni = _State(compiled.kind("unit"), list(units), [_unit_scope(u) for u in units], rounds,
                  missing)
-    _rate(uni, evaluator)
+    _rate(uni, ev)
+    return uni
+
+
+def score_members(individuals: Sequence[Record], uni: _State, compiled: Compiled,
+                  ev: Evaluator, rounds: RoundData,
+                  missing: dict[tuple[Kind, str], list[str]]) -> _State:
+    """People rated, scored and given their titles, reading their rated units' values."""
+    individuals = sorted(individuals, key=lambda r: r.id)
     unit_scopes = {str(s["id"]): s for s in uni.scopes}
     ind = _State(compiled.kind("individual"), list(individuals),
                  [_individual_scope(r, unit_scopes.get(r.group)) for r in individuals],
                  rounds, missing)
-    _rate(ind, evaluator)
-    _score_kind(ind, evaluator)
-    _decide_titles(ind, evaluator)
-    _aggregate(uni, ind)
-    _score_kind(uni, evaluator)
-    _decide_titles(uni, evaluator)
-    labels = _labels(compiled)
+    _rate(ind, ev)
+    _score_kind(ind, ev)
+    _decide_titles(ind, ev)
+    return ind
+
+
+def ind_results(ind: _State, compiled: Compiled) -> list[RecordResult]:
+    """People's results (ranks included) once they are scored."""
+    return _results(ind, "individual", reward_amounts(compiled)[1])
+
+
+def unit_subset(uni: _State, ids: Sequence[str]) -> _State:
+    """A view of some rated units (the same scope dicts), to aggregate a part of the people."""
+    index = {r.id: i for i, r in enumerate(uni.records)}
+    chosen = sorted(index[u] for u in ids if u in index)
+    return _State(uni.ck, [uni.records[i] for i in chosen], [uni.scopes[i] for i in chosen],
+                  uni.rounds, uni.missing)
+
+
+def aggregate_members(units: _State, members: _State) -> None:
+    """Each unit's aggregates of its members (`_aggregate`), for the streaming path."""
+    _aggregate(units, members)
+
+
+def finish(compiled: Compiled, ev: Evaluator, warnings: Sequence[str],
+           people: Sequence[RecordResult], uni: _State) -> Result:
+    """Units scored and given their titles (their aggregates set), and the Result."""
+    _score_kind(uni, ev)
+    _decide_titles(uni, ev)
     rs = compiled.ruleset
     base, amounts = reward_amounts(compiled)
-    people = tuple(_results(ind, "individual", amounts))
     unit_results = tuple(_results(uni, "unit", amounts))
     per_record = [f"{r.id} ({r.name}): {w}" for r in (*people, *unit_results) for w in r.warnings]
     return Result(
         ruleset=rs.ruleset, year=rs.year, name=rs.name, hash=compiled.hash,
-        individuals=people,
+        individuals=tuple(people),
         units=unit_results,
         warnings=(*warnings, *per_record),
-        engine_facts=evaluator.facts_asserted,
+        engine_facts=ev.facts_asserted,
         titles=tuple((t.spec.id, t.spec.label, t.spec.of)
                      for k in KINDS for t in compiled.kind(k).titles),
-        labels=labels,
+        labels=_labels(compiled),
         rounds=tuple((r.id, r.label) for r in rs.rounds),
         base_salary=base,
         reward_rule=(f"multiple × {expr.format_number(base)} {rs.rewards.currency}, rounded up to "
                      f"{rs.rewards.round_up_to:,} ({rs.rewards.basis})"
                      if rs.rewards is not None and base is not None else ""),
     )
+
+
+def members_stay_in_unit(compiled: Compiled) -> list[str]:
+    """Why people cannot be scored a few units at a time: each step over people (rating quota,
+    title quota, ranking) whose scope is wider than one unit. Empty when they can."""
+    ck = compiled.kind("individual")
+    out: list[str] = []
+    if ck.ratings is not None and ck.ratings.quota is not None \
+            and "unit_id" not in ck.ratings.quota.per:
+        out.append(f"the rating quota counts per {', '.join(ck.ratings.quota.per)}")
+    out.extend(f"title {t.spec.id}'s quota counts per {t.per}" for t in ck.titles
+               if t.quota is not None and t.per != "unit_id")
+    if ck.rank_per != "unit_id":
+        out.append(f"people are ranked per {ck.rank_per}")
+    return out
 
 
 def reward_amounts(compiled: Compiled) -> tuple[Decimal | None, dict[str, Decimal]]:

@@ -7,6 +7,7 @@ user mistake never ends in a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -38,6 +39,20 @@ def cli() -> None:
       scoring score fixtures/quang-ngai-2021 --format json -o out/results.json
       scoring explain fixtures/quang-ngai-2021 "bui tan thinh"
     """
+
+
+SHOWN_WARNINGS = 50
+
+
+def echo_warnings(warnings: Sequence[str]) -> None:
+    """The warnings on stderr, the first SHOWN_WARNINGS of them: a batch of a hundred thousand
+    people can carry thousands, which would bury the lines that matter; every one is kept in
+    the results."""
+    for w in warnings[:SHOWN_WARNINGS]:
+        click.echo(f"warning: {w}", err=True)
+    if len(warnings) > SHOWN_WARNINGS:
+        click.echo(f"warning: … and {len(warnings) - SHOWN_WARNINGS:,} more, not shown here; "
+                   "the JSON output lists every one under \"warnings\"", err=True)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import click
 
 from scoring.app import run
 from scoring.audit import FORMATS, explain, find_record, render
-from scoring.cli import cli
+from scoring.cli import cli, echo_warnings
 from scoring.errors import EXIT_PROBLEMS, UsageError
 from scoring.nearmiss import MAX_CHANGES
 from scoring.verify import verify_folder
@@ -53,8 +53,7 @@ def explain_command(args: tuple[str, ...], rules: Path | None, fmt: str, changes
                                    "scoring explain INPUT... ID")
     *paths, query = args
     r = run([Path(p) for p in paths], rules, history=history)
-    for w in r.result.warnings:
-        click.echo(f"warning: {w}", err=True)
+    echo_warnings(r.result.warnings)
     record = find_record(r.result, query)
     text = render(explain(record, r.result, r.compiled, r.batch, changes=changes), fmt)
     sys.stdout.buffer.write(text.encode("utf-8"))

@@ -11,7 +11,7 @@ import click
 
 from scoring.app import run
 from scoring.atomic import is_stdout, write_atomic_many
-from scoring.cli import cli
+from scoring.cli import cli, echo_warnings
 from scoring.errors import InputError
 from scoring.manifest import build_manifest, created_now, manifest_bytes
 from scoring.report import criterion_groups, render_html
@@ -64,8 +64,7 @@ def report(inputs: tuple[Path, ...], rules: Path | None, output: str, lang: str,
                "previous": prev_file}
     manifest = build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
                               created_now())
-    for w in r.result.warnings:
-        click.echo(f"warning: {w}", err=True)
+    echo_warnings(r.result.warnings)
     data = render_html(r.result, manifest, lang=lang, previous=prev,
                        groups=criterion_groups(r.compiled))
     if is_stdout(output):

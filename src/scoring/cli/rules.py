@@ -16,7 +16,7 @@ from scoring import diff as rule_diff
 from scoring import lint as rule_lint
 from scoring import ruletest
 from scoring.atomic import write_atomic_many
-from scoring.cli import cli
+from scoring.cli import cli, echo_warnings
 from scoring.errors import EXIT_PROBLEMS, Problem, UsageError
 from scoring.newyear import default_base, scaffold
 
@@ -122,8 +122,7 @@ def diff_command(before: Path, after: Path, data: Path | None, fmt: str, thresho
       scoring diff rules/2024 rules/2024-draft --fail-on-change
     """
     report = rule_diff.compare(before, after, data, threshold)
-    for w in report.warnings:
-        click.echo(f"warning: {w}", err=True)
+    echo_warnings(report.warnings)
     if fmt == "json":
         click.echo(rule_diff.render_json(report), nl=False)
     elif fmt == "markdown":

@@ -9,11 +9,12 @@ import click
 
 from scoring.app import run
 from scoring.atomic import is_stdout, write_atomic_many
-from scoring.cli import cli
+from scoring.cli import cli, echo_warnings
 from scoring.cli.progress import progress_bars
 from scoring.errors import UsageError
 from scoring.manifest import MANIFEST, build_manifest, created_now, file_manifest, manifest_bytes
 from scoring.render import BINARY_FORMATS, FORMATS, render
+from scoring.stream import run_stream
 
 
 def format_for(fmt: str | None, output: str | None) -> str:
@@ -48,9 +49,15 @@ def format_for(fmt: str | None, output: str | None) -> str:
 @click.option("--history", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder of past years (earlier JSON outputs, titles.csv, initiatives.csv, "
                    "unit_aliases.csv) for titles that need them, such as CSTĐ cấp tỉnh.")
+@click.option("--stream", is_flag=True,
+              help="Score a few units at a time on every core, holding only a part of the "
+                   "batch in memory (for batches of hundreds of thousands of people and more): "
+                   "the same JSON output, written to -o FILE.json.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes for --stream (default: the cores available).")
 def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output: str | None,
           force: bool, allow_incomplete: bool, quiet: bool, seal: bool,
-          history: Path | None) -> None:
+          history: Path | None, stream: bool, workers: int | None) -> None:
     """Score INPUTS (a folder of CSV files, XLSX workbooks or JSON) and rank the candidates.
 
     \b
@@ -60,6 +67,7 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
       scoring score fixtures/quang-ngai-2021 --format json -o -
       scoring score fixtures/quang-ngai-2026 -o published/2026/results.json --seal
       scoring score fixtures/history/inputs/2025 --history fixtures/history
+      scoring score nation/ --rules rules/2026 -o out/results.json --stream
     """
     fmt = format_for(fmt, output)
     to_stdout = output is None or is_stdout(Path(output))
@@ -67,19 +75,34 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
         raise UsageError.one("--output", f"{fmt} output needs a file: -o results.{fmt}")
     if seal and to_stdout:
         raise UsageError.one("--seal", "a sealed result is a folder: give -o FOLDER/results.json")
+    if workers is not None and not stream:
+        raise UsageError.one("--workers", "--workers is for --stream")
+    options: dict[str, object] = {"format": fmt, "rules": str(rules) if rules else None,
+                                  "allow_incomplete": allow_incomplete}
+    if stream:
+        if fmt != "json" or to_stdout:
+            raise UsageError.one("--stream", "--stream writes the JSON output to a file: "
+                                             "-o results.json (other formats and the terminal "
+                                             "table hold the whole result in memory)")
+        with progress_bars(quiet) as progress:
+            done = run_stream(list(inputs), rules, Path(str(output)), options, created_now(),
+                              force, seal, allow_incomplete, history, workers or 0, progress)
+        echo_warnings(done.warnings)
+        if not quiet:
+            click.echo(f"wrote {output} ({done.individuals} individuals, {done.units} units, "
+                       f"scored in {done.parts} parts){' and sealed the folder' if seal else ''}",
+                       err=True)
+        return
     with progress_bars(quiet) as progress:
         r = run(list(inputs), rules, progress=progress, allow_incomplete=allow_incomplete,
                 history=history)
-    options: dict[str, object] = {"format": fmt, "rules": str(rules) if rules else None,
-                                  "allow_incomplete": allow_incomplete}
     if history is not None:  # recorded only when given, so earlier manifests stay valid
         options["history"] = {"folder": str(history),
                               "files": [{"path": p, "sha256": h, "bytes": n}
                                         for p, h, n in r.history.files]}
     manifest = build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
                               created_now())
-    for w in r.result.warnings:
-        click.echo(f"warning: {w}", err=True)
+    echo_warnings(r.result.warnings)
     data = render(fmt, r.result, manifest, r.compiled)
     if to_stdout:
         sys.stdout.buffer.write(data)

@@ -31,7 +31,7 @@ import warnings
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -237,30 +237,47 @@ def read_inputs(paths: list[Path], progress: Progress | None = None) -> InputSet
     Several workbooks (one per unit) merge into one batch. `progress(stage, done, total)` is
     called after each file, for a progress bar.
     """
-    limits = limits_.current()
     result = InputSet()
+    for tables, rounds in read_parts(paths, result, progress):
+        result.tables.extend(tables)
+        result.rounds.extend(rounds)
+    return result
+
+
+def read_parts(paths: list[Path], result: InputSet, progress: Progress | None = None,
+               whole: bool = True) -> Iterator[tuple[list[RawTable], list[RawTable]]]:
+    """`read_inputs` a part at a time: yields (record tables, round tables) per group of files
+    read together, or with `whole=False` per file where that gives the same tables (a group
+    with an initiatives list is still read whole: the list is folded into its tables).
+
+    `result` receives the files read (with their SHA-256) and the stated year, but no tables.
+    Every problem of every file is raised together, after the last part.
+    """
+    limits = limits_.current()
     problems: list[Problem] = []
     groups = _groups(paths, result, problems, limits)
     total = sum(len(g) for g in groups)
     done = 0
     for group in groups:
-        read = _Read(limits)
-        for f in group:
+        together = whole or any(is_initiatives(f.name) for f in group)
+        for part in [group] if together else [[f] for f in group]:
+            read = _Read(limits)
+            for f in part:
+                try:
+                    _read_file(f, read, result)
+                except InputError as e:
+                    problems.extend(e.problems)
+                done += 1
+                if progress is not None:
+                    progress("reading", done, total)
             try:
-                _read_file(f, read, result)
+                tables = _fold_group(read)
             except InputError as e:
                 problems.extend(e.problems)
-            done += 1
-            if progress is not None:
-                progress("reading", done, total)
-        result.rounds.extend(read.rounds)
-        try:
-            result.tables.extend(_fold_group(read))
-        except InputError as e:
-            problems.extend(e.problems)
+                tables = []
+            yield tables, read.rounds
     if problems:
         raise InputError(problems)
-    return result
 
 
 def _read_file(f: Path, read: _Read, result: InputSet) -> None:

@@ -1,0 +1,165 @@
+"""`score --stream` gives the bytes `score` gives, a few units at a time, on several processes.
+
+Each case scores the same inputs both ways and compares the output and the manifest byte for
+byte: the samples cut into parts of a few units, and 20,000 generated people (values on the
+rules' own boundaries, some rated on paper, some by points) in parts of 3,000 on 2 processes.
+Mistakes in the inputs give the one-batch run's problems; a rule set whose steps over people
+reach beyond a unit is refused rather than scored wrongly.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+from scoring.cli import cli
+from scoring.errors import InputError, RuleError
+from scoring.manifest import created_now
+from scoring.stream import run_stream
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+OPTIONS = {"format": "json", "rules": None, "allow_incomplete": False}
+
+
+@pytest.fixture(autouse=True)
+def _fixed_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+
+
+def _one_batch(folder: Path, out: Path, rules: Path | None = None) -> Path:
+    args = ["score", str(folder), "-o", str(out / "results.json"), "--format", "json", "-q"]
+    if rules is not None:
+        args += ["--rules", str(rules)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _streamed(folder: Path, out: Path, part_people: int, workers: int,
+              rules: Path | None = None) -> Path:
+    options = {**OPTIONS, "rules": str(rules) if rules is not None else None}
+    run_stream([folder], rules, out / "results.json", options, created_now(),
+               workers=workers, part_people=part_people)
+    return out
+
+
+def _same(a: Path, b: Path) -> None:
+    for name in ("results.json", "manifest.json"):
+        left, right = (a / name).read_bytes(), (b / name).read_bytes()
+        assert left == right, f"{name} differs at byte " \
+            f"{next(i for i, (x, y) in enumerate(zip(left, right, strict=False)) if x != y)}"
+
+
+@pytest.mark.parametrize(("fixture", "part_people", "workers"), [
+    ("quang-ngai-2021", 40, 2),      # 8 parts: the 15% CSTĐCS quota and ranks per unit
+    ("quang-ngai-2026", 50, 2),      # 13 parts: the rating quota per unit and task group
+    ("quang-ngai-2026", 10**6, 1),   # one part, in this process
+])
+def test_the_samples_stream_to_the_same_bytes(tmp_path: Path, fixture: str, part_people: int,
+                                              workers: int) -> None:
+    folder = ROOT / "fixtures" / fixture
+    _same(_one_batch(folder, tmp_path / "one"),
+          _streamed(folder, tmp_path / "streamed", part_people, workers))
+
+
+def test_twenty_thousand_generated_people_stream_to_the_same_bytes(tmp_path: Path) -> None:
+    from data import write  # benchmarks/data.py
+
+    from scoring.app import compile_folder
+
+    rules = ROOT / "rules" / "2026"
+    folder = write(compile_folder(rules), tmp_path / "in", 20_000, 1_000, seed=7)
+    _same(_one_batch(folder, tmp_path / "one", rules),
+          _streamed(folder, tmp_path / "streamed", 3_000, 2, rules))
+
+
+def test_the_command_streams(tmp_path: Path) -> None:
+    out = tmp_path / "streamed" / "results.json"
+    result = CliRunner().invoke(cli, ["score", "fixtures/quang-ngai-2026", "-o", str(out),
+                                      "--stream", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert "632 individuals, 25 units, scored in 1 parts" in result.output
+    _same(_one_batch(Path("fixtures/quang-ngai-2026"), tmp_path / "one"), out.parent)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--stream"], "--stream writes the JSON output to a file"),
+    (["--stream", "-o", "x.csv"], "--stream writes the JSON output to a file"),
+    (["--workers", "2", "-o", "x.json"], "--workers is for --stream"),
+])
+def test_stream_options_are_checked(tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, ["score", "fixtures/quang-ngai-2026", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (ROOT / "x.json").exists() and not (ROOT / "x.csv").exists()
+
+
+def _sample_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    shutil.copytree(ROOT / "fixtures" / "quang-ngai-2026", folder)
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("mistake", ["duplicate id", "unknown unit", "bad cell"])
+def test_mistakes_give_the_one_batch_problems(tmp_path: Path, mistake: str) -> None:
+    folder = _sample_copy(tmp_path)
+    people = folder / "individuals.csv"
+    if mistake == "duplicate id":  # the same person in a second file, filed in another part
+        lines = people.read_text(encoding="utf-8").splitlines(keepends=True)
+        (folder / "individuals_more.csv").write_text(lines[0] + lines[1], encoding="utf-8")
+    elif mistake == "unknown unit":
+        _edit(people, ",DN-CKST,2026,", ",DN-CKSTX,2026,")
+    else:
+        _edit(people, ",12,false,false,false,true,2,", ",twelve,false,false,false,true,2,")
+    with pytest.raises(InputError) as one:
+        from scoring.app import run
+
+        run([folder])
+    with pytest.raises(InputError) as streamed:
+        _streamed(folder, tmp_path / "out", 50, 2)
+    assert streamed.value.problems == one.value.problems
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_ranking_wider_than_a_unit_is_refused(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "2027").mkdir()
+    (rules / "2027" / "ruleset.yaml").write_text(
+        "ruleset: wide-2027\nyear: 2027\nname: ranked per cluster\nextends: ../2026\n"
+        "individual:\n  ranking:\n    per: cluster\n    by: [\"-score\", \"name\"]\n",
+        encoding="utf-8")
+    with pytest.raises(RuleError, match="people are ranked per cluster"):
+        _streamed(ROOT / "fixtures" / "quang-ngai-2026", tmp_path / "out", 50, 1,
+                  rules / "2027")
+
+
+@pytest.mark.parametrize(("count", "lines", "last"), [
+    (3, 3, "warning: w2"),
+    (50, 50, "warning: w49"),
+    (5_000, 51, "warning: … and 4,950 more, not shown here; the JSON output lists every one"),
+])
+def test_a_flood_of_warnings_is_cut_on_the_terminal(count: int, lines: int, last: str) -> None:
+    import click
+
+    from scoring.cli import echo_warnings
+
+    @click.command()
+    def warn() -> None:
+        echo_warnings([f"w{i}" for i in range(count)])
+
+    shown = CliRunner().invoke(warn).output.splitlines()
+    assert len(shown) == lines
+    assert shown[-1].startswith(last)
