@@ -1,13 +1,26 @@
-"""Benchmark of `scoring score`: end to end, each stage, and three baselines, on one set of files.
+"""Benchmark of `scoring score`: end to end, streamed, each stage, and three baselines.
 
     python benchmarks/run.py [--sizes 1000,10000,100000,1000000] [--rules rules/2026]
+    python benchmarks/run.py --sizes 2000000 --only-stream   # too large for the in-memory path
 
 For each size, records are generated for the rule set (`benchmarks/data.py`: one unit per
 `--members` individuals) into a temporary CSV folder, and measured in child processes, one at a
 time, so each reports its own peak RSS (`resource.getrusage`):
 
-- **e2e**: what `scoring score FOLDER --format json -o FILE` does, in process: `app.run`,
-  manifest, `render("json")`, atomic write.
+- **e2e**: what `scoring score FOLDER --rules RULES -o FILE.json` does, in process: `app.run`,
+  manifest (the command's options and `SOURCE_DATE_EPOCH=0`), `render("json")`, atomic write.
+  Capped at `--e2e-cap` records (default 200,000): it holds the whole result in memory.
+- **stream**: the real command, `scoring score FOLDER --rules RULES -o OUT/results.json
+  --stream -q`, run as a subprocess on all cores (it forks its workers), timed wall-clock from
+  start to exit (so it includes the interpreter's start and imports, about a second, measured
+  apart as `startup`). Its memory is the peak of the *sum* of VmRSS over the command and all
+  its descendants, sampled from /proc every 50 ms (`tree_rss_kb`); pages a forked worker
+  still shares with the parent count in both, so this is an upper bound. Without /proc it
+  falls back to `getrusage(RUSAGE_CHILDREN)`, the largest single process, and says so.
+  **stream1** is the same with `--workers 1` (up to `--stream1-cap`, default 200,000), so the
+  table shows what the other cores bring. Run at every size: above `--e2e-cap` it is the only
+  end-to-end measurement. Where e2e ran too, both outputs must be byte-identical: the row
+  records `same_bytes`, a difference is printed loudly and the run exits 1.
 - **stages** (same files, another child): read, validate, evaluate (ratings, criteria,
   adjustments, gates, aggregates: everything that builds the ledger; the time inside the rule
   engine is shown apart as `engine`), titles (prerequisites, quotas, ranks, results), render.
@@ -18,17 +31,23 @@ time, so each reports its own peak RSS (`resource.getrusage`):
   `--naive-cap` records (default 100,000): above that they take minutes.
 - **floor**: a pandas/numpy vectorised score without a ledger (`benchmarks/floor.py`).
 
+`--only-stream` measures stream (and stream1, under its cap) alone: for 2,000,000 people the
+in-memory path would need about 25 GB. Its rows show — for everything else.
+
 Rates are records per second, records being individuals (units come with them). Ratios are
-ours ÷ baseline in records/s (above 1: ours is faster). Results go to
-`benchmarks/results/latest.json` (the one before is kept as `previous.json`); every rate more
-than 20% below the previous run's for the same size and stage is flagged as a regression
-(stages under a quarter of a second are too noisy to compare and are left out), and the run
-exits 1.
+ours ÷ baseline in records/s (above 1: ours is faster); `stream/e2e` compares the two ways of
+running the command, and `N cores` is stream ÷ stream1. Results go to
+`benchmarks/results/latest.json` (the one before is kept as `previous.json`) and, as Markdown
+tables for the README (with the machine they ran on), to `latest.md` (printed too with
+`--markdown`); every rate more than 20% below the previous run's for the same size and stage
+(stream included) is flagged as a regression (stages under a quarter of a second are too noisy
+to compare and are left out), and the run exits 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import platform
@@ -37,6 +56,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +68,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 RESULTS = ROOT / "benchmarks" / "results"
 REGRESSION = 0.20
 NOISE_SECONDS = 0.25  # stages shorter than this are not compared
+PROC = Path("/proc")
+SAMPLE_SECONDS = 0.05  # how often the stream command's process tree is read
 
 
 def peak_rss_mb() -> float:
@@ -92,14 +114,122 @@ class TimedEvaluator:
             return self.inner.evaluate(group, scopes)
 
 
+# ------------------------------------------------------------------ process tree memory
+
+
+def vm_rss_kb(pid: int) -> int:
+    """One process's resident memory in KiB; 0 once it has ended (a zombie has no VmRSS)."""
+    try:
+        for line in (PROC / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_kb(root: int) -> int:
+    """VmRSS summed over `root` and every process descending from it, in KiB (Linux /proc).
+
+    The streamed command forks its workers, so what it costs the machine is the whole tree's
+    memory, not the largest process's (all `getrusage` can tell). Parents are read from each
+    process's `stat`, which needs no kernel option (`task/*/children` does); a process that
+    ends while being read counts 0. Pages a forked worker still shares with its parent count
+    in both, so the sum is an upper bound."""
+    children: dict[int, list[int]] = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])  # the name in (...) may hold spaces
+        children.setdefault(ppid, []).append(int(entry.name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, ()))
+        total += vm_rss_kb(pid)
+    return total
+
+
+def children_max_rss_mb() -> float:
+    """The fallback without /proc: the largest single finished descendant (not a sum)."""
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / scale
+
+
+def run_measured(cmd: list[str]) -> dict[str, Any]:
+    """Run `cmd` to its end: wall-clock seconds and the peak memory of its process tree.
+
+    Sampling runs on a thread so the main thread waits on the process itself: the time stops
+    at its exit, not at the next sample. Output goes to a file, not a pipe, so a long stream
+    of warnings can never block the command."""
+    peak, done = [0], threading.Event()
+    sampling = PROC.is_dir()
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=child_env(), stdout=subprocess.DEVNULL,
+                                stderr=err)
+
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+                done.wait(SAMPLE_SECONDS)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        if sampling:
+            sampler.start()
+        code = proc.wait()
+        seconds = time.perf_counter() - start
+        done.set()
+        if sampling:
+            sampler.join()
+        if code != 0:
+            err.seek(0)
+            sys.stderr.write(err.read().decode("utf-8", "replace"))
+            raise SystemExit(f"{' '.join(cmd)} failed (exit {code})")
+    if sampling:
+        return {"seconds": seconds, "rss_mb": peak[0] / 1024, "rss_how": "process tree"}
+    return {"seconds": seconds, "rss_mb": children_max_rss_mb(),
+            "rss_how": "largest process (getrusage RUSAGE_CHILDREN: no /proc)"}
+
+
 # ------------------------------------------------------------------------------- children
 
 
+def child_env() -> dict[str, str]:
+    """The children's environment: a fixed manifest time, so e2e and stream outputs compare."""
+    return {**os.environ, "SOURCE_DATE_EPOCH": "0"}
+
+
+def scoring_command() -> list[str]:
+    """The installed `scoring` script beside this interpreter: the command people run. Without
+    it, the same entry point through `-c` (the package has no `__main__`)."""
+    script = Path(sys.executable).with_name("scoring")
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "from scoring.cli import main; main()"]
+
+
+def cli_options(rules: Path) -> dict[str, object]:
+    """The manifest options `scoring score FOLDER --rules RULES -o FILE.json` records."""
+    return {"format": "json", "rules": str(rules), "allow_incomplete": False}
+
+
 def child_e2e(folder: Path, rules: Path) -> dict[str, Any]:
-    """`scoring score FOLDER --rules RULES --format json -o OUT`, through the library path."""
+    """`scoring score FOLDER --rules RULES -o OUT/results.json`, through the library path, with
+    the command's manifest (options, `created_now()`), so its bytes match the streamed run's."""
     from scoring.app import run
     from scoring.atomic import write_atomic_many
-    from scoring.manifest import MANIFEST, build_manifest, file_manifest, manifest_bytes
+    from scoring.manifest import (
+        MANIFEST,
+        build_manifest,
+        created_now,
+        file_manifest,
+        manifest_bytes,
+    )
     from scoring.render import render
 
     out = folder.parent / f"{folder.name}-out" / "results.json"
@@ -107,7 +237,7 @@ def child_e2e(folder: Path, rules: Path) -> dict[str, Any]:
     start = time.perf_counter()
     r = run([folder], rules)
     manifest = build_manifest(r.result, str(r.rules_folder), r.inputs.files,
-                              {"format": "json"}, "2026-01-01T00:00:00Z")
+                              cli_options(rules), created_now())
     data = render("json", r.result, manifest, r.compiled)
     described = file_manifest(manifest, {out.name: data}, False)
     write_atomic_many({out: data, out.parent / MANIFEST: manifest_bytes(described)}, True)
@@ -158,9 +288,26 @@ def child_stages(folder: Path, rules: Path, baselines: bool, render: bool) -> di
     return out
 
 
+def child_stream(folder: Path, rules: Path, out: Path, workers: int) -> dict[str, Any]:
+    """The real `scoring score FOLDER --rules RULES -o OUT --stream -q [--workers N]`.
+
+    Run from a child of its own, so the fallback without /proc (`RUSAGE_CHILDREN`) sees this
+    command's processes and nothing else the benchmark ran."""
+    from scoring.stream import default_workers
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [*scoring_command(), "score", str(folder), "--rules", str(rules), "-o", str(out),
+           "--stream", "-q"]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    result = run_measured(cmd)
+    result.update(workers=workers or default_workers(), json_bytes=out.stat().st_size)
+    return result
+
+
 def run_child(args: list[str]) -> dict[str, Any]:
     proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                          cwd=ROOT)
+                          cwd=ROOT, env=child_env())
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
         raise SystemExit(f"benchmark child {' '.join(args)} failed")
@@ -171,9 +318,17 @@ def run_child(args: list[str]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------- report
 
 STAGES = ("read", "validate", "evaluate", "engine", "titles", "render")
+STREAMS = (("stream", 0), ("stream1", 1))  # (name, --workers; 0: the command's default)
+RATES = ("e2e", "stream", "stream1", *STAGES, "plain", "naive", "floor")
+RATIOS = ("ours/plain", "ours/naive", "ours/floor", "stream/e2e", "cores")
 
 
-def measure(size: int, rules: Path, members: int, naive_cap: int, e2e_cap: int,
+def same_file(a: Path, b: Path) -> bool:
+    """Byte for byte, read in chunks (an output is about 10 KB per person: never held whole)."""
+    return filecmp.cmp(a, b, shallow=False)
+
+
+def measure(size: int, rules: Path, members: int, args: argparse.Namespace,
             work: Path) -> dict[str, Any]:
     from data import write
 
@@ -184,59 +339,141 @@ def measure(size: int, rules: Path, members: int, naive_cap: int, e2e_cap: int,
     start = time.perf_counter()
     write(compile_folder(rules), folder, size, units)
     row: dict[str, Any] = {"size": size, "units": units, "generate_s": time.perf_counter() - start}
-    baselines = size <= naive_cap
-    if size <= e2e_cap:
-        row["e2e"] = run_child(["--child", "e2e", str(folder), str(rules)])
-    stages = run_child(["--child", "stages", str(folder), str(rules), str(int(baselines)),
-                        str(int(size <= e2e_cap))])
-    row.update(stages=stages, baselines=baselines)
+    e2e_out = folder.parent / f"{folder.name}-out" / "results.json"
+    if not args.only_stream:
+        baselines = size <= args.naive_cap
+        if size <= args.e2e_cap:
+            row["e2e"] = run_child(["--child", "e2e", str(folder), str(rules)])
+        stages = run_child(["--child", "stages", str(folder), str(rules), str(int(baselines)),
+                            str(int(size <= args.e2e_cap))])
+        row.update(stages=stages, baselines=baselines)
+    for name, workers in STREAMS:
+        if workers == 1 and size > args.stream1_cap:
+            continue
+        out = work / f"{folder.name}-{name}" / "results.json"
+        row[name] = run_child(["--child", "stream", str(folder), str(rules), str(out),
+                               str(workers)])
+        if "e2e" in row:
+            row[name]["same_bytes"] = same_file(e2e_out, out)
+            if not row[name]["same_bytes"]:
+                print(f"!!! {size:,} {name}: the streamed results.json DIFFERS from the "
+                      "in-memory one", file=sys.stderr, flush=True)
+        shutil.rmtree(out.parent, ignore_errors=True)  # before the next: outputs are large
+    if "e2e" in row:
+        row["same_bytes"] = all(row[name]["same_bytes"] for name, _ in STREAMS if name in row)
     shutil.rmtree(folder, ignore_errors=True)
-    shutil.rmtree(folder.parent / f"{folder.name}-out", ignore_errors=True)
+    shutil.rmtree(e2e_out.parent, ignore_errors=True)
     return row
 
 
 def rates(row: dict[str, Any]) -> dict[str, float]:
-    """Records (individuals) per second for each measured stage and baseline."""
+    """Records (individuals) per second for each measured stage, stream and baseline."""
     n = row["size"]
-    seconds = dict(row["stages"]["seconds"])
+    seconds = dict(row.get("stages", {}).get("seconds", {}))
     if "e2e" in row:
         seconds["e2e"] = row["e2e"]["e2e"]
+    for name, _ in STREAMS:
+        if name in row:
+            seconds[name] = row[name]["seconds"]
     return {k: n / v for k, v in seconds.items() if v > 0}
 
 
 def ratios(r: dict[str, float]) -> dict[str, float]:
-    out = {}
-    if "plain" in r:
-        out["ours/plain"] = r["engine"] / r["plain"]
-    if "naive" in r:
-        out["ours/naive"] = r["engine"] / r["naive"]
-    out["ours/floor"] = r["evaluate"] / r["floor"]
-    return out
+    """Ours ÷ each baseline, stream ÷ e2e, and stream ÷ stream1 (`cores`), where both ran."""
+    pairs = {"ours/plain": ("engine", "plain"), "ours/naive": ("engine", "naive"),
+             "ours/floor": ("evaluate", "floor"), "stream/e2e": ("stream", "e2e"),
+             "cores": ("stream", "stream1")}
+    return {k: r[a] / r[b] for k, (a, b) in pairs.items() if a in r and b in r}
 
 
-def fmt_rate(v: float | None) -> str:
-    return "—" if v is None else f"{v:,.0f}"
+def values(row: dict[str, Any]) -> dict[str, float | None]:
+    """Every number the tables show for one row, by column (None: not measured)."""
+    r, q = rates(row), ratios(rates(row))
+    e2e, stream, stages = row.get("e2e", {}), row.get("stream", {}), row.get("stages", {})
+    return {"size": row["size"], "units": row["units"], "e2e s": e2e.get("e2e"),
+            "stream s": stream.get("seconds"), **{k: r.get(k) for k in RATES},
+            "e2e RSS MB": e2e.get("rss_mb"), "stream RSS MB": stream.get("rss_mb"),
+            "stages RSS MB": stages.get("rss_mb"), **{k: q.get(k) for k in RATIOS},
+            "µs/rec e2e": 1e6 / r["e2e"] if "e2e" in r else None,
+            "µs/rec stream": 1e6 / r["stream"] if "stream" in r else None}
+
+
+def cell(column: str, v: float | None, compact: bool = False) -> str:
+    """One value as shown; `compact` (Markdown) writes rates as 12.3k / 1.25M."""
+    if v is None:
+        return "—"
+    if column in ("size", "units"):
+        return f"{v:,.0f}"
+    if column in RATIOS:
+        return f"{v:.2f}×"
+    if column.endswith(" s"):
+        return f"{v:,.2f}" if v < 10 else f"{v:,.1f}"
+    if column.startswith("µs/"):
+        return f"{v:,.0f}" if compact and v >= 100 else f"{v:,.1f}"
+    if compact and column in RATES:
+        if v >= 1e6:
+            return f"{v / 1e6:.2f}M"
+        if v >= 1e3:
+            return f"{v / 1e3:.0f}k" if v >= 1e4 else f"{v / 1e3:.1f}k"
+    return f"{v:,.0f}"
+
+
+def cores_label(rows: list[dict[str, Any]]) -> str:
+    """`N cores` for the stream ÷ stream1 column: the workers the streamed run used."""
+    return f"{next((r['stream']['workers'] for r in rows if 'stream' in r), 1)} cores"
+
+
+TEXT_COLUMNS = ("size", "units", *RATES, "e2e RSS MB", "stream RSS MB", "stages RSS MB",
+                *RATIOS, "µs/rec e2e", "µs/rec stream")
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    cols = ["e2e", *STAGES, "plain", "naive", "floor"]
-    head = ["size", "units", *cols, "e2e RSS MB", "stages RSS MB", "ours/plain", "ours/naive",
-            "ours/floor", "µs/rec e2e"]
+    head = [cores_label(rows) if c == "cores" else c for c in TEXT_COLUMNS]
     lines = [head]
     for row in rows:
-        r = rates(row)
-        q = ratios(r)
-        e2e = row.get("e2e", {})
-        lines.append([
-            f"{row['size']:,}", f"{row['units']:,}", *(fmt_rate(r.get(c)) for c in cols),
-            f"{e2e['rss_mb']:,.0f}" if e2e else "—", f"{row['stages']['rss_mb']:,.0f}",
-            *(f"{q[k]:.2f}×" if k in q else "—" for k in ("ours/plain", "ours/naive",
-                                                         "ours/floor")),
-            f"{1e6 / r['e2e']:.1f}" if "e2e" in r else "—",
-        ])
-    widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
-    return "\n".join("  ".join(str(c).rjust(w) for c, w in zip(line, widths, strict=True))
+        v = values(row)
+        lines.append([cell(c, v[c]) for c in TEXT_COLUMNS])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    return "\n".join("  ".join(c.rjust(w) for c, w in zip(line, widths, strict=True))
                      for line in lines)
+
+
+def pipe_table(columns: tuple[str, ...], rows: list[dict[str, Any]], label: str) -> str:
+    """A Markdown pipe table, numbers right-aligned."""
+    head = [label if c == "cores" else c for c in columns]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|"]
+    for row in rows:
+        v = values(row)
+        lines.append("| " + " | ".join(cell(c, v[c], compact=True) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def markdown(rows: list[dict[str, Any]], doc: dict[str, Any]) -> str:
+    """The table for the README, in two parts that each fit a page: rates, then memory and
+    ratios; headed by the machine, since every number depends on it."""
+    m, label = doc["machine"], cores_label(rows)
+    ram = f"{m['ram_gb']:.0f} GB RAM" if m.get("ram_gb") else "RAM unknown"
+    startup = doc.get("startup_s")
+    return "\n".join([
+        f"**{m['nproc']} cores** ({m['cpu'] or 'CPU unknown'}), {ram}, Python {m['python']}; "
+        f"rules `{doc['rules']}`, {doc['members']} people per unit; {doc['created'][:10]}.",
+        "",
+        "People scored per second (k: thousands). **e2e**: `scoring score -o results.json`, in "
+        "memory; **stream**: `--stream` on all cores, **stream1**: `--workers 1` (both timed "
+        "as the whole command"
+        + (f", including about {startup:.1f} s of start-up" if startup else "") + "); "
+        "**read** … **render**: the in-memory stages (**engine**: the rule engine's share of "
+        "evaluate); **plain**, **naive**, **floor**: baselines.",
+        "",
+        pipe_table(("size", "units", "e2e s", "stream s", *RATES), rows, label),
+        "",
+        "Peak RSS in MB (stream: summed over its processes). Ratios in people/s: ours ÷ "
+        "baseline (the rule engine for plain and naive, evaluate for the floor), stream ÷ "
+        f"e2e, and {label} = stream ÷ stream1. µs per person, end to end.",
+        "",
+        pipe_table(("size", "e2e RSS MB", "stream RSS MB", *RATIOS, "µs/rec e2e",
+                    "µs/rec stream"), rows, label),
+    ]) + "\n"
 
 
 def regressions(now: list[dict[str, Any]], before: dict[str, Any] | None) -> list[str]:
@@ -267,8 +504,34 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
+    ram_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gb = int(line.split()[1]) / 1024 / 1024  # KiB
+                break
+    except OSError:
+        pass
     return {"nproc": os.cpu_count(), "python": platform.python_version(), "cpu": cpu,
-            "platform": platform.platform()}
+            "ram_gb": ram_gb, "platform": platform.platform()}
+
+
+def startup_seconds() -> float:
+    """Wall-clock of `scoring --help`: the interpreter's start and imports, which the streamed
+    command's time includes and the in-process e2e's does not."""
+    start = time.perf_counter()
+    subprocess.run([*scoring_command(), "--help"], cwd=ROOT, env=child_env(), check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def part_people() -> int | None:
+    """People per streamed part (`scoring.stream.PART_PEOPLE`), to explain the cores column;
+    None if the library no longer says."""
+    import scoring.stream
+
+    value = getattr(scoring.stream, "PART_PEOPLE", None)
+    return value if isinstance(value, int) else None
 
 
 def newest_rules() -> Path:
@@ -284,36 +547,67 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--naive-cap", type=int, default=100_000)
     ap.add_argument("--e2e-cap", type=int, default=200_000,
                     help="largest size scored end to end (the JSON output is written whole)")
+    ap.add_argument("--stream1-cap", type=int, default=200_000,
+                    help="largest size streamed with --workers 1 too")
+    ap.add_argument("--only-stream", action="store_true",
+                    help="measure the streamed command only (no e2e, stages or baselines)")
+    ap.add_argument("--markdown", action="store_true",
+                    help="print the Markdown tables written to latest.md")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         kind, folder, rules, *rest = args.child
-        result = (child_e2e(Path(folder), Path(rules)) if kind == "e2e"
-                  else child_stages(Path(folder), Path(rules), rest[0] == "1", rest[1] == "1"))
+        if kind == "e2e":
+            result = child_e2e(Path(folder), Path(rules))
+        elif kind == "stream":
+            result = child_stream(Path(folder), Path(rules), Path(rest[0]), int(rest[1]))
+        else:
+            result = child_stages(Path(folder), Path(rules), rest[0] == "1", rest[1] == "1")
         print(json.dumps(result))
         return 0
     rules = args.rules or newest_rules()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
     rows = []
+    startup = startup_seconds()
     with tempfile.TemporaryDirectory(prefix="scoring-bench-") as tmp:
         for size in sizes:
             print(f"size {size:,}: generating and measuring...", file=sys.stderr, flush=True)
-            rows.append(measure(size, rules, args.members, args.naive_cap, args.e2e_cap,
-                                Path(tmp)))
+            rows.append(measure(size, rules, args.members, args, Path(tmp)))
     print(f"rules {rules}; records/s (individuals; units = individuals / {args.members}); "
           f"ratios are ours ÷ baseline in records/s (engine time for plain and naive, the "
-          f"evaluate stage for the floor)")
+          f"evaluate stage for the floor); stream/e2e in records/s; {cores_label(rows)} = "
+          "stream ÷ stream1")
     print(table(rows))
-    capped = [r["size"] for r in rows if not r["baselines"]]
+    capped = [r["size"] for r in rows if "stages" in r and not r["baselines"]]
     if capped:
         print(f"plain and naive durable_rules not run above {args.naive_cap:,} records "
               f"(sizes {', '.join(f'{s:,}' for s in capped)}): they take minutes there")
-    skipped_e2e = [r["size"] for r in rows if "e2e" not in r]
+    skipped_e2e = [r["size"] for r in rows if "e2e" not in r and not args.only_stream]
     if skipped_e2e:
         print(f"end to end not run above {args.e2e_cap:,} records: the JSON output holds the "
               "full ledger (about 10 KB per person) and is rendered in memory")
-    print("floor skips: " + "; ".join(rows[-1]["stages"]["floor_skipped"]))
+    if args.only_stream:
+        print("--only-stream: e2e, stages and baselines not run")
+    how = {r["stream"]["rss_how"] for r in rows if "stream" in r}
+    print(f"stream timed as the whole command ({startup:.2f} s of it is start-up: "
+          f"`scoring --help`); stream RSS: {', '.join(sorted(how))}"
+          + (f"; stream1 not run above {args.stream1_cap:,}"
+             if any(r["size"] > args.stream1_cap for r in rows) else ""))
+    part = part_people()
+    if part and any(r["size"] <= part for r in rows):
+        print(f"stream scores parts of {part:,} people: up to that size there is one part, "
+              f"so one worker, and {cores_label(rows)} is about 1× by construction")
+    staged = [r for r in rows if "stages" in r]
+    if staged:
+        print("floor skips: " + "; ".join(staged[-1]["stages"]["floor_skipped"]))
+    differ = [f"{r['size']:,} {name}" for r in rows for name, _ in STREAMS
+              if r.get(name, {}).get("same_bytes") is False]
+    for d in differ:
+        print(f"!!! STREAMED OUTPUT DIFFERS FROM THE IN-MEMORY ONE: {d} (results.json bytes)")
+    if any("same_bytes" in r for r in rows) and not differ:
+        print("streamed results.json byte-identical to the in-memory one at every size "
+              "where both ran")
     args.out.mkdir(parents=True, exist_ok=True)
     latest, previous = args.out / "latest.json", args.out / "previous.json"
     before = json.loads(latest.read_text()) if latest.exists() else None
@@ -323,11 +617,19 @@ def main(argv: list[str] | None = None) -> int:
     if before is not None:
         shutil.copyfile(latest, previous)
     doc = {"machine": machine(), "rules": str(rules), "members": args.members,
-           "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "rows": rows,
-           "regressions": flagged}
+           "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "startup_s": startup,
+           "stream_command": [*scoring_command(), "score", "FOLDER", "--rules", str(rules),
+                              "-o", "OUT/results.json", "--stream", "-q"],
+           "rows": rows, "regressions": flagged, "differ": differ}
     latest.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {latest.relative_to(ROOT) if latest.is_relative_to(ROOT) else latest}")
-    return 1 if flagged else 0
+    md = markdown(rows, doc)
+    (args.out / "latest.md").write_text(md, encoding="utf-8")
+    if args.markdown:
+        print()
+        print(md, end="")
+    shown = latest.relative_to(ROOT) if latest.is_relative_to(ROOT) else latest
+    print(f"wrote {shown} and latest.md")
+    return 1 if flagged or differ else 0
 
 
 if __name__ == "__main__":

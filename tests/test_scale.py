@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -78,13 +81,21 @@ def test_the_sample_scores_the_same_twice_in_one_process() -> None:
     assert a == b
 
 
-def test_benchmark_runs_and_flags_regressions(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """A tiny run of `benchmarks/run.py` end to end, then a second one against a doctored
-    previous result that was 10× faster: every stage is flagged."""
+@pytest.fixture
+def bench(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """`benchmarks/run.py` as a module (its name, `run`, is taken back afterwards)."""
     monkeypatch.syspath_prepend(str(BENCH))
-    import run as bench  # benchmarks/run.py
+    import run  # benchmarks/run.py
 
+    yield run
+    sys.modules.pop("run", None)
+
+
+def test_benchmark_runs_and_flags_regressions(tmp_path: Path, bench: ModuleType,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tiny run of `benchmarks/run.py` end to end (the streamed command included, whose
+    output must be the in-memory one's bytes), then a second one against a doctored previous
+    result that was 10× faster: e2e and stream are flagged."""
     monkeypatch.setattr(bench, "NOISE_SECONDS", 0.0)  # a tiny run: compare every stage
 
     out = tmp_path / "results"
@@ -96,12 +107,55 @@ def test_benchmark_runs_and_flags_regressions(tmp_path: Path,
     assert {"read", "validate", "evaluate", "engine", "titles", "render", "plain", "naive",
             "floor"} <= set(row["stages"]["seconds"])
     assert row["e2e"]["individuals"] == 200 and row["e2e"]["rss_mb"] > 0
+    assert row["same_bytes"] is True
+    for name in ("stream", "stream1"):
+        assert row[name]["seconds"] > 0 and row[name]["rss_mb"] > 0, name
+        assert row[name]["json_bytes"] == row["e2e"]["json_bytes"], name
+    assert row["stream1"]["workers"] == 1
+    md = (out / "latest.md").read_text()
+    assert "| size | units | e2e s | stream s |" in md and "| 200 | 20 |" in md
     for stage in row["stages"]["seconds"]:
         row["stages"]["seconds"][stage] /= 10
     row["e2e"]["e2e"] /= 10
+    row["stream"]["seconds"] /= 10
     (out / "latest.json").write_text(json.dumps(latest))
-    assert bench.main(argv) == 1  # regressions found
+    assert bench.main([*argv, "--stream1-cap", "0"]) == 1  # regressions found
     again = json.loads((out / "latest.json").read_text())
-    assert any("e2e" in f for f in again["regressions"])
+    assert any(f.startswith("200 e2e:") for f in again["regressions"])
+    assert any(f.startswith("200 stream:") for f in again["regressions"])
+    assert "stream1" not in again["rows"][0]  # over its cap
     assert (out / "previous.json").exists()
-    sys.modules.pop("run", None)
+
+
+def test_benchmark_only_stream(tmp_path: Path, bench: ModuleType) -> None:
+    """`--only-stream` (for sizes the in-memory path cannot hold) measures the command alone;
+    the tables show a dash for everything else."""
+    out = tmp_path / "results"
+    argv = ["--sizes", "200", "--members", "10", "--rules", str(NEWEST), "--out", str(out),
+            "--only-stream", "--stream1-cap", "0"]
+    assert bench.main(argv) == 0
+    row = json.loads((out / "latest.json").read_text())["rows"][0]
+    assert row["stream"]["seconds"] > 0
+    assert not {"e2e", "stages", "stream1", "same_bytes"} & set(row)
+    assert "| 200 | 20 | — | " in (out / "latest.md").read_text()
+
+
+GRANDCHILD = "import sys; x = b'x' * (40 << 20); print('ready', flush=True); sys.stdin.read()"
+CHILD = ("import subprocess, sys; x = b'x' * (40 << 20); "
+         f"g = subprocess.Popen([sys.executable, '-c', {GRANDCHILD!r}], text=True, "
+         "stdin=subprocess.PIPE, stdout=subprocess.PIPE); g.stdout.readline(); "
+         "print('ready', flush=True); sys.stdin.read(); g.stdin.close(); g.wait()")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux /proc")
+def test_the_process_tree_memory_counts_descendants(bench: ModuleType) -> None:
+    """The streamed command's memory is its workers' too: a child holding 40 MB whose own
+    child holds 40 MB more is seen as the sum. (Each ends when its stdin closes.)"""
+    with subprocess.Popen([sys.executable, "-c", CHILD], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline().strip() == "ready"
+        alone, tree = bench.vm_rss_kb(child.pid), bench.tree_rss_kb(child.pid)
+        child.stdin.close()
+    assert alone >= 40 << 10 and tree >= alone + (40 << 10)
+    assert bench.vm_rss_kb(child.pid) == 0  # ended
