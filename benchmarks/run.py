@@ -13,9 +13,9 @@ time, so each reports its own peak RSS (`resource.getrusage`):
 - **stream**: the real command, `scoring score FOLDER --rules RULES -o OUT/results.json
   --stream -q`, run as a subprocess on all cores (it forks its workers), timed wall-clock from
   start to exit (so it includes the interpreter's start and imports, about a second, measured
-  apart as `startup`). Its memory is the peak of the *sum* of VmRSS over the command and all
-  its descendants, sampled from /proc every 50 ms (`tree_rss_kb`); pages a forked worker
-  still shares with the parent count in both, so this is an upper bound. Without /proc it
+  apart as `startup`). Its memory is the peak of the *sum* of the proportional set sizes (PSS)
+  of the command and all its descendants, sampled from /proc every 50 ms (`tree_rss_kb`): a
+  page a forked worker still shares with the parent counts once. Without /proc it
   falls back to `getrusage(RUSAGE_CHILDREN)`, the largest single process, and says so.
   **stream1** is the same with `--workers 1` (up to `--stream1-cap`, default 200,000), so the
   table shows what the other cores bring. Run at every size: above `--e2e-cap` it is the only
@@ -128,14 +128,28 @@ def vm_rss_kb(pid: int) -> int:
     return 0
 
 
+def pss_kb(pid: int) -> int:
+    """One process's proportional set size in KiB: its resident pages, each page shared with
+    n processes counted 1/n (smaps_rollup, Linux 4.14+; VmRSS where it cannot be read)."""
+    try:
+        for line in (PROC / str(pid) / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return vm_rss_kb(pid)
+
+
 def tree_rss_kb(root: int) -> int:
-    """VmRSS summed over `root` and every process descending from it, in KiB (Linux /proc).
+    """Memory held by `root` and every process descending from it, in KiB (Linux /proc): the
+    sum of their proportional set sizes (`pss_kb`).
 
     The streamed command forks its workers, so what it costs the machine is the whole tree's
-    memory, not the largest process's (all `getrusage` can tell). Parents are read from each
-    process's `stat`, which needs no kernel option (`task/*/children` does); a process that
-    ends while being read counts 0. Pages a forked worker still shares with its parent count
-    in both, so the sum is an upper bound."""
+    memory, not the largest process's (all `getrusage` can tell). A forked worker shares the
+    parent's pages until either writes them: summing VmRSS would count those twice (at
+    2,000,000 people it reported 2,074 MB), PSS counts each page once. Parents are read from
+    each process's `stat`, which needs no kernel option (`task/*/children` does); a process
+    that ends while being read counts 0."""
     children: dict[int, list[int]] = {}
     for entry in PROC.iterdir():
         if not entry.name.isdigit():
@@ -150,7 +164,7 @@ def tree_rss_kb(root: int) -> int:
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, ()))
-        total += vm_rss_kb(pid)
+        total += pss_kb(pid)
     return total
 
 
@@ -191,7 +205,7 @@ def run_measured(cmd: list[str]) -> dict[str, Any]:
             sys.stderr.write(err.read().decode("utf-8", "replace"))
             raise SystemExit(f"{' '.join(cmd)} failed (exit {code})")
     if sampling:
-        return {"seconds": seconds, "rss_mb": peak[0] / 1024, "rss_how": "process tree"}
+        return {"seconds": seconds, "rss_mb": peak[0] / 1024, "rss_how": "process tree (PSS)"}
     return {"seconds": seconds, "rss_mb": children_max_rss_mb(),
             "rss_how": "largest process (getrusage RUSAGE_CHILDREN: no /proc)"}
 

@@ -61,7 +61,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -964,21 +964,34 @@ def snapshot_of(r: RecordResult, year: int) -> Snapshot:
 
 
 def _value(q: Query, h: History, rid: str, year: int, current: Snapshot,
-           titles: Sequence[str]) -> HistoryValue:
+           titles: Sequence[str], scope: Callable[[], dict[str, expr.Value]],
+           memo: dict[tuple[object, ...], HistoryValue]) -> HistoryValue:
+    """The query's value for this year's record: its past part from the store, its current
+    part from `current` (`scope` gives current's scope, built once per record). The value is
+    a function of those parts, so records with equal parts share one object in `memo`."""
     from scoring.result import HistoryValue
 
     past, past_years = evaluate(q, h, rid, year - 1, year, titles)
     if q.fn == "consecutive_years":
-        held = q.title in current.titles
-        value, years = (past + 1, (*past_years, year)) if held else (_ZERO, ())
+        now: object = q.title in current.titles
     elif q.fn == "years_with":
         assert q.cond is not None
-        now = expr.holds(q.cond, current.scope(titles))
+        now = expr.holds(q.cond, scope())
+    else:
+        now = _count((current,), (), q)
+    key = (id(q), str(past), past_years, str(now))  # digits too: 1.0 is not 1
+    found = memo.get(key)
+    if found is not None:
+        return found
+    if q.fn == "consecutive_years":
+        value, years = (past + 1, (*past_years, year)) if now else (_ZERO, ())
+    elif q.fn == "years_with":
         value, years = past + (1 if now else 0), (*past_years, *((year,) if now else ()))
     else:
-        now_count = _count((current,), (), q)
-        value, years = past + now_count, (*past_years, *((year,) if now_count else ()))
-    return HistoryValue(q.call, value, tuple(years), q.field, past, past_years)
+        assert isinstance(now, Decimal)
+        value, years = past + now, (*past_years, *((year,) if now else ()))
+    found = memo[key] = HistoryValue(q.call, value, tuple(years), q.field, past, past_years)
+    return found
 
 
 def attach(result: Result, compiled: Compiled, h: History, year: int) -> Result:
@@ -995,12 +1008,20 @@ def attach_records(records: Sequence[RecordResult], compiled: Compiled, h: Histo
     if not compiled.history:
         return tuple(records)
 
+    memo: dict[tuple[object, ...], HistoryValue] = {}  # the queries live as long as it
+
     def with_history(r: RecordResult) -> RecordResult:
         queries = [q for q in compiled.history if q.kind == r.kind]
         titles = _title_ids(compiled, r.kind)
         rid = h.stable_id(r.kind, r.id, year)
         current = snapshot_of(r, year)
-        return replace(r, history=tuple(_value(q, h, rid, year, current, titles)
+        built: list[dict[str, expr.Value]] = []
+
+        def scope() -> dict[str, expr.Value]:
+            if not built:
+                built.append(current.scope(titles))
+            return built[0]
+        return replace(r, history=tuple(_value(q, h, rid, year, current, titles, scope, memo)
                                         for q in queries))
 
     return tuple(map(with_history, records))

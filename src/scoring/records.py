@@ -575,14 +575,14 @@ def duplicate_ids(records: Sequence[Record]) -> list[Problem]:
     problems: list[Problem] = []
     for r in records:
         if r.id in first:
-            problems.append(duplicate_id(r, str(first[r.id].origin)))
+            problems.append(duplicate_id(r.id, str(r.origin), str(first[r.id].origin)))
         else:
             first[r.id] = r
     return problems
 
 
-def duplicate_id(r: Record, first: str) -> Problem:
-    return Problem(str(r.origin), f"duplicated id {r.id!r} (first at {first})")
+def duplicate_id(rid: str, at: str, first: str) -> Problem:
+    return Problem(at, f"duplicated id {rid!r} (first at {first})")
 
 
 def unknown_unit(r: Record, unit_ids: Sequence[str]) -> Problem:

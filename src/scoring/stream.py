@@ -32,11 +32,11 @@ import os
 import pickle
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TypeVar
 
 from scoring import expr
 from scoring.app import rules_for
@@ -46,7 +46,7 @@ from scoring.budget import Budget, reward_budget
 from scoring.compile import Compiled
 from scoring.errors import InputError, Problem, RuleError
 from scoring.history import EMPTY, History, attach_records, load_history, past_fields, title_kinds
-from scoring.io.readers import InputSet, read_parts
+from scoring.io.readers import InputSet, Part, plan_parts, read_part
 from scoring.manifest import MANIFEST, build_manifest, described_manifest, manifest_bytes
 from scoring.progress import Progress
 from scoring.records import (
@@ -63,7 +63,7 @@ from scoring.records import (
 from scoring.render.jsonout import document_head, record_text, rewards_data
 from scoring.result import AggregateValue, Result
 from scoring.rounds import RoundData, parse_rounds
-from scoring.ruleset import Kind
+from scoring.ruleset import InputSpec, Kind
 from scoring.scorer import (
     aggregate_members,
     finish,
@@ -76,7 +76,8 @@ from scoring.scorer import (
     with_past,
 )
 
-PART_PEOPLE = 20_000  # people per part: about 250 MB while it is scored
+PART_PEOPLE = 10_000  # people per part: about 150 MB while it is scored; small enough that
+# the parts of a batch keep every worker busy to the end
 ROWS_PER_SLICE = 20_000  # rows validated at a time
 TEXTS_PER_DUMP = 64  # people's JSON per pickle in a part's output (the merge holds one each)
 
@@ -142,7 +143,7 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
     with tempfile.TemporaryDirectory(prefix="scoring-stream-") as tmp:
         spill = Path(tmp)
         inputs = InputSet()
-        tables, years = _read(paths, inputs, spill, progress)
+        tables, years = _read(paths, inputs, spill, workers, progress)
         year = decide_year(years, inputs.year)
         folder, compiled, warnings = rules_for(year, rules)
         wider = members_stay_in_unit(compiled)
@@ -151,9 +152,10 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
                                              "exact only when every step over people stays "
                                              f"inside a unit, but {'; '.join(wider)}: score "
                                              "without --stream")
-        units, parts, found, ids = _validate(tables, compiled, spill, part_people, progress)
+        units, parts, found, ids = _validate(tables, compiled, spill, part_people, workers,
+                                             progress)
         warnings.extend(found)
-        rounds = parse_rounds(inputs.rounds, compiled, {"individual": ids,  # type: ignore[dict-item]
+        rounds = parse_rounds(inputs.rounds, compiled, {"individual": ids,
                                                         "unit": {u.id for u in units}})
         del ids
         store = EMPTY if history is None else load_history(history,
@@ -166,7 +168,7 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
         units = with_past(units, past_fields(compiled, store, scored_year, [], units))
         uni = rate_units(units, compiled, engine, rounds, units_missing)
         work = _Work(compiled, folder, uni, parts, rounds, allow_incomplete, store, scored_year)
-        results = _score_parts(work, spill, workers, progress)
+        results = _score_parts(work, spill, len(tables), workers, progress)
         judged = [p for r in results for p in r.judged]
         if not allow_incomplete:
             try:
@@ -215,6 +217,36 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
         return Streamed(counts["individuals"], counts["units"], warnings_all, len(parts))
 
 
+# ------------------------------------------------------------------------ processes
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+
+def _ordered_map(fn: Callable[[J], R], jobs: Sequence[J], workers: int,
+                 progress: Progress | None, stage: str) -> Iterator[R]:
+    """`map(fn, jobs)` on up to `workers` forked processes, results in the jobs' order (so
+    the output never depends on which process finished first). `fn` reads the module's
+    state set before the call, inherited on fork; with one worker or one job it runs here."""
+    done = 0
+    if workers <= 1 or len(jobs) <= 1:
+        results: Iterable[R] = map(fn, jobs)
+        pool = None
+    else:
+        pool = multiprocessing.get_context("fork").Pool(min(workers, len(jobs)))
+        results = pool.imap(fn, jobs)
+    try:
+        for r in results:
+            done += 1
+            if progress is not None:
+                progress(stage, done, len(jobs))
+            yield r
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
 # ------------------------------------------------------------------------------- pass 1
 
 
@@ -236,33 +268,87 @@ class _Table:
         return table
 
 
-def _read(paths: list[Path], inputs: InputSet, spill: Path, progress: Progress | None
-          ) -> tuple[list[_Table], dict[str, str]]:
+@dataclass
+class _ReadPart:
+    part: Part  # its record tables emptied: they are in `tables`
+    tables: list[tuple[_Table, dict[str, str]]]  # with the years each states
+
+
+def _read(paths: list[Path], inputs: InputSet, spill: Path, workers: int,
+          progress: Progress | None) -> tuple[list[_Table], dict[str, str]]:
+    """Read every file (on `workers` processes); people's tables are spilled as read."""
+    parts, problems = plan_parts(paths, inputs, whole=False)
     tables: list[_Table] = []
     years: dict[str, str] = {}
-    for part, rounds in read_parts(paths, inputs, progress, whole=False):
-        inputs.rounds.extend(rounds)
-        for t in part:
-            stated_years(t, years)
-            if t.kind == "unit":
-                tables.append(_Table("unit", len(t.rows), table=t))
-                continue
-            path = spill / f"table-{len(tables)}.pickle"
-            with path.open("wb") as f:
-                pickle.dump(t, f, protocol=pickle.HIGHEST_PROTOCOL)
-            tables.append(_Table("individual", len(t.rows), path=path))
+    jobs = [(j, files, spill) for j, files in enumerate(parts)]
+    for got in _ordered_map(_read_one, jobs, workers, progress, "reading"):
+        inputs.files.extend(got.part.files)
+        inputs.rounds.extend(got.part.rounds)
+        problems.extend(got.part.problems)
+        for t, stated in got.tables:
+            tables.append(t)
+            for year, where in stated.items():
+                years.setdefault(year, where)
+    if problems:
+        raise InputError(problems)
     return tables, years
+
+
+def _read_one(job: tuple[int, list[Path], Path]) -> _ReadPart:
+    j, files, spill = job
+    part = read_part(files)
+    out: list[tuple[_Table, dict[str, str]]] = []
+    for k, t in enumerate(part.tables):
+        stated: dict[str, str] = {}
+        stated_years(t, stated)
+        if t.kind == "unit":
+            out.append((_Table("unit", len(t.rows), table=t), stated))
+            continue
+        path = spill / f"table-{j}-{k}.pickle"
+        with path.open("wb") as f:
+            pickle.dump(t, f, protocol=pickle.HIGHEST_PROTOCOL)
+        out.append((_Table("individual", len(t.rows), path=path), stated))
+    part.tables = []
+    return _ReadPart(part, out)
 
 
 # ------------------------------------------------------------------------------- pass 2
 
 
+@dataclass
+class _Checked:
+    """What validating one table of people gives back: every id with its row (duplicates are
+    found across tables by the parent), and the table's own problems and warnings."""
+
+    where: tuple[str, str | None]  # file, sheet
+    ids: list[tuple[str, int]] = field(default_factory=list)
+    orphans: list[Problem] = field(default_factory=list)
+    with_members: set[str] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Filing:
+    """The state the validating workers read (inherited on fork)."""
+
+    inputs: Mapping[str, InputSpec]
+    unit_ids: list[str]  # sorted
+    part_of: dict[str, int]
+    spill: Path
+
+
+_FILING: _Filing | None = None
+
+
 def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people: int,
-              progress: Progress | None = None
-              ) -> tuple[list[Record], list[list[str]], list[str], Mapping[str, int]]:
-    """Validate every table (units first: people are filed by their unit's part); spill each
-    person to their part's file. Returns the units, each part's unit ids, the warnings and
-    every person's id. Problems come in the order of the one-batch path (`build_batch`)."""
+              workers: int, progress: Progress | None = None
+              ) -> tuple[list[Record], list[list[str]], list[str], set[str]]:
+    """Validate every table (units first: people are filed by their unit's part; people's
+    tables on `workers` processes); each person goes to the spill file of their part and
+    table. Returns the units, each part's unit ids, the warnings and every person's id.
+    Problems come in the order of the one-batch path (`build_batch`)."""
+    global _FILING
     per_table: list[list[Problem]] = [[] for _ in tables]
     warnings_of: list[list[str]] = [[] for _ in tables]
     units: list[Record] = []
@@ -280,44 +366,28 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
     n_parts = max(1, min(len(unit_ids), -(-people_rows // max(1, part_people))))
     per_part = -(-len(unit_ids) // n_parts) if unit_ids else 1
     parts = [unit_ids[k:k + per_part] for k in range(0, len(unit_ids), per_part)] or [[]]
-    part_of = {uid: k // per_part for k, uid in enumerate(unit_ids)}
-    files = [(spill / f"part-{k}.in").open("wb") for k in range(len(parts))]
+    _FILING = _Filing(compiled.kind("individual").inputs, unit_ids,
+                      {uid: k // per_part for k, uid in enumerate(unit_ids)}, spill)
     first: dict[str, int] = {}  # person id → table index << 32 | row, where first seen
-    duplicates: list[tuple[Record, int]] = []
+    duplicates: list[tuple[str, str, int]] = []  # id, where, where first (packed)
     orphans: list[Problem] = []
     with_members: set[str] = set()
-    inputs = compiled.kind("individual").inputs
-    done = 0
+    where: dict[int, tuple[str, str | None]] = {}
+    jobs = [(i, t) for i, t in enumerate(tables) if t.kind == "individual"]
     try:
-        for i, t in enumerate(tables):
-            if t.kind != "individual":
-                continue
-            table = t.load()
-            try:
-                for records in validate_parts(table, inputs, warnings_of[i], ROWS_PER_SLICE):
-                    by_part: dict[int, list[Record]] = defaultdict(list)
-                    for r in records:
-                        if r.id in first:
-                            duplicates.append((r, first[r.id]))
-                        else:
-                            first[r.id] = (i << 32) | r.origin.row
-                        k = part_of.get(r.group)
-                        if k is None:
-                            orphans.append(unknown_unit(r, unit_ids))
-                            continue
-                        with_members.add(r.group)
-                        by_part[k].append(r)
-                    for k, rs in sorted(by_part.items()):
-                        pickle.dump(rs, files[k], protocol=pickle.HIGHEST_PROTOCOL)
-                    done += len(records)
-                    if progress is not None:
-                        progress("validating", done, people_rows)
-            except InputError as e:
-                per_table[i] = list(e.problems)
-            del table
+        checked = _ordered_map(_check_table, jobs, workers, progress, "validating")
+        for (i, _t), got in zip(jobs, checked, strict=True):
+            per_table[i], warnings_of[i], where[i] = got.problems, got.warnings, got.where
+            file, sheet = got.where
+            for rid, row in got.ids:
+                if rid in first:
+                    duplicates.append((rid, str(Origin(file, row, sheet)), first[rid]))
+                else:
+                    first[rid] = (i << 32) | row
+            orphans.extend(got.orphans)
+            with_members |= got.with_members
     finally:
-        for f in files:
-            f.close()
+        _FILING = None
     problems = [p for ps in per_table for p in ps]
     if problems:
         raise InputError(problems)
@@ -325,78 +395,90 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
         problems.append(Problem("", "no unit records: give a units file or sheet"))
     if not first:
         problems.append(Problem("", "no individual records: give an individuals file or sheet"))
-    # The one-batch checks (`check_batch`): duplicated ids, people without a unit, units
-    # without people; people are checked here as they stream by, in the same order.
+    # The one-batch checks (`check_batch`), in its order: duplicated ids, people without a
+    # unit, units without people.
     problems.extend(duplicate_ids(units))
-    if duplicates:
-        origins = _first_origins(tables, {packed for _, packed in duplicates})
-        problems.extend(duplicate_id(r, origins[packed]) for r, packed in duplicates)
+    for rid, at, packed in duplicates:
+        file, sheet = where[packed >> 32]
+        problems.append(duplicate_id(rid, at, str(Origin(file, packed & 0xFFFFFFFF, sheet))))
     problems.extend(orphans)
     problems.extend(without_members(units, with_members))
     if problems:
         raise InputError(problems)
     warnings = [w for ws in warnings_of for w in ws]
-    return units, parts, warnings, first
+    return units, parts, warnings, set(first)
 
 
-def _first_origins(tables: list[_Table], packed: set[int]) -> dict[int, str]:
-    """Where each duplicated id was first seen, as `Origin` prints it."""
-    out: dict[int, str] = {}
-    for p in packed:
-        t = tables[p >> 32]
-        table = t.load()
-        out[p] = str(Origin(table.file, p & 0xFFFFFFFF, table.sheet))
-    return out
+def _check_table(job: tuple[int, _Table]) -> _Checked:
+    """Validate one table of people a slice at a time, filing each person to their part."""
+    i, t = job
+    filing = _FILING
+    assert filing is not None
+    table = t.load()
+    got = _Checked((table.file, table.sheet))
+    files: dict[int, BinaryIO] = {}
+    try:
+        for records in validate_parts(table, filing.inputs, got.warnings, ROWS_PER_SLICE):
+            by_part: dict[int, list[Record]] = defaultdict(list)
+            for r in records:
+                got.ids.append((r.id, r.origin.row))
+                k = filing.part_of.get(r.group)
+                if k is None:
+                    got.orphans.append(unknown_unit(r, filing.unit_ids))
+                    continue
+                got.with_members.add(r.group)
+                by_part[k].append(r)
+            for k, rs in sorted(by_part.items()):
+                if k not in files:
+                    files[k] = (filing.spill / f"part-{k}-{i}.in").open("wb")
+                pickle.dump(rs, files[k], protocol=pickle.HIGHEST_PROTOCOL)
+    except InputError as e:
+        got.problems = list(e.problems)
+    finally:
+        for f in files.values():
+            f.close()
+    return got
 
 
 # ------------------------------------------------------------------------------- pass 3
 
 
-def _score_parts(work: _Work, spill: Path, workers: int, progress: Progress | None
-                 ) -> list[_Part]:
+def _score_parts(work: _Work, spill: Path, tables: int, workers: int,
+                 progress: Progress | None) -> list[_Part]:
     global _WORK
     _WORK = work
-    jobs = [(k, str(spill)) for k in range(len(work.units_of))]
-    out: list[_Part] = []
+    jobs = [(k, spill, tables) for k in range(len(work.units_of))]
     try:
-        if workers <= 1 or len(jobs) <= 1:
-            results: Iterable[_Part] = map(_score_part, jobs)
-            for r in results:
-                out.append(r)
-                if progress is not None:
-                    progress("scoring", len(out), len(jobs))
-            return out
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(min(workers, len(jobs))) as pool:
-            for r in pool.imap(_score_part, jobs):
-                out.append(r)
-                if progress is not None:
-                    progress("scoring", len(out), len(jobs))
-        return out
+        return list(_ordered_map(_score_part, jobs, workers, progress, "scoring"))
     finally:
         _WORK = None
 
 
-def _records(path: Path) -> list[Record]:
+def _records(spill: Path, k: int, tables: int) -> list[Record]:
+    """Part `k`'s people, as filed by each table in turn (their input order)."""
     out: list[Record] = []
-    with path.open("rb") as f:
-        while True:
-            try:
-                out.extend(pickle.load(f))
-            except EOFError:
-                return out
+    for i in range(tables):
+        path = spill / f"part-{k}-{i}.in"
+        if not path.exists():
+            continue
+        with path.open("rb") as f:
+            while True:
+                try:
+                    out.extend(pickle.load(f))
+                except EOFError:
+                    break
+        path.unlink()
+    return out
 
 
-def _score_part(job: tuple[int, str]) -> _Part:
-    k, spill = job
+def _score_part(job: tuple[int, Path, int]) -> _Part:
+    k, spill, tables = job
     work = _WORK
     assert work is not None
     from scoring.engine import Engine
 
     compiled = work.compiled
-    path = Path(spill) / f"part-{k}.in"
-    people = _records(path)
-    path.unlink()
+    people = _records(spill, k, tables)
     part = _Part(people=len(people))
     try:
         missing = judged_missing(compiled, work.rounds, work.allow_incomplete, people)
@@ -422,7 +504,7 @@ def _score_part(job: tuple[int, str]) -> _Part:
     titles: dict[str, int] = defaultdict(int)
     rewards: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     cache: dict[int, Any] = {}
-    with (Path(spill) / f"part-{k}.out").open("wb") as f:
+    with (spill / f"part-{k}.out").open("wb") as f:
         batch: list[tuple[str, bytes]] = []
         for r in results:
             part.warnings.extend((r.id, f"{r.id} ({r.name}): {w}") for w in r.warnings)

@@ -31,7 +31,7 @@ import warnings
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -253,31 +253,67 @@ def read_parts(paths: list[Path], result: InputSet, progress: Progress | None = 
     `result` receives the files read (with their SHA-256) and the stated year, but no tables.
     Every problem of every file is raised together, after the last part.
     """
-    limits = limits_.current()
-    problems: list[Problem] = []
-    groups = _groups(paths, result, problems, limits)
-    total = sum(len(g) for g in groups)
+    parts, problems = plan_parts(paths, result, whole)
+    total = sum(len(p) for p in parts)
     done = 0
-    for group in groups:
-        together = whole or any(is_initiatives(f.name) for f in group)
-        for part in [group] if together else [[f] for f in group]:
-            read = _Read(limits)
-            for f in part:
-                try:
-                    _read_file(f, read, result)
-                except InputError as e:
-                    problems.extend(e.problems)
-                done += 1
-                if progress is not None:
-                    progress("reading", done, total)
-            try:
-                tables = _fold_group(read)
-            except InputError as e:
-                problems.extend(e.problems)
-                tables = []
-            yield tables, read.rounds
+    def one_more() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress("reading", done, total)
+
+    for files in parts:
+        part = read_part(files, one_more)
+        result.files.extend(part.files)
+        problems.extend(part.problems)
+        yield part.tables, part.rounds
     if problems:
         raise InputError(problems)
+
+
+@dataclass
+class Part:
+    """What reading some files together gave: record tables, round tables, the files read
+    (path, SHA-256, bytes) and every problem found in them."""
+
+    tables: list[RawTable]
+    rounds: list[RawTable]
+    files: list[tuple[str, str, int]]
+    problems: list[Problem]
+
+
+def plan_parts(paths: list[Path], result: InputSet, whole: bool = True
+               ) -> tuple[list[list[Path]], list[Problem]]:
+    """The files of `paths` in the groups `read_parts` reads together, in reading order, and
+    the problems found in the paths themselves (`result` gets the stated year). Each group
+    can be read by `read_part` on its own, in any process."""
+    problems: list[Problem] = []
+    parts: list[list[Path]] = []
+    for group in _groups(paths, result, problems, limits_.current()):
+        together = whole or any(is_initiatives(f.name) for f in group)
+        parts.extend([group] if together else [[f] for f in group])
+    return parts, problems
+
+
+def read_part(files: list[Path], after_file: Callable[[], None] | None = None) -> Part:
+    """Read files that belong together (a folder's CSV files, or one file): see `read_parts`.
+    `after_file` is called after each file (a progress bar)."""
+    read = _Read(limits_.current())
+    seen = InputSet()
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            _read_file(f, read, seen)
+        except InputError as e:
+            problems.extend(e.problems)
+        if after_file is not None:
+            after_file()
+    try:
+        tables = _fold_group(read)
+    except InputError as e:
+        problems.extend(e.problems)
+        tables = []
+    return Part(tables, read.rounds, seen.files, problems)
 
 
 def _read_file(f: Path, read: _Read, result: InputSet) -> None:
