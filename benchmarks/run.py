@@ -354,7 +354,7 @@ def measure(size: int, rules: Path, members: int, args: argparse.Namespace,
     write(compile_folder(rules), folder, size, units)
     row: dict[str, Any] = {"size": size, "units": units, "generate_s": time.perf_counter() - start}
     e2e_out = folder.parent / f"{folder.name}-out" / "results.json"
-    if not args.only_stream:
+    if not args.only_stream and size <= args.stages_cap:
         baselines = size <= args.naive_cap
         if size <= args.e2e_cap:
             row["e2e"] = run_child(["--child", "e2e", str(folder), str(rules)])
@@ -563,6 +563,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="largest size scored end to end (the JSON output is written whole)")
     ap.add_argument("--stream1-cap", type=int, default=200_000,
                     help="largest size streamed with --workers 1 too")
+    ap.add_argument("--stages-cap", type=int, default=1_000_000,
+                    help="largest size measured in memory (stages): about 12 KB per person, so "
+                         "2,000,000 would need some 25 GB; above it only --stream runs")
     ap.add_argument("--only-stream", action="store_true",
                     help="measure the streamed command only (no e2e, stages or baselines)")
     ap.add_argument("--markdown", action="store_true",

@@ -88,6 +88,34 @@ def test_the_command_streams(tmp_path: Path) -> None:
     _same(_one_batch(Path("fixtures/quang-ngai-2026"), tmp_path / "one"), out.parent)
 
 
+def test_history_streams_to_the_same_bytes(tmp_path: Path) -> None:
+    """Titles over past years (`--history`): each person's history values are attached in
+    their part, the manifest names the history files as the one-batch run does."""
+    one, streamed = tmp_path / "one" / "results.json", tmp_path / "streamed" / "results.json"
+    common = ["score", "fixtures/history/inputs/2025", "--history", "fixtures/history", "-q"]
+    for out, extra in ((one, []), (streamed, ["--stream", "--workers", "2"])):
+        result = CliRunner().invoke(cli, [*common, "-o", str(out), *extra])
+        assert result.exit_code == 0, result.output
+    _same(one.parent, streamed.parent)
+    assert b'"history": [\n        {' in one.read_bytes()  # the values are there to compare
+
+
+def test_an_existing_output_is_refused_before_any_work(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "results.json"
+    out.write_text("the previous result", encoding="utf-8")
+    import scoring.stream
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read the inputs before checking the output")
+    monkeypatch.setattr(scoring.stream, "_read", never)
+    result = CliRunner().invoke(cli, ["score", "fixtures/quang-ngai-2026", "-o", str(out),
+                                      "--stream"])
+    assert result.exit_code == 2
+    assert "already exists; use --force" in result.output
+    assert out.read_text(encoding="utf-8") == "the previous result"
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--stream"], "--stream writes the JSON output to a file"),
     (["--stream", "-o", "x.csv"], "--stream writes the JSON output to a file"),

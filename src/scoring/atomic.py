@@ -25,7 +25,7 @@ from pathlib import Path
 
 from scoring.errors import OutputError, Problem
 
-__all__ = ["is_stdout", "write_atomic", "write_atomic_many"]
+__all__ = ["check_targets", "is_stdout", "write_atomic", "write_atomic_many"]
 
 STDOUT = "-"
 
@@ -142,6 +142,15 @@ def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
     OS errors (permissions, a full disk) become an OutputError naming the path.
     """
     write_atomic_many({path: data}, force)
+
+
+def check_targets(paths: Iterable[Path], force: bool = False) -> None:
+    """Raise OutputError now if any target could not be written (exists without `force`, in a
+    sealed folder, a folder itself): for a run long enough that refusing at the end would
+    waste it. `write_atomic_many` checks again when it writes."""
+    problems = [p for path in paths if (p := _problem(Path(path), force)) is not None]
+    if problems:
+        raise OutputError(problems)
 
 
 def write_atomic_many(files: Mapping[Path, Content], force: bool = False) -> None:

@@ -9,18 +9,21 @@ are scored a part at a time, each part holding whole units with every one of the
 units, few and small, are rated first and scored last, whole, as in the one-batch path. A
 rule set with a step over people wider than a unit is refused (`members_stay_in_unit`).
 
-The passes, with what each holds:
-1. read: one input file at a time; record tables go to a spill folder as they were read
-   (the data's year must be known before any table is validated: it chooses the rules);
-2. validate: tables in input order, a slice of rows at a time; each person goes to the
-   spill file of their unit's part. Held: the units, and each person's id (for duplicates);
-3. score: the parts, on `workers` processes (fork); each writes its people's JSON, in id
-   order, to its own file and returns its units' aggregates;
-4. write: units scored, then the document: its head, people merged from the parts' files in
-   id order (the order of the one-batch output), units; staged and renamed atomically with
-   the manifest, which states the output's digest as usual.
-Problems are collected as in the one-batch path; those found while scoring are listed part by
-part (so their order may differ from the one-batch run when they span parts).
+The passes, each on `workers` forked processes whose results are taken in input order (so
+problems, warnings and output never depend on which process finished first):
+1. read: a file per job; tables of people go to a spill folder as they were read (the
+   data's year must be known before any table is validated: it chooses the rules);
+2. validate: a table of people per job, a slice of rows at a time; each person goes to the
+   spill file of their unit's part. The parent holds the units and every person's id (for
+   duplicates across tables), and checks the output can be written before any of this;
+3. score: a part per job; each writes its people's JSON, in id order, to its own file and
+   returns its units' aggregates, its warnings, title counts and rewards;
+4. write (the parent): units scored, then the document: its head, people merged from the
+   parts' files in id order (the order of the one-batch output), units; staged and renamed
+   atomically with the manifest, which states the output's digest as usual.
+Problems are collected as in the one-batch path; those found while scoring (a judged criterion
+without a value, a rating with neither points nor paper) are listed part by part, so their
+order may differ from the one-batch run's when they span parts.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from scoring import expr
 from scoring.app import rules_for
-from scoring.atomic import write_atomic_many
+from scoring.atomic import check_targets, write_atomic_many
 from scoring.batch import decide_year, stated_years
 from scoring.budget import Budget, reward_budget
 from scoring.compile import Compiled
@@ -120,7 +123,6 @@ class _Work:
     """The state the part workers read (inherited on fork, never sent)."""
 
     compiled: Compiled
-    folder: Path
     uni: Any  # scorer._State of every unit, rated
     units_of: list[list[str]]  # part → its unit ids
     rounds: RoundData
@@ -140,6 +142,7 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
     """Score `paths` a part at a time and write the JSON output and its manifest to `output`
     (atomically, as `scoring score -o` does). `options` are the manifest's options."""
     workers = workers or default_workers()
+    check_targets([output, output.parent / MANIFEST], force)
     with tempfile.TemporaryDirectory(prefix="scoring-stream-") as tmp:
         spill = Path(tmp)
         inputs = InputSet()
@@ -167,7 +170,7 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
         units_missing = judged_missing(compiled, rounds, True, units)
         units = with_past(units, past_fields(compiled, store, scored_year, [], units))
         uni = rate_units(units, compiled, engine, rounds, units_missing)
-        work = _Work(compiled, folder, uni, parts, rounds, allow_incomplete, store, scored_year)
+        work = _Work(compiled, uni, parts, rounds, allow_incomplete, store, scored_year)
         results = _score_parts(work, spill, len(tables), workers, progress)
         judged = [p for r in results for p in r.judged]
         if not allow_incomplete:
