@@ -117,27 +117,27 @@ class TimedEvaluator:
 # ------------------------------------------------------------------ process tree memory
 
 
-def vm_rss_kb(pid: int) -> int:
-    """One process's resident memory in KiB; 0 once it has ended (a zombie has no VmRSS)."""
+def _proc_kb(pid: int, name: str, key: str) -> int | None:
+    """The value in KiB of the line `key` of /proc/PID/NAME; None when it cannot be read."""
     try:
-        for line in (PROC / str(pid) / "status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in (PROC / str(pid) / name).read_text().splitlines():
+            if line.startswith(key):
                 return int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return None
+
+
+def vm_rss_kb(pid: int) -> int:
+    """One process's resident memory in KiB; 0 once it has ended (a zombie has no VmRSS)."""
+    return _proc_kb(pid, "status", "VmRSS:") or 0
 
 
 def pss_kb(pid: int) -> int:
     """One process's proportional set size in KiB: its resident pages, each page shared with
     n processes counted 1/n (smaps_rollup, Linux 4.14+; VmRSS where it cannot be read)."""
-    try:
-        for line in (PROC / str(pid) / "smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return vm_rss_kb(pid)
+    found = _proc_kb(pid, "smaps_rollup", "Pss:")
+    return vm_rss_kb(pid) if found is None else found
 
 
 def tree_rss_kb(root: int) -> int:

@@ -38,6 +38,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -63,7 +64,7 @@ from scoring.records import (
     validate_parts,
     without_members,
 )
-from scoring.render.jsonout import document_head, record_text, rewards_data
+from scoring.render.jsonout import head_pieces, record_text, rewards_data
 from scoring.result import AggregateValue, Result
 from scoring.rounds import RoundData, parse_rounds
 from scoring.ruleset import InputSpec, Kind
@@ -99,19 +100,20 @@ class Streamed:
 
     individuals: int
     units: int
-    warnings: tuple[str, ...]
+    warnings: list[str]  # the first `shown_warnings` of them
+    warnings_count: int
     parts: int
 
 
 @dataclass
 class _Part:
-    """What scoring one part gives back to the parent: everything units and the document's
-    head need, and nothing per person but warnings."""
+    """What scoring one part gives back to the parent: what units and the document's head
+    need, and nothing per person. Per person (the JSON, the warnings) and per member (the ids
+    an aggregate counted) goes to the part's files, read back as the document is written."""
 
     people: int = 0
-    aggregates: dict[str, tuple[list[AggregateValue], dict[str, expr.Value]]] = field(
-        default_factory=dict)
-    warnings: list[tuple[str, str]] = field(default_factory=list)  # (person id, warning)
+    aggregates: dict[str, dict[str, expr.Value]] = field(default_factory=dict)  # unit → values
+    warnings: int = 0  # the warnings themselves are in the part's file: see `_warnings`
     titles: dict[str, int] = field(default_factory=dict)
     rewards: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # unit → title → sum
     judged: list[Problem] = field(default_factory=list)
@@ -138,9 +140,10 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
                created: str, force: bool = False, seal: bool = False,
                allow_incomplete: bool = False, history: Path | None = None,
                workers: int = 0, progress: Progress | None = None,
-               part_people: int = PART_PEOPLE) -> Streamed:
+               part_people: int = PART_PEOPLE, shown_warnings: int = 50) -> Streamed:
     """Score `paths` a part at a time and write the JSON output and its manifest to `output`
-    (atomically, as `scoring score -o` does). `options` are the manifest's options."""
+    (atomically, as `scoring score -o` does). `options` are the manifest's options; every
+    warning is in the output, the first `shown_warnings` also in what is returned."""
     workers = workers or default_workers()
     check_targets([output, output.parent / MANIFEST], force)
     with tempfile.TemporaryDirectory(prefix="scoring-stream-") as tmp:
@@ -184,16 +187,24 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
         if problems:
             raise InputError(problems)
         index = {u.id: i for i, u in enumerate(uni.records)}
+        specs = compiled.kind("unit").aggregates
         for r in results:
-            for uid, (values, scope_values) in r.aggregates.items():
-                uni.aggregates[index[uid]] = values
+            for uid, scope_values in r.aggregates.items():
+                # Without the members' ids (they are read back from the parts' files as the
+                # units are written): the scoring reads only the values.
+                uni.aggregates[index[uid]] = [AggregateValue(a.name, a.spec.label,
+                                                             scope_values[a.name], ())
+                                              for a in specs]
                 uni.scopes[index[uid]].update(scope_values)
         head = finish(compiled, engine, (), (), uni)
         head = replace(head, units=attach_records(head.units, compiled, store, scored_year))
-        people_warnings = heapq.merge(*(r.warnings for r in results), key=lambda w: w[0])
-        warnings_all = (*warnings, *store.warnings, *(w for _, w in people_warnings),
-                        *head.warnings)
-        head = replace(head, warnings=warnings_all)
+        before = [*warnings, *store.warnings]
+        n_warnings = len(before) + sum(r.warnings for r in results) + len(head.warnings)
+
+        def all_warnings() -> Iterator[str]:
+            yield from before
+            yield from _warnings(spill, len(parts))
+            yield from head.warnings
         counts = _counts(head, results)
         if history is not None:
             options = {**options, "history": {
@@ -207,7 +218,7 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
         size = [0]
 
         def document() -> Iterator[bytes]:
-            for piece in _document(head, manifest, budget, spill, len(parts)):
+            for piece in _document(head, manifest, budget, all_warnings(), spill, len(parts)):
                 digest.update(piece)
                 size[0] += len(piece)
                 yield piece
@@ -217,7 +228,8 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
                 manifest, [(output.name, digest.hexdigest(), size[0])], seal))]
 
         write_atomic_many({output: document, output.parent / MANIFEST: described}, force)
-        return Streamed(counts["individuals"], counts["units"], warnings_all, len(parts))
+        return Streamed(counts["individuals"], counts["units"],
+                        list(islice(all_warnings(), shown_warnings)), n_warnings, len(parts))
 
 
 # ------------------------------------------------------------------------ processes
@@ -500,17 +512,25 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
     units = unit_subset(work.uni, work.units_of[k])
     aggregate_members(units, ind)
     names = [a.name for a in compiled.kind("unit").aggregates]
-    for u, scope, values in zip(units.records, units.scopes, units.aggregates, strict=True):
-        part.aggregates[u.id] = (values, {n: scope[n] for n in names})
+    part.aggregates = {u.id: {n: scope[n] for n in names}
+                       for u, scope in zip(units.records, units.scopes, strict=True)}
+    with (spill / f"part-{k}.agg").open("wb") as f:  # in unit id order, as the parts are
+        pickle.dump([(u.id, values) for u, values in zip(units.records, units.aggregates,
+                                                         strict=True)],
+                    f, protocol=pickle.HIGHEST_PROTOCOL)
     results = attach_records(ind_results(ind, compiled), compiled, work.store, work.year)
     del ind
     titles: dict[str, int] = defaultdict(int)
     rewards: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     cache: dict[int, Any] = {}
+    warnings = [(r.id, f"{r.id} ({r.name}): {w}") for r in results for w in r.warnings]
+    part.warnings = len(warnings)
+    with (spill / f"part-{k}.warn").open("wb") as f:
+        pickle.dump(warnings, f, protocol=pickle.HIGHEST_PROTOCOL)
+    del warnings
     with (spill / f"part-{k}.out").open("wb") as f:
         batch: list[tuple[str, bytes]] = []
         for r in results:
-            part.warnings.extend((r.id, f"{r.id} ({r.name}): {w}") for w in r.warnings)
             for t in r.titles:
                 titles[t] += 1
             for t, amount in r.rewards:
@@ -551,10 +571,28 @@ def _texts(path: Path) -> Iterator[tuple[str, bytes]]:
             yield from batch
 
 
-def _document(head: Result, manifest: Mapping[str, object], budget: Budget | None, spill: Path,
-              n_parts: int) -> Iterator[bytes]:
+def _warnings(spill: Path, n_parts: int) -> Iterator[str]:
+    """People's warnings in id order (the one-batch order), merged from the parts' files."""
+    def part(k: int) -> list[tuple[str, str]]:
+        with (spill / f"part-{k}.warn").open("rb") as f:
+            found: list[tuple[str, str]] = pickle.load(f)
+        return found
+    merged = heapq.merge(*(part(k) for k in range(n_parts)), key=lambda w: w[0])
+    return (text for _id, text in merged)
+
+
+def _aggregates(spill: Path, n_parts: int) -> Iterator[tuple[str, list[AggregateValue]]]:
+    """Each unit's aggregates with their members, in unit id order, from the parts' files."""
+    for k in range(n_parts):
+        with (spill / f"part-{k}.agg").open("rb") as f:
+            yield from pickle.load(f)
+
+
+def _document(head: Result, manifest: Mapping[str, object], budget: Budget | None,
+              warnings: Iterable[str], spill: Path, n_parts: int) -> Iterator[bytes]:
     """The JSON document, piece by piece: the bytes `render_json` gives for the whole run."""
-    yield document_head(head, manifest, rewards_data(head, budget)).encode("utf-8")
+    for piece in head_pieces(head, manifest, warnings, rewards_data(head, budget)):
+        yield piece.encode("utf-8")
     merged = heapq.merge(*(_texts(spill / f"part-{k}.out") for k in range(n_parts)),
                          key=lambda pair: pair[0])
     opening = b"\n    "
@@ -564,7 +602,9 @@ def _document(head: Result, manifest: Mapping[str, object], budget: Budget | Non
     yield b"\n  ],\n  \"units\": ["
     cache: dict[int, Any] = {}
     opening = b"\n    "
-    for u in head.units:
+    for u, (uid, aggregates) in zip(head.units, _aggregates(spill, n_parts), strict=True):
+        assert uid == u.id, (uid, u.id)
+        u = replace(u, aggregates=tuple(aggregates))
         yield opening + record_text(u, 2, cache).encode("utf-8")
         opening = b",\n    "
     yield b"\n  ]\n}\n" if head.units else b"]\n}\n"

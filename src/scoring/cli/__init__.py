@@ -44,14 +44,15 @@ def cli() -> None:
 SHOWN_WARNINGS = 50
 
 
-def echo_warnings(warnings: Sequence[str]) -> None:
+def echo_warnings(warnings: Sequence[str], total: int | None = None) -> None:
     """The warnings on stderr, the first SHOWN_WARNINGS of them: a batch of a hundred thousand
     people can carry thousands, which would bury the lines that matter; every one is kept in
-    the results."""
+    the results. `total` counts them when `warnings` holds only the first ones."""
+    total = len(warnings) if total is None else total
     for w in warnings[:SHOWN_WARNINGS]:
         click.echo(f"warning: {w}", err=True)
-    if len(warnings) > SHOWN_WARNINGS:
-        click.echo(f"warning: … and {len(warnings) - SHOWN_WARNINGS:,} more, not shown here; "
+    if total > SHOWN_WARNINGS:
+        click.echo(f"warning: … and {total - SHOWN_WARNINGS:,} more, not shown here; "
                    "the JSON output lists every one under \"warnings\"", err=True)
 
 

@@ -9,7 +9,7 @@ import click
 
 from scoring.app import run
 from scoring.atomic import is_stdout, write_atomic_many
-from scoring.cli import cli, echo_warnings
+from scoring.cli import SHOWN_WARNINGS, cli, echo_warnings
 from scoring.cli.progress import progress_bars
 from scoring.errors import UsageError
 from scoring.manifest import MANIFEST, build_manifest, created_now, file_manifest, manifest_bytes
@@ -86,8 +86,9 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
                                              "table hold the whole result in memory)")
         with progress_bars(quiet) as progress:
             done = run_stream(list(inputs), rules, Path(str(output)), options, created_now(),
-                              force, seal, allow_incomplete, history, workers or 0, progress)
-        echo_warnings(done.warnings)
+                              force, seal, allow_incomplete, history, workers or 0, progress,
+                              shown_warnings=SHOWN_WARNINGS)
+        echo_warnings(done.warnings, done.warnings_count)
         if not quiet:
             click.echo(f"wrote {output} ({done.individuals} individuals, {done.units} units, "
                        f"scored in {done.parts} parts){' and sealed the folder' if seal else ''}",

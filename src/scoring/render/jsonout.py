@@ -265,16 +265,24 @@ def document_head(result: Result, manifest: Mapping[str, object],
     `rewards` is given, the reward budget, which walks every record): a streaming writer
     passes `rewards=rewards_data(result, budget)` with a budget it totalled itself. The head
     never depends on the records, so `document_pieces` can follow it with them one by one."""
+    return "".join(head_pieces(result, manifest, result.warnings, rewards))
+
+
+def head_pieces(result: Result, manifest: Mapping[str, object], warnings: Iterable[str],
+                rewards: dict[str, Any] | EllipsisType | None = ...) -> Iterator[str]:
+    """`document_head` in pieces, with the warnings taken lazily from `warnings` (not from
+    the Result): a batch of millions of people can carry more than are worth holding."""
     data = {
         "manifest": plain_json(manifest),
         "ruleset": {"id": result.ruleset, "year": result.year, "name": result.name,
                     "hash": result.hash},
         "rewards": _budget(result) if rewards is ... else rewards,
-        "warnings": list(result.warnings),
     }
     inner = _newline(1)
-    fields = "".join(f"{inner}{_key_text(k)}: {_text(v, 1)}," for k, v in data.items())
-    return "{" + fields + inner + '"individuals": ['
+    yield "{" + "".join(f"{inner}{_key_text(k)}: {_text(v, 1)}," for k, v in data.items())
+    yield inner + '"warnings": ['
+    yield from _list_pieces(map(_encode_string, warnings))
+    yield "," + inner + '"individuals": ['
 
 
 def document_pieces(head: str, individual_texts: Iterable[str],
