@@ -481,8 +481,9 @@ def markdown(rows: list[dict[str, Any]], doc: dict[str, Any]) -> str:
         "",
         pipe_table(("size", "units", "e2e s", "stream s", *RATES), rows, label),
         "",
-        "Peak RSS in MB (stream: summed over its processes). Ratios in people/s: ours ÷ "
-        "baseline (the rule engine for plain and naive, evaluate for the floor), stream ÷ "
+        "Peak memory in MB (e2e: RSS; stream: PSS summed over its processes). Ratios in "
+        "people/s: ours ÷ baseline (the rule engine for plain and naive, evaluate for the "
+        "floor), stream ÷ "
         f"e2e, and {label} = stream ÷ stream1. µs per person, end to end.",
         "",
         pipe_table(("size", "e2e RSS MB", "stream RSS MB", *RATIOS, "µs/rec e2e",

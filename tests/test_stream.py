@@ -191,3 +191,26 @@ def test_a_flood_of_warnings_is_cut_on_the_terminal(count: int, lines: int, last
     shown = CliRunner().invoke(warn).output.splitlines()
     assert len(shown) == lines
     assert shown[-1].startswith(last)
+
+
+def test_a_full_disk_while_spilling_is_a_clear_error(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import scoring.stream
+
+    class FullDisk:
+        HIGHEST_PROTOCOL = 5
+
+        @staticmethod
+        def dump(*args: object, **kwargs: object) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(scoring.stream, "pickle", FullDisk)
+    out = tmp_path / "out" / "results.json"
+    result = CliRunner().invoke(cli, ["score", "fixtures/quang-ngai-2026", "-o", str(out),
+                                      "--stream", "--workers", "1"])
+    assert result.exit_code == 2, result.output
+    assert "cannot keep the run's parts here: No space left on device; set TMPDIR" \
+        in result.output
+    assert not out.exists() and "Traceback" not in result.output

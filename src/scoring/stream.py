@@ -36,6 +36,7 @@ import pickle
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import islice
@@ -48,7 +49,7 @@ from scoring.atomic import check_targets, write_atomic_many
 from scoring.batch import decide_year, stated_years
 from scoring.budget import Budget, reward_budget
 from scoring.compile import Compiled
-from scoring.errors import InputError, Problem, RuleError
+from scoring.errors import InputError, OutputError, Problem, RuleError
 from scoring.history import EMPTY, History, attach_records, load_history, past_fields, title_kinds
 from scoring.io.readers import InputSet, Part, plan_parts, read_part
 from scoring.manifest import MANIFEST, build_manifest, described_manifest, manifest_bytes
@@ -146,7 +147,7 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
     warning is in the output, the first `shown_warnings` also in what is returned."""
     workers = workers or default_workers()
     check_targets([output, output.parent / MANIFEST], force)
-    with tempfile.TemporaryDirectory(prefix="scoring-stream-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="scoring-stream-") as tmp, _spilling(Path(tmp)):
         spill = Path(tmp)
         inputs = InputSet()
         tables, years = _read(paths, inputs, spill, workers, progress)
@@ -230,6 +231,19 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
         write_atomic_many({output: document, output.parent / MANIFEST: described}, force)
         return Streamed(counts["individuals"], counts["units"],
                         list(islice(all_warnings(), shown_warnings)), n_warnings, len(parts))
+
+
+@contextmanager
+def _spilling(spill: Path) -> Iterator[None]:
+    """A failure to write the parts (a full disk, most often) is the user's to fix, not a
+    traceback: OutputError (exit 2), naming the folder. The output is written only at the
+    end, through `write_atomic_many`, which reports its own errors the same way."""
+    try:
+        yield
+    except OSError as e:
+        raise OutputError.one(str(spill), f"cannot keep the run's parts here: "
+                                          f"{e.strerror or e}; set TMPDIR to a folder with "
+                                          "room for about the size of the output") from None
 
 
 # ------------------------------------------------------------------------ processes
