@@ -84,7 +84,7 @@ def test_the_command_streams(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["score", "fixtures/quang-ngai-2026", "-o", str(out),
                                       "--stream", "--workers", "2"])
     assert result.exit_code == 0, result.output
-    assert "632 individuals, 25 units, scored in 1 parts" in result.output
+    assert "632 individuals, 25 units, scored in 1 part)" in result.output
     _same(_one_batch(Path("fixtures/quang-ngai-2026"), tmp_path / "one"), out.parent)
 
 

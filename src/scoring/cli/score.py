@@ -91,7 +91,8 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
         echo_warnings(done.warnings, done.warnings_count)
         if not quiet:
             click.echo(f"wrote {output} ({done.individuals} individuals, {done.units} units, "
-                       f"scored in {done.parts} parts){' and sealed the folder' if seal else ''}",
+                       f"scored in {done.parts} part{'s' if done.parts != 1 else ''})"
+                       f"{' and sealed the folder' if seal else ''}",
                        err=True)
         return
     with progress_bars(quiet) as progress:
