@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from itertools import repeat
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar
 
 from scoring.errors import Problem, RuleError
 
@@ -599,25 +599,29 @@ Test: TypeAlias = Callable[[Scope], bool]
 _CLOSURE = "_closure"
 
 
+K = TypeVar("K")
+B = TypeVar("B")
+
+
+def _kept(obj: K, key: str, build: Callable[[K], B]) -> B:
+    """`build(obj)`, built once and kept on the object itself (as `functools.cached_property`
+    would), so it lives exactly as long as the object; by identity, never by equality:
+    Lit(Decimal("1")) == Lit(Decimal("1.0")), but the two give results with different
+    exponents. The nodes are frozen dataclasses, so the value goes in `vars(obj)` directly."""
+    found: B | None = vars(obj).get(key)
+    if found is None:
+        found = vars(obj)[key] = build(obj)
+    return found
+
+
 def compiled(node: Node) -> Fn:
     """`evaluate(node, scope)` as a closure over the node, built once per node object."""
-    # Kept on the node object itself (as `functools.cached_property` would), so it lives
-    # exactly as long as the node; by identity, never by equality: Lit(Decimal("1")) ==
-    # Lit(Decimal("1.0")), but the two give results with different exponents.
-    fn: Fn | None = vars(node).get(_CLOSURE)
-    if fn is None:
-        fn = _compile(node)
-        vars(node)[_CLOSURE] = fn
-    return fn
+    return _kept(node, _CLOSURE, _compile)
 
 
 def compiled_cond(cond: Cond) -> Test:
     """`holds(cond, scope)` as a closure over the condition, built once per condition object."""
-    fn: Test | None = vars(cond).get(_CLOSURE)
-    if fn is None:
-        fn = _compile_cond(cond)
-        vars(cond)[_CLOSURE] = fn
-    return fn
+    return _kept(cond, _CLOSURE, _compile_cond)
 
 
 def column(node: Node, scopes: Sequence[Scope]) -> list[Value]:
@@ -993,11 +997,7 @@ def render_leaf_values(leaf: CLeaf | CPresent, scope: Scope) -> str:
 
 def explained(cond: Cond) -> Callable[[Scope], str]:
     """`why_not(cond, scope)` as a closure, built once per condition object (see `compiled`)."""
-    fn: Callable[[Scope], str] | None = vars(cond).get("_why_not")
-    if fn is None:
-        fn = _compile_why(cond)
-        vars(cond)["_why_not"] = fn
-    return fn
+    return _kept(cond, "_why_not", _compile_why)
 
 
 def _compile_why(cond: Cond) -> Callable[[Scope], str]:
