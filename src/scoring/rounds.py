@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -76,7 +77,7 @@ def _columns(table: RawTable) -> tuple[dict[str, int], list[Problem]]:
 
 
 def parse_rounds(tables: Iterable[RawTable], compiled: Compiled,
-                 ids: Mapping[Kind, set[str]]) -> RoundData:
+                 ids: Mapping[Kind, AbstractSet[str]]) -> RoundData:
     """Validate round tables against the rule set and the records; all problems at once."""
     rounds = {r.id: r for r in compiled.ruleset.rounds}
     order = {r.id: i for i, r in enumerate(compiled.ruleset.rounds)}

@@ -36,6 +36,7 @@ import pickle
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -372,7 +373,7 @@ _FILING: _Filing | None = None
 
 def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people: int,
               workers: int, progress: Progress | None = None
-              ) -> tuple[list[Record], list[list[str]], list[str], set[str]]:
+              ) -> tuple[list[Record], list[list[str]], list[str], AbstractSet[str]]:
     """Validate every table (units first: people are filed by their unit's part; people's
     tables on `workers` processes); each person goes to the spill file of their part and
     table. Returns the units, each part's unit ids, the warnings and every person's id.
@@ -435,7 +436,7 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
     if problems:
         raise InputError(problems)
     warnings = [w for ws in warnings_of for w in ws]
-    return units, parts, warnings, set(first)
+    return units, parts, warnings, first.keys()
 
 
 def _check_table(job: tuple[int, _Table]) -> _Checked:
@@ -483,20 +484,25 @@ def _score_parts(work: _Work, spill: Path, tables: int, workers: int,
         _WORK = None
 
 
+def _pickled(path: Path) -> Iterator[Any]:
+    """Each object pickled one after the other into `path` (by this run, in its own folder)."""
+    with path.open("rb") as f:
+        while True:
+            try:
+                yield pickle.load(f)
+            except EOFError:
+                return
+
+
 def _records(spill: Path, k: int, tables: int) -> list[Record]:
     """Part `k`'s people, as filed by each table in turn (their input order)."""
     out: list[Record] = []
     for i in range(tables):
         path = spill / f"part-{k}-{i}.in"
-        if not path.exists():
-            continue
-        with path.open("rb") as f:
-            while True:
-                try:
-                    out.extend(pickle.load(f))
-                except EOFError:
-                    break
-        path.unlink()
+        if path.exists():
+            for batch in _pickled(path):
+                out.extend(batch)
+            path.unlink()
     return out
 
 
@@ -576,30 +582,21 @@ def _counts(head: Result, parts: list[_Part]) -> dict[str, int]:
 
 
 def _texts(path: Path) -> Iterator[tuple[str, bytes]]:
-    with path.open("rb") as f:
-        while True:
-            try:
-                batch = pickle.load(f)
-            except EOFError:
-                return
-            yield from batch
+    for batch in _pickled(path):
+        yield from batch
 
 
 def _warnings(spill: Path, n_parts: int) -> Iterator[str]:
     """People's warnings in id order (the one-batch order), merged from the parts' files."""
-    def part(k: int) -> list[tuple[str, str]]:
-        with (spill / f"part-{k}.warn").open("rb") as f:
-            found: list[tuple[str, str]] = pickle.load(f)
-        return found
-    merged = heapq.merge(*(part(k) for k in range(n_parts)), key=lambda w: w[0])
+    parts = (next(_pickled(spill / f"part-{k}.warn")) for k in range(n_parts))
+    merged = heapq.merge(*parts, key=lambda w: w[0])
     return (text for _id, text in merged)
 
 
 def _aggregates(spill: Path, n_parts: int) -> Iterator[tuple[str, list[AggregateValue]]]:
     """Each unit's aggregates with their members, in unit id order, from the parts' files."""
     for k in range(n_parts):
-        with (spill / f"part-{k}.agg").open("rb") as f:
-            yield from pickle.load(f)
+        yield from next(_pickled(spill / f"part-{k}.agg"))
 
 
 def _document(head: Result, manifest: Mapping[str, object], budget: Budget | None,
