@@ -272,7 +272,7 @@ def child_stages(folder: Path, rules: Path, baselines: bool, render: bool) -> di
     t: dict[str, float] = {}
     wrap(app, "read_inputs", t, "read")
     wrap(app, "build_batch", t, "validate")
-    for name in ("_rate", "_score_kind", "_aggregate"):
+    for name in ("_rate", "_score_kind", "aggregate_members"):
         wrap(scorer, name, t, "evaluate")
     for name in ("_decide_titles", "_results"):
         wrap(scorer, name, t, "titles")

@@ -119,7 +119,7 @@ def score(
     units = with_past(units, history)
     uni = rate_units(units, compiled, evaluator, rounds, missing)
     ind = score_members(individuals, uni, compiled, evaluator, rounds, missing)
-    _aggregate(uni, ind)
+    aggregate_members(uni, ind)
     return finish(compiled, evaluator, warnings, ind_results(ind, compiled), uni)
 
 
@@ -196,11 +196,6 @@ def unit_subset(uni: _State, ids: Sequence[str]) -> _State:
     chosen = sorted(index[u] for u in ids if u in index)
     return _State(uni.ck, [uni.records[i] for i in chosen], [uni.scopes[i] for i in chosen],
                   uni.rounds, uni.missing)
-
-
-def aggregate_members(units: _State, members: _State) -> None:
-    """Each unit's aggregates of its members (`_aggregate`), for the streaming path."""
-    _aggregate(units, members)
 
 
 def finish(compiled: Compiled, ev: Evaluator, warnings: Sequence[str],
@@ -539,7 +534,8 @@ def _gate_hit(shared: _Shared, g: CGate, scope: expr.Scope) -> Hit:
 # -------------------------------------------------------------------------------- aggregates
 
 
-def _aggregate(units: _State, members: _State) -> None:
+def aggregate_members(units: _State, members: _State) -> None:
+    """Each unit's aggregates of its members (values, and the ids each counted)."""
     by_unit: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(members.records):
         by_unit[r.group].append(i)
