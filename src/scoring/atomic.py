@@ -161,9 +161,7 @@ def write_atomic_many(files: Mapping[Path, Content], force: bool = False) -> Non
     leaves every target as it was. Only the renames, which take microseconds, are one after
     the other: a crash between two of them leaves the first target new and the rest old.
     """
-    problems = [p for path in files if (p := _problem(Path(path), force)) is not None]
-    if problems:
-        raise OutputError(problems)
+    check_targets(files, force)
     staged: list[tuple[Path, str]] = []
     try:
         for path, data in files.items():

@@ -202,11 +202,6 @@ def _shared(memo: dict[int, Any], obj: Any, build: Any) -> Any:
     return found
 
 
-def _budget(result: Result) -> dict[str, Any] | None:
-    """The reward budget: per title, per unit (with its members), per cluster and overall."""
-    return rewards_data(result)
-
-
 def rewards_data(result: Result, budget: Budget | None = None) -> dict[str, Any] | None:
     """The document's "rewards" object; `budget` defaults to `reward_budget(result)`.
 
@@ -234,7 +229,7 @@ def to_json_data(result: Result, manifest: Mapping[str, object],
         "manifest": plain_json(manifest),
         "ruleset": {"id": result.ruleset, "year": result.year, "name": result.name,
                     "hash": result.hash},
-        "rewards": _budget(result),
+        "rewards": rewards_data(result),
         "warnings": list(result.warnings),
         "individuals": [_record(r, memo) for r in result.individuals],
         "units": [_record(r, memo) for r in result.units],
@@ -276,7 +271,7 @@ def head_pieces(result: Result, manifest: Mapping[str, object], warnings: Iterab
         "manifest": plain_json(manifest),
         "ruleset": {"id": result.ruleset, "year": result.year, "name": result.name,
                     "hash": result.hash},
-        "rewards": _budget(result) if rewards is ... else rewards,
+        "rewards": rewards_data(result) if rewards is ... else rewards,
     }
     inner = _newline(1)
     yield "{" + "".join(f"{inner}{_key_text(k)}: {_text(v, 1)}," for k, v in data.items())
