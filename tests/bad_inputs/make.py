@@ -74,6 +74,12 @@ def units(old: str, new: str) -> Files:
             "units.csv": _replace(MINI_UNITS, old, new).encode()}
 
 
+def every_year(text: str) -> Files:
+    """The mini sample with the year of every row, in both files, written as `text`."""
+    return {name: data.replace(",2021\n", f",{text}\n").encode()
+            for name, data in (("individuals.csv", MINI_PEOPLE), ("units.csv", MINI_UNITS))}
+
+
 def people_bytes(data: bytes) -> Files:
     return {"individuals.csv": data, "units.csv": MINI_UNITS.encode()}
 
@@ -356,12 +362,8 @@ def _cases() -> dict[str, Files]:
         "enum_unknown": people("P3,Lê Văn Cường,U1,tot", "P3,Lê Văn Cường,U1,giỏi"),
         "hex_number": people("0.9,x,2021", "0x10,x,2021"),
         "formula_text_in_number": people("0.9,x,2021", "=1+2,x,2021"),
-        "year_not_a_year": {
-            "individuals.csv": MINI_PEOPLE.replace(",2021\n", ",hai nghìn\n").encode(),
-            "units.csv": MINI_UNITS.replace(",2021\n", ",hai nghìn\n").encode()},
-        "year_out_of_range": {"individuals.csv": MINI_PEOPLE.replace(",2021\n", ",1900\n")
-                              .encode(),
-                              "units.csv": MINI_UNITS.replace(",2021\n", ",1900\n").encode()},
+        "year_not_a_year": every_year("hai nghìn"),
+        "year_out_of_range": every_year("1900"),
         "years_disagree": people("x,2021\nP2", "x,2022\nP2"),
         # -------------------------------------------------------------------- ranges
         "int_above_max": people("U1,tot,9,có", "U1,tot,13,có"),
@@ -376,9 +378,7 @@ def _cases() -> dict[str, Files]:
         "int_exponent_too_big": people("U1,tot,9,có,2", "U1,tot,9,có,1e30"),
         "number_5000_digits": people("0.9,x,2021", "1e5000,x,2021"),
         # -------------------------------------------------------------------- dates
-        "date_in_year_column": {
-            "individuals.csv": MINI_PEOPLE.replace(",2021\n", ",01/01/2021\n").encode(),
-            "units.csv": MINI_UNITS.replace(",2021\n", ",01/01/2021\n").encode()},
+        "date_in_year_column": every_year("01/01/2021"),
         "date_in_number_column": people("xuat_sac,12,", "xuat_sac,12/03/2021,"),
         "date_iso_in_int_column": people("U1,tot,9,có", "U1,tot,2021-09-01,có"),
         "xlsx_date_in_year_column": xlsx(mini_sheets(every_row("year", dt.datetime(2021, 1, 1)),
