@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
@@ -331,6 +332,8 @@ class _Compiler:
                                                            "field", "ratings"))
             self.check_rank_keys(q.rank_by, {**names, RATING_POINTS: expr.NUMBER}, q.source,
                                  "ratings")
+            if q.share_field is not None:
+                self.check_share_field(q.share_field, q.per, q.source)
             value = self.constants.get(q.share) if isinstance(q.share, str) else q.share
             if not isinstance(value, Decimal):
                 self.problems.append(Problem(q.source, f"quota share {q.share!r} is not a number",
@@ -345,6 +348,15 @@ class _Compiler:
             Group(f"{kind}.ratings.overrides", tuple(r for r in overrides if r)),
             spec.overrides, spec.quota, share, spec.label, spec.basis,
         )
+
+    def check_share_field(self, name: str, per: tuple[str, ...], source: str) -> None:
+        spec = self.rs.unit.inputs.get(name)
+        if spec is None or spec.type != "number":
+            self.problems.append(Problem(source, f"ratings quota share_field {name!r} must be "
+                                                 "a numeric unit input", "ratings"))
+        if "unit_id" not in per:
+            self.problems.append(Problem(source, "a ratings quota with share_field counts per "
+                                                 "unit_id (each unit its own share)", "ratings"))
 
     def check_class(self, value: str, classes: tuple[str, ...], source: str) -> None:
         if value not in classes:
@@ -475,6 +487,54 @@ class _Compiler:
         self.check_rank_keys(q.rank_by, names, q.source, t.id)
         return share, per
 
+    def check_rewards(self) -> None:
+        """The rewards section: a base salary that can be read on the decision date, and
+        achievement groups of known titles of one kind, each title in one group."""
+        rw = self.rs.rewards
+        if rw is None:
+            return
+        src = rw.source
+        if isinstance(rw.base_salary, str) and not isinstance(self.params.get(rw.base_salary),
+                                                              Decimal):
+            self.problems.append(Problem(src, f"rewards.base_salary {rw.base_salary!r} is not a "
+                                              "numeric parameter", "rewards"))
+        if rw.base_salaries:
+            when = rw.decision_date_in(self.params)
+            if not when:
+                self.problems.append(Problem(src, "rewards.base_salaries needs a decision_date "
+                                                  "(a date or a parameter holding one): the "
+                                                  "base salary is the one in force on the date "
+                                                  "of the decision", "rewards"))
+            else:
+                self.check_decision_date(when, rw.base_salaries[0].since, src)
+        kinds = {t.id: t.of for t in self.rs.titles}
+        seen: dict[str, str] = {}
+        for a in rw.same_achievement:
+            for tid in a.titles:
+                if tid not in kinds:
+                    self.problems.append(Problem(a.source, f"same_achievement {a.id!r}: unknown "
+                                                           f"title {tid!r}", a.id))
+                elif tid in seen:
+                    self.problems.append(Problem(a.source, f"title {tid!r} is in two "
+                                                           f"same_achievement groups ({seen[tid]}"
+                                                           f", {a.id})", a.id))
+                seen.setdefault(tid, a.id)
+            if len({kinds[t] for t in a.titles if t in kinds}) > 1:
+                self.problems.append(Problem(a.source, f"same_achievement {a.id!r} mixes "
+                                                       "individual and unit titles", a.id))
+
+    def check_decision_date(self, when: str, first: str, src: str) -> None:
+        try:
+            date.fromisoformat(when)
+        except ValueError:
+            self.problems.append(Problem(src, f"rewards.decision_date {when!r} is not a date "
+                                              "written YYYY-MM-DD", "rewards"))
+            return
+        if when < first:
+            self.problems.append(Problem(src, f"rewards.decision_date {when} is before the "
+                                              f"first base salary of the table ({first})",
+                                         "rewards"))
+
     def check_rank_keys(self, keys: tuple[str, ...], names: Mapping[str, expr.Type],
                         source: str, rule: str) -> None:
         for key in keys:
@@ -506,6 +566,7 @@ def compile_ruleset(rs: RuleSet) -> Compiled:
     """Compile every expression of the rule set; all problems are raised together."""
     c = _Compiler(rs)
     kinds = {k: c.compile_kind(k) for k in KINDS}
+    c.check_rewards()
     if c.problems:
         raise RuleError(_dedupe(c.problems))
     return Compiled(rs, c.params, kinds, c.history.queries())

@@ -47,6 +47,9 @@ class QuotaDecision:
     basis_count: int  # how many holders of the counted title (or candidates) the share used
     cut: bool
     rule: str
+    share: Decimal | None = None  # the share used (a rating cap's may be the unit's own)
+    reading: str = ""  # a rating cap's reading: final_list or before_moves
+    on_paper: int = 0  # places taken by holders rated on paper, who are never moved
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class RatingDecision:
     quota: QuotaDecision | None = None  # present when the record was ranked under the quota
     moved_to: str | None = None
     warning: str = ""
+    outside_cap: bool = False  # rated under another text: not counted by the quota, not moved
 
     @property
     def from_points(self) -> bool:
@@ -105,6 +109,17 @@ class HistoryValue:
 
 
 @dataclass(frozen=True)
+class UnpaidReward:
+    """A title held whose reward is not paid: a higher one rewards the same achievement."""
+
+    title: str
+    amount: Decimal
+    paid: str  # the title of the same achievement whose (highest) reward is paid
+    achievement: str  # the rule set's `same_achievement` id
+    label: str  # and its label
+
+
+@dataclass(frozen=True)
 class RecordResult:
     kind: Kind
     id: str
@@ -126,7 +141,8 @@ class RecordResult:
     extra: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
     rating: RatingDecision | None = None
-    rewards: tuple[tuple[str, Decimal], ...] = ()  # title id → amount, for awarded titles
+    rewards: tuple[tuple[str, Decimal], ...] = ()  # title id → amount paid, for awarded titles
+    not_paid: tuple[UnpaidReward, ...] = ()  # awarded titles whose reward another one pays
     provisional: tuple[str, ...] = ()  # judged criteria still missing (--allow-incomplete)
     history: tuple[HistoryValue, ...] = ()  # values of the rules' history functions
 
@@ -153,6 +169,8 @@ class Result:
     rounds: tuple[tuple[str, str], ...] = ()  # declared review rounds (id, label), in order
     base_salary: Decimal | None = None
     reward_rule: str = ""  # how amounts were computed, with its legal basis
+    decision_date: str = ""  # the date whose base salary applies (YYYY-MM-DD), when dated
+    achievements: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (id, label, titles)
 
     def records(self, kind: Kind) -> tuple[RecordResult, ...]:
         return self.individuals if kind == "individual" else self.units

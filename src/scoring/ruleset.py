@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -420,8 +421,17 @@ class RatingOverride(Model):
 class RatingQuota(Model):
     """At most `share` × (count rated `of`) may hold `rating` per scope; the rest move down.
 
-    Classes are counted after bands and overrides and before anyone is moved. Records that gave
-    their rating directly (rated on paper) count in both classes but are never moved.
+    `counted` names the reading of the cap. `final_list` (the default, and the design's rule
+    for relative quotas): the cap holds on the final ratings, so everyone moved down joins
+    `of`: the largest k of `rating` with k ≤ share × (those rated `of` + those moved down) is
+    kept. `before_moves`: classes are counted after bands and overrides and before anyone
+    moves, and the places are share × that count (a rule set must justify it).
+
+    `counts` says who is counted on either side: `rated_by_points` (only records rated from
+    points, i.e. under the text that sets the cap; a record rated on paper is outside the cap
+    and never moved) or `all` (paper ratings count in both classes, and are never moved).
+    `share_field` names a unit input (read as `unit.<name>`) that, where given, replaces the
+    share for that unit (a higher ratio allowed to an outstanding agency).
     """
 
     rating: str
@@ -431,6 +441,9 @@ class RatingQuota(Model):
     rounding: Literal["floor", "round", "ceil"] = "floor"
     demote_to: str
     rank_by: tuple[str, ...] = ("-rating_points",)
+    counted: Literal["final_list", "before_moves"] = "final_list"
+    counts: Literal["rated_by_points", "all"] = "rated_by_points"
+    share_field: str | None = None
     basis: str = ""
 
 
@@ -446,13 +459,92 @@ class Ratings(Model):
     basis: str = ""
 
 
-class Rewards(Model):
-    """Title rewards as multiples of the base salary, each rounded up to `round_up_to` đồng."""
+def _iso_date(value: str) -> str:
+    """`value` if it is a real calendar date written YYYY-MM-DD, else a ValueError."""
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD") from None
+    if len(value) != 10:
+        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+    return value
 
-    base_salary: Decimal | str
+
+class BaseSalary(Model):
+    """One line of the dated table of base salaries: the amount in force from `since`."""
+
+    since: str
+    amount: Decimal
+    basis: str = ""
+
+    @field_validator("since")
+    @classmethod
+    def _date(cls, v: str) -> str:
+        return _iso_date(v)
+
+    @model_validator(mode="after")
+    def _positive(self) -> BaseSalary:
+        if self.amount <= 0:
+            raise ValueError(f"a base salary must be positive (found {self.amount})")
+        return self
+
+
+class Achievement(Model):
+    """Titles that reward the same achievement (the same period's work): when a record holds
+    several of them, only the highest reward is paid (Decree 91/2017 art. 66 §2 c)."""
+
+    id: str
+    label: str
+    titles: tuple[str, ...]
+    basis: str = ""
+
+    @model_validator(mode="after")
+    def _two(self) -> Achievement:
+        if len(self.titles) < 2:
+            raise ValueError("an achievement groups at least two titles")
+        if len(set(self.titles)) != len(self.titles):
+            raise ValueError("an achievement names a title twice")
+        return self
+
+
+class Rewards(Model):
+    """Title rewards as multiples of the base salary, each rounded up to `round_up_to` đồng.
+
+    The base salary is the one in force on the decision date: either one amount
+    (`base_salary`: a number or a parameter's name) or a dated table (`base_salaries`), read
+    at `decision_date` (a date or a parameter's name; a run may give another). Titles grouped
+    in `same_achievement` pay only the highest of their rewards.
+    """
+
+    base_salary: Decimal | str | None = None
+    base_salaries: tuple[BaseSalary, ...] = ()
+    decision_date: str | None = None
     round_up_to: int = 10_000
     currency: str = "đồng"
+    same_achievement: tuple[Achievement, ...] = ()
     basis: str = ""
+
+    @model_validator(mode="after")
+    def _one_salary(self) -> Rewards:
+        if (self.base_salary is None) == (not self.base_salaries):
+            raise ValueError("rewards need either 'base_salary' or a dated 'base_salaries' "
+                             "table, not both")
+        dates = [b.since for b in self.base_salaries]
+        if dates != sorted(set(dates)):
+            raise ValueError("base_salaries must be in date order, each date once")
+        if self.round_up_to <= 0:
+            raise ValueError("round_up_to must be positive")
+        ids = [a.id for a in self.same_achievement]
+        if len(set(ids)) != len(ids):
+            raise ValueError("same_achievement: an id is given twice")
+        return self
+
+    def decision_date_in(self, params: Mapping[str, object]) -> str:
+        """The decision date: the date given, or the value of the parameter it names."""
+        if self.decision_date is None:
+            return ""
+        found = params.get(self.decision_date)
+        return found if isinstance(found, str) else self.decision_date
 
 
 class Round(Model):

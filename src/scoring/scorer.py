@@ -13,10 +13,10 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol, TypeVar
 
-from scoring import expr
+from scoring import expr, rewards
 from scoring.compile import (
     JUDGED,
     RATING_POINTS,
@@ -44,7 +44,7 @@ from scoring.result import (
     TitleDecision,
 )
 from scoring.rounds import RoundData, RoundValue, missing_judged
-from scoring.ruleset import KINDS, Kind
+from scoring.ruleset import KINDS, Achievement, Kind
 from scoring.text import collation_key, name_sort_key
 
 ZERO = Decimal(0)
@@ -187,7 +187,7 @@ def score_members(individuals: Sequence[Record], uni: _State, compiled: Compiled
 
 def ind_results(ind: _State, compiled: Compiled) -> list[RecordResult]:
     """People's results (ranks included) once they are scored."""
-    return _results(ind, "individual", reward_amounts(compiled)[1])
+    return _results(ind, "individual", reward_amounts(compiled)[1], _achievements(compiled))
 
 
 def unit_subset(uni: _State, ids: Sequence[str]) -> _State:
@@ -204,8 +204,8 @@ def finish(compiled: Compiled, ev: Evaluator, warnings: Sequence[str],
     _score_kind(uni, ev)
     _decide_titles(uni, ev)
     rs = compiled.ruleset
-    base, amounts = reward_amounts(compiled)
-    unit_results = tuple(_results(uni, "unit", amounts))
+    salary, amounts = reward_amounts(compiled)
+    unit_results = tuple(_results(uni, "unit", amounts, _achievements(compiled)))
     per_record = [f"{r.id} ({r.name}): {w}" for r in (*people, *unit_results) for w in r.warnings]
     return Result(
         ruleset=rs.ruleset, year=rs.year, name=rs.name, hash=compiled.hash,
@@ -217,11 +217,17 @@ def finish(compiled: Compiled, ev: Evaluator, warnings: Sequence[str],
                      for k in KINDS for t in compiled.kind(k).titles),
         labels=_labels(compiled),
         rounds=tuple((r.id, r.label) for r in rs.rounds),
-        base_salary=base,
-        reward_rule=(f"multiple × {expr.format_number(base)} {rs.rewards.currency}, rounded up to "
-                     f"{rs.rewards.round_up_to:,} ({rs.rewards.basis})"
-                     if rs.rewards is not None and base is not None else ""),
+        base_salary=salary.amount if salary is not None else None,
+        reward_rule=(rewards.rule_text(rs.rewards, salary)
+                     if rs.rewards is not None and salary is not None else ""),
+        decision_date=salary.decision_date if salary is not None else "",
+        achievements=tuple((a.id, a.label, a.titles) for a in _achievements(compiled)),
     )
+
+
+def _achievements(compiled: Compiled) -> tuple[Achievement, ...]:
+    rw = compiled.ruleset.rewards
+    return rw.same_achievement if rw is not None else ()
 
 
 def members_stay_in_unit(compiled: Compiled) -> list[str]:
@@ -239,20 +245,13 @@ def members_stay_in_unit(compiled: Compiled) -> list[str]:
     return out
 
 
-def reward_amounts(compiled: Compiled) -> tuple[Decimal | None, dict[str, Decimal]]:
-    """Each title's reward: multiple × base salary, rounded up to the declared step."""
+def reward_amounts(compiled: Compiled) -> tuple[rewards.Salary | None, dict[str, Decimal]]:
+    """The base salary the rewards use and each title's reward (see `scoring.rewards`)."""
     rw = compiled.ruleset.rewards
     if rw is None:
         return None, {}
-    base = compiled.constants.get(rw.base_salary) if isinstance(rw.base_salary, str) \
-        else rw.base_salary
-    if not isinstance(base, Decimal):
-        return None, {}
-    step = Decimal(rw.round_up_to)
-    return base, {
-        t.id: (t.reward * base / step).to_integral_value(ROUND_CEILING) * step
-        for t in compiled.ruleset.titles if t.reward is not None
-    }
+    salary = rewards.base_salary(rw, compiled.constants)
+    return salary, rewards.amounts(compiled.ruleset, salary)
 
 
 def _individual_scope(r: Record, unit: expr.Scope | None) -> dict[str, expr.Value]:
@@ -379,6 +378,11 @@ def _rate(st: _State, ev: Evaluator) -> None:
 
 
 def _rating_quota(st: _State, cr: CRatings) -> None:
+    """The cap of one rating relative to another, per scope (see `RatingQuota`).
+
+    Records outside the cap (rated on paper under another text, when it counts only those
+    rated from points) are marked and never moved. Of the counted holders, those rated on
+    paper keep their rating; the others are ranked and the first `room` stay."""
     q = cr.quota
     assert q is not None and cr.share is not None
     groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
@@ -386,17 +390,28 @@ def _rating_quota(st: _State, cr: CRatings) -> None:
         groups[tuple(scope_key(p, scope) for p in q.per)].append(i)
     for value in sorted(groups):
         members = groups[value]
-        base = sum(1 for i in members if st.scopes[i][cr.field] == q.of)
-        places = quota_places(cr.share, base, q.rounding)
-        holders = [i for i in members if st.scopes[i][cr.field] == q.rating]
-        on_paper = [i for i in holders if st.scopes[i][RATING_POINTS] is None]
-        paper = set(on_paper)
+        counted = [i for i in members
+                   if q.counts == "all" or st.scopes[i][RATING_POINTS] is not None]
+        for i in set(members) - set(counted):
+            rated = st.ratings[i]
+            if rated is not None and rated.final in (q.rating, q.of):
+                st.ratings[i] = replace(rated, outside_cap=True)
+        share = _unit_share(q.share_field, [st.scopes[i] for i in members]) or cr.share
+        base = sum(1 for i in counted if st.scopes[i][cr.field] == q.of)
+        holders = [i for i in counted if st.scopes[i][cr.field] == q.rating]
+        paper = {i for i in holders if st.scopes[i][RATING_POINTS] is None}
         movable = ranked([i for i in holders if i not in paper], q.rank_by, st.scopes, lead=None)
-        room = max(0, places - len(on_paper))
+        if q.counted == "before_moves":
+            kept, reference = quota_places(share, base, q.rounding), base
+        else:
+            kept = final_list_places(share, base, len(holders), len(paper), q.rounding)
+            reference = base + len(holders) - max(kept, len(paper))
+        room = max(0, kept - len(paper))
         scope_text = ", ".join(f"{p} = {v}" for p, v in zip(q.per, value, strict=True))
         for pos, i in enumerate(movable):
             cut = pos >= room
-            decision = QuotaDecision(scope_text, pos + 1, room, base, cut, q.basis)
+            decision = QuotaDecision(scope_text, pos + 1, room, reference, cut, q.basis, share,
+                                     q.counted, len(paper))
             moved = q.demote_to if cut else None
             if cut:
                 st.scopes[i][cr.field] = q.demote_to
@@ -404,6 +419,28 @@ def _rating_quota(st: _State, cr: CRatings) -> None:
             assert rated is not None
             st.ratings[i] = replace(rated, quota=decision, moved_to=moved,
                                     final=str(st.scopes[i][cr.field]))
+
+
+def final_list_places(share: Decimal, reference: int, holders: int, fixed: int,
+                      rounding: str) -> int:
+    """The largest number k ≤ `holders` of the capped rating that the final list allows:
+    k ≤ share × (reference + holders − k), since everyone moved down joins the reference
+    class. `fixed` holders cannot move (rated on paper), so k is at least that."""
+    for k in range(holders, fixed - 1, -1):
+        if k <= quota_places(share, reference + holders - k, rounding):
+            return k
+    return fixed
+
+
+def _unit_share(field: str | None, scopes: Sequence[expr.Scope]) -> Decimal | None:
+    """The share a unit was allowed instead of the rule set's (one value per scope)."""
+    if field is None:
+        return None
+    for scope in scopes:
+        value = scope.get(f"unit.{field}")
+        if isinstance(value, Decimal):
+            return value
+    return None
 
 
 def _score_kind(st: _State, ev: Evaluator) -> None:
@@ -752,7 +789,8 @@ def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, Quot
 # ----------------------------------------------------------------------------------- results
 
 
-def _results(st: _State, kind: Kind, amounts: dict[str, Decimal]) -> list[RecordResult]:
+def _results(st: _State, kind: Kind, amounts: dict[str, Decimal],
+             achievements: Sequence[Achievement]) -> list[RecordResult]:
     per = st.ck.rank_per
     groups: dict[str, list[int]] = defaultdict(list)
     for i, scope in enumerate(st.scopes):
@@ -769,6 +807,7 @@ def _results(st: _State, kind: Kind, amounts: dict[str, Decimal]) -> list[Record
         scope = st.scopes[i]
         rank, of, scope_text = ranks[i]
         titles = tuple(d.title for d in st.decisions[i] if d.awarded)
+        paid, not_paid = rewards.split(titles, amounts, achievements)
         score_value = scope["score"]
         assert isinstance(score_value, Decimal)
         out.append(RecordResult(
@@ -781,7 +820,7 @@ def _results(st: _State, kind: Kind, amounts: dict[str, Decimal]) -> list[Record
             rank=rank, rank_scope=scope_text, rank_of=of,
             aggregates=tuple(st.aggregates[i]), extra=tuple(r.extra.items()),
             warnings=tuple(st.warnings[i]), rating=st.ratings[i],
-            rewards=tuple((t, amounts[t]) for t in titles if t in amounts),
+            rewards=paid, not_paid=not_paid,
             provisional=tuple(st.missing.get((kind, r.id), ())),
         ))
     return out
