@@ -177,7 +177,8 @@ def test_json_record_shape(result: Result) -> None:
     assert list(i01) == ["id", "name", "kind", "unit", "cluster", "source", "score", "rank",
                          "rank_scope", "rank_of", "titles", "points", "inputs", "computed",
                          "aggregates", "hits", "decisions", "gates", "extra", "warnings",
-                         "provisional", "rating", "rewards", "reward", "history"]
+                         "provisional", "rating", "rewards", "reward", "rewards_not_paid",
+                         "history"]
     assert (i01["unit"], i01["cluster"]) == ("U01", None)
     assert i01["source"] == {"file": "data/2021.xlsx", "sheet": "Cá nhân", "row": 2}
     assert i01["titles"] == ["LDTT", "CSTDCS"]

@@ -19,6 +19,7 @@ from scoring.history import EMPTY, History, attach, load_history, past_fields, t
 from scoring.io.readers import InputSet, read_inputs
 from scoring.progress import Progress, counted
 from scoring.result import Result
+from scoring.rewards import dated
 from scoring.rounds import parse_rounds
 from scoring.ruleset import find_rules_root, load, pick_year
 from scoring.scorer import Evaluator, score
@@ -46,20 +47,25 @@ def choose_rules(rules: Path | None, year: int | None) -> tuple[Path, list[str]]
     return pick_year(root, year), []
 
 
-def compile_folder(folder: Path | str) -> Compiled:
+def compile_folder(folder: Path | str, decision_date: str | None = None) -> Compiled:
     """Load and compile a rule set folder; compiled rules are reused while the resolved rule
-    set's content hash is the same, so an edited rule file is never served stale."""
+    set's content hash is the same, so an edited rule file is never served stale.
+
+    `decision_date` replaces the rule set's own (the base salary is read on it)."""
     rs = load(Path(folder))
+    if decision_date is not None:
+        rs = dated(rs, decision_date)
     key = (str(Path(folder).resolve()), rs.content_hash)
     if key not in _COMPILED:
         _COMPILED[key] = compile_ruleset(rs)
     return _COMPILED[key]
 
 
-def rules_for(year: int | None, rules: Path | None) -> tuple[Path, Compiled, list[str]]:
+def rules_for(year: int | None, rules: Path | None, decision_date: str | None = None
+              ) -> tuple[Path, Compiled, list[str]]:
     """The rule set folder for data of `year` (or `rules`), compiled, and any warning."""
     folder, warnings = choose_rules(rules, year)
-    compiled = compile_folder(folder)
+    compiled = compile_folder(folder, decision_date)
     rs_year = compiled.ruleset.year
     if year is not None and rules is not None and rs_year != year:
         warnings.append(f"the data is for {year} but the rules given with --rules are for "
@@ -71,12 +77,15 @@ def rules_for(year: int | None, rules: Path | None) -> tuple[Path, Compiled, lis
 
 def run(paths: list[Path], rules: Path | None = None,
         evaluator: Evaluator | None = None, progress: Progress | None = None,
-        allow_incomplete: bool = False, history: Path | None = None) -> Run:
+        allow_incomplete: bool = False, history: Path | None = None,
+        decision_date: str | None = None) -> Run:
     """Score the inputs at `paths`; `history` is the folder of past years the rules may read
-    (see `scoring.history`): without it every history value is 0."""
+    (see `scoring.history`): without it every history value is 0. `decision_date` (YYYY-MM-DD)
+    is the date of the decision conferring the titles, whose base salary the rewards use
+    (default: the rule set's)."""
     inputs = read_inputs(paths, progress)
     year = data_year(inputs.tables, inputs.year)
-    folder, compiled, warnings = rules_for(year, rules)
+    folder, compiled, warnings = rules_for(year, rules, decision_date)
     batch = build_batch(inputs.tables, compiled)
     batch.rounds = parse_rounds(inputs.rounds, compiled, {
         "individual": {r.id for r in batch.individuals}, "unit": {u.id for u in batch.units}})

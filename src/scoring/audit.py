@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeAlias
 
-from scoring import expr
+from scoring import expr, rewards
 from scoring.batch import Batch
 from scoring.compile import CAggregate, CCriterion, CKind, Compiled
 from scoring.errors import UsageError
@@ -41,8 +41,15 @@ from scoring.nearmiss import (
     targets,
 )
 from scoring.render.jsonout import json_number, json_value, to_json_data
-from scoring.result import AggregateValue, Hit, RecordResult, Result, TitleDecision
-from scoring.ruleset import InputSpec, Kind
+from scoring.result import (
+    AggregateValue,
+    Hit,
+    QuotaDecision,
+    RecordResult,
+    Result,
+    TitleDecision,
+)
+from scoring.ruleset import InputSpec, Kind, RatingQuota
 from scoring.scorer import Evaluator, rank_key
 from scoring.text import fold
 
@@ -212,6 +219,7 @@ class Explanation:
     near_misses: tuple[NearMiss, ...]
     shortfalls: tuple[str, ...]
     history: tuple[str, ...] = ()  # what each history function counted, in words
+    cap: RatingQuota | None = None  # the rating cap of this kind, when declared
 
 
 def explain(record: RecordResult, result: Result, compiled: Compiled, batch: Batch,
@@ -240,6 +248,7 @@ def explain(record: RecordResult, result: Result, compiled: Compiled, batch: Bat
         near_misses=near_misses(record, result, compiled, batch, scopes, evaluator, changes),
         shortfalls=tuple(_shortfalls(record, result, ck, scopes, aggregates)),
         history=tuple(explain_lines(record, compiled)),
+        cap=ck.ratings.quota if ck.ratings is not None else None,
     )
 
 
@@ -563,7 +572,7 @@ Block: TypeAlias = Heading | Para | Table | Items
 def _blocks(ex: Explanation) -> list[Block]:
     return [*_header(ex), *_inputs(ex), *_rating(ex), *_criteria(ex), *_adjustments(ex),
             *_gates(ex),
-            *_total(ex), *_titles(ex), *_history(ex), *_unit_members(ex),
+            *_total(ex), *_titles(ex), *_rewards(ex), *_history(ex), *_unit_members(ex),
             *_near(ex)]
 
 
@@ -630,16 +639,55 @@ def _rating(ex: Explanation) -> list[Block]:
     if d.override:
         lines.append(f"override {d.override}: {d.override_reason} → wins over the points")
     if d.quota is not None:
-        q = d.quota
-        lines.append(f"quota: ranked {ordinal(q.rank)}, {_plural(q.places, 'place')} in "
-                     f"{q.scope}, from {q.basis_count} in the reference class counted before "
-                     f"any move ({q.rule or 'declared share'})")
-        if q.cut and d.moved_to:
-            lines.append(f"moved down to {show(d.moved_to, spec)} by the quota")
+        lines += _cap_lines(d.quota, d.moved_to, ex)
+    if d.outside_cap:
+        lines.append("outside the cap: rated on paper under another text (not a civil servant "
+                     "rated from points), so neither counted nor moved")
     if d.warning:
         lines.append(f"warning: {d.warning}")
     return [Heading(f"Rating ({d.field})"),
             Items(((f"final: {show(d.final, spec)}", tuple(lines)),))]
+
+
+def _cap_lines(q: QuotaDecision, moved_to: str | None, ex: Explanation) -> list[str]:
+    """The rating cap in words, with its arithmetic: `20% of 11 'tốt' = 2.2 → 2 places`."""
+    ratings = ex.cap
+    spec = ex.specs.get(ex.record.rating.field) if ex.record.rating else None
+    of = show(ratings.of, spec) if ratings is not None else "the reference class"
+    held = q.places + q.on_paper
+    lines = []
+    if q.share is not None:
+        exact = q.share * q.basis_count
+        way = {"floor": "rounded down", "ceil": "rounded up", "round": "rounded"}.get(
+            ratings.rounding if ratings is not None else "floor", "rounded down")
+        lines.append(f"cap: {_percent(q.share)} of {q.basis_count} '{of}' = "
+                     f"{expr.format_number(exact)} → {_plural(held, 'place')} ({way})")
+    if q.reading == "final_list":
+        lines.append(f"read on the final list: the most kept whose count stays within the share "
+                     f"of the final '{of}' count, those moved down included")
+    elif q.reading:
+        lines.append("counted before any move (the rule set's declared reading)")
+    if q.on_paper:
+        lines.append(f"{_plural(q.on_paper, 'place')} taken by holders rated on paper, never "
+                     "moved")
+    lines.append(f"ranked {ordinal(q.rank)} for the {_plural(q.places, 'place')} in {q.scope}"
+                 f" ({q.rule or 'declared share'})")
+    if q.cut and moved_to:
+        lines.append(f"moved down to {show(moved_to, spec)} by the cap")
+    return lines
+
+
+def _rewards(ex: Explanation) -> list[Block]:
+    """What the record's titles are paid, and those not paid: one reward per achievement."""
+    r = ex.record
+    if ex.result.base_salary is None:
+        return []
+    items = [(f"{tid} {ex.labels.get(tid, tid)}: {amount:,} paid", ())
+             for tid, amount in r.rewards]
+    items += [(rewards.explain_line(u), ()) for u in r.not_paid]
+    total = f"total paid: {r.reward:,} ({ex.result.reward_rule})"
+    return [Heading("Rewards"), Items(tuple(items)) if items else Para("no title with a reward"),
+            Para(total)]
 
 
 def _criteria(ex: Explanation) -> list[Block]:

@@ -498,6 +498,9 @@ class _Compiler:
                                                               Decimal):
             self.problems.append(Problem(src, f"rewards.base_salary {rw.base_salary!r} is not a "
                                               "numeric parameter", "rewards"))
+        if rw.base_salary is None and not rw.base_salaries:
+            self.problems.append(Problem(src, "rewards need a base_salary or a dated "
+                                              "base_salaries table", "rewards"))
         if rw.base_salaries:
             when = rw.decision_date_in(self.params)
             if not when:
@@ -509,7 +512,7 @@ class _Compiler:
                 self.check_decision_date(when, rw.base_salaries[0].since, src)
         kinds = {t.id: t.of for t in self.rs.titles}
         seen: dict[str, str] = {}
-        for a in rw.same_achievement:
+        for a in rw.same_achievement or ():
             for tid in a.titles:
                 if tid not in kinds:
                     self.problems.append(Problem(a.source, f"same_achievement {a.id!r}: unknown "

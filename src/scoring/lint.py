@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -805,6 +806,8 @@ def _references(rs: RuleSet) -> Iterator[tuple[Kind, str]]:
                 yield from ((kind, n) for n in (*q.per, *(k.lstrip("-") for k in q.rank_by)))
                 if isinstance(q.share, str):
                     yield kind, q.share
+                if q.share_field is not None:
+                    yield "unit", q.share_field
     for t in rs.titles:
         if t.quota is not None:
             yield t.of, t.quota.per
@@ -813,12 +816,17 @@ def _references(rs: RuleSet) -> Iterator[tuple[Kind, str]]:
                 yield t.of, t.quota.share
     if rs.rewards is not None and isinstance(rs.rewards.base_salary, str):
         yield "unit", rs.rewards.base_salary
+    if rs.rewards is not None and rs.rewards.decision_date in rs.params:
+        yield "unit", str(rs.rewards.decision_date)
 
 
 def _check_unused(rs: RuleSet) -> list[Finding]:
     read: dict[Kind, set[str]] = {k: set() for k in KINDS}
     for kind, text in _expressions(rs):
-        read[kind] |= expr.names(expr.parse(text))
+        found = expr.names(expr.parse(text))
+        # a history call is one name; the parameters its keywords name are read too
+        read[kind] |= found | {m for n in found if "(" in n
+                               for m in re.findall(r"=([A-Za-z_]\w*)", n)}
     for kind, name in _references(rs):
         read[kind].add(name)
     read["unit"] |= {n.removeprefix("unit.") for n in read["individual"] if n.startswith("unit.")}

@@ -50,8 +50,18 @@ def build_manifest(result: Result, rules_folder: str, inputs: Sequence[tuple[str
         "inputs": [{"path": p, "sha256": h, "bytes": n} for p, h, n in inputs],
         "counts": dict(record_counts(result) if counts is None else counts),
         "options": dict(options),
+        **_rewards(result),
         TIME_FIELD: created,
     }
+
+
+def _rewards(result: Result) -> dict[str, Any]:
+    """The base salary the rewards used and the decision date it was read on (when dated)."""
+    if result.base_salary is None:
+        return {}
+    amount = result.base_salary
+    return {"rewards": {"base_salary": int(amount) if amount == int(amount) else str(amount),
+                        "decision_date": result.decision_date or None}}
 
 
 MANIFEST = "manifest.json"

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
 from scoring import expr
+from scoring.errors import UsageError
 from scoring.result import UnpaidReward
 from scoring.ruleset import Achievement, Rewards, RuleSet
 
@@ -34,6 +36,26 @@ class Salary:
     basis: str
 
 
+def dated(rs: RuleSet, when: str) -> RuleSet:
+    """`rs` with the decision date a run gives (YYYY-MM-DD); a UsageError when the rule set has
+    no dated table of base salaries to read it in, or the date precedes the table."""
+    rw = rs.rewards
+    if rw is None or not rw.base_salaries:
+        raise UsageError.one("--decision-date", f"the rule set {rs.folder or rs.ruleset} has no "
+                                                "dated table of base salaries "
+                                                "(rewards.base_salaries) to read the date in")
+    try:
+        date.fromisoformat(when)
+    except ValueError:
+        raise UsageError.one("--decision-date", f"{when!r} is not a date written "
+                                                "YYYY-MM-DD") from None
+    if len(when) != 10 or when < rw.base_salaries[0].since:
+        raise UsageError.one("--decision-date", f"{when!r}: expected a date YYYY-MM-DD on or "
+                                                f"after {rw.base_salaries[0].since}, the first "
+                                                "base salary of the table")
+    return rs.model_copy(update={"rewards": rw.model_copy(update={"decision_date": when})})
+
+
 def base_salary(rw: Rewards, constants: Mapping[str, expr.Value]) -> Salary | None:
     """The base salary in force on the decision date (None: no amount can be read)."""
     if rw.base_salary is not None:
@@ -41,7 +63,7 @@ def base_salary(rw: Rewards, constants: Mapping[str, expr.Value]) -> Salary | No
             else rw.base_salary
         return Salary(amount, "", "", "") if isinstance(amount, Decimal) else None
     when = rw.decision_date_in(constants)
-    in_force = [b for b in rw.base_salaries if b.since <= when] if when else []
+    in_force = [b for b in rw.base_salaries or () if b.since <= when] if when else []
     if not in_force:
         return None
     line = in_force[-1]

@@ -513,31 +513,46 @@ class Rewards(Model):
     The base salary is the one in force on the decision date: either one amount
     (`base_salary`: a number or a parameter's name) or a dated table (`base_salaries`), read
     at `decision_date` (a date or a parameter's name; a run may give another). Titles grouped
-    in `same_achievement` pay only the highest of their rewards.
+    in `same_achievement` pay only the highest of their rewards. An extending rule set's
+    `rewards` keeps each of these four that it does not give (see `inherit`).
     """
 
     base_salary: Decimal | str | None = None
-    base_salaries: tuple[BaseSalary, ...] = ()
+    base_salaries: tuple[BaseSalary, ...] | None = None
     decision_date: str | None = None
     round_up_to: int = 10_000
     currency: str = "đồng"
-    same_achievement: tuple[Achievement, ...] = ()
+    same_achievement: tuple[Achievement, ...] | None = None
     basis: str = ""
 
     @model_validator(mode="after")
     def _one_salary(self) -> Rewards:
-        if (self.base_salary is None) == (not self.base_salaries):
-            raise ValueError("rewards need either 'base_salary' or a dated 'base_salaries' "
+        if self.base_salary is not None and self.base_salaries is not None:
+            raise ValueError("rewards take either 'base_salary' or a dated 'base_salaries' "
                              "table, not both")
-        dates = [b.since for b in self.base_salaries]
+        dates = [b.since for b in self.base_salaries or ()]
         if dates != sorted(set(dates)):
             raise ValueError("base_salaries must be in date order, each date once")
         if self.round_up_to <= 0:
             raise ValueError("round_up_to must be positive")
-        ids = [a.id for a in self.same_achievement]
+        ids = [a.id for a in self.same_achievement or ()]
         if len(set(ids)) != len(ids):
             raise ValueError("same_achievement: an id is given twice")
         return self
+
+    def inherit(self, base: Rewards | None) -> Rewards:
+        """This section with the salary, the decision date and the achievement groups of
+        `base` where it gives none of its own."""
+        if base is None:
+            return self
+        own_salary = self.base_salary is not None or self.base_salaries is not None
+        return self.model_copy(update={
+            "base_salary": self.base_salary if own_salary else base.base_salary,
+            "base_salaries": self.base_salaries if own_salary else base.base_salaries,
+            "decision_date": self.decision_date or base.decision_date,
+            "same_achievement": (self.same_achievement if self.same_achievement is not None
+                                 else base.same_achievement),
+        })
 
     def decision_date_in(self, params: Mapping[str, object]) -> str:
         """The decision date: the date given, or the value of the parameter it names."""
@@ -865,7 +880,7 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
     rounds = base.rounds if base else ()
     for f in files:
         params.update(f.params)
-        rewards = f.rewards if f.rewards is not None else rewards
+        rewards = f.rewards.inherit(rewards) if f.rewards is not None else rewards
         rounds = f.rounds if f.rounds is not None else rounds
     for rem in removals:
         for tid in rem.titles:

@@ -227,7 +227,7 @@ def finish(compiled: Compiled, ev: Evaluator, warnings: Sequence[str],
 
 def _achievements(compiled: Compiled) -> tuple[Achievement, ...]:
     rw = compiled.ruleset.rewards
-    return rw.same_achievement if rw is not None else ()
+    return (rw.same_achievement or ()) if rw is not None else ()
 
 
 def members_stay_in_unit(compiled: Compiled) -> list[str]:

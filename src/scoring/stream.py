@@ -118,6 +118,7 @@ class _Part:
     warnings: int = 0  # the warnings themselves are in the part's file: see `_warnings`
     titles: dict[str, int] = field(default_factory=dict)
     rewards: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # unit → title → sum
+    not_paid: dict[str, Decimal] = field(default_factory=dict)  # title → sum not paid
     judged: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -153,7 +154,9 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
         inputs = InputSet()
         tables, years = _read(paths, inputs, spill, workers, progress)
         year = decide_year(years, inputs.year)
-        folder, compiled, warnings = rules_for(year, rules)
+        dated = options.get("decision_date")
+        folder, compiled, warnings = rules_for(year, rules,
+                                               dated if isinstance(dated, str) else None)
         wider = members_stay_in_unit(compiled)
         if wider:
             raise RuleError.one(str(folder), "--stream scores a few units at a time, which is "
@@ -215,7 +218,9 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
         manifest = build_manifest(head, str(folder), inputs.files, options, created, counts)
         people_rewards = [(unit, tuple(by_title.items())) for r in results
                           for unit, by_title in r.rewards.items()]
-        budget = reward_budget(head, people_rewards) if head.base_salary is not None else None
+        not_paid = [(t, a) for r in results for t, a in r.not_paid.items()]
+        budget = (reward_budget(head, people_rewards, not_paid)
+                  if head.base_salary is not None else None)
         digest = hashlib.sha256()
         size = [0]
 
@@ -542,6 +547,7 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
     del ind
     titles: dict[str, int] = defaultdict(int)
     rewards: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    not_paid: dict[str, Decimal] = defaultdict(Decimal)
     cache: dict[int, Any] = {}
     warnings = [(r.id, f"{r.id} ({r.name}): {w}") for r in results for w in r.warnings]
     part.warnings = len(warnings)
@@ -555,6 +561,8 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
                 titles[t] += 1
             for t, amount in r.rewards:
                 rewards[r.group][t] += amount
+            for u in r.not_paid:
+                not_paid[u.title] += u.amount
             batch.append((r.id, record_text(r, 2, cache).encode("utf-8")))
             if len(batch) == TEXTS_PER_DUMP:
                 pickle.dump(batch, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -563,6 +571,7 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
             pickle.dump(batch, f, protocol=pickle.HIGHEST_PROTOCOL)
     part.titles = dict(titles)
     part.rewards = {u: dict(by) for u, by in rewards.items()}
+    part.not_paid = dict(not_paid)
     return part
 
 

@@ -188,13 +188,17 @@ def _rerun(paths: list[Path], manifest: Mapping[str, Any], folder: Path,
     incomplete = manifest["options"].get("allow_incomplete") is True
     past = manifest["options"].get("history")
     history = Path(past["folder"]) if isinstance(past, dict) else None
+    dated = manifest["options"].get("decision_date")
+    when = dated if isinstance(dated, str) else None
     if isinstance(given, str):
-        return run(paths, Path(given), evaluator, allow_incomplete=incomplete, history=history)
+        return run(paths, Path(given), evaluator, allow_incomplete=incomplete, history=history,
+                   decision_date=when)
     try:
-        r = run(paths, None, evaluator, allow_incomplete=incomplete, history=history)
+        r = run(paths, None, evaluator, allow_incomplete=incomplete, history=history,
+                decision_date=when)
     except UsageError:  # not run where `score` ran: no rules/ folder to choose from here
         return run(paths, _locate_folder(recorded, folder), evaluator,
-                   allow_incomplete=incomplete, history=history)
+                   allow_incomplete=incomplete, history=history, decision_date=when)
     if r.rules_folder.resolve() != _locate_folder(recorded, folder).resolve():
         problems.append(f"the rules chosen for this data are now {r.rules_folder}; the run "
                         f"used {recorded}")

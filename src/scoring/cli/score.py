@@ -55,9 +55,13 @@ def format_for(fmt: str | None, output: str | None) -> str:
                    "the same JSON output, written to -o FILE.json.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes for --stream (default: the cores available).")
+@click.option("--decision-date", default=None, metavar="YYYY-MM-DD",
+              help="Date of the decision conferring the titles: the rewards use the base "
+                   "salary in force on it (default: the rule set's decision_date).")
 def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output: str | None,
           force: bool, allow_incomplete: bool, quiet: bool, seal: bool,
-          history: Path | None, stream: bool, workers: int | None) -> None:
+          history: Path | None, stream: bool, workers: int | None,
+          decision_date: str | None) -> None:
     """Score INPUTS (a folder of CSV files, XLSX workbooks or JSON) and rank the candidates.
 
     \b
@@ -79,6 +83,8 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
         raise UsageError.one("--workers", "--workers is for --stream")
     options: dict[str, object] = {"format": fmt, "rules": str(rules) if rules else None,
                                   "allow_incomplete": allow_incomplete}
+    if decision_date is not None:  # recorded only when given, so earlier manifests stay valid
+        options["decision_date"] = decision_date
     if stream:
         if fmt != "json" or to_stdout:
             raise UsageError.one("--stream", "--stream writes the JSON output to a file: "
@@ -97,7 +103,7 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
         return
     with progress_bars(quiet) as progress:
         r = run(list(inputs), rules, progress=progress, allow_incomplete=allow_incomplete,
-                history=history)
+                history=history, decision_date=decision_date)
     if history is not None:  # recorded only when given, so earlier manifests stay valid
         options["history"] = {"folder": str(history),
                               "files": [{"path": p, "sha256": h, "bytes": n}

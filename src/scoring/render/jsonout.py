@@ -28,6 +28,7 @@ from scoring.result import (
     RecordResult,
     Result,
     TitleDecision,
+    UnpaidReward,
 )
 
 __all__ = [
@@ -148,7 +149,8 @@ def _rating(d: RatingDecision | None) -> dict[str, Any] | None:
     return {"field": d.field, "final": d.final, "given": d.given,
             "points": _optional_number(d.points), "band": d.band, "band_rule": d.band_rule,
             "override": d.override or None, "override_reason": d.override_reason or None,
-            "quota": _quota(d.quota), "moved_to": d.moved_to, "warning": d.warning or None}
+            "quota": _quota(d.quota), "moved_to": d.moved_to, "warning": d.warning or None,
+            "outside_cap": d.outside_cap}
 
 
 def record_json(r: RecordResult) -> dict[str, Any]:
@@ -187,9 +189,15 @@ def _record(r: RecordResult, memo: dict[int, Any] | None = None) -> dict[str, An
         "rating": _rating(r.rating),
         "rewards": {tid: json_number(a) for tid, a in r.rewards},
         "reward": json_number(r.reward),
+        "rewards_not_paid": [_unpaid(u) for u in r.not_paid],
         "history": [{"name": v.name, "value": json_number(v.value), "years": list(v.years)}
                     for v in r.history],
     }
+
+
+def _unpaid(u: UnpaidReward) -> dict[str, Any]:
+    return {"title": u.title, "amount": json_number(u.amount), "paid_instead": u.paid,
+            "achievement": u.achievement, "achievement_label": u.label}
 
 
 def _shared(memo: dict[int, Any], obj: Any, build: Any) -> Any:
@@ -213,10 +221,15 @@ def rewards_data(result: Result, budget: Budget | None = None) -> dict[str, Any]
     if budget is None:
         budget = reward_budget(result)
     return {"base_salary": json_number(result.base_salary), "rule": result.reward_rule,
+            "decision_date": result.decision_date or None,
+            "same_achievement": [{"id": i, "label": label, "titles": list(titles)}
+                                 for i, label, titles in result.achievements],
             "per_title": {t: json_number(a) for t, a in budget.per_title.items()},
             "per_unit": {u: json_number(a) for u, a in budget.per_unit.items()},
             "per_cluster": {c: json_number(a) for c, a in budget.per_cluster.items()},
-            "total": json_number(budget.total)}
+            "total": json_number(budget.total),
+            "not_paid_per_title": {t: json_number(a) for t, a in budget.not_paid.items()},
+            "not_paid_total": json_number(sum(budget.not_paid.values(), Decimal(0)))}
 
 
 def to_json_data(result: Result, manifest: Mapping[str, object],
@@ -544,6 +557,7 @@ def _record_writer(level: int, cache: dict[int, Any]) -> Callable[[RecordResult]
             sep, '"quota": ', "null" if d.quota is None else _text(_quota(d.quota), level + 2),
             sep, '"moved_to": ', _scalar(d.moved_to, level + 2),
             sep, '"warning": ', _scalar(d.warning or None, level + 2),
+            sep, '"outside_cap": ', "true" if d.outside_cap else "false",
             n1, "}"))
 
     sep = "," + n1
@@ -585,6 +599,8 @@ def _record_writer(level: int, cache: dict[int, Any]) -> Callable[[RecordResult]
             sep, '"rating": ', rating(r.rating),
             sep, '"rewards": ', number_dict(r.rewards),
             sep, '"reward": ', number(r.reward),
+            sep, '"rewards_not_paid": ', _text([_unpaid(u) for u in r.not_paid], inner)
+            if r.not_paid else "[]",
             sep, '"history": ', shared_list(r.history, history),
             n0, "}")
         return "".join(parts)
