@@ -12,13 +12,23 @@ from click.testing import CliRunner
 from scoring.app import run
 from scoring.budget import reward_budget
 from scoring.cli import cli
+from scoring.result import Result
+
+
+def held(result: Result) -> Decimal:
+    """Every reward of every title held, paid or not."""
+    return sum((a for r in (*result.individuals, *result.units)
+                for a in (*(a for _t, a in r.rewards), *(u.amount for u in r.not_paid))),
+               Decimal(0))
 
 
 def test_budget_adds_up_on_the_2026_sample() -> None:
     result = run([Path("fixtures/quang-ngai-2026")]).result
     budget = reward_budget(result)
     everyone = sum((r.reward for r in (*result.individuals, *result.units)), Decimal(0))
-    assert budget.total == everyone == Decimal(789_350_000)
+    assert budget.total == everyone
+    assert budget.total + sum(budget.not_paid.values(), Decimal(0)) == held(result)
+    assert set(budget.not_paid) == {"LDTT", "GIAY_KHEN", "TTLDTT", "TTLDXS", "GIAY_KHEN_TT"}
     assert sum(budget.per_title.values(), Decimal(0)) == budget.total
     assert sum(budget.per_unit.values(), Decimal(0)) == budget.total
     assert sum(budget.per_cluster.values(), Decimal(0)) == budget.total
@@ -33,11 +43,16 @@ def test_budget_in_json_csv_and_table(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["score", "fixtures/quang-ngai-2026", "-q", "-o",
                                str(out / "r.json")]).exit_code == 0
     data = json.loads((out / "r.json").read_text(encoding="utf-8"))
-    assert data["rewards"]["total"] == 789_350_000
+    total = reward_budget(run([Path("fixtures/quang-ngai-2026")]).result).total
+    assert data["rewards"]["total"] == total
     assert data["rewards"]["base_salary"] == 2_340_000
-    assert sum(r["reward"] for r in data["individuals"] + data["units"]) == 789_350_000
+    assert data["rewards"]["decision_date"] == "2027-01-31"
+    assert sum(r["reward"] for r in data["individuals"] + data["units"]) == total
+    assert sum(u["amount"] for r in data["individuals"] + data["units"]
+               for u in r["rewards_not_paid"]) == data["rewards"]["not_paid_total"] > 0
     table = runner.invoke(cli, ["score", "fixtures/quang-ngai-2026", "-q"]).output
-    assert "Cộng" in table and "789.350.000" in table
+    assert "Cộng" in table and f"{int(total):,}".replace(",", ".") in table
+    assert "Không chi do cùng thành tích" in table
     csv_out = runner.invoke(cli, ["score", "fixtures/quang-ngai-2026", "-q", "--format", "csv",
                                   "-o", "-"]).output
     assert csv_out.splitlines()[0].split(",")[9:12] == ["provisional", "rating", "reward"]

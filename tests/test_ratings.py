@@ -1,9 +1,12 @@
 """Ratings from points (Decree 335/2025 style), worked out by hand on tests/data/ratings.
 
-U1 has ten people rated "tốt" by points (T01–T09 and B03), so at most floor(20% × 10) = 2 may
-stay "xuất sắc": X03 (95) and, of the two at 90, Lê Thị An before Trần Văn Bình (given names
-An < Bình). X04 has 95 points but was disciplined: the override wins. In U2 the only "tốt" is
-rated on paper, so no place is left for G03, whose 95 points move down; G01's paper rating stays.
+U1 has ten people rated "tốt" by points (T01–T09 and B03) and three "xuất sắc" (X01–X03). On
+the final list (the default reading) k may stay with k ≤ floor(20% × (10 + 3 − k)): k = 3 gives
+floor(2) = 2 < 3, k = 2 gives floor(2.2) = 2, so 2 stay: X03 (95) and, of the two at 90, Lê Thị
+An before Trần Văn Bình (given names An < Bình), and the final "tốt" count is 11. X04 has 95
+points but was disciplined: the override wins. In U2 the only "tốt" is rated on paper, outside
+the cap (only ratings from points count), so no place is left for G03, whose 95 points move
+down (20% of 0 + 1 = 0.2 → 0); G01's paper rating stays, marked outside the cap.
 """
 
 from __future__ import annotations
@@ -50,8 +53,16 @@ def test_cut_is_explained(result: Result) -> None:
     r = next(x for x in result.individuals if x.id == "X01")
     q = r.rating.quota if r.rating else None
     assert q is not None
-    assert (q.rank, q.places, q.basis_count, q.cut) == (3, 2, 10, True)
+    assert (q.rank, q.places, q.basis_count, q.cut) == (3, 2, 11, True)
+    assert (q.share, q.reading, q.on_paper) == (Decimal("0.2"), "final_list", 0)
     assert q.scope == "unit_id = U1, task_group = chung"
+
+
+@pytest.mark.parametrize(("pid", "outside"), [("G01", True), ("G02", True), ("G03", False),
+                                              ("B03", False), ("X01", False)])
+def test_paper_ratings_are_outside_the_cap(result: Result, pid: str, outside: bool) -> None:
+    r = next(x for x in result.individuals if x.id == pid)
+    assert r.rating is not None and r.rating.outside_cap is outside
 
 
 def test_override_names_its_reason(result: Result) -> None:
@@ -75,10 +86,10 @@ def test_rewards_round_up_to_ten_thousand(result: Result) -> None:
 
 
 def test_cap_never_exceeded(result: Result) -> None:
-    """Per unit: "xuất sắc" from points ≤ floor(20% × "tốt" before moves) − paper "xuất sắc"."""
+    """Per unit, on the final list of ratings from points: "xuất sắc" ≤ floor(20% × "tốt")."""
     for unit in ("U1", "U2"):
-        rated = [r.rating for r in result.individuals if r.group == unit and r.rating]
-        tot_before = sum(1 for d in rated if d.final == "tot" and d.moved_to is None)
-        paper = sum(1 for d in rated if d.final == "xuat_sac" and d.points is None)
-        from_points = sum(1 for d in rated if d.final == "xuat_sac" and d.points is not None)
-        assert from_points <= max(0, int(Decimal("0.2") * tot_before) - paper)
+        rated = [r.rating for r in result.individuals if r.group == unit and r.rating
+                 and r.rating.points is not None]
+        tot = sum(1 for d in rated if d.final == "tot")
+        xs = sum(1 for d in rated if d.final == "xuat_sac")
+        assert xs <= int(Decimal("0.2") * tot)

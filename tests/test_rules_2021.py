@@ -20,7 +20,7 @@ from scoring.result import RecordResult, Result
 from scoring.scorer import score
 
 PERSON: dict[str, Any] = {
-    "task_rating": "tot", "months_worked": D(12), "maternity_leave": False,
+    "task_rating": "tot", "months_worked": D(12), "new_hire": "khong", "maternity_leave": False,
     "training_under_year": False, "is_head": False, "initiatives_co_so": D(0),
     "initiatives_tinh": D(0), "initiatives_toan_quoc": D(0), "projects_co_so": D(0),
     "projects_tinh": D(0), "projects_toan_quoc": D(0), "covid_role": "chap_hanh",
@@ -59,10 +59,13 @@ def get(result: Result, rid: str) -> RecordResult:
 @pytest.mark.parametrize(
     ("values", "ldtt"),
     [
-        ({"months_worked": 9}, False),  # new hires under 10 months: not LĐTT
-        ({"months_worked": 10}, True),
-        ({"months_worked": 9, "maternity_leave": True}, True),  # maternity counts as worked
-        ({"months_worked": 9, "training_under_year": True}, True),
+        ({"months_worked": 9, "new_hire": "co"}, False),  # new hires under 10 months: not LĐTT
+        ({"months_worked": 10, "new_hire": "co"}, True),
+        ({"months_worked": 4, "new_hire": "khong"}, True),  # transferred in: no months floor
+        ({"months_worked": 9, "new_hire": None}, False),  # not said: the floor is not shown met
+        ({"months_worked": 12, "new_hire": None}, True),
+        ({"months_worked": 9, "new_hire": "co", "maternity_leave": True}, True),  # counts as worked
+        ({"months_worked": 9, "new_hire": "co", "training_under_year": True}, True),
         ({"task_rating": "hoan_thanh"}, False),  # at least "hoàn thành tốt"
         ({"task_rating": "xuat_sac"}, True),
         ({"discipline": "khien_trach"}, False),  # khiển trách or above: gated

@@ -87,11 +87,11 @@ UNIT = {"target_completion_pct": 105, "online_docs_pct": 90, "movements_joined":
 PEOPLE: list[dict[str, Any]] = [
     # U1: the months line and CSTĐCS through "xuất sắc"
     {**PLAIN, "id": "P1", "name": "Nguyễn Văn Sáu", "unit_id": "U1", "task_rating": "tot",
-     "months_worked": 6},
+     "months_worked": 6, "new_hire": "co"},
     {**PLAIN, "id": "P2", "name": "Trần Thị Năm", "unit_id": "U1", "task_rating": "tot",
-     "months_worked": 5},
+     "months_worked": 5, "new_hire": "co"},
     {**PLAIN, "id": "P3", "name": "Lê Văn Mười", "unit_id": "U1", "task_rating": "tot",
-     "months_worked": 10},
+     "months_worked": 10, "new_hire": "co"},
     {**PLAIN, "id": "P4", "name": "Phạm Thị Xuất", "unit_id": "U1", "task_rating": "xuat_sac"},
     # U2: a unit excellent in every way but one member disciplined at cảnh cáo
     {**PLAIN, "id": "Q1", "name": "Hồ Văn Trưởng", "unit_id": "U2", "task_rating": "xuat_sac",
@@ -148,13 +148,13 @@ def test_ldtt_from_six_months(r2021: Result, r2024: Result) -> None:
 def test_six_months_fails_in_2021_on_the_months_condition(r2021: Result) -> None:
     d = next(d for d in rec(r2021, "P1").decisions if d.title == "LDTT")
     failed = [p.condition for p in d.prerequisites if not p.met]
-    assert failed == ["months_worked >= ldtt_min_months or maternity_leave or "
-                      "training_under_year"]
+    assert failed == ['new_hire == "khong" or months_worked >= ldtt_min_months or '
+                      "maternity_leave or training_under_year"]
 
 
 def test_cstdcs_through_excellence_without_initiative(r2021: Result, r2024: Result) -> None:
-    assert set(rec(r2024, "P4").titles) == {"LDTT", "CSTDCS"}
-    assert rec(r2021, "P4").titles == ("LDTT",)  # 2021 wanted an initiative
+    assert set(rec(r2024, "P4").titles) == {"LDTT", "CSTDCS", "GIAY_KHEN"}
+    assert rec(r2021, "P4").titles == ("LDTT", "GIAY_KHEN")  # 2021 wanted an initiative
     assert "CSTDCS" not in rec(r2024, "P1").titles  # tốt without initiative: still not
 
 

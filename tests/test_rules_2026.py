@@ -1,10 +1,11 @@
 """The 2026 rule set on the 2026 sample (fixtures/quang-ngai-2026): ratings from points under
-Decree 335/2025, the 20% share, paper ratings, the pending-case gate and the rewards of Decree
-152/2025.
+Decree 335/2025, the 20% share on the final list (civil servants only), paper ratings outside
+it, the pending-case gate and the rewards of Decree 152/2025, one per achievement.
 
 Every check recomputes what it checks from the inputs and the RatingDecisions, independently of
 the scorer: the bands from the points, the share per unit and task group, who should have been
-moved down, and each reward as multiple × base salary rounded up to 10,000 đồng.
+moved down, and each reward as multiple × base salary rounded up to 10,000 đồng, only the
+highest of the year's titles paid.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import pytest
 from scoring.app import compile_folder, run
 from scoring.compile import Compiled
 from scoring.result import RecordResult, Result
+from scoring.rewards import base_salary
+from scoring.scorer import final_list_places
 from scoring.text import name_sort_key
 
 RULES = Path("rules/2026")
@@ -26,7 +29,12 @@ SAMPLE = Path("fixtures/quang-ngai-2026")
 SHARE = Decimal("0.2")  # Decree 335/2025: "xuất sắc" ≤ 20% of those rated "tốt"
 BASE_SALARY = Decimal(2_340_000)  # Decree 73/2024/NĐ-CP
 MULTIPLES = {"LDTT": Decimal("0.3"), "CSTDCS": Decimal("1.0"), "TTLDTT": Decimal("0.8"),
-             "TTLDXS": Decimal("1.5"), "CO_THI_DUA": Decimal("8.0"), "CSTD_TINH": Decimal("3.0")}
+             "TTLDXS": Decimal("1.5"), "CO_THI_DUA": Decimal("8.0"), "CSTD_TINH": Decimal("3.0"),
+             "CSTD_TQ": Decimal("4.5"), "CO_CHINH_PHU": Decimal("12.0"),
+             "GIAY_KHEN": Decimal("0.15"), "GIAY_KHEN_TT": Decimal("0.3")}
+# The year's titles reward one achievement (Decree 91/2017 art. 66 §2 c): only the highest paid.
+SAME_YEAR = ({"LDTT", "CSTDCS", "GIAY_KHEN"},
+             {"TTLDTT", "TTLDXS", "CO_THI_DUA", "CO_CHINH_PHU", "GIAY_KHEN_TT"})
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +93,11 @@ def test_loads_and_compiles(compiled: Compiled) -> None:
 def test_rewards_declared(compiled: Compiled) -> None:
     rs = compiled.ruleset
     assert rs.rewards is not None and rs.rewards.round_up_to == 10_000
-    assert compiled.constants[str(rs.rewards.base_salary)] == BASE_SALARY
+    assert rs.rewards.decision_date_in(compiled.constants) == "2027-01-31"
+    salary = base_salary(rs.rewards, compiled.constants)
+    assert salary is not None and (salary.amount, salary.since) == (BASE_SALARY, "2024-07-01")
     assert {t.id: t.reward for t in rs.titles if t.reward is not None} == MULTIPLES
+    assert [set(a.titles) for a in rs.rewards.same_achievement or ()] == list(SAME_YEAR)
 
 
 def test_examples_pass(compiled: Compiled) -> None:
@@ -134,26 +145,40 @@ def test_boundaries_in_the_sample(result: Result) -> None:
         assert seen[Decimal(p)] == b
 
 
-def test_share_never_exceeded(result: Result) -> None:
-    """Per unit and task group, "xuất sắc" from points ≤ floor(20% × "tốt" before moves) minus
-    those rated "xuất sắc" on paper."""
+def by_points(people: list[RecordResult], cls: str, final: bool = False) -> int:
+    """How many civil servants rated from points are in `cls`, before the share or after."""
+    return sum(1 for r in people if r.rating and r.rating.points is not None
+               and (r.rating.final if final else before_share(r)) == cls)
+
+
+def kept_places(tot: int, xs: int) -> int:
+    """The most "xuất sắc" the final list allows: k ≤ floor(20% × (tốt + the xs − k moved))."""
+    return max(k for k in range(xs + 1) if k <= math.floor(SHARE * (tot + xs - k)))
+
+
+def test_share_never_exceeded_on_the_final_list(result: Result) -> None:
+    """Per unit and task group, the final "xuất sắc" from points ≤ floor(20% × the final "tốt"
+    from points), and one more kept would break it (the largest number is kept)."""
     for scope, people in share_groups(result).items():
-        tot = sum(1 for r in people if before_share(r) == "tot")
-        paper_xs = sum(1 for r in people if r.rating and r.rating.points is None
-                       and r.rating.final == "xuat_sac")
-        from_points = sum(1 for r in people if r.rating and r.rating.points is not None
-                          and r.rating.final == "xuat_sac")
-        assert from_points <= max(0, math.floor(SHARE * tot) - paper_xs), scope
+        xs, tot = by_points(people, "xuat_sac", True), by_points(people, "tot", True)
+        assert xs <= math.floor(SHARE * tot), scope
+        if any(r.rating and r.rating.moved_to for r in people):
+            assert xs + 1 > math.floor(SHARE * (tot - 1)), scope
+
+
+@pytest.mark.parametrize(("tot", "xs", "kept"), [
+    (4, 9, 2),  # the issue's case: 20% of 11 = 2.2 → 2 (counted before moves: 0)
+    (0, 1, 0), (5, 1, 1), (5, 2, 1), (10, 3, 2), (0, 6, 1), (20, 0, 0), (14, 7, 3),
+])
+def test_kept_places_by_hand(tot: int, xs: int, kept: int) -> None:
+    assert kept_places(tot, xs) == final_list_places(SHARE, tot, xs, 0, "floor") == kept
 
 
 def test_exactly_the_right_people_moved_down(result: Result) -> None:
     """Recompute who the share moves: by points, then name (given name first), then id."""
     expected: set[str] = set()
     for people in share_groups(result).values():
-        tot = sum(1 for r in people if before_share(r) == "tot")
-        paper_xs = sum(1 for r in people if r.rating and r.rating.points is None
-                       and r.rating.final == "xuat_sac")
-        room = max(0, math.floor(SHARE * tot) - paper_xs)
+        room = kept_places(by_points(people, "tot"), by_points(people, "xuat_sac"))
         candidates = sorted(
             ((r.rating.points, r) for r in people if r.rating and r.rating.points is not None
              and before_share(r) == "xuat_sac"),
@@ -163,6 +188,25 @@ def test_exactly_the_right_people_moved_down(result: Result) -> None:
     assert moved == expected
     assert len(moved) >= 10
     assert len({r.group for r in result.individuals if r.id in moved}) >= 3  # several units
+
+
+def test_paper_ratings_are_outside_the_share(result: Result) -> None:
+    """Public employees, enterprise workers and contract staff (rated on paper) are counted on
+    neither side of the share and marked so when they are "xuất sắc" or "tốt"."""
+    marked = 0
+    for r in result.individuals:
+        d = r.rating
+        assert d is not None
+        if d.points is None:
+            assert d.quota is None and d.moved_to is None, r.id
+            assert d.outside_cap is (d.final in ("xuat_sac", "tot")), r.id
+            marked += d.outside_cap
+        else:
+            assert not d.outside_cap, r.id
+    assert marked >= 100
+    contract = [r for r in result.individuals if r.rating and r.rating.points is None
+                and r.group.startswith(("SCT-", "QLTT-"))]
+    assert contract  # contract staff inside the agencies, rated on paper
 
 
 def test_moved_down_is_explained(result: Result) -> None:
@@ -242,22 +286,35 @@ def test_pending_case_blocks_titles(result: Result) -> None:
 
 def test_reward_amounts(result: Result) -> None:
     assert result.base_salary == BASE_SALARY
+    assert result.decision_date == "2027-01-31"
     step = Decimal(10_000)
     amount = {t: (m * BASE_SALARY / step).to_integral_value(ROUND_CEILING) * step
               for t, m in MULTIPLES.items()}
     assert amount == {"LDTT": Decimal(710_000), "CSTDCS": Decimal(2_340_000),
                       "TTLDTT": Decimal(1_880_000), "TTLDXS": Decimal(3_510_000),
-                      "CO_THI_DUA": Decimal(18_720_000), "CSTD_TINH": Decimal(7_020_000)}
-    total = Decimal(0)
+                      "CO_THI_DUA": Decimal(18_720_000), "CSTD_TINH": Decimal(7_020_000),
+                      "CSTD_TQ": Decimal(10_530_000), "CO_CHINH_PHU": Decimal(28_080_000),
+                      "GIAY_KHEN": Decimal(360_000), "GIAY_KHEN_TT": Decimal(710_000)}
+    total = held_total = Decimal(0)
     counts: dict[str, int] = defaultdict(int)
     for r in (*result.individuals, *result.units):
-        assert dict(r.rewards) == {t: amount[t] for t in r.titles}, r.id
-        assert r.reward == sum((amount[t] for t in r.titles), Decimal(0)), r.id
+        held = set(r.titles)
+        paid = {t: amount[t] for t in held if not any(t in g for g in SAME_YEAR)}
+        for group in SAME_YEAR:
+            mine = held & group
+            if mine:
+                top = max(mine, key=lambda t: amount[t])
+                paid[top] = amount[top]
+        assert dict(r.rewards) == paid, r.id
+        assert {u.title for u in r.not_paid} == held - set(paid), r.id
+        assert all(u.paid in paid and u.amount == amount[u.title] for u in r.not_paid), r.id
         total += r.reward
-        for t in r.titles:
+        held_total += sum((amount[t] for t in held), Decimal(0))
+        for t in paid:
             counts[t] += 1
     assert total == sum((amount[t] * n for t, n in counts.items()), Decimal(0))
-    assert counts["LDTT"] > 0 and counts["TTLDTT"] > 0
+    assert counts["LDTT"] > 0 and counts["CSTDCS"] > 0 and counts["CO_THI_DUA"] > 0
+    assert total < held_total  # before the rule, every title held was paid
 
 
 def test_heads_are_judged_by_their_units_final_rating() -> None:

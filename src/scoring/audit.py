@@ -653,7 +653,7 @@ def _cap_lines(q: QuotaDecision, moved_to: str | None, ex: Explanation) -> list[
     """The rating cap in words, with its arithmetic: `20% of 11 'tốt' = 2.2 → 2 places`."""
     ratings = ex.cap
     spec = ex.specs.get(ex.record.rating.field) if ex.record.rating else None
-    of = show(ratings.of, spec) if ratings is not None else "the reference class"
+    of = ratings.of if ratings is not None else "the reference class"
     held = q.places + q.on_paper
     lines = []
     if q.share is not None:

@@ -215,9 +215,16 @@ def _budget_section(result: Result) -> list[str]:
     rows = [[f"{labels.get(t, t)} ({t})", _money(a)] for t, a in budget.per_title.items()]
     rows.append(["Cộng", _money(budget.total)])
     clusters = [[c, _money(a)] for c, a in budget.per_cluster.items()]
-    return [_clean(f"Dự toán tiền thưởng: {result.reward_rule}"),
-            _table(["Danh hiệu", "Thành tiền (đồng)"], rows, [False, True]),
-            _table(["Khối/cụm thi đua", "Thành tiền (đồng)"], clusters, [False, True])]
+    out = [_clean(f"Dự toán tiền thưởng: {result.reward_rule}"),
+           _table(["Danh hiệu", "Thành tiền (đồng)"], rows, [False, True]),
+           _table(["Khối/cụm thi đua", "Thành tiền (đồng)"], clusters, [False, True])]
+    if budget.not_paid:
+        kept = [[f"{labels.get(t, t)} ({t})", _money(a)] for t, a in budget.not_paid.items()]
+        kept.append(["Cộng", _money(sum(budget.not_paid.values(), Decimal(0)))])
+        out += [_clean("Không chi do cùng thành tích (mỗi thành tích chỉ nhận mức thưởng cao "
+                       "nhất, NĐ 91/2017/NĐ-CP Điều 66 khoản 2 điểm c):"),
+                _table(["Danh hiệu", "Không chi (đồng)"], kept, [False, True])]
+    return out
 
 
 def render_tables(result: Result, individual_tables: bool = False) -> str:

@@ -189,15 +189,23 @@ def _details(book: _Book, result: Result) -> None:
     criteria = section_names(records, "points")
     s = book.sheet("Điểm chi tiết")
     s.row(["Loại", "Mã", "Tên", "Đơn vị", "Cụm", "Điểm", "Hạng", "Phạm vi xếp hạng",
-           "Danh hiệu", *_criteria_headers(result, criteria)], bold=True)
+           "Danh hiệu", "Tiền thưởng được chi (đồng)", "Không chi: cùng thành tích",
+           *_criteria_headers(result, criteria)], bold=True)
     # The Result's order (individuals, then units, each by id), as in the CSV and JSON outputs.
     for r in records:
         unit, cluster = (r.group, None) if r.kind == "individual" else (None, r.group)
         points = dict(r.points)
         s.row([KIND_LABELS[r.kind], r.id, r.name, unit, cluster, r.score, r.rank,
-               r.rank_scope, ", ".join(r.titles), *(points.get(c) for c in criteria)])
+               r.rank_scope, ", ".join(r.titles), r.reward if r.rewards else None,
+               _not_paid(r), *(points.get(c) for c in criteria)])
     s.freeze(1)
     s.finish()
+
+
+def _not_paid(r: RecordResult) -> str | None:
+    """`LDTT 710.000 (đã chi CSTDCS)`: rewards held but not paid, and the title paid instead."""
+    return "; ".join(f"{u.title} {f'{u.amount:,}'.replace(',', '.')} (đã chi {u.paid})"
+                     for u in r.not_paid) or None
 
 
 def _rounds(book: _Book, result: Result) -> None:

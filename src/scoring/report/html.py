@@ -497,24 +497,37 @@ def _changes(p: _Page, prev: Previous) -> Markup:
 def _rewards(p: _Page) -> Markup | None:
     w = p.w
     totals: dict[str, tuple[int, Decimal]] = {}
+    unpaid: dict[str, tuple[int, Decimal]] = {}
     for kind in KINDS:
         for r in p.result.records(kind):
             for tid, amount in r.rewards:
                 n, total = totals.get(tid, (0, Decimal(0)))
                 totals[tid] = (n + 1, total + amount)
-    if not totals:
+            for u in r.not_paid:
+                n, total = unpaid.get(u.title, (0, Decimal(0)))
+                unpaid[u.title] = (n + 1, total + u.amount)
+    if not totals and not unpaid:
         return None
-    order = [tid for tid, _l, _k in p.result.titles if tid in totals]
+    order = [tid for tid, _l, _k in p.result.titles if tid in totals or tid in unpaid]
     head = el("tr", [el("th", w(k), scope="col", class_=c) for k, c in (
-        ("title", None), ("count", "num"), ("amount", "num"))])
+        ("title", None), ("count", "num"), ("amount", "num"), ("not_paid", "num"))])
+    zero = (0, Decimal(0))
     rows = [el("tr", el("th", f"{p.title_labels.get(t, t)} ({t})", scope="row"),
-               el("td", totals[t][0], class_="num"), el("td", w.num(totals[t][1]), class_="num"))
+               el("td", totals.get(t, zero)[0], class_="num"),
+               el("td", w.num(totals.get(t, zero)[1]), class_="num"),
+               el("td", w.num(unpaid[t][1]) if t in unpaid else "", class_="num"))
             for t in order]
-    grand = sum((totals[t][1] for t in order), Decimal(0))
+    grand = sum((v[1] for v in totals.values()), Decimal(0))
+    kept_back = sum((v[1] for v in unpaid.values()), Decimal(0))
     foot = el("tr", el("th", w("rewards_total"), scope="row", colspan=2),
-              el("td", el("strong", w.num(grand)), class_="num"))
+              el("td", el("strong", w.num(grand)), class_="num"),
+              el("td", w.num(kept_back), class_="num"))
+    groups = "; ".join(f"{label}: {', '.join(titles)}"
+                       for _i, label, titles in p.result.achievements)
+    once = el("p", w("rewards_once", groups=groups, total=w.num(kept_back))) \
+        if p.result.achievements else None
     return el("section", el("h2", w("rewards"), id="rewards"),
-              el("p", p.result.reward_rule) if p.result.reward_rule else None,
+              el("p", p.result.reward_rule) if p.result.reward_rule else None, once,
               el("table", el("caption", w("rewards_caption")), el("thead", head),
                  el("tbody", rows), el("tfoot", foot)),
               class_="major")

@@ -139,6 +139,11 @@ _VI: dict[str, str] = {
     "count": "Số lượng",
     "amount": "Thành tiền",
     "rewards_total": "Cộng",
+    "not_paid": "Không chi (cùng thành tích)",
+    "rewards_once": ("Mỗi thành tích chỉ nhận một mức tiền thưởng, mức cao nhất (NĐ 91/2017/NĐ-CP "
+                     "Điều 66 khoản 2 điểm c): {groups}. Cột “Không chi” là tiền thưởng của các "
+                     "danh hiệu đã đạt nhưng không được chi vì danh hiệu cao hơn cùng thành tích "
+                     "đã được chi; tổng không chi: {total} đồng."),
     "sources": "Dữ liệu đầu vào",
     "sources_caption": "Các tệp đã chấm, với mã băm SHA-256 để đối chiếu",
     "file": "Tệp",
@@ -282,6 +287,10 @@ _EN: dict[str, str] = {
     "count": "Count",
     "amount": "Amount",
     "rewards_total": "Total",
+    "not_paid": "Not paid (same achievement)",
+    "rewards_once": ("One reward per achievement, the highest (Decree 91/2017 art. 66 §2 c): "
+                     "{groups}. \"Not paid\" counts the rewards of titles held but not paid "
+                     "because a higher title of the same achievement is paid; in all: {total}."),
     "sources": "Input data",
     "sources_caption": "Files scored, with their SHA-256 for checking",
     "file": "File",
