@@ -56,16 +56,26 @@ def _same(a: Path, b: Path) -> None:
             f"{next(i for i, (x, y) in enumerate(zip(left, right, strict=False)) if x != y)}"
 
 
-@pytest.mark.parametrize(("fixture", "part_people", "workers"), [
-    ("quang-ngai-2021", 40, 2),      # 8 parts: the 15% CSTĐCS quota and ranks per unit
-    ("quang-ngai-2026", 50, 2),      # 13 parts: the rating quota per unit and task group
-    ("quang-ngai-2026", 10**6, 1),   # one part, in this process
+PER_UNIT_2021 = ROOT / "tests" / "rulesets" / "per-unit-2021"
+
+
+@pytest.mark.parametrize(("fixture", "part_people", "workers", "rules"), [
+    # 8 parts: the 15% CSTĐCS quota (counted per unit, the option) and ranks per unit
+    ("quang-ngai-2021", 40, 2, PER_UNIT_2021),
+    ("quang-ngai-2026", 50, 2, None),      # 13 parts: the rating quota per unit and task group
+    ("quang-ngai-2026", 10**6, 1, None),   # one part, in this process
 ])
 def test_the_samples_stream_to_the_same_bytes(tmp_path: Path, fixture: str, part_people: int,
-                                              workers: int) -> None:
+                                              workers: int, rules: Path | None) -> None:
     folder = ROOT / "fixtures" / fixture
-    _same(_one_batch(folder, tmp_path / "one"),
-          _streamed(folder, tmp_path / "streamed", part_people, workers))
+    _same(_one_batch(folder, tmp_path / "one", rules),
+          _streamed(folder, tmp_path / "streamed", part_people, workers, rules))
+
+
+def test_the_2021_cap_over_the_department_is_refused(tmp_path: Path) -> None:
+    """rules/2021 counts the CSTĐCS cap over the whole batch: not exact a few units at a time."""
+    with pytest.raises(RuleError, match="title CSTDCS's quota counts per all"):
+        _streamed(ROOT / "fixtures" / "quang-ngai-2021", tmp_path / "out", 40, 1)
 
 
 def test_twenty_thousand_generated_people_stream_to_the_same_bytes(tmp_path: Path) -> None:
@@ -150,7 +160,7 @@ def test_mistakes_give_the_one_batch_problems(tmp_path: Path, mistake: str) -> N
     elif mistake == "unknown unit":
         _edit(people, ",DN-CKST,2026,", ",DN-CKSTX,2026,")
     else:
-        _edit(people, ",12,false,false,false,true,2,", ",twelve,false,false,false,true,2,")
+        _edit(people, ",12,khong,false,false,false,true,2,", ",twelve,khong,false,false,false,true,2,")
     with pytest.raises(InputError) as one:
         from scoring.app import run
 

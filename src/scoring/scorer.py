@@ -239,18 +239,10 @@ def members_stay_in_unit(compiled: Compiled) -> list[str]:
             and "unit_id" not in ck.ratings.quota.per:
         out.append(f"the rating quota counts per {', '.join(ck.ratings.quota.per)}")
     out.extend(f"title {t.spec.id}'s quota counts per {t.per}" for t in ck.titles
-               if t.quota is not None and t.per != "unit_id" and not never_cuts(t))
+               if t.quota is not None and t.per != "unit_id")
     if ck.rank_per != "unit_id":
         out.append(f"people are ranked per {ck.rank_per}")
     return out
-
-
-def never_cuts(t: CTitle) -> bool:
-    """A share of at least 1 of a title that the candidates must hold cuts nobody, whatever its
-    scope (each candidate is one of the holders counted): e.g. CSTĐCS with no cap set."""
-    q = t.quota
-    return (q is not None and t.share is not None and t.share >= 1
-            and q.of is not None and q.of in t.spec.requires)
 
 
 def reward_amounts(compiled: Compiled) -> tuple[rewards.Salary | None, dict[str, Decimal]]:
