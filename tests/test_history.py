@@ -538,3 +538,26 @@ def test_the_engine_and_the_plain_evaluator_agree_with_history() -> None:
     a = run([FIXTURE / "inputs" / "2025"], history=FIXTURE, evaluator=Engine())
     b = run([FIXTURE / "inputs" / "2025"], history=FIXTURE, evaluator=PlainEvaluator())
     assert a.result.individuals == b.result.individuals and a.result.units == b.result.units
+
+
+def test_cstd_toan_quoc_after_two_provincial_titles_paid_besides_the_year(tmp_path: Path
+                                                                          ) -> None:
+    """P1: CSTĐ tỉnh in 2020 (entered by hand), CSTĐCS 2021 and 2022, a nationwide initiative
+    recognised in 2022, and CSTĐCS again in 2023: the chain since 2020 is 3 years → CSTĐ tỉnh
+    2023; two CSTĐ tỉnh in the 6 years 2018–2023 and the nationwide initiative → CSTĐ toàn
+    quốc. Rewards at 2,340,000 (rules/2024): the year's CSTĐCS 2,340,000 (LĐTT and Giấy khen
+    not paid: same year), CSTĐ tỉnh 3.0 → 7,020,000 and CSTĐ toàn quốc 4.5 → 10,530,000, each
+    for several years' work: 19,890,000 đồng."""
+    store = tmp_path / "h"
+    write(store / "titles.csv", "id,year,title,decision\nP1,2020,CSTD_TINH,QĐ 20\n"
+                                "P1,2021,CSTDCS,QĐ 21\nP1,2022,CSTDCS,QĐ 22\n")
+    write(store / "initiatives.csv", "person_id,year,scope,decision\nP1,2022,Toàn quốc,QĐ 9\n")
+    r = score_year(tmp_path, store, 2023, {"U1": "tot"},
+                   {"P1": ("U1", CSTDCS), "P2": ("U1", PLAIN), "P3": ("U1", PLAIN)})
+    p1 = record(r, "P1")
+    assert {"CSTDCS", "CSTD_TINH", "CSTD_TQ"} <= set(p1.titles)
+    assert dict(p1.rewards) == {"CSTDCS": D(2_340_000), "CSTD_TINH": D(7_020_000),
+                                "CSTD_TQ": D(10_530_000)}
+    assert {u.title for u in p1.not_paid} == {"LDTT", "GIAY_KHEN"}
+    assert p1.reward == D(19_890_000)
+    assert "CSTD_TQ" not in record(r, "P2").titles

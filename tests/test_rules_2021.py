@@ -182,3 +182,39 @@ def test_flag_goes_to_one_leader_per_cluster_tie_broken_by_target() -> None:
     assert u1.score == u2.score >= 85
     assert "CO_THI_DUA" in u1.titles and "CO_THI_DUA" not in u2.titles
     assert (u1.rank, u2.rank) == (1, 2)
+
+
+def test_cstdcs_cap_counted_over_the_department() -> None:
+    """Seven offices of 6 LĐTT each, one candidate per office (an initiative). Counted per
+    office, 15% × 6 = 0.9 → 0 places everywhere; over the department (the default) 15% × 42 =
+    6.3 → 6 places: the six best candidates get CSTĐCS, the seventh (fewest points) is cut."""
+    people = []
+    for u in range(7):
+        people += [person(f"U{u}C", f"U{u}", initiatives_co_so=1, industry_tasks=u),
+                   *(person(f"U{u}P{i}", f"U{u}") for i in range(5))]
+    result = scored(people, [unit(f"U{u}") for u in range(7)])
+    holders = sorted(r.id for r in result.individuals if "CSTDCS" in r.titles)
+    assert holders == [f"U{u}C" for u in range(1, 7)]
+    cut = next(d for d in get(result, "U0C").decisions if d.title == "CSTDCS")
+    assert cut.quota is not None and cut.quota.cut
+    assert (cut.quota.scope, cut.quota.places, cut.quota.basis_count) == ("all = all", 6, 42)
+
+
+def test_the_governments_flag_is_capped_at_twenty_percent_of_the_flags() -> None:
+    """Two clusters, each with a leading office that gets the Cờ thi đua: 20% × 2 = 0.4 → 0
+    places for the Cờ thi đua của Chính phủ; both are candidates, both cut."""
+    people: list[Record] = []
+    for uid in ("U1", "U2"):
+        people += [person(f"{uid}L{i}", uid, initiatives_co_so=1 if i == 0 else 0)
+                   for i in range(7)]
+    units = [unit("U1", "Khối 1", task_rating="xuat_sac", target_completion_pct=D("115"),
+                  capital_mobilised_pct=100, projects_attracted=3),
+             unit("U2", "Khối 2", task_rating="xuat_sac", target_completion_pct=D("112"),
+                  capital_mobilised_pct=100, projects_attracted=3)]
+    result = scored(people, units)
+    for uid in ("U1", "U2"):
+        u = get(result, uid)
+        assert "CO_THI_DUA" in u.titles and "CO_CHINH_PHU" not in u.titles
+        d = next(d for d in u.decisions if d.title == "CO_CHINH_PHU")
+        assert d.eligible and d.quota is not None and d.quota.cut
+        assert (d.quota.places, d.quota.basis_count) == (0, 2)

@@ -176,3 +176,35 @@ def test_scores_use_the_rebalanced_table(r2024: Result) -> None:
     # tốt 30 + 0 + 10 + industry 0 + digital 80% → 6 + 2 movements → 3 = 49
     assert rec(r2024, "P1").score == Decimal(49)
     assert "covid" not in dict(rec(r2024, "P1").points)
+
+
+# ------------------------------------------------- pending cases (Decree 98/2023) and the flag
+
+
+def test_a_pending_case_blocks_every_proposal_from_2024(c2021: Compiled, c2024: Compiled) -> None:
+    """The same excellent civil servant with an initiative, a discipline case pending: nothing
+    proposed from 2024 (the gate `pending_review`); 2021 had no such input."""
+    person = {**PLAIN, "id": "P1", "name": "Nguyễn Văn Chờ", "unit_id": "U1",
+              "task_rating": "xuat_sac", "initiatives_co_so": 1, "pending_case": True}
+    others = [{**PLAIN, "id": f"P{i}", "name": f"Người {i}", "unit_id": "U1",
+               "task_rating": "tot"} for i in range(2, 5)]
+    unit = {**UNIT, "id": "U1", "name": "Phòng Một", "cluster": "Khối A", "task_rating": "tot",
+            "pending_case": True}
+    result = score(records(c2024, "individual", [person, *others]),
+                   records(c2024, "unit", [unit]), c2024)
+    p1, u1 = rec(result, "P1"), rec(result, "U1")
+    assert p1.titles == () and "pending_review" in p1.gates
+    assert all("pending_review" in d.gated_by for d in p1.decisions)
+    assert next(d for d in p1.decisions if d.title == "LDTT").eligible is False
+    assert u1.titles == () and "unit_pending_review" in u1.gates
+    assert "pending_case" not in c2021.kind("individual").inputs
+
+
+def test_the_flag_needs_no_ttldxs_from_2024(c2024: Compiled) -> None:
+    """The flag's prerequisites name no lower title, and the worked example of an office with
+    5 of 8 LĐTT (no TTLĐXS) that still leads its cluster passes."""
+    ruletest = pytest.importorskip("scoring.ruletest")
+    flag = next(t for t in c2024.ruleset.titles if t.id == "CO_THI_DUA")
+    assert not {"TTLDXS", "TTLDTT"} & set(flag.requires)
+    outcomes = [o for o in ruletest.run_examples(c2024) if "không TTLĐXS" in o.name]
+    assert len(outcomes) == 1 and outcomes[0].passed, outcomes

@@ -14,14 +14,18 @@ import math
 from collections import defaultdict
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from scoring.app import compile_folder, run
-from scoring.compile import Compiled
+from scoring.audit import explain, render
+from scoring.batch import Batch
+from scoring.compile import Compiled, compile_ruleset
+from scoring.records import Origin, Record
 from scoring.result import RecordResult, Result
 from scoring.rewards import base_salary
-from scoring.scorer import final_list_places
+from scoring.scorer import final_list_places, score
 from scoring.text import name_sort_key
 
 RULES = Path("rules/2026")
@@ -331,3 +335,148 @@ def test_heads_are_judged_by_their_units_final_rating() -> None:
         assert reads["unit.task_rating"] == unit.rating.final
         checked += 1 if unit.rating.points is not None else 0
     assert checked >= 3  # heads of units rated from points, not on paper
+
+
+# ------------------------------------------- the 20% share by hand: readings, who it counts
+
+PERSON: dict[str, Any] = {
+    "task_rating": None, "general_points": Decimal(26), "task_points": Decimal(54),
+    "task_group": "chung", "months_worked": Decimal(12), "new_hire": "khong",
+    "maternity_leave": False, "training_under_year": False, "duty_injury": False,
+    "is_head": False, "initiatives_co_so": Decimal(0), "initiatives_tinh": Decimal(0),
+    "initiatives_toan_quoc": Decimal(0), "projects_co_so": Decimal(0),
+    "projects_tinh": Decimal(0), "projects_toan_quoc": Decimal(0),
+    "industry_tasks": Decimal(0), "digital_pct": Decimal(80), "movements_joined": Decimal(2),
+    "discipline": "khong", "ad_hoc_award": False, "pending_case": False,
+    "conduct_breach": False, "corruption_in_unit": False,
+}
+OFFICE: dict[str, Any] = {
+    "task_rating": "tot", "quality_points": None, "tasks_on_time_pct": None,
+    "target_completion_pct": Decimal(100), "projects_attracted": Decimal(0),
+    "capital_mobilised_pct": Decimal(0), "online_docs_pct": Decimal(85),
+    "movements_joined": Decimal(3), "models_replicated": Decimal(0), "late_reports": Decimal(0),
+    "reports_missing": Decimal(0), "campaign_launched": True, "pledge_signed": True,
+    "violations_found": Decimal(0), "award_received": "khong", "pending_case": False,
+    "xuat_sac_share_5b": None,
+}
+
+
+def civil(pid: str, total: int | None = None, **values: Any) -> Record:
+    """A civil servant of office U1; `total` points split 30 + the rest (80 by default)."""
+    points = {} if total is None else {"general_points": Decimal(30),
+                                       "task_points": Decimal(total - 30)}
+    return Record("individual", pid, f"Người {pid}", "U1", {**PERSON, **points, **values},
+                  Origin("case", 2))
+
+
+def office(**values: Any) -> Record:
+    return Record("unit", "U1", "Phòng Một", "Khối 1", {**OFFICE, **values}, Origin("case", 2))
+
+
+def rated(people: list[Record], compiled: Compiled, **unit: Any) -> dict[str, RecordResult]:
+    result = score(people, [office(**unit)], compiled)
+    return {r.id: r for r in result.individuals}
+
+
+def reading(compiled: Compiled, **changes: Any) -> Compiled:
+    """The 2026 rule set with its rating cap read another way (`counted`, `counts`)."""
+    rs = compiled.ruleset
+    ratings = rs.individual.ratings
+    assert ratings is not None and ratings.quota is not None
+    quota = ratings.quota.model_copy(update=changes)
+    individual = rs.individual.model_copy(
+        update={"ratings": ratings.model_copy(update={"quota": quota})})
+    return compile_ruleset(rs.model_copy(update={"individual": individual}))
+
+
+NINE_AND_FOUR = [civil(f"X{i}", 99 - i) for i in range(9)] + [civil(f"T{i}") for i in range(4)]
+
+
+@pytest.mark.parametrize(("counted", "kept"), [("final_list", 2), ("before_moves", 0)])
+def test_nine_at_ninety_and_four_tot(compiled: Compiled, counted: str, kept: int) -> None:
+    """9 at 90–99 points, 4 at 80. Final list: 2 stay (2 ≤ 20% × 11 = 2.2; 3 > 20% × 10 = 2).
+    Counted before any move: 20% × 4 = 0.8 → 0."""
+    people = rated(NINE_AND_FOUR, reading(compiled, counted=counted))
+    stay = sorted(r.id for r in people.values() if r.rating and r.rating.final == "xuat_sac")
+    assert stay == [f"X{i}" for i in range(kept)]
+    x2 = people["X2"].rating
+    assert x2 is not None and x2.quota is not None and x2.quota.cut
+    assert x2.quota.basis_count == (11 if counted == "final_list" else 4)
+
+
+def test_the_default_2026_reading_is_the_final_list(compiled: Compiled) -> None:
+    ratings = compiled.ruleset.individual.ratings
+    assert ratings is not None and ratings.quota is not None
+    assert (ratings.quota.counted, ratings.quota.counts) == ("final_list", "rated_by_points")
+    people = rated(NINE_AND_FOUR, compiled)
+    assert sum(1 for r in people.values() if r.rating and r.rating.final == "xuat_sac") == 2
+
+
+def test_explain_shows_the_cap_arithmetic(compiled: Compiled) -> None:
+    people = list(NINE_AND_FOUR)
+    result = score(people, [office()], compiled)
+    x2 = next(r for r in result.individuals if r.id == "X2")
+    text = render(explain(x2, result, compiled, Batch(people, [office()]), changes=0), "text")
+    assert "cap: 20% of 11 'tot' = 2.2 → 2 places (rounded down)" in text
+    assert "read on the final list" in text
+    assert "moved down to tot" in text
+
+
+@pytest.mark.parametrize(("counts", "moved"), [("rated_by_points", False), ("all", True)])
+def test_a_contract_employee_is_outside_the_cap(compiled: Compiled, counts: str,
+                                                moved: bool) -> None:
+    """C rated "xuất sắc" on paper (contract staff), X at 95, five at 80. Only civil servants
+    count: 1 ≤ 20% × 5, X stays. Counting everyone (the old reading), C takes the one place
+    and X moves down. C is never moved and, outside the cap, marked so."""
+    people = [civil("C", task_rating="xuat_sac", general_points=None, task_points=None),
+              civil("X", 95), *(civil(f"T{i}") for i in range(5))]
+    got = rated(people, reading(compiled, counts=counts))
+    x, c = got["X"].rating, got["C"].rating
+    assert x is not None and c is not None
+    assert (x.final, bool(x.moved_to)) == (("tot", True) if moved else ("xuat_sac", False))
+    assert (c.final, c.moved_to, c.outside_cap) == ("xuat_sac", None, counts == "rated_by_points")
+
+
+@pytest.mark.parametrize(("share", "kept"), [(None, ["X1"]), (Decimal("0.4"), ["X1", "X2"])])
+def test_a_higher_share_for_one_unit(compiled: Compiled, share: Decimal | None,
+                                     kept: list[str]) -> None:
+    """§5 b: 95 and 93 points, five at 80. At 20%: 1 ≤ 20% × 5 = 1, 2 > 20% × 4 = 0.8 → 1.
+    At the unit's 40%: 2 ≤ 40% × 5 = 2 → both."""
+    people = [civil("X1", 95), civil("X2", 93), *(civil(f"T{i}") for i in range(5))]
+    got = rated(people, compiled, xuat_sac_share_5b=share)
+    assert sorted(r.id for r in got.values() if r.rating and r.rating.final == "xuat_sac") == kept
+
+
+# ------------------------------------------------------------- months for new hires only
+
+
+@pytest.mark.parametrize(("months", "new_hire", "ldtt"), [
+    (4, "khong", True),   # transferred in after the merger: 4 months at the unit
+    (5, "co", False),     # a new hire under 6 months
+    (6, "co", True),
+    (5, None, False),     # not said: the floor is not shown to be met
+    (12, None, True),
+])
+def test_months_worked_apply_to_new_hires_only(compiled: Compiled, months: int,
+                                               new_hire: str | None, ldtt: bool) -> None:
+    people = [civil("P", months_worked=Decimal(months), new_hire=new_hire),
+              *(civil(f"T{i}") for i in range(3))]
+    assert ("LDTT" in rated(people, compiled)["P"].titles) is ldtt
+
+
+# ------------------------------------------------------------------ the flag, by hand
+
+
+def test_the_flag_without_ttldxs(compiled: Compiled) -> None:
+    """An agency at 95 points, all on time, 125% of target, 4 of 6 LĐTT (< 70%): no TTLĐXS, and
+    the flag all the same (no lower title needed first); paid the flag's 18,720,000 only."""
+    people = [civil("H", 92, is_head=True, initiatives_co_so=Decimal(1)),
+              *(civil(f"T{i}") for i in range(3)), civil("L1", 60), civil("L2", 60)]
+    unit = office(task_rating=None, quality_points=Decimal(95), tasks_on_time_pct=Decimal(100),
+                  target_completion_pct=Decimal(125), projects_attracted=Decimal(3),
+                  capital_mobilised_pct=Decimal(100), online_docs_pct=Decimal(95),
+                  movements_joined=Decimal(4), models_replicated=Decimal(2))
+    result = score(people, [unit], compiled)
+    u = result.units[0]
+    assert "CO_THI_DUA" in u.titles and "TTLDXS" not in u.titles
+    assert u.reward == Decimal(18_720_000)
