@@ -160,7 +160,8 @@ def test_mistakes_give_the_one_batch_problems(tmp_path: Path, mistake: str) -> N
     elif mistake == "unknown unit":
         _edit(people, ",DN-CKST,2026,", ",DN-CKSTX,2026,")
     else:
-        _edit(people, ",12,khong,false,false,false,true,2,", ",twelve,khong,false,false,false,true,2,")
+        _edit(people, ",12,khong,false,false,false,true,2,",
+              ",twelve,khong,false,false,false,true,2,")
     with pytest.raises(InputError) as one:
         from scoring.app import run
 
