@@ -56,3 +56,32 @@ def test_budget_in_json_csv_and_table(tmp_path: Path) -> None:
     csv_out = runner.invoke(cli, ["score", "fixtures/quang-ngai-2026", "-q", "--format", "csv",
                                   "-o", "-"]).output
     assert csv_out.splitlines()[0].split(",")[9:12] == ["provisional", "rating", "reward"]
+
+
+def test_what_is_not_paid_shows_in_the_report_and_the_workbook() -> None:
+    """The HTML report's reward table has the "not paid" column and the rule's sentence; the
+    workbook's details give each record's paid amount and what is not paid, with the title
+    paid instead."""
+    import io
+
+    import openpyxl
+
+    from scoring.render.xlsxout import render_xlsx
+    from scoring.report.html import render_html
+
+    result = run([Path("fixtures/quang-ngai-2026")]).result
+    budget = reward_budget(result)
+    kept_back = sum(budget.not_paid.values(), Decimal(0))
+    page = render_html(result, {})
+    html = page.decode("utf-8") if isinstance(page, bytes) else str(page)
+    assert "Không chi (cùng thành tích)" in html
+    assert f"tổng không chi: {int(kept_back)} đồng" in html
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(result, {})))
+    rows = list(book["Điểm chi tiết"].iter_rows(values_only=True))
+    head = list(rows[0])
+    paid, unpaid = head.index("Tiền thưởng được chi (đồng)"), head.index(
+        "Không chi: cùng thành tích")
+    holder = next(r for r in result.individuals if "CSTDCS" in r.titles and r.not_paid)
+    row = next(x for x in rows[1:] if x[1] == holder.id)
+    assert row[paid] == holder.reward == Decimal(2_340_000)
+    assert row[unpaid].startswith("LDTT 710.000 (đã chi CSTDCS)")

@@ -480,3 +480,18 @@ def test_the_flag_without_ttldxs(compiled: Compiled) -> None:
     u = result.units[0]
     assert "CO_THI_DUA" in u.titles and "TTLDXS" not in u.titles
     assert u.reward == Decimal(18_720_000)
+
+
+def test_the_template_asks_whether_each_person_is_a_new_hire(compiled: Compiled) -> None:
+    import io
+
+    import openpyxl
+
+    from scoring.template import render_template
+
+    form = openpyxl.load_workbook(io.BytesIO(render_template(compiled.ruleset)))
+    people = [c.value for c in form["Cá nhân"][1]]
+    units = [c.value for c in form["Đơn vị"][1]]
+    assert "Mới tuyển dụng trong năm" in people
+    assert any(str(h).startswith("Tỷ lệ công chức xếp loại Hoàn thành xuất sắc được cấp") for h
+               in units)

@@ -302,6 +302,8 @@ def _compare(expect: Mapping[str, Any], rec: RecordResult) -> list[str]:
         out.append(f"hits: expected {_show(missing)} to fire; fired: {_show(shown)}")
     if "reward" in expect and _number(expect["reward"]) != rec.reward:
         detail = ", ".join(f"{t} {expr.format_number(a)}" for t, a in rec.rewards) or "none"
+        detail += "".join(f"; {u.title} {expr.format_number(u.amount)} not paid: {u.paid} "
+                          "rewards the same achievement" for u in rec.not_paid)
         out.append(f"reward: expected {expect['reward']}, got {expr.format_number(rec.reward)} "
                    f"({detail})")
     if "rating" in expect:
