@@ -392,11 +392,12 @@ def _rating_quota(st: _State, cr: CRatings) -> None:
         members = groups[value]
         counted = [i for i in members
                    if q.counts == "all" or st.scopes[i][RATING_POINTS] is not None]
-        for i in set(members) - set(counted):
+        for i in sorted(set(members) - set(counted)):
             rated = st.ratings[i]
             if rated is not None and rated.final in (q.rating, q.of):
                 st.ratings[i] = replace(rated, outside_cap=True)
-        share = _unit_share(q.share_field, [st.scopes[i] for i in members]) or cr.share
+        own = _unit_share(q.share_field, [st.scopes[i] for i in members])
+        share = cr.share if own is None else own
         base = sum(1 for i in counted if st.scopes[i][cr.field] == q.of)
         holders = [i for i in counted if st.scopes[i][cr.field] == q.rating]
         paper = {i for i in holders if st.scopes[i][RATING_POINTS] is None}
