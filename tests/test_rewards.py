@@ -281,3 +281,20 @@ def test_a_decision_date_before_the_table_exits_2(tmp_path: Path) -> None:
                                       "--decision-date", "2018-12-31"])
     assert result.exit_code == 2
     assert "--decision-date" in result.output and "2019-07-01" in result.output
+
+
+def test_the_decision_date_streams_to_the_same_bytes(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """--stream reads the decision date from the run's options: same output, same manifest.
+    Decided on 30 Jun 2024 the 2026 sample is paid at 1,800,000 (LĐTT 0.3 → 540,000)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    outs = [tmp_path / "one" / "r.json", tmp_path / "streamed" / "r.json"]
+    for out, extra in zip(outs, ([], ["--stream", "--workers", "1"]), strict=True):
+        result = CliRunner().invoke(cli, ["score", "fixtures/quang-ngai-2026", "-q", "-o",
+                                          str(out), "--decision-date", "2024-06-30", *extra])
+        assert result.exit_code == 0, result.output
+    for name in ("r.json", "manifest.json"):
+        assert (outs[0].parent / name).read_bytes() == (outs[1].parent / name).read_bytes()
+    data = json.loads(outs[0].read_text(encoding="utf-8"))
+    assert data["rewards"]["base_salary"] == 1_800_000
+    assert {r["rewards"].get("LDTT") for r in data["individuals"]} - {None} == {540_000}
