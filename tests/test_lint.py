@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from scoring import expr
 from scoring.cli import cli
 from scoring.lint import Domain, Interval, interval, lint
+from scoring.newyear import renamed
+from scoring.ruleset import load
 
 BROKEN = Path("tests/broken_rules")
 INF = Decimal("Infinity")
@@ -269,3 +271,30 @@ def test_new_year_refuses(tmp_path: Path, year: str, fragment: str) -> None:
                                       "--rules-root", str(root)])
     assert result.exit_code == 2
     assert fragment in result.output
+
+
+@pytest.mark.parametrize("base", ["rules/2021", "rules/2024", "rules/2026"])
+def test_new_year_renames_the_set_and_carries_its_examples(tmp_path: Path, base: str) -> None:
+    """The new year is named for its year, and `scoring test` runs the base's examples on it:
+    unchanged rules pass every one of them."""
+    root = tmp_path / "rules"
+    result = CliRunner().invoke(cli, ["new-year", "2031", "--from", base, "--rules-root",
+                                      str(root)])
+    assert result.exit_code == 0, result.output
+    old, new = load(Path(base)), load(root / "2031")
+    assert str(old.year) in old.name
+    assert new.name == old.name.replace(str(old.year), "2031")
+    assert [e.name for e in new.examples] == [e.name for e in old.examples]
+    tested = CliRunner().invoke(cli, ["test", str(root / "2031")])
+    assert tested.exit_code == 0, tested.output
+    assert tested.output.endswith(f"\n{len(old.examples)} passed, 0 failed\n")
+    assert len(old.examples) > 10
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Bảng chấm điểm năm 2026", "Bảng chấm điểm năm 2027"),
+    ("Bảng chấm điểm 2026 (NĐ 335/2025)", "Bảng chấm điểm 2027 (NĐ 335/2025)"),
+    ("Bảng chấm điểm", "Bảng chấm điểm (năm 2027)"),
+])
+def test_renamed(name: str, expected: str) -> None:
+    assert renamed(name, 2026, 2027) == expected
