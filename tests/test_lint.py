@@ -298,3 +298,32 @@ def test_new_year_renames_the_set_and_carries_its_examples(tmp_path: Path, base:
 ])
 def test_renamed(name: str, expected: str) -> None:
     assert renamed(name, 2026, 2027) == expected
+
+
+@pytest.mark.parametrize(("edits", "expected"), [
+    # an unknown name and points above the maximum in one criterion: both at once
+    ([('task_rating == "xuat_sac", points: 40', 'task_ratng == "xuat_sac", points: 45')],
+     ["rules.yaml:19: error: [task] unknown name 'task_ratng' (did you mean 'task_rating'?)",
+      'rules.yaml:19: error: [task] band 1 (`task_ratng == "xuat_sac"`) gives 45 points, above '
+      "the maximum 40"]),
+    # a formula that cannot be parsed, a constant above the maximum elsewhere, a deduction
+    ([("points: 10 * initiatives", "points: 10 *"), ("      points: 10\n", "      points: 12\n"),
+      ("when: months_worked < 6, points: 5}", "when: months_worked < 6, points: 5, max: 4}")],
+     ["rules.yaml:22: error: [init] cannot parse expression '10 *': invalid syntax",
+      "rules.yaml:31: error: [head] the formula gives 12 points, above the maximum 10",
+      "rules.yaml:37: error: [short] the points gives 5 points, above the maximum 4"]),
+])
+def test_check_reports_every_error_at_once_in_the_file_of_the_rule(
+        tmp_path: Path, edits: list[tuple[str, str]], expected: list[str]) -> None:
+    """Errors that compiling finds do not hide those that need no compiling: a secretary fixes
+    a criterion in one pass, each line naming the file and line of the rule."""
+    folder = tmp_path / "mini"
+    folder.mkdir()
+    text = Path("tests/rulesets/mini/rules.yaml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    (folder / "rules.yaml").write_text(text, encoding="utf-8")
+    code, lines = _check(str(folder))
+    assert code == 1
+    assert lines[:-1] == [f"{folder}/{line}" for line in expected]
