@@ -21,6 +21,10 @@ _VI: dict[str, str] = {
     "created": "Ngày lập",
     "tool": "Phần mềm",
     "warnings": "Cảnh báo khi chấm điểm",
+    "provisional": "Kết quả tạm thời: {n} hồ sơ còn thiếu điểm chấm ở tiêu chí chấm theo đánh "
+                   "giá; các hồ sơ này được đánh dấu “tạm thời” trong báo cáo",
+    "provisional_mark": "tạm thời",
+    "provisional_hint": "Còn thiếu điểm chấm: {items}",
     "contents": "Mục lục",
     "summary": "Tổng hợp",
     "summary_caption": "Số đề nghị công nhận theo danh hiệu",
@@ -164,6 +168,10 @@ _EN: dict[str, str] = {
     "created": "Prepared on",
     "tool": "Software",
     "warnings": "Warnings raised while scoring",
+    "provisional": "Provisional result: {n} records still miss the points of a judged "
+                   "criterion; they are marked “provisional” in this report",
+    "provisional_mark": "provisional",
+    "provisional_hint": "Points still missing: {items}",
     "contents": "Contents",
     "summary": "Summary",
     "summary_caption": "Proposals per title",
