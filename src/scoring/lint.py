@@ -808,7 +808,8 @@ def _expressions(rs: RuleSet) -> Iterator[tuple[Kind, expr.Value | int]]:
                     yield kind, e
         for adj in (*kr.bonus, *kr.deductions):
             yield kind, adj.when
-            yield kind, adj.points
+            if adj.points is not None:  # None: judged, the points come from the rounds
+                yield kind, adj.points
         for g in kr.gates:
             yield kind, g.when
         if kr.ratings is not None:
