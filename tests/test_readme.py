@@ -20,7 +20,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from scoring.ruleset import Kind, load
+from scoring.ruleset import InputSpec, Kind, load
 from scoring.template import NO, YES, columns
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,16 +38,16 @@ def commands(section: str) -> list[str]:
     return [c for c in re.findall(r"`([^`\n]+)`", body) if c.startswith("scoring ")]
 
 
-def typed(value: str, spec: object) -> object:
+def typed(value: str, spec: InputSpec | None) -> object:
     """A CSV cell as a unit types it in the form."""
     if value == "" or spec is None:
         return value or None
-    kind = getattr(spec, "type")
-    if kind == "enum":
-        return getattr(spec, "values")[value]
-    if kind == "bool":
+    if spec.type == "enum":
+        assert spec.values is not None
+        return spec.values[value]
+    if spec.type == "bool":
         return YES if value == "true" else NO
-    if kind in ("int", "number"):
+    if spec.type in ("int", "number"):
         number = Decimal(value)
         return int(number) if number == number.to_integral_value() else float(number)
     return value
