@@ -224,3 +224,19 @@ def test_a_result_written_into_the_submissions_folder_is_not_read_as_submissions
     assert code == 0, err
     code, _, err = invoke("score", str(tmp_path / "nop"), "--rules", str(rules))
     assert code == 2 and "holds manifest.json: it is an output folder" in err
+
+
+@pytest.mark.parametrize("layout", [workbooks_and_rounds_csv, named_workbooks_rounds_beside])
+def test_stream_reads_a_folder_of_workbooks_like_the_whole_run(tmp_path: Path,
+                                                               layout: Layout) -> None:
+    data, rules = ROUNDS
+    paths = [str(p) for p in layout(data, tmp_path)]
+    written = {}
+    for name, extra in (("whole", []), ("stream", ["--stream", "--workers", "1"])):
+        result = CliRunner(env={"SOURCE_DATE_EPOCH": "1767225600"}).invoke(
+            cli, ["score", *paths, "--rules", str(rules), "-o",
+                  str(tmp_path / name / "results.json"), "-q", *extra])
+        assert result.exit_code == 0, result.output
+        written[name] = [(tmp_path / name / f).read_bytes()
+                         for f in ("results.json", "manifest.json")]
+    assert written["stream"] == written["whole"]
