@@ -70,6 +70,19 @@ def rounds_workbook(data: Path, target: Path) -> None:
     wb.save(target)
 
 
+def workbooks_with_their_rounds_sheet(data: Path, tmp: Path) -> list[Path]:
+    """Each unit's workbook carries its own rounds in a "Vòng chấm" sheet."""
+    books = per_unit_workbooks(data, tmp / "nop")
+    table = rows(data / "rounds.csv")
+    for book in books:
+        wb = openpyxl.load_workbook(book)
+        ws = wb.create_sheet("Vòng chấm")
+        for row in [table[0], *(r for r in table[1:] if r[0] == book.stem)]:
+            ws.append(row)
+        wb.save(book)
+    return books
+
+
 def workbooks_only(data: Path, tmp: Path) -> list[Path]:
     per_unit_workbooks(data, tmp / "nop")
     return [tmp / "nop"]
@@ -123,10 +136,12 @@ Layout = Callable[[Path, Path], list[Path]]
     (ROUNDS, workbooks_and_rounds_csv),
     (ROUNDS, named_workbooks_rounds_beside),
     (ROUNDS, workbooks_and_rounds_workbook),
+    (ROUNDS, workbooks_with_their_rounds_sheet),
     (ROUNDS, json_folder),
 ], ids=["folder of workbooks", "folder of JSON files", "CSV folder with leftovers",
         "workbooks and rounds.csv", "named workbooks, rounds.csv beside",
-        "workbooks and a rounds workbook", "JSON with rounds"])
+        "workbooks and a rounds workbook", "a rounds sheet in each workbook",
+        "JSON with rounds"])
 def test_every_form_of_a_folder_scores_like_its_csv_files(
         tmp_path: Path, sample: tuple[Path, Path], layout: Layout) -> None:
     data, rules = sample
