@@ -20,6 +20,7 @@ from scoring.render.table import (
     render_tables,
     title_summaries,
 )
+from scoring.report import render_html
 from scoring.result import Result
 from scoring.text import collation_key
 
@@ -153,3 +154,30 @@ def test_the_provisional_banner_prints_cleanly(tmp_path: Path, missing: int) -> 
     assert provisional_line(result, shown=1) == (
         f"KẾT QUẢ TẠM THỜI: {missing} hồ sơ còn thiếu điểm chấm ở tiêu chí chấm theo đánh giá "
         f"(U1{f' và {missing - 1} hồ sơ khác' if missing > 1 else ''})")
+
+
+def test_the_report_lists_each_title_per_cluster_too(sample: tuple[str, Result]) -> None:
+    """The same lists as on the terminal: one table of proposals per title and cluster."""
+    _folder, result = sample
+    html = render_html(result, {}).decode("utf-8")
+    clusters = {u.id: u.group for u in result.units}
+    records = {(r.kind, r.id): r for r in (*result.units, *result.individuals)}
+    kinds = {tid: kind for tid, _label, kind in result.titles}
+    labels = {tid: label for tid, label, _kind in result.titles}
+    seen = {}
+    for table in html.split('<table class="proposed" ')[1:]:
+        # up to the list of those cut by the quota, or the end of the title's section
+        table = table.split("</section>")[0].split('<table class="cut" ')[0]
+        m = re.match(r'data-title="([^"]+)">\s*<caption>([^<]*)</caption>', table)
+        assert m is not None
+        tid, caption = m.groups()
+        label, _, cluster = caption.rpartition(": danh sách đề nghị, ")
+        assert label == labels[tid] and cluster
+        ids = re.findall(r'<tr class="candidate" data-id="([^"]+)"', table)
+        for rid in ids:
+            r = records[(kinds[tid], rid)]
+            assert (r.group if r.kind == "unit" else clusters[r.group]) == cluster
+        seen[(tid, cluster)] = len(ids)
+    expected = {(s.id, c): len(h) for s in title_summaries(result)
+                for c, h in holders_by_cluster(result, s.id, s.kind)}
+    assert seen == expected

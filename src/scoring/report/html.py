@@ -25,8 +25,8 @@ from scoring.compile import Compiled
 from scoring.render.table import (
     TitleSummary,
     cluster_groups,
+    holders_by_cluster,
     member_groups,
-    title_holders,
     title_summaries,
 )
 from scoring.report.breakdown import render_breakdown
@@ -402,18 +402,21 @@ def _quota_lines(p: _Page, s: TitleSummary) -> Child:
 
 def _title(p: _Page, s: TitleSummary) -> Markup:
     w = p.w
-    holders = title_holders(p.result, s.id, s.kind)
-    proposed = [(h.scope, h.rank, h.record) for h in holders]
+    # One list per cluster, as the council takes them (each holder under its unit's cluster).
+    groups = holders_by_cluster(p.result, s.id, s.kind)
     parts: list[Child] = [el("h3", w("title_heading", label=s.label, id=s.id,
                                      kind=p.kind_label(s.kind)), id=_anchor("title", s.id))]
     if s.cut is None:
         parts.append(el("p", w("no_quota", n=s.awarded), class_="quota-none"))
     else:
         parts.append(_quota_lines(p, s))
-    if proposed:
-        parts.append(_candidate_table(p, s, w("proposed_caption", label=s.label), proposed,
+    for cluster, holders in groups:
+        caption = (w("proposed_caption_cluster", label=s.label, cluster=cluster) if cluster
+                   else w("proposed_caption", label=s.label))
+        parts.append(_candidate_table(p, s, caption,
+                                      [(h.scope, h.rank, h.record) for h in holders],
                                       "proposed"))
-    else:
+    if not groups:
         parts.append(el("p", w("nobody")))
     if s.cut is not None:
         cut = sorted(((q.scope, q.rank, r) for r in p.result.records(s.kind)
