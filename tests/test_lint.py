@@ -312,6 +312,11 @@ def test_renamed(name: str, expected: str) -> None:
      ["rules.yaml:22: error: [init] cannot parse expression '10 *': invalid syntax",
       "rules.yaml:31: error: [head] the formula gives 12 points, above the maximum 10",
       "rules.yaml:37: error: [short] the points gives 5 points, above the maximum 4"]),
+    # a title renamed: every rule naming the old id, and no cycle that is not there
+    ([("  - id: LDTT\n", "  - id: LDTX\n")],
+     ["rules.yaml:43: error: [share_ldtt] unknown name 'LDTT' (did you mean 'LDTX'?)",
+      "rules.yaml:61: error: [BEST] unknown name 'LDTT' (did you mean 'LDTX'?)",
+      "rules.yaml:65: error: [BEST] quota counts unknown title 'LDTT'"]),
 ])
 def test_check_reports_every_error_at_once_in_the_file_of_the_rule(
         tmp_path: Path, edits: list[tuple[str, str]], expected: list[str]) -> None:
