@@ -364,6 +364,34 @@ def test_cli_two_people_with_the_same_name_exit_2_listing_both(tmp_path: Path) -
     assert code == 0 and out.startswith("Explanation: Nguyễn Văn An (P8)\n")
 
 
+@pytest.mark.parametrize(("query", "found"), [
+    ("Nguyễn Văn Ân", ["P8"]),           # typed exactly, with its diacritics
+    ("nguyễn  văn ân", ["P8"]),          # case and spacing still ignored
+    ("Nguyễn Văn An", ["P1"]),
+    ("nguyen van an", ["P1", "P8"]),     # without diacritics: both, to choose from
+    ("Nguyễn Văn Â", ["P8"]),            # the start of a name as written
+    ("nguyen van", ["P1", "P8"]),
+])
+def test_a_name_typed_exactly_wins_over_looser_matches(tmp_path: Path, query: str,
+                                                       found: list[str]) -> None:
+    """An and Ân are two names: the one typed with its diacritics is that person; typed
+    without them, either may be meant and the secretary chooses."""
+    data = tmp_path / "data"
+    shutil.copytree(MINI[0], data)
+    with (data / "individuals.csv").open("a", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerow(
+            ["P8", "Nguyễn Văn Ân", "U2", "tot", "12", "", "0", "", "", "2021"])
+    code, out = explain_cli(str(data), query, "--rules", str(MINI[1]))
+    names = {"P1": "Nguyễn Văn An", "P8": "Nguyễn Văn Ân"}
+    if len(found) == 1:
+        assert code == 0, out
+        assert out.startswith(f"Explanation: {names[found[0]]} ({found[0]})\n")
+    else:
+        assert code == 2
+        assert f"{len(found)} records match {query!r}" in out
+        assert all(f"  {rid}  " in out for rid in found)
+
+
 def test_cli_unknown_name_exit_2_with_suggestions() -> None:
     code, out = explain_cli(str(MINI[0]), "Le Van Cuong X", "--rules", str(MINI[1]))
     assert code == 2

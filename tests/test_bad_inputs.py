@@ -207,7 +207,7 @@ def test_every_row_of_the_samples_is_scored(sample: str) -> None:
 
 
 def test_every_row_of_the_sample_workbook_is_scored() -> None:
-    path = Path("fixtures/quang-ngai-2021/submissions.xlsx")
+    path = Path("fixtures/quang-ngai-2021-workbook/submissions.xlsx")
     assert _scored([str(path)]) == _sheet_rows(path, ("Đơn vị", "Cá nhân"))
 
 

@@ -145,7 +145,7 @@ def test_2024_to_2026_on_the_2026_sample_bridges_ratings_from_points() -> None:
     from scoring.app import run
     from scoring.diff import compare
 
-    report = compare(Path("rules/2024"), Path("rules/2026"), Path("fixtures/quang-ngai-2026"))
+    report = compare(Path("rules/2024"), Path("rules/2026"), [Path("fixtures/quang-ngai-2026")])
     assert any("cannot compute ratings from points" in w and "381 individuals" in w
                for w in report.warnings)
     assert report.effect is not None
@@ -157,3 +157,28 @@ def test_2024_to_2026_on_the_2026_sample_bridges_ratings_from_points() -> None:
     assert cut  # moved down by the 20% cap, no initiative: excellent was their only route
     for r in cut:
         assert moves[(r.id, "CSTDCS")] == (True, False)
+
+
+def test_diff_names_no_option_nobody_gave() -> None:
+    """The data of 2021 scored with the 2024 rules is what the diff is asked for: the warning of
+    `score --rules` (data and rules of different years) would speak of an option not given."""
+    result = CliRunner().invoke(cli, ["diff", "rules/2021", "rules/2024",
+                                      "fixtures/quang-ngai-2021"])
+    assert result.exit_code == 0, result.output
+    assert "--rules" not in result.stderr
+    assert "effect on fixtures/quang-ngai-2021" in result.stdout
+
+
+@pytest.mark.parametrize("inputs", [
+    ["tests/data/mini/units.csv", "tests/data/mini/individuals.csv"],
+    ["tests/data/mini/individuals.csv", "tests/data/mini/units.csv"],
+])
+def test_diff_takes_several_inputs_like_score(tmp_path: Path, inputs: list[str]) -> None:
+    after = _copy(tmp_path, ("  share: 0.5\n", "  share: 0.25\n"))
+    code, folder = _diff("--format", "json", MINI, after, DATA)
+    code_files, files = _diff("--format", "json", MINI, after, *inputs)
+    assert code == code_files == 0, files
+    by_folder, by_files = json.loads(folder), json.loads(files)
+    assert by_files["effect"]["data"] == ", ".join(inputs)
+    by_folder["effect"].pop("data"), by_files["effect"].pop("data")
+    assert by_files == by_folder and by_files["effect"]["titles"]

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from scoring import expr
 from scoring.cli import cli
 from scoring.lint import Domain, Interval, interval, lint
+from scoring.newyear import renamed
+from scoring.ruleset import load
 
 BROKEN = Path("tests/broken_rules")
 INF = Decimal("Infinity")
@@ -269,3 +271,64 @@ def test_new_year_refuses(tmp_path: Path, year: str, fragment: str) -> None:
                                       "--rules-root", str(root)])
     assert result.exit_code == 2
     assert fragment in result.output
+
+
+@pytest.mark.parametrize("base", ["rules/2021", "rules/2024", "rules/2026"])
+def test_new_year_renames_the_set_and_carries_its_examples(tmp_path: Path, base: str) -> None:
+    """The new year is named for its year, and `scoring test` runs the base's examples on it:
+    unchanged rules pass every one of them."""
+    root = tmp_path / "rules"
+    result = CliRunner().invoke(cli, ["new-year", "2031", "--from", base, "--rules-root",
+                                      str(root)])
+    assert result.exit_code == 0, result.output
+    old, new = load(Path(base)), load(root / "2031")
+    assert str(old.year) in old.name
+    assert new.name == old.name.replace(str(old.year), "2031")
+    assert [e.name for e in new.examples] == [e.name for e in old.examples]
+    tested = CliRunner().invoke(cli, ["test", str(root / "2031")])
+    assert tested.exit_code == 0, tested.output
+    assert tested.output.endswith(f"\n{len(old.examples)} passed, 0 failed\n")
+    assert len(old.examples) > 10
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Bảng chấm điểm năm 2026", "Bảng chấm điểm năm 2027"),
+    ("Bảng chấm điểm 2026 (NĐ 335/2025)", "Bảng chấm điểm 2027 (NĐ 335/2025)"),
+    ("Bảng chấm điểm", "Bảng chấm điểm (năm 2027)"),
+])
+def test_renamed(name: str, expected: str) -> None:
+    assert renamed(name, 2026, 2027) == expected
+
+
+@pytest.mark.parametrize(("edits", "expected"), [
+    # an unknown name and points above the maximum in one criterion: both at once
+    ([('task_rating == "xuat_sac", points: 40', 'task_ratng == "xuat_sac", points: 45')],
+     ["rules.yaml:19: error: [task] unknown name 'task_ratng' (did you mean 'task_rating'?)",
+      'rules.yaml:19: error: [task] band 1 (`task_ratng == "xuat_sac"`) gives 45 points, above '
+      "the maximum 40"]),
+    # a formula that cannot be parsed, a constant above the maximum elsewhere, a deduction
+    ([("points: 10 * initiatives", "points: 10 *"), ("      points: 10\n", "      points: 12\n"),
+      ("when: months_worked < 6, points: 5}", "when: months_worked < 6, points: 5, max: 4}")],
+     ["rules.yaml:22: error: [init] cannot parse expression '10 *': invalid syntax",
+      "rules.yaml:31: error: [head] the formula gives 12 points, above the maximum 10",
+      "rules.yaml:37: error: [short] the points gives 5 points, above the maximum 4"]),
+    # a title renamed: every rule naming the old id, and no cycle that is not there
+    ([("  - id: LDTT\n", "  - id: LDTX\n")],
+     ["rules.yaml:43: error: [share_ldtt] unknown name 'LDTT' (did you mean 'LDTX'?)",
+      "rules.yaml:61: error: [BEST] unknown name 'LDTT' (did you mean 'LDTX'?)",
+      "rules.yaml:65: error: [BEST] quota counts unknown title 'LDTT'"]),
+])
+def test_check_reports_every_error_at_once_in_the_file_of_the_rule(
+        tmp_path: Path, edits: list[tuple[str, str]], expected: list[str]) -> None:
+    """Errors that compiling finds do not hide those that need no compiling: a secretary fixes
+    a criterion in one pass, each line naming the file and line of the rule."""
+    folder = tmp_path / "mini"
+    folder.mkdir()
+    text = Path("tests/rulesets/mini/rules.yaml").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    (folder / "rules.yaml").write_text(text, encoding="utf-8")
+    code, lines = _check(str(folder))
+    assert code == 1
+    assert lines[:-1] == [f"{folder}/{line}" for line in expected]

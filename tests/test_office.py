@@ -30,7 +30,7 @@ from scoring.template import Filled, columns, render_template
 ROOT = Path(__file__).resolve().parents[1]
 RULES = Path("rules/2021")
 SAMPLE = Path("fixtures/quang-ngai-2021")
-WORKBOOK = SAMPLE / "submissions.xlsx"
+WORKBOOK = Path("fixtures/quang-ngai-2021-workbook/submissions.xlsx")
 MINI_RULES = Path("tests/rulesets/mini")
 RULESET = load(RULES)
 SOFFICE_PACKAGE = "libreoffice-calc-nogui"
@@ -259,7 +259,7 @@ def test_make_workbook_reproduces_the_committed_sample() -> None:
     finally:
         sys.path.pop(0)
     assert make_workbook.build(SAMPLE) == WORKBOOK.read_bytes(), (
-        "fixtures/quang-ngai-2021/submissions.xlsx is stale: run python fixtures/make_workbook.py")
+        f"{WORKBOOK} is stale: run python fixtures/make_workbook.py")
 
 
 def test_sample_initiative_for_an_unknown_person_is_refused(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import shutil
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -413,17 +412,6 @@ def test_duplicate_ids_across_workbooks_name_both_places(tmp_path: Path) -> None
             "row 4)") in err
     assert f"{b}, sheet Đơn vị, row 2: duplicated id 'U1' (first at {a}, sheet Đơn vị, row 2)" \
         in err
-
-
-def test_a_folder_reads_its_csv_files_only(tmp_path: Path) -> None:
-    d = folder(tmp_path, PEOPLE_CSV.encode())
-    workbook(d / "copy.xlsx", {"Cá nhân": csv_rows(PEOPLE_CSV), "Đơn vị": csv_rows(UNITS_CSV)})
-    assert scores(d) == scores(MINI_DATA)
-    only = tmp_path / "books"
-    only.mkdir()
-    shutil.copy(d / "copy.xlsx", only / "copy.xlsx")
-    code, _, err = score(str(only), "--rules", str(MINI_RULES))
-    assert code == 2 and "no .csv files in this folder" in err and "copy.xlsx" in err
 
 
 def test_json_input(tmp_path: Path) -> None:

@@ -61,13 +61,16 @@ def compile_folder(folder: Path | str, decision_date: str | None = None) -> Comp
     return _COMPILED[key]
 
 
-def rules_for(year: int | None, rules: Path | None, decision_date: str | None = None
-              ) -> tuple[Path, Compiled, list[str]]:
-    """The rule set folder for data of `year` (or `rules`), compiled, and any warning."""
+def rules_for(year: int | None, rules: Path | None, decision_date: str | None = None,
+              warn_year: bool = True) -> tuple[Path, Compiled, list[str]]:
+    """The rule set folder for data of `year` (or `rules`), compiled, and any warning.
+
+    `warn_year=False` when the caller chose the rules for another reason than `--rules` (the
+    two rule sets `diff` compares), so that no warning speaks of an option nobody gave."""
     folder, warnings = choose_rules(rules, year)
     compiled = compile_folder(folder, decision_date)
     rs_year = compiled.ruleset.year
-    if year is not None and rules is not None and rs_year != year:
+    if year is not None and rules is not None and rs_year != year and warn_year:
         warnings.append(f"the data is for {year} but the rules given with --rules are for "
                         f"{rs_year} ({compiled.ruleset.ruleset}); scored with them as asked")
     if year is not None and rules is None and rs_year > year:
@@ -78,14 +81,14 @@ def rules_for(year: int | None, rules: Path | None, decision_date: str | None = 
 def run(paths: list[Path], rules: Path | None = None,
         evaluator: Evaluator | None = None, progress: Progress | None = None,
         allow_incomplete: bool = False, history: Path | None = None,
-        decision_date: str | None = None) -> Run:
+        decision_date: str | None = None, warn_year: bool = True) -> Run:
     """Score the inputs at `paths`; `history` is the folder of past years the rules may read
     (see `scoring.history`): without it every history value is 0. `decision_date` (YYYY-MM-DD)
     is the date of the decision conferring the titles, whose base salary the rewards use
-    (default: the rule set's)."""
+    (default: the rule set's). `warn_year`: see `rules_for`."""
     inputs = read_inputs(paths, progress)
     year = data_year(inputs.tables, inputs.year)
-    folder, compiled, warnings = rules_for(year, rules, decision_date)
+    folder, compiled, warnings = rules_for(year, rules, decision_date, warn_year)
     batch = build_batch(inputs.tables, compiled)
     batch.rounds = parse_rounds(inputs.rounds, compiled, {
         "individual": {r.id for r in batch.individuals}, "unit": {u.id for u in batch.units}})

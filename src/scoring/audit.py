@@ -51,7 +51,7 @@ from scoring.result import (
 )
 from scoring.ruleset import InputSpec, Kind, RatingQuota
 from scoring.scorer import Evaluator, rank_key
-from scoring.text import fold
+from scoring.text import fold, nfc
 
 __all__ = [
     "FORMATS",
@@ -95,16 +95,22 @@ def _candidates(records: Sequence[RecordResult]) -> str:
 
 
 def find_record(result: Result, query: str) -> RecordResult:
-    """The individual or unit `query` names: an exact id, else a name compared folded (case,
-    diacritics and spacing ignored), else a unique prefix of a folded name.
+    """The individual or unit `query` names: an exact id, else a name typed as written (case and
+    spacing ignored, diacritics kept: "Nguyễn Văn Ân" is not "Nguyễn Văn An"), else a name
+    compared folded (diacritics ignored too), else a unique start of a name, as written and
+    then folded. The first of these steps that matches anyone decides.
 
     Several matches or none raise a `UsageError` (exit 2) listing the candidates or the closest
     names: a secretary must choose, the tool never guesses between two people.
     """
     records = [*result.individuals, *result.units]
+    typed, folded_query = nfc(query).casefold(), fold(query)
     for matches in ([r for r in records if r.id == query],
-                    [r for r in records if fold(r.name) == fold(query)],
-                    [r for r in records if fold(query) and fold(r.name).startswith(fold(query))]):
+                    [r for r in records if nfc(r.name).casefold() == typed],
+                    [r for r in records if fold(r.name) == folded_query],
+                    [r for r in records if typed and nfc(r.name).casefold().startswith(typed)],
+                    [r for r in records
+                     if folded_query and fold(r.name).startswith(folded_query)]):
         if len(matches) == 1:
             return matches[0]
         if matches:

@@ -549,11 +549,14 @@ class _Compiler:
                                                      "only", rule))
 
     def order(self, deps: dict[str, set[str]], sources: dict[str, str]) -> list[str]:
-        """Titles in dependency order; the declared order breaks ties. Cycles are rule errors."""
+        """Titles in dependency order; the declared order breaks ties. Cycles are rule errors.
+
+        Only titles of the rule set count as dependencies: one that is not (misspelt, or
+        removed by a later year) is reported where it is named, not as a cycle."""
         done: list[str] = []
         pending = list(deps)
         while pending:
-            ready = [t for t in pending if deps[t] <= set(done)]
+            ready = [t for t in pending if deps[t] & deps.keys() <= set(done)]
             if not ready:
                 cycle = ", ".join(pending)
                 self.problems.append(Problem(sources[pending[0]], "titles require each other "

@@ -14,7 +14,7 @@ the scores are spread before and after.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -375,26 +375,33 @@ def render_json(report: Report) -> str:
     return json.dumps(to_json_data(report), ensure_ascii=False, indent=2) + "\n"
 
 
-def compare(before: Path, after: Path, data: Path | None = None, threshold: int = 3) -> Report:
-    """Load both rule sets, list their differences, and score `data` with both if given."""
+def compare(before: Path, after: Path, data: Sequence[Path] = (), threshold: int = 3
+            ) -> Report:
+    """Load both rule sets, list their differences, and score `data` (the inputs, as for
+    `scoring score`) with both if given.
+
+    The data is scored with rule sets chosen by the caller, whatever its year: that is the
+    point of the comparison, so no warning says the years differ."""
     from scoring.app import run
     from scoring.ruleset import load
 
     changes = rule_changes(load(before), load(after))
-    if data is None:
+    if not data:
         return Report(str(before), str(after), tuple(changes))
-    run_b = run([data], rules=after)
+    paths = list(data)
+    run_b = run(paths, rules=after, warn_year=False)
     bridge: list[str] = []
     try:
-        result_a = run([data], rules=before).result
+        result_a = run(paths, rules=before, warn_year=False).result
     except InputError as refused:
-        result_a, bridge = _bridged(data, before, run_b, refused)
+        result_a, bridge = _bridged(paths, before, run_b, refused)
     warnings = dict.fromkeys((*bridge, *result_a.warnings, *run_b.result.warnings))
+    shown = ", ".join(map(str, paths))
     return Report(str(before), str(after), tuple(changes),
-                  effect(result_a, run_b.result, str(data), threshold), tuple(warnings))
+                  effect(result_a, run_b.result, shown, threshold), tuple(warnings))
 
 
-def _bridged(data: Path, before: Path, run_b: Run, refused: InputError
+def _bridged(data: list[Path], before: Path, run_b: Run, refused: InputError
              ) -> tuple[Result, list[str]]:
     """Score data that only the newer rules can read (ratings given as points) with the older.
 
@@ -406,7 +413,7 @@ def _bridged(data: Path, before: Path, run_b: Run, refused: InputError
     from scoring.app import compile_folder
 
     compiled = compile_folder(before)
-    inputs = read_inputs([data])
+    inputs = read_inputs(data)
     bands: dict[str, dict[str, str]] = {}
     for kind in KINDS:
         newer = run_b.compiled.kind(kind).ratings

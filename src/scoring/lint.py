@@ -71,10 +71,19 @@ def lint(folder: Path | str) -> list[Finding]:
         raise UsageError.one(str(folder), "no .yaml rule files in this folder")
     try:
         rs = load(folder)
-        compiled = compile_ruleset(rs)
     except RuleError as e:
         return _ordered([Finding("error", p.where or str(folder), p.rule, p.message)
                          for p in e.problems])
+    try:
+        compiled = compile_ruleset(rs)
+    except RuleError as e:
+        # What needs no compiling is still checked, so that a criterion's errors all show at
+        # once rather than one layer per run.
+        uncompiled = [f for kind in KINDS for f in (*_constant_points(rs, kind),
+                                                    *_check_total(rs, kind))]
+        return _ordered([*(Finding("error", p.where or str(folder), p.rule, p.message)
+                           for p in e.problems),
+                         *(replace(f, where=f.where or str(folder)) for f in uncompiled)])
     findings: list[Finding] = []
     spaces: dict[Kind, _Space] = {}
     for kind in KINDS:
@@ -743,6 +752,28 @@ def _range_text(d: Domain) -> str:
     return f"<= {_num(d.hi)}" if d.hi.is_finite() else "any number"
 
 
+def _constant_points(rs: RuleSet, kind: Kind) -> list[Finding]:
+    """Points written as numbers above their maximum, read from the rule set as written: the
+    part of `_check_points` that needs no compiled rule."""
+    out: list[Finding] = []
+
+    def above(points: object, cap: Decimal | None, what: str, source: str, rule_id: str) -> None:
+        if (isinstance(points, int | Decimal) and not isinstance(points, bool)
+                and cap is not None and points > cap):
+            out.append(Finding("error", source, rule_id, f"{what} gives {_num(Decimal(points))} "
+                                                         f"points, above the maximum {_num(cap)}"))
+
+    kr = rs.kind(kind)
+    for c in kr.criteria:
+        for i, band in enumerate(c.bands or ()):
+            when = band.when if isinstance(band.when, str) else str(band.when).lower()
+            above(band.points, c.max, f"band {i + 1} (`{when}`)", band.source or c.source, c.id)
+        above(c.points, c.max, "the formula", c.source, c.id)
+    for adj in (*kr.bonus, *kr.deductions):
+        above(adj.points, adj.max, "the points", adj.source, adj.id)
+    return out
+
+
 def _check_total(rs: RuleSet, kind: Kind) -> list[Finding]:
     kr = rs.kind(kind)
     if kr.total is None or not kr.criteria:
@@ -778,7 +809,8 @@ def _expressions(rs: RuleSet) -> Iterator[tuple[Kind, expr.Value | int]]:
                     yield kind, e
         for adj in (*kr.bonus, *kr.deductions):
             yield kind, adj.when
-            yield kind, adj.points
+            if adj.points is not None:  # None: judged, the points come from the rounds
+                yield kind, adj.points
         for g in kr.gates:
             yield kind, g.when
         if kr.ratings is not None:

@@ -1,9 +1,11 @@
 """`scoring new-year`: start a year's rule set as a folder that extends an earlier year.
 
 A new year changes a few numbers and criteria; everything else must stay exactly as decided
-before. So the new folder holds only a header with `extends:` and a commented template showing
-the three moves (redefine an item by its id, add one with a new id, remove one by id), written
-from the base's real items and ids, plus an examples file.
+before. So the new folder holds only a header with `extends:` and the new year's name (the
+base's, its year replaced), a commented template showing the three moves (redefine an item by
+its id, add one with a new id, remove one by id), written from the base's real items and ids,
+and an examples file carrying the base's worked examples: examples are not inherited, and run
+against the new rules they show at once which outcomes a change moves.
 The scaffold is built here as text; the CLI writes it (writing belongs to `atomic`).
 """
 
@@ -46,7 +48,7 @@ def scaffold(year: int, base: Path, rules_root: Path) -> dict[Path, str]:
                                         f"an earlier one, so {year} must be after {rs.year}")
     extends = Path(os.path.relpath(base.resolve(), target.resolve())).as_posix()
     return {target / RULESET_FILE: _ruleset_text(rs, year, extends, base, target),
-            target / EXAMPLES_FILE: _examples_text(rs, year, target)}
+            target / EXAMPLES_FILE: _examples_text(rs, year, base, target)}
 
 
 def _plain(value: Any) -> Any:
@@ -109,6 +111,7 @@ def _ruleset_text(rs: RuleSet, year: int, extends: str, base: Path, target: Path
         f"ruleset: {rs.ruleset}",
         f"year: {year}",
         f"extends: {extends}",
+        _scalar("name", renamed(rs.name, rs.year, year)),
         "",
         "# Change a criterion: redefine it by its id (the whole criterion is replaced).",
         "# Add one: give a new id in the same list.",
@@ -134,7 +137,34 @@ def _ruleset_text(rs: RuleSet, year: int, extends: str, base: Path, target: Path
     return "\n".join(lines) + "\n"
 
 
-def _examples_text(rs: RuleSet, year: int, target: Path) -> str:
+def renamed(name: str, old: int, new: int) -> str:
+    """The base's name for the new year: its year replaced, or the new year added."""
+    return name.replace(str(old), str(new)) if str(old) in name else f"{name} (năm {new})"
+
+
+def _scalar(key: str, value: str) -> str:
+    return yaml.safe_dump({key: value}, allow_unicode=True, width=10_000).rstrip("\n")
+
+
+def _examples_text(rs: RuleSet, year: int, base: Path, target: Path) -> str:
+    if not rs.examples:
+        return _template_examples_text(rs, year, target)
+    examples = [e.model_dump(exclude_defaults=True) for e in rs.examples]
+    text = yaml.safe_dump({"examples": _plain(examples)}, allow_unicode=True, sort_keys=False,
+                          default_flow_style=None, width=10_000)
+    lines = [
+        f"# Worked examples of the {year} rules: `scoring test {target.as_posix()}` runs them.",
+        f"# Carried from {base.as_posix()} ({rs.year}), whose files explain how each expected",
+        f"# outcome was computed. Where a change made for {year} moves an outcome, the example",
+        "# fails: correct its expectation (and say why), or reconsider the change. Add the new",
+        "# year's own examples below: `individual` (or `unit`), `unit` for the person's unit,",
+        "# `members` for colleagues in the same unit, and `expect` with score, points, titles,",
+        "# not_titles, hits or rating.",
+    ]
+    return "\n".join(lines) + "\n" + text
+
+
+def _template_examples_text(rs: RuleSet, year: int, target: Path) -> str:
     person = {n: _sample_value(s) for n, s in list(rs.individual.inputs.items())[:3]}
     titles = [t.id for t in rs.titles if t.of == "individual"][:1]
     sample = [{"name": "what this example shows", "individual": person,

@@ -137,7 +137,9 @@ def judged_missing(compiled: Compiled, rounds: RoundData, allow_incomplete: bool
     if missing and not allow_incomplete:
         raise InputError([
             Problem(str(origins[key].origin), f"{origins[key].name}: no value in any round for "
-                                              f"judged {', '.join(repr(c) for c in cids)}")
+                                              f"judged {', '.join(repr(c) for c in cids)} (give "
+                                              "it in a round file, or --allow-incomplete to "
+                                              f"score {key[1]} as provisional)")
             for key, cids in sorted(missing.items())
         ])
     return missing

@@ -31,9 +31,9 @@ def explain_command(args: tuple[str, ...], rules: Path | None, fmt: str, changes
     """Explain how one individual or unit got its score and titles.
 
     The last argument is the ID; all the others are INPUTs, as for `scoring score`. The ID is
-    matched exactly first, then as a name ignoring case and diacritics ("nguyen van an" finds
-    "Nguyễn Văn An"), then as the unique start of a name. Several matches or none: exit 2 with
-    the candidates.
+    matched exactly first, then as a name typed with its diacritics ("Nguyễn Văn Ân" is not
+    "Nguyễn Văn An"), then ignoring them ("nguyen van an" finds both), then as the unique start
+    of a name. Several matches or none: exit 2 with the candidates.
 
     Printed in order: the inputs as read (file and row), computed fields, each criterion with
     the band or formula that applied, the values it read, the points before and after the cap

@@ -44,8 +44,11 @@ def read_previous(path: Path) -> tuple[Previous, dict[str, str]]:
 @click.option("--previous", type=click.Path(path_type=Path), default=None,
               help="Last year's `score --format json` output, for the changes section.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Report even when a judged criterion has no value in any round; the records "
+                   "concerned are marked provisional.")
 def report(inputs: tuple[Path, ...], rules: Path | None, output: str, lang: str,
-           previous: Path | None, force: bool) -> None:
+           previous: Path | None, force: bool, allow_incomplete: bool) -> None:
     """Write the council's report on INPUTS as one self-contained HTML file.
 
     Ranked clusters with points per criterion group, proposals per title with quotas and cuts,
@@ -58,10 +61,12 @@ def report(inputs: tuple[Path, ...], rules: Path | None, output: str, lang: str,
       scoring report fixtures/quang-ngai-2021 --lang en -o out/report-en.html
       scoring report data/2022 --previous out/2021/results.json -o out/2022/report.html
     """
-    r = run(list(inputs), rules)
+    r = run(list(inputs), rules, allow_incomplete=allow_incomplete)
     prev, prev_file = read_previous(previous) if previous is not None else (None, None)
-    options = {"format": "html", "rules": str(rules) if rules else None, "lang": lang,
-               "previous": prev_file}
+    options: dict[str, object] = {"format": "html", "rules": str(rules) if rules else None,
+                                  "lang": lang, "previous": prev_file}
+    if allow_incomplete:  # recorded only when given, so earlier manifests stay valid
+        options["allow_incomplete"] = True
     manifest = build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
                               created_now())
     echo_warnings(r.result.warnings)

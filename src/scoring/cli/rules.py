@@ -101,24 +101,26 @@ def run_tests(folders: tuple[Path, ...]) -> None:
 @cli.command("diff")
 @click.argument("before", type=click.Path(path_type=Path))
 @click.argument("after", type=click.Path(path_type=Path))
-@click.argument("data", required=False, type=click.Path(path_type=Path))
+@click.argument("data", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--threshold", type=click.IntRange(min=1), default=3, show_default=True,
               help="Show rank moves of at least this many places.")
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 if anything changed.")
-def diff_command(before: Path, after: Path, data: Path | None, fmt: str, threshold: int,
+def diff_command(before: Path, after: Path, data: tuple[Path, ...], fmt: str, threshold: int,
                  fail_on_change: bool) -> None:
     """Show what changed between rule sets BEFORE and AFTER, and its effect on DATA.
 
     Lists added, removed and changed inputs, criteria, bonus, deductions, gates, titles and
-    parameters by id with both values. With DATA (a folder of submissions), scores it with
-    both and shows who gains or loses which title, rank moves, and the scores' spread.
+    parameters by id with both values. With DATA (submissions, as for `scoring score`: a
+    folder, workbooks, CSV or JSON files), scores it with both and shows who gains or loses
+    which title, rank moves, and the scores' spread.
 
     \b
     Examples:
       scoring diff rules/2021 rules/2024
       scoring diff rules/2021 rules/2024 fixtures/quang-ngai-2021 --format markdown
+      scoring diff rules/2026 rules/2027 nop/*.xlsx
       scoring diff rules/2024 rules/2024-draft --fail-on-change
     """
     report = rule_diff.compare(before, after, data, threshold)

@@ -14,6 +14,7 @@ from scoring.cli.progress import progress_bars
 from scoring.errors import UsageError
 from scoring.manifest import MANIFEST, build_manifest, created_now, file_manifest, manifest_bytes
 from scoring.render import BINARY_FORMATS, FORMATS, render
+from scoring.render.table import TERMINAL_ROWS, render_tables
 from scoring.stream import run_stream
 
 
@@ -58,10 +59,13 @@ def format_for(fmt: str | None, output: str | None) -> str:
 @click.option("--decision-date", default=None, metavar="YYYY-MM-DD",
               help="Date of the decision conferring the titles: the rewards use the base "
                    "salary in force on it (default: the rule set's decision_date).")
+@click.option("--full", is_flag=True,
+              help=f"On the terminal, every holder of each title (default: a summary and the "
+                   f"first {TERMINAL_ROWS} per cluster). Files always hold every row.")
 def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output: str | None,
           force: bool, allow_incomplete: bool, quiet: bool, seal: bool,
           history: Path | None, stream: bool, workers: int | None,
-          decision_date: str | None) -> None:
+          decision_date: str | None, full: bool) -> None:
     """Score INPUTS (a folder of CSV files, XLSX workbooks or JSON) and rank the candidates.
 
     \b
@@ -111,7 +115,10 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
     manifest = build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
                               created_now())
     echo_warnings(r.result.warnings)
-    data = render(fmt, r.result, manifest, r.compiled)
+    if fmt == "table" and to_stdout and not full:
+        data = render_tables(r.result, shown=TERMINAL_ROWS).encode("utf-8")
+    else:
+        data = render(fmt, r.result, manifest, r.compiled)
     if to_stdout:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

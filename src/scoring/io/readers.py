@@ -9,7 +9,8 @@ of XML: their sizes are checked from the zip directory before openpyxl opens the
 that declare a DTD (the entity-expansion and external-entity vectors; spreadsheet programs never
 write one) are refused, and a sheet's declared dimensions are ignored in favour of its cells, so
 a stale `<dimension>` tag can neither hide rows nor make empty ones. What a path is decides how it
-is read: a folder is a folder of CSV files, a `.xlsx` file a workbook, a `.json` file JSON.
+is read: a `.xlsx` (or `.xls`) file a workbook, a `.json` file JSON, and a folder every one of
+these and every CSV file in it, in one form (see `_folder`).
 Which kind of record a file holds is decided by its name (`units*.csv`, `individuals*.csv`, or
 the Vietnamese `don_vi`, `ca_nhan`) or a workbook's sheet names ("Đơn vị", "Cá nhân"), because
 columns alone cannot tell a unit from a person reliably.
@@ -192,31 +193,26 @@ def _read_bytes(path: Path, shown: str, limit: int) -> bytes:
     return data
 
 
+_WORKBOOKS = (".xlsx", ".xls")
+_SUFFIXES = (".csv", *_WORKBOOKS, ".json")
+_FORMS = {".csv": "CSV files", ".xlsx": "workbooks", ".xls": "workbooks", ".json": "JSON files"}
+
+
 def _groups(paths: Sequence[Path], result: InputSet, problems: list[Problem], limits: Limits
             ) -> list[list[Path]]:
-    """The files to read, in groups read together: a folder, a workbook, the loose CSV files."""
+    """The files to read, in groups read together: a folder's CSV files, each workbook or JSON
+    file, the loose CSV files named; then the round files beside named files (see `_beside`)."""
     groups: list[list[Path]] = []
     loose: list[Path] | None = None
+    named: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found = sorted(x for x in p.iterdir() if x.suffix.lower() == ".csv"
-                           and not x.name.startswith((".", "~$")))
-            # A .csv name that is not a regular file (a folder, a device, a dangling link) is
-            # named rather than skipped: nothing given is dropped silently.
-            problems.extend(Problem(str(x), "not a regular file") for x in found
-                            if not x.is_file())
-            found = [x for x in found if x.is_file()]
-            if not found:
-                others = sorted(x.name for x in p.iterdir()
-                                if x.suffix.lower() in (".xlsx", ".json"))
-                hint = (f"; workbooks and JSON files are given by name: {p / others[0]}"
-                        if others else "")
-                problems.append(Problem(str(p), f"no .csv files in this folder{hint}"))
-            groups.append(found)
+            groups.extend(_folder(p, problems))
             meta = p / META_FILE
             if meta.is_file():
                 result.year = _meta_year(meta, problems, limits)
         elif p.is_file():
+            named.append(p)
             if p.suffix.lower() == ".csv":
                 if loose is None:
                     loose = []
@@ -226,15 +222,75 @@ def _groups(paths: Sequence[Path], result: InputSet, problems: list[Problem], li
                 groups.append([p])
         else:
             problems.append(Problem(str(p), "no such file or folder"))
+    groups.extend([f] for f in _beside(named, [f for g in groups for f in g]))
     return groups
+
+
+def _folder(folder: Path, problems: list[Problem]) -> list[list[Path]]:
+    """A folder's files in reading groups: its CSV files together (an initiatives list is
+    folded into the records beside it), each workbook and JSON file on its own.
+
+    Submissions come in one form per folder: a folder with records both in CSV files and in
+    workbooks (or JSON) is refused, because the same records kept in two forms would count
+    twice; round files (rounds.csv, "Vòng chấm") go with any form. An output folder (one with
+    a manifest.json) is refused too: its results are not submissions.
+    """
+    from scoring.manifest import MANIFEST  # not at the top: the manifest imports the results
+
+    if (folder / MANIFEST).exists():
+        problems.append(Problem(str(folder), f"holds {MANIFEST}: it is an output folder of "
+                                             "`scoring score` or `scoring report`, not "
+                                             "submissions; give the folder of submissions"))
+        return []
+    found = sorted(x for x in folder.iterdir() if x.suffix.lower() in _SUFFIXES
+                   and not x.name.startswith((".", "~$")))
+    # A name that is not a regular file (a folder, a device, a dangling link) is named rather
+    # than skipped: nothing given is dropped silently.
+    problems.extend(Problem(str(x), "not a regular file") for x in found if not x.is_file())
+    found = [x for x in found if x.is_file()]
+    if not found:
+        problems.append(Problem(str(folder), "no submissions in this folder: expected CSV "
+                                             "files, workbooks (.xlsx, .xls) or JSON files"))
+        return []
+    forms: dict[str, list[str]] = {form: [] for form in _FORMS.values()}
+    for x in found:
+        if not is_rounds(x.name):
+            forms[_FORMS[x.suffix.lower()]].append(x.name)
+    forms = {form: names for form, names in forms.items() if names}
+    if len(forms) > 1:
+        listed = " and in ".join(f"{form} ({', '.join(names)})" for form, names in forms.items())
+        problems.append(Problem(str(folder), f"holds records in {listed}: a folder is read in "
+                                             "one form, so that records kept twice do not count "
+                                             "twice; keep one form in the folder, or name the "
+                                             f"files to read (e.g. {folder / '*.xlsx'})"))
+        return []
+    csv_files = [x for x in found if x.suffix.lower() == ".csv"]
+    others = [[x] for x in found if x.suffix.lower() != ".csv"]
+    return [csv_files, *others] if csv_files else others
+
+
+def _beside(named: Sequence[Path], given: Sequence[Path]) -> list[Path]:
+    """Round files (rounds.csv, a "Vòng chấm" workbook) in the folders of files named one by
+    one, as `nop/*.xlsx` names them, that were not given themselves: the rounds of those
+    records, which a shell pattern for the workbooks leaves out."""
+    seen = {x.resolve() for x in given}
+    out: list[Path] = []
+    for folder in dict.fromkeys(p.parent for p in named):
+        for x in sorted(folder.iterdir()):
+            if (x.suffix.lower() in _SUFFIXES and is_rounds(x.name) and x.is_file()
+                    and not x.name.startswith((".", "~$")) and x.resolve() not in seen):
+                seen.add(x.resolve())
+                out.append(x)
+    return out
 
 
 def read_inputs(paths: list[Path], progress: Progress | None = None) -> InputSet:
     """Read every path; all problems of all files at once.
 
-    A folder is read as its CSV files (a `dataset.yaml` beside them may state the year); a
-    `.xlsx` file as a workbook; a `.json` file as `{"units": [...], "individuals": [...]}`.
-    Several workbooks (one per unit) merge into one batch. `progress(stage, done, total)` is
+    A folder is read as its workbooks, CSV and JSON files (a `dataset.yaml` beside them may
+    state the year); a `.xlsx` file as a workbook; a `.json` file as `{"units": [...],
+    "individuals": [...]}`. Several workbooks (one per unit) merge into one batch; round files
+    beside workbooks named one by one are read with them. `progress(stage, done, total)` is
     called after each file, for a progress bar.
     """
     result = InputSet()

@@ -10,8 +10,8 @@ so it is total and independent of input order; text is compared with the Vietnam
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from tabulate import tabulate
@@ -19,16 +19,19 @@ from tabulate import tabulate
 from scoring.budget import reward_budget
 from scoring.expr import format_number
 from scoring.render.safe import safe_number
-from scoring.result import QuotaDecision, RecordResult, Result
+from scoring.result import QuotaDecision, RecordResult, Result, TitleDecision
 from scoring.ruleset import Kind
 from scoring.text import CollationKey, collation_key, name_sort_key
 
 __all__ = [
     "KIND_LABELS",
+    "TERMINAL_ROWS",
     "Holder",
     "TitleSummary",
     "cluster_groups",
+    "holders_by_cluster",
     "member_groups",
+    "provisional_line",
     "rank_order",
     "render_tables",
     "show_number",
@@ -39,6 +42,8 @@ __all__ = [
 KIND_LABELS: dict[Kind, str] = {"individual": "cá nhân", "unit": "đơn vị"}
 TABLE_FORMAT = "simple"
 _NO_ROWS = "(không có)"
+SHOWN_IDS = 10  # ids listed in the provisional banner before "and N others"
+TERMINAL_ROWS = 5  # holders of a title per cluster on a terminal, unless --full
 
 
 def show_number(d: Decimal) -> str:
@@ -146,47 +151,170 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Seque
     )
 
 
+def provisional_records(result: Result) -> list[RecordResult]:
+    """The records scored with a judged criterion still missing (`--allow-incomplete`)."""
+    return [r for r in (*result.individuals, *result.units) if r.provisional]
+
+
+def provisional_line(result: Result, shown: int = SHOWN_IDS) -> str:
+    """One line saying the result is provisional and for whom (the first ids), or ""."""
+    records = provisional_records(result)
+    if not records:
+        return ""
+    ids = ", ".join(r.id for r in records[:shown])
+    more = f" và {len(records) - shown} hồ sơ khác" if len(records) > shown else ""
+    return (f"KẾT QUẢ TẠM THỜI: {len(records)} hồ sơ còn thiếu điểm chấm ở tiêu chí chấm theo "
+            f"đánh giá ({ids}{more})")
+
+
 def _header(result: Result) -> str:
     counts = (f"{len(result.individuals)} {KIND_LABELS['individual']}, "
               f"{len(result.units)} {KIND_LABELS['unit']}")
-    line = _clean(f"Bộ tiêu chí {result.ruleset} ({result.year}) {result.name} · "
-                  f"hash {result.hash[:12]} · {counts} · {len(result.warnings)} cảnh báo")
-    provisional = [r.id for r in (*result.individuals, *result.units) if r.provisional]
+    lines = [f"Bộ tiêu chí {result.ruleset} ({result.year}) {result.name} · "
+             f"hash {result.hash[:12]} · {counts} · {len(result.warnings)} cảnh báo"]
+    provisional = provisional_line(result)
     if provisional:
-        line += _clean(f"\nKẾT QUẢ TẠM THỜI (provisional): {len(provisional)} hồ sơ còn thiếu "
-                       f"điểm chấm ở tiêu chí chấm theo đánh giá: {', '.join(provisional)}")
-    return line
+        lines += ["", provisional]
+    # Each line cleaned on its own: the line break between them is not a submitted character.
+    return "\n".join(_clean(line) for line in lines)
+
+
+def unit_clusters(result: Result) -> dict[str, str]:
+    """Each unit id's cluster, to place a person (whose group is their unit) in a cluster."""
+    return {u.id: u.group for u in result.units}
+
+
+def cluster_of(r: RecordResult, clusters: dict[str, str]) -> str:
+    """The cluster of a unit, or of a person's unit ("" when the unit was not scored)."""
+    return r.group if r.kind == "unit" else clusters.get(r.group, "")
+
+
+def _cluster_name(cluster: str) -> str:
+    return cluster or "(đơn vị không có trong danh sách đơn vị)"
+
+
+def _summary_section(result: Result) -> list[str]:
+    """Per cluster: its units and people, and how many hold (or were cut from) each title."""
+    clusters = unit_clusters(result)
+    summaries = title_summaries(result)
+    quota = any(s.cut is not None for s in summaries)
+    counts: dict[str, dict[str, int]] = {}
+    for r in (*result.units, *result.individuals):
+        c = counts.setdefault(cluster_of(r, clusters), {"unit": 0, "individual": 0})
+        c[r.kind] += 1
+        for held in r.titles:
+            c[held] = c.get(held, 0) + 1
+        for d in r.decisions:
+            if d.quota is not None and d.quota.cut:
+                c[f"cut:{d.title}"] = c.get(f"cut:{d.title}", 0) + 1
+    headers = ["Khối/cụm thi đua", "Đơn vị", "Cá nhân", "Danh hiệu", "Được công nhận"]
+    if quota:
+        headers.append("Vượt hạn mức")
+    rows = []
+    for cluster in sorted(counts, key=collation_key):
+        c = counts[cluster]
+        first = [_cluster_name(cluster), str(c["unit"]), str(c["individual"])]
+        for i, t in enumerate(summaries):
+            row = [*(first if i == 0 else ["", "", ""]), t.label, str(c.get(t.id, 0))]
+            if quota:
+                row.append("" if t.cut is None else str(c.get(f"cut:{t.id}", 0)))
+            rows.append(row)
+        if not summaries:
+            rows.append([*first, "", ""])
+    numeric = [False, True, True, False, True, True]
+    return [f"Tóm tắt theo khối/cụm thi đua\n{_table(headers, rows, numeric[:len(headers)])}"]
 
 
 def _cluster_sections(result: Result) -> list[str]:
+    awarded = {s.id: s.awarded for s in title_summaries(result)}
     out = []
     for cluster, units in cluster_groups(result):
         rows = [[str(u.rank), u.id, u.name, show_number(u.score), ", ".join(u.titles)]
                 for u in units]
         table = _table(["Hạng", "Mã", "Tên đơn vị", "Điểm", "Danh hiệu"], rows,
                        [True, False, False, True, False])
-        out.append(f"{_clean(f'Khối/cụm thi đua: {cluster}')}\n{table}")
+        reasons = [_clean(f"{u.id} ({show_number(u.score)} điểm) không có danh hiệu: "
+                          f"{why_no_title(u, awarded)}") for u in high_without_title(units)]
+        out.append("\n".join([_clean(f"Khối/cụm thi đua: {cluster}"), table, *reasons]))
     return out
 
 
-def _title_sections(result: Result) -> list[str]:
+def high_without_title(units: Sequence[RecordResult]) -> list[RecordResult]:
+    """Units of one cluster with no title although they score at least as much as the lowest
+    scoring unit of the cluster that holds one: the council will ask why."""
+    held = [u.score for u in units if u.titles]
+    if not held:
+        return []
+    return [u for u in units if not u.titles and u.score >= min(held)]
+
+
+def why_no_title(r: RecordResult, awarded: Mapping[str, int]) -> str:
+    """Why a record holds no title, in one line, for the title the council asks about: the
+    one most often awarded (`awarded`: holders per title), the basic title of its kind rather
+    than a distinction; then the one it came closest to (fewest unmet prerequisites, gates and
+    quota cuts); then the first decided. What stopped it: each unmet prerequisite, gate, cut."""
+    decisions = [d for d in r.decisions if not d.awarded]
+    if not decisions:
+        return "không có danh hiệu nào được xét"
+
+    def order(d: TitleDecision) -> tuple[int, int]:
+        return -awarded.get(d.title, 0), (sum(1 for p in d.prerequisites if not p.met)
+                                          + len(d.gated_by)
+                                          + (1 if d.quota is not None and d.quota.cut else 0))
+
+    d = min(decisions, key=order)  # min keeps the first of equals: the decision order
+    gates = {h.item: h.label for h in r.hits if h.section == "gates"}
+    reasons = [f"chưa đạt điều kiện {p.condition}" for p in d.prerequisites if not p.met]
+    reasons += [f"bị chặn bởi {gates.get(g) or g}" for g in d.gated_by]
+    if d.quota is not None and d.quota.cut:
+        reasons.append(f"vượt hạn mức (hạng {d.quota.rank}, {d.quota.places} suất, "
+                       f"{d.quota.scope})")
+    return f"{d.label}: {'; '.join(reasons) or 'không được công nhận'}"
+
+
+def holders_by_cluster(result: Result, title: str, kind: Kind
+                       ) -> list[tuple[str, list[Holder]]]:
+    """`title_holders` per cluster (of a person's unit), clusters in Vietnamese order. Holders
+    of a title without a quota are placed by score within their cluster."""
+    clusters = unit_clusters(result)
+    groups: dict[str, list[Holder]] = {}
+    for h in title_holders(result, title, kind):
+        groups.setdefault(cluster_of(h.record, clusters), []).append(h)
+    out = []
+    for cluster in sorted(groups, key=collation_key):
+        holders = groups[cluster]
+        if all(h.scope == "" for h in holders):
+            holders = [replace(h, rank=i + 1) for i, h in enumerate(holders)]
+        out.append((cluster, holders))
+    return out
+
+
+def _title_sections(result: Result, shown: int | None) -> list[str]:
     out = []
     for s in title_summaries(result):
-        holders = title_holders(result, s.id, s.kind)
         group_label = "Đơn vị" if s.kind == "individual" else "Cụm"
         headers = ["Hạng", "Mã", "Tên", group_label, "Điểm"]
-        rows = [[str(h.rank), h.record.id, h.record.name, h.record.group,
-                 show_number(h.record.score)] for h in holders]
         numeric = [True, False, False, False, True]
         if s.cut is not None:
             headers.insert(0, "Phạm vi hạn mức")
-            rows = [[h.scope, *row] for h, row in zip(holders, rows, strict=True)]
             numeric.insert(0, False)
         line = f"Được công nhận: {s.awarded}"
         if s.cut is not None:
             line += f"; không được do vượt hạn mức: {s.cut}"
-        heading = _clean(f"{s.label} ({s.id}), {KIND_LABELS[s.kind]}")
-        out.append(f"{heading}\n{_table(headers, rows, numeric)}\n{line}")
+        parts = [_clean(f"{s.label} ({s.id}), {KIND_LABELS[s.kind]}"), line]
+        for cluster, holders in holders_by_cluster(result, s.id, s.kind):
+            rows = [[str(h.rank), h.record.id, h.record.name, h.record.group,
+                     show_number(h.record.score)] for h in holders[:shown]]
+            if s.cut is not None:
+                rows = [[h.scope, *row] for h, row in zip(holders, rows, strict=False)]
+            parts += ["", _clean(f"{_cluster_name(cluster)}: {len(holders)}"),
+                      _table(headers, rows, numeric)]
+            if shown is not None and len(holders) > shown:
+                parts.append(f"… và {len(holders) - shown} {KIND_LABELS[s.kind]} khác "
+                             "(--full để xem tất cả)")
+        if not s.awarded:
+            parts.append(_NO_ROWS)
+        out.append("\n".join(parts))
     return out
 
 
@@ -227,13 +355,18 @@ def _budget_section(result: Result) -> list[str]:
     return out
 
 
-def render_tables(result: Result, individual_tables: bool = False) -> str:
+def render_tables(result: Result, individual_tables: bool = False,
+                  shown: int | None = None) -> str:
     """Render the ranked cluster tables and title lists as plain text for a terminal.
 
-    With `individual_tables`, each unit's individuals follow, in rank order.
+    First a summary per cluster and title, then each cluster's units with the reason of any
+    unit that scores well but holds no title, then each title's holders per cluster. With
+    `shown`, at most that many holders per title and cluster, and a line counting the others
+    (what a terminal shows; the files hold every row). With `individual_tables`, each unit's
+    individuals follow, in rank order.
     """
-    sections = [_header(result), *_cluster_sections(result), *_title_sections(result),
-                *_budget_section(result)]
+    sections = [_header(result), *_summary_section(result), *_cluster_sections(result),
+                *_title_sections(result, shown), *_budget_section(result)]
     if individual_tables:
         sections += _member_sections(result)
     return "\n\n".join(sections) + "\n"

@@ -25,6 +25,7 @@ from scoring.render.safe import safe_number, safe_text
 from scoring.render.table import (
     KIND_LABELS,
     cluster_groups,
+    provisional_line,
     show_number,
     title_holders,
     title_summaries,
@@ -129,6 +130,10 @@ def _summary(book: _Book, result: Result) -> None:
     s.row(["Mã băm (hash)", result.hash])
     s.row([f"Số {KIND_LABELS['individual']}", len(result.individuals)])
     s.row([f"Số {KIND_LABELS['unit']}", len(result.units)])
+    provisional = provisional_line(result)
+    if provisional:
+        s.skip()
+        s.row([provisional], bold=True, measure=False)
     s.skip()
     s.row(["Danh hiệu", "Tên danh hiệu", "Đối tượng", "Được công nhận",
            "Không được do vượt hạn mức"], bold=True)
@@ -188,16 +193,21 @@ def _details(book: _Book, result: Result) -> None:
     records: list[RecordResult] = [*result.individuals, *result.units]
     criteria = section_names(records, "points")
     s = book.sheet("Điểm chi tiết")
+    # Only a provisional result (--allow-incomplete) has the column saying what is missing.
+    marked = any(r.provisional for r in records)
     s.row(["Loại", "Mã", "Tên", "Đơn vị", "Cụm", "Điểm", "Hạng", "Phạm vi xếp hạng",
            "Danh hiệu", "Tiền thưởng được chi (đồng)", "Không chi: cùng thành tích",
-           *_criteria_headers(result, criteria)], bold=True)
+           *_criteria_headers(result, criteria),
+           *(["Tạm thời: còn thiếu điểm chấm"] if marked else [])], bold=True)
     # The Result's order (individuals, then units, each by id), as in the CSV and JSON outputs.
     for r in records:
         unit, cluster = (r.group, None) if r.kind == "individual" else (None, r.group)
         points = dict(r.points)
+        missing = ", ".join(result.labels.get(c, c) for c in r.provisional) or None
         s.row([KIND_LABELS[r.kind], r.id, r.name, unit, cluster, r.score, r.rank,
                r.rank_scope, ", ".join(r.titles), r.reward if r.rewards else None,
-               _not_paid(r), *(points.get(c) for c in criteria)])
+               _not_paid(r), *(points.get(c) for c in criteria),
+               *([missing] if marked else [])])
     s.freeze(1)
     s.finish()
 

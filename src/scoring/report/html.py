@@ -25,8 +25,8 @@ from scoring.compile import Compiled
 from scoring.render.table import (
     TitleSummary,
     cluster_groups,
+    holders_by_cluster,
     member_groups,
-    title_holders,
     title_summaries,
 )
 from scoring.report.breakdown import render_breakdown
@@ -142,6 +142,14 @@ class _Page:
     def titles(self, r: RecordResult) -> str:
         return ", ".join(_short_title(self.title_labels.get(t, t)) for t in r.titles)
 
+    def provisional(self, r: RecordResult) -> Markup | None:
+        """The mark of a record scored without all its judged points (--allow-incomplete)."""
+        if not r.provisional:
+            return None
+        items = ", ".join(self.result.labels.get(c, c) for c in r.provisional)
+        return el("span", self.w("provisional_mark"), class_="provisional-mark",
+                  title=self.w("provisional_hint", items=items))
+
     def breakdown_row(self, r: RecordResult, colspan: int) -> Markup:
         details = el("details",
                      el("summary", self.w("breakdown_of", name=r.name)),
@@ -167,8 +175,12 @@ def _header(p: _Page) -> Markup:
     if r.warnings:
         warnings = el("div", el("h2", w("warnings")), el("ul", [el("li", x) for x in r.warnings]),
                       class_="warnings", role="note")
+    provisional = sum(1 for x in (*r.individuals, *r.units) if x.provisional)
+    banner = (el("p", w("provisional", n=provisional), class_="provisional", role="alert")
+              if provisional else None)
     return el("header",
               el("p", w("kicker"), class_="kicker"),
+              banner,
               el("h1", w("doc_title", year=r.year)),
               el("p", r.name or r.ruleset, class_="campaign"),
               el("dl", [[el("dt", k), el("dd", v)] for k, v in facts], class_="facts"),
@@ -281,7 +293,7 @@ def _cluster(p: _Page, index: int, cluster: str, units: list[RecordResult]) -> M
         rows.append(el("tr",
                        el("td", u.rank, class_="num"),
                        el("td", u.id, class_="id"),
-                       el("th", u.name, scope="row"),
+                       el("th", u.name, p.provisional(u), scope="row"),
                        cells,
                        el("td", w.num(bar.segments[-1]), class_="num"),
                        el("td", _minus(w, bar.deductions), class_="num"),
@@ -357,7 +369,8 @@ def _candidate_table(p: _Page, s: TitleSummary, caption: str,
         rows.append(el("tr",
                        el("td", p.scope(scope)) if show_scope else None,
                        el("td", rank, class_="num"),
-                       el("th", r.name, el("div", r.id, class_="rule"), scope="row"),
+                       el("th", r.name, p.provisional(r), el("div", r.id, class_="rule"),
+                          scope="row"),
                        el("td", p.group_of(r)),
                        el("td", w.num(r.score), class_="num"),
                        el("td", _reasons(p, r, s.id), class_="reasons"),
@@ -389,18 +402,21 @@ def _quota_lines(p: _Page, s: TitleSummary) -> Child:
 
 def _title(p: _Page, s: TitleSummary) -> Markup:
     w = p.w
-    holders = title_holders(p.result, s.id, s.kind)
-    proposed = [(h.scope, h.rank, h.record) for h in holders]
+    # One list per cluster, as the council takes them (each holder under its unit's cluster).
+    groups = holders_by_cluster(p.result, s.id, s.kind)
     parts: list[Child] = [el("h3", w("title_heading", label=s.label, id=s.id,
                                      kind=p.kind_label(s.kind)), id=_anchor("title", s.id))]
     if s.cut is None:
         parts.append(el("p", w("no_quota", n=s.awarded), class_="quota-none"))
     else:
         parts.append(_quota_lines(p, s))
-    if proposed:
-        parts.append(_candidate_table(p, s, w("proposed_caption", label=s.label), proposed,
+    for cluster, holders in groups:
+        caption = (w("proposed_caption_cluster", label=s.label, cluster=cluster) if cluster
+                   else w("proposed_caption", label=s.label))
+        parts.append(_candidate_table(p, s, caption,
+                                      [(h.scope, h.rank, h.record) for h in holders],
                                       "proposed"))
-    else:
+    if not groups:
         parts.append(el("p", w("nobody")))
     if s.cut is not None:
         cut = sorted(((q.scope, q.rank, r) for r in p.result.records(s.kind)
@@ -594,7 +610,8 @@ def _members(p: _Page) -> Markup | None:
             ("rank", "num"), ("id", None), ("name", None), ("score", "num"), ("titles", None),
             ("missing", None))])
         rows = [el("tr", el("td", r.rank, class_="num"), el("td", r.id),
-                   el("th", r.name, scope="row"), el("td", w.num(r.score), class_="num"),
+                   el("th", r.name, p.provisional(r), scope="row"),
+                   el("td", w.num(r.score), class_="num"),
                    el("td", p.titles(r)), el("td", _missing(p, r), class_="reasons"),
                    class_="member", data_id=r.id)
                 for r in members]
