@@ -861,7 +861,7 @@ def _replace(node: expr.Node, names: Mapping[str, expr.Node]) -> expr.Node:
     if isinstance(node, expr.Unary):
         return expr.Unary(node.op, go(node.operand))
     if isinstance(node, expr.Bin):
-        return expr.Bin(node.op, go(node.left), go(node.right))
+        return expr.Bin(node.op, go(node.left), go(node.right), node.zero)
     if isinstance(node, expr.Compare):
         return expr.Compare(node.op, go(node.left), go(node.right))
     if isinstance(node, expr.BoolOp):

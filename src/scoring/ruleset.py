@@ -21,10 +21,11 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.functional_validators import BeforeValidator
 
 from scoring import limits
 from scoring.errors import Problem, RuleError
@@ -37,6 +38,19 @@ MAX_YAML_DEPTH = 50  # rule files nest about 8 deep; PyYAML recurses once per le
 # within 10^-MAX_EXPONENT .. 10^MAX_EXPONENT (whole numbers up to 15 digits).
 MAX_EXPONENT = 15
 Expr = str | int | Decimal | bool
+# What a division by zero means in a rule's expressions (`division_by_zero:`, see
+# `scoring.expr.Zero`): `error` (the default: the run stops, naming the rule, the record and
+# the values), `missing` (as an empty cell), or a number (the division's value).
+def _division_by_zero(value: Any) -> Any:
+    if value in ("error", "missing") or (isinstance(value, int | Decimal)
+                                         and not isinstance(value, bool)):
+        return value
+    raise ValueError(f"division_by_zero takes a number, 'missing' or 'error' "
+                     f"(found {str(value)[:40]!r})")
+
+
+DivisionByZero = Annotated[Decimal | Literal["error", "missing"],
+                           BeforeValidator(_division_by_zero)]
 
 # ------------------------------------------------------------------------------------- YAML
 
@@ -278,6 +292,7 @@ class InputSpec(Model):
 class Computed(Model):
     expr: Expr
     label: str = ""
+    division_by_zero: DivisionByZero = "error"
 
 
 class Aggregate(Model):
@@ -287,6 +302,7 @@ class Aggregate(Model):
     of: Expr | None = None
     where: Expr | None = None
     label: str = ""
+    division_by_zero: DivisionByZero = "error"
 
     @model_validator(mode="after")
     def _needs_of(self) -> Aggregate:
@@ -318,6 +334,7 @@ class Criterion(Model):
     when: Expr | None = None
     judged: Judged | None = None
     basis: str = ""
+    division_by_zero: DivisionByZero = "error"
 
     @model_validator(mode="after")
     def _one_way(self) -> Criterion:
@@ -346,6 +363,7 @@ class Adjustment(Model):
     judged: Judged | None = None
     max: Decimal | None = None
     basis: str = ""
+    division_by_zero: DivisionByZero = "error"
 
     @model_validator(mode="after")
     def _one_way(self) -> Adjustment:
@@ -362,6 +380,7 @@ class Gate(Model):
     when: Expr
     blocks: tuple[str, ...] | Literal["all"] = "all"
     basis: str = ""
+    division_by_zero: DivisionByZero = "error"
 
 
 class Quota(Model):
@@ -394,6 +413,7 @@ class Title(Model):
     quota: Quota | None = None
     reward: Decimal | None = None
     basis: str = ""
+    division_by_zero: DivisionByZero = "error"
 
 
 class Ranking(Model):
@@ -444,6 +464,7 @@ class Ratings(Model):
     quota: RatingQuota | None = None
     label: str = ""
     basis: str = ""
+    division_by_zero: DivisionByZero = "error"
 
 
 class Rewards(Model):
@@ -540,9 +561,20 @@ class RuleSet(Model):
     @property
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON of what decides results (not sources or examples)."""
-        data = self.model_dump(mode="json", exclude={"examples", "lineage"})
+        data = _undeclared(self.model_dump(mode="json", exclude={"examples", "lineage"}))
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _undeclared(data: Any) -> Any:
+    """The dump without `division_by_zero: error`, the default: a rule set that declares no
+    division keeps the hash it had before the key existed (manifests stay verifiable)."""
+    if isinstance(data, dict):
+        return {k: _undeclared(v) for k, v in data.items()
+                if not (k == "division_by_zero" and v == "error")}
+    if isinstance(data, list):
+        return [_undeclared(v) for v in data]
+    return data
 
 
 # ---------------------------------------------------------------------------------- loading

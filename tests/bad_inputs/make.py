@@ -538,7 +538,7 @@ def _cases() -> dict[str, Files]:
 
 def write(target: Path = CASES) -> None:
     """(Re)write every case folder under `target`, removing folders of cases no longer made."""
-    cases = _cases()
+    cases = {**_cases(), **_reliability_cases()}
     if target.exists():
         for old in target.iterdir():
             if old.name not in cases:
@@ -553,6 +553,38 @@ def write(target: Path = CASES) -> None:
             path.write_bytes(data)
 
 
+# ------------------------------------------------- issue #18, parts 5-8: arithmetic and outputs
+
+
+def _reliability_cases() -> dict[str, Files]:
+    """Division by zero at run time (#18.5): each names the rule, the record and the values."""
+    return {
+        "arith_points_zero_divisor": points("30 / initiatives"),
+        "arith_zero_by_zero": points("10 * initiatives / initiatives"),
+        "arith_condition_zero_divisor": rules("when: amount > 0.5", "when: 10 / initiatives > 5"),
+        "arith_computed_zero_divisor": rules(
+            "  criteria:\n    - id: task",
+            "  computed:\n    per_month: {expr: initiatives / (12 - months_worked)}\n"
+            "  criteria:\n    - id: task"),
+        "arith_title_zero_divisor": rules(
+            "requires: [LDTT, initiatives >= 1]",
+            "requires: [LDTT, initiatives / (months_worked - 12) >= 1]"),
+        "arith_unit_band_zero_divisor": rules(
+            "- {when: target >= 100, points: 100}",
+            "- {when: target >= 100, points: 100 / (target - 100)}"),
+        "arith_aggregate_zero_divisor": rules(
+            "    n_best: {fn: count, of: BEST}",
+            "    n_best: {fn: count, of: BEST}\n"
+            "    per_month: {fn: sum, of: initiatives / (12 - months_worked)}"),
+        "arith_deduction_zero_divisor": rules("when: months_worked < 6, points: 5}",
+                                              "when: months_worked < 6, points: 5 / initiatives}"),
+        "arith_declaration_unknown": rules("      points: 10 * initiatives",
+                                           "      points: 10 * initiatives\n"
+                                           "      division_by_zero: zero"),
+    }
+
+
 if __name__ == "__main__":
     write(Path(sys.argv[1]) if len(sys.argv) > 1 else CASES)
-    print(f"wrote {len(_cases())} cases under {CASES}", file=sys.stderr)
+    print(f"wrote {len(_cases()) + len(_reliability_cases())} cases under {CASES}",
+          file=sys.stderr)
