@@ -53,7 +53,14 @@ from scoring.compile import Compiled
 from scoring.errors import InputError, OutputError, Problem, RuleError
 from scoring.history import EMPTY, History, attach_records, load_history, past_fields, title_kinds
 from scoring.io.readers import InputSet, Part, plan_parts, read_part
-from scoring.manifest import MANIFEST, build_manifest, described_manifest, manifest_bytes
+from scoring.manifest import (
+    FROM_HERE,
+    MANIFEST,
+    build_manifest,
+    described_manifest,
+    manifest_bytes,
+    paths_from,
+)
 from scoring.progress import Progress
 from scoring.records import (
     Origin,
@@ -226,8 +233,10 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
                 yield piece
 
         def described() -> Iterable[bytes]:  # staged after the document: its digest is known
-            return [manifest_bytes(described_manifest(
-                manifest, [(output.name, digest.hexdigest(), size[0])], seal))]
+            return [manifest_bytes({**described_manifest(
+                manifest, [(output.name, digest.hexdigest(), size[0])], seal),
+                FROM_HERE: paths_from(str(output.parent), [p for p, _, _ in inputs.files],
+                                      str(folder), str(history) if history else None)})]
 
         write_atomic_many({output: document, output.parent / MANIFEST: described}, force)
         return Streamed(counts["individuals"], counts["units"],
