@@ -207,19 +207,21 @@ def check_apart(targets: Iterable[Path], inputs: Iterable[Path]) -> None:
                                                  "beside the outputs: give the output another "
                                                  "name (--force included)"))
             continue
-        for source in given:
+        same = [s for s in given if s.is_file()
+                and (real == s.resolve() or _same_file(target, s))]
+        inside = [s for s in given
+                  if real.is_relative_to((s if s.is_dir() else s.parent).resolve())]
+        if same:
+            why = f"is the input file {same[0]}; an input is never overwritten"
+        elif inside:
+            source = inside[0]
             folder = source if source.is_dir() else source.parent
-            resolved = folder.resolve()
-            if source.is_file() and (real == source.resolve() or _same_file(target, source)):
-                why = f"is the input file {source}; an input is never overwritten"
-            elif real.is_relative_to(resolved):
-                kind = "an input folder" if source.is_dir() else f"the folder of the input {source}"
-                why = (f"lies in {kind} ({folder}): a later run of it would read the output as "
-                       "input; write to a folder outside the inputs")
-            else:
-                continue
-            problems.append(Problem(str(target), f"{why} (--force included)"))
-            break
+            kind = "an input folder" if source.is_dir() else f"the folder of the input {source}"
+            why = (f"lies in {kind} ({folder}): a later run of it would read the output as "
+                   "input; write to a folder outside the inputs")
+        else:
+            continue
+        problems.append(Problem(str(target), f"{why} (--force included)"))
     if problems:
         raise OutputError(problems)
 

@@ -581,6 +581,11 @@ def _reliability_cases() -> dict[str, Files]:
         "arith_declaration_unknown": rules("      points: 10 * initiatives",
                                            "      points: 10 * initiatives\n"
                                            "      division_by_zero: zero"),
+        # Outputs that cannot hurt (#18.7): each folder is the mini sample, or its rules.
+        **{name: people("P1,", "P1,") for name in (
+            "out_onto_input_file", "out_into_input_folder", "out_into_input_subfolder",
+            "out_beside_input_file")},
+        "out_into_rules_folder": {"rules.yaml": MINI_RULES.encode()},
     }
 
 
