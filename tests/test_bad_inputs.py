@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -37,7 +38,8 @@ MEMORY_LIMIT = 1_500_000_000  # bytes of address space for `process` cases: a bo
 # The categories issue #10 asks the corpus to cover, each with at least one case.
 CATEGORIES = {"columns", "types", "ranges", "nan-inf", "dates", "ids", "files", "encoding", "csv",
               "json", "xlsx", "limits", "yaml", "rules", "extends", "expressions", "rounds",
-              "initiatives", "cli", "arithmetic", "outputs"}
+              "initiatives", "cli", "arithmetic", "outputs", "terminal"}
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}  # what must never reach the terminal (render/safe.py)
 
 sys.path.insert(0, str(ROOT / CORPUS))
 import make  # noqa: E402  (tests/bad_inputs/make.py)
@@ -149,6 +151,8 @@ def test_bad_input_is_refused(case: dict[str, Any], tmp_path: Path) -> None:
     code, output = _run(case, _args(case, out, built))
     assert (_snapshot(here), _snapshot(built)) == before, "an input or a folder was written"
     assert "Traceback" not in output, output
+    assert not [c for c in output if c not in "\n" and unicodedata.category(c) in _INVISIBLE], \
+        f"an invisible or control character reached the terminal: {output!r}"
     assert code == case.get("code", 2), output
     lines = [line for line in output.splitlines() if line.startswith("error: ")]
     assert len(lines) == case.get("lines", len(case["errors"])), output

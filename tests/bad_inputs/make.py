@@ -586,6 +586,13 @@ def _reliability_cases() -> dict[str, Files]:
             "out_onto_input_file", "out_into_input_folder", "out_into_input_subfolder",
             "out_beside_input_file")},
         "out_into_rules_folder": {"rules.yaml": MINI_RULES.encode()},
+        # Terminal safety (#18.8): a name that would drive or reorder the terminal, shown in
+        # an error (P7's unit is unknown) with each invisible character as U+FFFD.
+        **{f"term_{what}_in_name": people("P7,Đỗ Văn Hùng,U3", f"P7,Đỗ {char}Văn Hùng,U9")
+           for what, char in (("bidi_override", "\u202e"), ("bidi_isolate", "\u2066"),
+                              ("escape", "\x1b[2J"), ("zero_width", "\u200b"),
+                              ("line_separator", "\u2028"), ("soft_hyphen", "\u00ad"),
+                              ("arabic_mark", "\u061c"))},
     }
 
 

@@ -12,6 +12,7 @@ from scoring.audit import FORMATS, explain, find_record, render
 from scoring.cli import cli, echo_warnings
 from scoring.errors import EXIT_PROBLEMS, UsageError
 from scoring.nearmiss import MAX_CHANGES
+from scoring.render.safe import neutral
 from scoring.verify import verify_folder
 
 
@@ -56,6 +57,8 @@ def explain_command(args: tuple[str, ...], rules: Path | None, fmt: str, changes
     echo_warnings(r.result.warnings)
     record = find_record(r.result, query)
     text = render(explain(record, r.result, r.compiled, r.batch, changes=changes), fmt)
+    if fmt != "json":  # read in a terminal: no name may drive it (see `safe.neutral`)
+        text = neutral(text, "\n\t")
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.flush()
 
