@@ -38,7 +38,7 @@ MEMORY_LIMIT = 1_500_000_000  # bytes of address space for `process` cases: a bo
 # The categories issue #10 asks the corpus to cover, each with at least one case.
 CATEGORIES = {"columns", "types", "ranges", "nan-inf", "dates", "ids", "files", "encoding", "csv",
               "json", "xlsx", "limits", "yaml", "rules", "extends", "expressions", "rounds",
-              "initiatives", "cli", "arithmetic", "outputs", "terminal"}
+              "initiatives", "cli", "arithmetic", "outputs", "terminal", "history"}
 _INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}  # what must never reach the terminal (render/safe.py)
 
 sys.path.insert(0, str(ROOT / CORPUS))
@@ -108,7 +108,7 @@ def _args(case: dict[str, Any], out: Path, built: Path) -> list[str]:
 
     targets = [target(o) for o in case.get("outputs", [case.get("output", "results.json")])]
     return ["score", *inputs, "--rules", fill(case.get("rules", MINI_RULES)),
-            *(a for t in targets for a in ("-o", t)), *case.get("args", [])]
+            *(a for t in targets for a in ("-o", t)), *map(fill, case.get("args", []))]
 
 
 def _snapshot(folder: Path) -> dict[str, bytes | None]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import shutil
 import sys
 import zipfile
@@ -556,6 +557,31 @@ def write(target: Path = CASES) -> None:
 # ------------------------------------------------- issue #18, parts 5-8: arithmetic and outputs
 
 
+MINI_NAMES = {"P1": "Nguyễn Văn An", "P2": "Trần Thị Bình", "P3": "Lê Văn Cường",
+              "P4": "Phạm Thị Dung", "P5": "Hoàng Văn Em", "P6": "Võ Thị Giang",
+              "P7": "Đỗ Văn Hùng"}
+OTHER_NAMES = ["Bùi Văn Khải", "Đặng Thị Lan", "Ngô Văn Minh", "Dương Thị Nga", "Lý Văn Phúc",
+               "Mai Thị Quế", "Tạ Văn Sơn"]
+
+
+def year_file(ruleset: str = "mini", names: Sequence[str] = tuple(MINI_NAMES.values()),
+              units: Sequence[str] = ("U1", "U2", "U3"), year: int = 2020) -> bytes:
+    """A year of the history store as `scoring score --format json` writes it (the fields the
+    store reads): the mini sample's people, named `names`."""
+    people = [{"id": pid, "name": name, "unit": unit, "titles": ["LDTT"], "score": 50}
+              for (pid, unit), name in zip(
+                  [("P1", "U1"), ("P2", "U1"), ("P3", "U1"), ("P4", "U1"), ("P5", "U2"),
+                   ("P6", "U2"), ("P7", "U3")], names, strict=True)]
+    doc = {"ruleset": {"id": ruleset, "year": year}, "individuals": people,
+           "units": [{"id": u, "name": f"Đơn vị {u}", "cluster": "Khối A", "titles": []}
+                     for u in units]}
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def hand_titles(rows: str) -> bytes:
+    return ("id,name,year,title,decision\n" + rows).encode()
+
+
 def _reliability_cases() -> dict[str, Files]:
     """Division by zero at run time (#18.5): each names the rule, the record and the values."""
     return {
@@ -593,6 +619,25 @@ def _reliability_cases() -> dict[str, Files]:
                               ("escape", "\x1b[2J"), ("zero_width", "\u200b"),
                               ("line_separator", "\u2028"), ("soft_hyphen", "\u00ad"),
                               ("arabic_mark", "\u061c"))},
+        # History that belongs to another data set (#18.6): each folder is a history store,
+        # given with --history to a run of the mini sample.
+        "hist_other_ruleset": {"2020.json": year_file("quang-ngai-cong-thuong")},
+        "hist_other_people": {"2020.json": year_file(names=OTHER_NAMES)},
+        "hist_other_people_in_part": {"2020.json": year_file(
+            names=[*OTHER_NAMES[:2], *list(MINI_NAMES.values())[2:]])},
+        "hist_other_people_despite_aliases": {
+            "2020.json": year_file(names=OTHER_NAMES, units=("X1", "X2", "X3")),
+            "unit_aliases.csv": b"old_id,new_id,from_year\nX1,U1,2021\nX2,U2,2021\n"
+                                b"X3,U3,2021\n"},
+        "hist_ids_of_another_kind": {"2020.json": year_file(units=("U1", "P1", "P2"))},
+        "hist_hand_titles_of_other_people": {"titles.csv": hand_titles(
+            "P1,Bùi Văn Khải,2020,LDTT,12/QĐ\nP2,Đặng Thị Lan,2020,LDTT,12/QĐ\n")},
+        "hist_title_misspelt": {"titles.csv": hand_titles(
+            "P1,Nguyễn Văn An,2020,Lao động tiên tiếng,12/QĐ\n")},
+        "hist_title_id_misspelt": {"titles.csv": hand_titles(
+            "P1,Nguyễn Văn An,2020,LDT,12/QĐ\n")},
+        "hist_title_abbreviated": {"titles.csv": hand_titles(
+            "P2,Trần Thị Bình,2020,Lao động TT,12/QĐ\n")},
     }
 
 

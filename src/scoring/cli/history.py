@@ -59,7 +59,7 @@ def review(period: str, history: Path, rules: Path | None, fmt: str | None, outp
         raise UsageError.one("--output", "xlsx output needs a file: -o review.xlsx")
     folder, _ = choose_rules(rules, last)
     compiled = compile_folder(folder)
-    store = load_history(history, title_kinds(compiled.ruleset))
+    store = load_history(history, title_kinds(compiled.ruleset), compiled.ruleset.ruleset)
     for w in store.warnings:
         click.echo(f"warning: {w}", err=True)
     result = build_review(store, compiled, first, last)
