@@ -115,8 +115,9 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
         target = Path(str(output))
         check_apart([target], _given(inputs, rules, history))
         _no_other_run(target.parent, [target], force)
-        with folder_lock(target.parent), progress_bars(quiet) as progress:
-            _no_other_run(target.parent, [target], force)
+        # Not locked for the whole run: its forked workers would inherit the lock. The write
+        # at the end takes it and checks the targets again (`write_atomic_many`).
+        with progress_bars(quiet) as progress:
             done = run_stream(list(inputs), rules, target, options, created_now(),
                               force, seal, allow_incomplete, history, workers or 0, progress,
                               shown_warnings=SHOWN_WARNINGS)
