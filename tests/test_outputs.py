@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -266,3 +267,39 @@ def test_runs_that_write_one_folder_at_once_leave_it_described(tmp_path: Path) -
         assert code == 0 or "another scoring run is writing" in output, output
     assert written and files_in(out) == written == set(listed(out))
     assert invoke("verify", str(out)).exit_code == 0
+
+
+def test_a_run_killed_while_sealing_leaves_a_whole_sealed_folder_or_none(tmp_path: Path) -> None:
+    """`score --seal` killed (SIGKILL) at moments spread over its run: the folder is either
+    sealed with every output it lists, byte for byte, or not sealed, and then a new run seals
+    it. Never a sealed folder with a missing or partial output."""
+    sample = ROOT / "fixtures/quang-ngai-2021"
+    if not sample.is_dir():
+        pytest.skip("fixtures/quang-ngai-2021 not generated")
+    outputs = ("ketqua.json", "ketqua.xlsx")
+
+    def sealing(out: Path, force: bool = False) -> subprocess.Popen[str]:
+        return _run(["score", str(sample), "-q", "--seal", *(["--force"] if force else []),
+                     *(a for n in outputs for a in ("-o", str(out / n)))], ROOT)
+
+    started = time.perf_counter()
+    reference = sealing(tmp_path / "reference")
+    assert reference.communicate(timeout=300)[1] is None and reference.returncode == 0
+    duration = time.perf_counter() - started
+    for k, fraction in enumerate((0.6, 0.9, 1.2)):
+        out = tmp_path / f"kill{k}"
+        proc = sealing(out)
+        try:
+            proc.wait(timeout=duration * fraction)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        proc.communicate(timeout=60)
+        manifest = out / "manifest.json"
+        if manifest.exists():
+            assert json.loads(manifest.read_text(encoding="utf-8"))["sealed"] is True
+            assert invoke("verify", str(out)).exit_code == 0
+            continue
+        again = sealing(out, force=True)
+        output, _ = again.communicate(timeout=300)
+        assert again.returncode == 0, output
+        assert invoke("verify", str(out)).exit_code == 0
