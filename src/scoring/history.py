@@ -1054,7 +1054,7 @@ class _Person(Protocol):
     group: str
 
 
-_SAME_NAME = 0.8  # folded names this alike are one person typed twice (a warning), not two
+_SAME_NAME = 0.85  # folded names this alike, with one given name, are one person typed twice
 _EXAMPLES = 3
 
 
@@ -1064,8 +1064,9 @@ def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]
     else, or whose ids are another kind of record here (a person's id on a unit). History
     follows ids, so such
     a file would lend one person's titles to another; the alias file cannot excuse it. Each
-    refusal counts what does not match, with examples. Returns the warnings: a name spelt a
-    little differently (one person typed twice), named in both spellings."""
+    refusal counts what does not match, with examples. Names are compared ignoring case,
+    diacritics and spacing. Returns the warnings: a name spelt a letter or two differently
+    with the same given name (one person typed twice), named in both spellings."""
     now: dict[tuple[Kind, str], _Person] = {}
     for r in records:
         now[(r.kind, h.stable_id(r.kind, r.id, year))] = r
@@ -1094,8 +1095,7 @@ def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]
                 if kind == "individual" and snap.name and here.name \
                         and fold(snap.name) != fold(here.name):
                     pair = f"{rid} {snap.name!r} there, {here.name!r} here"
-                    alike = difflib.SequenceMatcher(None, fold(snap.name), fold(here.name))
-                    if alike.ratio() >= _SAME_NAME:
+                    if _same_person(snap.name, here.name):
                         warnings.append(f"{snap.source}: the name differs from this year's "
                                         f"({pair}); taken as the same person")
                     else:
@@ -1125,6 +1125,15 @@ def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]
     if problems:
         raise InputError(problems)
     return warnings
+
+
+def _same_person(a: str, b: str) -> bool:
+    """Two spellings of one person's name: the same given name (the last word: "An" and "Anh"
+    are two people) and the rest alike, a letter or two apart ("Nguyễn Vn An")."""
+    fa, fb = fold(a), fold(b)
+    if fa.split()[-1:] != fb.split()[-1:]:
+        return False
+    return difflib.SequenceMatcher(None, fa, fb).ratio() >= _SAME_NAME
 
 
 def _some(items: Sequence[str]) -> str:
