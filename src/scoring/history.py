@@ -900,8 +900,22 @@ def _held(snaps: Sequence[Snapshot], title: str) -> bool:
     return bool(snaps) and all(title in s.titles for s in snaps)
 
 
-def _holds(cond: expr.Cond, snaps: Sequence[Snapshot], titles: Sequence[str]) -> bool:
-    return bool(snaps) and all(expr.holds(cond, s.scope(titles)) for s in snaps)
+def _holds(cond: expr.Cond, snaps: Sequence[Snapshot], titles: Sequence[str],
+           call: str = "") -> bool:
+    return bool(snaps) and all(_holds_on(cond, s, s.scope(titles), call) for s in snaps)
+
+
+def _holds_on(cond: expr.Cond, snap: Snapshot, scope: Mapping[str, expr.Value],
+              call: str = "") -> bool:
+    """`expr.holds` on one year's record; a division by zero the rule does not declare is an
+    error naming that record and year (see `expr.Undefined`)."""
+    try:
+        return expr.holds(cond, scope)
+    except expr.Undefined as e:
+        e.index, e.scope = None, None
+        raise InputError([Problem(snap.source, f"{snap.id} ({snap.name}) in {snap.year}: "
+                                               f"{e.at(0, scope).describe()}",
+                                  call or None)]) from None
 
 
 def _count(snaps: Sequence[Snapshot], listed: Sequence[PastInitiative],
@@ -945,7 +959,7 @@ def evaluate(q: Query, h: History, rid: str, last_year: int, since_before: int,
     window = [y for y in range(max(first, floor + 1), last_year + 1)]
     if q.fn == "years_with":
         assert q.cond is not None
-        years = [y for y in window if _holds(q.cond, by_year.get(y, ()), titles)]
+        years = [y for y in window if _holds(q.cond, by_year.get(y, ()), titles, q.call)]
         return Decimal(len(years)), tuple(years)
     counts = {y: _count(by_year.get(y, ()), h.initiatives.get((rid, y), ()), q) for y in window}
     return sum(counts.values(), _ZERO), tuple(y for y, c in counts.items() if c)
@@ -996,7 +1010,7 @@ def _value(q: Query, h: History, rid: str, year: int, current: Snapshot,
         now: object = q.title in current.titles
     elif q.fn == "years_with":
         assert q.cond is not None
-        now = expr.holds(q.cond, scope())
+        now = _holds_on(q.cond, current, scope(), q.call)
     else:
         now = _count((current,), (), q)
     key = (id(q), str(past), past_years, str(now))  # digits too: 1.0 is not 1

@@ -565,10 +565,12 @@ OTHER_NAMES = ["Bùi Văn Khải", "Đặng Thị Lan", "Ngô Văn Minh", "Dươ
 
 
 def year_file(ruleset: str = "mini", names: Sequence[str] = tuple(MINI_NAMES.values()),
-              units: Sequence[str] = ("U1", "U2", "U3"), year: int = 2020) -> bytes:
+              units: Sequence[str] = ("U1", "U2", "U3"), year: int = 2020,
+              initiatives: int = 1) -> bytes:
     """A year of the history store as `scoring score --format json` writes it (the fields the
     store reads): the mini sample's people, named `names`."""
-    people = [{"id": pid, "name": name, "unit": unit, "titles": ["LDTT"], "score": 50}
+    people = [{"id": pid, "name": name, "unit": unit, "titles": ["LDTT"], "score": 50,
+               "inputs": {"initiatives": initiatives}}
               for (pid, unit), name in zip(
                   [("P1", "U1"), ("P2", "U1"), ("P3", "U1"), ("P4", "U1"), ("P5", "U2"),
                    ("P6", "U2"), ("P7", "U3")], names, strict=True)]
@@ -622,6 +624,10 @@ def _reliability_cases() -> dict[str, Files]:
         # History that belongs to another data set (#18.6): each folder is a history store,
         # given with --history to a run of the mini sample.
         "hist_other_ruleset": {"2020.json": year_file("quang-ngai-cong-thuong")},
+        "arith_history_zero_divisor": {
+            **rules("requires: [LDTT, initiatives >= 1]",
+                    "requires: [LDTT, 'years_with(10 / initiatives > 1, last=2) >= 1']"),
+            "lich-su/2020.json": year_file(initiatives=0)},
         "hist_other_people": {"2020.json": year_file(names=OTHER_NAMES)},
         "hist_other_people_in_part": {"2020.json": year_file(
             names=[*OTHER_NAMES[:2], *list(MINI_NAMES.values())[2:]])},
