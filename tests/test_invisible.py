@@ -77,3 +77,31 @@ def test_a_run_shows_no_invisible_character(tmp_path: Path, char: str, fmt: str)
     out = result.stdout.removeprefix("\ufeff")  # the CSV's byte-order mark, for Excel
     assert "Nguyễn\ufffdVăn An" in out
     assert not _invisible(out, keep="\n\r"), repr(out)
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\x1b"], ids=lambda c: f"U+{ord(c):04X}")
+def test_explain_shows_no_invisible_character(tmp_path: Path, char: str) -> None:
+    data = _data(tmp_path, char)
+    result = CliRunner().invoke(cli, ["explain", str(data), "P1", "--rules",
+                                      "tests/rulesets/mini", "--near-misses", "0"])
+    assert result.exit_code == 0, result.output
+    assert "Nguyễn\ufffdVăn An" in result.stdout
+    assert not _invisible(result.stdout, keep="\n\t"), repr(result.stdout)
+
+
+@pytest.mark.parametrize("char", ["\u2067", "\x1b"], ids=lambda c: f"U+{ord(c):04X}")
+def test_review_shows_no_invisible_character(tmp_path: Path, char: str) -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests/bad_inputs"))
+    import make
+
+    sys.path.pop(0)
+    store = tmp_path / "lich-su"
+    store.mkdir()
+    names = [f"Nguyễn{char}Văn An", *list(make.MINI_NAMES.values())[1:]]
+    (store / "2020.json").write_bytes(make.year_file(names=names))
+    result = CliRunner().invoke(cli, ["review", "2020..2020", "--history", str(store),
+                                      "--rules", "tests/rulesets/mini"])
+    assert result.exit_code == 0, result.output
+    assert not _invisible(result.stdout, keep="\n\t"), repr(result.stdout)
