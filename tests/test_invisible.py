@@ -104,4 +104,5 @@ def test_review_shows_no_invisible_character(tmp_path: Path, char: str) -> None:
     result = CliRunner().invoke(cli, ["review", "2020..2020", "--history", str(store),
                                       "--rules", "tests/rulesets/mini"])
     assert result.exit_code == 0, result.output
+    assert "Nguyễn\ufffdVăn An" in result.stdout
     assert not _invisible(result.stdout, keep="\n\t"), repr(result.stdout)
