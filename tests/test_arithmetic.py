@@ -122,3 +122,20 @@ def test_an_undeclared_division_by_zero_names_record_rule_and_values(
     assert where in problem.where and message in problem.message
     assert problem.rule in ("init", "money")
     assert "rules.yaml:" in problem.message
+
+
+_AGG = "    n_best: {fn: count, of: BEST}"
+
+
+@pytest.mark.parametrize(("fn", "declared", "expected"), [
+    ("share", "0", Decimal(0)), ("share", "missing", None), ("share", "0.5", Decimal("0.5")),
+    ("mean", "0", Decimal(0)), ("mean", "missing", None),
+])
+def test_a_share_or_mean_over_no_member_is_what_the_aggregate_declares(
+        tmp_path: Path, fn: str, declared: str, expected: Decimal | None) -> None:
+    of = "LDTT" if fn == "share" else "initiatives"
+    folder = _rules(tmp_path, _AGG, f"{_AGG}\n    none: {{fn: {fn}, of: {of}, where: "
+                                    f"months_worked < 3, division_by_zero: {declared}}}")
+    r = run([MINI_DATA], folder)
+    values = {u.id: {a.name: a.value for a in u.aggregates}["none"] for u in r.result.units}
+    assert values == {"U1": expected, "U2": expected, "U3": expected}

@@ -582,13 +582,35 @@ def aggregate_members(units: _State, members: _State) -> None:
         idx = by_unit.get(str(scope["id"]), [])
         scopes = [members.scopes[i] for i in idx]
         for agg, cond in zip(units.ck.aggregates, conds, strict=True):
-            with _about(members, agg.name, agg.spec.source):
-                value, counted = _aggregate_one(agg, cond, scopes)
+            try:
+                with _about(members, agg.name, agg.spec.source):
+                    value, counted = _aggregate_one(agg, cond, scopes)
+            except _NoMembers:
+                value, counted = _over_no_members(units.records[u], agg)
             scope[agg.name] = value
             units.aggregates[u].append(AggregateValue(agg.name, agg.spec.label, value, counted))
 
 
 _COUNTING = ("count", "share", "all", "any")
+
+
+class _NoMembers(Exception):
+    """A share or a mean over none of a unit's members (its `where` selects no one): 0 / 0,
+    which has no value. (A unit without members is refused when the batch is built; a rule
+    set's worked example of a unit alone keeps a share of 0.)"""
+
+
+def _over_no_members(unit: Record, agg: CAggregate) -> tuple[expr.Value, tuple[str, ...]]:
+    """What a share or mean over no members is: what the aggregate declares (its
+    `division_by_zero:`), else an error naming the unit, the aggregate and why."""
+    declared = agg.spec.division_by_zero
+    if declared == "error":
+        raise InputError([Problem(str(unit.origin), f"{unit.id} ({unit.name}): the {agg.spec.fn} "
+                                  f"of {agg.spec.of} is 0 / 0: no member has {agg.spec.where}; "
+                                  "declare what it means in the aggregate, e.g. "
+                                  "'division_by_zero: 0' or 'division_by_zero: missing' (rule at "
+                                  f"{agg.spec.source})", agg.name)])
+    return (None if declared == "missing" else declared), ()
 
 
 def _aggregate_one(agg: CAggregate, cond: expr.Cond, scopes: list[dict[str, expr.Value]]
@@ -603,12 +625,16 @@ def _aggregate_one(agg: CAggregate, cond: expr.Cond, scopes: list[dict[str, expr
         if fn == "count":
             return Decimal(len(yes)), ids
         if fn == "share":
+            if scopes and not chosen:
+                raise _NoMembers
             return (Decimal(len(yes)) / Decimal(len(chosen)) if chosen else ZERO), ids
         if fn == "all":
             missing = {str(s["id"]) for s in chosen} - set(ids)
             return not missing, tuple(sorted(missing))
         return bool(yes), ids
     assert agg.of is not None
+    if fn == "mean" and scopes and not chosen:
+        raise _NoMembers
     value_of = expr.compiled(agg.of)
     values = [(str(s["id"]), value_of(s)) for s in chosen]
     nums = [(i, v) for i, v in values if isinstance(v, Decimal)]

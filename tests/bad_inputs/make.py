@@ -606,6 +606,14 @@ def _reliability_cases() -> dict[str, Files]:
             "    per_month: {fn: sum, of: initiatives / (12 - months_worked)}"),
         "arith_deduction_zero_divisor": rules("when: months_worked < 6, points: 5}",
                                               "when: months_worked < 6, points: 5 / initiatives}"),
+        "arith_share_of_nobody": rules(
+            "    n_best: {fn: count, of: BEST}",
+            "    n_best: {fn: count, of: BEST}\n"
+            "    share_short: {fn: share, of: LDTT, where: months_worked < 3}"),
+        "arith_mean_of_nobody": rules(
+            "    n_best: {fn: count, of: BEST}",
+            "    n_best: {fn: count, of: BEST}\n"
+            "    mean_short: {fn: mean, of: initiatives, where: months_worked < 3}"),
         "arith_declaration_unknown": rules("      points: 10 * initiatives",
                                            "      points: 10 * initiatives\n"
                                            "      division_by_zero: zero"),
