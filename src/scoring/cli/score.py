@@ -205,9 +205,10 @@ def _one_output(outputs: tuple[str, ...], fmt: str | None, stream: bool) -> str 
 def _no_other_run(folder: Path, targets: list[Path], force: bool,
                   manifest: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The manifest already in `folder`, when it records this same run (its outputs are kept
-    and listed with the new ones); None when there is none. A manifest of another run is
-    refused, unless `force` and this run rewrites every output it lists (a full replacement):
-    otherwise its outputs would stay in the folder, described by nobody."""
+    and listed with the new ones); None when there is none. A manifest of another run (or, for
+    --stream, which cannot tell before its end, of any run) is refused, unless `force` and this
+    run rewrites every output it lists (a full replacement): otherwise its outputs would stay
+    in the folder, described by nobody."""
     path = folder / MANIFEST
     if not path.exists():
         return None
@@ -217,8 +218,6 @@ def _no_other_run(folder: Path, targets: list[Path], force: bool,
         earlier = None
     if isinstance(earlier, dict) and manifest is not None and same_run(earlier, manifest):
         return earlier
-    if manifest is None and isinstance(earlier, dict):
-        return None  # decided again when the run's manifest is known
     listed = set(output_formats(earlier)) if isinstance(earlier, dict) else set()
     if force and listed <= {t.name for t in targets}:
         return None
