@@ -4,6 +4,13 @@ It records the tool version, the rule set (id, year, content hash, folder), ever
 with its SHA-256 and size, record counts and the options used. The creation time is the only
 field that may differ between two runs of the same inputs; it comes from `SOURCE_DATE_EPOCH`
 when that is set, and `verify` ignores it.
+
+The manifest written beside the outputs (`file_manifest`) adds each output's SHA-256 and size,
+`sealed`, and `from_this_folder`: the relative way from the manifest's folder to the inputs,
+the rule set and the history folder, which `verify` follows first. One folder may hold several
+outputs of one run (`-o k/ketqua.xlsx -o k/ketqua.json`, or one `-o` per run of the same
+inputs, rules and options): each output then names its own format, the options none, and all
+share the first run's `created`.
 """
 
 from __future__ import annotations
