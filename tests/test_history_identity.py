@@ -50,6 +50,8 @@ def _run(tmp_path: Path, files: dict[str, bytes]) -> tuple[int, str, dict[str, o
     ({"2020.json": make.year_file(names=["NGUYEN VAN AN", "Tran Thi Binh", *NAMES[2:]])}, None),
     # People move between units, and units are renamed under their ids: history follows ids.
     ({"2020.json": make.year_file(units=("U2", "U1", "U3"))}, None),
+    ({"2020.json": make.year_file(
+        people_units=("U2", "U2", "U3", "U1", "U2", "U2", "U3"))}, None),  # 3 of 7 moved
     # A hand-kept title outside the rule set, far from every title of it: kept as written.
     ({"titles.csv": b"id,name,year,title,decision,kind\n"
                     b"P1,Nguy\xe1\xbb\x85n V\xc4\x83n An,2020,Hu\xc3\xa2n ch\xc6\xb0\xc6\xa1ng "

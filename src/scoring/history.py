@@ -343,8 +343,9 @@ def _output(b: _Builder, path: Path, data: bytes) -> None:
         return
     made_with = ruleset.get("id") if isinstance(ruleset, dict) else None
     if b.ruleset is not None and made_with != b.ruleset:
-        b.problems.append(Problem(shown, f"made with the rule set {made_with!r}, not "
-                                         f"{b.ruleset!r} as this run: a history folder holds "
+        made = f"the rule set {made_with!r}" if made_with else "no rule set it names"
+        b.problems.append(Problem(shown, f"made with {made}, not {b.ruleset!r} as this run "
+                                         "('ruleset.id'): a history folder holds "
                                          "the results of one rule set (one council); remove "
                                          "the file, or keep it in another folder"))
         return
@@ -1070,6 +1071,7 @@ class _Person(Protocol):
 
 _SAME_NAME = 0.85  # folded names this alike, with one given name, are one person typed twice
 _EXAMPLES = 3
+_MOVED_AT_LEAST = 4  # people in another unit, and more than half of those shared: other people
 
 
 def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]:
@@ -1116,10 +1118,12 @@ def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]
                         seen["names"].append(pair)
                 if kind == "individual" and snap.group and here.group \
                         and snap.group != here.group:
-                    seen["units"].append(rid)
+                    seen["units"].append(f"{rid} in {snap.group} there, {here.group} here")
     problems = []
     for file, seen in sorted(per_file.items()):
-        if not seen["names"] and not seen["kinds"]:
+        moved = len(seen["units"]) >= _MOVED_AT_LEAST and len(seen["units"]) * 2 > len(
+            seen["shared"])  # most people in another unit: not moves, other people
+        if not seen["names"] and not seen["kinds"] and not moved:
             continue
         parts = []
         if seen["names"]:
@@ -1130,7 +1134,8 @@ def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]
             parts.append(f"{len(seen['kinds'])} ids are another kind of record "
                          f"({_some(seen['kinds'])})")
         if seen["units"]:
-            parts.append(f"{len(seen['units'])} people are in another unit")
+            parts.append(f"{len(seen['units'])} of the {len(seen['shared'])} people are in "
+                         f"another unit ({_some(seen['units'])})")
         problems.append(Problem(file, "about other people under the same ids: "
                                       + "; ".join(parts) + ". History follows ids, so their "
                                       "titles would count for the wrong people (the unit alias "

@@ -566,15 +566,15 @@ OTHER_NAMES = ["Bùi Văn Khải", "Đặng Thị Lan", "Ngô Văn Minh", "Dươ
 
 def year_file(ruleset: str = "mini", names: Sequence[str] = tuple(MINI_NAMES.values()),
               units: Sequence[str] = ("U1", "U2", "U3"), year: int = 2020,
-              initiatives: int = 1) -> bytes:
+              initiatives: int = 1,
+              people_units: Sequence[str] = ("U1", "U1", "U1", "U1", "U2", "U2", "U3")) -> bytes:
     """A year of the history store as `scoring score --format json` writes it (the fields the
-    store reads): the mini sample's people, named `names`."""
+    store reads): the mini sample's people, named `names`, in `people_units`."""
     people = [{"id": pid, "name": name, "unit": unit, "titles": ["LDTT"], "score": 50,
                "inputs": {"initiatives": initiatives}}
-              for (pid, unit), name in zip(
-                  [("P1", "U1"), ("P2", "U1"), ("P3", "U1"), ("P4", "U1"), ("P5", "U2"),
-                   ("P6", "U2"), ("P7", "U3")], names, strict=True)]
-    doc = {"ruleset": {"id": ruleset, "year": year}, "individuals": people,
+              for pid, unit, name in zip(MINI_NAMES, people_units, names, strict=True)]
+    doc = {"ruleset": {"id": ruleset, "year": year} if ruleset else {"year": year},
+           "individuals": people,
            "units": [{"id": u, "name": f"Đơn vị {u}", "cluster": "Khối A", "titles": []}
                      for u in units]}
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode()
@@ -644,6 +644,9 @@ def _reliability_cases() -> dict[str, Files]:
             "unit_aliases.csv": b"old_id,new_id,from_year\nX1,U1,2021\nX2,U2,2021\n"
                                 b"X3,U3,2021\n"},
         "hist_ids_of_another_kind": {"2020.json": year_file(units=("U1", "P1", "P2"))},
+        "hist_people_of_other_units": {"2020.json": year_file(
+            names=[""] * 7, people_units=("U3", "U3", "U2", "U2", "U1", "U3", "U1"))},
+        "hist_without_ruleset_id": {"2020.json": year_file(ruleset="")},
         "hist_hand_titles_of_other_people": {"titles.csv": hand_titles(
             "P1,Bùi Văn Khải,2020,LDTT,12/QĐ\nP2,Đặng Thị Lan,2020,LDTT,12/QĐ\n")},
         "hist_title_misspelt": {"titles.csv": hand_titles(
