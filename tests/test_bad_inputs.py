@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -37,7 +38,8 @@ MEMORY_LIMIT = 1_500_000_000  # bytes of address space for `process` cases: a bo
 # The categories issue #10 asks the corpus to cover, each with at least one case.
 CATEGORIES = {"columns", "types", "ranges", "nan-inf", "dates", "ids", "files", "encoding", "csv",
               "json", "xlsx", "limits", "yaml", "rules", "extends", "expressions", "rounds",
-              "initiatives", "cli"}
+              "initiatives", "cli", "arithmetic", "outputs", "terminal", "history"}
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}  # what must never reach the terminal (render/safe.py)
 
 sys.path.insert(0, str(ROOT / CORPUS))
 import make  # noqa: E402  (tests/bad_inputs/make.py)
@@ -52,7 +54,45 @@ def _big_rule_file(folder: Path) -> None:
                                        encoding="utf-8")
 
 
-BUILDERS: dict[str, Callable[[Path], None]] = {"big_rule_file": _big_rule_file}
+def _data(folder: Path) -> Path:
+    data = folder / "data"
+    shutil.copytree(ROOT / "tests/data/mini", data)
+    return data
+
+
+def _hard_link(folder: Path) -> None:
+    """A file elsewhere that is the input units.csv under another name (a hard link)."""
+    os.link(_data(folder) / "units.csv", folder / "ketqua.csv")
+
+
+def _symlink(folder: Path) -> None:
+    (folder / "ketqua.csv").symlink_to(_data(folder) / "units.csv")
+
+
+def _sealed(folder: Path) -> None:
+    """A published folder: a result and its sealed manifest."""
+    sealed = folder / "cong-bo"
+    sealed.mkdir()
+    (sealed / "ketqua.json").write_text("{}\n", encoding="utf-8")
+    (sealed / "manifest.json").write_text(json.dumps({"sealed": True, "outputs": [
+        {"path": "ketqua.json", "sha256": "0" * 64, "bytes": 3}]}), encoding="utf-8")
+
+
+def _another_run(folder: Path) -> None:
+    """A folder holding the output of another run (other inputs), not sealed."""
+    other = folder / "ketqua"
+    other.mkdir()
+    (other / "old.json").write_text("{}\n", encoding="utf-8")
+    (other / "manifest.json").write_text(json.dumps({
+        "tool": "scoring", "inputs": [{"path": "khac/units.csv", "sha256": "1" * 64}],
+        "options": {"format": "json"}, "outputs": [{"path": "old.json", "sha256": "0" * 64,
+                                                    "bytes": 3}], "sealed": False}),
+        encoding="utf-8")
+
+
+BUILDERS: dict[str, Callable[[Path], None]] = {
+    "big_rule_file": _big_rule_file, "hard_link": _hard_link, "symlink": _symlink,
+    "sealed": _sealed, "another_run": _another_run}
 
 
 def _args(case: dict[str, Any], out: Path, built: Path) -> list[str]:
@@ -62,8 +102,19 @@ def _args(case: dict[str, Any], out: Path, built: Path) -> list[str]:
         return text.replace("{case}", here).replace("{built}", built.as_posix())
 
     inputs = [fill(p) for p in case.get("inputs", ["{case}"])]
+
+    def target(name: str) -> str:  # under OUT, unless it names a place ({case}, {built})
+        return fill(name) if "{" in name or name == "-" else str(out / name)
+
+    targets = [target(o) for o in case.get("outputs", [case.get("output", "results.json")])]
     return ["score", *inputs, "--rules", fill(case.get("rules", MINI_RULES)),
-            "-o", str(out / case.get("output", "results.json"))]
+            *(a for t in targets for a in ("-o", t)), *map(fill, case.get("args", []))]
+
+
+def _snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every file (its bytes) and folder (None) under `folder`: nothing may be added."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
+            for p in sorted(folder.rglob("*"))} if folder.is_dir() else {}
 
 
 def _limit_memory() -> None:
@@ -95,8 +146,13 @@ def test_bad_input_is_refused(case: dict[str, Any], tmp_path: Path) -> None:
     built.mkdir()
     if "build" in case:
         BUILDERS[case["build"]](built)
+    here = ROOT / CASES_DIR / case["name"]
+    before = _snapshot(here), _snapshot(built)
     code, output = _run(case, _args(case, out, built))
+    assert (_snapshot(here), _snapshot(built)) == before, "an input or a folder was written"
     assert "Traceback" not in output, output
+    assert not [c for c in output if c not in "\n" and unicodedata.category(c) in _INVISIBLE], \
+        f"an invisible or control character reached the terminal: {output!r}"
     assert code == case.get("code", 2), output
     lines = [line for line in output.splitlines() if line.startswith("error: ")]
     assert len(lines) == case.get("lines", len(case["errors"])), output

@@ -47,7 +47,10 @@ ENV = expr.Env(
         ("a < 5", {}, False),
         ("a >= 5", {}, False),
         ("not (a < 5)", {}, False),
-        ("a / b > 1", {"a": D(1), "b": D(0)}, False),
+        # A part made irrelevant by another is no error, even without a value (b = 0).
+        ("b > 0 and a / b > 1", {"a": D(1), "b": D(0)}, False),
+        ("a / b > 1 and b > 0", {"a": D(1), "b": D(0)}, False),
+        ("b == 0 or a / b > 1", {"a": D(1), "b": D(0)}, True),
         ("(10 if a > 1 else 0) == 10", {"a": D(2)}, True),
         ("a * share >= 1.5", {"a": D(10)}, True),
     ],

@@ -15,7 +15,15 @@ from pathlib import Path
 from scoring.batch import Batch, build_batch, data_year
 from scoring.compile import Compiled, compile_ruleset
 from scoring.errors import RuleError, UsageError
-from scoring.history import EMPTY, History, attach, load_history, past_fields, title_kinds
+from scoring.history import (
+    EMPTY,
+    History,
+    attach,
+    check_people,
+    load_history,
+    past_fields,
+    title_kinds,
+)
 from scoring.io.readers import InputSet, read_inputs
 from scoring.progress import Progress, counted
 from scoring.result import Result
@@ -95,11 +103,13 @@ def run(paths: list[Path], rules: Path | None = None,
     batch.allow_incomplete = allow_incomplete
     if progress is not None:
         evaluator = counted(evaluator, len(compiled.groups()), progress)
-    store = EMPTY if history is None else load_history(history, title_kinds(compiled.ruleset))
+    store = EMPTY if history is None else load_history(history, title_kinds(compiled.ruleset),
+                                                       compiled.ruleset.ruleset)
     scored_year = year if year is not None else compiled.ruleset.year
+    same = check_people(store, [*batch.individuals, *batch.units], scored_year)
     past = past_fields(compiled, store, scored_year, batch.individuals, batch.units)
     result = score(batch.individuals, batch.units, compiled, evaluator,
-                   [*warnings, *batch.warnings, *store.warnings], batch.rounds,
+                   [*warnings, *batch.warnings, *store.warnings, *same], batch.rounds,
                    allow_incomplete, past)
     return Run(attach(result, compiled, store, scored_year), compiled, inputs, batch, folder,
                store)

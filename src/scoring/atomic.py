@@ -10,6 +10,12 @@ the slow part, and only then renames them one after the other, so a run killed w
 leaves the previous pair untouched. A temporary file named for a process that no longer exists
 (killed with SIGKILL, which no handler sees) is removed by the next write to the same target.
 This is the only module of the package that writes files.
+
+Outputs cannot hurt: a target that is an input file, lies in an input folder, or is named
+`manifest.json` is refused whatever `force` says (`check_apart`); a sealed folder and every
+folder inside it are never written again; and a folder is written by one process at a time
+(`folder_lock`, an exclusive `flock` on the folder itself, so no lock file is left behind): a
+second run that would write or seal the same folder at the same moment is refused, exit 2.
 """
 
 from __future__ import annotations
@@ -20,14 +26,21 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from scoring.errors import OutputError, Problem
 
-__all__ = ["check_targets", "is_stdout", "write_atomic", "write_atomic_many"]
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX: folders are not locked
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["check_apart", "check_targets", "folder_lock", "is_stdout", "write_atomic",
+           "write_atomic_many"]
 
 STDOUT = "-"
+MANIFEST = "manifest.json"
 
 
 def is_stdout(path: Path | str) -> bool:
@@ -44,15 +57,31 @@ def is_sealed(folder: Path) -> bool:
     return isinstance(data, dict) and data.get("sealed") is True
 
 
-def _problem(path: Path, force: bool) -> Problem | None:
+def sealed_above(folder: Path) -> Path | None:
+    """The sealed folder that `folder` is, or lies inside, if any."""
+    for candidate in (folder, *folder.parents):
+        if is_sealed(candidate):
+            return candidate
+    absolute = Path(os.path.abspath(folder))
+    if absolute != folder:
+        for candidate in (absolute, *absolute.parents):
+            if is_sealed(candidate):
+                return candidate
+    return None
+
+
+def _problem(path: Path, force: bool, replace: frozenset[Path] = frozenset()) -> Problem | None:
     if path.is_dir():
         return Problem(str(path), "is a directory; give a file name")
     if path.parent.exists() and not path.parent.is_dir():
         return Problem(str(path), f"{path.parent} is not a folder")
-    if is_sealed(path.parent):
-        return Problem(str(path), f"the folder {path.parent} holds a sealed result and is never "
-                                  "written again (--force included): write to a new folder")
-    if path.exists() and not force:
+    sealed = sealed_above(path.parent)
+    if sealed is not None:
+        inside = "" if sealed == path.parent else f" lies inside {sealed}, which"
+        return Problem(str(path), f"the folder {path.parent}{inside} holds a sealed result and "
+                                  "is never written again (--force included): write to a new "
+                                  "folder")
+    if path.exists() and not force and path not in replace:
         return Problem(str(path), "already exists; use --force to overwrite it")
     return None
 
@@ -144,16 +173,109 @@ def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
     write_atomic_many({path: data}, force)
 
 
-def check_targets(paths: Iterable[Path], force: bool = False) -> None:
+def check_targets(paths: Iterable[Path], force: bool = False,
+                  replace: Iterable[Path] = ()) -> None:
     """Raise OutputError now if any target could not be written (exists without `force`, in a
     sealed folder, a folder itself): for a run long enough that refusing at the end would
-    waste it. `write_atomic_many` checks again when it writes."""
-    problems = [p for path in paths if (p := _problem(Path(path), force)) is not None]
+    waste it. `write_atomic_many` checks again when it writes. `replace`: targets that may
+    exist without `force` (a manifest that is being extended, not overwritten)."""
+    kept = frozenset(Path(p) for p in replace)
+    problems = [p for path in paths if (p := _problem(Path(path), force, kept)) is not None]
     if problems:
         raise OutputError(problems)
 
 
-def write_atomic_many(files: Mapping[Path, Content], force: bool = False) -> None:
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_apart(targets: Iterable[Path], inputs: Iterable[Path]) -> None:
+    """Refuse outputs that could hurt an input, `force` or not (OutputError, exit 2): a target
+    that is an input file (by path, link or hard link), that lies in an input folder or in
+    the folder of an input file (a later run of that folder would read it as input), or that
+    a user names `manifest.json` (the run's own record, written beside every output)."""
+    problems: list[Problem] = []
+    given = [Path(p) for p in inputs]
+    for target in (Path(t) for t in targets):
+        where = Path(os.path.abspath(target))
+        real = where.parent.resolve() / where.name
+        if target.name.casefold() == MANIFEST:
+            problems.append(Problem(str(target), f"{MANIFEST} is the run's own record, written "
+                                                 "beside the outputs: give the output another "
+                                                 "name (--force included)"))
+            continue
+        same = [s for s in given if s.is_file()
+                and (real == s.resolve() or _same_file(target, s))]
+        inside = [s for s in given
+                  if real.is_relative_to((s if s.is_dir() else s.parent).resolve())]
+        if same:
+            why = f"is the input file {same[0]}; an input is never overwritten"
+        elif inside:
+            source = inside[0]
+            folder = source if source.is_dir() else source.parent
+            kind = "an input folder" if source.is_dir() else f"the folder of the input {source}"
+            why = (f"lies in {kind} ({folder}): a later run of it would read the output as "
+                   "input; write to a folder outside the inputs")
+        else:
+            continue
+        problems.append(Problem(str(target), f"{why} (--force included)"))
+    if problems:
+        raise OutputError(problems)
+
+
+_HELD: dict[Path, int] = {}  # folders this process has locked, with the depth of nesting
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` (made if missing, removed again if the block fails
+    and left it empty): a second process that asks while it is held is refused at once with an
+    OutputError (exit 2), so two runs can never both write or both seal one folder. The lock
+    is an `flock` on the folder itself: the kernel drops it when the process ends, killed or
+    not. Re-entrant within one process."""
+    key = Path(os.path.abspath(folder))
+    if key in _HELD:
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
+    made = [p for p in (key, *key.parents) if not p.exists()]
+    try:
+        key.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key, os.O_RDONLY)
+    except OSError as exc:
+        raise OutputError.one(str(folder), f"cannot write: {exc.strerror or exc}") from exc
+    ok = False
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OutputError.one(str(folder), "another scoring run is writing to this "
+                                                   "folder right now; run again when it has "
+                                                   "finished, or write to another folder"
+                                      ) from None
+        _HELD[key] = 1
+        try:
+            yield
+            ok = True
+        finally:
+            del _HELD[key]
+    finally:
+        os.close(fd)  # releases the lock
+        if not ok:
+            for p in made:  # only the folders this call made, and only while empty
+                with contextlib.suppress(OSError):
+                    p.rmdir()
+
+
+def write_atomic_many(files: Mapping[Path, Content], force: bool = False,
+                      replace: Iterable[Path] = ()) -> None:
     """Write several files, each atomically, after checking that every target can be written.
 
     All refusals are reported together and nothing is written when there is one. Every file is
@@ -161,7 +283,16 @@ def write_atomic_many(files: Mapping[Path, Content], force: bool = False) -> Non
     leaves every target as it was. Only the renames, which take microseconds, are one after
     the other: a crash between two of them leaves the first target new and the rest old.
     """
-    check_targets(files, force)
+    folders = sorted({Path(os.path.abspath(Path(p).parent)) for p in files})
+    check_targets(files, force, replace)
+    with contextlib.ExitStack() as locks:
+        for folder in folders:
+            locks.enter_context(folder_lock(folder))
+        check_targets(files, force, replace)  # again, now that no other run can write here
+        _write_all(files)
+
+
+def _write_all(files: Mapping[Path, Content]) -> None:
     staged: list[tuple[Path, str]] = []
     try:
         for path, data in files.items():

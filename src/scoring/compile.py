@@ -256,7 +256,7 @@ class _Compiler:
         if kind == "unit":
             member_env = self.env("individual", final=True)
             for name, agg in kr.aggregates.items():
-                w = expr.Where(agg.source, name)
+                w = expr.Where(agg.source, name, agg.division_by_zero)
                 of = None
                 if agg.of is not None:
                     want = "number" if agg.fn in ("sum", "min", "max", "mean") else "bool"
@@ -267,7 +267,8 @@ class _Compiler:
         computed: list[tuple[str, expr.Node]] = []
         for name, comp in kr.computed.items():
             env = expr.Env(names, spaces, self.constants)
-            node = self.parse_any(comp.expr, expr.Where(comp.source, name), env)
+            where = expr.Where(comp.source, name, comp.division_by_zero)
+            node = self.parse_any(comp.expr, where, env)
             if node is not None:
                 computed.append((name, node))
                 names[name] = expr.check(node, env)
@@ -302,7 +303,7 @@ class _Compiler:
     def ratings(self, kind: Kind, spec: Ratings, names: dict[str, expr.Type],
                 spaces: Mapping[str, Mapping[str, expr.Type]]) -> CRatings | None:
         field_type = names.get(spec.field)
-        where = expr.Where(spec.source, "ratings")
+        where = expr.Where(spec.source, "ratings", spec.division_by_zero)
         if field_type is None or field_type.values is None:
             self.problems.append(Problem(spec.source, f"ratings.field {spec.field!r} must be a "
                                                       "declared enum input", "ratings"))
@@ -315,12 +316,14 @@ class _Compiler:
         for i, band in enumerate(spec.bands):
             self.check_class(band.rating, classes, band.source)
             rules.append(self.rule(f"{kind}.ratings.bands[{i}]", band.when, band_env,
-                                   expr.Where(band.source, "ratings"), label=band.label))
+                                   expr.Where(band.source, "ratings", spec.division_by_zero),
+                                   label=band.label))
         overrides: list[Rule | None] = []
         for o in spec.overrides:
             self.check_class(o.rating, classes, o.source)
             overrides.append(self.rule(f"{kind}.ratings.overrides.{o.id}", o.when, band_env,
-                                       expr.Where(o.source, o.id), label=o.reason))
+                                       expr.Where(o.source, o.id, spec.division_by_zero),
+                                       label=o.reason))
         share: Decimal | None = None
         if spec.quota is not None:
             q = spec.quota
@@ -396,11 +399,11 @@ class _Compiler:
             rules.append(judged_rule(f"{kind}.criteria.{c.id}", c.id, c.label, c.source))
         elif c.bands is not None:
             for i, band in enumerate(c.bands):
-                w = expr.Where(band.source, c.id)
+                w = expr.Where(band.source, c.id, c.division_by_zero)
                 rules.append(self.rule(f"{kind}.criteria.{c.id}[{i}]", band.when, env, w,
                                        band.points, band.label))
         else:
-            w = expr.Where(c.source, c.id)
+            w = expr.Where(c.source, c.id, c.division_by_zero)
             when = c.when if c.when is not None else True
             rules.append(self.rule(f"{kind}.criteria.{c.id}", when, env, w, c.points, c.label))
         if any(r is None for r in rules):
@@ -412,7 +415,7 @@ class _Compiler:
                    sign: int) -> CAdjustment | None:
         key = f"{kind}.{section}.{a.id}"
         if a.judged is not None:
-            when = self.cond(a.when, expr.Where(a.source, a.id), env)
+            when = self.cond(a.when, expr.Where(a.source, a.id, a.division_by_zero), env)
             if when is None:
                 return None
             base = judged_rule(key, a.id, a.label, a.source)
@@ -420,14 +423,16 @@ class _Compiler:
             r: Rule | None = Rule(key, cond, f"{a.when} (judged)" if a.when is not True
                                   else base.text, base.points, a.label, a.source)
         else:
-            r = self.rule(key, a.when, env, expr.Where(a.source, a.id), a.points, a.label)
+            r = self.rule(key, a.when, env, expr.Where(a.source, a.id, a.division_by_zero),
+                          a.points, a.label)
         return None if r is None else CAdjustment(a, Group(r.key, (r,)), sign)
 
     def gate(self, kind: Kind, g: object, env: expr.Env) -> CGate | None:
         from scoring.ruleset import Gate
 
         assert isinstance(g, Gate)
-        r = self.rule(f"{kind}.gates.{g.id}", g.when, env, expr.Where(g.source, g.id),
+        r = self.rule(f"{kind}.gates.{g.id}", g.when, env,
+                      expr.Where(g.source, g.id, g.division_by_zero),
                       label=g.label)
         own = {t.id for t in self.rs.titles if t.of == kind}
         blocks = own if g.blocks == "all" else set(g.blocks)
@@ -443,7 +448,8 @@ class _Compiler:
         for t in own:
             rules = []
             for i, req in enumerate(t.requires):
-                r = self.rule(f"{kind}.titles.{t.id}[{i}]", req, env, expr.Where(t.source, t.id))
+                r = self.rule(f"{kind}.titles.{t.id}[{i}]", req, env,
+                              expr.Where(t.source, t.id, t.division_by_zero))
                 if r is not None:
                     rules.append(r)
             share, per = self.quota(t, names)

@@ -212,6 +212,38 @@ class Engine:
         cg = self.compiled(group)
         if not cg.definition:
             return [frozenset()] * len(scopes)
+        try:
+            return self._evaluate(cg, scopes)
+        except expr.Undefined:
+            return self._undefined(cg, scopes)
+
+    def _undefined(self, cg: CompiledGroup, scopes: Sequence[expr.Scope]
+                   ) -> list[frozenset[int]]:
+        """Some record's condition term has no value (a division by zero): the engine takes
+        the records whose every term has one, and the others are decided in Python as the
+        plain evaluator decides them (a part that another part makes irrelevant, as in
+        `planned > 0 and done / planned >= 0.9`, is no error); `Undefined` where it decides."""
+        odd: set[int] = set()
+        for i, scope in enumerate(scopes):
+            try:
+                cg.signature(scope)
+            except expr.Undefined:
+                odd.add(i)
+        fine = [i for i in range(len(scopes)) if i not in odd]
+        fired = dict(zip(fine, self._evaluate(cg, [scopes[i] for i in fine]), strict=True))
+        rules = [expr.compiled_cond(rule.cond) for rule in cg.group.rules]
+        for i in sorted(odd):
+            try:
+                fired[i] = frozenset(n for n, test in enumerate(rules) if test(scopes[i]))
+            except expr.Undefined as e:
+                e.index = None
+                raise e.at(i, scopes[i]) from None
+        return [fired[i] for i in range(len(scopes))]
+
+    def _evaluate(self, cg: CompiledGroup, scopes: Sequence[expr.Scope]
+                  ) -> list[frozenset[int]]:
+        if not scopes:
+            return []
         if not self.share_signatures:
             return self._run(cg, [cg.signature(scope) for scope in scopes])
         raw, pending = cg.raw_signatures(scopes)

@@ -20,12 +20,17 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from functools import partial
 from itertools import repeat
 from typing import Any, Literal, TypeAlias, TypeVar
 
-from scoring.errors import Problem, RuleError
+from scoring.errors import InputError, Problem, RuleError
 
 Value: TypeAlias = Decimal | str | bool | None
+# What a division by zero means in a rule (its `division_by_zero:` key): "error" (the default:
+# the run stops naming the rule, the record and the values), "missing" (the division's value is
+# missing, as an empty cell is), or a number (the division's value).
+Zero: TypeAlias = Decimal | Literal["error", "missing"]
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 
@@ -107,6 +112,7 @@ class Bin:
     op: Literal["+", "-", "*", "/"]
     left: Node
     right: Node
+    zero: Zero = "error"  # for "/": what a zero divisor gives (see `Zero`)
 
 
 @dataclass(frozen=True)
@@ -202,9 +208,63 @@ class Where:
 
     source: str = ""
     rule: str | None = None
+    zero: Zero = "error"  # the rule's `division_by_zero:`, given to every division parsed
 
     def error(self, message: str) -> RuleError:
         return RuleError([Problem(self.source, message, self.rule)])
+
+
+class Undefined(InputError):
+    """An arithmetic result that has no value, met while evaluating: a division by zero the
+    rule does not declare (`division_by_zero:`), or a result too large for exact decimals.
+
+    Never turned into "missing" silently: the scorer catches it where it knows the rule and
+    the record (`index` into the batch, or `scope`, the record's values) and reports all three
+    (see `scoring.scorer`); anywhere else it is still an input error with the values (exit 2).
+    """
+
+    def __init__(self, node: Bin, left: Value, right: Value, scope: Scope | None = None,
+                 index: int | None = None) -> None:
+        self.node, self.left, self.right = node, left, right
+        self.scope, self.index = scope, index
+        super().__init__([Problem("", self.describe())])
+
+    @property
+    def by_zero(self) -> bool:
+        return self.node.op == "/" and isinstance(self.right, Decimal) and not self.right
+
+    def values(self) -> str:
+        """The values that made it: the names the failing operation reads, when the record is
+        known, else its two operands."""
+        read = sorted(names(self.node)) if self.scope is not None else []
+        if read and self.scope is not None:
+            return ", ".join(f"{n} = {_shown(self.scope.get(n))}" for n in read)
+        return (f"{unparse(self.node.left)} = {_shown(self.left)}, "
+                f"{unparse(self.node.right)} = {_shown(self.right)}")
+
+    def describe(self) -> str:
+        what = "division by zero" if self.by_zero else "a result too large to compute exactly"
+        text = f"{what} in {unparse(self.node)} ({self.values()})"
+        if self.by_zero:
+            text += ("; the rule does not say what a division by zero means there: guard it "
+                     "(… if divisor != 0 else …) or declare it in the rule, e.g. "
+                     "'division_by_zero: 0' or 'division_by_zero: missing'")
+        return text
+
+    def at(self, index: int, scope: Scope) -> Undefined:
+        """This error, located at the record `index` of a batch (kept if already located)."""
+        if self.index is None:
+            self.index, self.scope = index, scope
+            self.problems = [Problem("", self.describe())]
+        return self
+
+
+def _failed(node: Bin, a: Value, b: Value, scope: Scope | None) -> Value:
+    """The value of `a op b` when the decimal context trapped it: a declared division by zero
+    gives what the rule declared; anything else is `Undefined`."""
+    if node.op == "/" and isinstance(b, Decimal) and not b and node.zero != "error":
+        return None if node.zero == "missing" else node.zero
+    raise Undefined(node, a, b, scope)
 
 
 # -------------------------------------------------------------------------------------- parsing
@@ -273,7 +333,8 @@ def _convert(n: ast.AST, where: Where, depth: int) -> Node:
         op = _BIN.get(type(n.op))
         if op is None:
             raise where.error(f"operator {type(n.op).__name__} is not allowed (use + - * /)")
-        return Bin(op, _convert(n.left, where, d), _convert(n.right, where, d))
+        return Bin(op, _convert(n.left, where, d), _convert(n.right, where, d),
+                   where.zero if op == "/" else "error")
     if isinstance(n, ast.BoolOp):
         bop: Literal["and", "or"] = "and" if isinstance(n.op, ast.And) else "or"
         return BoolOp(bop, tuple(_convert(v, where, d) for v in n.values))
@@ -449,7 +510,8 @@ def substitute(node: Node, constants: Mapping[str, Value]) -> Node:
     if isinstance(node, Unary):
         return Unary(node.op, substitute(node.operand, constants))
     if isinstance(node, Bin):
-        return Bin(node.op, substitute(node.left, constants), substitute(node.right, constants))
+        return Bin(node.op, substitute(node.left, constants), substitute(node.right, constants),
+                   node.zero)
     if isinstance(node, Compare):
         return Compare(
             node.op, substitute(node.left, constants), substitute(node.right, constants)
@@ -540,7 +602,7 @@ def evaluate(node: Node, scope: Scope) -> Value:
     if isinstance(node, Name):
         return scope.get(node.name)
     if isinstance(node, Bin):
-        return _arith(node.op, evaluate(node.left, scope), evaluate(node.right, scope))
+        return _arith(node, evaluate(node.left, scope), evaluate(node.right, scope), scope)
     if isinstance(node, Unary) and node.op == "-":
         v = evaluate(node.operand, scope)
         return None if v is None else -_num(v)
@@ -567,13 +629,13 @@ def _num(v: Value) -> Decimal:
     return v
 
 
-def _arith(op: str, a: Value, b: Value) -> Value:
+def _arith(node: Bin, a: Value, b: Value, scope: Scope | None = None) -> Value:
     if a is None or b is None:
         return None
-    x, y = _num(a), _num(b)
+    x, y, op = _num(a), _num(b), node.op
     with localcontext() as ctx:
         ctx.prec = 34
-        ctx.traps[DivisionByZero] = True
+        ctx.traps[DivisionByZero] = ctx.traps[InvalidOperation] = ctx.traps[Overflow] = True
         try:
             if op == "+":
                 return x + y
@@ -582,8 +644,8 @@ def _arith(op: str, a: Value, b: Value) -> Value:
             if op == "*":
                 return x * y
             return x / y
-        except (DivisionByZero, InvalidOperation):
-            return None  # a division by a zero input is "missing", never an exception
+        except (DivisionByZero, InvalidOperation, Overflow):
+            return _failed(node, x, y, scope)  # declared, or `Undefined`: never "missing"
 
 
 # ------------------------------------------------------------------------------ compiled closures
@@ -639,44 +701,71 @@ def column(node: Node, scopes: Sequence[Scope]) -> list[Value]:
     if isinstance(node, Lit):
         return [node.value] * len(scopes)
     if isinstance(node, Bin):
-        return _bin_column(node.op, column(node.left, scopes), column(node.right, scopes))
+        try:
+            return _bin_column(node, column(node.left, scopes), column(node.right, scopes))
+        except Undefined as e:
+            raise e if e.index is None else e.at(e.index, scopes[e.index]) from None
     fn = compiled(node)
     read = sorted(names(node))
     if not read or len(scopes) < 2:
-        return [fn(s) for s in scopes]
+        return _each(fn, scopes)
     fields = [field_column(name, scopes) for name in read]
     if any(set(map(type, f)) >= _MIXED for f in fields):
-        return [fn(s) for s in scopes]
+        return _each(fn, scopes)
     keys: list[Any] = fields[0] if len(fields) == 1 else list(zip(*fields, strict=True))
     distinct: dict[Any, Value] = dict.fromkeys(keys)
     if len(distinct) * 2 > len(keys):  # mostly distinct: no sharing to gain
-        return [fn(s) for s in scopes]
+        return _each(fn, scopes)
     for key in distinct:
-        distinct[key] = fn(dict(zip(read, (key,) if len(fields) == 1 else key, strict=True)))
+        try:
+            distinct[key] = fn(dict(zip(read, (key,) if len(fields) == 1 else key,
+                                        strict=True)))
+        except Undefined as e:  # the first record with these values is the one named
+            first = keys.index(key)
+            e.index = e.scope = None
+            raise e.at(first, scopes[first]) from None
     return list(map(distinct.__getitem__, keys))
+
+
+def _each(fn: Fn, scopes: Sequence[Scope]) -> list[Value]:
+    """`[fn(s) for s in scopes]`, an `Undefined` located at its record."""
+    try:
+        return [fn(s) for s in scopes]
+    except Undefined as e:
+        for i, s in enumerate(scopes):
+            try:
+                fn(s)
+            except Undefined as found:
+                found.index = None
+                raise found.at(i, s) from None
+        raise e from None
 
 
 _MIXED = frozenset({bool, Decimal})
 _DECIMALS = frozenset({Decimal})
 
 
-def _bin_column(op: str, left: list[Value], right: list[Value]) -> list[Value]:
-    """`_arith(op, a, b)` for each pair: at C speed when both columns are all numbers."""
-    operation = _OPERATIONS[op]
+def _bin_column(node: Bin, left: list[Value], right: list[Value]) -> list[Value]:
+    """`_arith(node, a, b)` for each pair: at C speed when both columns are all numbers."""
+    operation = _OPERATIONS[node.op]
     if set(map(type, left)) <= _DECIMALS and set(map(type, right)) <= _DECIMALS:
         try:
             return list(map(operation, left, right))  # type: ignore[arg-type]
-        except (DivisionByZero, InvalidOperation):
-            pass  # a zero divisor somewhere: that record's value is missing, as below
+        except (DivisionByZero, InvalidOperation, Overflow):
+            pass  # a zero divisor somewhere: that record's value is decided below
     out: list[Value] = []
-    for a, b in zip(left, right, strict=True):
+    for j, (a, b) in enumerate(zip(left, right, strict=True)):
         if a is None or b is None:
             out.append(None)
             continue
         try:
             out.append(operation(_num(a), _num(b)))
-        except (DivisionByZero, InvalidOperation):
-            out.append(None)
+        except (DivisionByZero, InvalidOperation, Overflow):
+            try:
+                out.append(_failed(node, a, b, None))
+            except Undefined as e:
+                e.index = j  # the caller, which holds the scopes, adds the record's values
+                raise
     return out
 
 
@@ -718,14 +807,14 @@ def _compile_bin(node: Bin) -> Fn:
     # `evaluate` computes by evaluating every operand, then folding from the left: missing as
     # soon as one side is missing, each step in `_arith`'s context (precision 34, division by
     # zero trapped). The closure does the same fold over the flattened operands.
-    steps: list[tuple[Callable[[Decimal, Decimal], Decimal], Node]] = []
+    steps: list[tuple[Callable[[Decimal, Decimal], Decimal], Node, Bin]] = []
     first: Node = node
     while isinstance(first, Bin):
-        steps.append((_OPERATIONS[first.op], first.right))
+        steps.append((_OPERATIONS[first.op], first.right, first))
         first = first.left
     steps.reverse()
-    operands = [first, *(right for _, right in steps)]
-    operations = [op for op, _ in steps]
+    operands = [first, *(right for _, right, _ in steps)]
+    operations = [(op, step) for op, _, step in steps]
     if all(isinstance(o, Name) for o in operands):
         names = [o.name for o in operands]  # type: ignore[union-attr]
 
@@ -740,14 +829,14 @@ def _compile_bin(node: Bin) -> Fn:
     def arith(scope: Scope) -> Value:
         vs = values(scope)
         acc = vs[0]
-        for operation, b in zip(operations, vs[1:], strict=True):
+        for (operation, step), b in zip(operations, vs[1:], strict=True):
             if acc is None or b is None:
                 acc = None
                 continue
             try:
                 acc = operation(_num(acc), _num(b))
-            except (DivisionByZero, InvalidOperation):
-                acc = None  # a division by a zero input is "missing", never an exception
+            except (DivisionByZero, InvalidOperation, Overflow):
+                acc = _failed(step, acc, b, scope)  # declared, or `Undefined`
         return acc
     return arith
 
@@ -784,9 +873,15 @@ def _compile_cond(cond: Cond) -> Test:
         return lambda scope: False
     if isinstance(cond, CAnd | COr):
         items = tuple(_compile_cond(c) for c in cond.items)
-        if isinstance(cond, CAnd):
-            return lambda scope: all(t(scope) for t in items)
-        return lambda scope: any(t(scope) for t in items)
+        absorbing = isinstance(cond, COr)
+        whole = any if absorbing else all
+
+        def either(scope: Scope) -> bool:
+            try:
+                return whole(t(scope) for t in items)
+            except Undefined:
+                return _decided(items, scope, absorbing)
+        return either
     if isinstance(cond, CPresent):
         name, positive = cond.name, cond.positive
         return lambda scope: (scope.get(name) is not None) == positive
@@ -933,13 +1028,31 @@ def holds(cond: Cond, scope: Scope) -> bool:
         return True
     if isinstance(cond, CFalse):
         return False
-    if isinstance(cond, CAnd):
-        return all(holds(c, scope) for c in cond.items)
-    if isinstance(cond, COr):
-        return any(holds(c, scope) for c in cond.items)
+    if isinstance(cond, CAnd | COr):
+        absorbing = isinstance(cond, COr)
+        try:
+            return (any if absorbing else all)(holds(c, scope) for c in cond.items)
+        except Undefined:
+            return _decided([partial(holds, c) for c in cond.items], scope, absorbing)
     if isinstance(cond, CPresent):
         return (scope.get(cond.name) is not None) == cond.positive
     return _compare(cond.op, evaluate(cond.term, scope), cond.const)
+
+
+def _decided(items: Sequence[Test], scope: Scope, absorbing: bool) -> bool:
+    """`and` (absorbing False) or `or` (absorbing True) over parts some of which are undefined
+    (a division by zero): decided when another part absorbs (`planned > 0 and done / planned
+    >= 0.9` is false for planned = 0, in either order), else the first `Undefined` stands."""
+    pending: Undefined | None = None
+    for test in items:
+        try:
+            if test(scope) == absorbing:
+                return absorbing
+        except Undefined as e:
+            pending = pending or e
+    if pending is not None:
+        raise pending
+    return not absorbing
 
 
 def leaves(cond: Cond) -> list[CLeaf | CPresent]:
@@ -988,8 +1101,7 @@ def render_leaf_values(leaf: CLeaf | CPresent, scope: Scope) -> str:
     if isinstance(leaf, CPresent):
         v = scope.get(leaf.name)
         return f"{leaf.name} is {'missing' if v is None else _lit(v)}"
-    value = evaluate(leaf.term, scope)
-    shown = "missing" if value is None else _lit(value)
+    shown = _value_or_undefined(partial(evaluate, leaf.term), scope)
     if isinstance(leaf.const, bool) and leaf.op == "==":
         return f"{unparse(leaf.term)} = {shown}"
     return f"{shown} {leaf.op} {_lit(leaf.const)}"
@@ -1005,7 +1117,7 @@ def _compile_why(cond: Cond) -> Callable[[Scope], str]:
     if isinstance(cond, CAnd):
         parts = [(_compile_cond(c), _compile_why(c)) for c in cond.items]
         return lambda scope: "" if test(scope) else "; ".join(
-            why(scope) for holds_, why in parts if not holds_(scope))
+            why(scope) for holds_, why in parts if _fails(holds_, scope))
     if isinstance(cond, COr):
         whys = [_compile_why(c) for c in cond.items]
         return lambda scope: "" if test(scope) else "none of: " + "; ".join(
@@ -1029,13 +1141,29 @@ def _compile_leaf_values(leaf: CLeaf | CPresent) -> Callable[[Scope], str]:
     term = _compile(leaf.term)
     if isinstance(leaf.const, bool) and leaf.op == "==":
         written = unparse(leaf.term)
-        return lambda scope: f"{written} = {_shown(term(scope))}"
+        return lambda scope: f"{written} = {_value_or_undefined(term, scope)}"
     tail = f" {leaf.op} {_lit(leaf.const)}"
-    return lambda scope: f"{_shown(term(scope))}{tail}"
+    return lambda scope: f"{_value_or_undefined(term, scope)}{tail}"
 
 
 def _shown(value: Value) -> str:
     return "missing" if value is None else _lit(value)
+
+
+def _fails(test: Test, scope: Scope) -> bool:
+    """A part of a false `and` that is false: a part without a value (a division by zero that
+    another part made irrelevant) is not why the whole failed."""
+    try:
+        return not test(scope)
+    except Undefined:
+        return False
+
+
+def _value_or_undefined(term: Fn, scope: Scope) -> str:
+    try:
+        return _shown(term(scope))
+    except Undefined:
+        return "undefined (division by zero)"
 
 
 def why_not(cond: Cond, scope: Scope) -> str:
@@ -1043,7 +1171,8 @@ def why_not(cond: Cond, scope: Scope) -> str:
     if holds(cond, scope):
         return ""
     if isinstance(cond, CAnd):
-        return "; ".join(why_not(c, scope) for c in cond.items if not holds(c, scope))
+        return "; ".join(why_not(c, scope) for c in cond.items
+                         if _fails(partial(holds, c), scope))
     if isinstance(cond, COr):
         return "none of: " + "; ".join(why_not(c, scope) for c in cond.items)
     if isinstance(cond, CLeaf | CPresent):

@@ -65,7 +65,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from xml.etree.ElementTree import ParseError
 
 from scoring import expr
@@ -88,6 +88,7 @@ __all__ = [
     "Resolver",
     "Snapshot",
     "attach",
+    "check_people",
     "evaluate",
     "explain_lines",
     "is_call",
@@ -221,6 +222,7 @@ class _Builder:
     """What the files of a store give, before it is frozen."""
 
     titles: Mapping[str, tuple[str, Kind]]
+    ruleset: str | None = None  # the rule set the year files must have been made with
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     files: list[tuple[str, str, int]] = field(default_factory=list)
@@ -230,15 +232,18 @@ class _Builder:
     aliases: list[Alias] = field(default_factory=list)
 
 
-def load_history(folder: Path, titles: Mapping[str, tuple[str, Kind]]) -> History:
+def load_history(folder: Path, titles: Mapping[str, tuple[str, Kind]],
+                 ruleset: str | None = None) -> History:
     """Read a history folder; every problem of every file at once (InputError, exit 2).
 
     `titles` maps the rule set's title ids to (label, kind): titles typed by hand are matched
-    against them (by id or label), and a misspelt one is refused with a suggestion.
+    against them (by id or label), and a misspelt one is refused with a suggestion. `ruleset`:
+    the id of this run's rule set; a year file made with another is refused (a history holds
+    one council's results: another's would lend its titles to whoever has the same ids).
     """
     if not folder.is_dir():
         raise InputError.one(str(folder), "history folder not found")
-    b = _Builder(titles)
+    b = _Builder(titles, ruleset)
     sheets: dict[str, list[tuple[Path, bytes]]] = {"aliases": [], "titles": [],
                                                     "initiatives": []}
     outputs: list[tuple[Path, bytes]] = []
@@ -335,6 +340,14 @@ def _output(b: _Builder, path: Path, data: bytes) -> None:
     if not isinstance(year, Decimal) or year != year.to_integral_value():
         b.problems.append(Problem(shown, "not an output of `scoring score --format json`: "
                                          "'ruleset.year' is missing"))
+        return
+    made_with = ruleset.get("id") if isinstance(ruleset, dict) else None
+    if b.ruleset is not None and made_with != b.ruleset:
+        made = f"the rule set {made_with!r}" if made_with else "no rule set it names"
+        b.problems.append(Problem(shown, f"made with {made}, not {b.ruleset!r} as this run "
+                                         "('ruleset.id'): a history folder holds "
+                                         "the results of one rule set (one council); remove "
+                                         "the file, or keep it in another folder"))
         return
     # The output states its rule set's year, which is not the data's when a year is scored
     # with an earlier rule set (2022 with rules/2021): a year in the file name wins.
@@ -617,18 +630,26 @@ def _hand_titles(b: _Builder, path: Path, data: bytes) -> None:
 
 
 def _title(b: _Builder, row: _Row) -> tuple[str, Kind | None] | None:
-    """The title id a cell names (by id or label), with its kind; None when refused."""
+    """The title id a cell names (by id or label, ignoring case, diacritics and spacing),
+    with its kind; None when refused. A spelling close to a title of the rule set is refused
+    with that title as the suggestion: kept as written, no rule would ever read it, and the
+    years it stands for would silently not count."""
     text = row.cells["title"]
     if text in b.titles:
         return text, b.titles[text][1]
-    by_label = {fold(label): tid for tid, (label, _) in b.titles.items()}
-    if fold(text) in by_label:
-        tid = by_label[fold(text)]
+    spelled = {fold(label): tid for tid, (label, _) in b.titles.items()}
+    spelled.update({fold(tid): tid for tid in b.titles})
+    if fold(text) in spelled:
+        tid = spelled[fold(text)]
         return tid, b.titles[tid][1]
-    close = difflib.get_close_matches(text, list(b.titles), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(fold(text), list(spelled), n=1, cutoff=0.6)
     if close or not text:
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        b.problems.append(Problem(row.where["title"], f"unknown title {text!r}{hint}"))
+        tid = spelled[close[0]] if close else ""
+        hint = (f" (did you mean {tid!r}, {b.titles[tid][0]}?)" if close else
+                " (the title is required)")
+        b.problems.append(Problem(row.where["title"], f"unknown title {text!r}{hint}: write "
+                                                      "the title's id or its name as the rule "
+                                                      "set gives it"))
         return None
     b.warnings.append(f"{row.where['title']}: {text!r} is not a title of the rule set; kept in "
                       "the history as written")
@@ -861,7 +882,7 @@ def _replace(node: expr.Node, names: Mapping[str, expr.Node]) -> expr.Node:
     if isinstance(node, expr.Unary):
         return expr.Unary(node.op, go(node.operand))
     if isinstance(node, expr.Bin):
-        return expr.Bin(node.op, go(node.left), go(node.right))
+        return expr.Bin(node.op, go(node.left), go(node.right), node.zero)
     if isinstance(node, expr.Compare):
         return expr.Compare(node.op, go(node.left), go(node.right))
     if isinstance(node, expr.BoolOp):
@@ -880,8 +901,22 @@ def _held(snaps: Sequence[Snapshot], title: str) -> bool:
     return bool(snaps) and all(title in s.titles for s in snaps)
 
 
-def _holds(cond: expr.Cond, snaps: Sequence[Snapshot], titles: Sequence[str]) -> bool:
-    return bool(snaps) and all(expr.holds(cond, s.scope(titles)) for s in snaps)
+def _holds(cond: expr.Cond, snaps: Sequence[Snapshot], titles: Sequence[str],
+           call: str = "") -> bool:
+    return bool(snaps) and all(_holds_on(cond, s, s.scope(titles), call) for s in snaps)
+
+
+def _holds_on(cond: expr.Cond, snap: Snapshot, scope: Mapping[str, expr.Value],
+              call: str = "") -> bool:
+    """`expr.holds` on one year's record; a division by zero the rule does not declare is an
+    error naming that record and year (see `expr.Undefined`)."""
+    try:
+        return expr.holds(cond, scope)
+    except expr.Undefined as e:
+        e.index, e.scope = None, None
+        raise InputError([Problem(snap.source, f"{snap.id} ({snap.name}) in {snap.year}: "
+                                               f"{e.at(0, scope).describe()}",
+                                  call or None)]) from None
 
 
 def _count(snaps: Sequence[Snapshot], listed: Sequence[PastInitiative],
@@ -925,7 +960,7 @@ def evaluate(q: Query, h: History, rid: str, last_year: int, since_before: int,
     window = [y for y in range(max(first, floor + 1), last_year + 1)]
     if q.fn == "years_with":
         assert q.cond is not None
-        years = [y for y in window if _holds(q.cond, by_year.get(y, ()), titles)]
+        years = [y for y in window if _holds(q.cond, by_year.get(y, ()), titles, q.call)]
         return Decimal(len(years)), tuple(years)
     counts = {y: _count(by_year.get(y, ()), h.initiatives.get((rid, y), ()), q) for y in window}
     return sum(counts.values(), _ZERO), tuple(y for y, c in counts.items() if c)
@@ -976,7 +1011,7 @@ def _value(q: Query, h: History, rid: str, year: int, current: Snapshot,
         now: object = q.title in current.titles
     elif q.fn == "years_with":
         assert q.cond is not None
-        now = expr.holds(q.cond, scope())
+        now = _holds_on(q.cond, current, scope(), q.call)
     else:
         now = _count((current,), (), q)
     key = (id(q), str(past), past_years, str(now))  # digits too: 1.0 is not 1
@@ -1025,6 +1060,104 @@ def attach_records(records: Sequence[RecordResult], compiled: Compiled, h: Histo
                                         for q in queries))
 
     return tuple(map(with_history, records))
+
+
+class _Person(Protocol):
+    kind: Kind
+    id: str
+    name: str
+    group: str
+
+
+_SAME_NAME = 0.85  # folded names this alike, with one given name, are one person typed twice
+_EXAMPLES = 3
+_MOVED_AT_LEAST = 4  # people in another unit, and more than half of those shared: other people
+
+
+def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]:
+    """Refuse (InputError, exit 2) each history file that is about other people under the
+    same ids: one whose people, where they share an id with this year's, are named as someone
+    else, or whose ids are another kind of record here (a person's id on a unit). History
+    follows ids, so such
+    a file would lend one person's titles to another; the alias file cannot excuse it. Each
+    refusal counts what does not match, with examples. Names are compared ignoring case,
+    diacritics and spacing. Returns the warnings: a name spelt a letter or two differently
+    with the same given name (one person typed twice), named in both spellings."""
+    now: dict[tuple[Kind, str], _Person] = {}
+    for r in records:
+        now[(r.kind, h.stable_id(r.kind, r.id, year))] = r
+    other_kind: dict[tuple[Kind, str], Kind] = {
+        ("unit" if k == "individual" else "individual", rid): k for k, rid in now}
+    per_file: dict[str, dict[str, list[str]]] = {}
+    warnings: list[str] = []
+    for (kind, rid), by_year in h.records.items():
+        for snaps in by_year.values():
+            for snap in snaps:
+                file = snap.source.split(", ")[0]
+                seen = per_file.setdefault(file, {"shared": [], "names": [], "kinds": [],
+                                                  "units": []})
+                here = now.get((kind, rid))
+                if here is None:
+                    if (kind, rid) in other_kind:
+                        seen["kinds"].append(f"{snap.declared_id or rid} is "
+                                             f"{'a unit' if kind == 'unit' else 'a person'} "
+                                             f"there, {'a unit' if kind != 'unit' else 'a person'}"
+                                             " here")
+                    continue
+                if kind == "individual":
+                    seen["shared"].append(rid)
+                # People keep their names; units are renamed under the same id (and the alias
+                # file renames ids), so a unit's name tells nothing here.
+                if kind == "individual" and snap.name and here.name \
+                        and fold(snap.name) != fold(here.name):
+                    pair = f"{rid} {snap.name!r} there, {here.name!r} here"
+                    if _same_person(snap.name, here.name):
+                        warnings.append(f"{snap.source}: the name differs from this year's "
+                                        f"({pair}); taken as the same person")
+                    else:
+                        seen["names"].append(pair)
+                if kind == "individual" and snap.group and here.group \
+                        and snap.group != here.group:
+                    seen["units"].append(f"{rid} in {snap.group} there, {here.group} here")
+    problems = []
+    for file, seen in sorted(per_file.items()):
+        moved = len(seen["units"]) >= _MOVED_AT_LEAST and len(seen["units"]) * 2 > len(
+            seen["shared"])  # most people in another unit: not moves, other people
+        if not seen["names"] and not seen["kinds"] and not moved:
+            continue
+        parts = []
+        if seen["names"]:
+            parts.append(f"{len(seen['names'])} of the {len(seen['shared'])} people whose ids "
+                         "it shares with this year's records are someone else there "
+                         f"({_some(seen['names'])})")
+        if seen["kinds"]:
+            parts.append(f"{len(seen['kinds'])} ids are another kind of record "
+                         f"({_some(seen['kinds'])})")
+        if seen["units"]:
+            parts.append(f"{len(seen['units'])} of the {len(seen['shared'])} people are in "
+                         f"another unit ({_some(seen['units'])})")
+        problems.append(Problem(file, "about other people under the same ids: "
+                                      + "; ".join(parts) + ". History follows ids, so their "
+                                      "titles would count for the wrong people (the unit alias "
+                                      "file changes nothing here): remove the file from the "
+                                      "history folder, or correct its ids"))
+    if problems:
+        raise InputError(problems)
+    return warnings
+
+
+def _same_person(a: str, b: str) -> bool:
+    """Two spellings of one person's name: the same given name (the last word: "An" and "Anh"
+    are two people) and the rest alike, a letter or two apart ("Nguyễn Vn An")."""
+    fa, fb = fold(a), fold(b)
+    if fa.split()[-1:] != fb.split()[-1:]:
+        return False
+    return difflib.SequenceMatcher(None, fa, fb).ratio() >= _SAME_NAME
+
+
+def _some(items: Sequence[str]) -> str:
+    more = len(items) - _EXAMPLES
+    return "; ".join(items[:_EXAMPLES]) + (f"; and {more} more" if more > 0 else "")
 
 
 def title_kinds(rs: RuleSet) -> dict[str, tuple[str, Kind]]:

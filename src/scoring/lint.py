@@ -438,8 +438,11 @@ def _never(cond: expr.Cond, space: _Space,
         return True
     a = _analyse([cond], space, overrides)
     cells = a.cells() if a is not None else None
-    return a is not None and cells is not None and not any(
-        expr.holds(a.conds[0], _scope(c)) for c in cells)
+    try:
+        return a is not None and cells is not None and not any(
+            expr.holds(a.conds[0], _scope(c)) for c in cells)
+    except expr.Undefined:  # a division by zero in some cell: not decided here
+        return False
 
 
 def _always(cond: expr.Cond, space: _Space) -> bool:
@@ -447,8 +450,11 @@ def _always(cond: expr.Cond, space: _Space) -> bool:
         return True
     a = _analyse([cond], space)
     cells = a.cells() if a is not None and a.independent else None
-    return a is not None and cells is not None and all(
-        expr.holds(a.conds[0], _scope(c)) for c in cells)
+    try:
+        return a is not None and cells is not None and all(
+            expr.holds(a.conds[0], _scope(c)) for c in cells)
+    except expr.Undefined:  # a division by zero in some cell: not decided here
+        return False
 
 
 # ---------------------------------------------------------------------------- text helpers
@@ -541,7 +547,10 @@ def _check_bands(group: Group, source: str, rule_id: str, space: _Space,
     if a is None or cells is None:
         return _shadowed_plainly(rules, rule_id, noun)
     scopes = [_scope(c) for c in cells]
-    holding = [[expr.holds(cond, s) for cond in a.conds] for s in scopes]
+    try:
+        holding = [[expr.holds(cond, s) for cond in a.conds] for s in scopes]
+    except expr.Undefined:  # a division by zero in some cell: read the rules plainly
+        return _shadowed_plainly(rules, rule_id, noun)
     first = [next((i for i, h in enumerate(row) if h), None) for row in holding]
     out: list[Finding] = []
     for i, rule in enumerate(rules):

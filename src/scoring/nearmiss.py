@@ -146,7 +146,17 @@ def _points(node: expr.Node) -> str:
 
 def failing_leaves(cond: expr.Cond, scope: expr.Scope) -> list[expr.CLeaf | expr.CPresent]:
     """The leaves of a condition that do not hold for this record."""
-    return [leaf for leaf in expr.leaves(cond) if not expr.holds(leaf, scope)]
+    return [leaf for leaf in expr.leaves(cond) if not _holds(leaf, scope)]
+
+
+def _holds(cond: expr.Cond, scope: expr.Scope) -> bool:
+    """`expr.holds`, a part without a value (a division by zero that the rest of its
+    condition made irrelevant, or met only by a value tried here) counted as holding: no
+    change is proposed for it."""
+    try:
+        return expr.holds(cond, scope)
+    except expr.Undefined:
+        return True
 
 
 def with_value(scope: expr.Scope, ck: CKind, name: str, value: expr.Value
@@ -203,7 +213,10 @@ def _solve_number(leaf: expr.CLeaf, name: str, spec: InputSpec, ck: CKind,
     base = current if isinstance(current, Decimal) else (spec.min or Decimal(0))
 
     def term_at(x: Decimal) -> expr.Value:
-        return expr.evaluate(leaf.term, with_value(scope, ck, name, x))
+        try:
+            return expr.evaluate(leaf.term, with_value(scope, ck, name, x))
+        except expr.Undefined:  # no value here: no linear step to take from it
+            return None
 
     f0, f1 = term_at(base), term_at(base + 1)
     if not isinstance(f0, Decimal) or not isinstance(f1, Decimal) or f1 == f0:
@@ -218,11 +231,18 @@ def _solve_number(leaf: expr.CLeaf, name: str, spec: InputSpec, ck: CKind,
     valid = [x for x in options
              if x != current
              and (spec.min is None or x >= spec.min) and (spec.max is None or x <= spec.max)
-             and expr.holds(leaf, with_value(scope, ck, name, x))]
+             and _reaches(leaf, scope, ck, name, x)]
     if not valid:
         return None
     best = min(valid, key=lambda x: (abs(x - base), x))
     return best.quantize(Decimal(1)) if best == best.to_integral_value() else best.normalize()
+
+
+def _reaches(leaf: expr.CLeaf, scope: expr.Scope, ck: CKind, name: str, x: Decimal) -> bool:
+    try:
+        return expr.holds(leaf, with_value(scope, ck, name, x))
+    except expr.Undefined:
+        return False
 
 
 def proposals(found: Sequence[Target], ck: CKind, scopes: Scopes,

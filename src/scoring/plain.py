@@ -17,7 +17,12 @@ class PlainEvaluator:
     facts_asserted = 0
 
     def evaluate(self, group: Group, scopes: Sequence[expr.Scope]) -> list[frozenset[int]]:
-        return [
-            frozenset(i for i, rule in enumerate(group.rules) if expr.holds(rule.cond, scope))
-            for scope in scopes
-        ]
+        out = []
+        for n, scope in enumerate(scopes):
+            try:
+                out.append(frozenset(i for i, rule in enumerate(group.rules)
+                                     if expr.holds(rule.cond, scope)))
+            except expr.Undefined as e:  # located at its record for the scorer's message
+                e.index = None
+                raise e.at(n, scope) from None
+        return out

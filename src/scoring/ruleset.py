@@ -22,10 +22,11 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.functional_validators import BeforeValidator
 
 from scoring import limits
 from scoring.errors import Problem, RuleError
@@ -38,6 +39,19 @@ MAX_YAML_DEPTH = 50  # rule files nest about 8 deep; PyYAML recurses once per le
 # within 10^-MAX_EXPONENT .. 10^MAX_EXPONENT (whole numbers up to 15 digits).
 MAX_EXPONENT = 15
 Expr = str | int | Decimal | bool
+# What a division by zero means in a rule's expressions (`division_by_zero:`, see
+# `scoring.expr.Zero`): `error` (the default: the run stops, naming the rule, the record and
+# the values), `missing` (as an empty cell), or a number (the division's value).
+def _division_by_zero(value: Any) -> Any:
+    if value in ("error", "missing") or (isinstance(value, int | Decimal)
+                                         and not isinstance(value, bool)):
+        return value
+    raise ValueError(f"division_by_zero takes a number, 'missing' or 'error' "
+                     f"(found {str(value)[:40]!r})")
+
+
+DivisionByZero = Annotated[Decimal | Literal["error", "missing"],
+                           BeforeValidator(_division_by_zero)]
 
 # ------------------------------------------------------------------------------------- YAML
 
@@ -279,6 +293,7 @@ class InputSpec(Model):
 class Computed(Model):
     expr: Expr
     label: str = ""
+    division_by_zero: DivisionByZero = "error"
 
 
 class Aggregate(Model):
@@ -288,6 +303,7 @@ class Aggregate(Model):
     of: Expr | None = None
     where: Expr | None = None
     label: str = ""
+    division_by_zero: DivisionByZero = "error"
 
     @model_validator(mode="after")
     def _needs_of(self) -> Aggregate:
@@ -319,6 +335,7 @@ class Criterion(Model):
     when: Expr | None = None
     judged: Judged | None = None
     basis: str = ""
+    division_by_zero: DivisionByZero = "error"
 
     @model_validator(mode="after")
     def _one_way(self) -> Criterion:
@@ -347,6 +364,7 @@ class Adjustment(Model):
     judged: Judged | None = None
     max: Decimal | None = None
     basis: str = ""
+    division_by_zero: DivisionByZero = "error"
 
     @model_validator(mode="after")
     def _one_way(self) -> Adjustment:
@@ -363,6 +381,7 @@ class Gate(Model):
     when: Expr
     blocks: tuple[str, ...] | Literal["all"] = "all"
     basis: str = ""
+    division_by_zero: DivisionByZero = "error"
 
 
 class Quota(Model):
@@ -395,6 +414,7 @@ class Title(Model):
     quota: Quota | None = None
     reward: Decimal | None = None
     basis: str = ""
+    division_by_zero: DivisionByZero = "error"
 
 
 class Ranking(Model):
@@ -457,6 +477,7 @@ class Ratings(Model):
     quota: RatingQuota | None = None
     label: str = ""
     basis: str = ""
+    division_by_zero: DivisionByZero = "error"
 
 
 def _iso_date(value: str) -> str:
@@ -647,9 +668,20 @@ class RuleSet(Model):
     @property
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON of what decides results (not sources or examples)."""
-        data = self.model_dump(mode="json", exclude={"examples", "lineage"})
+        data = _undeclared(self.model_dump(mode="json", exclude={"examples", "lineage"}))
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _undeclared(data: Any) -> Any:
+    """The dump without `division_by_zero: error`, the default: a rule set that declares no
+    division keeps the hash it had before the key existed (manifests stay verifiable)."""
+    if isinstance(data, dict):
+        return {k: _undeclared(v) for k, v in data.items()
+                if not (k == "division_by_zero" and v == "error")}
+    if isinstance(data, list):
+        return [_undeclared(v) for v in data]
+    return data
 
 
 # ---------------------------------------------------------------------------------- loading

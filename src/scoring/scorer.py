@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol, TypeVar
@@ -327,6 +328,31 @@ def _interned(shared: _Shared, names: Sequence[str], values: Sequence[V]
     return tuple(found)
 
 
+@contextmanager
+def _about(st: _State, rule: str, source: str = "") -> Iterator[None]:
+    """Arithmetic without a value (`expr.Undefined`, a division by zero the rule does not
+    declare) met inside: an input error naming the record, the rule and the values."""
+    try:
+        yield
+    except expr.Undefined as e:
+        raise InputError([undefined_problem(e, st.records, st.scopes, rule, source)]) from None
+
+
+def undefined_problem(e: expr.Undefined, records: Sequence[Record],
+                      scopes: Sequence[expr.Scope], rule: str, source: str) -> Problem:
+    """The problem an `expr.Undefined` met while scoring `records` is reported as."""
+    i = e.index if e.index is not None and e.index < len(scopes) and (
+        e.scope is None or scopes[e.index] is e.scope) else next(
+        (n for n, s in enumerate(scopes) if s is e.scope), None)
+    at = f" (rule at {source})" if source else ""
+    if i is None:
+        return Problem("", f"{e.describe()}{at}", rule)
+    r = records[i]
+    e.index, e.scope = None, None
+    return Problem(str(r.origin), f"{r.id} ({r.name}): {e.at(i, scopes[i]).describe()}{at}",
+                   rule)
+
+
 def _amount(rule: Rule, scope: expr.Scope) -> tuple[Decimal, str]:
     assert rule.points is not None
     value = expr.compiled(rule.points)(scope)
@@ -342,10 +368,12 @@ def _rate(st: _State, ev: Evaluator) -> None:
     if cr is None:
         return
     problems: list[Problem] = []
-    for scope, value in zip(st.scopes, expr.column(cr.points, st.scopes), strict=True):
-        scope[RATING_POINTS] = value
-    bands = ev.evaluate(cr.bands, st.scopes)
-    overrides = ev.evaluate(cr.overrides, st.scopes)
+    source = cr.bands.rules[0].source if cr.bands.rules else ""
+    with _about(st, "ratings", source):
+        for scope, value in zip(st.scopes, expr.column(cr.points, st.scopes), strict=True):
+            scope[RATING_POINTS] = value
+        bands = ev.evaluate(cr.bands, st.scopes)
+        overrides = ev.evaluate(cr.overrides, st.scopes)
     for i, scope in enumerate(st.scopes):
         given = scope.get(cr.field)
         points = scope[RATING_POINTS]
@@ -449,11 +477,13 @@ def _unit_share(field: str | None, scopes: Sequence[expr.Scope]) -> Decimal | No
 def _score_kind(st: _State, ev: Evaluator) -> None:
     ck = st.ck
     for name, node in ck.computed:
-        for scope, value in zip(st.scopes, expr.column(node, st.scopes), strict=True):
-            scope[name] = value
+        with _about(st, name):
+            for scope, value in zip(st.scopes, expr.column(node, st.scopes), strict=True):
+                scope[name] = value
     for c in ck.criteria:
-        fired = ev.evaluate(c.group, st.scopes)
-        found = _criterion_hits(st.shared, c, fired, st.scopes)
+        with _about(st, c.spec.id, c.spec.source):
+            fired = ev.evaluate(c.group, st.scopes)
+            found = _criterion_hits(st.shared, c, fired, st.scopes)
         for i, scope in enumerate(st.scopes):
             pts, hit = found[i]
             history = st.history(i, c.spec.id)
@@ -470,15 +500,17 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
             st.points[i][c.spec.id] = pts
             st.hits[i].append(hit)
     for adj in (*ck.bonus, *ck.deductions):
-        fired = ev.evaluate(adj.group, st.scopes)
-        for i, scope in enumerate(st.scopes):
-            if 0 in fired[i]:
-                st.hits[i].append(_adjustment_hit(st.shared, adj, scope,
-                                                  st.history(i, adj.spec.id)))
+        with _about(st, adj.spec.id, adj.spec.source):
+            fired = ev.evaluate(adj.group, st.scopes)
+            for i, scope in enumerate(st.scopes):
+                if 0 in fired[i]:
+                    st.hits[i].append(_adjustment_hit(st.shared, adj, scope,
+                                                      st.history(i, adj.spec.id)))
     for i, scope in enumerate(st.scopes):
         scope["score"] = sum((h.points for h in st.hits[i] if h.points is not None), ZERO)
     for g in ck.gates:
-        fired = ev.evaluate(g.group, st.scopes)
+        with _about(st, g.id, g.group.rules[0].source if g.group.rules else ""):
+            fired = ev.evaluate(g.group, st.scopes)
         for i, scope in enumerate(st.scopes):
             if 0 in fired[i]:
                 st.gates[i][g.id] = g.label
@@ -503,7 +535,12 @@ def _criterion_hits(shared: _Shared, c: CCriterion, fired: Sequence[frozenset[in
     for key in dict.fromkeys(keys):
         scope = dict(zip(names, key[1:], strict=False))
         band = frozenset((key[0],)) if key[0] >= 0 else frozenset()  # only its first counts
-        distinct[key] = _criterion_hit(shared, c, band, scope)
+        try:
+            distinct[key] = _criterion_hit(shared, c, band, scope)
+        except expr.Undefined as e:  # named at the first record with these values
+            at = keys.index(key)
+            e.index = e.scope = None
+            raise e.at(at, scopes[at]) from None
     return list(map(distinct.__getitem__, keys))
 
 
@@ -585,12 +622,35 @@ def aggregate_members(units: _State, members: _State) -> None:
         idx = by_unit.get(str(scope["id"]), [])
         scopes = [members.scopes[i] for i in idx]
         for agg, cond in zip(units.ck.aggregates, conds, strict=True):
-            value, counted = _aggregate_one(agg, cond, scopes)
+            try:
+                with _about(members, agg.name, agg.spec.source):
+                    value, counted = _aggregate_one(agg, cond, scopes)
+            except _NoMembers:
+                value, counted = _over_no_members(units.records[u], agg)
             scope[agg.name] = value
             units.aggregates[u].append(AggregateValue(agg.name, agg.spec.label, value, counted))
 
 
 _COUNTING = ("count", "share", "all", "any")
+
+
+class _NoMembers(Exception):
+    """A share or a mean over none of a unit's members (its `where` selects no one): 0 / 0,
+    which has no value. (A unit without members is refused when the batch is built; a rule
+    set's worked example of a unit alone keeps a share of 0.)"""
+
+
+def _over_no_members(unit: Record, agg: CAggregate) -> tuple[expr.Value, tuple[str, ...]]:
+    """What a share or mean over no members is: what the aggregate declares (its
+    `division_by_zero:`), else an error naming the unit, the aggregate and why."""
+    declared = agg.spec.division_by_zero
+    if declared == "error":
+        raise InputError([Problem(str(unit.origin), f"{unit.id} ({unit.name}): the {agg.spec.fn} "
+                                  f"of {agg.spec.of} is 0 / 0: no member has {agg.spec.where}; "
+                                  "declare what it means in the aggregate, e.g. "
+                                  "'division_by_zero: 0' or 'division_by_zero: missing' (rule at "
+                                  f"{agg.spec.source})", agg.name)])
+    return (None if declared == "missing" else declared), ()
 
 
 def _aggregate_one(agg: CAggregate, cond: expr.Cond, scopes: list[dict[str, expr.Value]]
@@ -605,12 +665,16 @@ def _aggregate_one(agg: CAggregate, cond: expr.Cond, scopes: list[dict[str, expr
         if fn == "count":
             return Decimal(len(yes)), ids
         if fn == "share":
+            if scopes and not chosen:
+                raise _NoMembers
             return (Decimal(len(yes)) / Decimal(len(chosen)) if chosen else ZERO), ids
         if fn == "all":
             missing = {str(s["id"]) for s in chosen} - set(ids)
             return not missing, tuple(sorted(missing))
         return bool(yes), ids
     assert agg.of is not None
+    if fn == "mean" and scopes and not chosen:
+        raise _NoMembers
     value_of = expr.compiled(agg.of)
     values = [(str(s["id"]), value_of(s)) for s in chosen]
     nums = [(i, v) for i, v in values if isinstance(v, Decimal)]
@@ -703,7 +767,8 @@ def quota_places(share: Decimal, base: int, rounding: str) -> int:
 
 def _decide_titles(st: _State, ev: Evaluator) -> None:
     for t in st.ck.titles:
-        fired = ev.evaluate(t.group, st.scopes)
+        with _about(st, t.spec.id, t.spec.source):
+            fired = ev.evaluate(t.group, st.scopes)
         n_rules = len(t.group.rules)
         eligible = [len(f) == n_rules for f in fired]
         gated = [tuple(g.id for g in st.ck.gates if t.spec.id in g.blocks and g.id in st.gates[i])

@@ -51,9 +51,24 @@ from scoring.batch import decide_year, stated_years
 from scoring.budget import Budget, reward_budget
 from scoring.compile import Compiled
 from scoring.errors import InputError, OutputError, Problem, RuleError
-from scoring.history import EMPTY, History, attach_records, load_history, past_fields, title_kinds
+from scoring.history import (
+    EMPTY,
+    History,
+    attach_records,
+    check_people,
+    load_history,
+    past_fields,
+    title_kinds,
+)
 from scoring.io.readers import InputSet, Part, plan_parts, read_part
-from scoring.manifest import MANIFEST, build_manifest, described_manifest, manifest_bytes
+from scoring.manifest import (
+    FROM_HERE,
+    MANIFEST,
+    build_manifest,
+    described_manifest,
+    manifest_bytes,
+    paths_from,
+)
 from scoring.progress import Progress
 from scoring.records import (
     Origin,
@@ -170,12 +185,14 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
                                                         "unit": {u.id for u in units}})
         del ids
         store = EMPTY if history is None else load_history(history,
-                                                           title_kinds(compiled.ruleset))
+                                                           title_kinds(compiled.ruleset),
+                                                           compiled.ruleset.ruleset)
         scored_year = year if year is not None else compiled.ruleset.year
         from scoring.engine import Engine
 
         engine = Engine()
         units_missing = judged_missing(compiled, rounds, True, units)
+        check_people(store, units, scored_year)
         units = with_past(units, past_fields(compiled, store, scored_year, [], units))
         uni = rate_units(units, compiled, engine, rounds, units_missing)
         work = _Work(compiled, uni, parts, rounds, allow_incomplete, store, scored_year)
@@ -231,8 +248,10 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
                 yield piece
 
         def described() -> Iterable[bytes]:  # staged after the document: its digest is known
-            return [manifest_bytes(described_manifest(
-                manifest, [(output.name, digest.hexdigest(), size[0])], seal))]
+            return [manifest_bytes({**described_manifest(
+                manifest, [(output.name, digest.hexdigest(), size[0])], seal),
+                FROM_HERE: paths_from(str(output.parent), [p for p, _, _ in inputs.files],
+                                      str(folder), str(history) if history else None)})]
 
         write_atomic_many({output: document, output.parent / MANIFEST: described}, force)
         return Streamed(counts["individuals"], counts["units"],
@@ -522,6 +541,11 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
     part = _Part(people=len(people))
     try:
         missing = judged_missing(compiled, work.rounds, work.allow_incomplete, people)
+    except InputError as e:
+        part.judged = list(e.problems)
+        return part
+    try:  # a history of other people is refused, with the part's problems
+        check_people(work.store, people, work.year)
     except InputError as e:
         part.judged = list(e.problems)
         return part

@@ -9,24 +9,40 @@ allowed to differ between runs), and both files are compared with what is on dis
 
 Differences are reported in terms a council can act on: which input changed since the run,
 whether the rule set changed, and which records now come out differently (score, titles, rank,
-ledger). Paths in the manifest are read as given to `score` (relative to the folder it was run
-from); a path that does not exist there is also tried relative to the output folder.
+ledger). Inputs are found relative to the manifest's folder first (`score` records the way
+from there to each input, the rule set and the history folder), then as given to `score`
+(relative to the folder it was run from), then relative to the output folder. An input found
+nowhere stops the check (exit 2: nothing can be compared); an input that changed is a
+difference (exit 1). A folder of several outputs of one run has each re-rendered and compared;
+a sealed folder must hold nothing its manifest does not list.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scoring.app import Run, run
-from scoring.errors import UsageError
-from scoring.manifest import MANIFEST, TIME_FIELD, build_manifest, file_manifest, manifest_bytes
+from scoring.errors import Problem, UsageError
+from scoring.manifest import (
+    FROM_HERE,
+    MANIFEST,
+    TIME_FIELD,
+    build_manifest,
+    described_manifest,
+    file_manifest,
+    manifest_bytes,
+    output_formats,
+    with_format,
+)
 from scoring.render import render
 from scoring.scorer import Evaluator
 
@@ -43,6 +59,7 @@ class Verification:
     folder: Path
     output: Path
     problems: tuple[str, ...]
+    outputs: tuple[Path, ...] = ()
 
     @property
     def identical(self) -> bool:
@@ -71,7 +88,10 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if not isinstance(ruleset, dict) or not isinstance(ruleset.get("folder"), str):
         problems.append("'ruleset' must name the rule set folder")
     options = data.get("options")
-    if not isinstance(options, dict) or options.get("format") not in _SUFFIX:
+    formats = output_formats(data)
+    per_output = bool(formats) and all(f in _SUFFIX for f in formats.values())
+    if not isinstance(options, dict) or (options.get("format") not in _SUFFIX
+                                         and not per_output):
         problems.append(f"'options' must give the format ({', '.join(_SUFFIX)})")
     if not isinstance(data.get(TIME_FIELD), str):
         problems.append(f"'{TIME_FIELD}' is missing")
@@ -98,24 +118,44 @@ def find_output(folder: Path, fmt: str, manifest: Mapping[str, Any]) -> Path:
     return found[0]
 
 
-def _locate(given: str, folder: Path) -> Path | None:
-    for p in (Path(given), folder / given):
+def _here(manifest: Mapping[str, Any], key: str) -> Any:
+    """What `score` recorded of the way from the manifest's folder to its inputs (FROM_HERE)."""
+    found = manifest.get(FROM_HERE)
+    return found.get(key) if isinstance(found, dict) else None
+
+
+def _candidates(given: str, folder: Path, relative: object) -> list[Path]:
+    """Where an input may be: from the manifest's folder, as given, beside the outputs."""
+    first = [folder / relative] if isinstance(relative, str) else []
+    return [*first, Path(given), folder / given]
+
+
+def _locate(given: str, folder: Path, relative: object = None) -> Path | None:
+    for p in _candidates(given, folder, relative):
         if p.is_file():
-            return p
+            as_given = Path(given)  # the same file by the path the run gave: its very name
+            return as_given if as_given.is_file() and os.path.samefile(p, as_given) else p
     return None
 
 
 def _inputs(manifest: Mapping[str, Any], folder: Path
             ) -> tuple[list[Path], list[tuple[str, str, int]], list[str]]:
-    """The input files, their (recorded path, sha256, bytes) now, and what changed."""
+    """The input files, their (recorded path, sha256, bytes) now, and what changed; an input
+    found nowhere is a `UsageError` (exit 2), every one of them named."""
     paths: list[Path] = []
     files: list[tuple[str, str, int]] = []
     problems: list[str] = []
-    for item in manifest["inputs"]:
+    missing: list[Problem] = []
+    relative = _here(manifest, "inputs")
+    for n, item in enumerate(manifest["inputs"]):
         given = item["path"]
-        path = _locate(given, folder)
+        rel = relative[n] if isinstance(relative, list) and n < len(relative) else None
+        path = _locate(given, folder, rel)
         if path is None:
-            problems.append(f"input {given} is missing")
+            tried = ", ".join(dict.fromkeys(str(p) for p in _candidates(given, folder, rel)))
+            missing.append(Problem(str(folder / MANIFEST), f"input {given} is missing (looked "
+                                                           f"for {tried}): nothing to compare; "
+                                                           "run verify where the inputs are"))
             continue
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
@@ -124,7 +164,34 @@ def _inputs(manifest: Mapping[str, Any], folder: Path
                             f"{item['sha256']}")
         paths.append(path)
         files.append((given, sha, len(data)))
+    if missing:
+        raise UsageError(missing)
     return paths, files, problems
+
+
+def _outputs(folder: Path, manifest: Mapping[str, Any]) -> list[tuple[Path, str]]:
+    """Each output to compare, with its format: those the manifest lists that are there (a
+    missing one is reported by `_changed_outputs`), or for an older manifest its one file."""
+    formats = output_formats(manifest)
+    if len(formats) > 1:
+        found = [(folder / name, fmt) for name, fmt in sorted(formats.items())
+                 if (folder / name).is_file()]
+        if not found:
+            raise UsageError.one(str(folder), "none of the outputs the manifest names is here")
+        return found
+    fmt = manifest["options"]["format"]
+    return [(find_output(folder, fmt, manifest), fmt)]
+
+
+def _unlisted(folder: Path, manifest: Mapping[str, Any]) -> list[str]:
+    """Files in a sealed folder (at any depth) that its manifest does not list: nothing may be
+    added to a published result."""
+    if manifest.get("sealed") is not True:
+        return []
+    listed = {MANIFEST, *output_formats(manifest)}
+    return [f"{p.relative_to(folder).as_posix()} is in the sealed folder but not listed in its "
+            f"{MANIFEST}" for p in sorted(folder.rglob("*"))
+            if not p.is_dir() and p.relative_to(folder).as_posix() not in listed]
 
 
 def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verification:
@@ -134,35 +201,73 @@ def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verificat
     returns the differences found (none: identical).
     """
     manifest = read_manifest(folder)
-    fmt = manifest["options"]["format"]
-    output = find_output(folder, fmt, manifest)
+    outputs = _outputs(folder, manifest)
+    output = outputs[0][0]
     paths, files, problems = _inputs(manifest, folder)
-    problems = _changed_outputs(manifest, folder) + problems
-    if len(paths) < len(manifest["inputs"]):
-        return Verification(folder, output, tuple(problems))
+    problems = _changed_outputs(manifest, folder) + _unlisted(folder, manifest) + problems
     recorded_rules = manifest["ruleset"]["folder"]
     again = _rerun(paths, manifest, folder, evaluator, problems)
-    result = again.result
+    moved = {str(p): given for p, (given, _, _) in zip(paths, files, strict=True)
+             if str(p) != given}
+    result = _as_recorded(again.result, moved) if moved else again.result
     old_hash = manifest["ruleset"].get("hash")
     if result.hash != old_hash:
         problems.append(f"rule set {recorded_rules} changed since the run: hash "
                         f"{result.hash} != {old_hash}")
-    old_output = output.read_bytes()
-    created = _created(fmt, old_output, manifest)
-    fresh = build_manifest(result, recorded_rules, files, manifest["options"], created)
-    new_output = render(fmt, result, fresh, again.compiled)
-    if new_output != old_output:
-        problems.append(f"{output.name} differs from a fresh run")
-        problems += [f"  {line}" for line in _record_diff(fmt, old_output, new_output)]
-    fresh[TIME_FIELD] = manifest[TIME_FIELD]
+    fresh_outputs: dict[str, bytes] = {}
+    for path, fmt in outputs:
+        old_output = path.read_bytes()
+        created = _created(fmt, old_output, manifest)
+        options = with_format(manifest["options"], fmt)
+        new_output = render(fmt, result, build_manifest(result, recorded_rules, files, options,
+                                                        created), again.compiled)
+        fresh_outputs[path.name] = new_output
+        if new_output != old_output:
+            problems.append(f"{path.name} differs from a fresh run")
+            problems += [f"  {line}" for line in _record_diff(fmt, old_output, new_output)]
+    fresh = build_manifest(result, recorded_rules, files, manifest["options"],
+                           manifest[TIME_FIELD])
     if "outputs" in manifest:
-        fresh = file_manifest(fresh, {output.name: new_output}, manifest.get("sealed") is True)
+        formats = output_formats(manifest)
+        several = len(formats) > 1
+        if several:  # an output not there now keeps its recorded entry: the rest is compared
+            described = [(name, hashlib.sha256(fresh_outputs[name]).hexdigest(),
+                          len(fresh_outputs[name])) if name in fresh_outputs
+                         else (name, str(item.get("sha256")), int(item.get("bytes") or 0))
+                         for item in manifest["outputs"] for name in [str(item.get("path"))]]
+            fresh = described_manifest(fresh, described, manifest.get("sealed") is True,
+                                       formats)
+        else:
+            fresh = file_manifest(fresh, fresh_outputs, manifest.get("sealed") is True)
+    if FROM_HERE in manifest:
+        fresh[FROM_HERE] = manifest[FROM_HERE]
     if manifest_bytes(fresh) != (folder / MANIFEST).read_bytes():
         keys = [k for k in fresh if fresh.get(k) != manifest.get(k)]
         keys += [k for k in manifest if k not in fresh]
         problems.append(f"{MANIFEST} differs from a fresh run"
                         + (f" in: {', '.join(keys)}" if keys else " (in its layout)"))
-    return Verification(folder, output, tuple(problems))
+    return Verification(folder, output, tuple(problems), tuple(p for p, _ in outputs))
+
+
+def _as_recorded(value: Any, moved: Mapping[str, str]) -> Any:
+    """`value` (a result) with every input path as the run recorded it: inputs found from
+    another folder than the run's (see the module doc) are named as they were then, so that
+    the outputs, which cite each record's file, can be compared byte for byte."""
+    if isinstance(value, str):
+        for found, given in moved.items():
+            value = value.replace(found, given)
+        return value
+    if isinstance(value, tuple):
+        return tuple(_as_recorded(v, moved) for v in value)
+    if isinstance(value, list):
+        return [_as_recorded(v, moved) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_recorded(v, moved) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _as_recorded(getattr(value, f.name), moved)
+                   for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    return value
 
 
 def _changed_outputs(manifest: Mapping[str, Any], folder: Path) -> list[str]:
@@ -187,26 +292,28 @@ def _rerun(paths: list[Path], manifest: Mapping[str, Any], folder: Path,
     given = manifest["options"].get("rules")
     incomplete = manifest["options"].get("allow_incomplete") is True
     past = manifest["options"].get("history")
-    history = Path(past["folder"]) if isinstance(past, dict) else None
+    history = (_locate_folder(past["folder"], folder, _here(manifest, "history"))
+               if isinstance(past, dict) else None)
+    rules_here = _here(manifest, "rules")
     dated = manifest["options"].get("decision_date")
     when = dated if isinstance(dated, str) else None
     if isinstance(given, str):
-        return run(paths, Path(given), evaluator, allow_incomplete=incomplete, history=history,
-                   decision_date=when)
+        return run(paths, _locate_folder(given, folder, rules_here), evaluator,
+                   allow_incomplete=incomplete, history=history, decision_date=when)
     try:
         r = run(paths, None, evaluator, allow_incomplete=incomplete, history=history,
                 decision_date=when)
     except UsageError:  # not run where `score` ran: no rules/ folder to choose from here
-        return run(paths, _locate_folder(recorded, folder), evaluator,
+        return run(paths, _locate_folder(recorded, folder, rules_here), evaluator,
                    allow_incomplete=incomplete, history=history, decision_date=when)
-    if r.rules_folder.resolve() != _locate_folder(recorded, folder).resolve():
+    if r.rules_folder.resolve() != _locate_folder(recorded, folder, rules_here).resolve():
         problems.append(f"the rules chosen for this data are now {r.rules_folder}; the run "
                         f"used {recorded}")
     return r
 
 
-def _locate_folder(given: str, folder: Path) -> Path:
-    for p in (Path(given), folder / given):
+def _locate_folder(given: str, folder: Path, relative: object = None) -> Path:
+    for p in _candidates(given, folder, relative):
         if p.is_dir():
             return p
     raise UsageError.one(MANIFEST, f"the rule set folder {given} recorded in the manifest "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import shutil
 import sys
 import zipfile
@@ -538,7 +539,7 @@ def _cases() -> dict[str, Files]:
 
 def write(target: Path = CASES) -> None:
     """(Re)write every case folder under `target`, removing folders of cases no longer made."""
-    cases = _cases()
+    cases = {**_cases(), **_reliability_cases()}
     if target.exists():
         for old in target.iterdir():
             if old.name not in cases:
@@ -553,6 +554,111 @@ def write(target: Path = CASES) -> None:
             path.write_bytes(data)
 
 
+# ------------------------------------------------- issue #18, parts 5-8: arithmetic and outputs
+
+
+MINI_NAMES = {"P1": "Nguyễn Văn An", "P2": "Trần Thị Bình", "P3": "Lê Văn Cường",
+              "P4": "Phạm Thị Dung", "P5": "Hoàng Văn Em", "P6": "Võ Thị Giang",
+              "P7": "Đỗ Văn Hùng"}
+OTHER_NAMES = ["Bùi Văn Khải", "Đặng Thị Lan", "Ngô Văn Minh", "Dương Thị Nga", "Lý Văn Phúc",
+               "Mai Thị Quế", "Tạ Văn Sơn"]
+
+
+def year_file(ruleset: str = "mini", names: Sequence[str] = tuple(MINI_NAMES.values()),
+              units: Sequence[str] = ("U1", "U2", "U3"), year: int = 2020,
+              initiatives: int = 1,
+              people_units: Sequence[str] = ("U1", "U1", "U1", "U1", "U2", "U2", "U3")) -> bytes:
+    """A year of the history store as `scoring score --format json` writes it (the fields the
+    store reads): the mini sample's people, named `names`, in `people_units`."""
+    people = [{"id": pid, "name": name, "unit": unit, "titles": ["LDTT"], "score": 50,
+               "inputs": {"initiatives": initiatives}}
+              for pid, unit, name in zip(MINI_NAMES, people_units, names, strict=True)]
+    doc = {"ruleset": {"id": ruleset, "year": year} if ruleset else {"year": year},
+           "individuals": people,
+           "units": [{"id": u, "name": f"Đơn vị {u}", "cluster": "Khối A", "titles": []}
+                     for u in units]}
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def hand_titles(rows: str) -> bytes:
+    return ("id,name,year,title,decision\n" + rows).encode()
+
+
+def _reliability_cases() -> dict[str, Files]:
+    """Division by zero at run time (#18.5): each names the rule, the record and the values."""
+    return {
+        "arith_points_zero_divisor": points("30 / initiatives"),
+        "arith_zero_by_zero": points("10 * initiatives / initiatives"),
+        "arith_condition_zero_divisor": rules("when: amount > 0.5", "when: 10 / initiatives > 5"),
+        "arith_computed_zero_divisor": rules(
+            "  criteria:\n    - id: task",
+            "  computed:\n    per_month: {expr: initiatives / (12 - months_worked)}\n"
+            "  criteria:\n    - id: task"),
+        "arith_title_zero_divisor": rules(
+            "requires: [LDTT, initiatives >= 1]",
+            "requires: [LDTT, initiatives / (months_worked - 12) >= 1]"),
+        "arith_unit_band_zero_divisor": rules(
+            "- {when: target >= 100, points: 100}",
+            "- {when: target >= 100, points: 100 / (target - 100)}"),
+        "arith_aggregate_zero_divisor": rules(
+            "    n_best: {fn: count, of: BEST}",
+            "    n_best: {fn: count, of: BEST}\n"
+            "    per_month: {fn: sum, of: initiatives / (12 - months_worked)}"),
+        "arith_deduction_zero_divisor": rules("when: months_worked < 6, points: 5}",
+                                              "when: months_worked < 6, points: 5 / initiatives}"),
+        "arith_share_of_nobody": rules(
+            "    n_best: {fn: count, of: BEST}",
+            "    n_best: {fn: count, of: BEST}\n"
+            "    share_short: {fn: share, of: LDTT, where: months_worked < 3}"),
+        "arith_mean_of_nobody": rules(
+            "    n_best: {fn: count, of: BEST}",
+            "    n_best: {fn: count, of: BEST}\n"
+            "    mean_short: {fn: mean, of: initiatives, where: months_worked < 3}"),
+        "arith_declaration_unknown": rules("      points: 10 * initiatives",
+                                           "      points: 10 * initiatives\n"
+                                           "      division_by_zero: zero"),
+        # Outputs that cannot hurt (#18.7): each folder is the mini sample, or its rules.
+        **{name: people("P1,", "P1,") for name in (
+            "out_onto_input_file", "out_into_input_folder", "out_into_input_subfolder",
+            "out_beside_input_file")},
+        "out_into_rules_folder": {"rules.yaml": MINI_RULES.encode()},
+        # Terminal safety (#18.8): a name that would drive or reorder the terminal, shown in
+        # an error (P7's unit is unknown) with each invisible character as U+FFFD.
+        **{f"term_{what}_in_name": people("P7,Đỗ Văn Hùng,U3", f"P7,Đỗ {char}Văn Hùng,U9")
+           for what, char in (("bidi_override", "\u202e"), ("bidi_isolate", "\u2066"),
+                              ("escape", "\x1b[2J"), ("zero_width", "\u200b"),
+                              ("line_separator", "\u2028"), ("soft_hyphen", "\u00ad"),
+                              ("arabic_mark", "\u061c"))},
+        # History that belongs to another data set (#18.6): each folder is a history store,
+        # given with --history to a run of the mini sample.
+        "hist_other_ruleset": {"2020.json": year_file("quang-ngai-cong-thuong")},
+        "arith_history_zero_divisor": {
+            **rules("requires: [LDTT, initiatives >= 1]",
+                    "requires: [LDTT, 'years_with(10 / initiatives > 1, last=2) >= 1']"),
+            "lich-su/2020.json": year_file(initiatives=0)},
+        "hist_other_people": {"2020.json": year_file(names=OTHER_NAMES)},
+        "hist_other_people_in_part": {"2020.json": year_file(
+            names=[*OTHER_NAMES[:2], *list(MINI_NAMES.values())[2:]])},
+        "hist_other_people_despite_aliases": {
+            "2020.json": year_file(names=OTHER_NAMES, units=("X1", "X2", "X3")),
+            "unit_aliases.csv": b"old_id,new_id,from_year\nX1,U1,2021\nX2,U2,2021\n"
+                                b"X3,U3,2021\n"},
+        "hist_ids_of_another_kind": {"2020.json": year_file(units=("U1", "P1", "P2"))},
+        "hist_people_of_other_units": {"2020.json": year_file(
+            names=[""] * 7, people_units=("U3", "U3", "U2", "U2", "U1", "U3", "U1"))},
+        "hist_without_ruleset_id": {"2020.json": year_file(ruleset="")},
+        "hist_hand_titles_of_other_people": {"titles.csv": hand_titles(
+            "P1,Bùi Văn Khải,2020,LDTT,12/QĐ\nP2,Đặng Thị Lan,2020,LDTT,12/QĐ\n")},
+        "hist_title_misspelt": {"titles.csv": hand_titles(
+            "P1,Nguyễn Văn An,2020,Lao động tiên tiếng,12/QĐ\n")},
+        "hist_title_id_misspelt": {"titles.csv": hand_titles(
+            "P1,Nguyễn Văn An,2020,LDT,12/QĐ\n")},
+        "hist_title_abbreviated": {"titles.csv": hand_titles(
+            "P2,Trần Thị Bình,2020,Lao động TT,12/QĐ\n")},
+    }
+
+
 if __name__ == "__main__":
     write(Path(sys.argv[1]) if len(sys.argv) > 1 else CASES)
-    print(f"wrote {len(_cases())} cases under {CASES}", file=sys.stderr)
+    print(f"wrote {len(_cases()) + len(_reliability_cases())} cases under {CASES}",
+          file=sys.stderr)

@@ -14,6 +14,7 @@ import click
 
 from scoring import __version__
 from scoring.errors import ScoringError
+from scoring.render.safe import neutral
 
 
 class Group(click.Group):
@@ -23,8 +24,8 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except ScoringError as e:
-            for problem in e.problems:
-                click.echo(f"error: {problem}", err=True)
+            for problem in e.problems:  # names from submissions cannot drive the terminal
+                click.echo(neutral(f"error: {problem}"), err=True)
             ctx.exit(e.exit_code)
 
 
@@ -50,7 +51,7 @@ def echo_warnings(warnings: Sequence[str], total: int | None = None) -> None:
     the results. `total` counts them when `warnings` holds only the first ones."""
     total = len(warnings) if total is None else total
     for w in warnings[:SHOWN_WARNINGS]:
-        click.echo(f"warning: {w}", err=True)
+        click.echo(neutral(f"warning: {w}"), err=True)
     if total > SHOWN_WARNINGS:
         click.echo(f"warning: … and {total - SHOWN_WARNINGS:,} more, not shown here; "
                    "the JSON output lists every one under \"warnings\"", err=True)

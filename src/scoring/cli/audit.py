@@ -12,6 +12,7 @@ from scoring.audit import FORMATS, explain, find_record, render
 from scoring.cli import cli, echo_warnings
 from scoring.errors import EXIT_PROBLEMS, UsageError
 from scoring.nearmiss import MAX_CHANGES
+from scoring.render.safe import neutral
 from scoring.verify import verify_folder
 
 
@@ -56,6 +57,8 @@ def explain_command(args: tuple[str, ...], rules: Path | None, fmt: str, changes
     echo_warnings(r.result.warnings)
     record = find_record(r.result, query)
     text = render(explain(record, r.result, r.compiled, r.batch, changes=changes), fmt)
+    if fmt != "json":  # read in a terminal: no name may drive it (see `safe.neutral`)
+        text = neutral(text, "\n\t")
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.flush()
 
@@ -67,12 +70,13 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     """Check that FOLDER (written by `scoring score -o FOLDER/results.json`) is reproducible.
 
     Every input listed in FOLDER/manifest.json is hashed again, the run is repeated with the
-    recorded rule set and options, and the output and manifest are compared with the files byte
-    for byte (the manifest's `created` time excepted). Run it from the folder `score` was run
-    from: the manifest's paths are as given then.
+    recorded rule set and options, and every output and the manifest are compared with the
+    files byte for byte (the manifest's `created` time excepted). Inputs are found from the
+    manifest's folder first (the way there is recorded), then as given to `score`. In a sealed
+    folder, any file the manifest does not list is reported.
 
-    Exit 0: identical. Exit 1: lists the inputs that changed and the records that differ.
-    Exit 2: the folder or its manifest cannot be read.
+    Exit 0: identical. Exit 1: lists the inputs that changed, the records that differ and any
+    unlisted file. Exit 2: the folder or its manifest cannot be read, or an input is missing.
 
     \b
     Example:
@@ -81,7 +85,8 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     """
     v = verify_folder(folder)
     if v.identical:
-        click.echo(f"{folder}: identical ({v.output.name} and manifest.json reproduced byte for "
+        names = ", ".join(p.name for p in v.outputs or (v.output,))
+        click.echo(f"{folder}: identical ({names} and manifest.json reproduced byte for "
                    "byte, the creation time excepted)")
         return
     click.echo(f"{folder}: differs")

@@ -12,6 +12,7 @@ from scoring.atomic import is_stdout, write_atomic
 from scoring.cli import cli
 from scoring.errors import UsageError
 from scoring.history import load_history, title_kinds
+from scoring.render.safe import neutral
 from scoring.review import FORMATS, build_review, parse_period, render_review
 
 
@@ -59,7 +60,7 @@ def review(period: str, history: Path, rules: Path | None, fmt: str | None, outp
         raise UsageError.one("--output", "xlsx output needs a file: -o review.xlsx")
     folder, _ = choose_rules(rules, last)
     compiled = compile_folder(folder)
-    store = load_history(history, title_kinds(compiled.ruleset))
+    store = load_history(history, title_kinds(compiled.ruleset), compiled.ruleset.ruleset)
     for w in store.warnings:
         click.echo(f"warning: {w}", err=True)
     result = build_review(store, compiled, first, last)
@@ -68,6 +69,8 @@ def review(period: str, history: Path, rules: Path | None, fmt: str | None, outp
                    f"{', '.join(map(str, result.missing))}", err=True)
     data = render_review(result, fmt)
     if to_stdout:
+        if fmt == "table":  # read in a terminal: no name may drive it (see `safe.neutral`)
+            data = neutral(data.decode("utf-8"), "\n\t").encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return

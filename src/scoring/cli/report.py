@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from scoring.app import run
-from scoring.atomic import is_stdout, write_atomic_many
+from scoring.atomic import check_apart, is_stdout, write_atomic_many
 from scoring.cli import cli, echo_warnings
 from scoring.errors import InputError
 from scoring.manifest import build_manifest, created_now, manifest_bytes
@@ -77,6 +77,8 @@ def report(inputs: tuple[Path, ...], rules: Path | None, output: str, lang: str,
         sys.stdout.flush()
         return
     target = Path(output)
+    check_apart([target], [*inputs, *(Path(p) for p, _, _ in r.inputs.files), r.rules_folder,
+                           *([previous] if previous is not None else [])])
     write_atomic_many({target: data, target.parent / "manifest.json": manifest_bytes(manifest)},
                       force)
     click.echo(f"wrote {target} ({len(r.result.individuals)} individuals, "

@@ -19,6 +19,7 @@ from scoring.atomic import write_atomic_many
 from scoring.cli import cli, echo_warnings
 from scoring.errors import EXIT_PROBLEMS, Problem, UsageError
 from scoring.newyear import default_base, scaffold
+from scoring.render.safe import neutral
 
 _FOLDERS = click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -92,7 +93,7 @@ def run_tests(folders: tuple[Path, ...]) -> None:
         if not found:
             click.echo(f"warning: {folder} has no examples", err=True)
         for outcome in found:
-            click.echo("\n".join(outcome.report()))
+            click.echo(neutral("\n".join(outcome.report()), "\n\t"))
         outcomes += found
     click.echo(ruletest.summary(outcomes))
     _fail(not all(o.passed for o in outcomes))
@@ -128,9 +129,9 @@ def diff_command(before: Path, after: Path, data: tuple[Path, ...], fmt: str, th
     if fmt == "json":
         click.echo(rule_diff.render_json(report), nl=False)
     elif fmt == "markdown":
-        click.echo(rule_diff.render_markdown(report), nl=False)
+        click.echo(neutral(rule_diff.render_markdown(report), "\n\t"), nl=False)
     else:
-        click.echo(rule_diff.render_text(report), nl=False)
+        click.echo(neutral(rule_diff.render_text(report), "\n\t"), nl=False)
     _fail(fail_on_change and report.changed)
 
 

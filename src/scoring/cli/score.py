@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
 from scoring.app import run
-from scoring.atomic import is_stdout, write_atomic_many
+from scoring.atomic import (
+    check_apart,
+    check_targets,
+    folder_lock,
+    is_stdout,
+    write_atomic_many,
+)
 from scoring.cli import SHOWN_WARNINGS, cli, echo_warnings
 from scoring.cli.progress import progress_bars
-from scoring.errors import UsageError
-from scoring.manifest import MANIFEST, build_manifest, created_now, file_manifest, manifest_bytes
+from scoring.errors import OutputError, UsageError
+from scoring.manifest import (
+    FROM_HERE,
+    MANIFEST,
+    TIME_FIELD,
+    build_manifest,
+    created_now,
+    described_manifest,
+    file_manifest,
+    manifest_bytes,
+    output_formats,
+    paths_from,
+    same_run,
+    with_format,
+)
 from scoring.render import BINARY_FORMATS, FORMATS, render
 from scoring.render.table import TERMINAL_ROWS, render_tables
 from scoring.stream import run_stream
@@ -36,8 +60,10 @@ def format_for(fmt: str | None, output: str | None) -> str:
               help="Rule set folder (default: the newest under rules/ not after the data's year).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: from the output's extension, else table).")
-@click.option("-o", "--output", default=None,
-              help="Write to this file ('-' for stdout). A manifest.json is written beside it.")
+@click.option("-o", "--output", "outputs", multiple=True,
+              help="Write to this file ('-' for stdout). A manifest.json beside it lists every "
+                   "output of the run; repeat -o for several formats in one folder "
+                   "(-o ketqua/ketqua.xlsx -o ketqua/ketqua.json).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--allow-incomplete", is_flag=True,
               help="Score even when a judged criterion has no value in any round; the records "
@@ -62,8 +88,8 @@ def format_for(fmt: str | None, output: str | None) -> str:
 @click.option("--full", is_flag=True,
               help=f"On the terminal, every holder of each title (default: a summary and the "
                    f"first {TERMINAL_ROWS} per cluster). Files always hold every row.")
-def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output: str | None,
-          force: bool, allow_incomplete: bool, quiet: bool, seal: bool,
+def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
+          outputs: tuple[str, ...], force: bool, allow_incomplete: bool, quiet: bool, seal: bool,
           history: Path | None, stream: bool, workers: int | None,
           decision_date: str | None, full: bool) -> None:
     """Score INPUTS (a folder of CSV files, XLSX workbooks or JSON) and rank the candidates.
@@ -74,11 +100,13 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
       scoring score submissions/*.xlsx --rules rules/2026 -o results.xlsx
       scoring score fixtures/quang-ngai-2021 --format json -o -
       scoring score fixtures/quang-ngai-2026 -o published/2026/results.json --seal
+      scoring score nop/ -o ketqua/ketqua.xlsx -o ketqua/ketqua.json
       scoring score fixtures/history/inputs/2025 --history fixtures/history
       scoring score nation/ --rules rules/2026 -o out/results.json --stream
     """
+    output = _one_output(outputs, fmt, stream)
     fmt = format_for(fmt, output)
-    to_stdout = output is None or is_stdout(Path(output))
+    to_stdout = not outputs or (output is not None and is_stdout(Path(output)))
     if fmt in BINARY_FORMATS and to_stdout:
         raise UsageError.one("--output", f"{fmt} output needs a file: -o results.{fmt}")
     if seal and to_stdout:
@@ -94,8 +122,13 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
             raise UsageError.one("--stream", "--stream writes the JSON output to a file: "
                                              "-o results.json (other formats and the terminal "
                                              "table hold the whole result in memory)")
+        target = Path(str(output))
+        check_apart([target], _given(inputs, rules, history))
+        _no_other_run(target.parent, [target], force)
+        # Not locked for the whole run: its forked workers would inherit the lock. The write
+        # at the end takes it and checks the targets again (`write_atomic_many`).
         with progress_bars(quiet) as progress:
-            done = run_stream(list(inputs), rules, Path(str(output)), options, created_now(),
+            done = run_stream(list(inputs), rules, target, options, created_now(),
                               force, seal, allow_incomplete, history, workers or 0, progress,
                               shown_warnings=SHOWN_WARNINGS)
         echo_warnings(done.warnings, done.warnings_count)
@@ -105,6 +138,11 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
                        f"{' and sealed the folder' if seal else ''}",
                        err=True)
         return
+    targets = [Path(o) for o in outputs] if not to_stdout else []
+    formats = {t: format_for(None, str(t)) if len(targets) > 1 else fmt for t in targets}
+    if targets:  # refused now rather than after a long run; checked again when written
+        check_apart(targets, _given(inputs, rules, history))
+        check_targets(targets, force)
     with progress_bars(quiet) as progress:
         r = run(list(inputs), rules, progress=progress, allow_incomplete=allow_incomplete,
                 history=history, decision_date=decision_date)
@@ -115,18 +153,111 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None, output:
     manifest = build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
                               created_now())
     echo_warnings(r.result.warnings)
-    if fmt == "table" and to_stdout and not full:
-        data = render_tables(r.result, shown=TERMINAL_ROWS).encode("utf-8")
-    else:
-        data = render(fmt, r.result, manifest, r.compiled)
     if to_stdout:
-        sys.stdout.buffer.write(data)
+        if fmt == "table" and not full:
+            text = render_tables(r.result, shown=TERMINAL_ROWS).encode("utf-8")
+        else:
+            text = render(fmt, r.result, manifest, r.compiled)
+        sys.stdout.buffer.write(text)
         sys.stdout.flush()
         return
-    target = Path(str(output))
-    described = file_manifest(manifest, {target.name: data}, seal)
-    write_atomic_many({target: data, target.parent / MANIFEST: manifest_bytes(described)}, force)
+    check_apart(targets, [*(Path(p) for p, _, _ in r.inputs.files), r.rules_folder,
+                     *([history] if history else [])])
+    folder = targets[0].parent
+    with folder_lock(folder):  # one run at a time decides, renders and writes this folder
+        earlier = _no_other_run(folder, targets, force, manifest)
+        if earlier is not None:  # the same run wrote here before: one time for the folder
+            manifest[TIME_FIELD] = earlier[TIME_FIELD]
+        data = {t: render(str(formats[t]), r.result, {
+            **manifest, "options": with_format(options, str(formats[t]))}, r.compiled)
+            for t in targets}
+        files: dict[Path, bytes] = dict(data)
+        if earlier is None and len(targets) == 1:
+            described = file_manifest(manifest, {targets[0].name: data[targets[0]]}, seal)
+        else:
+            described = _merged(manifest, earlier, data, formats, seal)
+        described[FROM_HERE] = paths_from(str(folder), [p for p, _, _ in r.inputs.files],
+                                          str(r.rules_folder),
+                                          str(history) if history else None)
+        files[folder / MANIFEST] = manifest_bytes(described)
+        write_atomic_many(files, force, replace=[folder / MANIFEST] if earlier else [])
     if not quiet:
-        click.echo(f"wrote {target} ({len(r.result.individuals)} individuals, "
-                   f"{len(r.result.units)} units){' and sealed the folder' if seal else ''}",
-                   err=True)
+        click.echo(f"wrote {', '.join(map(str, targets))} ({len(r.result.individuals)} "
+                   f"individuals, {len(r.result.units)} units)"
+                   f"{' and sealed the folder' if seal else ''}", err=True)
+
+
+def _given(inputs: tuple[Path, ...], rules: Path | None, history: Path | None) -> list[Path]:
+    """Every path the run reads: inputs, the rule set's folder and the history folder."""
+    return [*inputs, *([rules] if rules else []), *([history] if history else [])]
+
+
+def _one_output(outputs: tuple[str, ...], fmt: str | None, stream: bool) -> str | None:
+    """The one output (or None: the terminal, or several files); several -o are checked:
+    files, in one folder, each with its own name and a format its extension tells."""
+    if len(outputs) <= 1:
+        return outputs[0] if outputs else None
+    if any(is_stdout(Path(o)) for o in outputs):
+        raise UsageError.one("--output", "'-' (standard output) cannot be one of several -o")
+    if fmt:
+        raise UsageError.one("--format", "with several -o each file's extension gives its "
+                                         "format: leave out --format")
+    if stream:
+        raise UsageError.one("--stream", "--stream writes one JSON output: give one -o")
+    folders = {os.path.abspath(Path(o).parent) for o in outputs}
+    if len(folders) > 1:
+        raise UsageError.one("--output", "several -o of one run go in one folder, which one "
+                                         f"{MANIFEST} describes (found {len(folders)} folders)")
+    names = [Path(o).name for o in outputs]
+    if len(set(names)) < len(names):
+        raise UsageError.one("--output", "the same file is given twice with -o")
+    for o in outputs:
+        format_for(None, o)
+    return None
+
+
+def _no_other_run(folder: Path, targets: list[Path], force: bool,
+                  manifest: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The manifest already in `folder`, when it records this same run (its outputs are kept
+    and listed with the new ones); None when there is none. A manifest of another run (or, for
+    --stream, which cannot tell before its end, of any run) is refused, unless `force` and this
+    run rewrites every output it lists (a full replacement): otherwise its outputs would stay
+    in the folder, described by nobody."""
+    path = folder / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        earlier = None
+    if isinstance(earlier, dict) and manifest is not None and same_run(earlier, manifest):
+        return earlier
+    listed = set(output_formats(earlier)) if isinstance(earlier, dict) else set()
+    if force and listed <= {t.name for t in targets}:
+        return None
+    others = ", ".join(sorted(listed - {t.name for t in targets})) or "no readable outputs"
+    raise OutputError.one(str(path), f"the folder holds the results of another run (other "
+                                     f"inputs, rules or options; it lists {others}): write to "
+                                     "a new folder" + ("" if force else ", or rewrite every "
+                                                       "output it lists with --force"))
+
+
+def _merged(manifest: dict[str, Any], earlier: dict[str, Any] | None,
+            data: dict[Path, bytes], formats: Mapping[Path, str | None],
+            seal: bool) -> dict[str, Any]:
+    """The manifest of a folder holding several outputs of one run: the earlier ones it
+    listed (unless rewritten now) and this run's, each with its format."""
+    entries: dict[str, tuple[str, str, int]] = {}
+    kinds: dict[str, str] = {}
+    if earlier is not None:
+        known = output_formats(earlier)
+        for item in earlier.get("outputs") or []:
+            name = item.get("path") if isinstance(item, dict) else None
+            if isinstance(name, str) and name in known:
+                entries[name] = (name, str(item.get("sha256")), int(item.get("bytes") or 0))
+                kinds[name] = known[name]
+    for t, blob in data.items():
+        entries[t.name] = (t.name, hashlib.sha256(blob).hexdigest(), len(blob))
+        kinds[t.name] = str(formats[t])
+    sealed = seal or (earlier is not None and earlier.get("sealed") is True)
+    return described_manifest(manifest, list(entries.values()), sealed, kinds)

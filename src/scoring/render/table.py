@@ -9,7 +9,6 @@ so it is total and independent of input order; text is compared with the Vietnam
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -18,7 +17,7 @@ from tabulate import tabulate
 
 from scoring.budget import reward_budget
 from scoring.expr import format_number
-from scoring.render.safe import safe_number
+from scoring.render.safe import neutral, safe_number
 from scoring.result import QuotaDecision, RecordResult, Result, TitleDecision
 from scoring.ruleset import Kind
 from scoring.text import CollationKey, collation_key, name_sort_key
@@ -134,8 +133,9 @@ def title_summaries(result: Result) -> list[TitleSummary]:
 
 
 def _clean(s: str) -> str:
-    """Replace control characters, so a submitted name cannot drive the terminal (ESC codes)."""
-    return "".join("\ufffd" if unicodedata.category(c) == "Cc" else c for c in s)
+    """Replace control and format characters, so a submitted name cannot drive the terminal
+    (ESC codes) or reorder what it shows (bidi controls): see `safe.neutral`."""
+    return neutral(s)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool]) -> str:
