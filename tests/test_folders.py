@@ -230,13 +230,20 @@ def test_folders_that_cannot_be_read_are_refused_before_reading(
     assert "Traceback" not in err
 
 
-def test_a_result_written_into_the_submissions_folder_is_not_read_as_submissions(
+def test_a_result_is_never_written_into_the_submissions_folder_nor_read_as_submissions(
         tmp_path: Path) -> None:
     data, rules = MINI
     shutil.copytree(data, tmp_path / "nop")
+    before = sorted(p.name for p in (tmp_path / "nop").iterdir())
     code, _, err = invoke("score", str(tmp_path / "nop"), "--rules", str(rules), "-o",
                           str(tmp_path / "nop" / "ket-qua.xlsx"))
+    assert code == 2 and "lies in an input folder" in err
+    assert sorted(p.name for p in (tmp_path / "nop").iterdir()) == before
+    # An output folder copied among the submissions is refused as input, not scored twice.
+    code, _, err = invoke("score", str(tmp_path / "nop"), "--rules", str(rules), "-o",
+                          str(tmp_path / "ket-qua" / "ket-qua.xlsx"))
     assert code == 0, err
+    shutil.copy(tmp_path / "ket-qua" / "manifest.json", tmp_path / "nop" / "manifest.json")
     code, _, err = invoke("score", str(tmp_path / "nop"), "--rules", str(rules))
     assert code == 2 and "holds manifest.json: it is an output folder" in err
 
