@@ -53,6 +53,7 @@ from scoring.compile import Compiled
 from scoring.errors import InputError, OutputError, Problem, RuleError
 from scoring.history import EMPTY, History, attach_records, load_history, past_fields, title_kinds
 from scoring.io.readers import InputSet, Part, plan_parts, read_part
+from scoring.keys import check_unit_keys, visible_form
 from scoring.manifest import MANIFEST, build_manifest, described_manifest, manifest_bytes
 from scoring.progress import Progress
 from scoring.records import (
@@ -391,6 +392,7 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
                 continue
             units.extend(loaded.records)
             warnings_of[i] = loaded.warnings
+    units, unit_keys = check_unit_keys(units, compiled.ruleset)
     unit_ids = sorted({u.id for u in units})
     people_rows = sum(t.rows for t in tables if t.kind == "individual")
     n_parts = max(1, min(len(unit_ids), -(-people_rows // max(1, part_people))))
@@ -399,6 +401,7 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
     _FILING = _Filing(compiled.kind("individual").inputs, unit_ids,
                       {uid: k // per_part for k, uid in enumerate(unit_ids)}, spill)
     first: dict[str, int] = {}  # person id → table index << 32 | row, where first seen
+    unusual: list[str] = []  # ids that may read as another one (see `keys.visible_form`)
     duplicates: list[tuple[str, str, int]] = []  # id, where, where first (packed)
     orphans: list[Problem] = []
     with_members: set[str] = set()
@@ -414,6 +417,8 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
                     duplicates.append((rid, str(Origin(file, row, sheet)), first[rid]))
                 else:
                     first[rid] = (i << 32) | row
+                    if not rid.isascii():  # only these can hide a look-alike of another id
+                        unusual.append(rid)
             orphans.extend(got.orphans)
             with_members |= got.with_members
     finally:
@@ -421,6 +426,15 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
     problems = [p for ps in per_table for p in ps]
     if problems:
         raise InputError(problems)
+    problems.extend(unit_keys.problems)
+    for rid in unusual:
+        seen = first.get(visible_form(rid))
+        if seen is not None:
+            file, sheet = where[first[rid] >> 32]
+            first_file, first_sheet = where[seen >> 32]
+            problems.append(duplicate_id(
+                rid, str(Origin(file, first[rid] & 0xFFFFFFFF, sheet)),
+                str(Origin(first_file, seen & 0xFFFFFFFF, first_sheet))))
     if not units:
         problems.append(Problem("", "no unit records: give a units file or sheet"))
     if not first:
@@ -435,7 +449,7 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
     problems.extend(without_members(units, with_members))
     if problems:
         raise InputError(problems)
-    warnings = [w for ws in warnings_of for w in ws]
+    warnings = [w for ws in warnings_of for w in ws] + unit_keys.warnings
     return units, parts, warnings, first.keys()
 
 

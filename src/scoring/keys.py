@@ -1,0 +1,329 @@
+"""Keys typed differently: ids and group keys that look alike but are not equal strings.
+
+A council's files are typed by many hands: "Khối A" and "khối A", "Văn hoá" and "Văn hóa" (the
+old and new tone placement), a name pasted with a zero-width space or a right-to-left mark, an
+id typed on a Russian keyboard layout ("Р1" with a Cyrillic Er). Compared as strings, each pair
+would silently become two groups, so a quota or a ranking would count the wrong people. This
+module decides, per kind of key, what such a pair is:
+
+- **Group keys** (a unit's cluster, and every field a quota, a rating quota or a ranking groups
+  by, such as the 2026 `task_group`): spellings that differ only by case, spacing, separators
+  (`_`, `-`), tone placement, invisible characters or letters of other scripts that look Latin
+  are one group. They are merged under the most used spelling (the first seen on a tie), with a
+  warning naming every spelling. Spellings that differ in their diacritics ("Tổ Một" and "Tổ
+  Mốt", "Khoi A" and "Khối A") can be two real names or one mistyped, and the tool cannot tell
+  which: merging two real groups or splitting one both change who gets a quota, so the run
+  stops (exit 2) naming both spellings and where each is first used.
+- **Ids** (of people and units): an id that differs from another only by invisible characters or
+  look-alike letters is the same id to every reader, so it is a duplicated id (exit 2). Ids that
+  differ by case, spacing or diacritics, ids equal but for leading zeros (`007` and `7`) in the
+  same unit, and the same name in the same unit (or cluster) under two ids are all plausible in
+  real data (two people called Nguyễn Văn An in one office), so they are warnings naming both.
+
+Everything here is pure: records in, records, warnings and problems out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from scoring.errors import Problem
+from scoring.records import Record
+from scoring.ruleset import Kind, RuleSet
+
+__all__ = [
+    "KeyCheck",
+    "Keyed",
+    "check_ids",
+    "check_keys",
+    "check_unit_keys",
+    "diacritic_skeleton",
+    "group_fields",
+    "invisible",
+    "look_alike",
+    "skeleton",
+    "unify_groups",
+    "visible_form",
+]
+
+# Characters that draw nothing, or only steer how text is drawn: format characters (zero-width
+# space and joiners, bidi marks, embeddings, overrides and isolates, the BOM, soft hyphen, word
+# joiner), variation selectors, the combining grapheme joiner and the Hangul fillers.
+_INVISIBLE_EXTRA = frozenset("\u034f\u115f\u1160\u3164\uffa0\u180e")
+
+
+def invisible(ch: str) -> bool:
+    """True for a character that shows nothing (or only changes how its neighbours show)."""
+    return (unicodedata.category(ch) == "Cf" or ch in _INVISIBLE_EXTRA
+            or 0xFE00 <= ord(ch) <= 0xFE0F or 0xE0100 <= ord(ch) <= 0xE01EF)
+
+
+# Cyrillic and Greek letters drawn like Latin ones, in both cases (the usual culprits of a
+# keyboard layout left on Russian, or text pasted from a PDF).
+_LOOK_ALIKE_PAIRS = (
+    ("АВЕЅІЈКМНОРСТХУҮӀԚԜ", "ABESIJKMHOPCTXYYIQW"),
+    ("аеѕіјорсхуүӏԁһԛԝвкмнт", "aesijopcxyyldhqwbkmht"),
+    ("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX"),
+    ("αβεζηικμνορτυχ", "abezhikmvoptux"),
+)
+_LOOK_ALIKE = str.maketrans({a: b for src, dst in _LOOK_ALIKE_PAIRS
+                             for a, b in zip(src, dst, strict=True)})
+
+
+def look_alike(text: str) -> bool:
+    """True when `text` holds a Cyrillic or Greek letter drawn like a Latin one."""
+    return text.translate(_LOOK_ALIKE) != text
+
+
+def visible_form(text: str) -> str:
+    """What a reader sees: NFKC, invisible characters removed, look-alike letters as Latin,
+    whitespace runs as one space. Two ids with the same visible form are the same id."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c for c in text if not invisible(c)).translate(_LOOK_ALIKE)
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_SEPARATOR = re.compile(r"[\s_\-\u2010-\u2015\u2212]")
+_VOWELS = frozenset("aeiouy")
+
+
+def skeleton(text: str) -> str:
+    """The key that decides when two spellings of a group are one group: `visible_form`,
+    case-folded, without spaces and separators, and with each tone mark tied to its run of
+    vowels rather than to a letter, so "hoá" and "hóa" (the old and the new placement rule)
+    or "thuỷ" and "thủy" give one key while the letters and their shape marks stay."""
+    decomposed = unicodedata.normalize(
+        "NFD", visible_form(text).casefold().translate(_LOOK_ALIKE))
+    base: list[str] = []
+    tones: list[str] = []
+    run, in_run = 0, False
+    for c in decomposed:
+        if c in _TONES:
+            tones.append(f"{run}{c}")
+        elif unicodedata.combining(c):
+            base.append(c)  # a shape mark: ă â ê ô ơ ư are letters of their own
+        else:
+            if c in _VOWELS and not in_run:
+                run += 1
+            in_run = c in _VOWELS
+            if not _SEPARATOR.match(c):
+                base.append(c)
+    return unicodedata.normalize("NFC", "".join(base)) + "\x00" + "".join(tones)
+
+
+def diacritic_skeleton(text: str) -> str:
+    """`skeleton` without any diacritic (đ as d): spellings equal here but not in `skeleton`
+    differ only in their marks."""
+    base = skeleton(text).partition("\x00")[0].replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFD", base) if not unicodedata.combining(c))
+
+
+def _leading_zeros(text: str) -> str:
+    return re.sub(r"\d+", lambda m: str(int(m.group())), text)
+
+
+# ------------------------------------------------------------------------------ the checks
+
+
+@dataclass
+class KeyCheck:
+    """What the checks found: warnings (the result is as meant) and problems (exit 2)."""
+
+    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class _Spelling:
+    text: str
+    first: str  # where it is first used
+    count: int = 0
+
+
+def _quoted(spellings: Sequence[_Spelling]) -> str:
+    return " and ".join(f"{_shown(s.text)} ({s.first})" for s in spellings)
+
+
+def _shown(text: str) -> str:
+    """A spelling as a reader can tell it from another: invisible characters as \\u escapes,
+    look-alike letters named."""
+    out = "".join(f"\\u{ord(c):04x}" if invisible(c) else c for c in text)
+    shown = repr(out).replace("\\\\u", "\\u")
+    if look_alike(text):
+        scripts = sorted({unicodedata.name(c, "?").split(" ")[0] for c in text
+                          if c.translate(_LOOK_ALIKE) != c})
+        shown += f" (with {'/'.join(s.title() for s in scripts)} letters)"
+    return shown
+
+
+def _why(spellings: Sequence[_Spelling]) -> str:
+    texts = [s.text for s in spellings]
+    if any(any(invisible(c) for c in t) for t in texts):
+        return "an invisible character"
+    if any(look_alike(t) for t in texts):
+        return "letters of another script that look Latin"
+    return "case, spacing or tone placement"
+
+
+def unify_groups(values: Iterable[tuple[str, str]], what: str, result: KeyCheck
+                 ) -> dict[str, str]:
+    """Decide the group keys of one field: `values` are (spelling, where used) in input order.
+
+    Returns spelling → the group's spelling for every spelling merged into another (see the
+    module docstring); adds the warnings and problems to `result`.
+    """
+    spellings: dict[str, _Spelling] = {}
+    for text, where in values:
+        s = spellings.get(text)
+        if s is None:
+            s = spellings[text] = _Spelling(text, where)
+        s.count += 1
+    by_key: dict[str, list[_Spelling]] = defaultdict(list)
+    for s in spellings.values():
+        by_key[skeleton(s.text)].append(s)
+    merged: dict[str, str] = {}
+    kept: list[_Spelling] = []
+    for group in by_key.values():
+        chosen = max(group, key=lambda s: s.count)  # the first of the most used, as max keeps
+        kept.append(chosen)
+        if len(group) > 1:
+            others = [s for s in group if s is not chosen]
+            merged.update((s.text, chosen.text) for s in others)
+            result.warnings.append(
+                f"{what}: {_quoted([chosen, *others])} differ only by {_why(group)}: counted "
+                f"as one group, {chosen.text!r}")
+    by_marks: dict[str, list[_Spelling]] = defaultdict(list)
+    for s in kept:
+        by_marks[diacritic_skeleton(s.text)].append(s)
+    for group in by_marks.values():
+        if len(group) > 1:
+            first, *others = group
+            for s in others:
+                result.problems.append(Problem(
+                    s.first, f"{what} {_shown(s.text)} differs from {_shown(first.text)} (first "
+                             f"at {first.first}) only in its diacritics: one group mistyped, or "
+                             "two? Spell one group the same everywhere; name two groups so that "
+                             "they differ by more than a mark"))
+    return merged
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """What `check_ids` needs of a record."""
+
+    id: str
+    name: str
+    group: str  # the unit of a person, the cluster of a unit
+    where: str
+
+
+def check_ids(records: Sequence[Keyed], kind_word: str, group_word: str,
+              result: KeyCheck) -> None:
+    """Ids of one kind of record: look-alike duplicates are problems, near ones warnings."""
+    by_visible: dict[str, Keyed] = {}
+    by_folded: dict[str, Keyed] = {}
+    by_number: dict[tuple[str, str], Keyed] = {}
+    by_name: dict[tuple[str, str], Keyed] = {}
+    for r in records:
+        seen = by_visible.get(visible_form(r.id))
+        if seen is not None:
+            if seen.id != r.id:  # equal ids are reported by the duplicate check itself
+                result.problems.append(Problem(
+                    r.where, f"duplicated id {_shown(r.id)}: it reads as {_shown(seen.id)} "
+                             f"(first at {seen.where}), differing only by "
+                             f"{_why([_Spelling(r.id, ''), _Spelling(seen.id, '')])}"))
+            continue
+        by_visible[visible_form(r.id)] = r
+        folded = by_folded.setdefault(diacritic_skeleton(r.id), r)
+        if folded is not r:
+            result.warnings.append(f"{r.where}: id {r.id!r} differs from {folded.id!r} (first at "
+                                   f"{folded.where}) only by case, spacing or diacritics: kept "
+                                   f"as two {kind_word}; check they are not one")
+            continue
+        number = by_number.setdefault((r.group, _leading_zeros(r.id)), r)
+        if number is not r:
+            result.warnings.append(f"{r.where}: id {r.id!r} differs from {number.id!r} (first at "
+                                   f"{number.where}) only by leading zeros, in the same "
+                                   f"{group_word}: kept as two {kind_word}; check they are not "
+                                   "one")
+        if r.name:
+            named = by_name.setdefault((r.group, skeleton(r.name)), r)
+            if named is not r:
+                result.warnings.append(f"{r.where}: {r.name} ({group_word} {r.group}) is also "
+                                       f"{named.id!r} (at {named.where}): the same name in the "
+                                       f"same {group_word} under two ids, kept as two "
+                                       f"{kind_word}; check they are not one")
+
+
+def group_fields(per_fields: Iterable[str], declared: Mapping[str, str]) -> list[str]:
+    """The declared text inputs among the fields quotas and rankings group by (`declared`:
+    input name → type), in a stable order."""
+    return sorted({f for f in per_fields if declared.get(f) == "text"})
+
+
+
+
+def per_fields(rs: RuleSet, kind: Kind) -> set[str]:
+    """Every field the rule set groups records of `kind` by: quotas, rating quotas, ranking."""
+    rules = rs.kind(kind)
+    fields: set[str] = set()
+    for t in rs.titles:
+        if t.of == kind and t.quota is not None:
+            fields.add(t.quota.per)
+    if rules.ranking is not None:
+        fields.add(rules.ranking.per)
+    if rules.ratings is not None and rules.ratings.quota is not None:
+        fields.update(rules.ratings.quota.per)
+    return fields
+
+
+def check_keys(individuals: list[Record], units: list[Record], rs: RuleSet
+               ) -> tuple[list[Record], list[Record], KeyCheck]:
+    """The records with their group keys unified, and what was found (module docstring)."""
+    units, result = check_unit_keys(units, rs)
+    inputs = rs.individual.inputs
+    for f in group_fields(per_fields(rs, "individual"), {n: s.type for n, s in inputs.items()}):
+        individuals = _unify(individuals, f"{f} ({inputs[f].label})", f, result)
+    check_ids([Keyed(r.id, r.name, r.group, str(r.origin)) for r in individuals], "people",
+              "unit", result)
+    return individuals, units, result
+
+
+def check_unit_keys(units: list[Record], rs: RuleSet) -> tuple[list[Record], KeyCheck]:
+    """`check_keys` for units alone: their clusters, group fields and ids (the streaming path
+    holds every unit at once, but people a part at a time)."""
+    result = KeyCheck()
+    units = _unify(units, "cluster", None, result)
+    inputs = rs.unit.inputs
+    for f in group_fields(per_fields(rs, "unit"), {n: s.type for n, s in inputs.items()}):
+        units = _unify(units, f"{f} ({inputs[f].label})", f, result)
+    check_ids([Keyed(u.id, u.name, u.group, str(u.origin)) for u in units], "units", "cluster",
+              result)
+    return units, result
+
+
+def _unify(records: list[Record], what: str, name: str | None, result: KeyCheck
+           ) -> list[Record]:
+    """`records` with one group key unified: the record's group (`name` None) or a field."""
+    def value(r: Record) -> object:
+        return r.group if name is None else r.values.get(name)
+
+    mapping = unify_groups(((v, str(r.origin)) for r in records
+                            if isinstance(v := value(r), str)), what, result)
+    if not mapping:
+        return records
+    out: list[Record] = []
+    for r in records:
+        v = value(r)
+        if not isinstance(v, str) or v not in mapping:
+            out.append(r)
+        elif name is None:
+            out.append(replace(r, group=mapping[v]))
+        else:
+            out.append(replace(r, values={**r.values, name: mapping[v]}))
+    return out
