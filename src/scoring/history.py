@@ -71,6 +71,7 @@ from xml.etree.ElementTree import ParseError
 from scoring import expr
 from scoring.errors import InputError, Problem, input_location
 from scoring.io.readers import SCOPE_WORDING, decode_input
+from scoring.keys import visible_form
 from scoring.records import Record, blank, match_header
 from scoring.ruleset import KINDS, Kind, RuleSet
 from scoring.text import fold, nfc
@@ -621,9 +622,11 @@ def _title(b: _Builder, row: _Row) -> tuple[str, Kind | None] | None:
     text = row.cells["title"]
     if text in b.titles:
         return text, b.titles[text][1]
-    by_label = {fold(label): tid for tid, (label, _) in b.titles.items()}
-    if fold(text) in by_label:
-        tid = by_label[fold(text)]
+    # By id or label, whatever the case, marks, invisible characters or look-alike letters.
+    by_label = {fold(visible_form(name)): tid for tid, (label, _) in b.titles.items()
+                for name in (label, tid)}
+    if fold(visible_form(text)) in by_label:
+        tid = by_label[fold(visible_form(text))]
         return tid, b.titles[tid][1]
     close = difflib.get_close_matches(text, list(b.titles), n=1, cutoff=0.75)
     if close or not text:

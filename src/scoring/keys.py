@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from scoring.errors import Problem
+from scoring.errors import Problem, input_location
 from scoring.records import Record
 from scoring.ruleset import Kind, RuleSet
 
@@ -167,6 +167,8 @@ def _why(spellings: Sequence[_Spelling]) -> str:
         return "an invisible character"
     if any(look_alike(t) for t in texts):
         return "letters of another script that look Latin"
+    if any(unicodedata.normalize("NFKC", t) != t for t in texts):
+        return "full-width or other compatibility forms of letters and digits"
     return "case, spacing or tone placement"
 
 
@@ -313,8 +315,10 @@ def _unify(records: list[Record], what: str, name: str | None, result: KeyCheck
     def value(r: Record) -> object:
         return r.group if name is None else r.values.get(name)
 
-    mapping = unify_groups(((v, str(r.origin)) for r in records
-                            if isinstance(v := value(r), str)), what, result)
+    column = "cluster" if name is None else name
+    mapping = unify_groups(((v, input_location(r.origin.file, r.origin.row, column,
+                                               r.origin.sheet))
+                            for r in records if isinstance(v := value(r), str)), what, result)
     if not mapping:
         return records
     out: list[Record] = []

@@ -533,7 +533,55 @@ def _cases() -> dict[str, Files]:
             "P2,Trần Thị Bình,Cấp cơ sở,215/QĐ-SCT,Một\nP2,Trần Thị Bình,Cấp cơ sở,"
             "215/QĐ-SCT,Hai\n")),
         "initiatives_without_individuals": initiatives(MONO_INITIATIVES, people_csv=""),
+        **_input_cases(),
     }
+
+
+# ------------------------------------------------------------ real office files (issue #18)
+
+# The mini rule set with a text input people are grouped by (as the 2026 rules group by
+# `task_group`): the ranking counts inside each team.
+TEAM_RULES = _replace(_replace(MINI_RULES, "  ranking: {per: unit, by: [\"-score\", name]}",
+                               "  ranking: {per: team, by: [\"-score\", name]}"),
+                      "    is_head: {type: bool",
+                      "    team: {type: text, label: Tổ, default: chung}\n    is_head: {type: bool")
+TEAMS = ("Kiểm soát", "Kiểm soát", "Tổng hợp", "Tổng hợp", "Kiểm soát", "Kiểm soát", "Tổng hợp")
+
+
+def teams(*names: str) -> Files:
+    """The mini sample with a `team` column (the default teams, or `names` in row order), and
+    the mini rules grouping people by it."""
+    lines = MINI_PEOPLE.rstrip("\n").split("\n")
+    chosen = names or TEAMS
+    body = [f"{lines[0]},team", *(f"{line},{t}" for line, t in zip(lines[1:], chosen,
+                                                                    strict=True))]
+    return {"individuals.csv": ("\n".join(body) + "\n").encode(),
+            "units.csv": MINI_UNITS.encode(), "rules.yaml": TEAM_RULES.encode()}
+
+
+def _typed_differently() -> dict[str, Files]:
+    """Keys that look alike but are not equal strings (see src/scoring/keys.py)."""
+    return {
+        "cluster_without_diacritics": units("U2,Phòng Hai,Khối A", "U2,Phòng Hai,Khoi A"),
+        "cluster_tone_differs": units("U2,Phòng Hai,Khối A", "U2,Phòng Hai,Khôi A"),
+        "cluster_diacritics_and_case": units("U3,Công ty Ba,Khối B", "U3,Công ty Ba,KHOI A"),
+        "person_id_zero_width": people("P3,Lê Văn Cường", "P2\u200b,Lê Văn Cường"),
+        "person_id_cyrillic": people("P3,Lê Văn Cường", "\u04202,Lê Văn Cường"),
+        "person_id_bidi_mark": people("P3,Lê Văn Cường", "\u200fP2,Lê Văn Cường"),
+        "person_id_fullwidth": people("P3,Lê Văn Cường", "\uff30\uff12,Lê Văn Cường"),
+        "unit_id_greek": {"individuals.csv": MINI_PEOPLE.replace(",U", ",K").encode(),
+                          "units.csv": (MINI_UNITS.replace("\nU", "\nK")
+                                        + "\u039a2,Phòng Hai B,Khối A,90,2021\n").encode()},
+        "person_unit_with_word_joiner": people("P7,Đỗ Văn Hùng,U3", "P7,Đỗ Văn Hùng,U3\u2060"),
+        "team_without_diacritics": teams(*TEAMS[:6], "Tong hop"),
+        "team_marks_differ": teams("Kiểm soát", "Kiểm soát", "Tổng hợp", "Tổng hớp",
+                                   "Kiểm soát", "Kiểm soát", "Tổng hợp"),
+    }
+
+
+def _input_cases() -> dict[str, Files]:
+    """The cases of issue #18's input side, by category."""
+    return {**_typed_differently()}
 
 
 def write(target: Path = CASES) -> None:
