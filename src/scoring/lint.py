@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from scoring import expr
 from scoring.compile import RATING_POINTS, CKind, Compiled, Group, Rule, compile_ruleset
+from scoring.engine import check_constants
 from scoring.errors import RuleError, UsageError
 from scoring.history import REVIEW_PARAMS
 from scoring.ruleset import KINDS, Kind, KindRules, RuleSet, load, read_yaml, rule_files
@@ -71,6 +72,9 @@ def lint(folder: Path | str) -> list[Finding]:
     try:
         rs = load(folder)
         compiled = compile_ruleset(rs)
+        refused = check_constants(compiled.groups())
+        if refused:
+            raise RuleError(refused)
     except RuleError as e:
         return _ordered([Finding("error", p.where or str(folder), p.rule, p.message)
                          for p in e.problems])
