@@ -241,7 +241,7 @@ def _exact_literals(tree: ast.AST, source: str) -> None:
         if isinstance(n, ast.Constant) and type(n.value) is float and math.isfinite(n.value):
             written = ast.get_source_segment(source, n)
             if written is not None:
-                n.value = Decimal(written)
+                n.value = Decimal(written)  # type: ignore[assignment]  # read by _convert
 
 
 def _convert(n: ast.AST, where: Where, depth: int) -> Node:
