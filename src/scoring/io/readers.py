@@ -33,6 +33,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -704,8 +705,9 @@ def _json(data: bytes, shown: str, read: _Read) -> None:
     list replaces the first), so both are refused. Cells must be single values.
     """
     try:
+        # Numbers with a fraction or an exponent are read as exact decimals, never as floats.
         doc = json.loads(data.decode("utf-8-sig"), parse_constant=_refuse_constant,
-                         object_pairs_hook=_unique_keys)
+                         parse_float=Decimal, object_pairs_hook=_unique_keys)
     except RecursionError:
         raise InputError.one(shown, "invalid JSON: nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as e:  # JSONDecodeError, digit limits, _JsonRefused
@@ -724,7 +726,7 @@ def _json(data: bytes, shown: str, read: _Read) -> None:
             header.extend(k for k in r if k not in header)
             problems.extend(Problem(input_location(f"{shown}#{key}", i + 2, k),
                                     f"expected a single value, found {type(v).__name__} "
-                                    f"{json.dumps(v, ensure_ascii=False)[:60]}")
+                                    f"{json.dumps(v, ensure_ascii=False, default=str)[:60]}")
                             for k, v in r.items() if isinstance(v, dict | list))
         if problems:
             raise InputError(problems)
