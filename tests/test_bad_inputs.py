@@ -37,7 +37,8 @@ MEMORY_LIMIT = 1_500_000_000  # bytes of address space for `process` cases: a bo
 # The categories issue #10 asks the corpus to cover, each with at least one case.
 CATEGORIES = {"columns", "types", "ranges", "nan-inf", "dates", "ids", "files", "encoding", "csv",
               "json", "xlsx", "limits", "yaml", "rules", "extends", "expressions", "rounds",
-              "initiatives", "cli", "typed-differently"}
+              "initiatives", "cli", "typed-differently",
+              "numbers"}
 
 sys.path.insert(0, str(ROOT / CORPUS))
 import make  # noqa: E402  (tests/bad_inputs/make.py)

@@ -149,7 +149,7 @@ def _decimal(v: object, percent: bool = False, whole: bool = False) -> Decimal:
         raise ValueError("expected a finite number")
     if d and d.adjusted() >= MAX_NUMBER_DIGITS:
         raise ValueError(f"expected a number below 10^{MAX_NUMBER_DIGITS}")
-    digits = len(d.normalize().as_tuple().digits)
+    digits = len("".join(map(str, d.as_tuple().digits)).strip("0")) if d else 0
     if digits > MAX_SIGNIFICANT_DIGITS:
         raise ValueError(f"{digits} significant digits; at most {MAX_SIGNIFICANT_DIGITS} are "
                          "read, so that every output shows the number as typed: round it")

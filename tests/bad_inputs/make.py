@@ -579,9 +579,27 @@ def _typed_differently() -> dict[str, Files]:
     }
 
 
+def _numbers() -> dict[str, Files]:
+    """Numbers two conventions read differently, and numbers no output could show as typed."""
+    return {
+        "number_thousands_or_decimal_comma": people("0.9,x,2021", '"12,000",x,2021'),
+        "number_thousands_or_decimal_point": people("0.9,x,2021", "1.490,x,2021"),
+        "int_thousands_or_decimal_comma": people("9,có,2,", "9,có,\"1,000\","),
+        "number_underscore": people("0.9,x,2021", "1_000,x,2021"),
+        "percent_sign_in_plain_column": people("0.9,x,2021", "9%,x,2021"),
+        "number_too_many_digits": people("0.9,x,2021", "0.30000000000000004,x,2021"),
+        "json_number_beyond_a_float": {"submission.json": (
+            b'{"units": [{"id": "U1", "name": "A", "cluster": "K", "target": 100}], '
+            b'"individuals": [{"id": "P1", "name": "B", "unit_id": "U1", "task_rating": "tot", '
+            b'"amount": 0.1000000000000000055511151231257827}]}')},
+        "rule_constant_too_long_for_the_engine": rules("when: amount > 0.5",
+                                                       "when: amount > 1234567890.0000000001"),
+    }
+
+
 def _input_cases() -> dict[str, Files]:
     """The cases of issue #18's input side, by category."""
-    return {**_typed_differently()}
+    return {**_typed_differently(), **_numbers()}
 
 
 def write(target: Path = CASES) -> None:
