@@ -123,6 +123,12 @@ _GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(?P<sep>[.,])\d{3}(?P<more>(?:(?P=sep)
                       r"(?:(?!(?P=sep))(?P<dec>[.,])\d+)?$")
 
 
+class FormatUnknown(float):
+    """A number from an .xls workbook, whose display format calamine does not give: in a
+    percentage column a value between 0 and 1 may be one shown as a percentage (0.5 as 50%),
+    so it is refused there rather than guessed (see `_decimal`)."""
+
+
 def _decimal(v: object, percent: bool = False, whole: bool = False) -> Decimal:
     """A cell as an exact decimal. `percent`: the column is a percentage, so "9%" is 9 (in
     any other column a % sign is refused); `whole`: the column holds whole numbers, which
@@ -140,6 +146,11 @@ def _decimal(v: object, percent: bool = False, whole: bool = False) -> Decimal:
     elif isinstance(v, float):
         if not math.isfinite(v):
             raise ValueError("expected a finite number")
+        if isinstance(v, FormatUnknown) and percent and 0 < v < 1:
+            raise ValueError(f"{format(v, '.15g')} in a percentage column of an .xls workbook, "
+                             "whose cell formats cannot be read: is it shown as "
+                             f"{format(Decimal(format(v, '.15g')) * 100, 'f')}%? Type the "
+                             "percentage as a number, or save the workbook as .xlsx")
         d = Decimal(format(v, ".15g"))
     elif isinstance(v, Decimal):
         d = v

@@ -44,6 +44,7 @@ from scoring.limits import Limits
 from scoring.progress import Progress
 from scoring.records import (
     MAX_HEADER_ROWS,
+    FormatUnknown,
     Origin,
     RawTable,
     blank,
@@ -61,6 +62,7 @@ from scoring.text import (
     detect_legacy_vietnamese,
     fold,
     nfc,
+    repair_double_encoded,
 )
 
 __all__ = [
@@ -86,6 +88,7 @@ _ROUND_WORDS = ("rounds", "round", "vong cham", "vongcham", "cham diem")
 _NOT_DATA = ("huong dan", "instructions", "readme", "danh muc")
 META_FILE = "dataset.yaml"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) and encrypted workbooks
+_ZIP_MAGIC = b"PK\x03\x04"  # .xlsx
 
 # Where the counts go: the inputs a rule set declares for initiatives recognised at each scope.
 COUNT_INPUTS = {"co_so": "initiatives_co_so", "tinh": "initiatives_tinh",
@@ -322,6 +325,11 @@ def _read_file(f: Path, read: _Read, result: InputSet) -> None:
     data = _read_bytes(f, shown, read.limits.file_bytes)
     result.files.append((shown, hashlib.sha256(data).hexdigest(), len(data)))
     suffix = f.suffix.lower()
+    if suffix in (".csv", ".json", ".txt") and data.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
+        kind, real = (("an Excel 97-2003 workbook", ".xls") if data.startswith(_OLE_MAGIC)
+                      else ("an Excel workbook", ".xlsx"))
+        raise InputError.one(shown, f"this is {kind}, not {suffix[1:].upper()} text: rename it "
+                                    f"to {f.stem}{real} (or save it from Excel as CSV UTF-8)")
     if suffix == ".csv":
         _csv(data, shown, f.name, read)
     elif suffix == ".xlsx":
@@ -329,10 +337,9 @@ def _read_file(f: Path, read: _Read, result: InputSet) -> None:
     elif suffix == ".json":
         _json(data, shown, read)
     elif suffix == ".xls" or data.startswith(_OLE_MAGIC):
-        raise InputError.one(shown, "an old .xls (Excel 97-2003) workbook: open it and save it "
-                                    "as .xlsx (Excel Workbook)")
+        _xls(data, shown, read)
     else:
-        raise InputError.one(shown, "unsupported file type (use .csv, .xlsx, .json)")
+        raise InputError.one(shown, "unsupported file type (use .csv, .xlsx, .xls, .json)")
 
 
 def _fold_group(read: _Read) -> list[RawTable]:
@@ -400,6 +407,9 @@ def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
         skipped += 1
     header, body = (rows[skipped], rows[skipped + 1:]) if skipped < len(rows) else ((), [])
     first_row = skipped + 2
+    problems = _cell_problems(rows, skipped, shown, sheet)
+    if problems:
+        raise InputError(problems)
     if len(body) > read.limits.rows:
         raise InputError.one(input_location(shown, sheet=sheet),
                              f"{len(body)} rows; the limit is {read.limits.rows}")
@@ -421,6 +431,39 @@ def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
     return False
 
 
+# What Excel shows in a cell whose formula failed; a CSV export writes it as text.
+EXCEL_ERRORS = frozenset(("#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
+                          "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/A!"))
+
+
+def _cell_problems(rows: Sequence[tuple[object, ...]], header_at: int, shown: str,
+                   sheet: str | None) -> list[Problem]:
+    """Cells no reading can be right for, located: an Excel error text (from a CSV export, or
+    typed), and double-encoded text ("Huá»³nh"), shown with its repair."""
+    header = rows[header_at] if header_at < len(rows) else ()
+    problems: list[Problem] = []
+    for r, row in enumerate(rows[header_at:], start=header_at + 1):
+        for c, v in enumerate(row):
+            if not isinstance(v, str) or (v.isascii() and "#" not in v):
+                continue
+            column = (nfc(str(header[c])) if r > header_at + 1 and c < len(header)
+                      and not blank(header[c]) else _column_letter(c))
+            where = input_location(shown, r, column, sheet)
+            text = v.strip()
+            if text.upper() in EXCEL_ERRORS:
+                problems.append(Problem(where, f"the cell holds the Excel error {text}: correct "
+                                               "the formula it came from, or clear the cell"))
+                continue
+            repaired = repair_double_encoded(v)
+            if repaired is not None:
+                problems.append(Problem(where, f"double-encoded text {nfc(v)[:60]!r} (UTF-8 read "
+                                               "as Windows-1252 and saved again): it reads "
+                                               f"{nfc(repaired)[:60]!r}; save the file again "
+                                               "from the original as UTF-8, or retype it"))
+    return problems
+
+
 def decode_input(data: bytes, shown: str) -> str:
     """Bytes of a text file as NFC text; an undecidable or legacy encoding is an InputError
     naming the file (shared by every reader of hand-kept CSV files)."""
@@ -431,7 +474,8 @@ def decode_input(data: bytes, shown: str) -> str:
                                     "UTF-8 (CSV UTF-8 in Excel)") from None
     except LegacyEncoding as e:
         raise InputError.one(shown, _legacy_message(e.encoding, e.sample)) from None
-    return text
+    # DOS programs end a text file with Ctrl-Z (0x1A), which is not a row of data.
+    return text.rstrip("\x1a")
 
 
 def _csv(data: bytes, shown: str, name: str, read: _Read) -> None:
@@ -515,12 +559,127 @@ class _Sheet:
     problems: list[Problem] = field(default_factory=list)
 
 
+@dataclass
+class _Layout:
+    """What a sheet's cells do not say: merged ranges and hidden rows and columns (0-based)."""
+
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)
+
+
+def _laid_out(sheet: _Sheet, layout: _Layout, shown: str, hidden_sheet: bool) -> _Sheet:
+    """The sheet as its reader sees it: a value merged down over rows applies to each row that
+    holds other values (a form's unit or group merged over its people), never a blank that
+    falls back to a default; merged across columns it stays in its first column, as Excel
+    keeps it. A hidden sheet, row or column holding values is refused: what the council
+    checked on screen must be what is scored, and a hidden row would be a record nobody saw."""
+    rows = [list(r) for r in sheet.rows]
+    header = _header_rows(rows)
+    for r1, c1, r2, _c2 in layout.merged:
+        if r1 in header or r1 >= len(rows) or c1 >= len(rows[r1]) or blank(rows[r1][c1]):
+            continue  # a header merged over rows is the header's business (`stack_header`)
+        for r in range(r1 + 1, min(r2, len(rows) - 1) + 1):
+            row = rows[r]
+            if not any(not blank(v) for k, v in enumerate(row) if k != c1):
+                continue  # a blank row stays blank: no record is made of a merge alone
+            row.extend([None] * (c1 + 1 - len(row)))
+            if blank(row[c1]):
+                row[c1] = rows[r1][c1]
+    sheet.rows = [tuple(r) for r in rows]
+    where = input_location(shown, sheet=sheet.title)
+    holds = [k for k, r in enumerate(sheet.rows) if any(not blank(v) for v in r)]
+    if hidden_sheet and holds:
+        sheet.problems.append(Problem(where, "the sheet is hidden: unhide it (Format > Sheet > "
+                                             "Unhide) to check what is scored, or delete it"))
+        return sheet
+    with_values = set(holds)
+    rows_hidden = [r + 1 for r in sorted(layout.hidden_rows) if r in with_values]
+    if rows_hidden:
+        sheet.problems.append(Problem(where, f"hidden rows hold values (rows "
+                                             f"{_listed(rows_hidden)}): unhide them to check "
+                                             "what is scored, or delete them"))
+    columns_hidden = [_column_letter(c) for c in sorted(layout.hidden_columns)
+                      if any(c < len(r) and not blank(r[c]) for r in sheet.rows)]
+    if columns_hidden:
+        sheet.problems.append(Problem(where, "hidden columns hold values (columns "
+                                             f"{_listed(columns_hidden)}): unhide them to check "
+                                             "what is scored, or delete them"))
+    return sheet
+
+
+def _header_rows(rows: Sequence[Sequence[object]]) -> set[int]:
+    """The rows a header may span: the first non-blank rows of text alone (a data row holds a
+    number somewhere), at most MAX_HEADER_ROWS of them."""
+    out: set[int] = set()
+    for k, row in enumerate(rows):
+        cells = [v for v in row if not blank(v)]
+        if not cells:
+            continue
+        if len(out) == MAX_HEADER_ROWS or not all(isinstance(v, str) for v in cells):
+            break
+        out.add(k)
+    return out
+
+
+def _listed(items: Sequence[object]) -> str:
+    shown = ", ".join(str(i) for i in items[:10])
+    return shown + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+
+
+# Parts of a sheet's XML that say what its cells do not (attributes in any order, any prefix).
+_LAYOUT_TAG = re.compile(rb"<(?:\w+:)?(row|col|mergeCell)\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb'\b(r|min|max|hidden|ref)="([^"]*)"')
+_REF = re.compile(r"^([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?$")
+
+
+def _sheet_layout(zf: zipfile.ZipFile, path: str) -> _Layout:
+    """Merged ranges and hidden rows and columns of one sheet, from its XML, read in chunks (a
+    sheet may unpack to hundreds of megabytes; openpyxl's read-only mode does not give these)."""
+    layout = _Layout()
+    with zf.open(path.lstrip("/")) as f:
+        tail = b""
+        while chunk := f.read(1 << 20):
+            text = tail + chunk
+            cut = text.rfind(b"<")
+            cut = cut if cut > text.rfind(b">") else len(text)
+            for m in _LAYOUT_TAG.finditer(text, 0, cut):
+                _layout_tag(layout, m.group(1), dict(_ATTRIBUTE.findall(m.group(2))))
+            tail = text[cut:]
+    return layout
+
+
+def _layout_tag(layout: _Layout, tag: bytes, attrs: dict[bytes, bytes]) -> None:
+    hidden = attrs.get(b"hidden") in (b"1", b"true")
+    if tag == b"row" and hidden and attrs.get(b"r", b"").isdigit():
+        layout.hidden_rows.add(int(attrs[b"r"]) - 1)
+    elif tag == b"col" and hidden and attrs.get(b"min", b"").isdigit():
+        first, last = int(attrs[b"min"]), int(attrs.get(b"max", attrs[b"min"]))
+        layout.hidden_columns.update(range(first - 1, min(last, 16_384)))
+    elif tag == b"mergeCell":
+        m = _REF.match(attrs.get(b"ref", b"").decode("ascii", errors="replace"))
+        if m is not None and m.group(3):
+            layout.merged.append((int(m.group(2)) - 1, _column_index(m.group(1)),
+                                  int(m.group(4)) - 1, _column_index(m.group(3))))
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
 def _xlsx(data: bytes, shown: str, read: _Read) -> None:
     if data.startswith(_OLE_MAGIC):
         raise InputError.one(shown, "an old .xls (Excel 97-2003) or password-protected "
                                     "workbook: open it and save it as .xlsx without a password")
     _check_zip(data, shown, read.limits)
-    sheets = _read_sheets(data, shown, read.limits)
+    _workbook(_read_sheets(data, shown, read.limits), shown, read)
+
+
+def _workbook(sheets: list[_Sheet], shown: str, read: _Read) -> None:
+    """File a workbook's sheets (read from .xlsx or .xls) as record tables or initiatives."""
     if not sheets:
         raise InputError.one(shown, "no sheet named for units or individuals (e.g. 'Đơn vị', "
                                     "'Cá nhân', 'units', 'individuals')")
@@ -623,9 +782,14 @@ def _read_sheets(data: bytes, shown: str, limits: Limits) -> list[_Sheet]:
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
             try:
-                return [_sheet(ws, shown, limits) for ws in wb.worksheets
-                        if kind_of(ws.title) is not None or is_initiatives(ws.title)
-                        or is_rounds(ws.title)]
+                with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                    return [_laid_out(_sheet(ws, shown, limits),
+                                      _sheet_layout(zf, ws._worksheet_path),  # type: ignore[attr-defined]
+                                      shown,
+                                      ws.sheet_state != "visible")
+                            for ws in wb.worksheets
+                            if kind_of(ws.title) is not None or is_initiatives(ws.title)
+                            or is_rounds(ws.title)]
             finally:
                 wb.close()
     except broken as e:
@@ -639,6 +803,8 @@ def _sheet(ws: Any, shown: str, limits: Limits) -> _Sheet:
     stale one are silently cut, and a forged one makes millions of empty cells. So the
     dimensions are reset and the cells themselves decide; trailing blank cells are dropped.
     """
+    from openpyxl.worksheet.formula import ArrayFormula
+
     sheet = _Sheet(ws.title)
     ws.reset_dimensions()
     where = input_location(shown, sheet=ws.title)
@@ -651,12 +817,16 @@ def _sheet(ws: Any, shown: str, limits: Limits) -> _Sheet:
         if cells_read > limits.cells:
             raise InputError.one(where, f"more than {limits.cells} cells (counting the empty "
                                         f"ones between them); the limit is {limits.cells}")
-        values = [c.value for c in cells]
+        # An error cell is reported below, once: its text is not read again as a value.
+        values = [None if c.data_type == "e" else _shown_value(c) for c in cells]
         while values and blank(values[-1]):
             values.pop()
         sheet.rows.append(tuple(values))
         for c_index, c in enumerate(cells):
-            if c.data_type == "f":
+            if c.data_type == "f" and isinstance(c.value, ArrayFormula):
+                message = (f"array formula {c.value.text!r} over {c.value.ref}: formulas are "
+                           "not read; copy the cells and paste them back as values")
+            elif c.data_type == "f":
                 message = (f"formula {str(c.value)[:40]!r}: formulas are not read; copy the "
                            "cells and paste them back as values")
             elif c.data_type == "e":
@@ -670,10 +840,76 @@ def _sheet(ws: Any, shown: str, limits: Limits) -> _Sheet:
     return sheet
 
 
+def _shown_value(cell: Any) -> object:
+    """A cell's value as the sheet shows it where the two differ: a number formatted as a
+    percentage (1.0 shown as 100%) becomes the text "100%", which a percentage column reads
+    as 100 and any other column refuses."""
+    v = cell.value
+    if (isinstance(v, int | float) and not isinstance(v, bool)
+            and "%" in _unquoted(getattr(cell, "number_format", None) or "")):
+        d = Decimal(format(v, ".15g")) * 100
+        return f"{format(d.normalize(), 'f')}%"
+    return v
+
+
+def _unquoted(number_format: str) -> str:
+    """A number format without its quoted text and escaped characters ("%" shown literally)."""
+    return re.sub(r'"[^"]*"|\\.', "", number_format)
+
+
 def _column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(index + 1)
+
+
+# ------------------------------------------------------------------------------- .xls
+
+
+def _xls(data: bytes, shown: str, read: _Read) -> None:
+    """An Excel 97-2003 workbook, read with calamine: its sheets as an .xlsx workbook's, with
+    merged ranges and hidden sheets. What calamine cannot tell: hidden rows and columns (read
+    like any other), formulas (their last computed values are read, as the sheet showed them)
+    and number formats (see `FormatUnknown`)."""
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for meta in wb.sheets_metadata:
+            if not (kind_of(meta.name) is not None or is_initiatives(meta.name)
+                    or is_rounds(meta.name)):
+                continue
+            ws = wb.get_sheet_by_name(meta.name)
+            where = input_location(shown, sheet=meta.name)
+            if ws.height > read.limits.rows + MAX_HEADER_ROWS + 1:
+                raise InputError.one(where, f"more than {read.limits.rows} rows; the limit is "
+                                            f"{read.limits.rows}")
+            if ws.height * ws.width > read.limits.cells:
+                raise InputError.one(where, f"more than {read.limits.cells} cells (counting the "
+                                            f"empty ones between them); the limit is "
+                                            f"{read.limits.cells}")
+            sheet = _Sheet(meta.name)
+            for row in ws.to_python(skip_empty_area=False):
+                values = [FormatUnknown(v) if isinstance(v, float) else v for v in row]
+                while values and blank(values[-1]):
+                    values.pop()
+                sheet.rows.append(tuple(values))
+                sheet.texts.extend(v for v in values if isinstance(v, str) and v)
+            merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in ws.merged_cell_ranges or ()]
+            sheets.append(_laid_out(sheet, _Layout(merged=merged), shown,
+                                    meta.visible != SheetVisibleEnum.Visible))
+        wb.close()
+    except InputError:
+        raise
+    except Exception as e:  # calamine's errors: damaged, encrypted, not a workbook at all
+        name = type(e).__name__
+        hint = ("the workbook has a password: open it, remove the password and save again"
+                if "Password" in name else "it may be damaged: open it in Excel or "
+                                           "LibreOffice and save it again")
+        raise InputError.one(shown, f"not a readable .xls workbook ({name}: {str(e)[:80]}); "
+                                    f"{hint}") from None
+    _workbook(sheets, shown, read)
 
 
 # ------------------------------------------------------------------------------- JSON
