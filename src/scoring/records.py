@@ -147,10 +147,10 @@ def _decimal(v: object, percent: bool = False, whole: bool = False) -> Decimal:
         if not math.isfinite(v):
             raise ValueError("expected a finite number")
         if isinstance(v, FormatUnknown) and percent and 0 < v < 1:
+            shown = format((Decimal(format(v, ".15g")) * 100).normalize(), "f")
             raise ValueError(f"{format(v, '.15g')} in a percentage column of an .xls workbook, "
-                             "whose cell formats cannot be read: is it shown as "
-                             f"{format(Decimal(format(v, '.15g')) * 100, 'f')}%? Type the "
-                             "percentage as a number, or save the workbook as .xlsx")
+                             f"whose cell formats cannot be read: is it shown as {shown}%? Type "
+                             "the percentage as a number, or save the workbook as .xlsx")
         d = Decimal(format(v, ".15g"))
     elif isinstance(v, Decimal):
         d = v

@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -597,9 +598,124 @@ def _numbers() -> dict[str, Files]:
     }
 
 
+def edited_workbook(sheets: Sequence[Sheet], edits: dict[str, list[tuple[str, str]]]) -> bytes:
+    """`workbook(sheets)` with text replaced in its members (each `old` once): what a
+    spreadsheet program writes beyond cell values (hidden rows, merges, styles)."""
+    base = workbook(sheets)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info).decode("utf-8")
+            for old, new in edits.get(info.filename, []):
+                data = _replace(data, old, new)
+            dst.writestr(info, data.encode("utf-8"))
+    return out.getvalue()
+
+
+PEOPLE_SHEET = "xl/worksheets/sheet2.xml"
+# The styles with a fourth cell format: a percentage (built-in number format 9, "0%").
+PERCENT_STYLES = ('<cellXfs count="3">', '<cellXfs count="4">'), (
+    "</cellXfs>", '<xf numFmtId="9" fontId="0" fillId="0" borderId="0" xfId="0" '
+                  'applyNumberFormat="1"/></cellXfs>')
+
+
+def old_workbook(build: Callable[[Any], None]) -> bytes:
+    """An Excel 97-2003 (.xls) workbook of the mini sample written by xlwt, then `build(wb)`
+    (sheets "Đơn vị" and "Cá nhân" as in `mini_sheets`)."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    for title, rows in mini_sheets():
+        ws = wb.add_sheet(title, cell_overwrite_ok=True)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is not None:
+                    ws.write(r, c, v)
+    build(wb)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _excel() -> dict[str, Files]:
+    """Workbooks as people use them: merges, hidden parts, formats, error texts."""
+    import xlwt
+
+    def merge_down(wb: Any) -> None:  # months_worked 13 merged over P2..P4 (rows 3-5)
+        ws = wb.get_sheet(1)
+        ws.write_merge(2, 4, 4, 4, 13)
+
+    def hide_people(wb: Any) -> None:
+        wb.get_sheet(1).visibility = 1
+
+    def percent_target(wb: Any) -> None:
+        wb.get_sheet(0).write(2, 3, 0.95, xlwt.easyxf(num_format_str="0%"))
+
+    return {
+        "xlsx_merged_value_applies_to_each_row": {"submission.xlsx": edited_workbook(
+            mini_sheets(set_cell(3, "months_worked", 13)),
+            {PEOPLE_SHEET: [('<c r="E4"><v>9</v></c>', ""), ('<c r="E5"><v>10</v></c>', ""),
+                            ("</sheetData>", '</sheetData><mergeCells count="1"><mergeCell '
+                                             'ref="E3:E5"/></mergeCells>')]})},
+        "xlsx_hidden_row": {"submission.xlsx": edited_workbook(
+            mini_sheets(), {PEOPLE_SHEET: [('<row r="5">', '<row r="5" hidden="1">')]})},
+        "xlsx_hidden_column": {"submission.xlsx": edited_workbook(
+            mini_sheets(), {PEOPLE_SHEET: [("<sheetData>", '<cols><col min="7" max="7" '
+                                                           'hidden="1"/></cols><sheetData>')]})},
+        "xlsx_hidden_sheet": {"submission.xlsx": edited_workbook(
+            mini_sheets(), {"xl/workbook.xml": [('sheetId="2"', 'sheetId="2" state="hidden"')]})},
+        "xlsx_percent_format_in_plain_column": {"submission.xlsx": edited_workbook(
+            mini_sheets(set_cell(2, "amount", 1)),
+            {PEOPLE_SHEET: [('<c r="H2"><v>1</v></c>', '<c r="H2" s="3"><v>1</v></c>')],
+             "xl/styles.xml": list(PERCENT_STYLES)})},
+        "xlsx_array_formula": {"submission.xlsx": edited_workbook(
+            mini_sheets(set_cell(3, "initiatives", 2)),
+            {PEOPLE_SHEET: [('<c r="G3"><v>2</v></c>', '<c r="G3"><f t="array" ref="G3:G4">'
+                                                       "SUM(B2:B3*0)</f><v>2</v></c>")]})},
+        "xlsx_yes_no_cell_in_text_column": xlsx(mini_sheets(set_cell(4, "name", True))),
+        "xlsx_error_text_cell": xlsx(mini_sheets(set_cell(4, "amount", "#N/A"))),
+        "csv_excel_error_texts": people_bytes(
+            MINI_PEOPLE.replace("U1,tot,9,có,2,", "U1,tot,#VALUE!,có,2,")
+            .replace("P4,Phạm Thị Dung,U1", "P4,#REF!,U1")
+            .replace("U2,tot,12,,1,", "U2,tot,12,,#DIV/0!,")
+            .replace("xuat_sac,12,,1,0.9", "xuat_sac,12,,1,#NAME?")
+            .replace("P5,Hoàng Văn Em,U2,hoan_thanh", "P5,Hoàng Văn Em,U2,#N/A").encode()),
+        "xls_merged_value_applies_to_each_row": {"submission.xls": old_workbook(merge_down)},
+        "xls_hidden_sheet": {"submission.xls": old_workbook(hide_people)},
+        "xls_percentage_format_unknown": {"submission.xls": old_workbook(percent_target)},
+        "xls_under_a_csv_name": {"individuals.csv": old_workbook(lambda wb: None),
+                                 "units.csv": MINI_UNITS.encode()},
+        "xlsx_under_a_csv_name": {"individuals.csv": workbook(mini_sheets()),
+                                  "units.csv": MINI_UNITS.encode()},
+    }
+
+
+_MOJIBAKE = "Nguyễn Văn An".encode().decode("cp1252")  # "Nguyá»…n VÄƒn An"
+
+
+def _text() -> dict[str, Files]:
+    """Text that is not what it seems."""
+    garbled_file = "\n".join(
+        line if k == 0 else ",".join(
+            c.encode().decode("cp1252", errors="replace") if j == 1 else c
+            for j, c in enumerate(line.split(",")))
+        for k, line in enumerate(MINI_PEOPLE.rstrip("\n").split("\n"))) + "\n"
+    return {
+        "csv_double_encoded_row": people("P1,Nguyễn Văn An", f"P1,{_MOJIBAKE}"),
+        "csv_double_encoded_file": people_bytes(garbled_file.encode()),
+        "xlsx_double_encoded_cell": xlsx(mini_sheets(set_cell(6, "name", "Huá»³nh Văn Em"))),
+        "json_double_encoded": {"submission.json": (
+            '{"units": [{"id": "U1", "name": "Phòng Má»™t", "cluster": "K", "target": 100}], '
+            '"individuals": [{"id": "P1", "name": "B", "unit_id": "U1", "task_rating": "tot"}]}'
+        ).encode()},
+        "csv_one_tcvn3_word": people("P3,Lê Văn Cường", "P3,Lê V¨n Cường"),
+        "csv_one_vni_word": people("P3,Lê Văn Cường", "P3,Lê Vaên Cường"),
+    }
+
+
 def _input_cases() -> dict[str, Files]:
     """The cases of issue #18's input side, by category."""
-    return {**_typed_differently(), **_numbers()}
+    return {**_typed_differently(), **_numbers(), **_excel(), **_text()}
 
 
 def write(target: Path = CASES) -> None:
