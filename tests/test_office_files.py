@@ -1,0 +1,156 @@
+"""Real office files read as their authors meant (issue #18, input side): .xls workbooks, merged
+cells, percentage formats, numbers in either convention where the column settles it, exact
+decimals from JSON and workbooks, DOS line ends. The refusals are in the bad-input corpus; these
+are the files that must score, and score right."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scoring.cli import cli
+from scoring.io.readers import read_part
+from scoring.records import _decimal, is_percent
+from scoring.ruleset import InputSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI_RULES = "tests/rulesets/mini"
+sys.path.insert(0, str(ROOT / "tests/bad_inputs"))
+import make  # noqa: E402  (tests/bad_inputs/make.py)
+
+sys.path.pop(0)
+
+
+def _scored(*args: str) -> dict[str, dict[str, object]]:
+    result = CliRunner().invoke(cli, ["score", *args, "--rules", MINI_RULES, "--format", "json",
+                                      "-o", "-", "-q"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    return {r["id"]: r for r in doc["individuals"] + doc["units"]}
+
+
+def _write(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    return tmp_path
+
+
+MINI = _scored("tests/data/mini")
+
+
+def test_an_xls_workbook_scores_as_its_csv_files(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"submission.xls": make.old_workbook(lambda wb: None)})
+    got = _scored(str(path / "submission.xls"))
+    assert {k: (r["score"], r["inputs"]) for k, r in got.items()} == \
+        {k: (r["score"], r["inputs"]) for k, r in MINI.items()}
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_a_value_merged_down_applies_to_each_row(tmp_path: Path, merged: bool) -> None:
+    """months_worked 5 in P2's row, merged over P3 and P4 (whose own cells are cleared): all
+    three worked 5 months; unmerged, the cleared cells are blank and take the default, 12."""
+    edits = [('<c r="E4"><v>9</v></c>', ""), ('<c r="E5"><v>10</v></c>', "")]
+    if merged:
+        edits.append(("</sheetData>", '</sheetData><mergeCells count="1"><mergeCell '
+                                      'ref="E3:E5"/></mergeCells>'))
+    data = make.edited_workbook(make.mini_sheets(make.set_cell(3, "months_worked", 5)),
+                                {make.PEOPLE_SHEET: edits})
+    path = _write(tmp_path, {"submission.xlsx": data}) / "submission.xlsx"
+    got = _scored(str(path))
+    months = [got[p]["inputs"]["months_worked"] for p in ("P2", "P3", "P4")]
+    assert months == ([5, 5, 5] if merged else [5, 12, 12])
+
+
+def test_a_merge_over_blank_rows_makes_no_record(tmp_path: Path) -> None:
+    rows = make.mini_sheets()
+    people = [*rows[1][1], [None] * 10, [None] * 10]
+    data = make.edited_workbook([rows[0], ("Cá nhân", people)], {make.PEOPLE_SHEET: [
+        ("</sheetData>", '</sheetData><mergeCells count="1"><mergeCell ref="C8:C10"/>'
+                         "</mergeCells>")]})
+    path = _write(tmp_path, {"submission.xlsx": data}) / "submission.xlsx"
+    assert len([k for k in _scored(str(path)) if k.startswith("P")]) == 7
+
+
+def test_a_percentage_format_is_the_percentage_shown(tmp_path: Path) -> None:
+    """U2's target 0.95 formatted as 0% shows 95%: a percentage column reads 95."""
+    data = make.edited_workbook(make.mini_sheets(edit_units=make.set_cell(3, "target", 0.95)), {
+        "xl/worksheets/sheet1.xml": [('<c r="D3"><v>0.95</v></c>',
+                                      '<c r="D3" s="3"><v>0.95</v></c>')],
+        "xl/styles.xml": list(make.PERCENT_STYLES)})
+    path = _write(tmp_path, {"submission.xlsx": data}) / "submission.xlsx"
+    assert _scored(str(path))["U2"]["inputs"]["target"] == 95
+
+
+@pytest.mark.parametrize(("name", "spec", "percent"), [
+    ("target", InputSpec(type="number", label="Tỷ lệ hoàn thành chỉ tiêu"), True),
+    ("x", InputSpec(type="number", label="Vốn huy động so với kế hoạch (%)"), True),
+    ("digital_pct", InputSpec(type="number", label="Hồ sơ trực tuyến"), True),
+    ("amount", InputSpec(type="number", label="Số tiền"), False),
+    ("months", InputSpec(type="int", label="Số tháng công tác"), False),
+    ("note", InputSpec(type="text", label="Tỷ lệ (ghi chú)"), False),
+])
+def test_a_percentage_column_is_told_by_its_name_or_label(name: str, spec: InputSpec,
+                                                          percent: bool) -> None:
+    assert is_percent(name, spec) is percent
+
+
+@pytest.mark.parametrize(("cell", "percent", "whole", "value"), [
+    ("9%", True, False, "9"), ("9 %", True, False, "9"), ("1.234.567", False, False, "1234567"),
+    ("1,234,567", False, True, "1234567"), ("1.234,5", False, False, "1234.5"),
+    ("1,234.5", False, False, "1234.5"), ("0,500", False, False, "0.500"),
+    ("8,5", False, False, "8.5"), ("1234,567", False, False, "1234.567"),
+    ("1.490", False, True, "1490"),  # 1.49 is not a whole number: only one reading is left
+    ("1 000", False, True, "1000"), (0.30000000000000004, False, False, "0.3"),
+    (Decimal("0.10"), False, False, "0.10"), (12.0, False, True, "12"),
+])
+def test_numbers_one_convention_reads(cell: object, percent: bool, whole: bool,
+                                      value: str) -> None:
+    got = _decimal(cell, percent, whole)
+    assert (got, str(got)) == (Decimal(value), value)
+
+
+def test_json_numbers_are_exact_decimals(tmp_path: Path) -> None:
+    doc = (b'{"units": [{"id": "U1", "name": "A", "cluster": "K", "target": 99.99999999999}],'
+           b' "individuals": [{"id": "P1", "name": "B", "unit_id": "U1", "task_rating": "tot",'
+           b' "amount": 0.1}]}')
+    path = _write(tmp_path, {"s.json": doc}) / "s.json"
+    got = _scored(str(path))
+    assert got["U1"]["inputs"]["target"] == 99.99999999999
+    # Below 100 by 1e-11: the band of 90 (80 points), exactly, plus 5 for all LĐTT.
+    assert got["U1"]["score"] == 85
+
+
+def test_ctrl_z_and_cr_line_ends_are_read(tmp_path: Path) -> None:
+    people = (ROOT / "tests/data/mini/individuals.csv").read_bytes()
+    units = (ROOT / "tests/data/mini/units.csv").read_bytes()
+    path = _write(tmp_path, {"individuals.csv": people.replace(b"\n", b"\r") + b"\x1a",
+                             "units.csv": units + b"\x1a"})
+    got = _scored(str(path))
+    assert {k: r["score"] for k, r in got.items()} == {k: r["score"] for k, r in MINI.items()}
+
+
+def test_a_named_pipe_is_refused_without_being_opened(tmp_path: Path) -> None:
+    pipe = tmp_path / "individuals.csv"
+    os.mkfifo(pipe)
+    got = read_part([pipe])  # would wait for a writer forever if it were opened
+    assert [(p.where, p.message) for p in got.problems] == [
+        (str(pipe), "not a regular file (a named pipe): give a file saved on disk")]
+
+
+def test_reading_stops_before_a_file_that_cannot_fit(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import scoring.io.readers as readers
+
+    monkeypatch.setattr(readers, "available_memory", lambda: 5_000)
+    path = _write(tmp_path, {"individuals.csv": (ROOT / "tests/data/mini/individuals.csv")
+                             .read_bytes()})
+    got = read_part([path / "individuals.csv"])
+    assert len(got.problems) == 1
+    assert "the file is 423 bytes; reading it needs about 0.0 GB" in got.problems[0].message
+    assert "--stream" in got.problems[0].message
