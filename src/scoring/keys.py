@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from scoring.errors import Problem, input_location
@@ -41,13 +41,18 @@ __all__ = [
     "check_ids",
     "check_keys",
     "check_unit_keys",
+    "count_spellings",
     "diacritic_skeleton",
     "group_fields",
     "invisible",
     "look_alike",
+    "person_group_fields",
+    "renamed",
     "skeleton",
+    "unify_counted",
     "unify_groups",
     "visible_form",
+    "where_used",
 ]
 
 # Characters that draw nothing, or only steer how text is drawn: format characters (zero-width
@@ -185,8 +190,25 @@ def unify_groups(values: Iterable[tuple[str, str]], what: str, result: KeyCheck
         if s is None:
             s = spellings[text] = _Spelling(text, where)
         s.count += 1
+    return unify_counted(spellings.values(), what, result)
+
+
+def count_spellings(counted: dict[str, tuple[str, int]], text: str, where: Callable[[], str]
+                    ) -> None:
+    """Count one use of `text` into `counted` (spelling → where first used, uses), as
+    `unify_counted` takes them (the streaming path counts a table at a time)."""
+    seen = counted.get(text)
+    counted[text] = (where(), 1) if seen is None else (seen[0], seen[1] + 1)
+
+
+def unify_counted(spellings: Iterable[_Spelling] | Iterable[tuple[str, str, int]], what: str,
+                  result: KeyCheck) -> dict[str, str]:
+    """`unify_groups` on spellings already counted: (text, where first used, uses), in the
+    order of first use."""
+    spellings = [s if isinstance(s, _Spelling) else _Spelling(s[0], s[1], s[2])
+                 for s in spellings]
     by_key: dict[str, list[_Spelling]] = defaultdict(list)
-    for s in spellings.values():
+    for s in spellings:
         by_key[skeleton(s.text)].append(s)
     merged: dict[str, str] = {}
     kept: list[_Spelling] = []
@@ -284,13 +306,19 @@ def per_fields(rs: RuleSet, kind: Kind) -> set[str]:
     return fields
 
 
+def person_group_fields(rs: RuleSet) -> list[tuple[str, str]]:
+    """(field, how messages name it) of every text input people are grouped by."""
+    inputs = rs.individual.inputs
+    return [(f, f"{f} ({inputs[f].label})") for f in
+            group_fields(per_fields(rs, "individual"), {n: s.type for n, s in inputs.items()})]
+
+
 def check_keys(individuals: list[Record], units: list[Record], rs: RuleSet
                ) -> tuple[list[Record], list[Record], KeyCheck]:
     """The records with their group keys unified, and what was found (module docstring)."""
     units, result = check_unit_keys(units, rs)
-    inputs = rs.individual.inputs
-    for f in group_fields(per_fields(rs, "individual"), {n: s.type for n, s in inputs.items()}):
-        individuals = _unify(individuals, f"{f} ({inputs[f].label})", f, result)
+    for f, what in person_group_fields(rs):
+        individuals = _unify(individuals, what, f, result)
     check_ids([Keyed(r.id, r.name, r.group, str(r.origin)) for r in individuals], "people",
               "unit", result)
     return individuals, units, result
@@ -309,25 +337,30 @@ def check_unit_keys(units: list[Record], rs: RuleSet) -> tuple[list[Record], Key
     return units, result
 
 
+def renamed(records: list[Record], name: str, mapping: Mapping[str, str]) -> list[Record]:
+    """`records` with field `name` spelt as `mapping` says (see `unify_groups`)."""
+    out: list[Record] = []
+    for r in records:
+        v = r.values.get(name)
+        out.append(replace(r, values={**r.values, name: mapping[v]})
+                   if isinstance(v, str) and v in mapping else r)
+    return out
+
+
+def where_used(r: Record, column: str) -> str:
+    return input_location(r.origin.file, r.origin.row, column, r.origin.sheet)
+
+
 def _unify(records: list[Record], what: str, name: str | None, result: KeyCheck
            ) -> list[Record]:
     """`records` with one group key unified: the record's group (`name` None) or a field."""
     def value(r: Record) -> object:
         return r.group if name is None else r.values.get(name)
 
-    column = "cluster" if name is None else name
-    mapping = unify_groups(((v, input_location(r.origin.file, r.origin.row, column,
-                                               r.origin.sheet))
-                            for r in records if isinstance(v := value(r), str)), what, result)
+    mapping = unify_groups(((v, where_used(r, name or "cluster")) for r in records
+                            if isinstance(v := value(r), str)), what, result)
     if not mapping:
         return records
-    out: list[Record] = []
-    for r in records:
-        v = value(r)
-        if not isinstance(v, str) or v not in mapping:
-            out.append(r)
-        elif name is None:
-            out.append(replace(r, group=mapping[v]))
-        else:
-            out.append(replace(r, values={**r.values, name: mapping[v]}))
-    return out
+    if name is not None:
+        return renamed(records, name, mapping)
+    return [replace(r, group=mapping[r.group]) if r.group in mapping else r for r in records]

@@ -40,6 +40,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -53,7 +54,16 @@ from scoring.compile import Compiled
 from scoring.errors import InputError, OutputError, Problem, RuleError
 from scoring.history import EMPTY, History, attach_records, load_history, past_fields, title_kinds
 from scoring.io.readers import InputSet, Part, plan_parts, read_part
-from scoring.keys import check_unit_keys, visible_form
+from scoring.keys import (
+    KeyCheck,
+    check_unit_keys,
+    count_spellings,
+    person_group_fields,
+    renamed,
+    unify_counted,
+    visible_form,
+    where_used,
+)
 from scoring.manifest import MANIFEST, build_manifest, described_manifest, manifest_bytes
 from scoring.progress import Progress
 from scoring.records import (
@@ -134,6 +144,7 @@ class _Work:
     allow_incomplete: bool
     store: History
     year: int
+    renames: dict[str, dict[str, str]]  # group field → spelling → the group's spelling
 
 
 _WORK: _Work | None = None
@@ -161,8 +172,8 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
                                              "exact only when every step over people stays "
                                              f"inside a unit, but {'; '.join(wider)}: score "
                                              "without --stream")
-        units, parts, found, ids = _validate(tables, compiled, spill, part_people, workers,
-                                             progress)
+        units, parts, found, ids, renames = _validate(tables, compiled, spill, part_people,
+                                                      workers, progress)
         warnings.extend(found)
         rounds = parse_rounds(inputs.rounds, compiled, {"individual": ids,
                                                         "unit": {u.id for u in units}})
@@ -176,7 +187,8 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
         units_missing = judged_missing(compiled, rounds, True, units)
         units = with_past(units, past_fields(compiled, store, scored_year, [], units))
         uni = rate_units(units, compiled, engine, rounds, units_missing)
-        work = _Work(compiled, uni, parts, rounds, allow_incomplete, store, scored_year)
+        work = _Work(compiled, uni, parts, rounds, allow_incomplete, store, scored_year,
+                     renames)
         results = _score_parts(work, spill, len(tables), workers, progress)
         judged = [p for r in results for p in r.judged]
         if not allow_incomplete:
@@ -357,6 +369,8 @@ class _Checked:
     with_members: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Group field → spelling → (where first used, uses): see `keys.unify_counted`.
+    spellings: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -367,6 +381,7 @@ class _Filing:
     unit_ids: list[str]  # sorted
     part_of: dict[str, int]
     spill: Path
+    group_fields: list[tuple[str, str]]  # see `keys.person_group_fields`
 
 
 _FILING: _Filing | None = None
@@ -374,10 +389,12 @@ _FILING: _Filing | None = None
 
 def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people: int,
               workers: int, progress: Progress | None = None
-              ) -> tuple[list[Record], list[list[str]], list[str], AbstractSet[str]]:
+              ) -> tuple[list[Record], list[list[str]], list[str], AbstractSet[str],
+                         dict[str, dict[str, str]]]:
     """Validate every table (units first: people are filed by their unit's part; people's
     tables on `workers` processes); each person goes to the spill file of their part and
-    table. Returns the units, each part's unit ids, the warnings and every person's id.
+    table. Returns the units, each part's unit ids, the warnings, every person's id and the
+    respellings of the fields people are grouped by (`keys.unify_counted`).
     Problems come in the order of the one-batch path (`build_batch`)."""
     global _FILING
     per_table: list[list[Problem]] = [[] for _ in tables]
@@ -398,8 +415,11 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
     n_parts = max(1, min(len(unit_ids), -(-people_rows // max(1, part_people))))
     per_part = -(-len(unit_ids) // n_parts) if unit_ids else 1
     parts = [unit_ids[k:k + per_part] for k in range(0, len(unit_ids), per_part)] or [[]]
+    group_fields = person_group_fields(compiled.ruleset)
     _FILING = _Filing(compiled.kind("individual").inputs, unit_ids,
-                      {uid: k // per_part for k, uid in enumerate(unit_ids)}, spill)
+                      {uid: k // per_part for k, uid in enumerate(unit_ids)}, spill,
+                      group_fields)
+    spellings: dict[str, dict[str, tuple[str, int]]] = {name: {} for name, _ in group_fields}
     first: dict[str, int] = {}  # person id → table index << 32 | row, where first seen
     unusual: list[str] = []  # ids that may read as another one (see `keys.visible_form`)
     duplicates: list[tuple[str, str, int]] = []  # id, where, where first (packed)
@@ -421,12 +441,22 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
                         unusual.append(rid)
             orphans.extend(got.orphans)
             with_members |= got.with_members
+            for name, counted in got.spellings.items():
+                for text, (at, uses) in counted.items():
+                    had = spellings[name].get(text)
+                    spellings[name][text] = (at, uses) if had is None else (had[0],
+                                                                            had[1] + uses)
     finally:
         _FILING = None
     problems = [p for ps in per_table for p in ps]
     if problems:
         raise InputError(problems)
     problems.extend(unit_keys.problems)
+    people_keys = KeyCheck()
+    renames = {name: unify_counted([(t, at, n) for t, (at, n) in spellings[name].items()],
+                                   what, people_keys)
+               for name, what in group_fields}
+    problems.extend(people_keys.problems)
     for rid in unusual:
         seen = first.get(visible_form(rid))
         if seen is not None:
@@ -449,8 +479,8 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
     problems.extend(without_members(units, with_members))
     if problems:
         raise InputError(problems)
-    warnings = [w for ws in warnings_of for w in ws] + unit_keys.warnings
-    return units, parts, warnings, first.keys()
+    warnings = [w for ws in warnings_of for w in ws] + unit_keys.warnings + people_keys.warnings
+    return units, parts, warnings, first.keys(), {n: m for n, m in renames.items() if m}
 
 
 def _check_table(job: tuple[int, _Table]) -> _Checked:
@@ -466,6 +496,11 @@ def _check_table(job: tuple[int, _Table]) -> _Checked:
             by_part: dict[int, list[Record]] = defaultdict(list)
             for r in records:
                 got.ids.append((r.id, r.origin.row))
+                for name, _what in filing.group_fields:
+                    v = r.values.get(name)
+                    if isinstance(v, str):
+                        count_spellings(got.spellings.setdefault(name, {}), v,
+                                        partial(where_used, r, name))
                 k = filing.part_of.get(r.group)
                 if k is None:
                     got.orphans.append(unknown_unit(r, filing.unit_ids))
@@ -528,6 +563,8 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
 
     compiled = work.compiled
     people = _records(spill, k, tables)
+    for name, mapping in work.renames.items():
+        people = renamed(people, name, mapping)
     part = _Part(people=len(people))
     try:
         missing = judged_missing(compiled, work.rounds, work.allow_incomplete, people)
