@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import TypeAlias
 
 __all__ = [
+    "HIGH_RUN",
     "CollationKey",
     "LegacyEncoding",
     "UndecidableEncoding",
@@ -521,7 +522,7 @@ def detect_legacy_vietnamese(s: str) -> str | None:
 # Windows-1252's characters for bytes 0x80-0x9F (its holes read as the C1 controls of Latin-1).
 _CP1252_BYTE = {bytes([b]).decode("cp1252"): b for b in range(0x80, 0xA0)
                 if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
-_HIGH_RUN = re.compile("[\u0080-\u00ff" + "".join(_CP1252_BYTE) + "]{2,}")
+HIGH_RUN = re.compile("[\u0080-\u00ff" + "".join(_CP1252_BYTE) + "]{2,}")
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
                             rb"|[\xf0-\xf4][\x80-\xbf]{3}")
 
@@ -550,7 +551,7 @@ def repair_double_encoded(text: str) -> str | None:
                 changed = True
         return "".join(out) + m.group()[at:]
 
-    repaired = _HIGH_RUN.sub(run, text)
+    repaired = HIGH_RUN.sub(run, text)
     return unicodedata.normalize("NFC", repaired) if changed else None
 
 

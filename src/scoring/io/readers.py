@@ -56,6 +56,7 @@ from scoring.records import (
 )
 from scoring.ruleset import Kind, parse_yaml
 from scoring.text import (
+    HIGH_RUN,
     LegacyEncoding,
     UndecidableEncoding,
     convert_legacy,
@@ -472,7 +473,7 @@ def _table(kind: Kind, shown: str, header: Sequence[Any], rows: Sequence[tuple[o
 
 
 def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
-           sheet: str | None = None) -> bool:
+           sheet: str | None = None, text: str | None = None) -> bool:
     """File a sheet, CSV file or JSON list (header first) as a record table or initiatives.
 
     Blank rows above the header are skipped, as forms often start lower down. Returns False
@@ -483,7 +484,8 @@ def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
         skipped += 1
     header, body = (rows[skipped], rows[skipped + 1:]) if skipped < len(rows) else ((), [])
     first_row = skipped + 2
-    problems = _cell_problems(rows, skipped, shown, sheet)
+    problems = [] if text is not None and not suspect_cells(text) else \
+        _cell_problems(rows, skipped, shown, sheet)
     if problems:
         raise InputError(problems)
     if len(body) > read.limits.rows:
@@ -511,6 +513,12 @@ def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
 EXCEL_ERRORS = frozenset(("#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!",
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
                           "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/A!"))
+
+
+def suspect_cells(text: str) -> bool:
+    """False when no cell of `text` (all of a table's text) can hold an Excel error text or
+    double-encoded letters: a quick scan that spares looking at each cell."""
+    return "#" in text or HIGH_RUN.search(text) is not None
 
 
 def _cell_problems(rows: Sequence[tuple[object, ...]], header_at: int, shown: str,
@@ -596,7 +604,7 @@ def _csv(data: bytes, shown: str, name: str, read: _Read) -> None:
                              f"malformed CSV: {message} (check for an unbalanced quote)") from None
     if not rows:
         raise InputError.one(shown, "the file is empty")
-    _place(name, shown, rows, read)
+    _place(name, shown, rows, read, text=text)
 
 
 _SEP_LINE = re.compile(r"^sep=(.)\r?$")
@@ -780,7 +788,7 @@ def _workbook(sheets: list[_Sheet], shown: str, read: _Read) -> None:
             continue
         try:
             _check_legacy(sheet.texts, input_location(shown, sheet=sheet.title))
-            _place(sheet.title, shown, sheet.rows, read, sheet.title)
+            _place(sheet.title, shown, sheet.rows, read, sheet.title, "\n".join(sheet.texts))
         except InputError as e:
             problems.extend(e.problems)
     if problems:
@@ -1057,10 +1065,10 @@ def _json(data: bytes, shown: str, read: _Read) -> None:
                             for k, v in r.items() if isinstance(v, dict | list))
         if problems:
             raise InputError(problems)
-        _check_legacy([v for r in rows for v in r.values() if isinstance(v, str)],
-                      f"{shown}#{key}")
+        texts = [v for r in rows for v in r.values() if isinstance(v, str)]
+        _check_legacy(texts, f"{shown}#{key}")
         table = [tuple(header), *(tuple(r.get(h) for h in header) for r in rows)]
-        found = _place(key, f"{shown}#{key}", table, read) or found
+        found = _place(key, f"{shown}#{key}", table, read, text="\n".join(texts)) or found
     if not found:
         raise InputError.one(shown, 'no "units" or "individuals" list in this JSON file')
 
