@@ -58,6 +58,14 @@ def test_skeletons_tell_what_is_one_key(a: str, b: str, same_group: bool,
     assert (diacritic_skeleton(a) == diacritic_skeleton(b)) is same_letters
 
 
+def test_every_format_character_is_invisible() -> None:
+    """The list of invisible characters holds every Cf character of this Python's Unicode."""
+    from scoring.keys import invisible
+
+    assert [hex(c) for c in range(sys.maxunicode + 1)
+            if unicodedata.category(chr(c)) == "Cf" and not invisible(chr(c))] == []
+
+
 @pytest.mark.parametrize(("a", "b", "same"), [
     ("P2", "P2\u200b", True), ("P2", "\u0420" + "2", True), ("P2", "\uff30\uff12", True),
     ("P2", "\u2066P2\u2069", True), ("P2", "p2", False), ("P2", "P02", False),

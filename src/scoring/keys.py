@@ -30,6 +30,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from scoring.errors import Problem, input_location
 from scoring.records import Record
@@ -55,16 +56,21 @@ __all__ = [
     "where_used",
 ]
 
-# Characters that draw nothing, or only steer how text is drawn: format characters (zero-width
-# space and joiners, bidi marks, embeddings, overrides and isolates, the BOM, soft hyphen, word
-# joiner), variation selectors, the combining grapheme joiner and the Hangul fillers.
-_INVISIBLE_EXTRA = frozenset("\u034f\u115f\u1160\u3164\uffa0\u180e")
+# Characters that draw nothing, or only steer how text is drawn: the format characters (Unicode
+# category Cf: zero-width space and joiners, bidi marks, embeddings, overrides and isolates, the
+# BOM, the soft hyphen, the word joiner, tags), variation selectors, the combining grapheme
+# joiner and the Hangul fillers. `test_keys` checks the list against the Unicode database.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160"
+    "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f"
+    "\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    "\U000e0100-\U000e01ef]")
 
 
 def invisible(ch: str) -> bool:
     """True for a character that shows nothing (or only changes how its neighbours show)."""
-    return (unicodedata.category(ch) == "Cf" or ch in _INVISIBLE_EXTRA
-            or 0xFE00 <= ord(ch) <= 0xFE0F or 0xE0100 <= ord(ch) <= 0xE01EF)
+    return _INVISIBLE.match(ch) is not None
 
 
 # Cyrillic and Greek letters drawn like Latin ones, in both cases (the usual culprits of a
@@ -87,14 +93,17 @@ def look_alike(text: str) -> bool:
 def visible_form(text: str) -> str:
     """What a reader sees: NFKC, invisible characters removed, look-alike letters as Latin,
     whitespace runs as one space. Two ids with the same visible form are the same id."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(c for c in text if not invisible(c)).translate(_LOOK_ALIKE)
+    if text.isascii():  # no invisible, look-alike or compatibility character in ASCII
+        return " ".join(text.split())
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_LOOK_ALIKE)
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
-_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
-_SEPARATOR = re.compile(r"[\s_\-\u2010-\u2015\u2212]")
-_VOWELS = frozenset("aeiouy")
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+_DROPPED = str.maketrans("", "", " \t\n\r\f\v_-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+_NO_TONES = str.maketrans("", "", _TONES)
+_TONE_RUNS = re.compile(r"[aeiouy](?:[aeiouy]|[\u0300-\u036f])*")
+_TONE = re.compile(f"[{_TONES}]")
 
 
 def skeleton(text: str) -> str:
@@ -102,34 +111,32 @@ def skeleton(text: str) -> str:
     case-folded, without spaces and separators, and with each tone mark tied to its run of
     vowels rather than to a letter, so "hoá" and "hóa" (the old and the new placement rule)
     or "thuỷ" and "thủy" give one key while the letters and their shape marks stay."""
-    decomposed = unicodedata.normalize(
-        "NFD", visible_form(text).casefold().translate(_LOOK_ALIKE))
-    base: list[str] = []
-    tones: list[str] = []
-    run, in_run = 0, False
-    for c in decomposed:
-        if c in _TONES:
-            tones.append(f"{run}{c}")
-        elif unicodedata.combining(c):
-            base.append(c)  # a shape mark: ă â ê ô ơ ư are letters of their own
-        else:
-            if c in _VOWELS and not in_run:
-                run += 1
-            in_run = c in _VOWELS
-            if not _SEPARATOR.match(c):
-                base.append(c)
-    return unicodedata.normalize("NFC", "".join(base)) + "\x00" + "".join(tones)
+    folded = visible_form(text).casefold()
+    if folded.isascii():
+        return folded.translate(_DROPPED) + "\x00"
+    decomposed = unicodedata.normalize("NFD", folded.translate(_LOOK_ALIKE))
+    tones = "".join(f"{k}{t}" for k, run in enumerate(_TONE_RUNS.findall(decomposed))
+                    for t in _TONE.findall(run))
+    base = decomposed.translate(_NO_TONES).translate(_DROPPED)
+    return unicodedata.normalize("NFC", base) + "\x00" + tones
 
 
 def diacritic_skeleton(text: str) -> str:
     """`skeleton` without any diacritic (đ as d): spellings equal here but not in `skeleton`
     differ only in their marks."""
-    base = skeleton(text).partition("\x00")[0].replace("đ", "d")
-    return "".join(c for c in unicodedata.normalize("NFD", base) if not unicodedata.combining(c))
+    base = skeleton(text).partition("\x00")[0]
+    if base.isascii():
+        return base
+    return _MARKS.sub("", unicodedata.normalize("NFD", base.replace("đ", "d")))
+
+
+_LEADING_ZEROS = re.compile(r"(?<!\d)0+(?=\d)")
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def _leading_zeros(text: str) -> str:
-    return re.sub(r"\d+", lambda m: str(int(m.group())), text)
+    """`text` without the leading zeros of its numbers: P007 and P7 give one form."""
+    return _LEADING_ZEROS.sub("", text) if "0" in text else text
 
 
 # ------------------------------------------------------------------------------ the checks
@@ -276,7 +283,7 @@ def check_ids(records: Sequence[Keyed], kind_word: str, group_word: str,
                                    f"{group_word}: kept as two {kind_word}; check they are not "
                                    "one")
         if r.name:
-            named = by_name.setdefault((r.group, skeleton(r.name)), r)
+            named = by_name.setdefault((r.group, r.name.casefold()), r)
             if named is not r:
                 result.warnings.append(f"{r.where}: {r.name} ({group_word} {r.group}) is also "
                                        f"{named.id!r} (at {named.where}): the same name in the "
@@ -357,8 +364,12 @@ def _unify(records: list[Record], what: str, name: str | None, result: KeyCheck
     def value(r: Record) -> object:
         return r.group if name is None else r.values.get(name)
 
-    mapping = unify_groups(((v, where_used(r, name or "cluster")) for r in records
-                            if isinstance(v := value(r), str)), what, result)
+    counted: dict[str, tuple[str, int]] = {}
+    for r in records:
+        v = value(r)
+        if isinstance(v, str):
+            count_spellings(counted, v, partial(where_used, r, name or "cluster"))
+    mapping = unify_counted([(t, at, n) for t, (at, n) in counted.items()], what, result)
     if not mapping:
         return records
     if name is not None:
