@@ -154,3 +154,23 @@ def test_reading_stops_before_a_file_that_cannot_fit(tmp_path: Path,
     assert len(got.problems) == 1
     assert "the file is 423 bytes; reading it needs about 0.0 GB" in got.problems[0].message
     assert "--stream" in got.problems[0].message
+
+
+@pytest.mark.parametrize(("cell", "spec", "value"), [
+    ("95.125", InputSpec(type="number", label="Tỷ lệ", min=0, max=200), "95.125"),
+    ("12,000", InputSpec(type="number", label="Tỷ lệ", min=0, max=200), "12.000"),
+    ("2.500", InputSpec(type="int", label="Số tiền", min=1000), "2500"),
+])
+def test_the_declared_range_settles_which_convention(cell: str, spec: InputSpec,
+                                                     value: str) -> None:
+    from scoring.records import parser_for
+
+    assert parser_for(spec, "x")(cell) == Decimal(value)
+
+
+def test_a_number_both_readings_fit_is_refused_with_both() -> None:
+    from scoring.records import parser_for
+
+    with pytest.raises(ValueError, match=r"ambiguous number: 95\.125 if '\.' is a decimal "
+                                         r"point, 95125 if it separates thousands"):
+        parser_for(InputSpec(type="number", label="Số tiền", min=0), "amount")("95.125")

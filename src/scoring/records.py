@@ -129,10 +129,12 @@ class FormatUnknown(float):
     so it is refused there rather than guessed (see `_decimal`)."""
 
 
-def _decimal(v: object, percent: bool = False, whole: bool = False) -> Decimal:
+def _decimal(v: object, percent: bool = False, whole: bool = False,
+             spec: InputSpec | None = None) -> Decimal:
     """A cell as an exact decimal. `percent`: the column is a percentage, so "9%" is 9 (in
-    any other column a % sign is refused); `whole`: the column holds whole numbers, which
-    settles "1.490" (1490: 1.49 is not whole).
+    any other column a % sign is refused); `whole` (the column holds whole numbers) and the
+    declared range of `spec` settle "1.490" when only one reading fits (1490 in a column of
+    whole numbers; 1.49 in a column of at most 100).
 
     Workbook numbers are binary floats that Excel shows to 15 significant digits, so they are
     read as shown (0.30000000000000004 is 0.3). Text is read without guessing: a number two
@@ -155,7 +157,7 @@ def _decimal(v: object, percent: bool = False, whole: bool = False) -> Decimal:
     elif isinstance(v, Decimal):
         d = v
     else:
-        d = _decimal_text(_text(v), percent, whole)
+        d = _decimal_text(_text(v), percent, whole, spec)
     if not d.is_finite():
         raise ValueError("expected a finite number")
     if d and d.adjusted() >= MAX_NUMBER_DIGITS:
@@ -167,7 +169,7 @@ def _decimal(v: object, percent: bool = False, whole: bool = False) -> Decimal:
     return d
 
 
-def _decimal_text(text: str, percent: bool, whole: bool) -> Decimal:
+def _decimal_text(text: str, percent: bool, whole: bool, spec: InputSpec | None) -> Decimal:
     s = "".join(text.split())
     if s.startswith("="):
         raise ValueError("formulas are not read; type the value")
@@ -181,7 +183,7 @@ def _decimal_text(text: str, percent: bool, whole: bool) -> Decimal:
         s = s[:-1]
     m = _GROUPED.match(s)
     if m is not None and not m.group("more") and m.group("dec") is None:
-        s = _one_reading(s, m.group("sep"), whole)
+        s = _one_reading(s, m.group("sep"), whole, spec)
     elif m is not None:
         s = s.replace(m.group("sep"), "").replace(",", ".")
     elif s.count(",") == 1 and "." not in s:
@@ -192,12 +194,20 @@ def _decimal_text(text: str, percent: bool, whole: bool) -> Decimal:
         raise ValueError("expected a number") from None
 
 
-def _one_reading(s: str, sep: str, whole: bool) -> str:
+def _one_reading(s: str, sep: str, whole: bool, spec: InputSpec | None) -> str:
     """"1.490" or "12,000": a decimal separator or a thousands one? Refused with both
-    readings, unless the column holds whole numbers and only one reading is whole."""
+    readings, unless the column's declared type and range leave only one."""
     as_decimal, as_thousands = s.replace(sep, "."), s.replace(sep, "")
-    if whole and Decimal(as_decimal) != Decimal(as_decimal).to_integral_value():
-        return as_thousands
+
+    def fits(text: str) -> bool:
+        d = Decimal(text)
+        return ((not whole or d == d.to_integral_value())
+                and (spec is None or spec.min is None or d >= spec.min)
+                and (spec is None or spec.max is None or d <= spec.max))
+
+    fitting = [r for r in (as_decimal, as_thousands) if fits(r)]
+    if len(fitting) == 1:
+        return fitting[0]
     name = "point" if sep == "." else "comma"
     raise ValueError(f"ambiguous number: {_plain(as_decimal)} if {sep!r} is a decimal {name}, "
                      f"{as_thousands} if it separates thousands: type {_plain(as_decimal)} or "
@@ -236,14 +246,14 @@ def parser_for(spec: InputSpec, name: str = "") -> Callable[[object], expr.Value
         in_range = _range(spec)
 
         def parse_int(v: object) -> expr.Value:
-            d = _decimal(v, percent, whole=True)
+            d = _decimal(v, percent, whole=True, spec=spec)
             if d != d.to_integral_value():
                 raise ValueError("expected a whole number")
             return in_range(d.quantize(Decimal(1)))
         return parse_int
     if spec.type == "number":
         in_range = _range(spec)
-        return lambda v: in_range(_decimal(v, percent))
+        return lambda v: in_range(_decimal(v, percent, spec=spec))
     if spec.type == "bool":
         def parse_bool(v: object) -> expr.Value:
             if isinstance(v, bool):
