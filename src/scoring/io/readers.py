@@ -663,7 +663,8 @@ class _Layout:
     hidden_columns: set[int] = field(default_factory=set)
 
 
-def _laid_out(sheet: _Sheet, layout: _Layout, shown: str, hidden_sheet: bool) -> _Sheet:
+def _laid_out(sheet: _Sheet, layout: _Layout, shown: str, hidden_sheet: bool,
+              cells: int) -> _Sheet:
     """The sheet as its reader sees it: a value merged down over rows applies to each row that
     holds other values (a form's unit or group merged over its people), never a blank that
     falls back to a default; merged across columns it stays in its first column, as Excel
@@ -671,6 +672,12 @@ def _laid_out(sheet: _Sheet, layout: _Layout, shown: str, hidden_sheet: bool) ->
     checked on screen must be what is scored, and a hidden row would be a record nobody saw."""
     rows = [list(r) for r in sheet.rows]
     header = _header_rows(rows)
+    spanned = sum(max(0, min(r2, len(rows) - 1) - r1) for r1, _c1, r2, _c2 in layout.merged)
+    if spanned > cells:  # forged: a million merges down a million rows
+        sheet.problems.append(Problem(input_location(shown, sheet=sheet.title),
+                                      f"merged ranges span {spanned} rows; the limit is "
+                                      f"{cells} cells"))
+        return sheet
     for r1, c1, r2, _c2 in layout.merged:
         if r1 in header or r1 >= len(rows) or c1 >= len(rows[r1]) or blank(rows[r1][c1]):
             continue  # a header merged over rows is the header's business (`stack_header`)
@@ -882,8 +889,7 @@ def _read_sheets(data: bytes, shown: str, limits: Limits) -> list[_Sheet]:
                 with zipfile.ZipFile(io.BytesIO(data)) as zf:
                     return [_laid_out(_sheet(ws, shown, limits),
                                       _sheet_layout(zf, ws._worksheet_path),  # type: ignore[attr-defined]
-                                      shown,
-                                      ws.sheet_state != "visible")
+                                      shown, ws.sheet_state != "visible", limits.cells)
                             for ws in wb.worksheets
                             if kind_of(ws.title) is not None or is_initiatives(ws.title)
                             or is_rounds(ws.title)]
@@ -995,9 +1001,9 @@ def _xls(data: bytes, shown: str, read: _Read) -> None:
                 sheet.texts.extend(v for v in values if isinstance(v, str) and v)
             merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in ws.merged_cell_ranges or ()]
             sheets.append(_laid_out(sheet, _Layout(merged=merged), shown,
-                                    meta.visible != SheetVisibleEnum.Visible))
+                                    meta.visible != SheetVisibleEnum.Visible, read.limits.cells))
         wb.close()
-    except InputError:
+    except (InputError, MemoryError):
         raise
     except Exception as e:  # calamine's errors: damaged, encrypted, not a workbook at all
         name = type(e).__name__
