@@ -51,7 +51,6 @@ __all__ = [
     "renamed",
     "skeleton",
     "unify_counted",
-    "unify_groups",
     "visible_form",
     "where_used",
 ]
@@ -184,22 +183,6 @@ def _why(spellings: Sequence[_Spelling]) -> str:
     return "case, spacing or tone placement"
 
 
-def unify_groups(values: Iterable[tuple[str, str]], what: str, result: KeyCheck
-                 ) -> dict[str, str]:
-    """Decide the group keys of one field: `values` are (spelling, where used) in input order.
-
-    Returns spelling → the group's spelling for every spelling merged into another (see the
-    module docstring); adds the warnings and problems to `result`.
-    """
-    spellings: dict[str, _Spelling] = {}
-    for text, where in values:
-        s = spellings.get(text)
-        if s is None:
-            s = spellings[text] = _Spelling(text, where)
-        s.count += 1
-    return unify_counted(spellings.values(), what, result)
-
-
 def count_spellings(counted: dict[str, tuple[str, int]], text: str, where: Callable[[], str]
                     ) -> None:
     """Count one use of `text` into `counted` (spelling → where first used, uses), as
@@ -208,12 +191,15 @@ def count_spellings(counted: dict[str, tuple[str, int]], text: str, where: Calla
     counted[text] = (where(), 1) if seen is None else (seen[0], seen[1] + 1)
 
 
-def unify_counted(spellings: Iterable[_Spelling] | Iterable[tuple[str, str, int]], what: str,
-                  result: KeyCheck) -> dict[str, str]:
-    """`unify_groups` on spellings already counted: (text, where first used, uses), in the
-    order of first use."""
-    spellings = [s if isinstance(s, _Spelling) else _Spelling(s[0], s[1], s[2])
-                 for s in spellings]
+def unify_counted(counted: Iterable[tuple[str, str, int]], what: str, result: KeyCheck
+                  ) -> dict[str, str]:
+    """Decide the group keys of one field, from its spellings counted: (text, where first
+    used, uses), in the order of first use.
+
+    Returns spelling → the group's spelling for every spelling merged into another (see the
+    module docstring); adds the warnings and problems to `result`.
+    """
+    spellings = [_Spelling(text, where, uses) for text, where, uses in counted]
     by_key: dict[str, list[_Spelling]] = defaultdict(list)
     for s in spellings:
         by_key[skeleton(s.text)].append(s)
@@ -345,7 +331,7 @@ def check_unit_keys(units: list[Record], rs: RuleSet) -> tuple[list[Record], Key
 
 
 def renamed(records: list[Record], name: str, mapping: Mapping[str, str]) -> list[Record]:
-    """`records` with field `name` spelt as `mapping` says (see `unify_groups`)."""
+    """`records` with field `name` spelt as `mapping` says (see `unify_counted`)."""
     out: list[Record] = []
     for r in records:
         v = r.values.get(name)
