@@ -174,3 +174,9 @@ def test_a_number_both_readings_fit_is_refused_with_both() -> None:
     with pytest.raises(ValueError, match=r"ambiguous number: 95\.125 if '\.' is a decimal "
                                          r"point, 95125 if it separates thousands"):
         parser_for(InputSpec(type="number", label="Số tiền", min=0), "amount")("95.125")
+
+
+def test_an_xls_workbook_under_an_xlsx_name_is_read(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"submission.xlsx": make.old_workbook(lambda wb: None)})
+    got = _scored(str(path / "submission.xlsx"))
+    assert {k: r["score"] for k, r in got.items()} == {k: r["score"] for k, r in MINI.items()}

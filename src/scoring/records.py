@@ -287,6 +287,8 @@ def _text_cell(v: object) -> str:
     where a name or a code belongs), so it is refused rather than read as "True"."""
     if isinstance(v, bool):
         raise ValueError(f"expected text, found the yes/no cell {str(v).upper()}: type the text")
+    if isinstance(v, str) and v.strip() in ("TRUE", "FALSE"):  # a yes/no cell exported to CSV
+        raise ValueError(f"expected text, found the yes/no value {v.strip()}: type the text")
     return _text(v)
 
 

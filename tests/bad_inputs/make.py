@@ -683,6 +683,10 @@ def _excel() -> dict[str, Files]:
         "xls_merged_value_applies_to_each_row": {"submission.xls": old_workbook(merge_down)},
         "xls_hidden_sheet": {"submission.xls": old_workbook(hide_people)},
         "xls_percentage_format_unknown": {"submission.xls": old_workbook(percent_target)},
+        "csv_yes_no_text_in_name_column": people("P3,Lê Văn Cường", "P3,TRUE"),
+        "csv_libreoffice_error_text": people("U1,tot,9,có,2,", "U1,tot,Err:502,có,2,"),
+        "xls_web_page": {"submission.xls": b"<html><body><table><tr><td>id</td></tr>"
+                                           b"</table></body></html>"},
         "xls_under_a_csv_name": {"individuals.csv": old_workbook(lambda wb: None),
                                  "units.csv": MINI_UNITS.encode()},
         "xlsx_under_a_csv_name": {"individuals.csv": workbook(mini_sheets()),

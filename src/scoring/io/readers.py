@@ -509,16 +509,18 @@ def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
     return False
 
 
-# What Excel shows in a cell whose formula failed; a CSV export writes it as text.
+# What Excel (and Google Sheets) shows in a cell whose formula failed; a CSV export writes it
+# as text. LibreOffice writes its own codes, Err:502 and the like.
 EXCEL_ERRORS = frozenset(("#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!",
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
-                          "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/A!"))
+                          "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/A!", "#ERROR!"))
+_CALC_ERROR = re.compile(r"^Err:\d{3}$")
 
 
 def suspect_cells(text: str) -> bool:
     """False when no cell of `text` (all of a table's text) can hold an Excel error text or
     double-encoded letters: a quick scan that spares looking at each cell."""
-    return "#" in text or HIGH_RUN.search(text) is not None
+    return "#" in text or "Err:" in text or HIGH_RUN.search(text) is not None
 
 
 def _cell_problems(rows: Sequence[tuple[object, ...]], header_at: int, shown: str,
@@ -530,13 +532,13 @@ def _cell_problems(rows: Sequence[tuple[object, ...]], header_at: int, shown: st
     garbled: list[Problem] = []
     for r, row in enumerate(rows[header_at:], start=header_at + 1):
         for c, v in enumerate(row):
-            if not isinstance(v, str) or (v.isascii() and "#" not in v):
+            if not isinstance(v, str) or (v.isascii() and "#" not in v and "Err:" not in v):
                 continue
             column = (nfc(str(header[c])) if r > header_at + 1 and c < len(header)
                       and not blank(header[c]) else _column_letter(c))
             where = input_location(shown, r, column, sheet)
             text = v.strip()
-            if text.upper() in EXCEL_ERRORS:
+            if text.upper() in EXCEL_ERRORS or _CALC_ERROR.match(text):
                 problems.append(Problem(where, f"the cell holds the Excel error {text}: correct "
                                                "the formula it came from, or clear the cell"))
                 continue
@@ -773,9 +775,9 @@ def _column_index(letters: str) -> int:
 
 
 def _xlsx(data: bytes, shown: str, read: _Read) -> None:
-    if data.startswith(_OLE_MAGIC):
-        raise InputError.one(shown, "an old .xls (Excel 97-2003) or password-protected "
-                                    "workbook: open it and save it as .xlsx without a password")
+    if data.startswith(_OLE_MAGIC):  # an Excel 97-2003 workbook, or a password-protected one
+        _xls(data, shown, read)
+        return
     _check_zip(data, shown, read.limits)
     _workbook(_read_sheets(data, shown, read.limits), shown, read)
 
@@ -976,6 +978,9 @@ def _xls(data: bytes, shown: str, read: _Read) -> None:
     and number formats (see `FormatUnknown`)."""
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
+    if data.lstrip()[:1] == b"<":  # what web portals export as "Excel": HTML or XML text
+        raise InputError.one(shown, "a web page (HTML or XML text) under a workbook's name, not "
+                                    "a workbook: open it in Excel and save it as .xlsx")
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
