@@ -180,3 +180,12 @@ def test_an_xls_workbook_under_an_xlsx_name_is_read(tmp_path: Path) -> None:
     path = _write(tmp_path, {"submission.xlsx": make.old_workbook(lambda wb: None)})
     got = _scored(str(path / "submission.xlsx"))
     assert {k: r["score"] for k, r in got.items()} == {k: r["score"] for k, r in MINI.items()}
+
+
+def test_a_hidden_column_with_only_a_header_is_no_data(tmp_path: Path) -> None:
+    rows = make.mini_sheets()
+    people = [[*row, "Ghi chú" if k == 0 else None] for k, row in enumerate(rows[1][1])]
+    data = make.edited_workbook([rows[0], ("Cá nhân", people)], {make.PEOPLE_SHEET: [
+        ("<sheetData>", '<cols><col min="11" max="11" hidden="1"/></cols><sheetData>')]})
+    path = _write(tmp_path, {"submission.xlsx": data}) / "submission.xlsx"
+    assert len([k for k in _scored(str(path)) if k.startswith("P")]) == 7

@@ -704,7 +704,8 @@ def _laid_out(sheet: _Sheet, layout: _Layout, shown: str, hidden_sheet: bool,
                                              f"{_listed(rows_hidden)}): unhide them to check "
                                              "what is scored, or delete them"))
     columns_hidden = [_column_letter(c) for c in sorted(layout.hidden_columns)
-                      if any(c < len(r) and not blank(r[c]) for r in sheet.rows)]
+                      if any(c < len(r) and not blank(r[c]) for k, r in enumerate(sheet.rows)
+                             if k not in header)]  # a header above an empty column is no data
     if columns_hidden:
         sheet.problems.append(Problem(where, "hidden columns hold values (columns "
                                              f"{_listed(columns_hidden)}): unhide them to check "
