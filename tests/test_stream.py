@@ -244,3 +244,19 @@ def test_group_keys_differing_in_diacritics_give_the_one_batch_problems(tmp_path
         _streamed(folder, tmp_path / "out", 50, 2)
     assert streamed.value.problems == one.value.problems
     assert "only in its diacritics" in one.value.problems[0].message
+
+
+def test_near_ids_are_warned_about_in_a_stream_as_in_one_batch(tmp_path: Path) -> None:
+    """An id differing from another by case, one by leading zeros in its unit, one name in a
+    unit under two ids: the same warnings (in this data the same order too)."""
+    folder = _sample_copy(tmp_path)
+    people = folder / "individuals.csv"
+    _edit(people, "CN0203,Huỳnh Thanh Xuân,QLTT-D01", "cn0202,Huỳnh Thanh Xuân,QLTT-D01")
+    _edit(people, "CN0207,Phan Hoài Hương,QLTT-D01", "CN00206,Phan Hoài Hương,QLTT-D01")
+    _edit(people, "CN0205,Phan Thanh Trang,QLTT-D01", "CN0205,Trần Thanh Vân,QLTT-D01")
+    one = _one_batch(folder, tmp_path / "one")
+    warnings = json.loads((one / "results.json").read_text(encoding="utf-8"))["warnings"]
+    assert sum("differs from 'CN0202'" in w for w in warnings) == 1, warnings
+    assert sum("leading zeros" in w for w in warnings) == 1, warnings
+    assert sum("is also 'CN0204'" in w for w in warnings) == 1, warnings
+    _same(one, _streamed(folder, tmp_path / "streamed", 50, 2))

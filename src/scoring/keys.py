@@ -41,12 +41,14 @@ __all__ = [
     "Keyed",
     "check_ids",
     "check_keys",
+    "check_neighbours",
     "check_unit_keys",
     "count_spellings",
     "diacritic_skeleton",
     "group_fields",
     "invisible",
     "look_alike",
+    "near_id",
     "person_group_fields",
     "renamed",
     "skeleton",
@@ -244,8 +246,7 @@ def check_ids(records: Sequence[Keyed], kind_word: str, group_word: str,
     """Ids of one kind of record: look-alike duplicates are problems, near ones warnings."""
     by_visible: dict[str, Keyed] = {}
     by_folded: dict[str, Keyed] = {}
-    by_number: dict[tuple[str, str], Keyed] = {}
-    by_name: dict[tuple[str, str], Keyed] = {}
+    plain: list[Keyed] = []
     for r in records:
         seen = by_visible.get(visible_form(r.id))
         if seen is not None:
@@ -258,10 +259,25 @@ def check_ids(records: Sequence[Keyed], kind_word: str, group_word: str,
         by_visible[visible_form(r.id)] = r
         folded = by_folded.setdefault(diacritic_skeleton(r.id), r)
         if folded is not r:
-            result.warnings.append(f"{r.where}: id {r.id!r} differs from {folded.id!r} (first at "
-                                   f"{folded.where}) only by case, spacing or diacritics: kept "
-                                   f"as two {kind_word}; check they are not one")
+            result.warnings.append(near_id(r.id, r.where, folded.id, folded.where, kind_word))
             continue
+        plain.append(r)
+    check_neighbours(plain, kind_word, group_word, result)
+
+
+def near_id(rid: str, where: str, other: str, other_where: str, kind_word: str) -> str:
+    """The warning about two ids that differ only by case, spacing or diacritics."""
+    return (f"{where}: id {rid!r} differs from {other!r} (first at {other_where}) only by case, "
+            f"spacing or diacritics: kept as two {kind_word}; check they are not one")
+
+
+def check_neighbours(records: Sequence[Keyed], kind_word: str, group_word: str,
+                     result: KeyCheck) -> None:
+    """Within each group (a person's unit, a unit's cluster): ids equal but for leading zeros
+    (007 and 7), and one name under two ids, are warnings."""
+    by_number: dict[tuple[str, str], Keyed] = {}
+    by_name: dict[tuple[str, str], Keyed] = {}
+    for r in records:
         number = by_number.setdefault((r.group, _leading_zeros(r.id)), r)
         if number is not r:
             result.warnings.append(f"{r.where}: id {r.id!r} differs from {number.id!r} (first at "

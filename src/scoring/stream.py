@@ -56,8 +56,12 @@ from scoring.history import EMPTY, History, attach_records, load_history, past_f
 from scoring.io.readers import InputSet, Part, plan_parts, read_part
 from scoring.keys import (
     KeyCheck,
+    Keyed,
+    check_neighbours,
     check_unit_keys,
     count_spellings,
+    diacritic_skeleton,
+    near_id,
     person_group_fields,
     renamed,
     unify_counted,
@@ -131,6 +135,7 @@ class _Part:
     rewards: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # unit → title → sum
     judged: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # run-level warnings: `keys.check_neighbours`
 
 
 @dataclass
@@ -145,6 +150,7 @@ class _Work:
     store: History
     year: int
     renames: dict[str, dict[str, str]]  # group field → spelling → the group's spelling
+    near: set[str]  # ids warned about as near another (see `_validate`)
 
 
 _WORK: _Work | None = None
@@ -172,8 +178,8 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
                                              "exact only when every step over people stays "
                                              f"inside a unit, but {'; '.join(wider)}: score "
                                              "without --stream")
-        units, parts, found, ids, renames = _validate(tables, compiled, spill, part_people,
-                                                      workers, progress)
+        units, parts, found, ids, renames, near = _validate(tables, compiled, spill,
+                                                            part_people, workers, progress)
         warnings.extend(found)
         rounds = parse_rounds(inputs.rounds, compiled, {"individual": ids,
                                                         "unit": {u.id for u in units}})
@@ -188,7 +194,7 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
         units = with_past(units, past_fields(compiled, store, scored_year, [], units))
         uni = rate_units(units, compiled, engine, rounds, units_missing)
         work = _Work(compiled, uni, parts, rounds, allow_incomplete, store, scored_year,
-                     renames)
+                     renames, near)
         results = _score_parts(work, spill, len(tables), workers, progress)
         judged = [p for r in results for p in r.judged]
         if not allow_incomplete:
@@ -213,6 +219,7 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
                 uni.scopes[index[uid]].update(scope_values)
         head = finish(compiled, engine, (), (), uni)
         head = replace(head, units=attach_records(head.units, compiled, store, scored_year))
+        warnings.extend(note for r in results for note in r.notes)
         before = [*warnings, *store.warnings]
         n_warnings = len(before) + sum(r.warnings for r in results) + len(head.warnings)
 
@@ -390,11 +397,12 @@ _FILING: _Filing | None = None
 def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people: int,
               workers: int, progress: Progress | None = None
               ) -> tuple[list[Record], list[list[str]], list[str], AbstractSet[str],
-                         dict[str, dict[str, str]]]:
+                         dict[str, dict[str, str]], set[str]]:
     """Validate every table (units first: people are filed by their unit's part; people's
     tables on `workers` processes); each person goes to the spill file of their part and
     table. Returns the units, each part's unit ids, the warnings, every person's id and the
-    respellings of the fields people are grouped by (`keys.unify_counted`).
+    respellings of the fields people are grouped by (`keys.unify_counted`), and the ids
+    already warned about as near another (`keys.check_ids`).
     Problems come in the order of the one-batch path (`build_batch`)."""
     global _FILING
     per_table: list[list[Problem]] = [[] for _ in tables]
@@ -422,6 +430,7 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
     spellings: dict[str, dict[str, tuple[str, int]]] = {name: {} for name, _ in group_fields}
     first: dict[str, int] = {}  # person id → table index << 32 | row, where first seen
     unusual: list[str] = []  # ids that may read as another one (see `keys.visible_form`)
+    near: set[str] = set()  # ids warned about as near another: not checked in their unit
     duplicates: list[tuple[str, str, int]] = []  # id, where, where first (packed)
     orphans: list[Problem] = []
     with_members: set[str] = set()
@@ -442,10 +451,10 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
             orphans.extend(got.orphans)
             with_members |= got.with_members
             for name, counted in got.spellings.items():
-                for text, (at, uses) in counted.items():
+                for text, (used_at, uses) in counted.items():
                     had = spellings[name].get(text)
-                    spellings[name][text] = (at, uses) if had is None else (had[0],
-                                                                            had[1] + uses)
+                    spellings[name][text] = (used_at, uses) if had is None else (had[0],
+                                                                                 had[1] + uses)
     finally:
         _FILING = None
     problems = [p for ps in per_table for p in ps]
@@ -453,7 +462,7 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
         raise InputError(problems)
     problems.extend(unit_keys.problems)
     people_keys = KeyCheck()
-    renames = {name: unify_counted([(t, at, n) for t, (at, n) in spellings[name].items()],
+    renames = {name: unify_counted([(t, w, n) for t, (w, n) in spellings[name].items()],
                                    what, people_keys)
                for name, what in group_fields}
     problems.extend(people_keys.problems)
@@ -479,8 +488,24 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
     problems.extend(without_members(units, with_members))
     if problems:
         raise InputError(problems)
+
+    def origin(rid: str) -> str:
+        file, sheet = where[first[rid] >> 32]
+        return str(Origin(file, first[rid] & 0xFFFFFFFF, sheet))
+
+    # Ids that differ only by case, spacing or diacritics, across every table (`check_ids`);
+    # the checks inside a unit are made by the parts, which hold whole units.
+    folded: dict[str, str] = {}
+    for rid in first:
+        other = folded.setdefault(diacritic_skeleton(rid), rid)
+        if other != rid:
+            people_keys.warnings.append(near_id(rid, origin(rid), other, origin(other),
+                                                "people"))
+            near.add(rid)
+    del folded
     warnings = [w for ws in warnings_of for w in ws] + unit_keys.warnings + people_keys.warnings
-    return units, parts, warnings, first.keys(), {n: m for n, m in renames.items() if m}
+    return (units, parts, warnings, first.keys(), {n: m for n, m in renames.items() if m},
+            near)
 
 
 def _check_table(job: tuple[int, _Table]) -> _Checked:
@@ -565,7 +590,10 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
     people = _records(spill, k, tables)
     for name, mapping in work.renames.items():
         people = renamed(people, name, mapping)
-    part = _Part(people=len(people))
+    neighbours = KeyCheck()
+    check_neighbours([Keyed(r.id, r.name, r.group, str(r.origin)) for r in people
+                      if r.id not in work.near], "people", "unit", neighbours)
+    part = _Part(people=len(people), notes=neighbours.warnings)
     try:
         missing = judged_missing(compiled, work.rounds, work.allow_incomplete, people)
     except InputError as e:
