@@ -10,6 +10,7 @@ import os
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -189,3 +190,23 @@ def test_a_hidden_column_with_only_a_header_is_no_data(tmp_path: Path) -> None:
         ("<sheetData>", '<cols><col min="11" max="11" hidden="1"/></cols><sheetData>')]})
     path = _write(tmp_path, {"submission.xlsx": data}) / "submission.xlsx"
     assert len([k for k in _scored(str(path)) if k.startswith("P")]) == 7
+
+
+def test_an_xls_percentage_format_is_the_percentage_shown(tmp_path: Path) -> None:
+    import xlwt
+
+    def percent_target(wb: Any) -> None:  # U2's target 0.95 shown as 95%
+        wb.get_sheet(0).write(2, 3, 0.95, xlwt.easyxf(num_format_str="0%"))
+
+    path = _write(tmp_path, {"s.xls": make.old_workbook(percent_target)}) / "s.xls"
+    assert _scored(str(path))["U2"]["inputs"]["target"] == 95
+
+
+def test_an_xls_whose_records_cannot_be_read_refuses_a_fraction_in_a_percent_column() -> None:
+    """Without the BIFF records, a number's format is unknown: 0.95 may be 95%."""
+    from scoring.records import FormatUnknown, parser_for
+
+    spec = InputSpec(type="number", label="Tỷ lệ", min=0, max=200)
+    with pytest.raises(ValueError, match="is it shown as 95%"):
+        parser_for(spec, "target")(FormatUnknown(0.95))
+    assert parser_for(spec, "target")(FormatUnknown(95.0)) == 95

@@ -648,8 +648,14 @@ def _excel() -> dict[str, Files]:
     def hide_people(wb: Any) -> None:
         wb.get_sheet(1).visibility = 1
 
-    def percent_target(wb: Any) -> None:
-        wb.get_sheet(0).write(2, 3, 0.95, xlwt.easyxf(num_format_str="0%"))
+    def percent_amount(wb: Any) -> None:  # 1.0 shown as 100% in P1's amount
+        wb.get_sheet(1).write(1, 7, 1.0, xlwt.easyxf(num_format_str="0%"))
+
+    def hide_row(wb: Any) -> None:
+        wb.get_sheet(1).row(4).hidden = True
+
+    def hide_column(wb: Any) -> None:
+        wb.get_sheet(1).col(6).hidden = True
 
     return {
         "xlsx_merged_value_applies_to_each_row": {"submission.xlsx": edited_workbook(
@@ -682,7 +688,9 @@ def _excel() -> dict[str, Files]:
             .replace("P5,Hoàng Văn Em,U2,hoan_thanh", "P5,Hoàng Văn Em,U2,#N/A").encode()),
         "xls_merged_value_applies_to_each_row": {"submission.xls": old_workbook(merge_down)},
         "xls_hidden_sheet": {"submission.xls": old_workbook(hide_people)},
-        "xls_percentage_format_unknown": {"submission.xls": old_workbook(percent_target)},
+        "xls_percent_format_in_plain_column": {"submission.xls": old_workbook(percent_amount)},
+        "xls_hidden_row": {"submission.xls": old_workbook(hide_row)},
+        "xls_hidden_column": {"submission.xls": old_workbook(hide_column)},
         "csv_yes_no_text_in_name_column": people("P3,Lê Văn Cường", "P3,TRUE"),
         "csv_libreoffice_error_text": people("U1,tot,9,có,2,", "U1,tot,Err:502,có,2,"),
         "xls_web_page": {"submission.xls": b"<html><body><table><tr><td>id</td></tr>"

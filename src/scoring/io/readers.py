@@ -953,9 +953,13 @@ def _shown_value(cell: Any) -> object:
     v = cell.value
     if (isinstance(v, int | float) and not isinstance(v, bool)
             and "%" in _unquoted(getattr(cell, "number_format", None) or "")):
-        d = Decimal(format(v, ".15g")) * 100
-        return f"{format(d.normalize(), 'f')}%"
+        return _as_percentage(v)
     return v
+
+
+def _as_percentage(v: float) -> str:
+    d = Decimal(format(v, ".15g")) * 100
+    return f"{format(d.normalize(), 'f')}%"
 
 
 def _unquoted(number_format: str) -> str:
@@ -974,14 +978,19 @@ def _column_letter(index: int) -> str:
 
 def _xls(data: bytes, shown: str, read: _Read) -> None:
     """An Excel 97-2003 workbook, read with calamine: its sheets as an .xlsx workbook's, with
-    merged ranges and hidden sheets. What calamine cannot tell: hidden rows and columns (read
-    like any other), formulas (their last computed values are read, as the sheet showed them)
-    and number formats (see `FormatUnknown`)."""
+    merged ranges and hidden sheets; hidden rows and columns and percentage formats from its
+    BIFF records (`biff.xls_layout`). Formulas' last computed values are read, as the sheet
+    showed them (calamine does not tell a formula from a value). Should the records not be
+    readable, hidden rows are read like others and numbers' formats are unknown
+    (`FormatUnknown`)."""
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+    from scoring.io.biff import SheetLayout, xls_layout
 
     if data.lstrip()[:1] == b"<":  # what web portals export as "Excel": HTML or XML text
         raise InputError.one(shown, "a web page (HTML or XML text) under a workbook's name, not "
                                     "a workbook: open it in Excel and save it as .xlsx")
+    layouts = xls_layout(data)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -999,14 +1008,18 @@ def _xls(data: bytes, shown: str, read: _Read) -> None:
                                             f"empty ones between them); the limit is "
                                             f"{read.limits.cells}")
             sheet = _Sheet(meta.name)
-            for row in ws.to_python(skip_empty_area=False):
-                values = [FormatUnknown(v) if isinstance(v, float) else v for v in row]
+            known = None if layouts is None else layouts.get(meta.name, SheetLayout())
+            for r, row in enumerate(ws.to_python(skip_empty_area=False)):
+                values = [_xls_value(v, r, c, known) for c, v in enumerate(row)]
                 while values and blank(values[-1]):
                     values.pop()
                 sheet.rows.append(tuple(values))
                 sheet.texts.extend(v for v in values if isinstance(v, str) and v)
             merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in ws.merged_cell_ranges or ()]
-            sheets.append(_laid_out(sheet, _Layout(merged=merged), shown,
+            layout = _Layout(merged=merged)
+            if known is not None:
+                layout.hidden_rows, layout.hidden_columns = known.hidden_rows, known.hidden_columns
+            sheets.append(_laid_out(sheet, layout, shown,
                                     meta.visible != SheetVisibleEnum.Visible, read.limits.cells))
         wb.close()
     except (InputError, MemoryError):
@@ -1019,6 +1032,16 @@ def _xls(data: bytes, shown: str, read: _Read) -> None:
         raise InputError.one(shown, f"not a readable .xls workbook ({name}: {str(e)[:80]}); "
                                     f"{hint}") from None
     _workbook(sheets, shown, read)
+
+
+def _xls_value(v: object, row: int, column: int, known: Any) -> object:
+    """A calamine value as the sheet shows it: a percentage as its text ("95%"); a number
+    whose format is unknown marked so (`FormatUnknown`)."""
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        return v
+    if known is None:
+        return FormatUnknown(v) if isinstance(v, float) else v
+    return _as_percentage(v) if (row, column) in known.percent_cells else v
 
 
 # ------------------------------------------------------------------------------- JSON
