@@ -210,3 +210,20 @@ def test_an_xls_whose_records_cannot_be_read_refuses_a_fraction_in_a_percent_col
     with pytest.raises(ValueError, match="is it shown as 95%"):
         parser_for(spec, "target")(FormatUnknown(0.95))
     assert parser_for(spec, "target")(FormatUnknown(95.0)) == 95
+
+
+@pytest.mark.parametrize("damage", [
+    lambda b: b[:600], lambda b: b[:len(b) // 2],
+    lambda b: b[:0x2C] + b"\xff\xff\xff\x7f" + b[0x30:],  # a forged count of FAT sectors
+    lambda b: b[:0x44] + b"\x00\x00\x00\x00\xff\xff\xff\x7f" + b[0x4C:],  # a DIFAT cycle
+    lambda b: b[:512] + bytes(len(b) - 512),
+], ids=["header", "half", "fat-count", "difat-cycle", "zeroed"])
+def test_damaged_biff_records_give_no_exception_and_no_endless_loop(damage: Any) -> None:
+    from scoring.io.biff import xls_layout
+
+    from scoring.io.biff import SheetLayout
+
+    data = make.old_workbook(lambda wb: None)
+    assert xls_layout(data) is not None
+    got = xls_layout(damage(data))  # returns, without an exception or a endless loop
+    assert got is None or all(isinstance(v, SheetLayout) for v in got.values())

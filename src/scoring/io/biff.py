@@ -68,7 +68,7 @@ def _workbook_stream(data: bytes) -> bytes | None:
         return data[at:at + size]
 
     difat = list(struct.unpack_from("<109I", data, 0x4C))
-    for _ in range(n_difat):
+    for _ in range(min(n_difat, len(data) // size)):  # a forged count or cycle ends here
         if difat_next >= _END:
             break
         more = struct.unpack_from(f"<{per_sector}I", sector(difat_next))
