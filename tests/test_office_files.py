@@ -219,9 +219,7 @@ def test_an_xls_whose_records_cannot_be_read_refuses_a_fraction_in_a_percent_col
     lambda b: b[:512] + bytes(len(b) - 512),
 ], ids=["header", "half", "fat-count", "difat-cycle", "zeroed"])
 def test_damaged_biff_records_give_no_exception_and_no_endless_loop(damage: Any) -> None:
-    from scoring.io.biff import xls_layout
-
-    from scoring.io.biff import SheetLayout
+    from scoring.io.biff import SheetLayout, xls_layout
 
     data = make.old_workbook(lambda wb: None)
     assert xls_layout(data) is not None
