@@ -657,6 +657,12 @@ def _excel() -> dict[str, Files]:
     def hide_column(wb: Any) -> None:
         wb.get_sheet(1).col(6).hidden = True
 
+    def formula(wb: Any) -> None:  # P1's amount computed
+        wb.get_sheet(1).write(1, 7, xlwt.Formula("1/0"))
+
+    def error_cell(wb: Any) -> None:  # P3's initiatives: what calamine reads as a blank
+        wb.get_sheet(1).row(3).set_cell_error(6, "#REF!")
+
     return {
         "xlsx_merged_value_applies_to_each_row": {"submission.xlsx": edited_workbook(
             mini_sheets(set_cell(3, "months_worked", 13)),
@@ -691,6 +697,8 @@ def _excel() -> dict[str, Files]:
         "xls_percent_format_in_plain_column": {"submission.xls": old_workbook(percent_amount)},
         "xls_hidden_row": {"submission.xls": old_workbook(hide_row)},
         "xls_hidden_column": {"submission.xls": old_workbook(hide_column)},
+        "xls_formula": {"submission.xls": old_workbook(formula)},
+        "xls_error_cell": {"submission.xls": old_workbook(error_cell)},
         "csv_yes_no_text_in_name_column": people("P3,Lê Văn Cường", "P3,TRUE"),
         "csv_libreoffice_error_text": people("U1,tot,9,có,2,", "U1,tot,Err:502,có,2,"),
         "xls_web_page": {"submission.xls": b"<html><body><table><tr><td>id</td></tr>"

@@ -5,7 +5,8 @@ calamine reads an .xls workbook's values, merged ranges and hidden sheets, but n
 hidden row is a record nobody saw, and 0.95 shown as 95% is 95 in a percentage column. So the
 workbook's "Workbook" stream is taken out of its compound file (the OLE container) and its BIFF8
 records are read for exactly this: ROW (hidden flag), COLINFO (hidden flag), FORMAT and XF (the
-number formats), and the number cells (NUMBER, RK, MULRK, FORMULA) with their formats. Anything
+number formats), the number cells (NUMBER, RK, MULRK, FORMULA) with their formats, formulas, and
+error cells (BOOLERR), which calamine reads as their last values. Anything
 unexpected gives None: the caller then falls back to what calamine alone can tell, never to a
 guess. Pure bytes in, data out; no third-party code.
 """
@@ -31,6 +32,8 @@ class SheetLayout:
     hidden_rows: set[int] = field(default_factory=set)
     hidden_columns: set[int] = field(default_factory=set)
     percent_cells: set[tuple[int, int]] = field(default_factory=set)
+    formula_cells: set[tuple[int, int]] = field(default_factory=set)
+    error_cells: set[tuple[int, int]] = field(default_factory=set)
 
 
 def xls_layout(data: bytes) -> dict[str, SheetLayout] | None:
@@ -157,6 +160,10 @@ def _layouts(stream: bytes) -> dict[str, SheetLayout]:
             elif kind in (0x0203, 0x027E, 0x0006):  # NUMBER, RK, FORMULA
                 if _u16(body, 4) in percent_xf:
                     layout.percent_cells.add((_u16(body, 0), _u16(body, 2)))
+                if kind == 0x0006:
+                    layout.formula_cells.add((_u16(body, 0), _u16(body, 2)))
+            elif kind == 0x0205 and body[7]:  # BOOLERR holding an error
+                layout.error_cells.add((_u16(body, 0), _u16(body, 2)))
             elif kind == 0x00BD:  # MULRK: several RK cells in one row
                 row, first = _u16(body, 0), _u16(body, 2)
                 for k in range((len(body) - 6) // 6):

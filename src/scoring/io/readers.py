@@ -1019,6 +1019,7 @@ def _xls(data: bytes, shown: str, read: _Read) -> None:
             layout = _Layout(merged=merged)
             if known is not None:
                 layout.hidden_rows, layout.hidden_columns = known.hidden_rows, known.hidden_columns
+                sheet.problems.extend(_xls_cell_problems(known, shown, meta.name))
             sheets.append(_laid_out(sheet, layout, shown,
                                     meta.visible != SheetVisibleEnum.Visible, read.limits.cells))
         wb.close()
@@ -1032,6 +1033,15 @@ def _xls(data: bytes, shown: str, read: _Read) -> None:
         raise InputError.one(shown, f"not a readable .xls workbook ({name}: {str(e)[:80]}); "
                                     f"{hint}") from None
     _workbook(sheets, shown, read)
+
+
+def _xls_cell_problems(known: Any, shown: str, sheet: str) -> list[Problem]:
+    """Formulas and error cells of an .xls sheet, refused as in an .xlsx workbook."""
+    found = [(r, c, "a formula: formulas are not read; copy the cells and paste them back as "
+                    "values") for r, c in known.formula_cells]
+    found += [(r, c, "the cell shows an error: correct or clear it") for r, c in known.error_cells]
+    return [Problem(input_location(shown, r + 1, _column_letter(c), sheet), message)
+            for r, c, message in sorted(found)]
 
 
 def _xls_value(v: object, row: int, column: int, known: Any) -> object:
