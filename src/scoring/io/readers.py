@@ -978,11 +978,10 @@ def _column_letter(index: int) -> str:
 
 def _xls(data: bytes, shown: str, read: _Read) -> None:
     """An Excel 97-2003 workbook, read with calamine: its sheets as an .xlsx workbook's, with
-    merged ranges and hidden sheets; hidden rows and columns and percentage formats from its
-    BIFF records (`biff.xls_layout`). Formulas' last computed values are read, as the sheet
-    showed them (calamine does not tell a formula from a value). Should the records not be
-    readable, hidden rows are read like others and numbers' formats are unknown
-    (`FormatUnknown`)."""
+    merged ranges and hidden sheets; hidden rows and columns, percentage formats, formulas and
+    error cells from its BIFF records (`biff.xls_layout`), as calamine gives none of them.
+    Should the records not be readable, hidden rows, formulas and errors are read as calamine
+    gives them and numbers' formats are unknown (`FormatUnknown`)."""
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     from scoring.io.biff import SheetLayout, xls_layout
