@@ -38,7 +38,8 @@ MEMORY_LIMIT = 1_500_000_000  # bytes of address space for `process` cases: a bo
 # The categories issue #10 asks the corpus to cover, each with at least one case.
 CATEGORIES = {"columns", "types", "ranges", "nan-inf", "dates", "ids", "files", "encoding", "csv",
               "json", "xlsx", "limits", "yaml", "rules", "extends", "expressions", "rounds",
-              "initiatives", "cli", "arithmetic", "outputs", "terminal", "history"}
+              "initiatives", "cli", "arithmetic", "outputs", "terminal", "history",
+              "typed-differently", "numbers", "excel", "text", "size"}
 _INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}  # what must never reach the terminal (render/safe.py)
 
 sys.path.insert(0, str(ROOT / CORPUS))
@@ -90,9 +91,35 @@ def _another_run(folder: Path) -> None:
         encoding="utf-8")
 
 
+def _fifo_people(folder: Path) -> None:
+    """The mini sample whose individuals.csv is a named pipe (nobody writes to it)."""
+    shutil.copy(ROOT / "tests/data/mini/units.csv", folder / "units.csv")
+    os.mkfifo(folder / "individuals.csv")
+
+
+def _fifo_workbook(folder: Path) -> None:
+    """A named pipe given by name as a workbook."""
+    os.mkfifo(folder / "submission.xlsx")
+
+
+def _csv_beyond_memory(folder: Path) -> None:
+    """The mini sample with 190 MB of people in 9.9 million cells: within the limits (200 MB,
+    10 million cells), beyond what a process limited to 1.5 GB of address space can hold."""
+    shutil.copy(ROOT / "tests/data/mini/units.csv", folder / "units.csv")
+    head, *rows = (ROOT / "tests/data/mini/individuals.csv").read_text(
+        encoding="utf-8").splitlines()
+    note = "Ghi chú " * 16
+    with (folder / "individuals.csv").open("w", encoding="utf-8") as f:
+        f.write(head + "\n")
+        for k in range(990_000):
+            row = rows[k % len(rows)].replace("P", f"P{k}_", 1)
+            f.write(row.replace(",", f" {note},", 1) + "\n")
+
+
 BUILDERS: dict[str, Callable[[Path], None]] = {
     "big_rule_file": _big_rule_file, "hard_link": _hard_link, "symlink": _symlink,
-    "sealed": _sealed, "another_run": _another_run}
+    "sealed": _sealed, "another_run": _another_run, "fifo_people": _fifo_people,
+    "fifo_workbook": _fifo_workbook, "csv_beyond_memory": _csv_beyond_memory}
 
 
 def _args(case: dict[str, Any], out: Path, built: Path) -> list[str]:

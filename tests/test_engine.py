@@ -220,3 +220,41 @@ def test_arithmetic_closures_keep_the_reference_context(
     assert str(reference) == str(expected)
     assert str(expr.compiled(node)(scope)) == str(reference)
     assert _exactly(expr.column(node, [scope, scope, dict(scope)])) == _exactly([reference] * 3)
+
+
+@pytest.mark.parametrize(("condition", "value", "holds"), [
+    # Values longer than the context's 28 digits are scaled without rounding.
+    ("amount >= 90", "89.99999999999999999999999999999999", False),
+    ("amount < 90", "89.99999999999999999999999999999999", True),
+    ("amount > 90", "90.00000000000000000000000000000001", True),
+    ("amount <= 90", "90.00000000000000000000000000000001", False),
+    # Above 2**53 / 10**6 a fraction once became a float that could equal an integer.
+    ("amount == 10000000000", "10000000000.0000005", False),
+    ("amount != 10000000000", "10000000000.0000005", True),
+    ("amount == 999999999999.5", "999999999999.5", True),
+    # Constants of more than six decimals are compared exactly, not refused.
+    ("amount >= 0.1234567", "0.12345669", False),
+    ("amount >= 0.1234567", "0.1234567", True),
+    ("amount > 0.00000001", "0.000000011", True),
+    ("amount == 0.333333333333", "0.333333333333", True),
+    ("amount == 0.333333333333", "0.3333333333333", False),
+])
+def test_comparisons_are_exact_for_values_and_constants_of_any_length(
+        condition: str, value: str, holds: bool) -> None:
+    group = _group(condition)
+    scopes: list[dict[str, expr.Value]] = [{"amount": Decimal(value), "other": Decimal(0)}]
+    fired = Engine().evaluate(group, scopes)
+    assert fired == PlainEvaluator().evaluate(group, scopes)
+    assert fired == [frozenset({0})] if holds else [frozenset()]
+
+
+def test_a_constant_too_large_for_its_decimals_is_a_rule_error() -> None:
+    from scoring.engine import check_constants
+    from scoring.errors import RuleError
+
+    group = _group("amount >= 0.5", "amount >= 1234567890.0000000001")
+    assert [p.message for p in check_constants([group])] == [
+        "constant 1234567890.0000000001 is too large to compare with 10 decimals exactly: the "
+        "engine holds numbers below 2**62 once scaled by 10**10"]
+    with pytest.raises(RuleError):
+        Engine().evaluate(group, [{"amount": Decimal(1), "other": Decimal(0)}])

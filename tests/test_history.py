@@ -415,6 +415,22 @@ def test_hand_entered_titles_by_label_add_and_decline(tmp_path: Path) -> None:
     assert years[2020][0].titles == {"CSTDCS"} and years[2021][0].titles == {"LDTT"}
 
 
+@pytest.mark.parametrize("typed", [
+    "Chiến sĩ thi đua cơ sở\u200b",  # a zero-width space pasted in
+    "\u202bChiến sĩ thi đua cơ sở\u202c",  # a right-to-left embedding around it
+    "Chiến sĩ thi đua сơ sở",  # a Cyrillic с
+    "CHIẾN SĨ THI ĐUA CƠ SỞ", "cstdcs", "Chien si thi dua co so",
+])
+def test_a_title_typed_differently_in_a_hand_kept_sheet_is_the_title(tmp_path: Path,
+                                                                       typed: str) -> None:
+    write(tmp_path / "h" / "2021.json", OUTPUT)
+    write(tmp_path / "h" / "titles.csv",
+          f"Mã;Năm;Danh hiệu;Số quyết định\nP1;2020;{typed};QĐ 7\n")
+    h = load_history(tmp_path / "h", title_kinds(compile_folder(RULES).ruleset))
+    assert h.of("individual", "P1")[2020][0].titles == {"CSTDCS"}
+    assert not h.warnings
+
+
 # ----------------------------------------------------------------------- the fixture store
 
 

@@ -77,6 +77,10 @@ CASES = [
      "error: [task] call to '__import__' is not allowed"),
     ("condition_never_holds", 1, "condition_never_holds/rules.yaml:17",
      "error: [overtime] the condition `months_worked > 12` can never hold"),
+    # What only the engine refuses, when it compiles a group, is reported by check too.
+    ("constant_too_long", 1, "constant_too_long/rules.yaml:26",
+     "error: [individual.criteria.money] constant 1234567890.0000000001 is too large to "
+     "compare with 10 decimals exactly"),
 ]
 
 

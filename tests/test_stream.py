@@ -9,6 +9,7 @@ reach beyond a unit is refused rather than scored wrongly.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -225,3 +226,48 @@ def test_a_full_disk_while_spilling_is_a_clear_error(tmp_path: Path,
     assert "cannot keep the run's parts here: No space left on device; set TMPDIR" \
         in result.output
     assert not out.exists() and "Traceback" not in result.output
+
+
+def test_keys_typed_differently_stream_to_the_same_bytes(tmp_path: Path) -> None:
+    """Task groups and a cluster spelt several ways are merged, and warned about, alike."""
+    folder = _sample_copy(tmp_path)
+    _edit(folder / "individuals.csv", "CN0203,Huỳnh Thanh Xuân,QLTT-D01,2026,23.5,56.0,,kiem_soat",
+          "CN0203,Huỳnh Thanh Xuân,QLTT-D01,2026,23.5,56.0,,Kiem Soat")
+    _edit(folder / "individuals.csv", "CN0207,Phan Hoài Hương,QLTT-D01,2026,23.6,55.6,,kiem_soat",
+          "CN0207,Phan Hoài Hương,QLTT-D01,2026,23.6,55.6,,kiem\u200b_soat")
+    _edit(folder / "units.csv", ",Khối đơn vị sự nghiệp và doanh nghiệp,2026,,,hoan_thanh,83.5",
+          ",khối đơn vị sự nghiệp và  doanh nghiệp,2026,,,hoan_thanh,83.5")
+    one = _one_batch(folder, tmp_path / "one")
+    warnings = json.loads((one / "results.json").read_text(encoding="utf-8"))["warnings"]
+    assert sum("differ only by" in w for w in warnings) == 2, warnings
+    _same(one, _streamed(folder, tmp_path / "streamed", 50, 2))
+
+
+def test_group_keys_differing_in_diacritics_give_the_one_batch_problems(tmp_path: Path) -> None:
+    from scoring.app import run
+
+    folder = _sample_copy(tmp_path)
+    _edit(folder / "individuals.csv", "CN0203,Huỳnh Thanh Xuân,QLTT-D01,2026,23.5,56.0,,kiem_soat",
+          "CN0203,Huỳnh Thanh Xuân,QLTT-D01,2026,23.5,56.0,,kiểm soát")
+    with pytest.raises(InputError) as one:
+        run([folder])
+    with pytest.raises(InputError) as streamed:
+        _streamed(folder, tmp_path / "out", 50, 2)
+    assert streamed.value.problems == one.value.problems
+    assert "only in its diacritics" in one.value.problems[0].message
+
+
+def test_near_ids_are_warned_about_in_a_stream_as_in_one_batch(tmp_path: Path) -> None:
+    """An id differing from another by case, one by leading zeros in its unit, one name in a
+    unit under two ids: the same warnings (in this data the same order too)."""
+    folder = _sample_copy(tmp_path)
+    people = folder / "individuals.csv"
+    _edit(people, "CN0203,Huỳnh Thanh Xuân,QLTT-D01", "cn0202,Huỳnh Thanh Xuân,QLTT-D01")
+    _edit(people, "CN0207,Phan Hoài Hương,QLTT-D01", "CN00206,Phan Hoài Hương,QLTT-D01")
+    _edit(people, "CN0205,Phan Thanh Trang,QLTT-D01", "CN0205,Trần Thanh Vân,QLTT-D01")
+    one = _one_batch(folder, tmp_path / "one")
+    warnings = json.loads((one / "results.json").read_text(encoding="utf-8"))["warnings"]
+    assert sum("differs from 'CN0202'" in w for w in warnings) == 1, warnings
+    assert sum("leading zeros" in w for w in warnings) == 1, warnings
+    assert sum("is also 'CN0204'" in w for w in warnings) == 1, warnings
+    _same(one, _streamed(folder, tmp_path / "streamed", 50, 2))

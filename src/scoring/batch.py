@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from scoring.compile import Compiled
 from scoring.errors import InputError, Problem
+from scoring.keys import check_keys
 from scoring.records import RawTable, Record, check_batch, validate
 from scoring.rounds import RoundData
 
@@ -45,6 +46,10 @@ def build_batch(tables: Sequence[RawTable], compiled: Compiled) -> Batch:
         problems.append(Problem("", "no unit records: give a units file or sheet"))
     if not batch.individuals:
         problems.append(Problem("", "no individual records: give an individuals file or sheet"))
+    batch.individuals, batch.units, keys = check_keys(batch.individuals, batch.units,
+                                                      compiled.ruleset)
+    batch.warnings.extend(keys.warnings)
+    problems.extend(keys.problems)
     problems.extend(check_batch(batch.individuals, batch.units))
     if problems:
         raise InputError(problems)

@@ -4,10 +4,15 @@ How a group of rules is evaluated, and why:
 - Each leaf of a condition is `term op constant`. Terms that are plain fields go to the engine
   as they are; arithmetic terms are computed beforehand in exact decimals. The engine then does
   what a rule engine is for: matching every rule's comparisons and logic against facts.
-- Numbers reach the engine as integers scaled by 10**6 (exact up to 2**62 in its C core, which
-  we checked), rounded down for `>=`/`<` and up for `>`/`<=`, which keeps every comparison with a
-  constant of at most six decimals exact. Equality uses the exact scaled value or a half-step that
-  can never equal a constant.
+- Numbers reach the engine as integers scaled by 10**d (exact up to 2**62 in its C core, which
+  we checked), where d is the most decimals of the constants a term is compared with (at least
+  6), rounded down for `>=`/`<` and up for `>`/`<=`. Since every constant is then an integer,
+  this keeps every comparison exact whatever the value's length: floor(x) >= c exactly when
+  x >= c for an integer c. The scaling shifts the decimal exponent (no context, no rounding),
+  and a value beyond ±2**62 is held at the limit, which still compares right with every
+  constant (all are below it). Equality uses the exact scaled value, or the limit for a value
+  with a fraction, which no constant can equal. A constant too large for its decimals
+  (|c| × 10**d ≥ 2**62) is a rule error, reported by `scoring check` too (`check_constants`).
 - A group's rules read a few fields, and a batch holds few distinct combinations of them, so
   each distinct combination (a *signature*) is asserted once as a fact and the fired rules are
   shared with every record that has it (`../shared/durable-rules.md`, "the lever"). Values are
@@ -40,7 +45,7 @@ from scoring import expr
 from scoring.compile import Group
 from scoring.errors import Problem, RuleError
 
-SCALE = Decimal(10) ** 6
+MIN_DECIMALS = 6
 LIMIT = 2**62
 _names = itertools.count()
 
@@ -58,10 +63,22 @@ class CompiledGroup:
         self.group = group
         self.atoms: dict[Atom, str] = {}
         self.definition: dict[int, Any] = {}
+        # Decimals of each compared term's scale: the most of its constants, at least 6.
+        self.decimals: dict[expr.Node, int] = {}
+        for rule in group.rules:
+            for term, const in _comparisons(rule.cond):
+                places = max(0, -int(const.as_tuple().exponent))
+                self.decimals[term] = max(self.decimals.get(term, MIN_DECIMALS), places)
+        problems: list[Problem] = []
         for index, rule in enumerate(group.rules):
             if isinstance(rule.cond, expr.CFalse):
                 continue  # never fires: the engine is not asked
-            self.definition[index] = self._cond(rule.cond, rule.source, group.name)
+            try:
+                self.definition[index] = self._cond(rule.cond, rule.source, group.name)
+            except RuleError as e:
+                problems.extend(e.problems)
+        if problems:
+            raise RuleError(problems)
 
     def _atom(self, term: expr.Node, mode: str) -> str:
         key = Atom(term, mode)
@@ -89,10 +106,13 @@ class CompiledGroup:
             name, value = self._atom(cond.term, "text"), const
         else:
             assert isinstance(const, Decimal)
-            scaled = const * SCALE
-            if scaled != scaled.to_integral_value() or abs(scaled) >= LIMIT:
-                raise RuleError([Problem(source, f"constant {const} has more than 6 decimals or "
-                                                 "is too large", rule)])
+            decimals = self.decimals[cond.term]
+            scaled = _scaled(const, decimals)
+            if abs(scaled) >= LIMIT:
+                raise RuleError([Problem(source, f"constant {expr.format_number(const)} is too "
+                                                 f"large to compare with {decimals} decimals "
+                                                 "exactly: the engine holds numbers below "
+                                                 f"2**62 once scaled by 10**{decimals}", rule)])
             mode = {">=": "floor", "<": "floor", ">": "ceil", "<=": "ceil"}.get(cond.op, "exact")
             name, value = self._atom(cond.term, mode), int(scaled)
         ops = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
@@ -105,7 +125,8 @@ class CompiledGroup:
 
     @cached_property
     def converters(self) -> tuple[Callable[[expr.Value], Any], ...]:
-        return tuple(_converter(a.mode) for a in self.atoms)
+        return tuple(_converter(a.mode, self.decimals.get(a.term, MIN_DECIMALS))
+                     for a in self.atoms)
 
     def signature(self, scope: expr.Scope) -> tuple[Any, ...]:
         """The fact values of one record (what `_atom_value` gives for each atom)."""
@@ -159,12 +180,36 @@ _RAW_SAFE: dict[str, frozenset[type]] = {
 }
 
 
-def _atom_value(atom: Atom, scope: expr.Scope) -> Any:
-    """The value an atom carries into a fact."""
-    return _converter(atom.mode)(expr.compiled(atom.term)(scope))
+def check_constants(groups: Sequence[Group]) -> list[Problem]:
+    """What compiling `groups` for the engine refuses (a constant too large for its decimals),
+    so that `scoring check` reports what `scoring score` would stop on."""
+    problems: list[Problem] = []
+    for group in groups:
+        try:
+            CompiledGroup(group)
+        except RuleError as e:
+            problems.extend(e.problems)
+    return problems
 
 
-def _converter(mode: str) -> Callable[[expr.Value], Any]:
+def _comparisons(cond: expr.Cond) -> list[tuple[expr.Node, Decimal]]:
+    """Every (term, numeric constant) a condition compares."""
+    if isinstance(cond, expr.CAnd | expr.COr):
+        return [c for item in cond.items for c in _comparisons(item)]
+    if isinstance(cond, expr.CLeaf) and isinstance(cond.const, Decimal):
+        return [(cond.term, cond.const)]
+    return []
+
+
+def _scaled(value: Decimal, decimals: int) -> Decimal:
+    """`value` × 10**decimals, exactly: the exponent moves, no digit is rounded (a context's
+    precision would round a value of more than 28 digits)."""
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite: inputs and constants are checked to be
+    return Decimal((sign, digits, exponent + decimals))
+
+
+def _converter(mode: str, decimals: int = MIN_DECIMALS) -> Callable[[expr.Value], Any]:
     """A term's value → the fact's value: scaled integers for numbers (see the module doc)."""
     if mode == "present":
         return lambda value: 1 if value is not None else None
@@ -177,13 +222,13 @@ def _converter(mode: str) -> Callable[[expr.Value], Any]:
     def number(value: expr.Value) -> Any:
         if value.__class__ is not Decimal:  # missing, text or bool: no number to compare
             return None
-        scaled = value * SCALE
+        scaled = _scaled(value, decimals)
         if rounding is not None:
             out = int(scaled.to_integral_value(rounding))
         elif scaled == scaled.to_integral_value():
             out = int(scaled)
         else:
-            return float(int(scaled.to_integral_value(ROUND_FLOOR))) + 0.5
+            return LIMIT  # a fraction: equal to no constant, all of which are integers
         return max(-LIMIT, min(LIMIT, out))
     return number
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -282,13 +283,25 @@ def parse(text: object, where: Where = Where()) -> Node:
         raise where.error(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
     if not text.strip():
         raise where.error("empty expression")
+    source = text.strip()
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
         raise where.error(f"cannot parse expression {text!r}: {e.msg}") from None
     except (RecursionError, MemoryError, ValueError):
         raise where.error(f"expression is too deeply nested (limit {MAX_DEPTH})") from None
+    _exact_literals(tree, source)
     return _convert(tree.body, where, 0)
+
+
+def _exact_literals(tree: ast.AST, source: str) -> None:
+    """Give every decimal literal its value as written: Python parses `0.1234567890123456789`
+    as the nearest float, so a constant of more than 15 digits would be compared rounded."""
+    for n in ast.walk(tree):  # iterative: no recursion however deep the tree
+        if isinstance(n, ast.Constant) and type(n.value) is float and math.isfinite(n.value):
+            written = ast.get_source_segment(source, n)
+            if written is not None:
+                n.value = Decimal(written)  # type: ignore[assignment]  # read by _convert
 
 
 def _convert(n: ast.AST, where: Where, depth: int) -> Node:
@@ -299,7 +312,7 @@ def _convert(n: ast.AST, where: Where, depth: int) -> Node:
         v = n.value
         if isinstance(v, bool | str):
             return Lit(v)
-        if isinstance(v, int | float):
+        if isinstance(v, int | float | Decimal):
             if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
                 raise where.error("numbers must be finite")
             number = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)

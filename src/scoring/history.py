@@ -71,6 +71,7 @@ from xml.etree.ElementTree import ParseError
 from scoring import expr
 from scoring.errors import InputError, Problem, input_location
 from scoring.io.readers import SCOPE_WORDING, decode_input
+from scoring.keys import visible_form
 from scoring.records import Record, blank, match_header
 from scoring.ruleset import KINDS, Kind, RuleSet
 from scoring.text import fold, nfc
@@ -637,12 +638,13 @@ def _title(b: _Builder, row: _Row) -> tuple[str, Kind | None] | None:
     text = row.cells["title"]
     if text in b.titles:
         return text, b.titles[text][1]
-    spelled = {fold(label): tid for tid, (label, _) in b.titles.items()}
-    spelled.update({fold(tid): tid for tid in b.titles})
-    if fold(text) in spelled:
-        tid = spelled[fold(text)]
+    # By id or label, whatever the case, marks, invisible characters or look-alike letters.
+    spelled = {fold(visible_form(name)): tid for tid, (label, _) in b.titles.items()
+               for name in (label, tid)}
+    if fold(visible_form(text)) in spelled:
+        tid = spelled[fold(visible_form(text))]
         return tid, b.titles[tid][1]
-    close = difflib.get_close_matches(fold(text), list(spelled), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(fold(visible_form(text)), list(spelled), n=1, cutoff=0.6)
     if close or not text:
         tid = spelled[close[0]] if close else ""
         hint = (f" (did you mean {tid!r}, {b.titles[tid][0]}?)" if close else

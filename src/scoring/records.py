@@ -113,7 +113,34 @@ def _text(v: object) -> str:
     return s
 
 
-def _decimal(v: object) -> Decimal:
+# At most this many significant digits in an input number: every output (JSON, CSV, XLSX) then
+# shows it exactly as read (a binary float holds 15 digits, and Excel shows 15), and sums and
+# products of inputs fit the 34 digits of the rules' arithmetic exactly.
+MAX_SIGNIFICANT_DIGITS = 15
+# A number grouped in thousands: 1.490, 12,000, 1.234.567, 1,234.5, 1.234,5. The first group has
+# no leading zero (0,500 is a decimal), the groups share one separator, the decimal part the other.
+_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(?P<sep>[.,])\d{3}(?P<more>(?:(?P=sep)\d{3})*)"
+                      r"(?:(?!(?P=sep))(?P<dec>[.,])\d+)?$")
+
+
+class FormatUnknown(float):
+    """A number from an .xls workbook, whose display format calamine does not give: in a
+    percentage column a value between 0 and 1 may be one shown as a percentage (0.5 as 50%),
+    so it is refused there rather than guessed (see `_decimal`)."""
+
+
+def _decimal(v: object, percent: bool = False, whole: bool = False,
+             spec: InputSpec | None = None) -> Decimal:
+    """A cell as an exact decimal. `percent`: the column is a percentage, so "9%" is 9 (in
+    any other column a % sign is refused); `whole` (the column holds whole numbers) and the
+    declared range of `spec` settle "1.490" when only one reading fits (1490 in a column of
+    whole numbers; 1.49 in a column of at most 100).
+
+    Workbook numbers are binary floats that Excel shows to 15 significant digits, so they are
+    read as shown (0.30000000000000004 is 0.3). Text is read without guessing: a number two
+    conventions read differently ("12,000": 12 with a decimal comma, 12000 with a thousands
+    comma) is refused with both readings unless `whole` leaves one; an underscore is refused.
+    """
     if isinstance(v, bool):
         raise ValueError("expected a number, found a yes/no value")
     if isinstance(v, int):
@@ -121,25 +148,84 @@ def _decimal(v: object) -> Decimal:
     elif isinstance(v, float):
         if not math.isfinite(v):
             raise ValueError("expected a finite number")
-        d = Decimal(repr(v))
+        if isinstance(v, FormatUnknown) and percent and 0 < v < 1:
+            shown = format((Decimal(format(v, ".15g")) * 100).normalize(), "f")
+            raise ValueError(f"{format(v, '.15g')} in a percentage column of an .xls workbook, "
+                             f"whose cell formats cannot be read: is it shown as {shown}%? Type "
+                             "the percentage as a number, or save the workbook as .xlsx")
+        d = Decimal(format(v, ".15g"))
     elif isinstance(v, Decimal):
         d = v
     else:
-        s = _text(v).replace(" ", "").replace("\u00a0", "")
-        if s.startswith("="):
-            raise ValueError("formulas are not read; type the value")
-        if s.count(",") == 1 and "." not in s:
-            s = s.replace(",", ".")  # Vietnamese decimal comma: 8,5
-        s = s.removesuffix("%")
-        try:
-            d = Decimal(s)
-        except InvalidOperation:
-            raise ValueError("expected a number") from None
+        d = _decimal_text(_text(v), percent, whole, spec)
     if not d.is_finite():
         raise ValueError("expected a finite number")
     if d and d.adjusted() >= MAX_NUMBER_DIGITS:
         raise ValueError(f"expected a number below 10^{MAX_NUMBER_DIGITS}")
+    digits = len("".join(map(str, d.as_tuple().digits)).strip("0")) if d else 0
+    if digits > MAX_SIGNIFICANT_DIGITS:
+        raise ValueError(f"{digits} significant digits; at most {MAX_SIGNIFICANT_DIGITS} are "
+                         "read, so that every output shows the number as typed: round it")
     return d
+
+
+def _decimal_text(text: str, percent: bool, whole: bool, spec: InputSpec | None) -> Decimal:
+    s = "".join(text.split())
+    if s.startswith("="):
+        raise ValueError("formulas are not read; type the value")
+    if "_" in s:
+        raise ValueError("expected a number: an underscore is not a digit separator here; type "
+                         "the digits alone")
+    if s.endswith("%"):
+        if not percent:
+            raise ValueError("a percentage, but this column does not hold percentages: type "
+                             "the number without %")
+        s = s[:-1]
+    m = _GROUPED.match(s)
+    if m is not None and not m.group("more") and m.group("dec") is None:
+        s = _one_reading(s, m.group("sep"), whole, spec)
+    elif m is not None:
+        s = s.replace(m.group("sep"), "").replace(",", ".")
+    elif s.count(",") == 1 and "." not in s:
+        s = s.replace(",", ".")  # Vietnamese decimal comma: 8,5
+    try:
+        return Decimal(s)
+    except InvalidOperation:
+        raise ValueError("expected a number") from None
+
+
+def _one_reading(s: str, sep: str, whole: bool, spec: InputSpec | None) -> str:
+    """"1.490" or "12,000": a decimal separator or a thousands one? Refused with both
+    readings, unless the column's declared type and range leave only one."""
+    as_decimal, as_thousands = s.replace(sep, "."), s.replace(sep, "")
+
+    def fits(text: str) -> bool:
+        d = Decimal(text)
+        return ((not whole or d == d.to_integral_value())
+                and (spec is None or spec.min is None or d >= spec.min)
+                and (spec is None or spec.max is None or d <= spec.max))
+
+    fitting = [r for r in (as_decimal, as_thousands) if fits(r)]
+    if len(fitting) == 1:
+        return fitting[0]
+    name = "point" if sep == "." else "comma"
+    raise ValueError(f"ambiguous number: {_plain(as_decimal)} if {sep!r} is a decimal {name}, "
+                     f"{as_thousands} if it separates thousands: type {_plain(as_decimal)} or "
+                     f"{as_thousands}")
+
+
+def _plain(text: str) -> str:
+    return format(Decimal(text).normalize(), "f")
+
+
+def is_percent(name: str, spec: InputSpec) -> bool:
+    """True for a number input that holds a percentage: its label or name says so ("(%)",
+    "Tỷ lệ …", "… phần trăm", `*_pct`, `*percent*`). Such a column reads "9%" as 9, and a
+    workbook cell formatted as a percentage (1.0 shown as 100%) as 100."""
+    label = fold(spec.label)
+    return spec.type in ("int", "number") and (
+        "%" in spec.label or label.startswith("ty le") or "phan tram" in label
+        or name.endswith("_pct") or "percent" in name or name.startswith("ty_le"))
 
 
 def _range(spec: InputSpec) -> Callable[[Decimal], Decimal]:
@@ -152,20 +238,22 @@ def _range(spec: InputSpec) -> Callable[[Decimal], Decimal]:
     return check
 
 
-def parser_for(spec: InputSpec) -> Callable[[object], expr.Value]:
-    """The cell parser of one declared input (blank cells are handled before this)."""
+def parser_for(spec: InputSpec, name: str = "") -> Callable[[object], expr.Value]:
+    """The cell parser of one declared input (blank cells are handled before this); `name`,
+    the input's name, tells a percentage column (`is_percent`)."""
+    percent = is_percent(name, spec)
     if spec.type == "int":
         in_range = _range(spec)
 
         def parse_int(v: object) -> expr.Value:
-            d = _decimal(v)
+            d = _decimal(v, percent, whole=True, spec=spec)
             if d != d.to_integral_value():
                 raise ValueError("expected a whole number")
             return in_range(d.quantize(Decimal(1)))
         return parse_int
     if spec.type == "number":
         in_range = _range(spec)
-        return lambda v: in_range(_decimal(v))
+        return lambda v: in_range(_decimal(v, percent, spec=spec))
     if spec.type == "bool":
         def parse_bool(v: object) -> expr.Value:
             if isinstance(v, bool):
@@ -186,16 +274,26 @@ def parser_for(spec: InputSpec) -> Callable[[object], expr.Value]:
                             for k, lbl in (spec.values or {}).items())
 
         def parse_enum(v: object) -> expr.Value:
-            key = wording.get(fold(_text(v)))
+            key = wording.get(fold(_text_cell(v)))
             if key is None:
                 raise ValueError(f"expected one of: {allowed}")
             return key
         return parse_enum
-    return _text
+    return _text_cell
 
 
-def _cell(spec: InputSpec) -> Callable[[object], expr.Value]:
-    parse = parser_for(spec)
+def _text_cell(v: object) -> str:
+    """A text cell; a workbook's TRUE/FALSE cell is not text (a checkbox or a formula's result
+    where a name or a code belongs), so it is refused rather than read as "True"."""
+    if isinstance(v, bool):
+        raise ValueError(f"expected text, found the yes/no cell {str(v).upper()}: type the text")
+    if isinstance(v, str) and v.strip() in ("TRUE", "FALSE"):  # a yes/no cell exported to CSV
+        raise ValueError(f"expected text, found the yes/no value {v.strip()}: type the text")
+    return _text(v)
+
+
+def _cell(spec: InputSpec, name: str = "") -> Callable[[object], expr.Value]:
+    parse = parser_for(spec, name)
     default = spec.default
 
     def run(v: object) -> expr.Value:
@@ -219,7 +317,7 @@ def record_model(kind: Kind, inputs: Mapping[str, InputSpec]) -> type[BaseModel]
         fields[name] = (Annotated[str, required_text], ...)
     fields["year"] = (Annotated[int | None, BeforeValidator(_year)], None)
     for name, spec in inputs.items():
-        fields[name] = (Annotated[Any, BeforeValidator(_cell(spec))], None)
+        fields[name] = (Annotated[Any, BeforeValidator(_cell(spec, name))], None)
     config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
     return create_model(f"{kind.title()}Record", __config__=config, **fields)
 
@@ -227,7 +325,7 @@ def record_model(kind: Kind, inputs: Mapping[str, InputSpec]) -> type[BaseModel]
 def _required_text(v: object) -> str:
     if blank(v):
         raise ValueError("a value is required")
-    return _text(v)
+    return _text_cell(v)
 
 
 def _year(v: object) -> int | None:
@@ -523,7 +621,7 @@ def row_parser(kind: Kind, inputs: Mapping[str, InputSpec]
     identity = tuple(IDENTITY_ALIASES[kind])
     parsers: dict[str, Callable[[object], object]] = {
         **{name: _required_text for name in identity}, "year": _year,
-        **{name: _cell(spec) for name, spec in inputs.items()}}
+        **{name: _cell(spec, name) for name, spec in inputs.items()}}
     # Ids and names are unique: caching them would only cost memory. Other caches stop
     # growing at CACHE_CELLS distinct cells (a continuous amount), and then only look up.
     caches: dict[str, dict[tuple[type, object], object]] = {

@@ -40,6 +40,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -61,6 +62,20 @@ from scoring.history import (
     title_kinds,
 )
 from scoring.io.readers import InputSet, Part, plan_parts, read_part
+from scoring.keys import (
+    KeyCheck,
+    Keyed,
+    check_neighbours,
+    check_unit_keys,
+    count_spellings,
+    diacritic_skeleton,
+    near_id,
+    person_group_fields,
+    renamed,
+    unify_counted,
+    visible_form,
+    where_used,
+)
 from scoring.manifest import (
     FROM_HERE,
     MANIFEST,
@@ -136,6 +151,7 @@ class _Part:
     not_paid: dict[str, Decimal] = field(default_factory=dict)  # title → sum not paid
     judged: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # run-level warnings: `keys.check_neighbours`
 
 
 @dataclass
@@ -149,6 +165,8 @@ class _Work:
     allow_incomplete: bool
     store: History
     year: int
+    renames: dict[str, dict[str, str]]  # group field → spelling → the group's spelling
+    near: set[str]  # ids warned about as near another (see `_validate`)
 
 
 _WORK: _Work | None = None
@@ -178,8 +196,8 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
                                              "exact only when every step over people stays "
                                              f"inside a unit, but {'; '.join(wider)}: score "
                                              "without --stream")
-        units, parts, found, ids = _validate(tables, compiled, spill, part_people, workers,
-                                             progress)
+        units, parts, found, ids, renames, near = _validate(tables, compiled, spill,
+                                                            part_people, workers, progress)
         warnings.extend(found)
         rounds = parse_rounds(inputs.rounds, compiled, {"individual": ids,
                                                         "unit": {u.id for u in units}})
@@ -195,7 +213,8 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
         check_people(store, units, scored_year)
         units = with_past(units, past_fields(compiled, store, scored_year, [], units))
         uni = rate_units(units, compiled, engine, rounds, units_missing)
-        work = _Work(compiled, uni, parts, rounds, allow_incomplete, store, scored_year)
+        work = _Work(compiled, uni, parts, rounds, allow_incomplete, store, scored_year,
+                     renames, near)
         results = _score_parts(work, spill, len(tables), workers, progress)
         judged = [p for r in results for p in r.judged]
         if not allow_incomplete:
@@ -220,6 +239,7 @@ def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dic
                 uni.scopes[index[uid]].update(scope_values)
         head = finish(compiled, engine, (), (), uni)
         head = replace(head, units=attach_records(head.units, compiled, store, scored_year))
+        warnings.extend(note for r in results for note in r.notes)
         before = [*warnings, *store.warnings]
         n_warnings = len(before) + sum(r.warnings for r in results) + len(head.warnings)
 
@@ -380,6 +400,8 @@ class _Checked:
     with_members: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Group field → spelling → (where first used, uses): see `keys.unify_counted`.
+    spellings: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -390,6 +412,7 @@ class _Filing:
     unit_ids: list[str]  # sorted
     part_of: dict[str, int]
     spill: Path
+    group_fields: list[tuple[str, str]]  # see `keys.person_group_fields`
 
 
 _FILING: _Filing | None = None
@@ -397,10 +420,13 @@ _FILING: _Filing | None = None
 
 def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people: int,
               workers: int, progress: Progress | None = None
-              ) -> tuple[list[Record], list[list[str]], list[str], AbstractSet[str]]:
+              ) -> tuple[list[Record], list[list[str]], list[str], AbstractSet[str],
+                         dict[str, dict[str, str]], set[str]]:
     """Validate every table (units first: people are filed by their unit's part; people's
     tables on `workers` processes); each person goes to the spill file of their part and
-    table. Returns the units, each part's unit ids, the warnings and every person's id.
+    table. Returns the units, each part's unit ids, the warnings, every person's id and the
+    respellings of the fields people are grouped by (`keys.unify_counted`), and the ids
+    already warned about as near another (`keys.check_ids`).
     Problems come in the order of the one-batch path (`build_batch`)."""
     global _FILING
     per_table: list[list[Problem]] = [[] for _ in tables]
@@ -415,14 +441,20 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
                 continue
             units.extend(loaded.records)
             warnings_of[i] = loaded.warnings
+    units, unit_keys = check_unit_keys(units, compiled.ruleset)
     unit_ids = sorted({u.id for u in units})
     people_rows = sum(t.rows for t in tables if t.kind == "individual")
     n_parts = max(1, min(len(unit_ids), -(-people_rows // max(1, part_people))))
     per_part = -(-len(unit_ids) // n_parts) if unit_ids else 1
     parts = [unit_ids[k:k + per_part] for k in range(0, len(unit_ids), per_part)] or [[]]
+    group_fields = person_group_fields(compiled.ruleset)
     _FILING = _Filing(compiled.kind("individual").inputs, unit_ids,
-                      {uid: k // per_part for k, uid in enumerate(unit_ids)}, spill)
+                      {uid: k // per_part for k, uid in enumerate(unit_ids)}, spill,
+                      group_fields)
+    spellings: dict[str, dict[str, tuple[str, int]]] = {name: {} for name, _ in group_fields}
     first: dict[str, int] = {}  # person id → table index << 32 | row, where first seen
+    unusual: list[str] = []  # ids that may read as another one (see `keys.visible_form`)
+    near: set[str] = set()  # ids warned about as near another: not checked in their unit
     duplicates: list[tuple[str, str, int]] = []  # id, where, where first (packed)
     orphans: list[Problem] = []
     with_members: set[str] = set()
@@ -438,13 +470,34 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
                     duplicates.append((rid, str(Origin(file, row, sheet)), first[rid]))
                 else:
                     first[rid] = (i << 32) | row
+                    if not rid.isascii():  # only these can hide a look-alike of another id
+                        unusual.append(rid)
             orphans.extend(got.orphans)
             with_members |= got.with_members
+            for name, counted in got.spellings.items():
+                for text, (used_at, uses) in counted.items():
+                    had = spellings[name].get(text)
+                    spellings[name][text] = (used_at, uses) if had is None else (had[0],
+                                                                                 had[1] + uses)
     finally:
         _FILING = None
     problems = [p for ps in per_table for p in ps]
     if problems:
         raise InputError(problems)
+    problems.extend(unit_keys.problems)
+    people_keys = KeyCheck()
+    renames = {name: unify_counted([(t, w, n) for t, (w, n) in spellings[name].items()],
+                                   what, people_keys)
+               for name, what in group_fields}
+    problems.extend(people_keys.problems)
+    for rid in unusual:
+        seen = first.get(visible_form(rid))
+        if seen is not None:
+            file, sheet = where[first[rid] >> 32]
+            first_file, first_sheet = where[seen >> 32]
+            problems.append(duplicate_id(
+                rid, str(Origin(file, first[rid] & 0xFFFFFFFF, sheet)),
+                str(Origin(first_file, seen & 0xFFFFFFFF, first_sheet))))
     if not units:
         problems.append(Problem("", "no unit records: give a units file or sheet"))
     if not first:
@@ -459,8 +512,24 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
     problems.extend(without_members(units, with_members))
     if problems:
         raise InputError(problems)
-    warnings = [w for ws in warnings_of for w in ws]
-    return units, parts, warnings, first.keys()
+
+    def origin(rid: str) -> str:
+        file, sheet = where[first[rid] >> 32]
+        return str(Origin(file, first[rid] & 0xFFFFFFFF, sheet))
+
+    # Ids that differ only by case, spacing or diacritics, across every table (`check_ids`);
+    # the checks inside a unit are made by the parts, which hold whole units.
+    folded: dict[str, str] = {}
+    for rid in first:
+        other = folded.setdefault(diacritic_skeleton(rid), rid)
+        if other != rid:
+            people_keys.warnings.append(near_id(rid, origin(rid), other, origin(other),
+                                                "people"))
+            near.add(rid)
+    del folded
+    warnings = [w for ws in warnings_of for w in ws] + unit_keys.warnings + people_keys.warnings
+    return (units, parts, warnings, first.keys(), {n: m for n, m in renames.items() if m},
+            near)
 
 
 def _check_table(job: tuple[int, _Table]) -> _Checked:
@@ -476,6 +545,11 @@ def _check_table(job: tuple[int, _Table]) -> _Checked:
             by_part: dict[int, list[Record]] = defaultdict(list)
             for r in records:
                 got.ids.append((r.id, r.origin.row))
+                for name, _what in filing.group_fields:
+                    v = r.values.get(name)
+                    if isinstance(v, str):
+                        count_spellings(got.spellings.setdefault(name, {}), v,
+                                        partial(where_used, r, name))
                 k = filing.part_of.get(r.group)
                 if k is None:
                     got.orphans.append(unknown_unit(r, filing.unit_ids))
@@ -538,7 +612,12 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
 
     compiled = work.compiled
     people = _records(spill, k, tables)
-    part = _Part(people=len(people))
+    for name, mapping in work.renames.items():
+        people = renamed(people, name, mapping)
+    neighbours = KeyCheck()
+    check_neighbours([Keyed(r.id, r.name, r.group, str(r.origin)) for r in people
+                      if r.id not in work.near], "people", "unit", neighbours)
+    part = _Part(people=len(people), notes=neighbours.warnings)
     try:
         missing = judged_missing(compiled, work.rounds, work.allow_incomplete, people)
     except InputError as e:

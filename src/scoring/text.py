@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import TypeAlias
 
 __all__ = [
+    "HIGH_RUN",
     "CollationKey",
     "LegacyEncoding",
     "UndecidableEncoding",
@@ -28,6 +29,7 @@ __all__ = [
     "fold",
     "name_sort_key",
     "nfc",
+    "repair_double_encoded",
 ]
 
 
@@ -416,9 +418,13 @@ def _scan_legacy(text: str) -> tuple[str, int] | None:
     "µm"), one at a time and possibly repeated down a column, while a garbled file has most
     of its accented words garbled and a pasted legacy row garbles a whole name. So the text
     is flagged when at least one in ten of those words is garbled, or three different
-    words are, or two consecutive accented words on one line are.
+    words are, or two consecutive accented words on one line are. A single garbled word is
+    enough when it cannot be a foreign word: a TCVN3 word drawn with a symbol glyph ("V¨n",
+    "B×nh"), or a word right beside a correct Vietnamese one, as when one word of a name was
+    retyped in an old font ("Nguyễn Vaên An").
     """
     counts = {_TCVN3: 0, _VNI: 0}
+    single = _single_legacy_word(text)
     distinct: dict[str, set[str]] = {_TCVN3: set(), _VNI: set()}
     adjacent = {_TCVN3: False, _VNI: False}
     previous: dict[str, tuple[int, int]] = {}  # encoding -> (line, candidate number)
@@ -443,6 +449,9 @@ def _scan_legacy(text: str) -> tuple[str, int] | None:
                 tcvn3_glyphs = True
     if not first:
         return None
+    if single is not None and counts[single[0]] * 10 < candidates \
+            and len(distinct[single[0]]) < _LEGACY_MIN_DISTINCT:
+        return single
     best = max(counts, key=lambda e: (counts[e], (e == _TCVN3) == tcvn3_glyphs))
     if (
         counts[best] * 10 >= candidates
@@ -451,6 +460,43 @@ def _scan_legacy(text: str) -> tuple[str, int] | None:
     ):
         return best, first[best]
     return None
+
+
+# Glyphs TCVN3 draws letters with that no word of any language holds between its letters.
+_TCVN3_SYMBOLS = frozenset("¨©ª«¬®¶·¸¹º»¼½¾¡¢§£¤¥¦×÷\u00ad")
+
+
+def _single_legacy_word(text: str) -> tuple[str, int] | None:
+    """(encoding, offset) of the first garbled word that cannot be foreign (see `_scan_legacy`):
+    one with a TCVN3 symbol glyph among ASCII letters, or one next to a correct Vietnamese word
+    with only spaces between them."""
+    tokens = [m for m in _TOKEN_RE.finditer(text)
+              if not m.group().isascii() and _WORD_LETTER_RE.search(m.group())]
+    for k, m in enumerate(tokens):
+        token = m.group()
+        found = _garbled_as(token)
+        if not found:
+            continue
+        if _TCVN3 in found and any(c in _TCVN3_SYMBOLS for c in token) \
+                and any(c.isascii() and c.isalpha() for c in token):
+            return _TCVN3, m.start()
+        for j in (k - 1, k + 1):
+            if 0 <= j < len(tokens) and _beside(text, tokens[j], m) \
+                    and _vietnamese_word(tokens[j].group()):
+                return (_VNI if _VNI in found else found[0]), m.start()
+    return None
+
+
+def _beside(text: str, a: re.Match[str], b: re.Match[str]) -> bool:
+    left, right = (a, b) if a.start() < b.start() else (b, a)
+    between = text[left.end():right.start()]
+    return bool(between) and between.isspace() and "\n" not in between
+
+
+def _vietnamese_word(token: str) -> bool:
+    """A correct Vietnamese syllable written with a letter only Vietnamese uses (ă, ê, ơ, ễ…)."""
+    return not _garbled_as(token) and _is_syllable(token) and any(
+        c in _VI_LETTERS_ALL and not c.isascii() for c in unicodedata.normalize("NFC", token))
 
 
 def detect_legacy_vietnamese(s: str) -> str | None:
@@ -467,6 +513,46 @@ def detect_legacy_vietnamese(s: str) -> str | None:
     """
     found = _scan_legacy(unicodedata.normalize("NFC", s))
     return found[0] if found else None
+
+
+# --------------------------------------------------------------------------------------------
+# Double-encoded UTF-8 ("Huá»³nh" for "Huỳnh")
+# --------------------------------------------------------------------------------------------
+
+# Windows-1252's characters for bytes 0x80-0x9F (its holes read as the C1 controls of Latin-1).
+_CP1252_BYTE = {bytes([b]).decode("cp1252"): b for b in range(0x80, 0xA0)
+                if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+HIGH_RUN = re.compile("[\u0080-\u00ff" + "".join(_CP1252_BYTE) + "]{2,}")
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def repair_double_encoded(text: str) -> str | None:
+    """`text` with its double-encoded letters repaired, or None when it has none.
+
+    UTF-8 read as Windows-1252 (or Latin-1) and saved again turns each accented letter into two
+    or three symbols: "Huỳnh" becomes "Huá»³nh". Such a run is recognised by its bytes forming
+    valid UTF-8 for a letter; correct Vietnamese never puts a lead byte's letter (Â-ô) before
+    the symbols of 0x80-0xBF, so real names are never taken for garbage.
+    """
+    changed = False
+
+    def run(m: re.Match[str]) -> str:
+        nonlocal changed
+        raw = bytes(_CP1252_BYTE.get(c, ord(c)) for c in m.group())
+        out: list[str] = []
+        at = 0
+        for b in _UTF8_SEQUENCE.finditer(raw):
+            letter = b.group().decode("utf-8")
+            if unicodedata.category(letter).startswith("L"):
+                out.append(m.group()[at:b.start()])  # one character per byte before it
+                out.append(letter)
+                at = b.end()
+                changed = True
+        return "".join(out) + m.group()[at:]
+
+    repaired = HIGH_RUN.sub(run, text)
+    return unicodedata.normalize("NFC", repaired) if changed else None
 
 
 # --------------------------------------------------------------------------------------------

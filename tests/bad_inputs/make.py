@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -534,7 +535,208 @@ def _cases() -> dict[str, Files]:
             "P2,Trần Thị Bình,Cấp cơ sở,215/QĐ-SCT,Một\nP2,Trần Thị Bình,Cấp cơ sở,"
             "215/QĐ-SCT,Hai\n")),
         "initiatives_without_individuals": initiatives(MONO_INITIATIVES, people_csv=""),
+        **_input_cases(),
     }
+
+
+# ------------------------------------------------------------ real office files (issue #18)
+
+# The mini rule set with a text input people are grouped by (as the 2026 rules group by
+# `task_group`): the ranking counts inside each team.
+TEAM_RULES = _replace(_replace(MINI_RULES, "  ranking: {per: unit, by: [\"-score\", name]}",
+                               "  ranking: {per: team, by: [\"-score\", name]}"),
+                      "    is_head: {type: bool",
+                      "    team: {type: text, label: Tổ, default: chung}\n    is_head: {type: bool")
+TEAMS = ("Kiểm soát", "Kiểm soát", "Tổng hợp", "Tổng hợp", "Kiểm soát", "Kiểm soát", "Tổng hợp")
+
+
+def teams(*names: str) -> Files:
+    """The mini sample with a `team` column (the default teams, or `names` in row order), and
+    the mini rules grouping people by it."""
+    lines = MINI_PEOPLE.rstrip("\n").split("\n")
+    chosen = names or TEAMS
+    body = [f"{lines[0]},team", *(f"{line},{t}" for line, t in zip(lines[1:], chosen,
+                                                                    strict=True))]
+    return {"individuals.csv": ("\n".join(body) + "\n").encode(),
+            "units.csv": MINI_UNITS.encode(), "rules.yaml": TEAM_RULES.encode()}
+
+
+def _typed_differently() -> dict[str, Files]:
+    """Keys that look alike but are not equal strings (see src/scoring/keys.py)."""
+    return {
+        "cluster_without_diacritics": units("U2,Phòng Hai,Khối A", "U2,Phòng Hai,Khoi A"),
+        "cluster_tone_differs": units("U2,Phòng Hai,Khối A", "U2,Phòng Hai,Khôi A"),
+        "cluster_diacritics_and_case": units("U3,Công ty Ba,Khối B", "U3,Công ty Ba,KHOI A"),
+        "person_id_zero_width": people("P3,Lê Văn Cường", "P2\u200b,Lê Văn Cường"),
+        "person_id_cyrillic": people("P3,Lê Văn Cường", "\u04202,Lê Văn Cường"),
+        "person_id_bidi_mark": people("P3,Lê Văn Cường", "\u200fP2,Lê Văn Cường"),
+        "person_id_fullwidth": people("P3,Lê Văn Cường", "\uff30\uff12,Lê Văn Cường"),
+        "unit_id_greek": {"individuals.csv": MINI_PEOPLE.replace(",U", ",K").encode(),
+                          "units.csv": (MINI_UNITS.replace("\nU", "\nK")
+                                        + "\u039a2,Phòng Hai B,Khối A,90,2021\n").encode()},
+        "person_unit_with_word_joiner": people("P7,Đỗ Văn Hùng,U3", "P7,Đỗ Văn Hùng,U3\u2060"),
+        "team_without_diacritics": teams(*TEAMS[:6], "Tong hop"),
+        "team_marks_differ": teams("Kiểm soát", "Kiểm soát", "Tổng hợp", "Tổng hớp",
+                                   "Kiểm soát", "Kiểm soát", "Tổng hợp"),
+    }
+
+
+def _numbers() -> dict[str, Files]:
+    """Numbers two conventions read differently, and numbers no output could show as typed."""
+    return {
+        "number_thousands_or_decimal_comma": people("0.9,x,2021", '"12,000",x,2021'),
+        "number_thousands_or_decimal_point": people("0.9,x,2021", "1.490,x,2021"),
+        "int_thousands_or_decimal_comma": people("9,có,2,", "9,có,\"1,000\","),
+        "number_underscore": people("0.9,x,2021", "1_000,x,2021"),
+        "percent_sign_in_plain_column": people("0.9,x,2021", "9%,x,2021"),
+        "number_too_many_digits": people("0.9,x,2021", "0.30000000000000004,x,2021"),
+        "json_number_beyond_a_float": {"submission.json": (
+            b'{"units": [{"id": "U1", "name": "A", "cluster": "K", "target": 100}], '
+            b'"individuals": [{"id": "P1", "name": "B", "unit_id": "U1", "task_rating": "tot", '
+            b'"amount": 0.1000000000000000055511151231257827}]}')},
+        "rule_constant_too_long_for_the_engine": rules("when: amount > 0.5",
+                                                       "when: amount > 1234567890.0000000001"),
+    }
+
+
+def edited_workbook(sheets: Sequence[Sheet], edits: dict[str, list[tuple[str, str]]]) -> bytes:
+    """`workbook(sheets)` with text replaced in its members (each `old` once): what a
+    spreadsheet program writes beyond cell values (hidden rows, merges, styles)."""
+    base = workbook(sheets)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info).decode("utf-8")
+            for old, new in edits.get(info.filename, []):
+                data = _replace(data, old, new)
+            dst.writestr(info, data.encode("utf-8"))
+    return out.getvalue()
+
+
+PEOPLE_SHEET = "xl/worksheets/sheet2.xml"
+# The styles with a fourth cell format: a percentage (built-in number format 9, "0%").
+PERCENT_STYLES = ('<cellXfs count="3">', '<cellXfs count="4">'), (
+    "</cellXfs>", '<xf numFmtId="9" fontId="0" fillId="0" borderId="0" xfId="0" '
+                  'applyNumberFormat="1"/></cellXfs>')
+
+
+def old_workbook(build: Callable[[Any], None]) -> bytes:
+    """An Excel 97-2003 (.xls) workbook of the mini sample written by xlwt, then `build(wb)`
+    (sheets "Đơn vị" and "Cá nhân" as in `mini_sheets`)."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    for title, rows in mini_sheets():
+        ws = wb.add_sheet(title, cell_overwrite_ok=True)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is not None:
+                    ws.write(r, c, v)
+    build(wb)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _excel() -> dict[str, Files]:
+    """Workbooks as people use them: merges, hidden parts, formats, error texts."""
+    import xlwt
+
+    def merge_down(wb: Any) -> None:  # months_worked 13 merged over P2..P4 (rows 3-5)
+        ws = wb.get_sheet(1)
+        ws.write_merge(2, 4, 4, 4, 13)
+
+    def hide_people(wb: Any) -> None:
+        wb.get_sheet(1).visibility = 1
+
+    def percent_amount(wb: Any) -> None:  # 1.0 shown as 100% in P1's amount
+        wb.get_sheet(1).write(1, 7, 1.0, xlwt.easyxf(num_format_str="0%"))
+
+    def hide_row(wb: Any) -> None:
+        wb.get_sheet(1).row(4).hidden = True
+
+    def hide_column(wb: Any) -> None:
+        wb.get_sheet(1).col(6).hidden = True
+
+    def formula(wb: Any) -> None:  # P1's amount computed
+        wb.get_sheet(1).write(1, 7, xlwt.Formula("1/0"))
+
+    def error_cell(wb: Any) -> None:  # P3's initiatives: what calamine reads as a blank
+        wb.get_sheet(1).row(3).set_cell_error(6, "#REF!")
+
+    return {
+        "xlsx_merged_value_applies_to_each_row": {"submission.xlsx": edited_workbook(
+            mini_sheets(set_cell(3, "months_worked", 13)),
+            {PEOPLE_SHEET: [('<c r="E4"><v>9</v></c>', ""), ('<c r="E5"><v>10</v></c>', ""),
+                            ("</sheetData>", '</sheetData><mergeCells count="1"><mergeCell '
+                                             'ref="E3:E5"/></mergeCells>')]})},
+        "xlsx_hidden_row": {"submission.xlsx": edited_workbook(
+            mini_sheets(), {PEOPLE_SHEET: [('<row r="5">', '<row r="5" hidden="1">')]})},
+        "xlsx_hidden_column": {"submission.xlsx": edited_workbook(
+            mini_sheets(), {PEOPLE_SHEET: [("<sheetData>", '<cols><col min="7" max="7" '
+                                                           'hidden="1"/></cols><sheetData>')]})},
+        "xlsx_hidden_sheet": {"submission.xlsx": edited_workbook(
+            mini_sheets(), {"xl/workbook.xml": [('sheetId="2"', 'sheetId="2" state="hidden"')]})},
+        "xlsx_percent_format_in_plain_column": {"submission.xlsx": edited_workbook(
+            mini_sheets(set_cell(2, "amount", 1)),
+            {PEOPLE_SHEET: [('<c r="H2"><v>1</v></c>', '<c r="H2" s="3"><v>1</v></c>')],
+             "xl/styles.xml": list(PERCENT_STYLES)})},
+        "xlsx_array_formula": {"submission.xlsx": edited_workbook(
+            mini_sheets(set_cell(3, "initiatives", 2)),
+            {PEOPLE_SHEET: [('<c r="G3"><v>2</v></c>', '<c r="G3"><f t="array" ref="G3:G4">'
+                                                       "SUM(B2:B3*0)</f><v>2</v></c>")]})},
+        "xlsx_yes_no_cell_in_text_column": xlsx(mini_sheets(set_cell(4, "name", True))),
+        "xlsx_error_text_cell": xlsx(mini_sheets(set_cell(4, "amount", "#N/A"))),
+        "csv_excel_error_texts": people_bytes(
+            MINI_PEOPLE.replace("U1,tot,9,có,2,", "U1,tot,#VALUE!,có,2,")
+            .replace("P4,Phạm Thị Dung,U1", "P4,#REF!,U1")
+            .replace("U2,tot,12,,1,", "U2,tot,12,,#DIV/0!,")
+            .replace("xuat_sac,12,,1,0.9", "xuat_sac,12,,1,#NAME?")
+            .replace("P5,Hoàng Văn Em,U2,hoan_thanh", "P5,Hoàng Văn Em,U2,#N/A").encode()),
+        "xls_merged_value_applies_to_each_row": {"submission.xls": old_workbook(merge_down)},
+        "xls_hidden_sheet": {"submission.xls": old_workbook(hide_people)},
+        "xls_percent_format_in_plain_column": {"submission.xls": old_workbook(percent_amount)},
+        "xls_hidden_row": {"submission.xls": old_workbook(hide_row)},
+        "xls_hidden_column": {"submission.xls": old_workbook(hide_column)},
+        "xls_formula": {"submission.xls": old_workbook(formula)},
+        "xls_error_cell": {"submission.xls": old_workbook(error_cell)},
+        "csv_yes_no_text_in_name_column": people("P3,Lê Văn Cường", "P3,TRUE"),
+        "csv_libreoffice_error_text": people("U1,tot,9,có,2,", "U1,tot,Err:502,có,2,"),
+        "xls_web_page": {"submission.xls": b"<html><body><table><tr><td>id</td></tr>"
+                                           b"</table></body></html>"},
+        "xls_under_a_csv_name": {"individuals.csv": old_workbook(lambda wb: None),
+                                 "units.csv": MINI_UNITS.encode()},
+        "xlsx_under_a_csv_name": {"individuals.csv": workbook(mini_sheets()),
+                                  "units.csv": MINI_UNITS.encode()},
+    }
+
+
+_MOJIBAKE = "Nguyễn Văn An".encode().decode("cp1252")  # "Nguyá»…n VÄƒn An"
+
+
+def _text() -> dict[str, Files]:
+    """Text that is not what it seems."""
+    garbled_file = "\n".join(
+        line if k == 0 else ",".join(
+            c.encode().decode("cp1252", errors="replace") if j == 1 else c
+            for j, c in enumerate(line.split(",")))
+        for k, line in enumerate(MINI_PEOPLE.rstrip("\n").split("\n"))) + "\n"
+    return {
+        "csv_double_encoded_row": people("P1,Nguyễn Văn An", f"P1,{_MOJIBAKE}"),
+        "csv_double_encoded_file": people_bytes(garbled_file.encode()),
+        "xlsx_double_encoded_cell": xlsx(mini_sheets(set_cell(6, "name", "Huá»³nh Văn Em"))),
+        "json_double_encoded": {"submission.json": (
+            '{"units": [{"id": "U1", "name": "Phòng Má»™t", "cluster": "K", "target": 100}], '
+            '"individuals": [{"id": "P1", "name": "B", "unit_id": "U1", "task_rating": "tot"}]}'
+        ).encode()},
+        "csv_one_tcvn3_word": people("P3,Lê Văn Cường", "P3,Lê V¨n Cường"),
+        "csv_one_vni_word": people("P3,Lê Văn Cường", "P3,Lê Vaên Cường"),
+    }
+
+
+def _input_cases() -> dict[str, Files]:
+    """The cases of issue #18's input side, by category."""
+    return {**_typed_differently(), **_numbers(), **_excel(), **_text()}
 
 
 def write(target: Path = CASES) -> None:

@@ -28,12 +28,14 @@ import hashlib
 import io
 import json
 import re
+import stat
 import warnings
 import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -44,6 +46,7 @@ from scoring.limits import Limits
 from scoring.progress import Progress
 from scoring.records import (
     MAX_HEADER_ROWS,
+    FormatUnknown,
     Origin,
     RawTable,
     blank,
@@ -54,6 +57,7 @@ from scoring.records import (
 )
 from scoring.ruleset import Kind, parse_yaml
 from scoring.text import (
+    HIGH_RUN,
     LegacyEncoding,
     UndecidableEncoding,
     convert_legacy,
@@ -61,6 +65,7 @@ from scoring.text import (
     detect_legacy_vietnamese,
     fold,
     nfc,
+    repair_double_encoded,
 )
 
 __all__ = [
@@ -86,6 +91,7 @@ _ROUND_WORDS = ("rounds", "round", "vong cham", "vongcham", "cham diem")
 _NOT_DATA = ("huong dan", "instructions", "readme", "danh muc")
 META_FILE = "dataset.yaml"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) and encrypted workbooks
+_ZIP_MAGIC = b"PK\x03\x04"  # .xlsx
 
 # Where the counts go: the inputs a rule set declares for initiatives recognised at each scope.
 COUNT_INPUTS = {"co_so": "initiatives_co_so", "tinh": "initiatives_tinh",
@@ -181,7 +187,11 @@ def _read_bytes(path: Path, shown: str, limit: int) -> bytes:
     """The file's bytes, refused when over `limit`: checked before reading, and again while
     reading in case the file grows (or is not what its size says)."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # opening a FIFO would wait for a writer forever
+            raise InputError.one(shown, f"not a regular file ({_file_kind(st.st_mode)}): give "
+                                        "a file saved on disk")
+        size = st.st_size
         if size > limit:
             raise InputError.one(shown, f"file is {size} bytes; the limit is {limit}")
         with path.open("rb") as f:
@@ -196,6 +206,64 @@ def _read_bytes(path: Path, shown: str, limit: int) -> bytes:
 _WORKBOOKS = (".xlsx", ".xls")
 _SUFFIXES = (".csv", *_WORKBOOKS, ".json")
 _FORMS = {".csv": "CSV files", ".xlsx": "workbooks", ".xls": "workbooks", ".json": "JSON files"}
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a plain file"
+
+
+# What reading a file holds at once: its bytes, their text (up to twice as many bytes) and the
+# cells, each a Python object of about 80 bytes (measured: a CSV file of 11 MB with 2.2 million
+# cells took 200 MB). Cells are counted from the separators before the text is decoded.
+_MEMORY_PER_BYTE = 3
+_MEMORY_PER_CELL = 80
+# Cells per unpacked byte of a workbook's XML (a cell takes 30 bytes or more there).
+_XML_BYTES_PER_CELL = 30
+
+
+def _cells_in(data: bytes, separators: Sequence[bytes]) -> int:
+    return sum(data.count(s) for s in separators)
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still allocate: the free memory (and swap) the kernel reports,
+    and what is left of the address-space limit when one is set; None where unknown."""
+    import resource
+
+    found: list[int] = []
+    try:
+        info = dict(line.split(":", 1) for line in
+                    Path("/proc/meminfo").read_text(encoding="ascii").splitlines())
+        found.append((int(info["MemAvailable"].split()[0])
+                      + int(info.get("SwapFree", "0 kB").split()[0])) * 1024)
+        soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            status = Path("/proc/self/status").read_text(encoding="ascii")
+            used = int(status.split("VmSize:")[1].split()[0]) * 1024
+            found.append(soft - used)
+    except (OSError, KeyError, IndexError, ValueError):
+        pass
+    return min(found) if found else None
+
+
+def _check_memory(shown: str, size: int, need: int) -> None:
+    """Stop before reading a file whose rows need more memory than is free (`need` bytes),
+    rather than run out midway."""
+    free = available_memory()
+    if free is not None and need > free:
+        raise InputError.one(shown, _too_big(size, f"about {need / 1e9:.1f} GB of memory, and "
+                                                   f"{max(free, 0) / 1e9:.1f} GB is free"))
+
+
+def _too_big(size: int, detail: str) -> str:
+    return (f"the file is {size:,} bytes; reading it needs {detail}: split it into smaller "
+            "files and score them together with --stream, which reads and scores a file at a "
+            "time")
 
 
 def _groups(paths: Sequence[Path], result: InputSet, problems: list[Problem], limits: Limits
@@ -220,8 +288,9 @@ def _groups(paths: Sequence[Path], result: InputSet, problems: list[Problem], li
                 loose.append(p)
             else:
                 groups.append([p])
-        else:
-            problems.append(Problem(str(p), "no such file or folder"))
+        else:  # a FIFO, a device or a socket is named, never reported missing
+            problems.append(Problem(str(p), "not a regular file" if p.exists()
+                                    else "no such file or folder"))
     groups.extend([f] for f in _beside(named, [f for g in groups for f in g]))
     return groups
 
@@ -374,9 +443,26 @@ def read_part(files: list[Path], after_file: Callable[[], None] | None = None) -
 
 def _read_file(f: Path, read: _Read, result: InputSet) -> None:
     shown = str(f)
+    try:
+        size = f.stat().st_size
+    except OSError:
+        size = 0  # _read_bytes names the problem
+    _check_memory(shown, size, size * _MEMORY_PER_BYTE)  # the least it needs: before reading
+    try:
+        _read_data(f, shown, read, result)
+    except MemoryError:
+        raise InputError.one(shown, _too_big(size, "more memory than is free")) from None
+
+
+def _read_data(f: Path, shown: str, read: _Read, result: InputSet) -> None:
     data = _read_bytes(f, shown, read.limits.file_bytes)
     result.files.append((shown, hashlib.sha256(data).hexdigest(), len(data)))
     suffix = f.suffix.lower()
+    if suffix in (".csv", ".json", ".txt") and data.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
+        kind, real = (("an Excel 97-2003 workbook", ".xls") if data.startswith(_OLE_MAGIC)
+                      else ("an Excel workbook", ".xlsx"))
+        raise InputError.one(shown, f"this is {kind}, not {suffix[1:].upper()} text: rename it "
+                                    f"to {f.stem}{real} (or save it from Excel as CSV UTF-8)")
     if suffix == ".csv":
         _csv(data, shown, f.name, read)
     elif suffix == ".xlsx":
@@ -384,10 +470,9 @@ def _read_file(f: Path, read: _Read, result: InputSet) -> None:
     elif suffix == ".json":
         _json(data, shown, read)
     elif suffix == ".xls" or data.startswith(_OLE_MAGIC):
-        raise InputError.one(shown, "an old .xls (Excel 97-2003) workbook: open it and save it "
-                                    "as .xlsx (Excel Workbook)")
+        _xls(data, shown, read)
     else:
-        raise InputError.one(shown, "unsupported file type (use .csv, .xlsx, .json)")
+        raise InputError.one(shown, "unsupported file type (use .csv, .xlsx, .xls, .json)")
 
 
 def _fold_group(read: _Read) -> list[RawTable]:
@@ -444,7 +529,7 @@ def _table(kind: Kind, shown: str, header: Sequence[Any], rows: Sequence[tuple[o
 
 
 def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
-           sheet: str | None = None) -> bool:
+           sheet: str | None = None, text: str | None = None) -> bool:
     """File a sheet, CSV file or JSON list (header first) as a record table or initiatives.
 
     Blank rows above the header are skipped, as forms often start lower down. Returns False
@@ -455,6 +540,10 @@ def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
         skipped += 1
     header, body = (rows[skipped], rows[skipped + 1:]) if skipped < len(rows) else ((), [])
     first_row = skipped + 2
+    problems = [] if text is not None and not suspect_cells(text) else \
+        _cell_problems(rows, skipped, shown, sheet)
+    if problems:
+        raise InputError(problems)
     if len(body) > read.limits.rows:
         raise InputError.one(input_location(shown, sheet=sheet),
                              f"{len(body)} rows; the limit is {read.limits.rows}")
@@ -476,6 +565,56 @@ def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
     return False
 
 
+# What Excel (and Google Sheets) shows in a cell whose formula failed; a CSV export writes it
+# as text. LibreOffice writes its own codes, Err:502 and the like.
+EXCEL_ERRORS = frozenset(("#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
+                          "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/A!", "#ERROR!"))
+_CALC_ERROR = re.compile(r"^Err:\d{3}$")
+
+
+def suspect_cells(text: str) -> bool:
+    """False when no cell of `text` (all of a table's text) can hold an Excel error text or
+    double-encoded letters: a quick scan that spares looking at each cell."""
+    return "#" in text or "Err:" in text or HIGH_RUN.search(text) is not None
+
+
+def _cell_problems(rows: Sequence[tuple[object, ...]], header_at: int, shown: str,
+                   sheet: str | None) -> list[Problem]:
+    """Cells no reading can be right for, located: an Excel error text (from a CSV export, or
+    typed), and double-encoded text ("Huá»³nh"), shown with its repair."""
+    header = rows[header_at] if header_at < len(rows) else ()
+    problems: list[Problem] = []
+    garbled: list[Problem] = []
+    for r, row in enumerate(rows[header_at:], start=header_at + 1):
+        for c, v in enumerate(row):
+            if not isinstance(v, str) or (v.isascii() and "#" not in v and "Err:" not in v):
+                continue
+            column = (nfc(str(header[c])) if r > header_at + 1 and c < len(header)
+                      and not blank(header[c]) else _column_letter(c))
+            where = input_location(shown, r, column, sheet)
+            text = v.strip()
+            if text.upper() in EXCEL_ERRORS or _CALC_ERROR.match(text):
+                problems.append(Problem(where, f"the cell holds the Excel error {text}: correct "
+                                               "the formula it came from, or clear the cell"))
+                continue
+            repaired = repair_double_encoded(v)
+            if repaired is not None:
+                garbled.append(Problem(where, f"double-encoded text {nfc(v)[:60]!r} (UTF-8 read "
+                                              "as Windows-1252 and saved again): it reads "
+                                              f"{nfc(repaired)[:60]!r}; save the file again "
+                                              "from the original as UTF-8, or retype it"))
+    if len(garbled) > _GARBLED_CELLS_SHOWN:  # the whole file: said once
+        first = garbled[0]
+        garbled = [Problem(input_location(shown, sheet=sheet),
+                           f"{len(garbled)} cells hold double-encoded text, e.g. {first.where}: "
+                           f"{first.message}")]
+    return problems + garbled
+
+
+_GARBLED_CELLS_SHOWN = 3
+
+
 def decode_input(data: bytes, shown: str) -> str:
     """Bytes of a text file as NFC text; an undecidable or legacy encoding is an InputError
     naming the file (shared by every reader of hand-kept CSV files)."""
@@ -486,7 +625,8 @@ def decode_input(data: bytes, shown: str) -> str:
                                     "UTF-8 (CSV UTF-8 in Excel)") from None
     except LegacyEncoding as e:
         raise InputError.one(shown, _legacy_message(e.encoding, e.sample)) from None
-    return text
+    # DOS programs end a text file with Ctrl-Z (0x1A), which is not a row of data.
+    return text.rstrip("\x1a")
 
 
 def _csv(data: bytes, shown: str, name: str, read: _Read) -> None:
@@ -496,6 +636,8 @@ def _csv(data: bytes, shown: str, name: str, read: _Read) -> None:
                                     "for a list of initiatives, rounds*.csv for review rounds)")
     if not data.strip():
         raise InputError.one(shown, "the file is empty")
+    _check_memory(shown, len(data), len(data) * _MEMORY_PER_BYTE
+                  + _cells_in(data, (b",", b";", b"\t", b"\n")) * _MEMORY_PER_CELL)
     text, delimiter, skipped = _dialect(decode_input(data, shown))
     rows: list[tuple[object, ...]] = [()] * skipped  # the "sep=;" line keeps rows numbered
     # Strict: a quote left open, or text after a closing quote, is an error at its row rather
@@ -520,7 +662,7 @@ def _csv(data: bytes, shown: str, name: str, read: _Read) -> None:
                              f"malformed CSV: {message} (check for an unbalanced quote)") from None
     if not rows:
         raise InputError.one(shown, "the file is empty")
-    _place(name, shown, rows, read)
+    _place(name, shown, rows, read, text=text)
 
 
 _SEP_LINE = re.compile(r"^sep=(.)\r?$")
@@ -570,12 +712,135 @@ class _Sheet:
     problems: list[Problem] = field(default_factory=list)
 
 
+@dataclass
+class _Layout:
+    """What a sheet's cells do not say: merged ranges and hidden rows and columns (0-based)."""
+
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)
+
+
+def _laid_out(sheet: _Sheet, layout: _Layout, shown: str, hidden_sheet: bool,
+              cells: int) -> _Sheet:
+    """The sheet as its reader sees it: a value merged down over rows applies to each row that
+    holds other values (a form's unit or group merged over its people), never a blank that
+    falls back to a default; merged across columns it stays in its first column, as Excel
+    keeps it. A hidden sheet, row or column holding values is refused: what the council
+    checked on screen must be what is scored, and a hidden row would be a record nobody saw."""
+    rows = [list(r) for r in sheet.rows]
+    header = _header_rows(rows)
+    spanned = sum(max(0, min(r2, len(rows) - 1) - r1) for r1, _c1, r2, _c2 in layout.merged)
+    if spanned > cells:  # forged: a million merges down a million rows
+        sheet.problems.append(Problem(input_location(shown, sheet=sheet.title),
+                                      f"merged ranges span {spanned} rows; the limit is "
+                                      f"{cells} cells"))
+        return sheet
+    for r1, c1, r2, _c2 in layout.merged:
+        if r1 in header or r1 >= len(rows) or c1 >= len(rows[r1]) or blank(rows[r1][c1]):
+            continue  # a header merged over rows is the header's business (`stack_header`)
+        for r in range(r1 + 1, min(r2, len(rows) - 1) + 1):
+            row = rows[r]
+            if not any(not blank(v) for k, v in enumerate(row) if k != c1):
+                continue  # a blank row stays blank: no record is made of a merge alone
+            row.extend([None] * (c1 + 1 - len(row)))
+            if blank(row[c1]):
+                row[c1] = rows[r1][c1]
+    sheet.rows = [tuple(r) for r in rows]
+    where = input_location(shown, sheet=sheet.title)
+    holds = [k for k, r in enumerate(sheet.rows) if any(not blank(v) for v in r)]
+    if hidden_sheet and holds:
+        sheet.problems.append(Problem(where, "the sheet is hidden: unhide it (Format > Sheet > "
+                                             "Unhide) to check what is scored, or delete it"))
+        return sheet
+    with_values = set(holds)
+    rows_hidden = [r + 1 for r in sorted(layout.hidden_rows) if r in with_values]
+    if rows_hidden:
+        sheet.problems.append(Problem(where, f"hidden rows hold values (rows "
+                                             f"{_listed(rows_hidden)}): unhide them to check "
+                                             "what is scored, or delete them"))
+    columns_hidden = [_column_letter(c) for c in sorted(layout.hidden_columns)
+                      if any(c < len(r) and not blank(r[c]) for k, r in enumerate(sheet.rows)
+                             if k not in header)]  # a header above an empty column is no data
+    if columns_hidden:
+        sheet.problems.append(Problem(where, "hidden columns hold values (columns "
+                                             f"{_listed(columns_hidden)}): unhide them to check "
+                                             "what is scored, or delete them"))
+    return sheet
+
+
+def _header_rows(rows: Sequence[Sequence[object]]) -> set[int]:
+    """The rows a header may span: the first non-blank rows of text alone (a data row holds a
+    number somewhere), at most MAX_HEADER_ROWS of them."""
+    out: set[int] = set()
+    for k, row in enumerate(rows):
+        cells = [v for v in row if not blank(v)]
+        if not cells:
+            continue
+        if len(out) == MAX_HEADER_ROWS or not all(isinstance(v, str) for v in cells):
+            break
+        out.add(k)
+    return out
+
+
+def _listed(items: Sequence[object]) -> str:
+    shown = ", ".join(str(i) for i in items[:10])
+    return shown + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+
+
+# Parts of a sheet's XML that say what its cells do not (attributes in any order, any prefix).
+_LAYOUT_TAG = re.compile(rb"<(?:\w+:)?(row|col|mergeCell)\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb'\b(r|min|max|hidden|ref)="([^"]*)"')
+_REF = re.compile(r"^([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?$")
+
+
+def _sheet_layout(zf: zipfile.ZipFile, path: str) -> _Layout:
+    """Merged ranges and hidden rows and columns of one sheet, from its XML, read in chunks (a
+    sheet may unpack to hundreds of megabytes; openpyxl's read-only mode does not give these)."""
+    layout = _Layout()
+    with zf.open(path.lstrip("/")) as f:
+        tail = b""
+        while chunk := f.read(1 << 20):
+            text = tail + chunk
+            cut = text.rfind(b"<")
+            cut = cut if cut > text.rfind(b">") else len(text)
+            for m in _LAYOUT_TAG.finditer(text, 0, cut):
+                _layout_tag(layout, m.group(1), dict(_ATTRIBUTE.findall(m.group(2))))
+            tail = text[cut:]
+    return layout
+
+
+def _layout_tag(layout: _Layout, tag: bytes, attrs: dict[bytes, bytes]) -> None:
+    hidden = attrs.get(b"hidden") in (b"1", b"true")
+    if tag == b"row" and hidden and attrs.get(b"r", b"").isdigit():
+        layout.hidden_rows.add(int(attrs[b"r"]) - 1)
+    elif tag == b"col" and hidden and attrs.get(b"min", b"").isdigit():
+        first, last = int(attrs[b"min"]), int(attrs.get(b"max", attrs[b"min"]))
+        layout.hidden_columns.update(range(first - 1, min(last, 16_384)))
+    elif tag == b"mergeCell":
+        m = _REF.match(attrs.get(b"ref", b"").decode("ascii", errors="replace"))
+        if m is not None and m.group(3):
+            layout.merged.append((int(m.group(2)) - 1, _column_index(m.group(1)),
+                                  int(m.group(4)) - 1, _column_index(m.group(3))))
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
 def _xlsx(data: bytes, shown: str, read: _Read) -> None:
-    if data.startswith(_OLE_MAGIC):
-        raise InputError.one(shown, "an old .xls (Excel 97-2003) or password-protected "
-                                    "workbook: open it and save it as .xlsx without a password")
+    if data.startswith(_OLE_MAGIC):  # an Excel 97-2003 workbook, or a password-protected one
+        _xls(data, shown, read)
+        return
     _check_zip(data, shown, read.limits)
-    sheets = _read_sheets(data, shown, read.limits)
+    _workbook(_read_sheets(data, shown, read.limits), shown, read)
+
+
+def _workbook(sheets: list[_Sheet], shown: str, read: _Read) -> None:
+    """File a workbook's sheets (read from .xlsx or .xls) as record tables or initiatives."""
     if not sheets:
         raise InputError.one(shown, "no sheet named for units or individuals (e.g. 'Đơn vị', "
                                     "'Cá nhân', 'units', 'individuals')")
@@ -589,7 +854,7 @@ def _xlsx(data: bytes, shown: str, read: _Read) -> None:
             continue
         try:
             _check_legacy(sheet.texts, input_location(shown, sheet=sheet.title))
-            _place(sheet.title, shown, sheet.rows, read, sheet.title)
+            _place(sheet.title, shown, sheet.rows, read, sheet.title, "\n".join(sheet.texts))
         except InputError as e:
             problems.extend(e.problems)
     if problems:
@@ -626,6 +891,8 @@ def _check_zip(data: bytes, shown: str, limits: Limits) -> None:
             if total > limits.unzipped_bytes:
                 raise InputError.one(shown, f"the workbook unpacks to {total} bytes; the limit "
                                             f"is {limits.unzipped_bytes}")
+            _check_memory(shown, len(data), total + total // _XML_BYTES_PER_CELL
+                          * _MEMORY_PER_CELL)
             for m in members:
                 if (m.file_size > limits.bomb_min_bytes
                         and m.file_size > limits.bomb_ratio * max(m.compress_size, 1)):
@@ -678,9 +945,13 @@ def _read_sheets(data: bytes, shown: str, limits: Limits) -> list[_Sheet]:
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
             try:
-                return [_sheet(ws, shown, limits) for ws in wb.worksheets
-                        if kind_of(ws.title) is not None or is_initiatives(ws.title)
-                        or is_rounds(ws.title)]
+                with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                    return [_laid_out(_sheet(ws, shown, limits),
+                                      _sheet_layout(zf, ws._worksheet_path),  # type: ignore[attr-defined]
+                                      shown, ws.sheet_state != "visible", limits.cells)
+                            for ws in wb.worksheets
+                            if kind_of(ws.title) is not None or is_initiatives(ws.title)
+                            or is_rounds(ws.title)]
             finally:
                 wb.close()
     except broken as e:
@@ -694,6 +965,8 @@ def _sheet(ws: Any, shown: str, limits: Limits) -> _Sheet:
     stale one are silently cut, and a forged one makes millions of empty cells. So the
     dimensions are reset and the cells themselves decide; trailing blank cells are dropped.
     """
+    from openpyxl.worksheet.formula import ArrayFormula
+
     sheet = _Sheet(ws.title)
     ws.reset_dimensions()
     where = input_location(shown, sheet=ws.title)
@@ -706,12 +979,16 @@ def _sheet(ws: Any, shown: str, limits: Limits) -> _Sheet:
         if cells_read > limits.cells:
             raise InputError.one(where, f"more than {limits.cells} cells (counting the empty "
                                         f"ones between them); the limit is {limits.cells}")
-        values = [c.value for c in cells]
+        # An error cell is reported below, once: its text is not read again as a value.
+        values = [None if c.data_type == "e" else _shown_value(c) for c in cells]
         while values and blank(values[-1]):
             values.pop()
         sheet.rows.append(tuple(values))
         for c_index, c in enumerate(cells):
-            if c.data_type == "f":
+            if c.data_type == "f" and isinstance(c.value, ArrayFormula):
+                message = (f"array formula {c.value.text!r} over {c.value.ref}: formulas are "
+                           "not read; copy the cells and paste them back as values")
+            elif c.data_type == "f":
                 message = (f"formula {str(c.value)[:40]!r}: formulas are not read; copy the "
                            "cells and paste them back as values")
             elif c.data_type == "e":
@@ -725,10 +1002,111 @@ def _sheet(ws: Any, shown: str, limits: Limits) -> _Sheet:
     return sheet
 
 
+def _shown_value(cell: Any) -> object:
+    """A cell's value as the sheet shows it where the two differ: a number formatted as a
+    percentage (1.0 shown as 100%) becomes the text "100%", which a percentage column reads
+    as 100 and any other column refuses."""
+    v = cell.value
+    if (isinstance(v, int | float) and not isinstance(v, bool)
+            and "%" in _unquoted(getattr(cell, "number_format", None) or "")):
+        return _as_percentage(v)
+    return v
+
+
+def _as_percentage(v: float) -> str:
+    d = Decimal(format(v, ".15g")) * 100
+    return f"{format(d.normalize(), 'f')}%"
+
+
+def _unquoted(number_format: str) -> str:
+    """A number format without its quoted text and escaped characters ("%" shown literally)."""
+    return re.sub(r'"[^"]*"|\\.', "", number_format)
+
+
 def _column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(index + 1)
+
+
+# ------------------------------------------------------------------------------- .xls
+
+
+def _xls(data: bytes, shown: str, read: _Read) -> None:
+    """An Excel 97-2003 workbook, read with calamine: its sheets as an .xlsx workbook's, with
+    merged ranges and hidden sheets; hidden rows and columns, percentage formats, formulas and
+    error cells from its BIFF records (`biff.xls_layout`), as calamine gives none of them.
+    Should the records not be readable, hidden rows, formulas and errors are read as calamine
+    gives them and numbers' formats are unknown (`FormatUnknown`)."""
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+    from scoring.io.biff import SheetLayout, xls_layout
+
+    if data.lstrip()[:1] == b"<":  # what web portals export as "Excel": HTML or XML text
+        raise InputError.one(shown, "a web page (HTML or XML text) under a workbook's name, not "
+                                    "a workbook: open it in Excel and save it as .xlsx")
+    layouts = xls_layout(data)
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for meta in wb.sheets_metadata:
+            if not (kind_of(meta.name) is not None or is_initiatives(meta.name)
+                    or is_rounds(meta.name)):
+                continue
+            ws = wb.get_sheet_by_name(meta.name)
+            where = input_location(shown, sheet=meta.name)
+            if ws.height > read.limits.rows + MAX_HEADER_ROWS + 1:
+                raise InputError.one(where, f"more than {read.limits.rows} rows; the limit is "
+                                            f"{read.limits.rows}")
+            if ws.height * ws.width > read.limits.cells:
+                raise InputError.one(where, f"more than {read.limits.cells} cells (counting the "
+                                            f"empty ones between them); the limit is "
+                                            f"{read.limits.cells}")
+            sheet = _Sheet(meta.name)
+            known = None if layouts is None else layouts.get(meta.name, SheetLayout())
+            for r, row in enumerate(ws.to_python(skip_empty_area=False)):
+                values = [_xls_value(v, r, c, known) for c, v in enumerate(row)]
+                while values and blank(values[-1]):
+                    values.pop()
+                sheet.rows.append(tuple(values))
+                sheet.texts.extend(v for v in values if isinstance(v, str) and v)
+            merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in ws.merged_cell_ranges or ()]
+            layout = _Layout(merged=merged)
+            if known is not None:
+                layout.hidden_rows, layout.hidden_columns = known.hidden_rows, known.hidden_columns
+                sheet.problems.extend(_xls_cell_problems(known, shown, meta.name))
+            sheets.append(_laid_out(sheet, layout, shown,
+                                    meta.visible != SheetVisibleEnum.Visible, read.limits.cells))
+        wb.close()
+    except (InputError, MemoryError):
+        raise
+    except Exception as e:  # calamine's errors: damaged, encrypted, not a workbook at all
+        name = type(e).__name__
+        hint = ("the workbook has a password: open it, remove the password and save again"
+                if "Password" in name else "it may be damaged: open it in Excel or "
+                                           "LibreOffice and save it again")
+        raise InputError.one(shown, f"not a readable .xls workbook ({name}: {str(e)[:80]}); "
+                                    f"{hint}") from None
+    _workbook(sheets, shown, read)
+
+
+def _xls_cell_problems(known: Any, shown: str, sheet: str) -> list[Problem]:
+    """Formulas and error cells of an .xls sheet, refused as in an .xlsx workbook."""
+    found = [(r, c, "a formula: formulas are not read; copy the cells and paste them back as "
+                    "values") for r, c in known.formula_cells]
+    found += [(r, c, "the cell shows an error: correct or clear it") for r, c in known.error_cells]
+    return [Problem(input_location(shown, r + 1, _column_letter(c), sheet), message)
+            for r, c, message in sorted(found)]
+
+
+def _xls_value(v: object, row: int, column: int, known: Any) -> object:
+    """A calamine value as the sheet shows it: a percentage as its text ("95%"); a number
+    whose format is unknown marked so (`FormatUnknown`)."""
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        return v
+    if known is None:
+        return FormatUnknown(v) if isinstance(v, float) else v
+    return _as_percentage(v) if (row, column) in known.percent_cells else v
 
 
 # ------------------------------------------------------------------------------- JSON
@@ -759,9 +1137,12 @@ def _json(data: bytes, shown: str, read: _Read) -> None:
     one; both would lose data silently here (NaN reads as a blank cell, a second "individuals"
     list replaces the first), so both are refused. Cells must be single values.
     """
+    _check_memory(shown, len(data), len(data) * _MEMORY_PER_BYTE
+                  + _cells_in(data, (b":",)) * _MEMORY_PER_CELL * 2)  # a dict entry per cell
     try:
+        # Numbers with a fraction or an exponent are read as exact decimals, never as floats.
         doc = json.loads(data.decode("utf-8-sig"), parse_constant=_refuse_constant,
-                         object_pairs_hook=_unique_keys)
+                         parse_float=Decimal, object_pairs_hook=_unique_keys)
     except RecursionError:
         raise InputError.one(shown, "invalid JSON: nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as e:  # JSONDecodeError, digit limits, _JsonRefused
@@ -780,14 +1161,14 @@ def _json(data: bytes, shown: str, read: _Read) -> None:
             header.extend(k for k in r if k not in header)
             problems.extend(Problem(input_location(f"{shown}#{key}", i + 2, k),
                                     f"expected a single value, found {type(v).__name__} "
-                                    f"{json.dumps(v, ensure_ascii=False)[:60]}")
+                                    f"{json.dumps(v, ensure_ascii=False, default=str)[:60]}")
                             for k, v in r.items() if isinstance(v, dict | list))
         if problems:
             raise InputError(problems)
-        _check_legacy([v for r in rows for v in r.values() if isinstance(v, str)],
-                      f"{shown}#{key}")
+        texts = [v for r in rows for v in r.values() if isinstance(v, str)]
+        _check_legacy(texts, f"{shown}#{key}")
         table = [tuple(header), *(tuple(r.get(h) for h in header) for r in rows)]
-        found = _place(key, f"{shown}#{key}", table, read) or found
+        found = _place(key, f"{shown}#{key}", table, read, text="\n".join(texts)) or found
     if not found:
         raise InputError.one(shown, 'no "units" or "individuals" list in this JSON file')
 
