@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from scoring import expr
 from scoring.compile import RATING_POINTS, CKind, Compiled, Group, Rule, compile_ruleset
+from scoring.engine import check_constants
 from scoring.errors import RuleError, UsageError
 from scoring.history import REVIEW_PARAMS
 from scoring.ruleset import KINDS, Kind, KindRules, RuleSet, load, read_yaml, rule_files
@@ -84,6 +85,10 @@ def lint(folder: Path | str) -> list[Finding]:
         return _ordered([*(Finding("error", p.where or str(folder), p.rule, p.message)
                            for p in e.problems),
                          *(replace(f, where=f.where or str(folder)) for f in uncompiled)])
+    refused = check_constants(compiled.groups())  # what the engine would refuse at run time
+    if refused:
+        return _ordered([Finding("error", p.where or str(folder), p.rule, p.message)
+                         for p in refused])
     findings: list[Finding] = []
     spaces: dict[Kind, _Space] = {}
     for kind in KINDS:
