@@ -168,6 +168,8 @@ def _footer(result: Result) -> str:
     second = f"{result.ruleset} {result.year}, mã băm {result.hash}".replace("&", "&&")
     room = _FOOTER_LIMIT - len(f"&L&8\n{second}{right}")
     name = result.name.replace("&", "&&")
+    if name[:1].isdigit():  # "&8" then "2026…" would read as font size 82026
+        name = " " + name
     if len(name) > room:
         name = name[: room - 1].rstrip("&") + "…"
     return f"&L&8{name}\n{second}{right}"
