@@ -113,7 +113,7 @@ class _Sheet:
         for col, value in enumerate(cells):
             text = self._write(col, value, fmt)
             if measure and text is not None:
-                width = min(len(text), max(_HEADER_WIDTH, *map(len, text.split()))) \
+                width = min(len(text), max([_HEADER_WIDTH, *map(len, text.split())])) \
                     if bold else len(text)
                 self._widths[col] = max(self._widths.get(col, 0), width)
         self._row += 1
