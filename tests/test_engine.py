@@ -258,3 +258,63 @@ def test_a_constant_too_large_for_its_decimals_is_a_rule_error() -> None:
         "engine holds numbers below 2**62 once scaled by 10**10"]
     with pytest.raises(RuleError):
         Engine().evaluate(group, [{"amount": Decimal(1), "other": Decimal(0)}])
+
+
+# ----------------------------------------------------------------- the vendored engine itself
+
+ROOT = Path(__file__).resolve().parents[1]
+_BLOCK_ENGINE = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == "scoring._vendor.durable.durable_rules_engine":
+            raise ImportError("undefined symbol: PyEval_CallObject")
+sys.meta_path.insert(0, Block())
+from scoring.cli import main
+sys.argv = ["scoring", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("args", [
+    ["score", "fixtures/quang-ngai-2021"],
+    ["score", "fixtures/quang-ngai-2021", "--stream", "-o", "{tmp}/out/results.json"],
+    ["explain", "fixtures/quang-ngai-2021", "CN0001"],
+    ["test", "rules/2021"],
+], ids=" ".join)
+def test_an_engine_that_cannot_load_is_one_sentence(args: list[str], tmp_path: Path) -> None:
+    """A broken build (here: the extension refusing to load, as 2.0.28's did on Python 3.13)
+    stops the command with exit 2 and one line, never a traceback."""
+    import subprocess
+    import sys
+
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    done = subprocess.run([sys.executable, "-c", _BLOCK_ENGINE, *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    assert not (tmp_path / "out").exists()  # nothing written
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines == [lines[0]] and lines[0].startswith("error: the rule engine"), lines
+    assert "PyEval_CallObject" in lines[0] and "reinstall scoring" in lines[0]
+
+
+def test_the_engine_is_the_vendored_build_and_only_the_adapter_imports_it() -> None:
+    """The engine comes from scoring's own build, never from an installed durable-rules, and
+    only scoring/engine.py imports it (the design keeps durable_rules behind one adapter)."""
+    import ast
+
+    from scoring import engine
+
+    assert engine.durable_rules_engine.__name__ == "scoring._vendor.durable.durable_rules_engine"
+    importers = set()
+    for path in sorted((ROOT / "src/scoring").rglob("*.py")):
+        if "_vendor" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n.split(".")[0] in {"durable", "durable_rules_engine"}
+                   or n.startswith("scoring._vendor") for n in names):
+                importers.add(path.relative_to(ROOT).as_posix())
+    assert importers == {"src/scoring/engine.py"}

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -312,7 +313,7 @@ def test_xlsx_byte_identical_and_readable(result: Result) -> None:
     first = render_xlsx(result, MANIFEST)
     assert first == render_xlsx(result, MANIFEST)
     wb = openpyxl.load_workbook(io.BytesIO(first))
-    assert wb.sheetnames == ["Tổng hợp", "LDTT", "CSTDCS", "TTLDTT", "Cụm 1",
+    assert wb.sheetnames == ["Tổng hợp", *(label for _, label, _ in result.titles), "Cụm 1",
                              "Điểm chi tiết", "Manifest"]
     details = wb["Điểm chi tiết"]
     assert details.freeze_panes == "A2"
@@ -336,17 +337,87 @@ def test_xlsx_byte_identical_and_readable(result: Result) -> None:
 
 
 @pytest.mark.parametrize(("wanted", "expected"), [
-    ("LDTT", "LDTT"), ("a/b:c*d?[e]\\", "a_b_c_d__e__"), ("x" * 40, "x" * 31),
+    ("LDTT", "LDTT"), ("a/b:c*d?[e]\\", "a_b_c_d__e__"), ("x" * 40, "x" * 30 + "…"),
     ("'quoted'", "quoted"), ("", "Sheet"), ("History", "History (2)"),
+    ("Lao động tiên tiến", "Lao động tiên tiến"),
+    ("Cờ thi đua (đề nghị tặng đơn vị dẫn đầu khối thi đua)", "Cờ thi đua"),
+    # too long even without the aside: the middle gives way, so the two stay apart
+    ("Bằng khen của Chủ tịch UBND tỉnh, Bộ trưởng cho cá nhân (đề nghị)",
+     "Bằng khen của Chủ … cho cá nhân"),
+    ("Bằng khen của Chủ tịch UBND tỉnh, Bộ trưởng cho tập thể (đề nghị)",
+     "Bằng khen của Chủ … cho tập thể"),
+    ("Khối đơn vị sự nghiệp và doanh nghiệp", "Khối đơn vị sự … doanh nghiệp"),
+    ("Khối: thi đua [số 1]", "Khối_ thi đua _số 1_"),
 ])
 def test_sheet_name(wanted: str, expected: str) -> None:
     assert sheet_name(wanted, set()) == expected
+    assert len(expected) <= 31
 
 
 def test_sheet_names_unique_ignoring_case() -> None:
     used: set[str] = set()
     names = [sheet_name(n, used) for n in ("Cụm 1", "cụm 1", "y" * 35, "y" * 31)]
-    assert names == ["Cụm 1", "cụm 1 (2)", "y" * 31, "y" * 27 + " (2)"]
+    assert names == ["Cụm 1", "cụm 1 (2)", "y" * 30 + "…", "y" * 31]
+
+
+def _page_setup(ws: Any) -> tuple[str, int, tuple[int, int] | None, str | None]:
+    """A sheet's print settings as openpyxl reads them back (fitTo* default to 1)."""
+    setup = ws.page_setup
+    fit = tuple(1 if v is None else int(v) for v in (setup.fitToWidth, setup.fitToHeight))
+    return (setup.orientation, int(setup.paperSize),
+            fit if ws.sheet_properties.pageSetUpPr.fitToPage else None, ws.print_title_rows)
+
+
+def _footers(data: bytes) -> list[str]:
+    """Every sheet's footer as written in the file, in sheet order (what Excel reads)."""
+    import html
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheets = sorted((n for n in z.namelist() if n.startswith("xl/worksheets/sheet")),
+                        key=lambda n: int(re.sub(r"\D", "", n)))
+        found = [re.search(r"<oddFooter>(.*?)</oddFooter>", z.read(n).decode(), re.S)
+                 for n in sheets]
+    return [html.unescape(m.group(1)) if m else "" for m in found]
+
+
+def test_xlsx_sheets_print_one_page_wide_with_headings_and_footer(result: Result) -> None:
+    data = render_xlsx(result, MANIFEST)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    footer = (f"&L&8{result.name}\n{result.ruleset} {result.year}, mã băm {result.hash}"
+              "&R&8Trang &P/&N")
+    assert _footers(data) == [footer] * len(wb.sheetnames)
+    for ws in wb:
+        orientation, paper, fit, repeated = _page_setup(ws)
+        assert (paper, fit) == (9, (1, 0)), ws.title  # A4, one page wide, as long as needed
+        frozen = ws.freeze_panes
+        assert repeated == (None if frozen is None else f"$1:${int(frozen[1:]) - 1}"), ws.title
+        pixels = sum(ws.column_dimensions[c].width * 7 + 5 for c in ws.column_dimensions
+                     if ws.column_dimensions[c].width)
+        assert orientation == ("landscape" if pixels > 6.87 * 96 else "portrait"), ws.title
+    assert _page_setup(wb["Điểm chi tiết"])[0] == "landscape"
+    assert _page_setup(wb["Manifest"])[0] == "portrait"
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("Sở Công Thương", "Sở Công Thương"),
+    ("Bộ & Sở", "Bộ && Sở"),  # Excel reads & as the start of a code: doubled
+    ("2026 Sở", " 2026 Sở"),  # set apart from the font size code &8
+    ("Bảng chấm điểm " * 30, None),  # over Excel's 255 characters: the name gives way
+])
+def test_xlsx_footer_within_excel_limit(result: Result, name: str, shown: str | None) -> None:
+    changed = Result(**{**result.__dict__, "name": name})
+    footer = _footers(render_xlsx(changed, MANIFEST))[0]
+    assert len(footer) <= 255
+    left, right = footer.removeprefix("&L&8").split("&R&8")
+    first, second = left.split("\n")
+    assert second == f"{result.ruleset} {result.year}, mã băm {result.hash}"
+    assert right == "Trang &P/&N"
+    if shown is not None:
+        assert first == shown
+    else:
+        assert first.endswith("…") and name.startswith(first[:-1]) and len(footer) >= 250
 
 
 # ----------------------------------------------------------------------------------- atomic

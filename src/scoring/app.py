@@ -29,7 +29,7 @@ from scoring.progress import Progress, counted
 from scoring.result import Result
 from scoring.rewards import dated
 from scoring.rounds import parse_rounds
-from scoring.ruleset import find_rules_root, load, pick_year
+from scoring.ruleset import RuleSet, available_years, find_rules_root, load, pick_year
 from scoring.scorer import Evaluator, score
 
 _COMPILED: dict[tuple[str, str], Compiled] = {}
@@ -45,14 +45,25 @@ class Run:
     history: History = EMPTY  # the history store the rules read (empty without --history)
 
 
+def rules_root() -> Path:
+    """The folder of year folders that rule sets are chosen from: `rules/` in the current
+    directory if there is one, else the rule sets installed with scoring."""
+    root = find_rules_root(Path.cwd())
+    if root is None:
+        raise UsageError.one("", "no rules/ folder here; give one with --rules DIR")
+    return root
+
+
 def choose_rules(rules: Path | None, year: int | None) -> tuple[Path, list[str]]:
     """The rule set folder for data of `year`, and any warning about the choice."""
     if rules is not None:
         return rules, []
-    root = find_rules_root(Path.cwd())
-    if root is None:
-        raise UsageError.one("", "no rules/ folder here; give one with --rules DIR")
-    return pick_year(root, year), []
+    return pick_year(rules_root(), year), []
+
+
+def rule_sets(root: Path) -> list[tuple[Path, RuleSet]]:
+    """Every rule set under `root` (folders named by year), oldest first, loaded."""
+    return [(root / str(year), load(root / str(year))) for year in available_years(root)]
 
 
 def compile_folder(folder: Path | str, decision_date: str | None = None) -> Compiled:

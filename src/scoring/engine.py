@@ -20,6 +20,9 @@ How a group of rules is evaluated, and why:
   alike), so the per-record work is a few C-level passes; a fact is retracted once its hits
   are collected, so the engine never holds more than one. `Engine(share_signatures=False)`
   asserts one fact per record instead: the naive baseline of the benchmark.
+- The engine is durable-rules 2.0.28 built from the copy in `scoring._vendor.durable` (its
+  README.md says why: the release does not load on Python 3.13); an installation where it
+  cannot be loaded stops every scoring command with one sentence (`EngineUnavailable`).
 - Rulesets are driven directly (`durable.engine.Ruleset`), not through the engine's `Host`,
   whose background threads could run actions at any time; here every action runs synchronously
   inside `assert_fact`, so the hits are complete when it returns. The C ruleset is deleted after
@@ -38,12 +41,17 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import cached_property
 from typing import Any
 
-import durable_rules_engine
-from durable.engine import MessageNotHandledException, Ruleset
-
 from scoring import expr
 from scoring.compile import Group
-from scoring.errors import Problem, RuleError
+from scoring.errors import Problem, RuleError, ScoringError
+
+try:
+    from scoring._vendor.durable import durable_rules_engine
+    from scoring._vendor.durable.engine import MessageNotHandledException, Ruleset
+except ImportError as error:  # a broken installation: reported when an Engine is made
+    _UNAVAILABLE: str | None = str(error)
+else:
+    _UNAVAILABLE = None
 
 MIN_DECIMALS = 6
 LIMIT = 2**62
@@ -233,6 +241,10 @@ def _converter(mode: str, decimals: int = MIN_DECIMALS) -> Callable[[expr.Value]
     return number
 
 
+class EngineUnavailable(ScoringError):
+    """The rule engine built with scoring cannot be loaded: the installation is broken."""
+
+
 class Engine:
     """Evaluates groups through durable_rules; compiled definitions are cached per group.
 
@@ -241,6 +253,11 @@ class Engine:
     """
 
     def __init__(self, share_signatures: bool = True) -> None:
+        if _UNAVAILABLE is not None:
+            raise EngineUnavailable.one("", "the rule engine (durable_rules, compiled when "
+                                            f"scoring is installed) cannot be loaded "
+                                            f"({_UNAVAILABLE}): reinstall scoring with pip, "
+                                            "which needs a C compiler")
         self._compiled: dict[str, CompiledGroup] = {}
         self.facts_asserted = 0
         self.share_signatures = share_signatures

@@ -943,8 +943,11 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
 
 
 def find_rules_root(start: Path) -> Path | None:
-    """The `rules/` folder: next to the current directory, or shipped beside the package."""
-    for candidate in (start / "rules", Path(__file__).resolve().parents[2] / "rules"):
+    """The `rules/` folder: in `start` (the current directory) if there is one, else the rule
+    sets installed with the package (copied into it by the build, setup.py), else those of the
+    source checkout the package runs from (an editable install)."""
+    package = Path(__file__).resolve().parent
+    for candidate in (start / "rules", package / "rules", package.parents[1] / "rules"):
         if candidate.is_dir():
             return candidate
     return None

@@ -422,7 +422,8 @@ def _cases() -> dict[str, Files]:
         "cell_extremely_long": people("P3,Lê Văn Cường", f"P3,{_LONG}"),
         "unsupported_file_type": {"individuals.txt": MINI_PEOPLE.encode()},
         "old_xls_workbook": {"submission.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)},
-        "json_invalid": {"submission.json": b'{"units": [{"id": "U1",}]}'},
+        # a missing comma, which Python 3.11 to 3.13 word alike (a trailing comma is not)
+        "json_invalid": {"submission.json": b'{"units": [{"id": "U1" "name": "A"}]}'},
         "json_not_an_object": {"submission.json": b'[{"id": "U1"}]'},
         "json_nan": {"submission.json": b'{"units": [{"id": "U1", "name": "A", "cluster": "K",'
                                         b' "target": NaN}], "individuals": []}'},
@@ -435,8 +436,9 @@ def _cases() -> dict[str, Files]:
             b'{"units": [{"id": "U1", "name": "A", "cluster": "K", "target": {"value": 100}}], '
             b'"individuals": [{"id": "P1", "name": "B", "unit_id": "U1", "task_rating": "tot"}]}'
         )},
-        "json_deeply_nested": {"submission.json": b'{"units": ' + b"[" * 5_000
-                               + b"]" * 5_000 + b"}"},
+        # deeper than any Python's limit: 3.13 parses 5,000 levels where 3.11 gives up
+        "json_deeply_nested": {"submission.json": b'{"units": ' + b"[" * 100_000
+                               + b"]" * 100_000 + b"}"},
         "json_huge_integer": {"submission.json": b'{"units": [{"id": "U1", "target": '
                               + b"9" * 5000 + b"}]}"},
         "json_not_utf8": {"submission.json": '{"units": [{"id": "U1", "name": "Bé"}]}'

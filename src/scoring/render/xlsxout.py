@@ -6,6 +6,11 @@ a result folder can be verified byte for byte. Numbers are written as numbers, s
 can sum and sort them; every text cell goes through `safe_text` and `write_string`, so that a
 name typed as "=1+1" stays text even though XlsxWriter's `write` would turn it into a formula.
 The lists and their order are those of the terminal tables (`scoring.render.table`).
+
+Every sheet prints: A4, landscape when its columns are wider than a portrait page, scaled to
+the page's width (never one column per page), header rows repeated on every page, and a
+footer naming the rule set, its content hash and the page. Sheet names are the Vietnamese
+labels ("Lao động tiên tiến", not `LDTT`), shortened to Excel's 31 characters (`sheet_name`).
 """
 
 from __future__ import annotations
@@ -41,7 +46,36 @@ Cell = Decimal | str | bool | int | float | None
 CREATED = datetime(2000, 1, 1)
 MAX_SHEET_NAME = 31
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_ASIDE = re.compile(r"\s*\([^()]*\)")
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
+_HEADER_WIDTH = 14  # a header wider than this wraps onto more lines instead of widening
+# Page layout (Excel's units): a column of width w is w * 7 + 5 pixels at 96 per inch, and
+# A4 portrait leaves 8.27 - 2 * 0.7 inches between the default margins.
+_A4, _PORTRAIT_PIXELS = 9, int((8.27 - 2 * 0.7) * 96)
+_FOOTER_LIMIT = 255
+
+
+def _shortened(name: str, limit: int = MAX_SHEET_NAME) -> str:
+    """`name` in at most `limit` characters, still telling similar names apart: asides in
+    brackets go first, then the middle ("Bằng khen của Chủ … cho cá nhân"), at word breaks."""
+    if len(name) <= limit:
+        return name
+    name = _ASIDE.sub("", name).strip() or name
+    if len(name) <= limit:
+        return name
+    words = name.split()
+    tail: list[str] = []
+    while len(words) > 1 and len(" ".join([words[-1], *tail])) <= limit * 2 // 5:
+        tail.insert(0, words.pop())
+    head: list[str] = []
+    room = limit - len(" ".join(tail)) - (3 if tail else 2)
+    for word in words:
+        if len(" ".join([*head, word])) > room:
+            break
+        head.append(word)
+    if not head:  # one word longer than the limit: cut it
+        return name[: limit - 1] + "…"
+    return " … ".join([" ".join(head), " ".join(tail)]) if tail else " ".join(head) + " …"
 
 
 def sheet_name(wanted: str, used: set[str]) -> str:
@@ -50,7 +84,7 @@ def sheet_name(wanted: str, used: set[str]) -> str:
     Excel refuses names over 31 characters, with any of []:*?/\\, starting or ending with an
     apostrophe, or equal to another sheet's name ignoring case; "History" is reserved.
     """
-    base = _FORBIDDEN.sub("_", wanted).strip().strip("'")[:MAX_SHEET_NAME].strip() or "Sheet"
+    base = _shortened(_FORBIDDEN.sub("_", wanted).strip().strip("'")).strip("'") or "Sheet"
     name, n = base, 1
     while name.casefold() in used or name.casefold() == "history":
         n += 1
@@ -61,32 +95,53 @@ def sheet_name(wanted: str, used: set[str]) -> str:
 
 
 class _Sheet:
-    """A worksheet written row by row, that remembers how wide each column needs to be."""
+    """A worksheet written row by row, that remembers how wide each column needs to be and
+    lays itself out for printing when finished."""
 
-    def __init__(self, workbook: Any, name: str, bold: Any) -> None:
-        self._ws = workbook.add_worksheet(name)
-        self._bold = bold
+    def __init__(self, book: _Book, name: str) -> None:
+        self._ws = book.workbook.add_worksheet(name)
+        self._bold, self._header = book.bold, book.header
+        self._footer = book.footer
         self._row = 0
         self._widths: dict[int, int] = {}
 
     def row(self, cells: Sequence[Cell], *, bold: bool = False, measure: bool = True) -> None:
-        """Write the next row; `measure=False` for headings that may overflow their column."""
-        fmt = self._bold if bold else None
+        """Write the next row; `measure=False` for headings that may overflow their column.
+
+        A bold row that is measured is a header row: its cells wrap, so a long criterion name
+        takes more lines rather than a wide column."""
+        fmt = (self._header if measure else self._bold) if bold else None
         for col, value in enumerate(cells):
             text = self._write(col, value, fmt)
             if measure and text is not None:
-                self._widths[col] = max(self._widths.get(col, 0), len(text))
+                width = min(len(text), max([_HEADER_WIDTH, *map(len, text.split())])) \
+                    if bold else len(text)
+                self._widths[col] = max(self._widths.get(col, 0), width)
         self._row += 1
 
     def skip(self) -> None:
         self._row += 1
 
     def freeze(self, rows: int) -> None:
+        """Keep the first `rows` (the headings) in view, and print them on every page."""
         self._ws.freeze_panes(rows, 0)
+        self._ws.repeat_rows(0, rows - 1)
 
     def finish(self) -> None:
-        for col, width in sorted(self._widths.items()):
-            self._ws.set_column(col, col, min(max(width + 2, _MIN_WIDTH), _MAX_WIDTH))
+        widths = {col: min(max(width + 2, _MIN_WIDTH), _MAX_WIDTH)
+                  for col, width in sorted(self._widths.items())}
+        for col, width in widths.items():
+            self._ws.set_column(col, col, width)
+        self._page_setup(sum(w * 7 + 5 for w in widths.values()))
+
+    def _page_setup(self, pixels: int) -> None:
+        ws = self._ws
+        ws.set_paper(_A4)
+        if pixels > _PORTRAIT_PIXELS:
+            ws.set_landscape()
+        ws.fit_to_pages(1, 0)  # one page wide, as many pages down as the rows need
+        ws.hide_gridlines(0)  # cell borders on paper too
+        ws.set_footer(self._footer, {"scale_with_doc": False})
 
     def _write(self, col: int, value: Cell, fmt: Any) -> str | None:
         """Write one typed cell and return the text it shows (None for a blank)."""
@@ -106,16 +161,34 @@ class _Sheet:
         return text
 
 
+def _footer(result: Result) -> str:
+    """The printed footer: the rule set's name, its id, year and content hash, and the page.
+
+    Excel's limit is 255 characters, codes included; the name gives way first."""
+    right = "&R&8Trang &P/&N"
+    second = f"{result.ruleset} {result.year}, mã băm {result.hash}".replace("&", "&&")
+    room = _FOOTER_LIMIT - len(f"&L&8\n{second}{right}")
+    name = result.name.replace("&", "&&")
+    if name[:1].isdigit():  # "&8" then "2026…" would read as font size 82026
+        name = " " + name
+    if len(name) > room:
+        name = name[: room - 1].rstrip("&") + "…"
+    return f"&L&8{name}\n{second}{right}"
+
+
 class _Book:
-    def __init__(self) -> None:
+    def __init__(self, footer: str) -> None:
         self.buffer = io.BytesIO()
         self.workbook = xlsxwriter.Workbook(self.buffer, {"in_memory": True})
         self.workbook.set_properties({"created": CREATED})
         self.bold = self.workbook.add_format({"bold": True})
+        self.header = self.workbook.add_format({"bold": True, "text_wrap": True,
+                                                "valign": "top"})
+        self.footer = footer
         self.used: set[str] = set()
 
     def sheet(self, wanted: str) -> _Sheet:
-        return _Sheet(self.workbook, sheet_name(wanted, self.used), self.bold)
+        return _Sheet(self, sheet_name(wanted, self.used))
 
     def close(self) -> bytes:
         self.workbook.close()
@@ -149,7 +222,7 @@ def _summary(book: _Book, result: Result) -> None:
 
 def _title_sheets(book: _Book, result: Result) -> None:
     for t in title_summaries(result):
-        s = book.sheet(t.id)
+        s = book.sheet(t.label)
         line = f"Được công nhận: {t.awarded}"
         if t.cut is not None:
             line += f"; không được do vượt hạn mức: {t.cut}"
@@ -266,11 +339,11 @@ def _manifest(book: _Book, manifest: Mapping[str, object]) -> None:
 def render_xlsx(result: Result, manifest: Mapping[str, object]) -> bytes:
     """Render the result as an XLSX workbook, byte-identical for the same result and manifest.
 
-    Sheets: "Tổng hợp" (rule set and counts per title), one per title (holders in quota or
-    score order), one per cluster (units in rank order, with their points), "Điểm chi tiết"
-    (every record's points per criterion) and "Manifest".
+    Sheets: "Tổng hợp" (rule set and counts per title), one per title named by its label
+    (holders in quota or score order), one per cluster (units in rank order, with their
+    points), "Điểm chi tiết" (every record's points per criterion) and "Manifest".
     """
-    book = _Book()
+    book = _Book(_footer(result))
     _summary(book, result)
     _title_sheets(book, result)
     _cluster_sheets(book, result)

@@ -1,0 +1,38 @@
+"""`scoring rules`: the rule sets a run chooses from, and where they come from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from scoring.app import rule_sets, rules_root
+from scoring.cli import cli
+from scoring.errors import RuleError
+
+_WRAP = 60
+
+
+@cli.command("rules")
+def list_rules() -> None:
+    """List the rule sets scoring chooses from: year, name and legal regime.
+
+    They come from the rules/ folder of the current directory if there is one, else from
+    those shipped with scoring. A run uses the newest not after its data's year;
+    --rules DIR overrides the choice.
+
+    \b
+    Examples:
+      scoring rules
+      scoring score my-folder/ --rules rules/2024
+    """
+    root = rules_root()
+    local = root.resolve() == (Path.cwd() / "rules").resolve()
+    where = "the rules/ folder here" if local else "shipped with scoring"
+    click.echo(f"Rule sets in {root} ({where}):")
+    rows = [[rs.year, rs.name, rs.regime] for _, rs in rule_sets(root)]
+    if not rows:
+        raise RuleError.one(str(root), "no rule sets (folders named by year) here")
+    click.echo(tabulate(rows, headers=["Năm", "Bộ tiêu chí", "Văn bản áp dụng"],
+                        maxcolwidths=[None, _WRAP, _WRAP], disable_numparse=True))
