@@ -278,7 +278,7 @@ main()
 
 @pytest.mark.parametrize("args", [
     ["score", "fixtures/quang-ngai-2021"],
-    ["score", "fixtures/quang-ngai-2021", "--stream", "-o", "{tmp}/out/results.json"],
+    ["score", "fixtures/quang-ngai-2026", "--stream", "-o", "{tmp}/out/results.json"],
     ["explain", "fixtures/quang-ngai-2021", "CN0001"],
     ["test", "rules/2021"],
 ], ids=" ".join)
