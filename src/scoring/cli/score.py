@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import click
 
 from scoring.app import run
-from scoring.atomic import (
-    check_apart,
-    check_targets,
-    folder_lock,
-    is_stdout,
-    write_atomic_many,
-)
+from scoring.atomic import check_apart, check_targets, is_stdout
 from scoring.cli import SHOWN_WARNINGS, cli, echo_warnings
 from scoring.cli.progress import progress_bars
-from scoring.errors import OutputError, UsageError
-from scoring.manifest import (
-    FROM_HERE,
-    MANIFEST,
-    TIME_FIELD,
-    build_manifest,
-    created_now,
-    described_manifest,
-    file_manifest,
-    manifest_bytes,
-    output_formats,
-    paths_from,
-    same_run,
-    with_format,
-)
+from scoring.errors import UsageError
+from scoring.manifest import MANIFEST, build_manifest, created_now
+from scoring.publish import no_other_run, publish
 from scoring.render import BINARY_FORMATS, FORMATS, render
 from scoring.render.table import TERMINAL_ROWS, render_tables
 from scoring.stream import run_stream
@@ -124,7 +102,7 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
                                              "table hold the whole result in memory)")
         target = Path(str(output))
         check_apart([target], _given(inputs, rules, history))
-        _no_other_run(target.parent, [target], force)
+        no_other_run(target.parent, [target], force)
         # Not locked for the whole run: its forked workers would inherit the lock. The write
         # at the end takes it and checks the targets again (`write_atomic_many`).
         with progress_bars(quiet) as progress:
@@ -161,26 +139,8 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
         sys.stdout.buffer.write(text)
         sys.stdout.flush()
         return
-    check_apart(targets, [*(Path(p) for p, _, _ in r.inputs.files), r.rules_folder,
-                     *([history] if history else [])])
-    folder = targets[0].parent
-    with folder_lock(folder):  # one run at a time decides, renders and writes this folder
-        earlier = _no_other_run(folder, targets, force, manifest)
-        if earlier is not None:  # the same run wrote here before: one time for the folder
-            manifest[TIME_FIELD] = earlier[TIME_FIELD]
-        data = {t: render(str(formats[t]), r.result, {
-            **manifest, "options": with_format(options, str(formats[t]))}, r.compiled)
-            for t in targets}
-        files: dict[Path, bytes] = dict(data)
-        if earlier is None and len(targets) == 1:
-            described = file_manifest(manifest, {targets[0].name: data[targets[0]]}, seal)
-        else:
-            described = _merged(manifest, earlier, data, formats, seal)
-        described[FROM_HERE] = paths_from(str(folder), [p for p, _, _ in r.inputs.files],
-                                          str(r.rules_folder),
-                                          str(history) if history else None)
-        files[folder / MANIFEST] = manifest_bytes(described)
-        write_atomic_many(files, force, replace=[folder / MANIFEST] if earlier else [])
+    publish(r, manifest, options, targets, formats, seal=seal, force=force,
+            history=history)
     if not quiet:
         click.echo(f"wrote {', '.join(map(str, targets))} ({len(r.result.individuals)} "
                    f"individuals, {len(r.result.units)} units)"
@@ -214,50 +174,3 @@ def _one_output(outputs: tuple[str, ...], fmt: str | None, stream: bool) -> str 
     for o in outputs:
         format_for(None, o)
     return None
-
-
-def _no_other_run(folder: Path, targets: list[Path], force: bool,
-                  manifest: dict[str, Any] | None = None) -> dict[str, Any] | None:
-    """The manifest already in `folder`, when it records this same run (its outputs are kept
-    and listed with the new ones); None when there is none. A manifest of another run (or, for
-    --stream, which cannot tell before its end, of any run) is refused, unless `force` and this
-    run rewrites every output it lists (a full replacement): otherwise its outputs would stay
-    in the folder, described by nobody."""
-    path = folder / MANIFEST
-    if not path.exists():
-        return None
-    try:
-        earlier = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        earlier = None
-    if isinstance(earlier, dict) and manifest is not None and same_run(earlier, manifest):
-        return earlier
-    listed = set(output_formats(earlier)) if isinstance(earlier, dict) else set()
-    if force and listed <= {t.name for t in targets}:
-        return None
-    others = ", ".join(sorted(listed - {t.name for t in targets})) or "no readable outputs"
-    raise OutputError.one(str(path), f"the folder holds the results of another run (other "
-                                     f"inputs, rules or options; it lists {others}): write to "
-                                     "a new folder" + ("" if force else ", or rewrite every "
-                                                       "output it lists with --force"))
-
-
-def _merged(manifest: dict[str, Any], earlier: dict[str, Any] | None,
-            data: dict[Path, bytes], formats: Mapping[Path, str | None],
-            seal: bool) -> dict[str, Any]:
-    """The manifest of a folder holding several outputs of one run: the earlier ones it
-    listed (unless rewritten now) and this run's, each with its format."""
-    entries: dict[str, tuple[str, str, int]] = {}
-    kinds: dict[str, str] = {}
-    if earlier is not None:
-        known = output_formats(earlier)
-        for item in earlier.get("outputs") or []:
-            name = item.get("path") if isinstance(item, dict) else None
-            if isinstance(name, str) and name in known:
-                entries[name] = (name, str(item.get("sha256")), int(item.get("bytes") or 0))
-                kinds[name] = known[name]
-    for t, blob in data.items():
-        entries[t.name] = (t.name, hashlib.sha256(blob).hexdigest(), len(blob))
-        kinds[t.name] = str(formats[t])
-    sealed = seal or (earlier is not None and earlier.get("sealed") is True)
-    return described_manifest(manifest, list(entries.values()), sealed, kinds)
