@@ -1,0 +1,287 @@
+"""`scoring serve` (issue #21): the security constraints, one case each, and the page showing
+what the library returns (problems as the CLI prints them, rounds appended, sealed and verified
+outputs). The browser tests are in tests/test_web_browser.py."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from markupsafe import escape
+
+pytest.importorskip("starlette", reason="the web extra is not installed: pip install -e '.[web]'")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from scoring.app import run  # noqa: E402
+from scoring.cli import cli  # noqa: E402
+from scoring.errors import ScoringError  # noqa: E402
+from scoring.web import MAX_UPLOAD_FILES, create_app  # noqa: E402
+from scoring.web.server import wait  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI = "tests/rulesets/mini"
+ROUNDS = "tests/rulesets/rounds"
+TOKEN = "test-token-0123456789"
+BASE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Path:
+    """A folder to serve: the mini data, a copy with a bad cell, one with markup in a name,
+    and the rounds data."""
+    root = tmp_path / "served"
+    shutil.copytree(ROOT / "tests/data/mini", root / "mini")
+    shutil.copytree(ROOT / "tests/data/mini", root / "bad")
+    people = root / "bad" / "individuals.csv"
+    lines = people.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(",9,", ",nine,")
+    people.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shutil.copytree(ROOT / "tests/data/mini", root / "markup")
+    people = root / "markup" / "individuals.csv"
+    people.write_text(people.read_text(encoding="utf-8").replace(
+        "Nguyễn Văn An", "<script>alert(1)</script> Nguyễn Văn An"), encoding="utf-8")
+    shutil.copytree(ROOT / "tests/data/rounds", root / "rounds")
+    (tmp_path / "secret.csv").write_text("id\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def app(served: Path) -> Any:
+    return create_app(served, TOKEN, [Path(MINI), Path(ROUNDS)], port=8000)
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app, base_url=BASE) as c:
+        assert c.get(f"/load?token={TOKEN}").status_code == 200
+        yield c
+
+
+def csrf(app: Any) -> str:
+    token: str = app.state.web.csrf
+    return token
+
+
+def load(client: TestClient, app: Any, folder: str, rules: str = MINI) -> Any:
+    response = client.post("/load", data={"csrf": csrf(app), "folder": folder, "rules": rules})
+    wait(app.state.web)
+    return client.get("/progress")
+
+
+# ----------------------------------------------------------------------------- the token
+
+@pytest.mark.parametrize("path", ["/", "/load", "/results", "/rules", "/export/xlsx",
+                                  "/static/style.css", f"/load?token={TOKEN[:-1]}"])
+def test_a_request_without_the_token_is_refused(app: Any, path: str) -> None:
+    with TestClient(app, base_url=BASE) as c:
+        response = c.get(path, follow_redirects=False)
+    assert response.status_code == 403
+    assert "token" in response.text
+
+
+def test_the_token_sets_a_strict_cookie_and_leaves_the_address(app: Any) -> None:
+    with TestClient(app, base_url=BASE) as c:
+        response = c.get(f"/results?token={TOKEN}&kind=unit", follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/results?kind=unit"
+        cookie = response.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert c.get("/load").status_code == 200
+
+
+@pytest.mark.parametrize("host", ["evil.example:8000", "127.0.0.1:9999", "192.168.1.5:8000"])
+def test_another_host_is_refused(client: TestClient, host: str) -> None:
+    assert client.get("/load", headers={"host": host}).status_code == 403
+
+
+# ---------------------------------------------------------------------------- POST + CSRF
+
+@pytest.mark.parametrize(("path", "data", "headers", "status"), [
+    ("/load", {"folder": "mini"}, {}, 403),  # no CSRF token
+    ("/load", {"folder": "mini", "csrf": "wrong"}, {}, 403),
+    ("/load", {"folder": "mini", "csrf": None}, {"origin": "http://evil.example"}, 403),
+    ("/seal", {"folder": "out"}, {}, 403),
+    ("/verify", {"folder": "out"}, {}, 403),
+    ("/round", {"id": "U1"}, {}, 403),
+])
+def test_a_state_change_needs_post_and_the_csrf_token(client: TestClient, app: Any, path: str,
+                                                       data: dict[str, Any],
+                                                       headers: dict[str, str],
+                                                       status: int) -> None:
+    if data.get("csrf", "") is None:
+        data = {**data, "csrf": csrf(app)}
+    assert client.post(path, data=data, headers=headers).status_code == status
+    assert app.state.web.job is None  # nothing started
+
+
+@pytest.mark.parametrize("path", ["/round", "/seal", "/verify"])
+def test_state_changes_are_not_reachable_by_get(client: TestClient, path: str) -> None:
+    assert client.get(path).status_code == 405
+
+
+# ------------------------------------------------------------------------ paths and uploads
+
+@pytest.mark.parametrize("folder", ["..", "../..", "/etc", "mini/../../", "mini/../.."])
+def test_paths_are_confined_to_the_served_folder(client: TestClient, app: Any,
+                                                  folder: str) -> None:
+    response = client.post("/load", data={"csrf": csrf(app), "folder": folder, "rules": MINI})
+    assert response.status_code == 403
+    assert app.state.web.job is None
+
+
+def test_a_symlink_out_of_the_folder_is_refused(client: TestClient, app: Any,
+                                                served: Path) -> None:
+    (served / "link").symlink_to(served.parent)
+    response = client.post("/load", data={"csrf": csrf(app), "folder": "link", "rules": MINI})
+    assert response.status_code == 403
+
+
+def _files(n: int, size: int = 10, name: str = "units{}.csv") -> list[tuple[str, Any]]:
+    return [("files", (name.format(i), b"x" * size, "text/csv")) for i in range(n)]
+
+
+@pytest.mark.parametrize(("files", "env", "status"), [
+    (_files(MAX_UPLOAD_FILES + 1), {}, 400),  # too many files
+    (_files(1, 2000), {"SCORING_MAX_FILE_BYTES": "1000"}, 413),  # over the CLI's file limit
+    (_files(1, 10, "run{}.exe"), {}, 400),  # not an input type
+    (_files(1, 10, ".hidden{}.csv"), {}, 400),
+])
+def test_uploads_are_limited_as_the_command_line_limits_inputs(
+        client: TestClient, app: Any, monkeypatch: pytest.MonkeyPatch,
+        files: list[tuple[str, Any]], env: dict[str, str], status: int) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    response = client.post("/load", data={"csrf": csrf(app), "rules": MINI}, files=files)
+    assert response.status_code == status
+    assert app.state.web.job is None
+
+
+def test_dropped_workbooks_are_scored(client: TestClient, app: Any) -> None:
+    files = [("files", (f"../../{p.name}", p.read_bytes(), "text/csv"))
+             for p in sorted((ROOT / "tests/data/mini").iterdir())]
+    client.post("/load", data={"csrf": csrf(app), "rules": MINI}, files=files)
+    wait(app.state.web)
+    loaded = app.state.web.loaded
+    assert loaded is not None and not app.state.web.problems
+    expected = run([ROOT / "tests/data/mini"], ROOT / MINI).result
+    assert [(r.id, r.score) for r in loaded.run.result.individuals] == \
+        [(r.id, r.score) for r in expected.individuals]
+    assert loaded.paths[0].name.startswith("scoring-web-")  # kept in its own temporary folder
+
+
+# ------------------------------------------------------------------------------ escaping
+
+def test_input_text_is_escaped(client: TestClient, app: Any) -> None:
+    page = load(client, app, "markup")
+    assert page.url.path == "/results"
+    people = client.get("/results?kind=individual")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in people.text
+    assert "<script" not in people.text
+    record = client.get("/record?kind=individual&id=P1")
+    assert "&lt;script&gt;" in record.text and "<script" not in record.text
+    assert "script-src" not in people.headers["content-security-policy"]
+    assert "default-src 'none'" in people.headers["content-security-policy"]
+
+
+# ------------------------------------------------------------------- what the page shows
+
+def test_problems_are_shown_as_the_command_line_reports_them(client: TestClient,
+                                                              app: Any, served: Path) -> None:
+    with pytest.raises(ScoringError) as raised:
+        run([served / "bad"], ROOT / MINI)
+    page = load(client, app, "bad")
+    assert page.url.path == "/load"
+    assert raised.value.problems
+    for problem in raised.value.problems:
+        assert str(escape(str(problem))) in page.text
+
+
+@pytest.mark.parametrize(("query", "found", "not_found"), [
+    ("nguyen van an", "P1", "P2"),
+    ("TRAN THI", "P2", "P1"),
+    ("bình", "P2", "P1"),
+])
+def test_name_search_ignores_diacritics(client: TestClient, app: Any, query: str, found: str,
+                                        not_found: str) -> None:
+    load(client, app, "mini")
+    page = client.get("/results", params={"kind": "individual", "q": query})
+    assert f"id={found}\"" in page.text
+    assert f"id={not_found}\"" not in page.text
+
+
+def test_a_round_is_appended_and_the_change_shown(client: TestClient, app: Any,
+                                                  served: Path) -> None:
+    load(client, app, "rounds", ROUNDS)
+    before = app.state.web.loaded.run.result
+    u2 = next(u for u in before.units if u.id == "U2")
+    path = served / "rounds" / "rounds.csv"
+    earlier = path.read_bytes()
+    response = client.post("/round", data={
+        "csrf": csrf(app), "id": "U2", "criterion": "movement", "round": "hoi_dong",
+        "points": "1", "who": "Hội đồng", "reason": "thiếu minh chứng"})
+    wait(app.state.web)
+    page = client.get("/progress")
+    assert response.status_code == 200 and page.url.path == "/changes"
+    now = path.read_bytes()
+    assert now.startswith(earlier)  # earlier rows never rewritten
+    assert now[len(earlier):].decode("utf-8").strip() == \
+        "U2,movement,hoi_dong,1,Hội đồng,thiếu minh chứng"
+    after = next(u for u in app.state.web.loaded.run.result.units if u.id == "U2")
+    assert after.score == run([served / "rounds"], ROOT / ROUNDS).result.units[1].score
+    assert after.score != u2.score
+    assert f"{after.score.normalize():f}".rstrip(".") in page.text
+
+
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"x\")", "+1", "@SUM(A1)"])
+def test_a_round_cell_cannot_start_a_formula(client: TestClient, app: Any, served: Path,
+                                              value: str) -> None:
+    load(client, app, "rounds", ROUNDS)
+    earlier = (served / "rounds" / "rounds.csv").read_bytes()
+    response = client.post("/round", data={
+        "csrf": csrf(app), "id": "U2", "criterion": "movement", "round": "hoi_dong",
+        "points": "1", "who": value, "reason": "x"})
+    assert response.status_code == 400
+    assert (served / "rounds" / "rounds.csv").read_bytes() == earlier
+
+
+@pytest.mark.parametrize(("fmt", "start"), [("xlsx", b"PK"), ("csv", b""), ("json", b"{"),
+                                            ("html", b"<!")])
+def test_exports_are_the_command_line_renderers(client: TestClient, app: Any, fmt: str,
+                                                start: bytes) -> None:
+    load(client, app, "mini")
+    response = client.get(f"/export/{fmt}")
+    assert response.status_code == 200
+    assert response.content.startswith(start) and len(response.content) > 100
+    assert "attachment" in response.headers["content-disposition"]
+
+
+def test_seal_then_verify_as_the_command_line(client: TestClient, app: Any,
+                                              served: Path) -> None:
+    load(client, app, "mini")
+    page = client.post("/seal", data={"csrf": csrf(app), "folder": "published/2021"})
+    assert page.status_code == 200 and "published/2021" in page.text
+    manifest = (served / "published/2021/manifest.json").read_text(encoding="utf-8")
+    assert '"sealed": true' in manifest
+    again = client.post("/seal", data={"csrf": csrf(app), "folder": "published/2021"})
+    assert again.status_code == 409  # a sealed folder is never written again
+    checked = client.post("/verify", data={"csrf": csrf(app), "folder": "published/2021"})
+    assert "trùng khớp" in checked.text
+    result = CliRunner().invoke(cli, ["verify", str(served / "published/2021")])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_rules_page_shows_the_rule_set_and_its_examples(client: TestClient,
+                                                            app: Any) -> None:
+    load(client, app, "mini")
+    page = client.get("/rules")
+    compiled = app.state.web.loaded.run.compiled
+    for c in compiled.ruleset.kind("individual").criteria:
+        assert str(escape(c.label)) in page.text
+    assert "Ví dụ của bộ quy tắc" in page.text
