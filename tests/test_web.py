@@ -15,13 +15,13 @@ from markupsafe import escape
 
 pytest.importorskip("starlette", reason="the web extra is not installed: pip install -e '.[web]'")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from scoring.app import run  # noqa: E402
-from scoring.cli import cli  # noqa: E402
-from scoring.errors import ScoringError  # noqa: E402
-from scoring.web import MAX_UPLOAD_FILES, create_app  # noqa: E402
-from scoring.web.server import wait  # noqa: E402
+from scoring.app import run
+from scoring.cli import cli
+from scoring.errors import ScoringError
+from scoring.web import MAX_UPLOAD_FILES, create_app
+from scoring.web.server import wait
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -70,7 +70,7 @@ def csrf(app: Any) -> str:
 
 
 def load(client: TestClient, app: Any, folder: str, rules: str = MINI) -> Any:
-    response = client.post("/load", data={"csrf": csrf(app), "folder": folder, "rules": rules})
+    client.post("/load", data={"csrf": csrf(app), "folder": folder, "rules": rules})
     wait(app.state.web)
     return client.get("/progress")
 

@@ -384,7 +384,8 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
                     shutil.rmtree(folder)
                     raise Refused(400, f"{name}: chỉ nhận tệp {', '.join(INPUT_SUFFIXES)}.")
                 (folder / name).write_bytes(await u.read())
-            paths, shown, round_folder = [folder], ", ".join(u.filename or "" for u in uploads), folder
+            shown = ", ".join(u.filename or "" for u in uploads)
+            paths, round_folder = [folder], folder
         else:
             given = text(form, "folder") or "."
             path = inside(state.root, given)
@@ -444,7 +445,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         loaded = need_loaded()
         res = loaded.run.result
         kind, rid = request.query_params.get("kind", ""), request.query_params.get("id", "")
-        match = [r for r in res.records(kind if kind in KINDS else "unit") if r.id == rid]  # type: ignore[arg-type]
+        match = [r for r in res.records(kind if kind in KINDS else "unit") if r.id == rid]
         if not match:
             try:
                 match = [find_record(res, rid)]
