@@ -23,8 +23,6 @@ from scoring.errors import ScoringError
 from scoring.web import MAX_UPLOAD_FILES, create_app
 from scoring.web.server import wait
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 ROOT = Path(__file__).resolve().parents[1]
 MINI = "tests/rulesets/mini"
 ROUNDS = "tests/rulesets/rounds"

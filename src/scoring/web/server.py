@@ -584,7 +584,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"  # no-referrer makes Origin null
         response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -1,0 +1,208 @@
+"""`scoring serve` end to end in the real Chromium from Debian's packages (issue #21).
+
+One server and one browser for the module: load the 2026 sample, open a candidate, enter a
+review round's value with a reason and see the score change, download the XLSX and read it, and
+see a request without the token refused. Playwright drives /usr/bin/chromium (its own browser
+download is never used). Skipped when Chromium or playwright is absent; failed instead when `CI`
+is set, since CI installs them. With SCORING_WEB_SCREENSHOTS=DIR, each page is saved there as a
+PNG (docs/web/ holds the ones in the README).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from scoring.app import run
+from scoring.text import fold
+
+ROOT = Path(__file__).resolve().parents[1]
+ROUNDS_RULES = ROOT / "tests/rulesets/rounds"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TOKEN = "browser-test-token-0123456789"
+
+
+def _absent(why: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{why}, and CI is set: .ci/run installs the Debian package 'chromium' "
+                    "and the test extra (pip install -e '.[test]')")
+    pytest.skip(f"{why}: install Debian's 'chromium' package and the test extra to run the "
+                "browser tests")
+
+
+def chromium() -> str:
+    exe = shutil.which("chromium") or ("/usr/bin/chromium"
+                                       if Path("/usr/bin/chromium").exists() else None)
+    if exe is None:
+        _absent("headless Chromium not found")
+    assert exe is not None
+    return exe
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("served")
+    shutil.copytree(ROOT / "fixtures/quang-ngai-2026", root / "quang-ngai-2026")
+    shutil.copytree(ROOT / "tests/data/rounds", root / "vong-cham")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(served: Path) -> Iterator[str]:
+    try:
+        import uvicorn
+
+        from scoring.web import create_app
+    except ImportError:
+        _absent("the web extra is not installed")
+    port = _free_port()
+    app = create_app(served, TOKEN, [ROUNDS_RULES], "127.0.0.1", port)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if uv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    exe = chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _absent("the playwright package is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, server: str) -> Iterator[Any]:
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.goto(f"{server}/?token={TOKEN}")
+    yield pg
+    context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    folder = os.environ.get("SCORING_WEB_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=False)
+
+
+def load(page: Any, folder: str, rules: str = "") -> None:
+    page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + "/load")
+    page.get_by_label("Thư mục trên máy").select_option(folder)
+    page.get_by_label("Bộ quy tắc").select_option(rules)
+    page.get_by_role("button", name="Nạp và chấm điểm").click()
+    page.wait_for_url("**/results**", timeout=60_000)
+
+
+def test_load_the_2026_sample_and_see_the_results(page: Any, served: Path) -> None:
+    assert page.url.endswith("/load")  # the token was taken and dropped from the address
+    shot(page, "1-nap-du-lieu")
+    load(page, "quang-ngai-2026")
+    expected = run([served / "quang-ngai-2026"]).result
+    assert page.get_by_role("heading", level=1).inner_text() == f"Kết quả: {expected.name}"
+    first = expected.units[0]
+    assert page.get_by_role("link", name=first.name, exact=True).count() >= 1
+    shot(page, "2-ket-qua")
+    page.get_by_label("Đối tượng").select_option("individual")
+    person = expected.individuals[0]
+    page.get_by_label("Tìm theo tên").fill(fold(person.name))  # typed without diacritics
+    page.get_by_role("button", name="Lọc").click()
+    page.get_by_role("link", name=person.name, exact=True).first.click()
+    page.wait_for_url("**/record**")
+    assert person.name in page.get_by_role("heading", level=1).inner_text()
+    assert page.locator("#score").inner_text().replace(",", ".") != ""
+    assert "Không tìm" not in page.content()
+    shot(page, "3-mot-ca-nhan")
+
+
+def test_rules_and_export_pages(page: Any) -> None:
+    page.get_by_role("link", name="Bộ quy tắc").click()
+    page.wait_for_url("**/rules")
+    assert page.get_by_role("heading", name="Danh hiệu").count() == 1
+    shot(page, "6-bo-quy-tac")
+    page.get_by_role("link", name="Xuất và niêm phong").click()
+    page.wait_for_url("**/export")
+    shot(page, "5-xuat-va-niem-phong")
+
+
+def test_download_the_xlsx_and_read_it(page: Any, served: Path, tmp_path: Path) -> None:
+    page.goto(page.url.rsplit("/", 1)[0] + "/export")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Bảng tính XLSX").click()
+    target = tmp_path / "results.xlsx"
+    info.value.save_as(target)
+    book = openpyxl.load_workbook(target, read_only=True)
+    cells = {str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+             for c in row if c is not None}
+    expected = run([served / "quang-ngai-2026"]).result
+    for r in (*expected.units, *expected.individuals):
+        assert r.name in cells
+
+
+def test_enter_a_round_value_and_see_the_score_change(page: Any, served: Path) -> None:
+    load(page, "vong-cham", str(ROUNDS_RULES))
+    before = run([served / "vong-cham"], ROUNDS_RULES).result
+    unit = next(u for u in before.units if u.id == "U2")
+    page.goto(page.url.split("/results")[0] + "/record?kind=unit&id=U2")
+    old = page.locator("#score").inner_text()
+    page.get_by_label("Tiêu chí", exact=True).select_option("movement")
+    page.get_by_label("Vòng chấm", exact=True).select_option("hoi_dong")
+    page.get_by_label("Điểm", exact=True).fill("2")
+    page.get_by_label("Người chấm", exact=True).fill("Hội đồng thi đua")
+    page.get_by_label("Lý do", exact=True).fill("Thiếu minh chứng sơ kết phong trào")
+    shot(page, "4-vong-cham-nhap")
+    page.get_by_role("button", name="Ghi và chấm lại").click()
+    page.wait_for_url("**/changes")
+    after = run([served / "vong-cham"], ROUNDS_RULES).result
+    new = next(u for u in after.units if u.id == "U2")
+    assert new.score != unit.score
+    row = page.get_by_role("row").filter(has_text=unit.name)
+    assert row.count() == 1
+    shot(page, "4-vong-cham-thay-doi")
+    row.get_by_role("link").click()
+    page.wait_for_url("**/record**")
+    assert page.locator("#score").inner_text() != old
+    assert "Thiếu minh chứng sơ kết phong trào" in page.content()
+    lines = (served / "vong-cham" / "rounds.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[-1] == "U2,movement,hoi_dong,2,Hội đồng thi đua,Thiếu minh chứng sơ kết phong trào"
+
+
+def test_a_request_without_the_token_is_refused(browser: Any, server: str) -> None:
+    context = browser.new_context()
+    pg = context.new_page()
+    response = pg.goto(f"{server}/results")
+    assert response is not None and response.status == 403
+    assert "token" in pg.content()
+    response = pg.goto(f"{server}/export/xlsx?token=wrong")
+    assert response is not None and response.status == 403
+    context.close()
