@@ -283,3 +283,28 @@ def test_the_rules_page_shows_the_rule_set_and_its_examples(client: TestClient,
     for c in compiled.ruleset.kind("individual").criteria:
         assert str(escape(c.label)) in page.text
     assert "Ví dụ của bộ quy tắc" in page.text
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ({"points": "11"}, "is outside 0..10 for 'movement'"),
+    ({"points": "2.25"}, "is not a multiple of the step"),
+    ({"criterion": "targets", "reason": ""}, "a round may override it only with a reason"),
+    ({"round": "tham_dinh", "id": "U1"}, "a second value for U1"),
+    ({"round": "hoi_dong_x"}, "unknown round 'hoi_dong_x'"),
+    ({"id": "U9"}, "no unit or individual has id 'U9'"),
+])
+def test_a_round_the_run_would_refuse_is_not_written(client: TestClient, app: Any,
+                                                      served: Path, row: dict[str, str],
+                                                      message: str) -> None:
+    load(client, app, "rounds", ROUNDS)
+    path = served / "rounds" / "rounds.csv"
+    earlier = path.read_bytes()
+    rows = len(earlier.decode("utf-8").splitlines())
+    data = {"csrf": csrf(app), "id": "U2", "criterion": "movement", "round": "hoi_dong",
+            "points": "1", "who": "Hội đồng", "reason": "x", **row}
+    response = client.post("/round", data=data)
+    assert response.status_code == 400
+    assert str(escape(message)) in response.text
+    assert str(escape(f"rounds.csv, row {rows + 1}")) in response.text
+    assert path.read_bytes() == earlier
+    assert app.state.web.job.label != "Chấm lại với vòng chấm mới"

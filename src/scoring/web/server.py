@@ -52,7 +52,8 @@ from scoring.limits import current
 from scoring.manifest import MANIFEST, build_manifest, created_now, file_manifest, manifest_bytes
 from scoring.render import render
 from scoring.result import RecordResult, Result
-from scoring.rounds import COLUMNS
+from scoring.records import RawTable
+from scoring.rounds import COLUMNS, parse_rounds
 from scoring.ruleset import KINDS, available_years, find_rules_root
 from scoring.ruletest import run_examples
 from scoring.text import fold, nfc
@@ -188,6 +189,8 @@ def _score(state: State, job: Job, paths: list[Path], shown: str, rules: Path | 
     except ScoringError as e:
         with state.lock:
             state.problems = [str(p) for p in e.problems]
+            if state.loaded is None or state.loaded.paths != paths:
+                state.loaded = None  # never show the data loaded before as if it were this
     else:
         with state.lock:
             if state.loaded is not None and state.loaded.paths == paths:
@@ -262,6 +265,22 @@ def append_round(path: Path, row: dict[str, str]) -> None:
     csv.writer(out, lineterminator=newline).writerow([row.get(h, "") for h in header])
     with path.open("a", encoding="utf-8", newline="") as f:
         f.write(prefix + out.getvalue())
+
+
+def check_round(loaded: Loaded, path: Path, row: dict[str, str]) -> None:
+    """Refuse a row the next run would refuse, before it is written: the round tables read
+    with the inputs and the new row go through `parse_rounds`, as the run will take them
+    (unknown id, criterion or round, points out of range or off the step, a computed
+    criterion without a reason, a second value for the same round)."""
+    r = loaded.run
+    shown = next((t.file for t in r.inputs.rounds if Path(t.file).name == path.name),
+                 str(path))
+    lines = len(path.read_text(encoding="utf-8-sig").splitlines()) if path.exists() else 1
+    new = RawTable("unit", shown, tuple(COLUMNS), (tuple(row[c] for c in COLUMNS),),
+                   first_row=lines + 1)
+    parse_rounds([*r.inputs.rounds, new], r.compiled,
+                 {"individual": {x.id for x in r.batch.individuals},
+                  "unit": {u.id for u in r.batch.units}})
 
 
 # ------------------------------------------------------------------------------- pages
@@ -467,6 +486,11 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         if not row["points"] or not row["criterion"] or not row["round"] or not row["id"]:
             raise Refused(400, "Cần mã, tiêu chí, vòng chấm và điểm.")
         path = round_file(loaded)
+        try:
+            check_round(loaded, path, row)
+        except ScoringError as e:
+            return page(request, "changes.html", 400, diff=None, notice=[],
+                        problems=[str(p) for p in e.problems])
         with state.lock:
             if state.job is not None and not state.job.finished:
                 raise Refused(409, "Đang chấm; hãy đợi lần chấm này xong.")
