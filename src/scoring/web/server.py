@@ -50,9 +50,9 @@ from scoring.expr import format_number
 from scoring.io.readers import is_rounds
 from scoring.limits import current
 from scoring.manifest import MANIFEST, build_manifest, created_now, file_manifest, manifest_bytes
+from scoring.records import RawTable
 from scoring.render import render
 from scoring.result import RecordResult, Result
-from scoring.records import RawTable
 from scoring.rounds import COLUMNS, parse_rounds
 from scoring.ruleset import KINDS, available_years, find_rules_root
 from scoring.ruletest import run_examples
