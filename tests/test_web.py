@@ -26,6 +26,7 @@ from scoring.web.server import wait
 ROOT = Path(__file__).resolve().parents[1]
 MINI = "tests/rulesets/mini"
 ROUNDS = "tests/rulesets/rounds"
+RATINGS = "tests/rulesets/ratings"
 TOKEN = "test-token-0123456789"
 BASE = "http://127.0.0.1:8000"
 
@@ -308,3 +309,24 @@ def test_a_round_the_run_would_refuse_is_not_written(client: TestClient, app: An
     assert str(escape(f"rounds.csv, row {rows + 1}")) in response.text
     assert path.read_bytes() == earlier
     assert app.state.web.job.label != "Chấm lại với vòng chấm mới"
+
+
+def test_two_rule_sets_are_compared_on_the_loaded_data(served: Path) -> None:
+    from scoring.diff import compare
+
+    app = create_app(served, TOKEN, [Path(MINI), Path(RATINGS), Path(ROUNDS)], port=8000)
+    with TestClient(app, base_url=BASE) as client:
+        client.get(f"/load?token={TOKEN}")
+        load(client, app, "mini")
+        page = client.get("/rules", params={"compare": RATINGS})
+        assert page.status_code == 200
+        report = compare(ROOT / MINI, Path(RATINGS), served / "mini", threshold=1)
+        assert report.effect is not None and report.effect.titles
+        assert f"{len(report.changes)} thay đổi trong quy tắc" in page.text
+        for move in report.effect.titles:
+            assert f"<td>{move.id}</td><td>{escape(move.name)}</td><td>{move.title}</td>" \
+                in page.text
+        assert client.get("/rules", params={"compare": "../../etc"}).status_code == 400
+        load(client, app, "rounds", ROUNDS)  # data the other rules cannot read: its problems
+        page = client.get("/rules", params={"compare": MINI})
+        assert "unknown round" in page.text and page.status_code == 200

@@ -44,7 +44,7 @@ from scoring.atomic import write_atomic_many
 from scoring.audit import Heading, Items, Para, Table, explain, find_record
 from scoring.audit import _blocks as explanation_blocks
 from scoring.budget import reward_budget
-from scoring.diff import effect
+from scoring.diff import compare, effect
 from scoring.errors import ScoringError
 from scoring.expr import format_number
 from scoring.io.readers import is_rounds
@@ -568,8 +568,19 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         loaded = need_loaded()
         compiled = loaded.run.compiled
         outcomes = run_examples(compiled)
+        other = request.query_params.get("compare", "")
+        report, problems = None, []
+        if other:
+            if other not in state.rules:
+                raise Refused(400, f"Không có bộ quy tắc {other!r}.")
+            try:
+                report = compare(loaded.run.rules_folder, state.rules[other], loaded.paths[0],
+                                 threshold=1)
+            except ScoringError as e:
+                problems = [str(p) for p in e.problems]
         return page(request, "rules.html", rs=compiled.ruleset, folder=loaded.run.rules_folder,
-                    outcomes=outcomes)
+                    outcomes=outcomes, rules=state.rules, other=other, report=report,
+                    problems=problems)
 
     routes = [
         Route("/", home), Route("/load", load_page), Route("/load", load, methods=["POST"]),
