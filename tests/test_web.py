@@ -162,6 +162,15 @@ def test_uploads_are_limited_as_the_command_line_limits_inputs(
     assert app.state.web.job is None
 
 
+def test_a_request_larger_than_all_uploads_together_is_refused_unread(
+        client: TestClient, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCORING_MAX_FILE_BYTES", "10")
+    body = b"x" * (MAX_UPLOAD_FILES * 10 + 1_000_001)
+    response = client.post("/load", content=body,
+                           headers={"content-type": "multipart/form-data; boundary=b"})
+    assert response.status_code == 413
+
+
 def test_dropped_workbooks_are_scored(client: TestClient, app: Any) -> None:
     files = [("files", (f"../../{p.name}", p.read_bytes(), "text/csv"))
              for p in sorted((ROOT / "tests/data/mini").iterdir())]

@@ -206,3 +206,52 @@ def test_a_request_without_the_token_is_refused(browser: Any, server: str) -> No
     response = pg.goto(f"{server}/export/xlsx?token=wrong")
     assert response is not None and response.status == 403
     context.close()
+
+
+PAGES = ["/load", "/results", "/results?kind=individual", "/record?kind=unit&id=U2",
+         "/changes", "/rules", "/export"]
+UNLABELLED = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button')].filter(
+    el => el.labels.length === 0 && !(el.tagName === 'BUTTON' && el.innerText.trim())
+).map(el => el.outerHTML)"""
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_control_has_a_label_and_200_percent_zoom_does_not_overflow(
+        browser: Any, page: Any, server: str, path: str) -> None:
+    # 200% zoom of a 1280 px window lays the page out in 640 CSS px.
+    context = browser.new_context(viewport={"width": 640, "height": 450},
+                                  device_scale_factor=2, storage_state=page.context.storage_state())
+    zoomed = context.new_page()
+    response = zoomed.goto(f"{server}{path}")
+    assert response is not None and response.status == 200
+    assert zoomed.evaluate(UNLABELLED) == []
+    width = zoomed.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{path} scrolls sideways at 200%: {width}"
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/results", "/record?kind=unit&id=U2"])
+def test_print_hides_the_navigation_and_forms(page: Any, server: str, path: str) -> None:
+    page.goto(f"{server}{path}")
+    page.emulate_media(media="print")
+    try:
+        assert not page.get_by_role("navigation").is_visible()
+        assert page.locator("form").evaluate_all("fs => fs.every(f => !f.checkVisibility())")
+        assert page.locator("table").first.is_visible()
+    finally:
+        page.emulate_media(media="screen")
+
+
+def test_the_keyboard_reaches_the_skip_link_and_the_form(page: Any, server: str) -> None:
+    page.goto(f"{server}/load")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    order = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("() => document.activeElement.id"))
+    assert order == ["folder", "files", "rules", ""]
+    assert page.evaluate("() => document.activeElement.innerText") == "Nạp và chấm điểm"

@@ -355,6 +355,9 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
 
     async def csrf_form(request: Request) -> Any:
         limits = current()
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_UPLOAD_FILES * limits.file_bytes + 1_000_000:
+            raise Refused(413, "Yêu cầu quá lớn.")
         form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=100,
                                   max_part_size=1_000_000)
         given = form.get("csrf")
