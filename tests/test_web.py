@@ -339,3 +339,20 @@ def test_two_rule_sets_are_compared_on_the_loaded_data(served: Path) -> None:
         load(client, app, "rounds", ROUNDS)  # data the other rules cannot read: its problems
         page = client.get("/rules", params={"compare": MINI})
         assert "unknown round" in page.text and page.status_code == 200
+
+
+def test_ratings_are_shown_by_their_label(served: Path) -> None:
+    app = create_app(served, TOKEN, [Path(RATINGS)], port=8000)
+    with TestClient(app, base_url=BASE) as client:
+        client.get(f"/load?token={TOKEN}")
+        load(client, app, "mini", RATINGS)
+        loaded = app.state.web.loaded
+        kr = loaded.run.compiled.ruleset.kind("individual")
+        assert kr.ratings is not None
+        values = kr.inputs[kr.ratings.field].values
+        page = client.get("/results", params={"kind": "individual"}).text
+        rated = [r for r in loaded.run.result.individuals if r.rating and r.rating.final]
+        assert rated
+        for r in rated:
+            assert r.rating is not None and r.rating.final is not None
+            assert f"<td>{escape(values[r.rating.final])}</td>" in page

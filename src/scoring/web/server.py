@@ -447,6 +447,9 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
                            p.get("title", ""))
         criteria = [(c.id, c.label) for c in loaded.run.compiled.ruleset.kind(kind).criteria]
         titles = [(t, label) for t, label, k in res.titles if k == kind]
+        kr = loaded.run.compiled.ruleset.kind(kind)
+        spec = kr.inputs.get(kr.ratings.field) if kr.ratings is not None else None
+        rating_labels = dict(spec.values or {}) if spec is not None else {}
         quota_rows = []
         for t, label in titles:
             rows = [(r, d) for r in records for d in r.decisions
@@ -458,7 +461,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         return page(request, "results.html", result=res, kind=kind, records=records,
                     criteria=criteria, titles=titles, all_titles=dict((t, lbl) for t, lbl, _ in
                                                                        res.titles),
-                    quota_rows=quota_rows, params=p,
+                    quota_rows=quota_rows, params=p, rating_labels=rating_labels,
                     clusters=sorted({u.group for u in res.units}),
                     units=[(u.id, u.name) for u in res.units],
                     budget=reward_budget(res), warnings=res.warnings)
