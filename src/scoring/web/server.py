@@ -56,7 +56,7 @@ from scoring.result import RecordResult, Result
 from scoring.rounds import COLUMNS, parse_rounds
 from scoring.ruleset import KINDS, available_years, find_rules_root
 from scoring.ruletest import run_examples
-from scoring.text import fold, nfc
+from scoring.text import collation_key, fold, nfc
 from scoring.verify import verify_folder
 
 MAX_UPLOAD_FILES = 50  # workbooks dropped at once
@@ -323,7 +323,7 @@ def filtered(result: Result, kind: str, q: str, cluster: str, unit: str, title: 
         if title and title not in r.titles:
             continue
         out.append(r)
-    return out
+    return sorted(out, key=lambda r: (collation_key(r.group), r.rank, r.id))
 
 
 def changes(before: Result, after: Result) -> dict[str, Any]:
