@@ -356,3 +356,51 @@ def test_ratings_are_shown_by_their_label(served: Path) -> None:
         for r in rated:
             assert r.rating is not None and r.rating.final is not None
             assert f"<td>{escape(values[r.rating.final])}</td>" in page
+
+
+def test_the_load_page_lists_the_tables_read(client: TestClient, app: Any) -> None:
+    load(client, app, "rounds", ROUNDS)
+    page = client.get("/load").text
+    inputs = app.state.web.loaded.run.inputs
+    for t in [*inputs.tables, *inputs.rounds]:
+        assert f"<td>{escape(t.file)}</td><td>{escape(t.sheet or '')}</td>" in page
+    assert "<td>Vòng chấm</td>" in page
+
+
+def test_the_serve_command_listens_on_loopback_with_a_token(served: Path) -> None:
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from scoring.cli import main; main()", "serve", str(served),
+         "--port", str(port)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        lines = [process.stderr.readline() for _ in range(2)]
+        url = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", "".join(lines))
+        assert url is not None, lines
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        for _ in range(100):
+            try:
+                with browser.open(url.group(0)) as response:
+                    assert response.status == 200
+                    assert "Nạp dữ liệu" in response.read().decode("utf-8")
+                break
+            except urllib.error.URLError as e:
+                if isinstance(e, urllib.error.HTTPError):
+                    raise
+                time.sleep(0.1)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/load")
+        assert refused.value.code == 403
+    finally:
+        process.terminate()
+        process.wait(10)
