@@ -52,6 +52,7 @@ from scoring.limits import current
 from scoring.manifest import MANIFEST, build_manifest, created_now, file_manifest, manifest_bytes
 from scoring.records import RawTable
 from scoring.render import render
+from scoring.report import criterion_groups, render_html
 from scoring.result import RecordResult, Result
 from scoring.rounds import COLUMNS, parse_rounds
 from scoring.ruleset import KINDS, available_years, find_rules_root
@@ -66,7 +67,8 @@ EXPORTS = {"xlsx": ("results.xlsx", "application/vnd.openxmlformats-officedocume
                     "spreadsheetml.sheet"),
            "csv": ("results.csv", "text/csv; charset=utf-8"),
            "json": ("results.json", "application/json"),
-           "html": ("bao-cao.html", "text/html; charset=utf-8")}
+           "html": ("bao-cao.html", "text/html; charset=utf-8"),
+           "report-en": ("report-en.html", "text/html; charset=utf-8")}
 COOKIE = "scoring_token"
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
@@ -513,10 +515,13 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         return page(request, "changes.html", diff=diff, notice=state.notice,
                     problems=state.problems)
 
-    def manifest_for(loaded: Loaded, fmt_name: str) -> dict[str, Any]:
-        options: dict[str, object] = {"format": fmt_name,
-                                      "rules": str(loaded.rules) if loaded.rules else None,
-                                      "allow_incomplete": False}
+    def manifest_for(loaded: Loaded, fmt_name: str, report: dict[str, object] | None = None
+                     ) -> dict[str, Any]:
+        """The manifest `scoring score` (or, with `report`, `scoring report`) builds."""
+        rules = str(loaded.rules) if loaded.rules else None
+        options: dict[str, object] = (
+            {"format": fmt_name, "rules": rules, "allow_incomplete": False} if report is None
+            else {"format": fmt_name, "rules": rules, **report})
         r = loaded.run
         return build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
                               created_now())
@@ -527,7 +532,12 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         if fmt_name not in EXPORTS:
             raise Refused(404, f"Không có định dạng {fmt_name!r}.")
         r = loaded.run
-        data = render(fmt_name, r.result, manifest_for(loaded, fmt_name), r.compiled)
+        if fmt_name == "report-en":  # as `scoring report --lang en`
+            manifest = manifest_for(loaded, "html", {"lang": "en", "previous": None})
+            data = render_html(r.result, manifest, lang="en",
+                               groups=criterion_groups(r.compiled))
+        else:
+            data = render(fmt_name, r.result, manifest_for(loaded, fmt_name), r.compiled)
         name, media = EXPORTS[fmt_name]
         return Response(data, media_type=media,
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
