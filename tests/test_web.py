@@ -171,7 +171,7 @@ def test_a_request_larger_than_all_uploads_together_is_refused_unread(
     assert response.status_code == 413
 
 
-def test_dropped_workbooks_are_scored(client: TestClient, app: Any) -> None:
+def test_dropped_workbooks_are_scored(client: TestClient, app: Any, served: Path) -> None:
     files = [("files", (f"../../{p.name}", p.read_bytes(), "text/csv"))
              for p in sorted((ROOT / "tests/data/mini").iterdir())]
     client.post("/load", data={"csrf": csrf(app), "rules": MINI}, files=files)
@@ -181,7 +181,8 @@ def test_dropped_workbooks_are_scored(client: TestClient, app: Any) -> None:
     expected = run([ROOT / "tests/data/mini"], ROOT / MINI).result
     assert [(r.id, r.score) for r in loaded.run.result.individuals] == \
         [(r.id, r.score) for r in expected.individuals]
-    assert loaded.paths[0].name.startswith("scoring-web-")  # kept in its own temporary folder
+    assert loaded.paths[0].parent == served.resolve() / "tai-len"  # kept, in a new folder
+    assert sorted(p.name for p in loaded.paths[0].iterdir()) == ["individuals.csv", "units.csv"]
 
 
 # ------------------------------------------------------------------------------ escaping
@@ -405,3 +406,20 @@ def test_the_serve_command_listens_on_loopback_with_a_token(served: Path) -> Non
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_an_unexpected_failure_is_shown_not_the_earlier_result(
+        client: TestClient, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scoring.web.server as server
+
+    load(client, app, "mini")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(server, "run", broken)
+    page = load(client, app, "markup")
+    assert page.url.path == "/load"
+    assert "internal error: RuntimeError(&#39;disk on fire&#39;)" in page.text
+    assert app.state.web.loaded is None
+    assert client.get("/results", follow_redirects=False).status_code == 303

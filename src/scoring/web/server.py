@@ -22,6 +22,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -62,6 +63,7 @@ from scoring.verify import verify_folder
 
 MAX_UPLOAD_FILES = 50  # workbooks dropped at once
 MAX_DEPTH = 4  # folders listed below the served one
+UPLOADS = "tai-len"  # where dropped workbooks are kept, inside the served folder
 INPUT_SUFFIXES = (".csv", ".xlsx", ".xls", ".json")
 EXPORTS = {"xlsx": ("results.xlsx", "application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet"),
@@ -188,9 +190,11 @@ def _score(state: State, job: Job, paths: list[Path], shown: str, rules: Path | 
            round_folder: Path) -> None:
     try:
         r = run(paths, rules, progress=job.progress)
-    except ScoringError as e:
+    except Exception as e:  # shown on the page, never a silent stale result
+        problems = ([str(p) for p in e.problems] if isinstance(e, ScoringError)
+                    else [f"internal error: {e!r}"])
         with state.lock:
-            state.problems = [str(p) for p in e.problems]
+            state.problems = problems
             if state.loaded is None or state.loaded.paths != paths:
                 state.loaded = None  # never show the data loaded before as if it were this
     else:
@@ -401,7 +405,11 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         uploads = [u for u in form.getlist("files")
                    if isinstance(u, UploadFile) and u.filename]
         if uploads:
-            folder = Path(tempfile.mkdtemp(prefix="scoring-web-"))
+            # Kept in the served folder, a new subfolder each time (never overwriting), so the
+            # round file written beside them and a sealed manifest's paths outlive the server.
+            (state.root / UPLOADS).mkdir(exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"),
+                                           dir=state.root / UPLOADS))
             for u in uploads:
                 name = Path(str(u.filename).replace("\\", "/")).name
                 if name.startswith(".") or Path(name).suffix.lower() not in INPUT_SUFFIXES:
