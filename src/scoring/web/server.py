@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
@@ -625,8 +624,8 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
             return PlainTextResponse("Host không được phép.", 403)
         given = request.query_params.get("token")
         if given is not None and secrets.compare_digest(given, state.token):
-            rest = {k: v for k, v in request.query_params.items() if k != "token"}
-            target = request.url.path + ("?" + urlencode(rest) if rest else "")
+            rest = request.url.remove_query_params("token")
+            target = rest.path + (f"?{rest.query}" if rest.query else "")
             response: Response = RedirectResponse(target, 303)
             response.set_cookie(COOKIE, state.token, httponly=True, samesite="strict")
             return response
