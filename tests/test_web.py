@@ -423,3 +423,35 @@ def test_an_unexpected_failure_is_shown_not_the_earlier_result(
     assert "internal error: RuntimeError(&#39;disk on fire&#39;)" in page.text
     assert app.state.web.loaded is None
     assert client.get("/results", follow_redirects=False).status_code == 303
+
+
+def test_a_long_run_shows_its_progress(client: TestClient, app: Any,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import scoring.web.server as server
+
+    release = threading.Event()
+    real = server.run
+
+    def slow(paths: Any, rules: Any, progress: Any = None, **kwargs: Any) -> Any:
+        progress("evaluating", 3, 10)
+        release.wait(10)
+        return real(paths, rules, progress=progress, **kwargs)
+
+    monkeypatch.setattr(server, "run", slow)
+    client.post("/load", data={"csrf": csrf(app), "folder": "mini", "rules": MINI})
+    for _ in range(100):
+        if app.state.web.job.done == 3:
+            break
+        threading.Event().wait(0.02)
+    page = client.get("/progress")
+    assert page.url.path == "/progress"
+    assert '<meta http-equiv="refresh" content="1">' in page.text
+    assert "Đang chấm theo từng nhóm quy tắc: 3 / 10" in page.text
+    assert '<progress max="10" value="3"' in page.text
+    busy = client.post("/load", data={"csrf": csrf(app), "folder": "mini", "rules": MINI})
+    assert busy.status_code == 409  # one run at a time
+    release.set()
+    wait(app.state.web)
+    assert client.get("/progress").url.path == "/results"

@@ -74,6 +74,7 @@ COOKIE = "scoring_token"
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 KIND_LABELS = {"individual": "Cá nhân", "unit": "Tập thể"}
+STAGES = {"reading": "đọc các tệp", "evaluating": "chấm theo từng nhóm quy tắc"}
 
 
 def new_token() -> str:
@@ -179,6 +180,7 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = fmt
     env.filters["money"] = money
+    env.filters["stage"] = lambda stage: STAGES.get(stage, stage)
     return env
 
 
