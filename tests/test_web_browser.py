@@ -133,6 +133,14 @@ def test_load_the_2026_sample_and_see_the_results(page: Any, served: Path) -> No
     first = expected.units[0]
     assert page.get_by_role("link", name=first.name, exact=True).count() >= 1
     shot(page, "2-ket-qua")
+    page.get_by_role("link", name="Nạp dữ liệu").click()
+    page.wait_for_url("**/load")
+    assert page.get_by_role("table", name="Các tệp").count() == 1
+    for path, _sha, _size in run([served / "quang-ngai-2026"]).inputs.files:
+        assert page.get_by_role("cell", name=path, exact=True).count() >= 1
+    shot(page, "1-nap-du-lieu-da-doc")
+    page.get_by_role("link", name="Kết quả").click()
+    page.wait_for_url("**/results")
     page.get_by_label("Đối tượng").select_option("individual")
     person = expected.individuals[0]
     page.get_by_label("Tìm theo tên").fill(fold(person.name))  # typed without diacritics
