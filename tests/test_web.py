@@ -455,3 +455,23 @@ def test_a_long_run_shows_its_progress(client: TestClient, app: Any,
     release.set()
     wait(app.state.web)
     assert client.get("/progress").url.path == "/results"
+
+
+def test_every_record_is_reached_through_the_pages(client: TestClient, app: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    import scoring.web.server as server
+
+    monkeypatch.setattr(server, "PAGE_SIZE", 2)
+    load(client, app, "mini")
+    people = app.state.web.loaded.run.result.individuals
+    seen: list[str] = []
+    pages = -(-len(people) // 2)
+    for n in range(1, pages + 1):
+        page = client.get("/results", params={"kind": "individual", "page": str(n)}).text
+        assert f"trang {n}/{pages}" in page
+        seen += re.findall(r'href="/record\?kind=individual&amp;id=([^"]+)"', page.split(
+            '<table class="quota">')[0])
+    assert sorted(seen) == sorted(r.id for r in people)
+    assert len(seen) == len(people)  # each once

@@ -62,6 +62,7 @@ from scoring.verify import verify_folder
 
 MAX_UPLOAD_FILES = 50  # workbooks dropped at once
 MAX_DEPTH = 4  # folders listed below the served one
+PAGE_SIZE = 200  # rows of a results table per page; the filters and pages reach every row
 UPLOADS = "tai-len"  # where dropped workbooks are kept, inside the served folder
 INPUT_SUFFIXES = (".csv", ".xlsx", ".xls", ".json")
 EXPORTS = {"xlsx": ("results.xlsx", "application/vnd.openxmlformats-officedocument."
@@ -469,7 +470,14 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
                                       rd[1].quota.rank if rd[1].quota else 0))
             if rows:
                 quota_rows.append((t, label, rows))
-        return page(request, "results.html", result=res, kind=kind, records=records,
+        pages = max(1, -(-len(records) // PAGE_SIZE))
+        number = int(p["page"]) if p.get("page", "").isdigit() else 1
+        number = min(max(number, 1), pages)
+        shown = records[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+        others = {k: v for k, v in p.items() if k != "page"}
+        return page(request, "results.html", result=res, kind=kind, records=shown,
+                    total=len(records), first=(number - 1) * PAGE_SIZE + 1,
+                    page_number=number, pages=pages, others=others,
                     criteria=criteria, titles=titles, all_titles=dict((t, lbl) for t, lbl, _ in
                                                                        res.titles),
                     quota_rows=quota_rows, params=p, rating_labels=rating_labels,
