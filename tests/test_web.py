@@ -92,7 +92,14 @@ def test_the_token_sets_a_strict_cookie_and_leaves_the_address(app: Any) -> None
         assert response.headers["location"] == "/results?kind=unit"
         cookie = response.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert cookie.startswith(f"scoring_token_8000={TOKEN};")
         assert c.get("/load").status_code == 200
+
+
+def test_the_cookie_of_another_server_on_the_same_host_is_refused(app: Any) -> None:
+    with TestClient(app, base_url=BASE) as c:
+        c.cookies.set("scoring_token_9000", TOKEN)
+        assert c.get("/load").status_code == 403
 
 
 @pytest.mark.parametrize("host", ["evil.example:8000", "127.0.0.1:9999", "192.168.1.5:8000"])

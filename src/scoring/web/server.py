@@ -71,7 +71,7 @@ EXPORTS = {"xlsx": ("results.xlsx", "application/vnd.openxmlformats-officedocume
            "json": ("results.json", "application/json"),
            "html": ("bao-cao.html", "text/html; charset=utf-8"),
            "report-en": ("report-en.html", "text/html; charset=utf-8")}
-COOKIE = "scoring_token"
+COOKIE = "scoring_token_{port}"  # cookies are per host, not per port: one per server
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 KIND_LABELS = {"individual": "Cá nhân", "unit": "Tập thể"}
@@ -628,6 +628,8 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         assert isinstance(exc, Refused)
         return page(request, "error.html", exc.status, message=exc.message)
 
+    cookie_name = COOKIE.format(port=port)
+
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]
                     ) -> Response:
         if request.headers.get("host", "") not in state.allowed_hosts:
@@ -637,9 +639,9 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
             rest = request.url.remove_query_params("token")
             target = rest.path + (f"?{rest.query}" if rest.query else "")
             response: Response = RedirectResponse(target, 303)
-            response.set_cookie(COOKIE, state.token, httponly=True, samesite="strict")
+            response.set_cookie(cookie_name, state.token, httponly=True, samesite="strict")
             return response
-        cookie = request.cookies.get(COOKIE, "")
+        cookie = request.cookies.get(cookie_name, "")
         if not secrets.compare_digest(cookie.encode(), state.token.encode()):
             return PlainTextResponse("Cần mã truy cập: hãy mở địa chỉ có ?token=… mà lệnh "
                                      "scoring serve đã in ra.", 403)
