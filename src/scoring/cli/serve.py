@@ -23,7 +23,9 @@ def serve(folder: Path, port: int, rules: tuple[Path, ...], open_browser: bool) 
     """Serve a local web page to load, score, explain, review and export FOLDER's inputs.
 
     The page listens on 127.0.0.1 only and needs the access token printed below (open the
-    address as printed). Every path it reads or writes stays inside FOLDER.
+    address as printed). Every input, round file and output the page names stays inside
+    FOLDER (dropped workbooks are kept under FOLDER/tai-len/); rule sets are those under
+    rules/ and the ones given with --rules.
 
     \b
     Example:
