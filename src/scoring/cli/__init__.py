@@ -68,3 +68,4 @@ from scoring.cli import report as _report  # noqa: E402,F401
 from scoring.cli import rules as _rules  # noqa: E402,F401
 from scoring.cli import rulesets as _rulesets  # noqa: E402,F401
 from scoring.cli import score as _score  # noqa: E402,F401
+from scoring.cli import serve as _serve  # noqa: E402,F401

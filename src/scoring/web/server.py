@@ -1,0 +1,661 @@
+"""The web application: routes, the access token, CSRF, uploads and the one loaded run.
+
+Security model (a test tries each, tests/test_web.py):
+- bound to 127.0.0.1 by the `serve` command; requests whose Host is not the loopback address
+  the server was started on are refused (no DNS rebinding);
+- every request needs the access token: given once in the address printed at start
+  (`?token=…`), then kept in an HttpOnly, SameSite=Strict cookie; without it: 403;
+- every state change is a POST carrying the page's CSRF token, and a POST whose Origin is another
+  site is refused;
+- uploads are limited in count (MAX_UPLOAD_FILES) and in size per file by the same limit as the
+  command line's inputs (`scoring.limits`), and kept under a fresh temporary folder;
+- every path a form names is resolved inside the folder the server was started on;
+- templates escape everything (Jinja2 autoescape); no script at all is served, and the
+  Content-Security-Policy forbids scripts and any resource from elsewhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from scoring.app import Run, run
+from scoring.audit import Heading, Items, Para, Table, explain, find_record
+from scoring.audit import _blocks as explanation_blocks
+from scoring.budget import reward_budget
+from scoring.diff import compare, effect
+from scoring.errors import ScoringError
+from scoring.expr import format_number
+from scoring.io.readers import is_rounds
+from scoring.limits import current
+from scoring.manifest import build_manifest, created_now
+from scoring.publish import publish
+from scoring.records import RawTable
+from scoring.render import render
+from scoring.report import criterion_groups, render_html
+from scoring.result import RecordResult, Result
+from scoring.rounds import COLUMNS, parse_rounds
+from scoring.ruleset import KINDS, available_years, find_rules_root
+from scoring.ruletest import run_examples
+from scoring.text import collation_key, fold, nfc
+from scoring.verify import verify_folder
+
+MAX_UPLOAD_FILES = 50  # workbooks dropped at once
+MAX_DEPTH = 4  # folders listed below the served one
+PAGE_SIZE = 200  # rows of a results table per page; the filters and pages reach every row
+UPLOADS = "tai-len"  # where dropped workbooks are kept, inside the served folder
+INPUT_SUFFIXES = (".csv", ".xlsx", ".xls", ".json")
+EXPORTS = {"xlsx": ("results.xlsx", "application/vnd.openxmlformats-officedocument."
+                    "spreadsheetml.sheet"),
+           "csv": ("results.csv", "text/csv; charset=utf-8"),
+           "json": ("results.json", "application/json"),
+           "html": ("bao-cao.html", "text/html; charset=utf-8"),
+           "report-en": ("report-en.html", "text/html; charset=utf-8")}
+COOKIE = "scoring_token_{port}"  # cookies are per host, not per port: one per server
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+KIND_LABELS = {"individual": "Cá nhân", "unit": "Tập thể"}
+STAGES = {"reading": "đọc các tệp", "evaluating": "chấm theo từng nhóm quy tắc"}
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@dataclass
+class Job:
+    """A scoring run in a background thread, so the page can show its progress."""
+
+    label: str
+    stage: str = ""
+    done: int = 0
+    total: int = 0
+    finished: bool = False
+    thread: threading.Thread | None = None
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        self.stage, self.done, self.total = stage, done, total
+
+
+@dataclass
+class Loaded:
+    """What is loaded: the paths given to `run`, the rule choice, and its run."""
+
+    paths: list[Path]
+    shown: str
+    rules: Path | None
+    run: Run
+    round_folder: Path  # where a new round file is created when none was read
+
+
+@dataclass
+class State:
+    root: Path
+    token: str
+    csrf: str
+    rules: dict[str, Path]  # choice shown → rule set folder
+    allowed_hosts: set[str] = field(default_factory=set)
+    loaded: Loaded | None = None
+    before: Result | None = None  # the result before the last round, to show what changed
+    problems: list[str] = field(default_factory=list)
+    notice: list[str] = field(default_factory=list)
+    job: Job | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Refused(Exception):
+    """A request that breaks a constraint: answered with `status` and `message`."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def rule_choices(extra: Sequence[Path]) -> dict[str, Path]:
+    """The rule sets to pick from: every year under rules/, then the folders given."""
+    out: dict[str, Path] = {}
+    root = find_rules_root(Path.cwd())
+    if root is not None:
+        for year in available_years(root):
+            out[str(year)] = root / str(year)
+    for folder in extra:
+        out[str(folder)] = folder
+    return out
+
+
+def inside(root: Path, given: str) -> Path:
+    """`given` (relative to `root`) resolved, refused when it leaves `root`."""
+    if "\x00" in given:
+        raise Refused(400, "Đường dẫn không hợp lệ.")
+    path = (root / given).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise Refused(403, f"Đường dẫn {given!r} nằm ngoài thư mục đã chọn.")
+    return path
+
+
+def input_folders(root: Path) -> list[str]:
+    """Folders under `root` (itself included) holding input files, relative, sorted."""
+    found = []
+    for path in sorted([root, *(p for p in root.rglob("*") if p.is_dir())]):
+        parts = path.relative_to(root).parts
+        if len(parts) > MAX_DEPTH or any(p.startswith((".", "__")) for p in parts):
+            continue
+        if any(f.suffix.lower() in INPUT_SUFFIXES for f in path.iterdir() if f.is_file()):
+            found.append(str(path.relative_to(root)) or ".")
+    return found
+
+
+def fmt(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format_number(value)
+    return "" if value is None else str(value)
+
+
+def money(value: Decimal) -> str:
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("scoring.web", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = fmt
+    env.filters["money"] = money
+    env.filters["stage"] = lambda stage: STAGES.get(stage, stage)
+    return env
+
+
+# ------------------------------------------------------------------------------ the run
+
+
+def _score(state: State, job: Job, paths: list[Path], shown: str, rules: Path | None,
+           round_folder: Path) -> None:
+    try:
+        r = run(paths, rules, progress=job.progress)
+    except Exception as e:  # shown on the page, never a silent stale result
+        problems = ([str(p) for p in e.problems] if isinstance(e, ScoringError)
+                    else [f"internal error: {e!r}"])
+        with state.lock:
+            state.problems = problems
+            if state.loaded is None or state.loaded.paths != paths:
+                state.loaded = None  # never show the data loaded before as if it were this
+    else:
+        with state.lock:
+            if state.loaded is not None and state.loaded.paths == paths:
+                state.before = state.loaded.run.result
+            else:
+                state.before = None
+            state.loaded = Loaded(paths, shown, rules, r, round_folder)
+            state.problems = []
+    finally:
+        job.finished = True
+
+
+def start(state: State, label: str, paths: list[Path], shown: str, rules: Path | None,
+          round_folder: Path) -> None:
+    job = Job(label)
+    job.thread = threading.Thread(target=_score, daemon=True,
+                                  args=(state, job, paths, shown, rules, round_folder))
+    state.job = job
+    job.thread.start()
+
+
+def wait(state: State) -> None:
+    """Wait for the running job (for tests and the command's shutdown)."""
+    job = state.job
+    if job is not None and job.thread is not None:
+        job.thread.join()
+
+
+# ---------------------------------------------------------------------------- round files
+
+
+def round_file(loaded: Loaded) -> Path:
+    """The CSV round file read with the inputs, else a new rounds.csv beside them."""
+    for path in loaded.paths:
+        if path.is_file() and is_rounds(path.name):
+            return path
+        if path.is_dir():
+            for f in sorted(path.iterdir()):
+                if f.is_file() and is_rounds(f.stem) and f.suffix.lower() == ".csv":
+                    return f
+    return loaded.round_folder / "rounds.csv"
+
+
+FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def append_round(path: Path, row: dict[str, str]) -> None:
+    """Append one row to the round file, in its own column order; earlier rows untouched.
+
+    A new file gets the English header. The file must be UTF-8 (with or without BOM)."""
+    for name, value in row.items():
+        if value.startswith(FORMULA_START) or "\n" in value or "\r" in value:
+            raise Refused(400, f"Ô {name!r} không được bắt đầu bằng =, +, @ hay xuống dòng.")
+    if not path.exists():
+        header = list(COLUMNS)
+        newline = "\n"
+        prefix = ",".join(header) + newline
+    else:
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise Refused(400, f"{path.name}: không phải UTF-8, không ghi thêm được.") from e
+        first = text.splitlines()[0] if text else ""
+        known = {fold(a): name for name, aliases in COLUMNS.items() for a in aliases}
+        header = [known.get(fold(h), "") for h in next(csv.reader([first]))] if first else []
+        newline = "\r\n" if "\r\n" in text else "\n"
+        prefix = "" if text.endswith(("\n", "\r")) or not text else newline
+        if not first:
+            header, prefix = list(COLUMNS), ",".join(COLUMNS) + newline
+    out = io.StringIO()
+    csv.writer(out, lineterminator=newline).writerow([row.get(h, "") for h in header])
+    with path.open("a", encoding="utf-8", newline="") as f:
+        f.write(prefix + out.getvalue())
+
+
+def check_round(loaded: Loaded, path: Path, row: dict[str, str]) -> None:
+    """Refuse a row the next run would refuse, before it is written: the round tables read
+    with the inputs and the new row go through `parse_rounds`, as the run will take them
+    (unknown id, criterion or round, points out of range or off the step, a computed
+    criterion without a reason, a second value for the same round)."""
+    r = loaded.run
+    shown = next((t.file for t in r.inputs.rounds if Path(t.file).name == path.name),
+                 str(path))
+    lines = len(path.read_text(encoding="utf-8-sig").splitlines()) if path.exists() else 1
+    new = RawTable("unit", shown, tuple(COLUMNS), (tuple(row[c] for c in COLUMNS),),
+                   first_row=lines + 1)
+    parse_rounds([*r.inputs.rounds, new], r.compiled,
+                 {"individual": {x.id for x in r.batch.individuals},
+                  "unit": {u.id for u in r.batch.units}})
+
+
+# ------------------------------------------------------------------------------- pages
+
+
+def explanation_html(ex: Any) -> list[tuple[str, Any]]:
+    """The explanation's blocks (the same as `scoring explain` prints) as template parts."""
+    parts: list[tuple[str, Any]] = []
+    for b in explanation_blocks(ex):
+        if isinstance(b, Heading):
+            parts.append(("heading", b))
+        elif isinstance(b, Para):
+            parts.append(("para", b))
+        elif isinstance(b, Table):
+            parts.append(("table", b))
+        elif isinstance(b, Items):
+            parts.append(("items", b))
+    return parts
+
+
+def cluster_of(result: Result) -> dict[str, str]:
+    return {u.id: u.group for u in result.units}
+
+
+def filtered(result: Result, kind: str, q: str, cluster: str, unit: str, title: str
+             ) -> list[RecordResult]:
+    clusters = cluster_of(result)
+    records = result.records("unit" if kind == "unit" else "individual")
+    key = fold(q)
+    out = []
+    for r in records:
+        rc = r.group if r.kind == "unit" else clusters.get(r.group, "")
+        ru = r.id if r.kind == "unit" else r.group
+        if key and key not in fold(r.name) and key not in fold(r.id):
+            continue
+        if cluster and rc != cluster:
+            continue
+        if unit and ru != unit:
+            continue
+        if title and title not in r.titles:
+            continue
+        out.append(r)
+    return sorted(out, key=lambda r: (collation_key(r.group), r.rank, r.id))
+
+
+def changes(before: Result, after: Result) -> dict[str, Any]:
+    """What a new round changed: scores, ranks and titles, for everyone affected."""
+    e = effect(before, after, "", threshold=1)
+    scores = []
+    for kind in KINDS:
+        after_by_id = {r.id: r for r in after.records(kind)}
+        for a in before.records(kind):
+            b = after_by_id.get(a.id)
+            if b is not None and (a.score != b.score or a.rank != b.rank):
+                scores.append((a, b))
+    return {"titles": e.titles, "scores": scores}
+
+
+def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "127.0.0.1",
+               port: int = 8000) -> Starlette:
+    """The application serving `root` (the folder a secretary picks inputs in)."""
+    state = State(root.resolve(), token, secrets.token_urlsafe(24), rule_choices(rules))
+    state.allowed_hosts = {f"{h}:{port}" for h in (host, "localhost", "127.0.0.1")}
+    env = _environment()
+
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+        job = state.job
+        body = env.get_template(template).render(
+            csrf=state.csrf, loaded=state.loaded, path=request.url.path, kinds=KIND_LABELS,
+            running=job is not None and not job.finished, **context)
+        return Response(body, status, media_type="text/html; charset=utf-8")
+
+    async def csrf_form(request: Request) -> Any:
+        limits = current()
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_UPLOAD_FILES * limits.file_bytes + 1_000_000:
+            raise Refused(413, "Yêu cầu quá lớn.")
+        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=100,
+                                  max_part_size=1_000_000)
+        given = form.get("csrf")
+        if not isinstance(given, str) or not secrets.compare_digest(given, state.csrf):
+            raise Refused(403, "Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang.")
+        for upload in form.getlist("files"):
+            if isinstance(upload, UploadFile) and (upload.size or 0) > limits.file_bytes:
+                raise Refused(413, f"{upload.filename}: quá {limits.file_bytes:,} byte, giới "
+                                   "hạn như dòng lệnh (SCORING_MAX_FILE_BYTES).")
+        return form
+
+    def text(form: Any, name: str) -> str:
+        value = form.get(name, "")
+        return nfc(value.strip()) if isinstance(value, str) else ""
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/load", 303)
+
+    async def load_page(request: Request) -> Response:
+        loaded = state.loaded
+        counts: list[tuple[str, str, int]] = []
+        if loaded is not None:
+            res = loaded.run.result
+            people: dict[str, int] = {}
+            for r in res.individuals:
+                people[r.group] = people.get(r.group, 0) + 1
+            counts = [(u.group, f"{u.id} {u.name}", people.get(u.id, 0)) for u in res.units]
+        return page(request, "load.html", folders=input_folders(state.root),
+                    rules=state.rules, problems=state.problems, counts=counts,
+                    root=str(state.root), max_files=MAX_UPLOAD_FILES,
+                    max_bytes=current().file_bytes)
+
+    async def load(request: Request) -> Response:
+        form = await csrf_form(request)
+        choice = text(form, "rules")
+        if choice and choice not in state.rules:
+            raise Refused(400, f"Không có bộ quy tắc {choice!r}.")
+        rules = state.rules[choice] if choice else None
+        uploads = [u for u in form.getlist("files")
+                   if isinstance(u, UploadFile) and u.filename]
+        if uploads:
+            # Kept in the served folder, a new subfolder each time (never overwriting), so the
+            # round file written beside them and a sealed manifest's paths outlive the server.
+            (state.root / UPLOADS).mkdir(exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"),
+                                           dir=state.root / UPLOADS))
+            for u in uploads:
+                name = Path(str(u.filename).replace("\\", "/")).name
+                if name.startswith(".") or Path(name).suffix.lower() not in INPUT_SUFFIXES:
+                    shutil.rmtree(folder)
+                    raise Refused(400, f"{name}: chỉ nhận tệp {', '.join(INPUT_SUFFIXES)}.")
+                (folder / name).write_bytes(await u.read())
+            shown = ", ".join(u.filename or "" for u in uploads)
+            paths, round_folder = [folder], folder
+        else:
+            given = text(form, "folder") or "."
+            path = inside(state.root, given)
+            if not path.is_dir():
+                raise Refused(404, f"Không có thư mục {given!r}.")
+            paths, shown, round_folder = [path], given, path
+        with state.lock:
+            if state.job is not None and not state.job.finished:
+                raise Refused(409, "Đang chấm; hãy đợi lần chấm này xong.")
+            state.before = None
+            start(state, f"Đọc và chấm {shown}", paths, shown, rules, round_folder)
+        return RedirectResponse("/progress", 303)
+
+    async def progress(request: Request) -> Response:
+        job = state.job
+        if job is None or job.finished:
+            target = "/results" if state.loaded is not None and not state.problems else "/load"
+            if state.before is not None:
+                target = "/changes"
+            return RedirectResponse(target, 303)
+        return page(request, "progress.html", job=job)
+
+    def need_loaded() -> Loaded:
+        if state.loaded is None:
+            raise Refused(409, "Chưa nạp dữ liệu: hãy mở trang Nạp dữ liệu.")
+        return state.loaded
+
+    async def results(request: Request) -> Response:
+        if state.loaded is None:
+            return RedirectResponse("/load", 303)
+        loaded = state.loaded
+        res = loaded.run.result
+        p = request.query_params
+        kind = p.get("kind", "unit")
+        kind = kind if kind in KINDS else "unit"
+        records = filtered(res, kind, p.get("q", ""), p.get("cluster", ""), p.get("unit", ""),
+                           p.get("title", ""))
+        criteria = [(c.id, c.label) for c in loaded.run.compiled.ruleset.kind(kind).criteria]
+        titles = [(t, label) for t, label, k in res.titles if k == kind]
+        kr = loaded.run.compiled.ruleset.kind(kind)
+        spec = kr.inputs.get(kr.ratings.field) if kr.ratings is not None else None
+        rating_labels = dict(spec.values or {}) if spec is not None else {}
+        quota_rows = []
+        for t, label in titles:
+            rows = [(r, d) for r in records for d in r.decisions
+                    if d.title == t and d.eligible and d.quota is not None]
+            rows.sort(key=lambda rd: (rd[1].quota.scope if rd[1].quota else "",
+                                      rd[1].quota.rank if rd[1].quota else 0))
+            if rows:
+                quota_rows.append((t, label, rows))
+        pages = max(1, -(-len(records) // PAGE_SIZE))
+        number = int(p["page"]) if p.get("page", "").isdigit() else 1
+        number = min(max(number, 1), pages)
+        shown = records[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+        others = {k: v for k, v in p.items() if k != "page"}
+        return page(request, "results.html", result=res, kind=kind, records=shown,
+                    total=len(records), first=(number - 1) * PAGE_SIZE + 1,
+                    page_number=number, pages=pages, others=others,
+                    criteria=criteria, titles=titles, all_titles=dict((t, lbl) for t, lbl, _ in
+                                                                       res.titles),
+                    quota_rows=quota_rows, params=p, rating_labels=rating_labels,
+                    clusters=sorted({u.group for u in res.units}),
+                    units=[(u.id, u.name) for u in res.units],
+                    budget=reward_budget(res), warnings=res.warnings)
+
+    async def record(request: Request) -> Response:
+        loaded = need_loaded()
+        res = loaded.run.result
+        kind, rid = request.query_params.get("kind", ""), request.query_params.get("id", "")
+        match = [r for r in res.records(kind if kind in KINDS else "unit") if r.id == rid]
+        if not match:
+            try:
+                match = [find_record(res, rid)]
+            except ScoringError as e:
+                raise Refused(404, str(e)) from e
+        rec = match[0]
+        ex = explain(rec, res, loaded.run.compiled, loaded.run.batch)
+        kr = loaded.run.compiled.ruleset.kind(rec.kind)
+        items = [(c.id, c.label, c.judged is not None) for c in kr.criteria]
+        items += [(a.id, a.label, a.judged is not None) for a in (*kr.bonus, *kr.deductions)]
+        return page(request, "record.html", rec=rec, parts=explanation_html(ex), items=items,
+                    rounds=loaded.run.compiled.ruleset.rounds, round_path=round_file(loaded),
+                    root=state.root)
+
+    async def add_round(request: Request) -> Response:
+        form = await csrf_form(request)
+        loaded = need_loaded()
+        row = {name: text(form, name) for name in COLUMNS}
+        if not row["points"] or not row["criterion"] or not row["round"] or not row["id"]:
+            raise Refused(400, "Cần mã, tiêu chí, vòng chấm và điểm.")
+        path = round_file(loaded)
+        try:
+            check_round(loaded, path, row)
+        except ScoringError as e:
+            return page(request, "changes.html", 400, diff=None, notice=[],
+                        problems=[str(p) for p in e.problems])
+        with state.lock:
+            if state.job is not None and not state.job.finished:
+                raise Refused(409, "Đang chấm; hãy đợi lần chấm này xong.")
+            append_round(path, row)
+            state.notice = [f"Đã ghi thêm một dòng vào {path.name}: {row['id']}, "
+                            f"{row['criterion']}, {row['round']}, {row['points']}"]
+            start(state, "Chấm lại với vòng chấm mới", loaded.paths, loaded.shown, loaded.rules,
+                  loaded.round_folder)
+        return RedirectResponse("/progress", 303)
+
+    async def changed(request: Request) -> Response:
+        loaded = need_loaded()
+        diff = changes(state.before, loaded.run.result) if state.before is not None else None
+        return page(request, "changes.html", diff=diff, notice=state.notice,
+                    problems=state.problems)
+
+    def manifest_for(loaded: Loaded, fmt_name: str, report: dict[str, object] | None = None
+                     ) -> dict[str, Any]:
+        """The manifest `scoring score` (or, with `report`, `scoring report`) builds."""
+        rules = str(loaded.rules) if loaded.rules else None
+        options: dict[str, object] = (
+            {"format": fmt_name, "rules": rules, "allow_incomplete": False} if report is None
+            else {"format": fmt_name, "rules": rules, **report})
+        r = loaded.run
+        return build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
+                              created_now())
+
+    async def export(request: Request) -> Response:
+        loaded = need_loaded()
+        fmt_name = request.path_params["fmt"]
+        if fmt_name not in EXPORTS:
+            raise Refused(404, f"Không có định dạng {fmt_name!r}.")
+        r = loaded.run
+        if fmt_name == "report-en":  # as `scoring report --lang en`
+            manifest = manifest_for(loaded, "html", {"lang": "en", "previous": None})
+            data = render_html(r.result, manifest, lang="en",
+                               groups=criterion_groups(r.compiled))
+        else:
+            data = render(fmt_name, r.result, manifest_for(loaded, fmt_name), r.compiled)
+        name, media = EXPORTS[fmt_name]
+        return Response(data, media_type=media,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    async def export_page(request: Request) -> Response:
+        need_loaded()
+        return page(request, "export.html", exports=EXPORTS, verification=None, sealed=None,
+                    root=str(state.root))
+
+    async def seal(request: Request) -> Response:
+        form = await csrf_form(request)
+        loaded = need_loaded()
+        folder = inside(state.root, text(form, "folder") or "ket-qua")
+        manifest = manifest_for(loaded, "json")
+        target = folder / "results.json"
+        try:  # the command line's write path, with its guarantees (`scoring.publish`)
+            publish(loaded.run, manifest, manifest["options"], [target], {target: "json"},
+                    seal=True, force=False, history=None)
+        except ScoringError as e:
+            return page(request, "export.html", 409, exports=EXPORTS, verification=None,
+                        sealed=None, problems=[str(p) for p in e.problems],
+                        root=str(state.root))
+        return page(request, "export.html", exports=EXPORTS, verification=None,
+                    sealed=str(folder.relative_to(state.root)), root=str(state.root))
+
+    async def verify(request: Request) -> Response:
+        form = await csrf_form(request)
+        need_loaded()
+        folder = inside(state.root, text(form, "folder") or "ket-qua")
+        try:
+            v = verify_folder(folder)
+        except ScoringError as e:
+            return page(request, "export.html", exports=EXPORTS, sealed=None,
+                        verification=None, problems=[str(p) for p in e.problems],
+                        root=str(state.root))
+        return page(request, "export.html", exports=EXPORTS, sealed=None,
+                    verification=(str(folder.relative_to(state.root)), v.identical,
+                                  v.problems), root=str(state.root))
+
+    async def rules_page(request: Request) -> Response:
+        loaded = need_loaded()
+        compiled = loaded.run.compiled
+        outcomes = run_examples(compiled)
+        other = request.query_params.get("compare", "")
+        report, problems = None, []
+        if other:
+            if other not in state.rules:
+                raise Refused(400, f"Không có bộ quy tắc {other!r}.")
+            try:
+                report = compare(loaded.run.rules_folder, state.rules[other], loaded.paths,
+                                 threshold=1)
+            except ScoringError as e:
+                problems = [str(p) for p in e.problems]
+        return page(request, "rules.html", rs=compiled.ruleset, folder=loaded.run.rules_folder,
+                    outcomes=outcomes, rules=state.rules, other=other, report=report,
+                    problems=problems)
+
+    routes = [
+        Route("/", home), Route("/load", load_page), Route("/load", load, methods=["POST"]),
+        Route("/progress", progress), Route("/results", results), Route("/record", record),
+        Route("/round", add_round, methods=["POST"]), Route("/changes", changed),
+        Route("/export", export_page), Route("/export/{fmt}", export),
+        Route("/seal", seal, methods=["POST"]), Route("/verify", verify, methods=["POST"]),
+        Route("/rules", rules_page),
+        Mount("/static", StaticFiles(packages=[("scoring.web", "static")]), name="static"),
+    ]
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refused)
+        return page(request, "error.html", exc.status, message=exc.message)
+
+    cookie_name = COOKIE.format(port=port)
+
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]
+                    ) -> Response:
+        if request.headers.get("host", "") not in state.allowed_hosts:
+            return PlainTextResponse("Host không được phép.", 403)
+        given = request.query_params.get("token")
+        if given is not None and secrets.compare_digest(given, state.token):
+            rest = request.url.remove_query_params("token")
+            target = rest.path + (f"?{rest.query}" if rest.query else "")
+            response: Response = RedirectResponse(target, 303)
+            response.set_cookie(cookie_name, state.token, httponly=True, samesite="strict")
+            return response
+        cookie = request.cookies.get(cookie_name, "")
+        if not secrets.compare_digest(cookie.encode(), state.token.encode()):
+            return PlainTextResponse("Cần mã truy cập: hãy mở địa chỉ có ?token=… mà lệnh "
+                                     "scoring serve đã in ra.", 403)
+        if request.method not in ("GET", "HEAD", "POST"):
+            return PlainTextResponse("Phương thức không được phép.", 405)
+        origin = request.headers.get("origin")
+        if request.method == "POST" and origin is not None and \
+                origin.removeprefix("http://") not in state.allowed_hosts:
+            return PlainTextResponse("Yêu cầu từ trang khác bị từ chối.", 403)
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"  # no-referrer makes Origin null
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    app = Starlette(routes=routes, exception_handlers={Refused: refused},
+                    middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)])
+    app.state.web = state
+    return app
