@@ -338,7 +338,7 @@ def test_two_rule_sets_are_compared_on_the_loaded_data(served: Path) -> None:
         load(client, app, "mini")
         page = client.get("/rules", params={"compare": RATINGS})
         assert page.status_code == 200
-        report = compare(ROOT / MINI, Path(RATINGS), served / "mini", threshold=1)
+        report = compare(ROOT / MINI, Path(RATINGS), [served / "mini"], threshold=1)
         assert report.effect is not None and report.effect.titles
         assert f"{len(report.changes)} thay đổi trong quy tắc" in page.text
         for move in report.effect.titles:
