@@ -1,0 +1,130 @@
+"""Vietnamese by default, English on request (`--lang en`, SCORING_LANG=en): the catalogue is
+complete for every message the sources mark, and the same error reads in either language."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+from click.testing import CliRunner
+
+from scoring.cli import cli
+from scoring.i18n import LOCALE_DIR, _, catalogue, language, normalise, set_language
+
+ROOT = Path(__file__).resolve().parents[1]
+PO = LOCALE_DIR / "vi" / "LC_MESSAGES" / "scoring.po"
+FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z_0-9]*)[^{}]*\}")
+
+
+def extracted() -> dict[str, str]:
+    """msgid → `file:line` of every message the sources mark, as `pybabel extract` finds it."""
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    found: dict[str, str] = {}
+    for name, line, message, _comments, _context in extract_from_dir(
+            str(ROOT / "src" / "scoring"), method_map, options_map,
+            keywords={"_": None, "N_": None}):
+        ids = message if isinstance(message, tuple) else (message,)
+        for msgid in ids:
+            if msgid:
+                found.setdefault(msgid, f"{name}:{line}")
+    return found
+
+
+def po_entries() -> dict[str, tuple[str, bool]]:
+    with PO.open("rb") as f:
+        cat = read_po(f, locale="vi", domain="scoring")
+    return {m.id: (m.string, m.fuzzy) for m in cat if m.id and isinstance(m.id, str)}
+
+
+def test_every_message_has_a_translation() -> None:
+    sources, po = extracted(), po_entries()
+    assert len(sources) > 10  # the extraction found the marked messages
+    untranslated = [f"{where}: {msgid!r}" for msgid, where in sorted(sources.items())
+                    if not po.get(msgid, ("", False))[0] or po[msgid][1]]
+    assert not untranslated, (
+        "messages without a Vietnamese translation (run pybabel extract/update as in "
+        "babel.cfg, then translate in scoring.po):\n" + "\n".join(untranslated))
+
+
+def test_no_translation_left_without_its_message() -> None:
+    stale = sorted(set(po_entries()) - set(extracted()))
+    assert not stale, f"scoring.po holds messages no source marks any more: {stale[:10]}"
+
+
+def test_translations_keep_every_placeholder() -> None:
+    wrong = [msgid for msgid, (text, _f) in po_entries().items()
+             if text and sorted(FIELD.findall(msgid)) != sorted(FIELD.findall(text))]
+    assert not wrong, f"placeholders differ between English and Vietnamese: {wrong[:10]}"
+
+
+def test_catalogue_is_read() -> None:
+    assert catalogue("vi")["error: {problem}"] == "lỗi: {problem}"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("en", "en"), ("EN", "en"), ("en_US.UTF-8", "en"), ("vi", "vi"), ("vi_VN", "vi"),
+    ("fr", None), ("", None), (None, None),
+])
+def test_normalise(value: str | None, expected: str | None) -> None:
+    assert normalise(value) == expected
+
+
+@pytest.mark.parametrize(("env", "chosen", "expected"), [
+    (None, None, "vi"),       # Vietnamese by default
+    ("en", None, "en"),       # SCORING_LANG=en
+    ("fr", None, "vi"),       # an unknown language: the default
+    ("en", "vi", "vi"),       # --lang wins over the environment
+    (None, "en", "en"),
+])
+def test_language_choice(monkeypatch: pytest.MonkeyPatch, env: str | None, chosen: str | None,
+                         expected: str) -> None:
+    if env is None:
+        monkeypatch.delenv("SCORING_LANG", raising=False)
+    else:
+        monkeypatch.setenv("SCORING_LANG", env)
+    set_language(chosen)
+    assert language() == expected
+    assert _("error: {problem}") == {"vi": "lỗi: {problem}", "en": "error: {problem}"}[expected]
+
+
+NO_FORMAT = ["score", "fixtures/quang-ngai-2021", "-o", "out/x.pdf"]
+SAME_ERROR = [  # (environment SCORING_LANG, arguments, the line on stderr)
+    (None, NO_FORMAT,
+     "lỗi: out/x.pdf: cannot tell the format from '.pdf'; give --format"),
+    ("en", NO_FORMAT,
+     "error: out/x.pdf: cannot tell the format from '.pdf'; give --format"),
+    (None, ["--lang", "en", *NO_FORMAT],
+     "error: out/x.pdf: cannot tell the format from '.pdf'; give --format"),
+    ("en", ["--lang", "vi", *NO_FORMAT],
+     "lỗi: out/x.pdf: cannot tell the format from '.pdf'; give --format"),
+]
+
+
+@pytest.mark.parametrize(("env", "args", "line"), SAME_ERROR)
+def test_same_error_in_both_languages(monkeypatch: pytest.MonkeyPatch, env: str | None,
+                                      args: list[str], line: str) -> None:
+    if env is None:
+        monkeypatch.delenv("SCORING_LANG", raising=False)
+    result = CliRunner(env={"SCORING_LANG": env}).invoke(cli, args)
+    assert result.exit_code == 2
+    assert line in result.stderr.splitlines()
+
+
+HELP = [  # (arguments, a line of the help in Vietnamese, the same in English)
+    (["--help"], "Chấm điểm hồ sơ thi đua, khen thưởng theo bộ tiêu chí của từng năm.",
+     "Score emulation and commendation submissions against a year's rule set."),
+    (["score", "--help"], "Ví dụ:", "Examples:"),
+]
+
+
+@pytest.mark.parametrize(("args", "vi", "en"), HELP)
+def test_help_in_both_languages(args: list[str], vi: str, en: str) -> None:
+    shown_vi = CliRunner(env={"SCORING_LANG": None}).invoke(cli, args).output
+    shown_en = CliRunner().invoke(cli, ["--lang", "en", *args]).output
+    assert vi in shown_vi and en not in shown_vi
+    assert en in shown_en and vi not in shown_en
