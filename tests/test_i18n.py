@@ -95,13 +95,13 @@ def test_language_choice(monkeypatch: pytest.MonkeyPatch, env: str | None, chose
 NO_FORMAT = ["score", "fixtures/quang-ngai-2021", "-o", "out/x.pdf"]
 SAME_ERROR = [  # (environment SCORING_LANG, arguments, the line on stderr)
     (None, NO_FORMAT,
-     "lỗi: out/x.pdf: cannot tell the format from '.pdf'; give --format"),
+     "lỗi: out/x.pdf: không xác định được định dạng từ đuôi '.pdf'; hãy dùng --format"),
     ("en", NO_FORMAT,
      "error: out/x.pdf: cannot tell the format from '.pdf'; give --format"),
     (None, ["--lang", "en", *NO_FORMAT],
      "error: out/x.pdf: cannot tell the format from '.pdf'; give --format"),
     ("en", ["--lang", "vi", *NO_FORMAT],
-     "lỗi: out/x.pdf: cannot tell the format from '.pdf'; give --format"),
+     "lỗi: out/x.pdf: không xác định được định dạng từ đuôi '.pdf'; hãy dùng --format"),
 ]
 
 
@@ -128,3 +128,17 @@ def test_help_in_both_languages(args: list[str], vi: str, en: str) -> None:
     shown_en = CliRunner().invoke(cli, ["--lang", "en", *args]).output
     assert vi in shown_vi and en not in shown_vi
     assert en in shown_en and vi not in shown_en
+
+
+@pytest.mark.parametrize(("lang", "start", "words"), [
+    ("vi", "đã ghi ", ("cá nhân", "đơn vị")),
+    ("en", "wrote ", ("individuals", "units")),
+])
+def test_wrote_line_in_both_languages(tmp_path: Path, lang: str, start: str,
+                                      words: tuple[str, ...]) -> None:
+    target = tmp_path / "out" / "results.json"
+    result = CliRunner().invoke(cli, ["--lang", lang, "score", "tests/data/mini",
+                                      "--rules", "tests/rulesets/mini", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    line = result.stderr.splitlines()[-1]
+    assert line.startswith(start + str(target)) and all(w in line for w in words), line

@@ -17,6 +17,9 @@ from scoring import __version__
 from scoring.errors import ScoringError
 from scoring.i18n import LANGUAGES, N_, _, set_language
 from scoring.render.safe import neutral
+from scoring.render.table import TERMINAL_ROWS
+
+HELP_FIELDS = {"rows": TERMINAL_ROWS}  # numbers the help texts name, filled in when shown
 
 
 def _translate_params(cmd: click.Command, ctx: click.Context) -> None:
@@ -24,7 +27,7 @@ def _translate_params(cmd: click.Command, ctx: click.Context) -> None:
     for p in cmd.get_params(ctx):
         if isinstance(p, click.Option) and p.help:
             msgid = p.__dict__.setdefault("_msgid", p.help)
-            p.help = _(msgid)
+            p.help = _(msgid).format_map(HELP_FIELDS)
 
 
 class Command(click.Command):
