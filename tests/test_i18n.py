@@ -142,3 +142,28 @@ def test_wrote_line_in_both_languages(tmp_path: Path, lang: str, start: str,
     assert result.exit_code == 0, result.output
     line = result.stderr.splitlines()[-1]
     assert line.startswith(start + str(target)) and all(w in line for w in words), line
+
+
+BAD = "tests/bad_inputs/cases"
+INPUT_ERRORS = [  # (case folder, English line, Vietnamese line): file, row, column in both
+    ("int_not_a_number",
+     "error: individuals.csv, row 2, column 'months_worked': expected a number "
+     "(found 'mười hai')",
+     "lỗi: individuals.csv, dòng 2, cột 'months_worked': cần một số (gặp 'mười hai')"),
+    ("int_with_decimals",
+     "error: individuals.csv, row 3, column 'months_worked': expected a whole number "
+     "(found '9.5')",
+     "lỗi: individuals.csv, dòng 3, cột 'months_worked': cần một số nguyên (gặp '9.5')"),
+]
+
+
+@pytest.mark.parametrize(("case", "en", "vi"), INPUT_ERRORS)
+def test_input_error_in_both_languages(monkeypatch: pytest.MonkeyPatch, case: str, en: str,
+                                       vi: str) -> None:
+    monkeypatch.chdir(ROOT / BAD / case)
+    args = ["score", ".", "--rules", str(ROOT / "tests/rulesets/mini")]
+    english = CliRunner().invoke(cli, ["--lang", "en", *args])
+    vietnamese = CliRunner(env={"SCORING_LANG": None}).invoke(cli, args)
+    assert english.exit_code == vietnamese.exit_code == 2
+    assert en in english.stderr.splitlines()
+    assert vi in vietnamese.stderr.splitlines()

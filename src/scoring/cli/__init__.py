@@ -62,8 +62,9 @@ class Group(Command, click.Group):
 
 
 def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        set_language(value)
+    """`--lang` for this invocation; without it, SCORING_LANG or the default (an earlier
+    invocation in the same process does not carry over)."""
+    set_language(value)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
