@@ -102,6 +102,8 @@ SAME_ERROR = [  # (environment SCORING_LANG, arguments, the line on stderr)
      "error: out/x.pdf: cannot tell the format from '.pdf'; give --format"),
     ("en", ["--lang", "vi", *NO_FORMAT],
      "lỗi: out/x.pdf: không xác định được định dạng từ đuôi '.pdf'; hãy dùng --format"),
+    (None, ["score", "no-such-folder"], "lỗi: no-such-folder: không có tệp hoặc thư mục này"),
+    ("en", ["score", "no-such-folder"], "error: no-such-folder: no such file or folder"),
 ]
 
 
