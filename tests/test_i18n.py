@@ -169,3 +169,17 @@ def test_input_error_in_both_languages(monkeypatch: pytest.MonkeyPatch, case: st
     assert english.exit_code == vietnamese.exit_code == 2
     assert en in english.stderr.splitlines()
     assert vi in vietnamese.stderr.splitlines()
+
+
+SUMMARIES = [  # (arguments, the last line in Vietnamese, in English)
+    (["test", "rules/2021"], r"\d+ đạt, 0 không đạt", r"\d+ passed, 0 failed"),
+    (["check", "rules/2021"], r"\d+ lỗi, \d+ cảnh báo", r"\d+ errors?, \d+ warnings?"),
+]
+
+
+@pytest.mark.parametrize(("args", "vi", "en"), SUMMARIES)
+def test_summaries_in_both_languages(args: list[str], vi: str, en: str) -> None:
+    shown_vi = CliRunner(env={"SCORING_LANG": None}).invoke(cli, args).output.splitlines()[-1]
+    shown_en = CliRunner().invoke(cli, ["--lang", "en", *args]).output.splitlines()[-1]
+    assert re.fullmatch(vi, shown_vi), shown_vi
+    assert re.fullmatch(en, shown_en), shown_en

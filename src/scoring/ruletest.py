@@ -28,6 +28,7 @@ from scoring import expr
 from scoring.app import compile_folder
 from scoring.compile import IDENTITY, Compiled
 from scoring.errors import ScoringError
+from scoring.i18n import _
 from scoring.records import Origin, Record, record_model
 from scoring.result import RecordResult, TitleDecision
 from scoring.ruleset import Example, Kind
@@ -49,8 +50,9 @@ class Outcome:
 
     def report(self) -> list[str]:
         if self.passed:
-            return [f"PASS {self.name}"]
-        return [f"FAIL {self.name}", f"  at {self.source}", *(f"  {d}" for d in self.details)]
+            return [_("PASS {name}").format(name=self.name)]
+        return [_("FAIL {name}").format(name=self.name),
+                _("  at {source}").format(source=self.source), *(f"  {d}" for d in self.details)]
 
 
 def run_folder(folder: Path | str, evaluator: Evaluator | None = None) -> list[Outcome]:
@@ -69,7 +71,8 @@ def run_examples(compiled: Compiled, evaluator: Evaluator | None = None) -> list
 
 def summary(outcomes: Sequence[Outcome]) -> str:
     passed = sum(1 for o in outcomes if o.passed)
-    return f"{passed} passed, {len(outcomes) - passed} failed"
+    return _("{passed} passed, {failed} failed").format(passed=passed,
+                                                         failed=len(outcomes) - passed)
 
 
 def run_example(ex: Example, compiled: Compiled, evaluator: Evaluator) -> Outcome:
