@@ -30,6 +30,7 @@ from scoring.batch import Batch
 from scoring.compile import CAggregate, CCriterion, CKind, Compiled
 from scoring.errors import UsageError
 from scoring.history import explain_lines
+from scoring.i18n import _
 from scoring.nearmiss import (
     MAX_CHANGES,
     NearMiss,
@@ -114,15 +115,17 @@ def find_record(result: Result, query: str) -> RecordResult:
         if len(matches) == 1:
             return matches[0]
         if matches:
-            raise UsageError.one("", f"{len(matches)} records match {query!r}; give one of "
-                                     f"these ids:{_candidates(matches)}")
+            raise UsageError.one("", _("{count} records match {query!r}; give one of these "
+                                       "ids:{candidates}").format(
+                count=len(matches), query=query, candidates=_candidates(matches)))
     folded = {fold(r.name): r for r in reversed(records)}
     close = difflib.get_close_matches(fold(query), list(folded), n=5, cutoff=0.6)
     close_ids = difflib.get_close_matches(query, [r.id for r in records], n=3, cutoff=0.6)
     suggested = [folded[c] for c in close] + [r for r in records if r.id in close_ids]
     unique = list({(r.kind, r.id): r for r in suggested}.values())
-    hint = f"; did you mean:{_candidates(unique)}" if unique else ""
-    raise UsageError.one("", f"no individual or unit has the id or name {query!r}{hint}")
+    hint = _("; did you mean:{candidates}").format(candidates=_candidates(unique)) if unique else ""
+    raise UsageError.one("", _("no individual or unit has the id or name {query!r}{hint}").format(
+        query=query, hint=hint))
 
 
 # ---------------------------------------------------------------------------------- scopes
