@@ -56,10 +56,18 @@ def test_no_translation_left_without_its_message() -> None:
     assert not stale, f"scoring.po holds messages no source marks any more: {stale[:10]}"
 
 
-def test_translations_keep_every_placeholder() -> None:
+def test_translations_use_only_known_placeholders() -> None:
+    """A placeholder the English text does not have would fail at run time; one left out is
+    allowed where Vietnamese says it otherwise."""
     wrong = [msgid for msgid, (text, _f) in po_entries().items()
-             if text and sorted(FIELD.findall(msgid)) != sorted(FIELD.findall(text))]
-    assert not wrong, f"placeholders differ between English and Vietnamese: {wrong[:10]}"
+             if text and not set(FIELD.findall(text)) <= set(FIELD.findall(msgid))]
+    assert not wrong, f"placeholders the English text does not have: {wrong[:10]}"
+
+
+@pytest.mark.parametrize("msgid", ["wrote {files} ({individuals} individuals, {units} units)",
+                                   "cannot tell the format from '.{ext}'; give --format"])
+def test_translations_keep_their_placeholders(msgid: str) -> None:
+    assert sorted(FIELD.findall(po_entries()[msgid][0])) == sorted(FIELD.findall(msgid))
 
 
 def test_catalogue_is_read() -> None:
@@ -183,3 +191,19 @@ def test_summaries_in_both_languages(args: list[str], vi: str, en: str) -> None:
     shown_en = CliRunner().invoke(cli, ["--lang", "en", *args]).output.splitlines()[-1]
     assert re.fullmatch(vi, shown_vi), shown_vi
     assert re.fullmatch(en, shown_en), shown_en
+
+
+EXPLAIN = ["explain", "fixtures/quang-ngai-2021", "bui tan thinh"]
+
+
+@pytest.mark.parametrize(("lang", "lines"), [
+    ("vi", ["Giải thích: Bùi Tấn Thịnh (CN0014)", "Danh hiệu: LDTT Lao động tiên tiến, "
+            "CSTDCS Chiến sĩ thi đua cơ sở"]),
+    ("en", ["Explanation: Bùi Tấn Thịnh (CN0014)", "Titles: LDTT Lao động tiên tiến, "
+            "CSTDCS Chiến sĩ thi đua cơ sở"]),
+])
+def test_explain_in_both_languages(lang: str, lines: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["--lang", lang, *EXPLAIN])
+    assert result.exit_code == 0, result.output
+    shown = result.stdout.splitlines()
+    assert all(line in shown for line in lines), shown[:8]
