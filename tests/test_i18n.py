@@ -112,6 +112,8 @@ SAME_ERROR = [  # (environment SCORING_LANG, arguments, the line on stderr)
      "lỗi: out/x.pdf: không xác định được định dạng từ đuôi '.pdf'; hãy dùng --format"),
     (None, ["score", "no-such-folder"], "lỗi: no-such-folder: không có tệp hoặc thư mục này"),
     ("en", ["score", "no-such-folder"], "error: no-such-folder: no such file or folder"),
+    (None, ["score"], "Lỗi: Thiếu đối số 'INPUTS...'."),  # click's own words
+    ("en", ["score"], "Error: Missing argument 'INPUTS...'."),
 ]
 
 
@@ -129,6 +131,8 @@ HELP = [  # (arguments, a line of the help in Vietnamese, the same in English)
     (["--help"], "Chấm điểm hồ sơ thi đua, khen thưởng theo bộ tiêu chí của từng năm.",
      "Score emulation and commendation submissions against a year's rule set."),
     (["score", "--help"], "Ví dụ:", "Examples:"),
+    (["score", "--help"], "Cách dùng: ", "Usage: "),
+    (["score", "--help"], "Ghi đè các tệp kết quả đã có.", "Overwrite existing output files."),
 ]
 
 

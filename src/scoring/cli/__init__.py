@@ -21,6 +21,28 @@ from scoring.render.table import TERMINAL_ROWS
 
 HELP_FIELDS = {"rows": TERMINAL_ROWS}  # numbers the help texts name, filled in when shown
 
+# click's own words (help layout, its usage errors) come from the same catalogue: click looks
+# them up through the `_` and `ngettext` of its modules, which are pointed at ours.
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return _(singular if n == 1 else plural)
+
+
+CLICK_WORDS = (
+    N_("Usage:"), N_("Options"), N_("Commands"), N_("Show this message and exit."),
+    N_("Show the version and exit."), N_("Error: {message}"),
+    N_("Try '{command} {option}' for help."), N_("Missing argument"), N_("Missing option"),
+    N_("Missing command."), N_("No such command {name!r}."), N_("No such option {name!r}."),
+    N_("Invalid value for {param_hint}: {message}"), N_("default: {default}"),
+    N_("{value!r} is not one of {choices}."), N_("{value!r} is not a valid {number_type}."),
+    N_("{value} is not in the range {range}."), N_("{name} {filename!r} does not exist."),
+    N_("Aborted!"),
+)
+for _module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser,
+                click.types):
+    vars(_module)["_"] = _
+    if "ngettext" in vars(_module):
+        vars(_module)["ngettext"] = _ngettext
+
 
 def _translate_params(cmd: click.Command, ctx: click.Context) -> None:
     """Options' help texts are `N_`-marked English ids: shown in the chosen language."""
