@@ -140,11 +140,13 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
         echo_warnings(done.warnings, done.warnings_count)
         if not quiet:
             wrote = (_("wrote {files} ({individuals} individuals, {units} units, scored in "
-                       "{parts} parts) and sealed the folder") if seal else
+                       "{parts}) and sealed the folder") if seal else
                      _("wrote {files} ({individuals} individuals, {units} units, scored in "
-                       "{parts} parts)"))
+                       "{parts})"))
+            parts = (_("1 part") if done.parts == 1 else
+                     _("{count} parts").format(count=done.parts))
             click.echo(wrote.format(files=output, individuals=done.individuals,
-                                    units=done.units, parts=done.parts), err=True)
+                                    units=done.units, parts=parts), err=True)
         return
     targets = [Path(o) for o in outputs] if not to_stdout else []
     formats = {t: format_for(None, str(t)) if len(targets) > 1 else fmt for t in targets}
