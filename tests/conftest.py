@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -8,8 +10,24 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 
+# The suite asserts the English message ids: it runs under SCORING_LANG=en, set for the whole
+# process so that module- and session-scoped fixtures and the commands run in subprocesses
+# inherit it; the tests of the Vietnamese texts (test_i18n.py) set the language themselves.
+os.environ["SCORING_LANG"] = "en"
+
 
 @pytest.fixture(autouse=True)
 def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests run from the repository root, as a user following the README does."""
     monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """`scoring --lang …` run in-process (CliRunner) chooses the language for the process:
+    every test starts and ends with the environment's choice."""
+    from scoring.i18n import set_language
+
+    set_language(None)
+    yield
+    set_language(None)

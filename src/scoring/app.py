@@ -24,6 +24,7 @@ from scoring.history import (
     past_fields,
     title_kinds,
 )
+from scoring.i18n import _
 from scoring.io.readers import InputSet, read_inputs
 from scoring.progress import Progress, counted
 from scoring.result import Result
@@ -50,7 +51,7 @@ def rules_root() -> Path:
     directory if there is one, else the rule sets installed with scoring."""
     root = find_rules_root(Path.cwd())
     if root is None:
-        raise UsageError.one("", "no rules/ folder here; give one with --rules DIR")
+        raise UsageError.one("", _("no rules/ folder here; give one with --rules DIR"))
     return root
 
 
@@ -90,10 +91,12 @@ def rules_for(year: int | None, rules: Path | None, decision_date: str | None = 
     compiled = compile_folder(folder, decision_date)
     rs_year = compiled.ruleset.year
     if year is not None and rules is not None and rs_year != year and warn_year:
-        warnings.append(f"the data is for {year} but the rules given with --rules are for "
-                        f"{rs_year} ({compiled.ruleset.ruleset}); scored with them as asked")
+        warnings.append(_("the data is for {year} but the rules given with --rules are for "
+                          "{rules_year} ({ruleset}); scored with them as asked").format(
+                              year=year, rules_year=rs_year, ruleset=compiled.ruleset.ruleset))
     if year is not None and rules is None and rs_year > year:
-        raise RuleError.one(str(folder), f"rules for {rs_year} cannot score {year} data")
+        raise RuleError.one(str(folder), _("rules for {rules_year} cannot score {year} data")
+                            .format(rules_year=rs_year, year=year))
     return folder, compiled, warnings
 
 

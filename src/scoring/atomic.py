@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from scoring.errors import OutputError, Problem
+from scoring.i18n import _
 
 try:
     import fcntl
@@ -72,17 +73,18 @@ def sealed_above(folder: Path) -> Path | None:
 
 def _problem(path: Path, force: bool, replace: frozenset[Path] = frozenset()) -> Problem | None:
     if path.is_dir():
-        return Problem(str(path), "is a directory; give a file name")
+        return Problem(str(path), _("is a directory; give a file name"))
     if path.parent.exists() and not path.parent.is_dir():
-        return Problem(str(path), f"{path.parent} is not a folder")
+        return Problem(str(path), _("{path} is not a folder").format(path=path.parent))
     sealed = sealed_above(path.parent)
     if sealed is not None:
-        inside = "" if sealed == path.parent else f" lies inside {sealed}, which"
-        return Problem(str(path), f"the folder {path.parent}{inside} holds a sealed result and "
-                                  "is never written again (--force included): write to a new "
-                                  "folder")
+        message = (_("the folder {folder} holds a sealed result and is never written again "
+                     "(--force included): write to a new folder") if sealed == path.parent else
+                   _("the folder {folder} lies inside {sealed}, which holds a sealed result and "
+                     "is never written again (--force included): write to a new folder"))
+        return Problem(str(path), message.format(folder=path.parent, sealed=sealed))
     if path.exists() and not force and path not in replace:
-        return Problem(str(path), "already exists; use --force to overwrite it")
+        return Problem(str(path), _("already exists; use --force to overwrite it"))
     return None
 
 
@@ -203,25 +205,30 @@ def check_apart(targets: Iterable[Path], inputs: Iterable[Path]) -> None:
         where = Path(os.path.abspath(target))
         real = where.parent.resolve() / where.name
         if target.name.casefold() == MANIFEST:
-            problems.append(Problem(str(target), f"{MANIFEST} is the run's own record, written "
-                                                 "beside the outputs: give the output another "
-                                                 "name (--force included)"))
+            problems.append(Problem(str(target), _("{manifest} is the run's own record, "
+                                                   "written beside the outputs: give the output "
+                                                   "another name (--force included)").format(
+                                                       manifest=MANIFEST)))
             continue
         same = [s for s in given if s.is_file()
                 and (real == s.resolve() or _same_file(target, s))]
         inside = [s for s in given
                   if real.is_relative_to((s if s.is_dir() else s.parent).resolve())]
         if same:
-            why = f"is the input file {same[0]}; an input is never overwritten"
+            why = _("is the input file {input}; an input is never overwritten (--force "
+                    "included)").format(input=same[0])
         elif inside:
             source = inside[0]
             folder = source if source.is_dir() else source.parent
-            kind = "an input folder" if source.is_dir() else f"the folder of the input {source}"
-            why = (f"lies in {kind} ({folder}): a later run of it would read the output as "
-                   "input; write to a folder outside the inputs")
+            why = (_("lies in an input folder ({folder}): a later run of it would read the "
+                     "output as input; write to a folder outside the inputs (--force included)")
+                   if source.is_dir() else
+                   _("lies in the folder of the input {input} ({folder}): a later run of it "
+                     "would read the output as input; write to a folder outside the inputs "
+                     "(--force included)")).format(folder=folder, input=source)
         else:
             continue
-        problems.append(Problem(str(target), f"{why} (--force included)"))
+        problems.append(Problem(str(target), why))
     if problems:
         raise OutputError(problems)
 
@@ -249,16 +256,17 @@ def folder_lock(folder: Path) -> Iterator[None]:
         key.mkdir(parents=True, exist_ok=True)
         fd = os.open(key, os.O_RDONLY)
     except OSError as exc:
-        raise OutputError.one(str(folder), f"cannot write: {exc.strerror or exc}") from exc
+        raise OutputError.one(str(folder), _("cannot write: {reason}").format(
+            reason=exc.strerror or exc)) from exc
     ok = False
     try:
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise OutputError.one(str(folder), "another scoring run is writing to this "
-                                                   "folder right now; run again when it has "
-                                                   "finished, or write to another folder"
+                raise OutputError.one(str(folder), _("another scoring run is writing to this "
+                                                     "folder right now; run again when it has "
+                                                     "finished, or write to another folder")
                                       ) from None
         _HELD[key] = 1
         try:
@@ -300,13 +308,15 @@ def _write_all(files: Mapping[Path, Content]) -> None:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 staged.append((Path(path), _stage(Path(path), data)))
             except OSError as exc:
-                raise OutputError.one(str(path), f"cannot write: {exc.strerror or exc}") from exc
+                raise OutputError.one(str(path), _("cannot write: {reason}").format(
+                    reason=exc.strerror or exc)) from exc
         while staged:
             path, tmp_name = staged[0]
             try:
                 os.replace(tmp_name, path)
             except OSError as exc:
-                raise OutputError.one(str(path), f"cannot write: {exc.strerror or exc}") from exc
+                raise OutputError.one(str(path), _("cannot write: {reason}").format(
+                    reason=exc.strerror or exc)) from exc
             staged.pop(0)
             _sync_directory(path.parent)
     finally:

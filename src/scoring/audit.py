@@ -30,6 +30,7 @@ from scoring.batch import Batch
 from scoring.compile import CAggregate, CCriterion, CKind, Compiled
 from scoring.errors import UsageError
 from scoring.history import explain_lines
+from scoring.i18n import _, language
 from scoring.nearmiss import (
     MAX_CHANGES,
     NearMiss,
@@ -114,15 +115,17 @@ def find_record(result: Result, query: str) -> RecordResult:
         if len(matches) == 1:
             return matches[0]
         if matches:
-            raise UsageError.one("", f"{len(matches)} records match {query!r}; give one of "
-                                     f"these ids:{_candidates(matches)}")
+            raise UsageError.one("", _("{count} records match {query!r}; give one of these "
+                                       "ids:{candidates}").format(
+                count=len(matches), query=query, candidates=_candidates(matches)))
     folded = {fold(r.name): r for r in reversed(records)}
     close = difflib.get_close_matches(fold(query), list(folded), n=5, cutoff=0.6)
     close_ids = difflib.get_close_matches(query, [r.id for r in records], n=3, cutoff=0.6)
     suggested = [folded[c] for c in close] + [r for r in records if r.id in close_ids]
     unique = list({(r.kind, r.id): r for r in suggested}.values())
-    hint = f"; did you mean:{_candidates(unique)}" if unique else ""
-    raise UsageError.one("", f"no individual or unit has the id or name {query!r}{hint}")
+    hint = _("; did you mean:{candidates}").format(candidates=_candidates(unique)) if unique else ""
+    raise UsageError.one("", _("no individual or unit has the id or name {query!r}{hint}").format(
+        query=query, hint=hint))
 
 
 # ---------------------------------------------------------------------------------- scopes
@@ -585,25 +588,30 @@ def _blocks(ex: Explanation) -> list[Block]:
 def _header(ex: Explanation) -> list[Block]:
     r, res = ex.record, ex.result
     if ex.unit is not None:
-        who = f"Individual of unit {ex.unit.id} {ex.unit.name} (cluster {ex.unit.group})"
+        who = _("Individual of unit {unit} {name} (cluster {cluster})").format(
+            unit=ex.unit.id, name=ex.unit.name, cluster=ex.unit.group)
     elif r.kind == "individual":
-        who = f"Individual of unit {r.group}"
+        who = _("Individual of unit {unit}").format(unit=r.group)
     else:
-        who = f"Unit of cluster {r.group}"
-    titles = ", ".join(f"{t} {ex.labels.get(t, t)}" for t in r.titles) or "none"
+        who = _("Unit of cluster {cluster}").format(cluster=r.group)
+    titles = ", ".join(f"{t} {ex.labels.get(t, t)}" for t in r.titles) or _("none")
     out: list[Block] = [
-        Heading(f"Explanation: {r.name} ({r.id})", 1),
+        Heading(_("Explanation: {name} ({id})").format(name=r.name, id=r.id), 1),
         Para(who),
-        Para(f"Rule set: {res.ruleset} ({res.year}) {res.name}".rstrip()),
-        Para(f"Rule set content hash: {res.hash}"),
-        Para(f"Score: {expr.format_number(r.score)}; ranked {ordinal(r.rank)} of {r.rank_of} "
-             f"in {r.rank_scope}"),
-        Para(f"Titles: {titles}"),
+        Para(_("Rule set: {ruleset} ({year}) {name}").format(
+            ruleset=res.ruleset, year=res.year, name=res.name).rstrip()),
+        Para(_("Rule set content hash: {hash}").format(hash=res.hash)),
+        Para(_("Score: {score}; ranked {rank} of {count} in {scope}").format(
+            score=expr.format_number(r.score),
+            rank=ordinal(r.rank) if language() == "en" else r.rank,  # "xếp thứ 11/38"
+            count=r.rank_of, scope=r.rank_scope)),
+        Para(_("Titles: {titles}").format(titles=titles)),
     ]
     others = tuple(f"{x.id} (" for x in (*res.individuals, *res.units))
     warnings = [*(w for w in res.warnings if not w.startswith(others)), *r.warnings]
     if warnings:
-        out.append(Items(tuple((f"warning: {w}", ()) for w in warnings)))
+        out.append(Items(tuple((_("warning: {warning}").format(warning=w), ())
+                               for w in warnings)))
     return out
 
 
@@ -611,16 +619,16 @@ def _inputs(ex: Explanation) -> list[Block]:
     r = ex.record
     labels = ex.labels
     out: list[Block] = [
-        Heading(f"Inputs as read ({r.origin})"),
-        Table(("input", "label", "value"),
+        Heading(_("Inputs as read ({origin})").format(origin=r.origin)),
+        Table((_("input"), _("label"), _("value")),
               tuple((n, labels.get(n, ""), show(v, ex.specs.get(n))) for n, v in r.inputs)),
     ]
     if r.extra:
-        out += [Heading("Other columns (carried through, not scored)"),
-                Table(("column", "value"), tuple((k, v) for k, v in r.extra))]
-    out.append(Heading("Computed fields"))
+        out += [Heading(_("Other columns (carried through, not scored)")),
+                Table((_("column"), _("value")), tuple((k, v) for k, v in r.extra))]
+    out.append(Heading(_("Computed fields")))
     if r.computed:
-        out.append(Table(("field", "label", "value"),
+        out.append(Table((_("field"), _("label"), _("value")),
                          tuple((n, labels.get(n, ""), show(v)) for n, v in r.computed)))
     else:
         out.append(Para("none"))
@@ -651,7 +659,7 @@ def _rating(ex: Explanation) -> list[Block]:
                      "rated from points), so neither counted nor moved")
     if d.warning:
         lines.append(f"warning: {d.warning}")
-    return [Heading(f"Rating ({d.field})"),
+    return [Heading(_("Rating ({field})").format(field=d.field)),
             Items(((f"final: {show(d.final, spec)}", tuple(lines)),))]
 
 
@@ -692,7 +700,8 @@ def _rewards(ex: Explanation) -> list[Block]:
              for tid, amount in r.rewards]
     items += [(rewards.explain_line(u), ()) for u in r.not_paid]
     total = f"total paid: {r.reward:,} ({ex.result.reward_rule})"
-    return [Heading("Rewards"), Items(tuple(items)) if items else Para("no title with a reward"),
+    return [Heading(_("Rewards")),
+            Items(tuple(items)) if items else Para(_("no title with a reward")),
             Para(total)]
 
 
@@ -717,7 +726,7 @@ def _criteria(ex: Explanation) -> list[Block]:
                   if _band_no(u.rule) else f"failed: {u.why}"
                   for u in c.not_reached]
         items.append((f"{h.item} {label}{band}: {points}{cap} points", tuple(lines)))
-    return [Heading("Criteria"), Items(tuple(items)) if items else Para("none declared")]
+    return [Heading(_("Criteria")), Items(tuple(items)) if items else Para(_("none declared"))]
 
 
 def _band_no(rule_key: str) -> str:
@@ -757,7 +766,7 @@ def _adjustments(ex: Explanation) -> list[Block]:
     items += [(f"{u.item} {u.label} ({u.section}): not applied",
                (f"rule {u.rule}: when {u.condition}", f"failed: {u.why}"))
               for u in ex.unfired if u.section in ("bonus", "deductions")]
-    return [Heading("Bonus and deductions"),
+    return [Heading(_("Bonus and deductions")),
             Items(tuple(items)) if items else Para("none declared")]
 
 
@@ -767,7 +776,7 @@ def _gates(ex: Explanation) -> list[Block]:
     items += [(f"{u.item} {u.label}: did not fire",
                (f"rule {u.rule}: when {u.condition}", f"failed: {u.why}"))
               for u in ex.unfired if u.section == "gates"]
-    return [Heading("Gates"), Items(tuple(items)) if items else Para("none declared")]
+    return [Heading(_("Gates")), Items(tuple(items)) if items else Para(_("none declared"))]
 
 
 def _total(ex: Explanation) -> list[Block]:
@@ -775,8 +784,9 @@ def _total(ex: Explanation) -> list[Block]:
                   _signed(h.points) if h.section != "criteria" else expr.format_number(h.points))
                  for h in ex.record.hits if h.points is not None)
     rows += (("total", "", "", expr.format_number(ex.total)),)
-    return [Heading("Total"), Table(("item", "label", "section", "points"), rows),
-            Para(f"The ledger adds up to the score: {expr.format_number(ex.total)}.")]
+    return [Heading(_("Total")), Table((_("item"), _("label"), _("section"), _("points")), rows),
+            Para(_("The ledger adds up to the score: {total}.").format(
+                total=expr.format_number(ex.total)))]
 
 
 def _titles(ex: Explanation) -> list[Block]:
@@ -793,13 +803,13 @@ def _titles(ex: Explanation) -> list[Block]:
         if t.basis:
             lines.append(f"basis: {t.basis}")
         items.append((f"{d.title} {d.label}: {t.outcome}", tuple(lines)))
-    return [Heading("Titles"), Items(tuple(items)) if items else Para("none declared")]
+    return [Heading(_("Titles")), Items(tuple(items)) if items else Para(_("none declared"))]
 
 
 def _history(ex: Explanation) -> list[Block]:
     if not ex.history:
         return []
-    return [Heading("Past years (history)"), Items(tuple((line, ()) for line in ex.history))]
+    return [Heading(_("Past years (history)")), Items(tuple((line, ()) for line in ex.history))]
 
 
 def _unit_members(ex: Explanation) -> list[Block]:
@@ -808,9 +818,9 @@ def _unit_members(ex: Explanation) -> list[Block]:
     rows = tuple((m.id, m.name, expr.format_number(m.score), ", ".join(m.titles) or "-")
                  for m in ex.members)
     items = [(_aggregate_line(v, ex.labels), _aggregate_details(v)) for v in ex.aggregates]
-    return [Heading(f"Members ({len(ex.members)})"),
-            Table(("id", "name", "score", "titles"), rows),
-            Heading("Aggregates of members"),
+    return [Heading(_("Members ({count})").format(count=len(ex.members))),
+            Table((_("id"), _("name"), _("score"), _("titles")), rows),
+            Heading(_("Aggregates of members")),
             Items(tuple(items)) if items else Para("none declared")]
 
 
@@ -838,7 +848,7 @@ def _aggregate_details(v: AggregateView) -> tuple[str, ...]:
 
 
 def _near(ex: Explanation) -> list[Block]:
-    out: list[Block] = [Heading("Near misses")]
+    out: list[Block] = [Heading(_("Near misses"))]
     items = []
     for nm in ex.near_misses:
         c, e = nm.change, nm.effect
@@ -860,7 +870,7 @@ def _near(ex: Explanation) -> list[Block]:
         out.append(Para("none: no single change of this record's inputs meets a failed "
                         "condition"))
     if ex.shortfalls:
-        out += [Heading("Shortfalls no input of this record can close"),
+        out += [Heading(_("Shortfalls no input of this record can close")),
                 Items(tuple((s, ()) for s in ex.shortfalls))]
     return out
 

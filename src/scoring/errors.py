@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from scoring.i18n import _
+
 EXIT_USAGE = 2
 EXIT_PROBLEMS = 1
 
@@ -69,11 +71,11 @@ def input_location(
     """Format an input location the same way everywhere: `file, sheet S, row N, column C`."""
     parts = [file]
     if sheet:
-        parts.append(f"sheet {sheet}")
+        parts.append(_("sheet {sheet}").format(sheet=sheet))
     if row is not None:
-        parts.append(f"row {row}")
+        parts.append(_("row {row}").format(row=row))
     if column:
-        parts.append(f"column {column!r}")
+        parts.append(_("column {column!r}").format(column=column))
     return ", ".join(parts)
 
 

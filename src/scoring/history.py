@@ -70,6 +70,7 @@ from xml.etree.ElementTree import ParseError
 
 from scoring import expr
 from scoring.errors import InputError, Problem, input_location
+from scoring.i18n import _
 from scoring.io.readers import SCOPE_WORDING, decode_input
 from scoring.keys import visible_form
 from scoring.records import Record, blank, match_header
@@ -243,7 +244,7 @@ def load_history(folder: Path, titles: Mapping[str, tuple[str, Kind]],
     one council's results: another's would lend its titles to whoever has the same ids).
     """
     if not folder.is_dir():
-        raise InputError.one(str(folder), "history folder not found")
+        raise InputError.one(str(folder), _("history folder not found"))
     b = _Builder(titles, ruleset)
     sheets: dict[str, list[tuple[Path, bytes]]] = {"aliases": [], "titles": [],
                                                     "initiatives": []}
@@ -258,12 +259,13 @@ def load_history(folder: Path, titles: Mapping[str, tuple[str, Kind]],
         if data is None:
             continue
         if suffix == ".xls":
-            b.problems.append(Problem(str(path), "an old .xls workbook: save it as .xlsx"))
+            b.problems.append(Problem(str(path), _("an old .xls workbook: save it as .xlsx")))
         elif suffix == ".json":
             outputs.append((path, data))
         elif (what := _sheet_kind(path.stem)) is None:
-            b.problems.append(Problem(str(path), "not a history sheet: name it titles, "
-                                                 "initiatives or unit_aliases (.csv or .xlsx)"))
+            b.problems.append(Problem(str(path), _("not a history sheet: name it titles, "
+                                                   "initiatives or unit_aliases (.csv or "
+                                                   ".xlsx)")))
         else:
             sheets[what].append((path, data))
     for path, data in sheets["aliases"]:
@@ -284,12 +286,14 @@ def _read(path: Path, b: _Builder) -> bytes | None:
     try:
         size = path.stat().st_size
         if size > MAX_HISTORY_BYTES:
-            b.problems.append(Problem(str(path), f"file is {size} bytes; the limit is "
-                                                 f"{MAX_HISTORY_BYTES}"))
+            b.problems.append(Problem(str(path), _("file is {size} bytes; the limit is "
+                                                   "{limit}").format(size=size,
+                                                                     limit=MAX_HISTORY_BYTES)))
             return None
         data = path.read_bytes()
     except OSError as e:
-        b.problems.append(Problem(str(path), f"cannot read: {e.strerror}"))
+        b.problems.append(Problem(str(path), _("cannot read: {reason}").format(
+            reason=e.strerror)))
         return None
     b.files.append((str(path), hashlib.sha256(data).hexdigest(), len(data)))
     return data
@@ -334,35 +338,39 @@ def _output(b: _Builder, path: Path, data: bytes) -> None:
     try:
         doc = json.loads(data.decode("utf-8-sig"), parse_float=Decimal, parse_int=Decimal)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        b.problems.append(Problem(shown, f"invalid JSON: {e}"))
+        b.problems.append(Problem(shown, _("invalid JSON: {reason}").format(reason=e)))
         return
     ruleset = doc.get("ruleset") if isinstance(doc, dict) else None
     year = ruleset.get("year") if isinstance(ruleset, dict) else None
     if not isinstance(year, Decimal) or year != year.to_integral_value():
-        b.problems.append(Problem(shown, "not an output of `scoring score --format json`: "
-                                         "'ruleset.year' is missing"))
+        b.problems.append(Problem(shown, _("not an output of `scoring score --format json`: "
+                                           "'ruleset.year' is missing")))
         return
     made_with = ruleset.get("id") if isinstance(ruleset, dict) else None
     if b.ruleset is not None and made_with != b.ruleset:
-        made = f"the rule set {made_with!r}" if made_with else "no rule set it names"
-        b.problems.append(Problem(shown, f"made with {made}, not {b.ruleset!r} as this run "
-                                         "('ruleset.id'): a history folder holds "
-                                         "the results of one rule set (one council); remove "
-                                         "the file, or keep it in another folder"))
+        made = (_("the rule set {ruleset!r}").format(ruleset=made_with) if made_with
+                else _("no rule set it names"))
+        b.problems.append(Problem(shown, _("made with {made}, not {ruleset!r} as this run "
+                                           "('ruleset.id'): a history folder holds the results "
+                                           "of one rule set (one council); remove the file, or "
+                                           "keep it in another folder").format(
+                                               made=made, ruleset=b.ruleset)))
         return
     # The output states its rule set's year, which is not the data's when a year is scored
     # with an earlier rule set (2022 with rules/2021): a year in the file name wins.
     named = re.search(r"(?<!\d)(199\d|20\d\d)(?!\d)", path.stem)
     y = int(named.group(1)) if named else int(year)
     if y in b.years:
-        b.problems.append(Problem(shown, f"a second result for {y} (also {b.years[y]}): keep "
-                                         "one output per year"))
+        b.problems.append(Problem(shown, _("a second result for {year} (also {other}): keep "
+                                           "one output per year").format(year=y,
+                                                                         other=b.years[y])))
         return
     b.years[y] = shown
     for kind in KINDS:
         items = doc.get(_LISTS[kind], [])
         if not isinstance(items, list):
-            b.problems.append(Problem(shown, f"'{_LISTS[kind]}' must be a list of records"))
+            b.problems.append(Problem(shown, _("'{list}' must be a list of records").format(
+                list=_LISTS[kind])))
             continue
         for i, item in enumerate(items):
             snap = _snapshot(b, kind, item, y, f"{shown}, {_LISTS[kind]}[{i}]")
@@ -372,21 +380,21 @@ def _output(b: _Builder, path: Path, data: bytes) -> None:
             renamed = next((a for a in b.aliases if kind == "unit" and a.old == snap.declared_id
                             and y >= a.from_year), None)
             if renamed is not None:
-                b.problems.append(Problem(snap.source, f"{renamed.old!r} is {renamed.new!r} "
-                                                       f"from {renamed.from_year} "
-                                                       f"({renamed.source}), yet it appears "
-                                                       f"in {y}"))
+                b.problems.append(Problem(snap.source, _(
+                    "{old!r} is {new!r} from {since} ({source}), yet it appears in {year}")
+                    .format(old=renamed.old, new=renamed.new, since=renamed.from_year,
+                            source=renamed.source, year=y)))
                 continue
             if key in b.snaps:
-                b.problems.append(Problem(snap.source, f"the id {snap.declared_id!r} appears "
-                                                       "twice"))
+                b.problems.append(Problem(snap.source, _("the id {id!r} appears twice").format(
+                    id=snap.declared_id)))
                 continue
             b.snaps[key] = snap
 
 
 def _snapshot(b: _Builder, kind: Kind, item: object, year: int, where: str) -> Snapshot | None:
     if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-        b.problems.append(Problem(where, "a record needs an 'id' (text)"))
+        b.problems.append(Problem(where, _("a record needs an 'id' (text)")))
         return None
     rid, problems = item["id"], []
     titles = item.get("titles", [])

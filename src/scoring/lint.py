@@ -32,9 +32,11 @@ from scoring.compile import RATING_POINTS, CKind, Compiled, Group, Rule, compile
 from scoring.engine import check_constants
 from scoring.errors import RuleError, UsageError
 from scoring.history import REVIEW_PARAMS
+from scoring.i18n import N_, _
 from scoring.ruleset import KINDS, Kind, KindRules, RuleSet, load, read_yaml, rule_files
 
 Severity = Literal["error", "warning"]
+SEVERITY = {"error": N_("error"), "warning": N_("warning")}  # as `check` prints them
 ValueKind = Literal["number", "bool", "text"]
 INF = Decimal("Infinity")
 MAX_CELLS = 20_000  # combinations of pieces evaluated per analysis; beyond that, no conclusion
@@ -52,7 +54,7 @@ class Finding:
 
     def __str__(self) -> str:
         rule = f"[{self.rule}] " if self.rule else ""
-        return f"{self.where}: {self.severity}: {rule}{self.message}"
+        return f"{self.where}: {_(SEVERITY[self.severity])}: {rule}{self.message}"
 
     def as_dict(self) -> dict[str, Any]:
         return {"severity": self.severity, "where": self.where, "rule": self.rule,
@@ -67,9 +69,9 @@ def lint(folder: Path | str) -> list[Finding]:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise UsageError.one(str(folder), "rule set folder not found")
+        raise UsageError.one(str(folder), _("rule set folder not found"))
     if not rule_files(folder):
-        raise UsageError.one(str(folder), "no .yaml rule files in this folder")
+        raise UsageError.one(str(folder), _("no .yaml rule files in this folder"))
     try:
         rs = load(folder)
     except RuleError as e:
@@ -107,11 +109,9 @@ def strict(findings: Iterable[Finding]) -> list[Finding]:
 def summary(findings: Sequence[Finding]) -> str:
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
-    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    counted = (_("1 error") if errors == 1 else _("{count} errors").format(count=errors),
+               _("1 warning") if warnings == 1 else _("{count} warnings").format(count=warnings))
+    return ", ".join(counted)
 
 
 def _ordered(findings: list[Finding]) -> list[Finding]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from scoring.atomic import check_apart, folder_lock, write_atomic_many
 from scoring.errors import OutputError
+from scoring.i18n import _
 from scoring.manifest import (
     FROM_HERE,
     MANIFEST,
@@ -80,11 +81,13 @@ def no_other_run(folder: Path, targets: list[Path], force: bool,
     listed = set(output_formats(earlier)) if isinstance(earlier, dict) else set()
     if force and listed <= {t.name for t in targets}:
         return None
-    others = ", ".join(sorted(listed - {t.name for t in targets})) or "no readable outputs"
-    raise OutputError.one(str(path), f"the folder holds the results of another run (other "
-                                     f"inputs, rules or options; it lists {others}): write to "
-                                     "a new folder" + ("" if force else ", or rewrite every "
-                                                       "output it lists with --force"))
+    others = ", ".join(sorted(listed - {t.name for t in targets})) or _("no readable outputs")
+    refusal = (_("the folder holds the results of another run (other inputs, rules or "
+                 "options; it lists {outputs}): write to a new folder") if force else
+               _("the folder holds the results of another run (other inputs, rules or "
+                 "options; it lists {outputs}): write to a new folder, or rewrite every output "
+                 "it lists with --force"))
+    raise OutputError.one(str(path), refusal.format(outputs=others))
 
 
 def _merged(manifest: dict[str, Any], earlier: dict[str, Any] | None,

@@ -24,6 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, cr
 
 from scoring import expr
 from scoring.errors import InputError, Problem, input_location
+from scoring.i18n import _
 from scoring.ruleset import InputSpec, Kind
 from scoring.text import fold, nfc
 
@@ -109,7 +110,8 @@ def _text(v: object) -> str:
         v = int(v)
     s = nfc(str(v))
     if len(s) > MAX_CELL_CHARS:
-        raise ValueError(f"text is {len(s)} characters long; the limit is {MAX_CELL_CHARS}")
+        raise ValueError(_("text is {length} characters long; the limit is {limit}").format(
+            length=len(s), limit=MAX_CELL_CHARS))
     return s
 
 
@@ -142,44 +144,46 @@ def _decimal(v: object, percent: bool = False, whole: bool = False,
     comma) is refused with both readings unless `whole` leaves one; an underscore is refused.
     """
     if isinstance(v, bool):
-        raise ValueError("expected a number, found a yes/no value")
+        raise ValueError(_("expected a number, found a yes/no value"))
     if isinstance(v, int):
         d = Decimal(v)
     elif isinstance(v, float):
         if not math.isfinite(v):
-            raise ValueError("expected a finite number")
+            raise ValueError(_("expected a finite number"))
         if isinstance(v, FormatUnknown) and percent and 0 < v < 1:
             shown = format((Decimal(format(v, ".15g")) * 100).normalize(), "f")
-            raise ValueError(f"{format(v, '.15g')} in a percentage column of an .xls workbook, "
-                             f"whose cell formats cannot be read: is it shown as {shown}%? Type "
-                             "the percentage as a number, or save the workbook as .xlsx")
+            raise ValueError(_("{value} in a percentage column of an .xls workbook, whose cell "
+                               "formats cannot be read: is it shown as {shown}%? Type the "
+                               "percentage as a number, or save the workbook as .xlsx").format(
+                                   value=format(v, ".15g"), shown=shown))
         d = Decimal(format(v, ".15g"))
     elif isinstance(v, Decimal):
         d = v
     else:
         d = _decimal_text(_text(v), percent, whole, spec)
     if not d.is_finite():
-        raise ValueError("expected a finite number")
+        raise ValueError(_("expected a finite number"))
     if d and d.adjusted() >= MAX_NUMBER_DIGITS:
-        raise ValueError(f"expected a number below 10^{MAX_NUMBER_DIGITS}")
+        raise ValueError(_("expected a number below 10^{digits}").format(digits=MAX_NUMBER_DIGITS))
     digits = len("".join(map(str, d.as_tuple().digits)).strip("0")) if d else 0
     if digits > MAX_SIGNIFICANT_DIGITS:
-        raise ValueError(f"{digits} significant digits; at most {MAX_SIGNIFICANT_DIGITS} are "
-                         "read, so that every output shows the number as typed: round it")
+        raise ValueError(_("{digits} significant digits; at most {limit} are read, so that "
+                           "every output shows the number as typed: round it").format(
+                               digits=digits, limit=MAX_SIGNIFICANT_DIGITS))
     return d
 
 
 def _decimal_text(text: str, percent: bool, whole: bool, spec: InputSpec | None) -> Decimal:
     s = "".join(text.split())
     if s.startswith("="):
-        raise ValueError("formulas are not read; type the value")
+        raise ValueError(_("formulas are not read; type the value"))
     if "_" in s:
-        raise ValueError("expected a number: an underscore is not a digit separator here; type "
-                         "the digits alone")
+        raise ValueError(_("expected a number: an underscore is not a digit separator here; "
+                           "type the digits alone"))
     if s.endswith("%"):
         if not percent:
-            raise ValueError("a percentage, but this column does not hold percentages: type "
-                             "the number without %")
+            raise ValueError(_("a percentage, but this column does not hold percentages: type "
+                               "the number without %"))
         s = s[:-1]
     m = _GROUPED.match(s)
     if m is not None and not m.group("more") and m.group("dec") is None:
@@ -191,7 +195,7 @@ def _decimal_text(text: str, percent: bool, whole: bool, spec: InputSpec | None)
     try:
         return Decimal(s)
     except InvalidOperation:
-        raise ValueError("expected a number") from None
+        raise ValueError(_("expected a number")) from None
 
 
 def _one_reading(s: str, sep: str, whole: bool, spec: InputSpec | None) -> str:
@@ -208,10 +212,11 @@ def _one_reading(s: str, sep: str, whole: bool, spec: InputSpec | None) -> str:
     fitting = [r for r in (as_decimal, as_thousands) if fits(r)]
     if len(fitting) == 1:
         return fitting[0]
-    name = "point" if sep == "." else "comma"
-    raise ValueError(f"ambiguous number: {_plain(as_decimal)} if {sep!r} is a decimal {name}, "
-                     f"{as_thousands} if it separates thousands: type {_plain(as_decimal)} or "
-                     f"{as_thousands}")
+    message = (_("ambiguous number: {decimal} if '.' is a decimal point, {thousands} if it "
+                 "separates thousands: type {decimal} or {thousands}") if sep == "." else
+               _("ambiguous number: {decimal} if ',' is a decimal comma, {thousands} if it "
+                 "separates thousands: type {decimal} or {thousands}"))
+    raise ValueError(message.format(decimal=_plain(as_decimal), thousands=as_thousands))
 
 
 def _plain(text: str) -> str:
@@ -231,9 +236,11 @@ def is_percent(name: str, spec: InputSpec) -> bool:
 def _range(spec: InputSpec) -> Callable[[Decimal], Decimal]:
     def check(d: Decimal) -> Decimal:
         if spec.min is not None and d < spec.min:
-            raise ValueError(f"expected at least {expr.format_number(spec.min)}")
+            raise ValueError(_("expected at least {minimum}").format(
+                minimum=expr.format_number(spec.min)))
         if spec.max is not None and d > spec.max:
-            raise ValueError(f"expected at most {expr.format_number(spec.max)}")
+            raise ValueError(_("expected at most {maximum}").format(
+                maximum=expr.format_number(spec.max)))
         return d
     return check
 
@@ -248,7 +255,7 @@ def parser_for(spec: InputSpec, name: str = "") -> Callable[[object], expr.Value
         def parse_int(v: object) -> expr.Value:
             d = _decimal(v, percent, whole=True, spec=spec)
             if d != d.to_integral_value():
-                raise ValueError("expected a whole number")
+                raise ValueError(_("expected a whole number"))
             return in_range(d.quantize(Decimal(1)))
         return parse_int
     if spec.type == "number":
@@ -263,7 +270,7 @@ def parser_for(spec: InputSpec, name: str = "") -> Callable[[object], expr.Value
                 return True
             if f in _FALSE:
                 return False
-            raise ValueError("expected yes or no (có/không, x or blank, 1/0)")
+            raise ValueError(_("expected yes or no (có/không, x or blank, 1/0)"))
         return parse_bool
     if spec.type == "enum":
         wording: dict[str, str] = {}
@@ -276,7 +283,7 @@ def parser_for(spec: InputSpec, name: str = "") -> Callable[[object], expr.Value
         def parse_enum(v: object) -> expr.Value:
             key = wording.get(fold(_text_cell(v)))
             if key is None:
-                raise ValueError(f"expected one of: {allowed}")
+                raise ValueError(_("expected one of: {allowed}").format(allowed=allowed))
             return key
         return parse_enum
     return _text_cell
@@ -286,9 +293,11 @@ def _text_cell(v: object) -> str:
     """A text cell; a workbook's TRUE/FALSE cell is not text (a checkbox or a formula's result
     where a name or a code belongs), so it is refused rather than read as "True"."""
     if isinstance(v, bool):
-        raise ValueError(f"expected text, found the yes/no cell {str(v).upper()}: type the text")
+        raise ValueError(_("expected text, found the yes/no cell {value}: type the text").format(
+            value=str(v).upper()))
     if isinstance(v, str) and v.strip() in ("TRUE", "FALSE"):  # a yes/no cell exported to CSV
-        raise ValueError(f"expected text, found the yes/no value {v.strip()}: type the text")
+        raise ValueError(_("expected text, found the yes/no value {value}: type the text").format(
+            value=v.strip()))
     return _text(v)
 
 
@@ -475,12 +484,13 @@ def map_columns(table: RawTable, inputs: Mapping[str, InputSpec]
             if head in inputs:
                 columns[i] = head
             elif any(not blank(r[i]) and r[i] != 0 for r in table.rows if i < len(r)):
-                warnings.append(f"{derived[i]}: the rule set declares no input {head!r}, so "
-                                "these initiatives are not counted")
+                warnings.append(_("{where}: the rule set declares no input {name!r}, so these "
+                                  "initiatives are not counted").format(where=derived[i],
+                                                                        name=head))
             continue
         if not head:
             if any(not blank(r[i]) for r in table.rows if i < len(r)):
-                problems.append(Problem(where, "a column with values has no header"))
+                problems.append(Problem(where, _("a column with values has no header")))
             continue
         if fold(head) in ROW_NUMBER_HEADERS:
             continue
@@ -488,15 +498,18 @@ def map_columns(table: RawTable, inputs: Mapping[str, InputSpec]
         if target is None:
             close = _suggest(head, known)
             if close:
-                problems.append(Problem(where, f"unknown column {head!r}: did you mean "
-                                               f"{close!r}? A misspelt column is not "
-                                               "read as its default"))
+                problems.append(Problem(where, _("unknown column {column!r}: did you mean "
+                                                 "{close!r}? A misspelt column is not read as "
+                                                 "its default").format(column=head,
+                                                                       close=close)))
             else:
-                warnings.append(f"{where}: unknown column {head!r} carried through, not scored")
+                warnings.append(_("{where}: unknown column {column!r} carried through, not "
+                                  "scored").format(where=where, column=head))
             continue
         if target in seen:
-            problems.append(Problem(where, f"column {head!r} duplicates {seen[target]!r} "
-                                           f"(both are {target!r})"))
+            problems.append(Problem(where, _("column {column!r} duplicates {other!r} (both "
+                                             "are {name!r})").format(
+                                                 column=head, other=seen[target], name=target)))
             continue
         seen[target] = head
         columns[i] = target
@@ -505,12 +518,14 @@ def map_columns(table: RawTable, inputs: Mapping[str, InputSpec]
     for name in IDENTITY_ALIASES[table.kind]:
         if name not in mapped:
             problems.append(Problem(header_where,
-                                    f"required column {name!r} is missing "
-                                    f"(e.g. {IDENTITY_ALIASES[table.kind][name][0]!r})"))
+                                    _("required column {name!r} is missing (e.g. "
+                                      "{example!r})").format(
+                                        name=name, example=IDENTITY_ALIASES[table.kind][name][0])))
     for name, spec in inputs.items():
         if name not in mapped and spec.is_required:
             problems.append(Problem(header_where,
-                                    f"required column {name!r} ({spec.label}) is missing"))
+                                    _("required column {name!r} ({label}) is missing").format(
+                                        name=name, label=spec.label)))
     return columns, problems, warnings
 
 
@@ -568,8 +583,9 @@ def validate_parts(table: RawTable, inputs: Mapping[str, InputSpec], warnings: l
             elif not _agree(data[f], from_list, inputs[f]):
                 problems.append(Problem(
                     input_location(table.file, rownum, str(headers[f]), table.sheet),
-                    f"{_head(data[f])} here, but {derived[j]} lists {from_list} for this person: "
-                    "make them agree, or leave this cell blank"))
+                    _("{here} here, but {where} lists {listed} for this person: make them "
+                      "agree, or leave this cell blank").format(
+                          here=_head(data[f]), where=derived[j], listed=from_list)))
         for name in inputs:
             data.setdefault(name, None)
         fast = parse_row(data)
@@ -599,7 +615,7 @@ def _locate(e: ValidationError, data: Mapping[str, object], headers: Mapping[str
     for err in e.errors():
         f = str(err["loc"][0]) if err["loc"] else ""
         value = data.get(f)
-        shown = "" if blank(value) else f" (found {str(value)[:60]!r})"
+        shown = "" if blank(value) else _(" (found {value!r})").format(value=str(value)[:60])
         msg = err["msg"].removeprefix("Value error, ")
         problems.append(Problem(input_location(table.file, rownum, str(headers.get(f, f)),
                                                table.sheet), f"{msg}{shown}"))
@@ -680,17 +696,18 @@ def duplicate_ids(records: Sequence[Record]) -> list[Problem]:
 
 
 def duplicate_id(rid: str, at: str, first: str) -> Problem:
-    return Problem(at, f"duplicated id {rid!r} (first at {first})")
+    return Problem(at, _("duplicated id {id!r} (first at {first})").format(id=rid, first=first))
 
 
 def unknown_unit(r: Record, unit_ids: Sequence[str]) -> Problem:
     """A person whose unit is not among `unit_ids` (sorted), with the closest id as a hint."""
     close = difflib.get_close_matches(r.group, unit_ids, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return Problem(str(r.origin), f"unit {r.group!r} of {r.name} is not in the units file{hint}")
+    hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
+    return Problem(str(r.origin), _("unit {unit!r} of {name} is not in the units file{hint}")
+                   .format(unit=r.group, name=r.name, hint=hint))
 
 
 def without_members(units: Sequence[Record], with_members: set[str]) -> list[Problem]:
-    return [Problem(str(u.origin), f"unit {u.id!r} ({u.name}) has no members in the "
-                                   "individuals file")
+    return [Problem(str(u.origin), _("unit {unit!r} ({name}) has no members in the "
+                                     "individuals file").format(unit=u.id, name=u.name))
             for u in units if u.id not in with_members]

@@ -30,6 +30,7 @@ from pydantic.functional_validators import BeforeValidator
 
 from scoring import limits
 from scoring.errors import Problem, RuleError
+from scoring.i18n import _
 
 Kind = Literal["individual", "unit"]
 KINDS: tuple[Kind, ...] = ("individual", "unit")
@@ -100,7 +101,7 @@ class _Loader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(
-                None, None, "anchors and aliases (*name) are not allowed in rule files",
+                None, None, _("anchors and aliases (*name) are not allowed in rule files"),
                 event.start_mark,
             )
         self.depth += 1
@@ -108,7 +109,8 @@ class _Loader(yaml.SafeLoader):
             if self.depth > MAX_YAML_DEPTH:
                 event = self.peek_event()  # type: ignore[no-untyped-call]
                 raise yaml.MarkedYAMLError(
-                    None, None, f"nested more than {MAX_YAML_DEPTH} levels deep",
+                    None, None, _("nested more than {depth} levels deep").format(
+                        depth=MAX_YAML_DEPTH),
                     event.start_mark)
             return super().compose_node(parent, index)
         finally:
@@ -120,7 +122,8 @@ class _Loader(yaml.SafeLoader):
             value = Decimal(text)
         except ArithmeticError:
             raise yaml.MarkedYAMLError(
-                None, None, f"{text!r} is not a finite number", node.start_mark
+                None, None, _("{text!r} is not a finite number").format(text=text),
+                node.start_mark
             ) from None
         return _sane_number(value, text, node)
 
@@ -136,9 +139,11 @@ class _Loader(yaml.SafeLoader):
         return str(self.construct_scalar(node))
 
     def construct_refused(self, node: yaml.Node) -> Any:
-        raise yaml.MarkedYAMLError(None, None, f"the type {node.tag.rsplit(':', 1)[-1]!r} is not "
-                                               "allowed in rule files (text, numbers, true/false, "
-                                               "lists and mappings)", node.start_mark)
+        raise yaml.MarkedYAMLError(None, None, _("the type {type!r} is not allowed in rule "
+                                                 "files (text, numbers, true/false, lists and "
+                                                 "mappings)").format(
+                                                     type=node.tag.rsplit(":", 1)[-1]),
+                                   node.start_mark)
 
     def construct_loc_mapping(self, node: yaml.MappingNode) -> Iterator[LocDict]:
         result = LocDict()
@@ -147,11 +152,12 @@ class _Loader(yaml.SafeLoader):
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | bool) or isinstance(key, bool):
-                raise yaml.MarkedYAMLError(None, None, "keys must be text", key_node.start_mark)
+                raise yaml.MarkedYAMLError(None, None, _("keys must be text"),
+                                           key_node.start_mark)
             key = str(key)
             if key in result:
                 raise yaml.MarkedYAMLError(
-                    None, None, f"duplicated key {key!r}", key_node.start_mark
+                    None, None, _("duplicated key {key!r}").format(key=key), key_node.start_mark
                 )
             result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[key] = key_node.start_mark.line + 1
@@ -182,13 +188,16 @@ def read_yaml(path: Path, shown: str) -> Any:
     try:
         size = path.stat().st_size
         if size > limit:
-            raise RuleError.one(shown, f"rule file is {size} bytes; the limit is {limit}")
+            raise RuleError.one(shown, _("rule file is {size} bytes; the limit is {limit}")
+                                .format(size=size, limit=limit))
         with path.open("rb") as f:
             data = f.read(limit + 1)
     except OSError as e:
-        raise RuleError.one(shown, f"cannot read rule file: {e.strerror}") from None
+        raise RuleError.one(shown, _("cannot read rule file: {reason}").format(
+            reason=e.strerror)) from None
     if len(data) > limit:
-        raise RuleError.one(shown, f"rule file is over {limit} bytes, the limit")
+        raise RuleError.one(shown, _("rule file is over {limit} bytes, the limit").format(
+            limit=limit))
     return parse_yaml(data, shown)
 
 
@@ -197,7 +206,8 @@ def parse_yaml(data: bytes, shown: str) -> Any:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise RuleError.one(shown, f"must be UTF-8 (byte {e.start} is not)") from None
+        raise RuleError.one(shown, _("must be UTF-8 (byte {byte} is not)").format(
+            byte=e.start)) from None
     loader = _Loader(text)
     loader.file = shown
     try:
@@ -207,9 +217,10 @@ def parse_yaml(data: bytes, shown: str) -> Any:
         line = f":{mark.line + 1}" if mark else ""
         raise RuleError.one(f"{shown}{line}", str(e.problem or e.context)) from None
     except yaml.YAMLError as e:
-        raise RuleError.one(shown, f"invalid YAML: {e}") from None
+        raise RuleError.one(shown, _("invalid YAML: {reason}").format(reason=e)) from None
     except RecursionError:  # the depth limit above should make this unreachable
-        raise RuleError.one(shown, f"nested more than {MAX_YAML_DEPTH} levels deep") from None
+        raise RuleError.one(shown, _("nested more than {depth} levels deep").format(
+            depth=MAX_YAML_DEPTH)) from None
     finally:
         loader.dispose()
 
@@ -728,7 +739,7 @@ def parse_file(path: Path) -> RuleFile:
     if data is None:
         data = LocDict()
     if not isinstance(data, dict):
-        raise RuleError.one(f"{shown}:1", "a rule file is a mapping of sections")
+        raise RuleError.one(f"{shown}:1", _("a rule file is a mapping of sections"))
     try:
         return RuleFile.model_validate(data)
     except ValidationError as e:
@@ -757,8 +768,8 @@ def _unknown_key_message(key: str, loc: tuple[int | str, ...], data: Any) -> str
             node = _model_in(ann) or node
     known = list(getattr(node, "model_fields", {}))
     close = difflib.get_close_matches(key, [k for k in known if k != "source"], n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown key {key!r}{hint}"
+    hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
+    return _("unknown key {key!r}{hint}").format(key=key, hint=hint)
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
@@ -785,14 +796,15 @@ def _load(folder: Path, chain: tuple[Path, ...]) -> RuleSet:
     shown = _display(folder)
     if resolved in chain:
         cycle = " -> ".join(_display(p) for p in (*chain, resolved))
-        raise RuleError.one(shown, f"'extends' forms a cycle: {cycle}")
+        raise RuleError.one(shown, _("'extends' forms a cycle: {cycle}").format(cycle=cycle))
     if len(chain) > MAX_EXTENDS_DEPTH:
-        raise RuleError.one(shown, f"'extends' is nested more than {MAX_EXTENDS_DEPTH} deep")
+        raise RuleError.one(shown, _("'extends' is nested more than {depth} deep").format(
+            depth=MAX_EXTENDS_DEPTH))
     if not folder.is_dir():
-        raise RuleError.one(shown, "rule set folder not found")
+        raise RuleError.one(shown, _("rule set folder not found"))
     paths = rule_files(folder)
     if not paths:
-        raise RuleError.one(shown, "no .yaml rule files in this folder")
+        raise RuleError.one(shown, _("no .yaml rule files in this folder"))
     problems: list[Problem] = []
     files: list[RuleFile] = []
     for p in paths:
@@ -821,8 +833,9 @@ def _merge_header(files: list[RuleFile], shown: str) -> dict[str, Any]:
             if value is None:
                 continue
             if key in header and header[key] != value:
-                raise RuleError.one(f.source or shown, f"{key!r} is given twice with different "
-                                                       f"values ({header[key]!r}, {value!r})")
+                raise RuleError.one(f.source or shown, _("{key!r} is given twice with different "
+                                                         "values ({first!r}, {second!r})").format(
+                    key=key, first=header[key], second=value))
             header[key] = value
     return header
 
@@ -831,8 +844,9 @@ def _by_id(items: tuple[Any, ...], what: str, problems: list[Problem]) -> dict[s
     out: dict[str, Any] = {}
     for item in items:
         if item.id in out:
-            problems.append(Problem(item.source, f"duplicated {what} id {item.id!r} (also at "
-                                                 f"{out[item.id].source})", item.id))
+            problems.append(Problem(item.source, _("duplicated {what} id {id!r} (also at "
+                                                   "{other})").format(
+                what=what, id=item.id, other=out[item.id].source), item.id))
         out[item.id] = item
     return out
 
@@ -854,7 +868,8 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
     problems: list[Problem] = []
     for key in ("ruleset", "year"):
         if key not in header and base is None:
-            problems.append(Problem(shown, f"the rule set needs {key!r} in one of its files"))
+            problems.append(Problem(shown, _("the rule set needs {key!r} in one of its files")
+                                    .format(key=key)))
     kinds: dict[str, dict[str, Any]] = {}
     removals = [f.remove for f in files if f.remove is not None]
     for kind in KINDS:
@@ -874,8 +889,9 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
                 kr = getattr(f, kind)
                 for name, spec in (getattr(kr, sec) if kr else {}).items():
                     if name in seen:
-                        problems.append(Problem(spec.source, f"{sec} {name!r} is declared twice "
-                                                             f"(also at {seen[name]})"))
+                        problems.append(Problem(spec.source, _("{section} {name!r} is declared "
+                                                               "twice (also at {other})").format(
+                            section=sec, name=name, other=seen[name])))
                     seen[name] = spec.source
                     merged[name] = spec
             sections[sec] = merged
@@ -891,12 +907,15 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
         for rem in removals:
             for sec, ids in getattr(rem, kind).items():
                 if sec not in sections:
-                    problems.append(Problem(rem.source, f"remove.{kind}: unknown section {sec!r}"))
+                    problems.append(Problem(rem.source, _("remove.{kind}: unknown section "
+                                                          "{section!r}").format(kind=kind,
+                                                                                section=sec)))
                     continue
                 for rid in ids:
                     if rid not in sections[sec]:
-                        problems.append(Problem(rem.source, f"remove.{kind}.{sec}: {rid!r} is not "
-                                                            "in the extended rule set", rid))
+                        problems.append(Problem(rem.source, _("remove.{kind}.{section}: {id!r} "
+                                                              "is not in the extended rule set")
+                                                .format(kind=kind, section=sec, id=rid), rid))
                     sections[sec].pop(rid, None)
         kinds[kind] = {
             **{sec: tuple(sections[sec].values()) for sec in _LIST_SECTIONS},
@@ -917,8 +936,8 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
     for rem in removals:
         for tid in rem.titles:
             if tid not in titles:
-                problems.append(Problem(rem.source, f"remove.titles: {tid!r} is not in the "
-                                                    "extended rule set", tid))
+                problems.append(Problem(rem.source, _("remove.titles: {id!r} is not in the "
+                                                      "extended rule set").format(id=tid), tid))
             titles.pop(tid, None)
         for pid in rem.params:
             params.pop(pid, None)
@@ -961,11 +980,12 @@ def pick_year(root: Path, data_year: int | None) -> Path:
     """The newest rule set not after the data's year (the newest of all when it is unknown)."""
     years = available_years(root)
     if not years:
-        raise RuleError.one(str(root), "no rule sets (folders named by year) here")
+        raise RuleError.one(str(root), _("no rule sets (folders named by year) here"))
     if data_year is None:
         return root / str(years[-1])
     usable = [y for y in years if y <= data_year]
     if not usable:
-        raise RuleError.one(str(root), f"no rule set for {data_year} or earlier "
-                                       f"(available: {', '.join(map(str, years))})")
+        raise RuleError.one(str(root), _("no rule set for {year} or earlier (available: "
+                                         "{years})").format(year=data_year,
+                                                            years=", ".join(map(str, years))))
     return root / str(usable[-1])

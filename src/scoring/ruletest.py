@@ -28,6 +28,7 @@ from scoring import expr
 from scoring.app import compile_folder
 from scoring.compile import IDENTITY, Compiled
 from scoring.errors import ScoringError
+from scoring.i18n import _
 from scoring.records import Origin, Record, record_model
 from scoring.result import RecordResult, TitleDecision
 from scoring.ruleset import Example, Kind
@@ -49,8 +50,9 @@ class Outcome:
 
     def report(self) -> list[str]:
         if self.passed:
-            return [f"PASS {self.name}"]
-        return [f"FAIL {self.name}", f"  at {self.source}", *(f"  {d}" for d in self.details)]
+            return [_("PASS {name}").format(name=self.name)]
+        return [_("FAIL {name}").format(name=self.name),
+                _("  at {source}").format(source=self.source), *(f"  {d}" for d in self.details)]
 
 
 def run_folder(folder: Path | str, evaluator: Evaluator | None = None) -> list[Outcome]:
@@ -69,7 +71,8 @@ def run_examples(compiled: Compiled, evaluator: Evaluator | None = None) -> list
 
 def summary(outcomes: Sequence[Outcome]) -> str:
     passed = sum(1 for o in outcomes if o.passed)
-    return f"{passed} passed, {len(outcomes) - passed} failed"
+    return _("{passed} passed, {failed} failed").format(passed=passed,
+                                                         failed=len(outcomes) - passed)
 
 
 def run_example(ex: Example, compiled: Compiled, evaluator: Evaluator) -> Outcome:
@@ -278,50 +281,57 @@ def _compare(expect: Mapping[str, Any], rec: RecordResult) -> list[str]:
     if "score" in expect:
         want = _number(expect["score"])
         if want != rec.score:
-            out.append(f"score: expected {_show(want)}, got {_show(rec.score)}")
+            out.append(_("score: expected {want}, got {got}").format(want=_show(want),
+                                                                     got=_show(rec.score)))
     for cid, pts in dict(expect.get("points", {})).items():
         want = _number(pts)
         if want != rec.point(cid):
-            out.append(f"points.{cid}: expected {_show(want)}, got {_show(rec.point(cid))}")
+            out.append(_("points.{id}: expected {want}, got {got}").format(
+                id=cid, want=_show(want), got=_show(rec.point(cid))))
     decisions = {d.title: d for d in rec.decisions}
     if "titles" in expect:
         want_titles = set(expect["titles"])
         got = set(rec.titles)
         if want_titles != got:
             order = [d.title for d in rec.decisions]
-            out.append(f"titles: expected {_show(sorted(want_titles, key=order.index))}, "
-                       f"got {_show(sorted(got, key=order.index))}")
+            out.append(_("titles: expected {want}, got {got}").format(
+                want=_show(sorted(want_titles, key=order.index)),
+                got=_show(sorted(got, key=order.index))))
             out += [f"  {t}: {_why_not(decisions[t])}" for t in order
                     if t in want_titles - got]
-    out += [f"not_titles: {t} was awarded" for t in expect.get("not_titles", ())
-            if t in rec.titles]
+    out += [_("not_titles: {title} was awarded").format(title=t)
+            for t in expect.get("not_titles", ()) if t in rec.titles]
     fired = {h.rule for h in rec.hits if h.condition} | {h.item for h in rec.hits if h.condition}
     missing = [h for h in expect.get("hits", ()) if h not in fired]
     if missing:
         shown = sorted(h.rule for h in rec.hits if h.condition)
-        out.append(f"hits: expected {_show(missing)} to fire; fired: {_show(shown)}")
+        out.append(_("hits: expected {want} to fire; fired: {got}").format(
+            want=_show(missing), got=_show(shown)))
     if "reward" in expect and _number(expect["reward"]) != rec.reward:
-        detail = ", ".join(f"{t} {expr.format_number(a)}" for t, a in rec.rewards) or "none"
-        detail += "".join(f"; {u.title} {expr.format_number(u.amount)} not paid: {u.paid} "
-                          "rewards the same achievement" for u in rec.not_paid)
-        out.append(f"reward: expected {expect['reward']}, got {expr.format_number(rec.reward)} "
-                   f"({detail})")
+        detail = ", ".join(f"{t} {expr.format_number(a)}" for t, a in rec.rewards) or _("none")
+        detail += "".join(_("; {title} {amount} not paid: {paid} rewards the same achievement")
+                          .format(title=u.title, amount=expr.format_number(u.amount),
+                                  paid=u.paid) for u in rec.not_paid)
+        out.append(_("reward: expected {want}, got {got} ({detail})").format(
+            want=expect["reward"], got=expr.format_number(rec.reward), detail=detail))
     if "rating" in expect:
         got_rating = rec.rating.final if rec.rating is not None else None
         if got_rating != expect["rating"]:
-            out.append(f"rating: expected {expect['rating']}, got "
-                       f"{got_rating if got_rating is not None else 'no rating'}")
+            out.append(_("rating: expected {want}, got {got}").format(
+                want=expect["rating"],
+                got=got_rating if got_rating is not None else _("no rating")))
     return out
 
 
 def _why_not(d: TitleDecision) -> str:
     """Why a title was not awarded: failed prerequisites, a gate, or the quota's cut."""
     if d.gated_by:
-        return f"blocked by {', '.join(d.gated_by)}"
+        return _("blocked by {gates}").format(gates=", ".join(d.gated_by))
     failed = [f"{p.condition} ({p.detail})" for p in d.prerequisites if not p.met]
     if failed:
-        return "not met: " + "; ".join(failed)
+        return _("not met: {conditions}").format(conditions="; ".join(failed))
     q = d.quota
     if q is not None and q.cut:
-        return f"cut by the quota ({q.scope}: rank {q.rank}, {q.places} place(s))"
-    return "not awarded"
+        return _("cut by the quota ({scope}: rank {rank}, {places} place(s))").format(
+            scope=q.scope, rank=q.rank, places=q.places)
+    return _("not awarded")

@@ -33,6 +33,7 @@ from scoring.compile import (
     Rule,
 )
 from scoring.errors import InputError, Problem
+from scoring.i18n import _
 from scoring.records import Record
 from scoring.result import (
     AggregateValue,
@@ -137,10 +138,11 @@ def judged_missing(compiled: Compiled, rounds: RoundData, allow_incomplete: bool
     missing = missing_judged(compiled, ids, rounds)
     if missing and not allow_incomplete:
         raise InputError([
-            Problem(str(origins[key].origin), f"{origins[key].name}: no value in any round for "
-                                              f"judged {', '.join(repr(c) for c in cids)} (give "
-                                              "it in a round file, or --allow-incomplete to "
-                                              f"score {key[1]} as provisional)")
+            Problem(str(origins[key].origin), _(
+                "{name}: no value in any round for judged {criteria} (give it in a round file, "
+                "or --allow-incomplete to score {id} as provisional)").format(
+                    name=origins[key].name, criteria=", ".join(repr(c) for c in cids),
+                    id=key[1]))
             for key, cids in sorted(missing.items())
         ])
     return missing
@@ -383,9 +385,9 @@ def _rate(st: _State, ev: Evaluator) -> None:
             band_rule = cr.bands.rules[min(bands[i])].key
         final = band if band is not None else given
         if final is None:
-            problems.append(Problem(str(st.records[i].origin), f"neither the points "
-                                    f"({expr.unparse(cr.points)}) nor the rating {cr.field!r} "
-                                    "are given"))
+            problems.append(Problem(str(st.records[i].origin), _(
+                "neither the points ({points}) nor the rating {field!r} are given").format(
+                    points=expr.unparse(cr.points), field=cr.field)))
             continue
         override = cr.override_specs[min(overrides[i])] if overrides[i] else None
         if override is not None:

@@ -32,6 +32,7 @@ from typing import Any
 
 from scoring.app import Run, run
 from scoring.errors import Problem, UsageError
+from scoring.i18n import N_, _
 from scoring.manifest import (
     FROM_HERE,
     MANIFEST,
@@ -51,6 +52,7 @@ __all__ = ["MANIFEST", "Verification", "read_manifest", "verify_folder"]
 _SUFFIX = {"json": ".json", "csv": ".csv", "xlsx": ".xlsx", "table": ".txt", "html": ".html"}
 # Record fields whose change `verify` names; any other difference still fails the byte check.
 _FIELDS = ("score", "titles", "rank")
+_KINDS = (N_("individual"), N_("unit"))  # a record's kind, as the differences name it
 MAX_RECORDS = 20
 
 
@@ -72,29 +74,32 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UsageError.one(str(folder), f"no {MANIFEST} here: not an output folder of "
-                                          "`scoring score -o`") from None
+        raise UsageError.one(str(folder), _("no {manifest} here: not an output folder of "
+                                            "`scoring score -o`").format(
+                                                manifest=MANIFEST)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UsageError.one(str(path), f"cannot read the manifest: {e}") from None
+        raise UsageError.one(str(path), _("cannot read the manifest: {reason}").format(
+            reason=e)) from None
     problems = []
     if not isinstance(data, dict):
-        raise UsageError.one(str(path), "the manifest is not a JSON object")
+        raise UsageError.one(str(path), _("the manifest is not a JSON object"))
     inputs = data.get("inputs")
     if not isinstance(inputs, list) or not inputs or not all(
             isinstance(i, dict) and isinstance(i.get("path"), str)
             and isinstance(i.get("sha256"), str) for i in inputs):
-        problems.append("'inputs' must list the input files with their path and sha256")
+        problems.append(_("'inputs' must list the input files with their path and sha256"))
     ruleset = data.get("ruleset")
     if not isinstance(ruleset, dict) or not isinstance(ruleset.get("folder"), str):
-        problems.append("'ruleset' must name the rule set folder")
+        problems.append(_("'ruleset' must name the rule set folder"))
     options = data.get("options")
     formats = output_formats(data)
     per_output = bool(formats) and all(f in _SUFFIX for f in formats.values())
     if not isinstance(options, dict) or (options.get("format") not in _SUFFIX
                                          and not per_output):
-        problems.append(f"'options' must give the format ({', '.join(_SUFFIX)})")
+        problems.append(_("'options' must give the format ({formats})").format(
+            formats=", ".join(_SUFFIX)))
     if not isinstance(data.get(TIME_FIELD), str):
-        problems.append(f"'{TIME_FIELD}' is missing")
+        problems.append(_("'{field}' is missing").format(field=TIME_FIELD))
     if problems:
         raise UsageError.one(str(path), "; ".join(problems))
     return data
@@ -106,15 +111,16 @@ def find_output(folder: Path, fmt: str, manifest: Mapping[str, Any]) -> Path:
     if isinstance(outputs, list) and len(outputs) == 1 and isinstance(outputs[0], dict):
         named = folder / str(outputs[0].get("path"))
         if not named.is_file():
-            raise UsageError.one(str(folder), f"the output {named.name} named by the manifest "
-                                              "is missing")
+            raise UsageError.one(str(folder), _("the output {name} named by the manifest is "
+                                                "missing").format(name=named.name))
         return named
     found = sorted(p for p in folder.iterdir()
                    if p.is_file() and p.name != MANIFEST and p.suffix.lower() == _SUFFIX[fmt])
     if len(found) != 1:
-        what = ", ".join(p.name for p in found) or "none"
-        raise UsageError.one(str(folder), f"expected one {_SUFFIX[fmt]} output beside the "
-                                          f"manifest, found {what}")
+        what = ", ".join(p.name for p in found) or _("none")
+        raise UsageError.one(str(folder), _("expected one {suffix} output beside the manifest, "
+                                            "found {found}").format(suffix=_SUFFIX[fmt],
+                                                                    found=what))
     return found[0]
 
 
@@ -153,15 +159,15 @@ def _inputs(manifest: Mapping[str, Any], folder: Path
         path = _locate(given, folder, rel)
         if path is None:
             tried = ", ".join(dict.fromkeys(str(p) for p in _candidates(given, folder, rel)))
-            missing.append(Problem(str(folder / MANIFEST), f"input {given} is missing (looked "
-                                                           f"for {tried}): nothing to compare; "
-                                                           "run verify where the inputs are"))
+            missing.append(Problem(str(folder / MANIFEST), _(
+                "input {input} is missing (looked for {tried}): nothing to compare; run verify "
+                "where the inputs are").format(input=given, tried=tried)))
             continue
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         if sha != item["sha256"]:
-            problems.append(f"input {given} changed since the run: sha256 {sha} != "
-                            f"{item['sha256']}")
+            problems.append(_("input {input} changed since the run: sha256 {now} != "
+                              "{then}").format(input=given, now=sha, then=item["sha256"]))
         paths.append(path)
         files.append((given, sha, len(data)))
     if missing:
@@ -177,7 +183,8 @@ def _outputs(folder: Path, manifest: Mapping[str, Any]) -> list[tuple[Path, str]
         found = [(folder / name, fmt) for name, fmt in sorted(formats.items())
                  if (folder / name).is_file()]
         if not found:
-            raise UsageError.one(str(folder), "none of the outputs the manifest names is here")
+            raise UsageError.one(str(folder), _("none of the outputs the manifest names is "
+                                                "here"))
         return found
     fmt = manifest["options"]["format"]
     return [(find_output(folder, fmt, manifest), fmt)]
@@ -189,8 +196,9 @@ def _unlisted(folder: Path, manifest: Mapping[str, Any]) -> list[str]:
     if manifest.get("sealed") is not True:
         return []
     listed = {MANIFEST, *output_formats(manifest)}
-    return [f"{p.relative_to(folder).as_posix()} is in the sealed folder but not listed in its "
-            f"{MANIFEST}" for p in sorted(folder.rglob("*"))
+    return [_("{file} is in the sealed folder but not listed in its {manifest}").format(
+                file=p.relative_to(folder).as_posix(), manifest=MANIFEST)
+            for p in sorted(folder.rglob("*"))
             if not p.is_dir() and p.relative_to(folder).as_posix() not in listed]
 
 
@@ -212,8 +220,8 @@ def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verificat
     result = _as_recorded(again.result, moved) if moved else again.result
     old_hash = manifest["ruleset"].get("hash")
     if result.hash != old_hash:
-        problems.append(f"rule set {recorded_rules} changed since the run: hash "
-                        f"{result.hash} != {old_hash}")
+        problems.append(_("rule set {rules} changed since the run: hash {now} != {then}")
+                        .format(rules=recorded_rules, now=result.hash, then=old_hash))
     fresh_outputs: dict[str, bytes] = {}
     for path, fmt in outputs:
         old_output = path.read_bytes()
@@ -223,7 +231,7 @@ def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verificat
                                                         created), again.compiled)
         fresh_outputs[path.name] = new_output
         if new_output != old_output:
-            problems.append(f"{path.name} differs from a fresh run")
+            problems.append(_("{file} differs from a fresh run").format(file=path.name))
             problems += [f"  {line}" for line in _record_diff(fmt, old_output, new_output)]
     fresh = build_manifest(result, recorded_rules, files, manifest["options"],
                            manifest[TIME_FIELD])
@@ -244,8 +252,9 @@ def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verificat
     if manifest_bytes(fresh) != (folder / MANIFEST).read_bytes():
         keys = [k for k in fresh if fresh.get(k) != manifest.get(k)]
         keys += [k for k in manifest if k not in fresh]
-        problems.append(f"{MANIFEST} differs from a fresh run"
-                        + (f" in: {', '.join(keys)}" if keys else " (in its layout)"))
+        problems.append(_("{manifest} differs from a fresh run in: {keys}").format(
+            manifest=MANIFEST, keys=", ".join(keys)) if keys else
+            _("{manifest} differs from a fresh run (in its layout)").format(manifest=MANIFEST))
     return Verification(folder, output, tuple(problems), tuple(p for p, _ in outputs))
 
 
@@ -277,10 +286,10 @@ def _changed_outputs(manifest: Mapping[str, Any], folder: Path) -> list[str]:
     for item in manifest.get("outputs") or []:
         path = folder / str(item.get("path"))
         if not path.is_file():
-            out.append(f"output {path.name} is missing")
+            out.append(_("output {file} is missing").format(file=path.name))
         elif hashlib.sha256(path.read_bytes()).hexdigest() != item.get("sha256"):
-            out.append(f"output {path.name} was changed after the run (sha256 differs from the "
-                       "manifest)")
+            out.append(_("output {file} was changed after the run (sha256 differs from the "
+                         "manifest)").format(file=path.name))
     return out
 
 
@@ -307,8 +316,8 @@ def _rerun(paths: list[Path], manifest: Mapping[str, Any], folder: Path,
         return run(paths, _locate_folder(recorded, folder, rules_here), evaluator,
                    allow_incomplete=incomplete, history=history, decision_date=when)
     if r.rules_folder.resolve() != _locate_folder(recorded, folder, rules_here).resolve():
-        problems.append(f"the rules chosen for this data are now {r.rules_folder}; the run "
-                        f"used {recorded}")
+        problems.append(_("the rules chosen for this data are now {now}; the run used "
+                          "{then}").format(now=r.rules_folder, then=recorded))
     return r
 
 
@@ -316,8 +325,8 @@ def _locate_folder(given: str, folder: Path, relative: object = None) -> Path:
     for p in _candidates(given, folder, relative):
         if p.is_dir():
             return p
-    raise UsageError.one(MANIFEST, f"the rule set folder {given} recorded in the manifest "
-                                   "is not found")
+    raise UsageError.one(MANIFEST, _("the rule set folder {folder} recorded in the manifest "
+                                     "is not found").format(folder=given))
 
 
 def _created(fmt: str, output: bytes, manifest: Mapping[str, Any]) -> str:
@@ -358,15 +367,16 @@ def _diff_records(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mappin
         a, b = old.get(rid), new.get(rid)
         if a is None or b is None:
             name = (a or b or {}).get("name", "")
-            lines.append(f"{kind} {rid} {name}: "
-                         f"{'new in' if a is None else 'missing from'} a fresh run")
+            lines.append((_("{kind} {id} {name}: new in a fresh run") if a is None else
+                          _("{kind} {id} {name}: missing from a fresh run")).format(
+                              kind=_(kind), id=rid, name=name))
             continue
         parts = [f"{f} {_shown(a.get(f))} → {_shown(b.get(f))}" for f in fields
                  if a.get(f) != b.get(f)]
         if "hits" in a and a.get("hits") != b.get("hits"):
             parts.append("ledger " + _hits_diff(a["hits"], b["hits"]))
         if parts:
-            lines.append(f"{kind} {rid} {a.get('name', '')}: {'; '.join(parts)}")
+            lines.append(f"{_(kind)} {rid} {a.get('name', '')}: {'; '.join(parts)}")
     return lines
 
 
@@ -378,7 +388,7 @@ def _hits_diff(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]
     gone = [x for x in a if x not in b]
     came = [x for x in b if x not in a]
     if not gone and not came:
-        return "differs in the values read"
+        return _("differs in the values read")
     return f"{', '.join(gone) or '-'} → {', '.join(came) or '-'}"
 
 
@@ -399,20 +409,22 @@ def _csv_diff(old: bytes, new: bytes) -> list[str]:
     a, b = rows(old), rows(new)
     lines: list[str] = []
     for key in sorted(a.keys() | b.keys()):
-        kind, _, rid = key.partition(" ")
+        kind, _sep, rid = key.partition(" ")
         lines += _diff_records({rid: a[key]} if key in a else {},
                                {rid: b[key]} if key in b else {}, kind, _FIELDS)
-    return _bounded(lines) or ["differs outside the score, titles and rank columns"]
+    return _bounded(lines) or [_("differs outside the score, titles and rank columns")]
 
 
 def _first_line_diff(old: str, new: str) -> list[str]:
     for n, (a, b) in enumerate(zip(old.splitlines(), new.splitlines(), strict=False), 1):
         if a != b:
-            return [f"first difference at line {n}: {a.strip()!r} → {b.strip()!r}"]
-    return ["the fresh output has a different length"]
+            return [_("first difference at line {line}: {then!r} → {now!r}").format(
+                line=n, then=a.strip(), now=b.strip())]
+    return [_("the fresh output has a different length")]
 
 
 def _bounded(lines: list[str]) -> list[str]:
     if len(lines) > MAX_RECORDS:
-        return [*lines[:MAX_RECORDS], f"and {len(lines) - MAX_RECORDS} more records"]
+        return [*lines[:MAX_RECORDS], _("and {count} more records").format(
+            count=len(lines) - MAX_RECORDS)]
     return lines

@@ -11,6 +11,7 @@ from scoring.app import run
 from scoring.audit import FORMATS, explain, find_record, render
 from scoring.cli import cli, echo_warnings
 from scoring.errors import EXIT_PROBLEMS, UsageError
+from scoring.i18n import N_, _
 from scoring.nearmiss import MAX_CHANGES
 from scoring.render.safe import neutral
 from scoring.verify import verify_folder
@@ -19,14 +20,15 @@ from scoring.verify import verify_folder
 @cli.command(name="explain")
 @click.argument("args", nargs=-1, required=True, metavar="INPUT... ID")
 @click.option("--rules", type=click.Path(path_type=Path), default=None,
-              help="Rule set folder (default: the newest under rules/ not after the data's year).")
+              help=N_("Rule set folder (default: the newest under rules/ not after the data's "
+                      "year)."))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text for reading, markdown for a dossier, json for the full ledger.")
+              help=N_("text for reading, markdown for a dossier, json for the full ledger."))
 @click.option("--near-misses", "changes", type=click.IntRange(0), default=MAX_CHANGES,
               show_default=True,
-              help="At most this many input changes to propose and check (0: none).")
+              help=N_("At most this many input changes to propose and check (0: none)."))
 @click.option("--history", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder of past years, as for `scoring score --history`.")
+              help=N_("Folder of past years, as for `scoring score --history`."))
 def explain_command(args: tuple[str, ...], rules: Path | None, fmt: str, changes: int,
                     history: Path | None) -> None:
     """Explain how one individual or unit got its score and titles.
@@ -50,8 +52,8 @@ def explain_command(args: tuple[str, ...], rules: Path | None, fmt: str, changes
       scoring explain submissions/*.xlsx U07 --format markdown > U07.md
     """
     if len(args) < 2:
-        raise UsageError.one("ID", "give the inputs, then the id or name to explain: "
-                                   "scoring explain INPUT... ID")
+        raise UsageError.one("ID", _("give the inputs, then the id or name to explain: "
+                                     "scoring explain INPUT... ID"))
     *paths, query = args
     r = run([Path(p) for p in paths], rules, history=history)
     echo_warnings(r.result.warnings)
@@ -86,10 +88,10 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     v = verify_folder(folder)
     if v.identical:
         names = ", ".join(p.name for p in v.outputs or (v.output,))
-        click.echo(f"{folder}: identical ({names} and manifest.json reproduced byte for "
-                   "byte, the creation time excepted)")
+        click.echo(_("{folder}: identical ({names} and manifest.json reproduced byte for "
+                     "byte, the creation time excepted)").format(folder=folder, names=names))
         return
-    click.echo(f"{folder}: differs")
+    click.echo(_("{folder}: differs").format(folder=folder))
     for line in v.problems:
         click.echo(f"  {line}")
     ctx.exit(EXIT_PROBLEMS)

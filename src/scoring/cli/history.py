@@ -12,6 +12,7 @@ from scoring.atomic import is_stdout, write_atomic
 from scoring.cli import cli
 from scoring.errors import UsageError
 from scoring.history import load_history, title_kinds
+from scoring.i18n import N_, _
 from scoring.render.safe import neutral
 from scoring.review import FORMATS, build_review, parse_period, render_review
 
@@ -24,8 +25,9 @@ def _format(fmt: str | None, output: str | None) -> str:
         ext = Path(output).suffix.lower().lstrip(".")
         if ext in FORMATS:
             return ext
-        raise UsageError.one(output, f"cannot tell the format from '.{ext}'; give --format "
-                                     f"({', '.join(FORMATS)})")
+        raise UsageError.one(output, _("cannot tell the format from '.{ext}'; give --format "
+                                       "({formats})").format(ext=ext,
+                                                             formats=", ".join(FORMATS)))
     return "table"
 
 
@@ -33,15 +35,15 @@ def _format(fmt: str | None, output: str | None) -> str:
 @click.argument("period", metavar="FIRST..LAST")
 @click.option("--history", "history", required=True,
               type=click.Path(path_type=Path, file_okay=False),
-              help="The history folder: each year's JSON output, titles.csv, initiatives.csv, "
-                   "unit_aliases.csv.")
+              help=N_("The history folder: each year's JSON output, titles.csv, initiatives.csv, "
+                      "unit_aliases.csv."))
 @click.option("--rules", type=click.Path(path_type=Path), default=None,
-              help="Rule set folder for the titles and the typical-example rule (default: the "
-                   "newest under rules/ not after the period's last year).")
+              help=N_("Rule set folder for the titles and the typical-example rule (default: the "
+                      "newest under rules/ not after the period's last year)."))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format (default: from the output's extension, else table).")
-@click.option("-o", "--output", default=None, help="Write to this file ('-' for stdout).")
-@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+              help=N_("Output format (default: from the output's extension, else table)."))
+@click.option("-o", "--output", default=None, help=N_("Write to this file ('-' for stdout)."))
+@click.option("--force", is_flag=True, help=N_("Overwrite an existing output file."))
 def review(period: str, history: Path, rules: Path | None, fmt: str | None, output: str | None,
            force: bool) -> None:
     """Review the years FIRST..LAST: titles year by year, totals, score trends and the typical
@@ -57,16 +59,16 @@ def review(period: str, history: Path, rules: Path | None, fmt: str | None, outp
     fmt = _format(fmt, output)
     to_stdout = output is None or is_stdout(output)
     if fmt == "xlsx" and to_stdout:
-        raise UsageError.one("--output", "xlsx output needs a file: -o review.xlsx")
-    folder, _ = choose_rules(rules, last)
+        raise UsageError.one("--output", _("xlsx output needs a file: -o review.xlsx"))
+    folder, _year = choose_rules(rules, last)
     compiled = compile_folder(folder)
     store = load_history(history, title_kinds(compiled.ruleset), compiled.ruleset.ruleset)
     for w in store.warnings:
-        click.echo(f"warning: {w}", err=True)
+        click.echo(_("warning: {warning}").format(warning=w), err=True)
     result = build_review(store, compiled, first, last)
     if result.missing:
-        click.echo(f"warning: no output in {history} for "
-                   f"{', '.join(map(str, result.missing))}", err=True)
+        click.echo(_("warning: no output in {folder} for {years}").format(
+            folder=history, years=", ".join(map(str, result.missing))), err=True)
     data = render_review(result, fmt)
     if to_stdout:
         if fmt == "table":  # read in a terminal: no name may drive it (see `safe.neutral`)
@@ -75,5 +77,6 @@ def review(period: str, history: Path, rules: Path | None, fmt: str | None, outp
         sys.stdout.flush()
         return
     write_atomic(Path(str(output)), data, force)
-    click.echo(f"wrote {output} ({len(result.individuals)} individuals, "
-               f"{len(result.units)} units, {first}–{last})", err=True)
+    click.echo(_("wrote {files} ({individuals} individuals, {units} units, {first}–{last})")
+               .format(files=output, individuals=len(result.individuals),
+                       units=len(result.units), first=first, last=last), err=True)

@@ -9,6 +9,7 @@ import click
 from scoring.atomic import is_stdout, write_atomic
 from scoring.cli import cli
 from scoring.errors import UsageError
+from scoring.i18n import N_, _
 from scoring.ruleset import Kind, load
 from scoring.template import render_template
 
@@ -18,10 +19,10 @@ _KINDS: dict[str, tuple[Kind, ...]] = {"both": ("unit", "individual"), "unit": (
 
 @cli.command()
 @click.argument("rules", type=click.Path(path_type=Path))
-@click.option("-o", "--output", required=True, help="The workbook to write (.xlsx).")
+@click.option("-o", "--output", required=True, help=N_("The workbook to write (.xlsx)."))
 @click.option("--kind", type=click.Choice(sorted(_KINDS)), default="both", show_default=True,
-              help="Sheets for units, individuals or both.")
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+              help=N_("Sheets for units, individuals or both."))
+@click.option("--force", is_flag=True, help=N_("Overwrite an existing file."))
 def template(rules: Path, output: str, kind: str, force: bool) -> None:
     """Write the fill-in workbook for the rule set in RULES.
 
@@ -37,8 +38,9 @@ def template(rules: Path, output: str, kind: str, force: bool) -> None:
     """
     target = Path(output)
     if is_stdout(target) or target.suffix.lower() != ".xlsx":
-        raise UsageError.one("--output", "the template is a workbook: give a file name ending "
-                                         "in .xlsx, e.g. -o bieu-mau.xlsx")
+        raise UsageError.one("--output", _("the template is a workbook: give a file name "
+                                           "ending in .xlsx, e.g. -o bieu-mau.xlsx"))
     ruleset = load(rules)
     write_atomic(target, render_template(ruleset, _KINDS[kind]), force)
-    click.echo(f"wrote {target} (rule set {ruleset.ruleset}, {ruleset.year})", err=True)
+    click.echo(_("wrote {file} (rule set {ruleset}, {year})").format(
+        file=target, ruleset=ruleset.ruleset, year=ruleset.year), err=True)

@@ -15,7 +15,11 @@ from typing import Any, TextIO
 
 import click
 
+from scoring.i18n import N_, _
 from scoring.progress import DELAY, Progress, silent
+
+# The stages the library reports (`progress(stage, …)`), shown translated as the bars' labels.
+STAGES = (N_("reading"), N_("validating"), N_("evaluating"), N_("scoring"))
 
 
 class _Bars:
@@ -36,7 +40,7 @@ class _Bars:
         if self._bar is None:
             if done >= total or self._clock() - self._started < self._delay:
                 return
-            self._bar = click.progressbar(length=total, label=stage, file=self._stream)
+            self._bar = click.progressbar(length=total, label=_(stage), file=self._stream)
             self._bar.__enter__()
         self._bar.update(max(0, done - self._bar.pos))
 

@@ -13,6 +13,7 @@ from scoring.app import run
 from scoring.atomic import check_apart, is_stdout, write_atomic_many
 from scoring.cli import cli, echo_warnings
 from scoring.errors import InputError
+from scoring.i18n import N_, _
 from scoring.manifest import build_manifest, created_now, manifest_bytes
 from scoring.report import criterion_groups, render_html
 from scoring.report.changes import Previous, parse_previous
@@ -24,11 +25,13 @@ def read_previous(path: Path) -> tuple[Previous, dict[str, str]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError.one(str(path), f"cannot read: {exc.strerror or exc}") from exc
+        raise InputError.one(str(path), _("cannot read: {reason}").format(
+            reason=exc.strerror or exc)) from exc
     try:
         parsed = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError.one(str(path), f"not a JSON file: {exc}") from exc
+        raise InputError.one(str(path), _("not a JSON file: {reason}").format(
+            reason=exc)) from exc
     digest = hashlib.sha256(data).hexdigest()
     return parse_previous(parsed, str(path)), {"path": path.as_posix(), "sha256": digest}
 
@@ -36,17 +39,19 @@ def read_previous(path: Path) -> tuple[Previous, dict[str, str]]:
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rules", type=click.Path(path_type=Path), default=None,
-              help="Rule set folder (default: the newest under rules/ not after the data's year).")
+              help=N_("Rule set folder (default: the newest under rules/ not after the data's "
+                      "year)."))
 @click.option("-o", "--output", required=True,
-              help="The HTML file to write ('-' for stdout). A manifest.json is written beside it.")
+              help=N_("The HTML file to write ('-' for stdout). A manifest.json is written "
+                      "beside it."))
 @click.option("--lang", type=click.Choice(LANGS), default="vi", show_default=True,
-              help="Language of the report's own words (names and rules stay as written).")
+              help=N_("Language of the report's own words (names and rules stay as written)."))
 @click.option("--previous", type=click.Path(path_type=Path), default=None,
-              help="Last year's `score --format json` output, for the changes section.")
-@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+              help=N_("Last year's `score --format json` output, for the changes section."))
+@click.option("--force", is_flag=True, help=N_("Overwrite existing output files."))
 @click.option("--allow-incomplete", is_flag=True,
-              help="Report even when a judged criterion has no value in any round; the records "
-                   "concerned are marked provisional.")
+              help=N_("Report even when a judged criterion has no value in any round; the "
+                      "records concerned are marked provisional."))
 def report(inputs: tuple[Path, ...], rules: Path | None, output: str, lang: str,
            previous: Path | None, force: bool, allow_incomplete: bool) -> None:
     """Write the council's report on INPUTS as one self-contained HTML file.
@@ -81,5 +86,6 @@ def report(inputs: tuple[Path, ...], rules: Path | None, output: str, lang: str,
                            *([previous] if previous is not None else [])])
     write_atomic_many({target: data, target.parent / "manifest.json": manifest_bytes(manifest)},
                       force)
-    click.echo(f"wrote {target} ({len(r.result.individuals)} individuals, "
-               f"{len(r.result.units)} units)", err=True)
+    click.echo(_("wrote {files} ({individuals} individuals, {units} units)").format(
+        files=target, individuals=len(r.result.individuals), units=len(r.result.units)),
+        err=True)

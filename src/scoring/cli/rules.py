@@ -18,6 +18,7 @@ from scoring import ruletest
 from scoring.atomic import write_atomic_many
 from scoring.cli import cli, echo_warnings
 from scoring.errors import EXIT_PROBLEMS, Problem, UsageError
+from scoring.i18n import N_, _
 from scoring.newyear import default_base, scaffold
 from scoring.render.safe import neutral
 
@@ -31,9 +32,9 @@ def _fail(when: bool) -> None:
 
 @cli.command()
 @_FOLDERS
-@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any).")
+@click.option("--strict", is_flag=True, help=N_("Treat warnings as errors (exit 1 on any)."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Findings as text lines or one JSON document.")
+              show_default=True, help=N_("Findings as text lines or one JSON document."))
 def check(folders: tuple[Path, ...], strict: bool, fmt: str) -> None:
     """Check rule sets for mistakes: everything compile refuses, and more.
 
@@ -91,7 +92,7 @@ def run_tests(folders: tuple[Path, ...]) -> None:
         if len(folders) > 1:
             click.echo(f"{folder}:")
         if not found:
-            click.echo(f"warning: {folder} has no examples", err=True)
+            click.echo(_("warning: {folder} has no examples").format(folder=folder), err=True)
         for outcome in found:
             click.echo(neutral("\n".join(outcome.report()), "\n\t"))
         outcomes += found
@@ -104,10 +105,10 @@ def run_tests(folders: tuple[Path, ...]) -> None:
 @click.argument("after", type=click.Path(path_type=Path))
 @click.argument("data", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True, help="Output format.")
+              default="text", show_default=True, help=N_("Output format."))
 @click.option("--threshold", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Show rank moves of at least this many places.")
-@click.option("--fail-on-change", is_flag=True, help="Exit 1 if anything changed.")
+              help=N_("Show rank moves of at least this many places."))
+@click.option("--fail-on-change", is_flag=True, help=N_("Exit 1 if anything changed."))
 def diff_command(before: Path, after: Path, data: tuple[Path, ...], fmt: str, threshold: int,
                  fail_on_change: bool) -> None:
     """Show what changed between rule sets BEFORE and AFTER, and its effect on DATA.
@@ -138,9 +139,9 @@ def diff_command(before: Path, after: Path, data: tuple[Path, ...], fmt: str, th
 @cli.command("new-year")
 @click.argument("year", type=click.IntRange(1990, 2100))
 @click.option("--from", "base", type=click.Path(path_type=Path), default=None,
-              help="The rule set folder to extend (default: the newest before YEAR).")
+              help=N_("The rule set folder to extend (default: the newest before YEAR)."))
 @click.option("--rules-root", type=click.Path(path_type=Path), default=Path("rules"),
-              show_default=True, help="Where the year folders are.")
+              show_default=True, help=N_("Where the year folders are."))
 def new_year(year: int, base: Path | None, rules_root: Path) -> None:
     """Start rules/YEAR as a rule set extending an earlier year, with a commented template.
 
@@ -156,4 +157,5 @@ def new_year(year: int, base: Path | None, rules_root: Path) -> None:
     target = next(iter(files)).parent
     target.mkdir(parents=True)
     write_atomic_many({path: text.encode("utf-8") for path, text in files.items()})
-    click.echo(f"created {target}/ extending {base}: " + ", ".join(p.name for p in files))
+    click.echo(_("created {folder}/ extending {base}: {files}").format(
+        folder=target, base=base, files=", ".join(p.name for p in files)))

@@ -13,6 +13,7 @@ from scoring.atomic import check_apart, check_targets, is_stdout
 from scoring.cli import SHOWN_WARNINGS, cli, echo_warnings
 from scoring.cli.progress import progress_bars
 from scoring.errors import UsageError
+from scoring.i18n import N_, _
 from scoring.manifest import MANIFEST, build_manifest, created_now
 from scoring.publish import no_other_run, publish
 from scoring.render import BINARY_FORMATS, FORMATS, render
@@ -28,44 +29,46 @@ def format_for(fmt: str | None, output: str | None) -> str:
         ext = Path(output).suffix.lower().lstrip(".")
         if ext in FORMATS:
             return ext
-        raise UsageError.one(output, f"cannot tell the format from '.{ext}'; give --format")
+        raise UsageError.one(output, _("cannot tell the format from '.{ext}'; give --format")
+                             .format(ext=ext))
     return "table"
 
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rules", type=click.Path(path_type=Path), default=None,
-              help="Rule set folder (default: the newest under rules/ not after the data's year).")
+              help=N_("Rule set folder (default: the newest under rules/ not after the data's "
+                      "year)."))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format (default: from the output's extension, else table).")
+              help=N_("Output format (default: from the output's extension, else table)."))
 @click.option("-o", "--output", "outputs", multiple=True,
-              help="Write to this file ('-' for stdout). A manifest.json beside it lists every "
-                   "output of the run; repeat -o for several formats in one folder "
-                   "(-o ketqua/ketqua.xlsx -o ketqua/ketqua.json).")
-@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+              help=N_("Write to this file ('-' for stdout). A manifest.json beside it lists every "
+                      "output of the run; repeat -o for several formats in one folder "
+                      "(-o ketqua/ketqua.xlsx -o ketqua/ketqua.json)."))
+@click.option("--force", is_flag=True, help=N_("Overwrite existing output files."))
 @click.option("--allow-incomplete", is_flag=True,
-              help="Score even when a judged criterion has no value in any round; the records "
-                   "concerned are marked provisional.")
+              help=N_("Score even when a judged criterion has no value in any round; the records "
+                      "concerned are marked provisional."))
 @click.option("-q", "--quiet", is_flag=True,
-              help="No progress bars and no 'wrote' line on stderr (warnings still show).")
+              help=N_("No progress bars and no 'wrote' line on stderr (warnings still show)."))
 @click.option("--seal", is_flag=True,
-              help="Mark the output folder sealed: a published result that is never written "
-                   "again and whose every byte `scoring verify` checks.")
+              help=N_("Mark the output folder sealed: a published result that is never written "
+                      "again and whose every byte `scoring verify` checks."))
 @click.option("--history", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder of past years (earlier JSON outputs, titles.csv, initiatives.csv, "
-                   "unit_aliases.csv) for titles that need them, such as CSTĐ cấp tỉnh.")
+              help=N_("Folder of past years (earlier JSON outputs, titles.csv, initiatives.csv, "
+                      "unit_aliases.csv) for titles that need them, such as CSTĐ cấp tỉnh."))
 @click.option("--stream", is_flag=True,
-              help="Score a few units at a time on every core, holding only a part of the "
-                   "batch in memory (for batches of hundreds of thousands of people and more): "
-                   "the same JSON output, written to -o FILE.json.")
+              help=N_("Score a few units at a time on every core, holding only a part of the "
+                      "batch in memory (for batches of hundreds of thousands of people and "
+                      "more): the same JSON output, written to -o FILE.json."))
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes for --stream (default: the cores available).")
+              help=N_("Processes for --stream (default: the cores available)."))
 @click.option("--decision-date", default=None, metavar="YYYY-MM-DD",
-              help="Date of the decision conferring the titles: the rewards use the base "
-                   "salary in force on it (default: the rule set's decision_date).")
+              help=N_("Date of the decision conferring the titles: the rewards use the base "
+                      "salary in force on it (default: the rule set's decision_date)."))
 @click.option("--full", is_flag=True,
-              help=f"On the terminal, every holder of each title (default: a summary and the "
-                   f"first {TERMINAL_ROWS} per cluster). Files always hold every row.")
+              help=N_("On the terminal, every holder of each title (default: a summary and the "
+                      "first {rows} per cluster). Files always hold every row."))
 def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
           outputs: tuple[str, ...], force: bool, allow_incomplete: bool, quiet: bool, seal: bool,
           history: Path | None, stream: bool, workers: int | None,
@@ -86,20 +89,23 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
     fmt = format_for(fmt, output)
     to_stdout = not outputs or (output is not None and is_stdout(Path(output)))
     if fmt in BINARY_FORMATS and to_stdout:
-        raise UsageError.one("--output", f"{fmt} output needs a file: -o results.{fmt}")
+        raise UsageError.one("--output", _("{format} output needs a file: -o results.{format}")
+                             .format(format=fmt))
     if seal and to_stdout:
-        raise UsageError.one("--seal", "a sealed result is a folder: give -o FOLDER/results.json")
+        raise UsageError.one("--seal", _("a sealed result is a folder: give -o "
+                                         "FOLDER/results.json"))
     if workers is not None and not stream:
-        raise UsageError.one("--workers", "--workers is for --stream")
+        raise UsageError.one("--workers", _("--workers is for --stream"))
     options: dict[str, object] = {"format": fmt, "rules": str(rules) if rules else None,
                                   "allow_incomplete": allow_incomplete}
     if decision_date is not None:  # recorded only when given, so earlier manifests stay valid
         options["decision_date"] = decision_date
     if stream:
         if fmt != "json" or to_stdout:
-            raise UsageError.one("--stream", "--stream writes the JSON output to a file: "
-                                             "-o results.json (other formats and the terminal "
-                                             "table hold the whole result in memory)")
+            raise UsageError.one("--stream", _("--stream writes the JSON output to a file: "
+                                               "-o results.json (other formats and the "
+                                               "terminal table hold the whole result in "
+                                               "memory)"))
         target = Path(str(output))
         check_apart([target], _given(inputs, rules, history))
         no_other_run(target.parent, [target], force)
@@ -111,10 +117,14 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
                               shown_warnings=SHOWN_WARNINGS)
         echo_warnings(done.warnings, done.warnings_count)
         if not quiet:
-            click.echo(f"wrote {output} ({done.individuals} individuals, {done.units} units, "
-                       f"scored in {done.parts} part{'s' if done.parts != 1 else ''})"
-                       f"{' and sealed the folder' if seal else ''}",
-                       err=True)
+            wrote = (_("wrote {files} ({individuals} individuals, {units} units, scored in "
+                       "{parts}) and sealed the folder") if seal else
+                     _("wrote {files} ({individuals} individuals, {units} units, scored in "
+                       "{parts})"))
+            parts = (_("1 part") if done.parts == 1 else
+                     _("{count} parts").format(count=done.parts))
+            click.echo(wrote.format(files=output, individuals=done.individuals,
+                                    units=done.units, parts=parts), err=True)
         return
     targets = [Path(o) for o in outputs] if not to_stdout else []
     formats = {t: format_for(None, str(t)) if len(targets) > 1 else fmt for t in targets}
@@ -142,9 +152,12 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
     publish(r, manifest, options, targets, formats, seal=seal, force=force,
             history=history)
     if not quiet:
-        click.echo(f"wrote {', '.join(map(str, targets))} ({len(r.result.individuals)} "
-                   f"individuals, {len(r.result.units)} units)"
-                   f"{' and sealed the folder' if seal else ''}", err=True)
+        wrote = (_("wrote {files} ({individuals} individuals, {units} units) and sealed the "
+                   "folder") if seal else
+                 _("wrote {files} ({individuals} individuals, {units} units)"))
+        click.echo(wrote.format(files=", ".join(map(str, targets)),
+                                individuals=len(r.result.individuals),
+                                units=len(r.result.units)), err=True)
 
 
 def _given(inputs: tuple[Path, ...], rules: Path | None, history: Path | None) -> list[Path]:
@@ -158,19 +171,20 @@ def _one_output(outputs: tuple[str, ...], fmt: str | None, stream: bool) -> str 
     if len(outputs) <= 1:
         return outputs[0] if outputs else None
     if any(is_stdout(Path(o)) for o in outputs):
-        raise UsageError.one("--output", "'-' (standard output) cannot be one of several -o")
+        raise UsageError.one("--output", _("'-' (standard output) cannot be one of several -o"))
     if fmt:
-        raise UsageError.one("--format", "with several -o each file's extension gives its "
-                                         "format: leave out --format")
+        raise UsageError.one("--format", _("with several -o each file's extension gives its "
+                                           "format: leave out --format"))
     if stream:
-        raise UsageError.one("--stream", "--stream writes one JSON output: give one -o")
+        raise UsageError.one("--stream", _("--stream writes one JSON output: give one -o"))
     folders = {os.path.abspath(Path(o).parent) for o in outputs}
     if len(folders) > 1:
-        raise UsageError.one("--output", "several -o of one run go in one folder, which one "
-                                         f"{MANIFEST} describes (found {len(folders)} folders)")
+        raise UsageError.one("--output", _("several -o of one run go in one folder, which one "
+                                           "{manifest} describes (found {count} folders)")
+                             .format(manifest=MANIFEST, count=len(folders)))
     names = [Path(o).name for o in outputs]
     if len(set(names)) < len(names):
-        raise UsageError.one("--output", "the same file is given twice with -o")
+        raise UsageError.one("--output", _("the same file is given twice with -o"))
     for o in outputs:
         format_for(None, o)
     return None

@@ -42,6 +42,7 @@ from xml.etree.ElementTree import ParseError
 
 from scoring import limits as limits_
 from scoring.errors import InputError, Problem, RuleError, input_location
+from scoring.i18n import N_, _
 from scoring.limits import Limits
 from scoring.progress import Progress
 from scoring.records import (
@@ -189,32 +190,37 @@ def _read_bytes(path: Path, shown: str, limit: int) -> bytes:
     try:
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):  # opening a FIFO would wait for a writer forever
-            raise InputError.one(shown, f"not a regular file ({_file_kind(st.st_mode)}): give "
-                                        "a file saved on disk")
+            raise InputError.one(shown, _("not a regular file ({kind}): give a file saved on "
+                                          "disk").format(kind=_file_kind(st.st_mode)))
         size = st.st_size
         if size > limit:
-            raise InputError.one(shown, f"file is {size} bytes; the limit is {limit}")
+            raise InputError.one(shown, _("file is {size} bytes; the limit is {limit}").format(
+                size=size, limit=limit))
         with path.open("rb") as f:
             data = f.read(limit + 1)
     except OSError as e:
-        raise InputError.one(shown, f"cannot read: {e.strerror}") from None
+        raise InputError.one(shown, _("cannot read: {reason}").format(
+            reason=e.strerror)) from None
     if len(data) > limit:
-        raise InputError.one(shown, f"file is over {limit} bytes, the limit")
+        raise InputError.one(shown, _("file is over {limit} bytes, the limit").format(
+            limit=limit))
     return data
 
 
 _WORKBOOKS = (".xlsx", ".xls")
 _SUFFIXES = (".csv", *_WORKBOOKS, ".json")
-_FORMS = {".csv": "CSV files", ".xlsx": "workbooks", ".xls": "workbooks", ".json": "JSON files"}
+_FORMS = {".csv": N_("CSV files"), ".xlsx": N_("workbooks"), ".xls": N_("workbooks"),
+          ".json": N_("JSON files")}
 
 
 def _file_kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISDIR, "a folder")):
+    for test, name in ((stat.S_ISFIFO, N_("a named pipe")),
+                       (stat.S_ISCHR, N_("a character device")),
+                       (stat.S_ISBLK, N_("a block device")), (stat.S_ISSOCK, N_("a socket")),
+                       (stat.S_ISDIR, N_("a folder"))):
         if test(mode):
-            return name
-    return "not a plain file"
+            return _(name)
+    return _("not a plain file")
 
 
 # What reading a file holds at once: its bytes, their text (up to twice as many bytes) and the
@@ -256,14 +262,15 @@ def _check_memory(shown: str, size: int, need: int) -> None:
     rather than run out midway."""
     free = available_memory()
     if free is not None and need > free:
-        raise InputError.one(shown, _too_big(size, f"about {need / 1e9:.1f} GB of memory, and "
-                                                   f"{max(free, 0) / 1e9:.1f} GB is free"))
+        raise InputError.one(shown, _too_big(size, _("about {need} GB of memory, and {free} GB "
+                                                     "is free").format(
+            need=f"{need / 1e9:.1f}", free=f"{max(free, 0) / 1e9:.1f}")))
 
 
 def _too_big(size: int, detail: str) -> str:
-    return (f"the file is {size:,} bytes; reading it needs {detail}: split it into smaller "
-            "files and score them together with --stream, which reads and scores a file at a "
-            "time")
+    return _("the file is {size} bytes; reading it needs {detail}: split it into smaller "
+             "files and score them together with --stream, which reads and scores a file at a "
+             "time").format(size=f"{size:,}", detail=detail)
 
 
 def _groups(paths: Sequence[Path], result: InputSet, problems: list[Problem], limits: Limits
@@ -289,8 +296,8 @@ def _groups(paths: Sequence[Path], result: InputSet, problems: list[Problem], li
             else:
                 groups.append([p])
         else:  # a FIFO, a device or a socket is named, never reported missing
-            problems.append(Problem(str(p), "not a regular file" if p.exists()
-                                    else "no such file or folder"))
+            problems.append(Problem(str(p), _("not a regular file") if p.exists()
+                                    else _("no such file or folder")))
     groups.extend([f] for f in _beside(named, [f for g in groups for f in g]))
     return groups
 
@@ -307,19 +314,20 @@ def _folder(folder: Path, problems: list[Problem]) -> list[list[Path]]:
     from scoring.manifest import MANIFEST  # not at the top: the manifest imports the results
 
     if (folder / MANIFEST).exists():
-        problems.append(Problem(str(folder), f"holds {MANIFEST}: it is an output folder of "
-                                             "`scoring score` or `scoring report`, not "
-                                             "submissions; give the folder of submissions"))
+        problems.append(Problem(str(folder), _("holds {manifest}: it is an output folder of "
+                                               "`scoring score` or `scoring report`, not "
+                                               "submissions; give the folder of submissions")
+                                .format(manifest=MANIFEST)))
         return []
     found = sorted(x for x in folder.iterdir() if x.suffix.lower() in _SUFFIXES
                    and not x.name.startswith((".", "~$")))
     # A name that is not a regular file (a folder, a device, a dangling link) is named rather
     # than skipped: nothing given is dropped silently.
-    problems.extend(Problem(str(x), "not a regular file") for x in found if not x.is_file())
+    problems.extend(Problem(str(x), _("not a regular file")) for x in found if not x.is_file())
     found = [x for x in found if x.is_file()]
     if not found:
-        problems.append(Problem(str(folder), "no submissions in this folder: expected CSV "
-                                             "files, workbooks (.xlsx, .xls) or JSON files"))
+        problems.append(Problem(str(folder), _("no submissions in this folder: expected CSV "
+                                               "files, workbooks (.xlsx, .xls) or JSON files")))
         return []
     forms: dict[str, list[str]] = {form: [] for form in _FORMS.values()}
     for x in found:
@@ -327,11 +335,13 @@ def _folder(folder: Path, problems: list[Problem]) -> list[list[Path]]:
             forms[_FORMS[x.suffix.lower()]].append(x.name)
     forms = {form: names for form, names in forms.items() if names}
     if len(forms) > 1:
-        listed = " and in ".join(f"{form} ({', '.join(names)})" for form, names in forms.items())
-        problems.append(Problem(str(folder), f"holds records in {listed}: a folder is read in "
-                                             "one form, so that records kept twice do not count "
-                                             "twice; keep one form in the folder, or name the "
-                                             f"files to read (e.g. {folder / '*.xlsx'})"))
+        listed = _(" and in ").join(f"{_(form)} ({', '.join(names)})"
+                                    for form, names in forms.items())
+        problems.append(Problem(str(folder), _("holds records in {listed}: a folder is read in "
+                                               "one form, so that records kept twice do not "
+                                               "count twice; keep one form in the folder, or "
+                                               "name the files to read (e.g. {example})").format(
+                                                   listed=listed, example=folder / "*.xlsx")))
         return []
     csv_files = [x for x in found if x.suffix.lower() == ".csv"]
     others = [[x] for x in found if x.suffix.lower() != ".csv"]
@@ -451,7 +461,7 @@ def _read_file(f: Path, read: _Read, result: InputSet) -> None:
     try:
         _read_data(f, shown, read, result)
     except MemoryError:
-        raise InputError.one(shown, _too_big(size, "more memory than is free")) from None
+        raise InputError.one(shown, _too_big(size, _("more memory than is free"))) from None
 
 
 def _read_data(f: Path, shown: str, read: _Read, result: InputSet) -> None:
@@ -459,10 +469,11 @@ def _read_data(f: Path, shown: str, read: _Read, result: InputSet) -> None:
     result.files.append((shown, hashlib.sha256(data).hexdigest(), len(data)))
     suffix = f.suffix.lower()
     if suffix in (".csv", ".json", ".txt") and data.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
-        kind, real = (("an Excel 97-2003 workbook", ".xls") if data.startswith(_OLE_MAGIC)
-                      else ("an Excel workbook", ".xlsx"))
-        raise InputError.one(shown, f"this is {kind}, not {suffix[1:].upper()} text: rename it "
-                                    f"to {f.stem}{real} (or save it from Excel as CSV UTF-8)")
+        kind, real = ((_("an Excel 97-2003 workbook"), ".xls") if data.startswith(_OLE_MAGIC)
+                      else (_("an Excel workbook"), ".xlsx"))
+        raise InputError.one(shown, _("this is {kind}, not {form} text: rename it to {name} (or "
+                                      "save it from Excel as CSV UTF-8)").format(
+            kind=kind, form=suffix[1:].upper(), name=f"{f.stem}{real}"))
     if suffix == ".csv":
         _csv(data, shown, f.name, read)
     elif suffix == ".xlsx":
@@ -472,7 +483,7 @@ def _read_data(f: Path, shown: str, read: _Read, result: InputSet) -> None:
     elif suffix == ".xls" or data.startswith(_OLE_MAGIC):
         _xls(data, shown, read)
     else:
-        raise InputError.one(shown, "unsupported file type (use .csv, .xlsx, .xls, .json)")
+        raise InputError.one(shown, _("unsupported file type (use .csv, .xlsx, .xls, .json)"))
 
 
 def _fold_group(read: _Read) -> list[RawTable]:
@@ -488,12 +499,14 @@ def _meta_year(meta: Path, problems: list[Problem], limits: Limits) -> int | Non
         data = parse_yaml(_read_bytes(meta, str(meta), min(MAX_META_BYTES, limits.file_bytes)),
                           str(meta))
     except (InputError, RuleError) as e:
-        problems.extend(Problem(p.where, f"cannot read dataset metadata: {p.message}")
+        problems.extend(Problem(p.where, _("cannot read dataset metadata: {reason}").format(
+                            reason=p.message))
                         for p in e.problems)
         return None
     year = data.get("year") if isinstance(data, dict) else None
     if year is not None and not (isinstance(year, int) and 1990 <= year <= 2100):
-        problems.append(Problem(str(meta), f"year: expected a year such as 2026, found {year!r}"))
+        problems.append(Problem(str(meta), _("year: expected a year such as 2026, found "
+                                             "{year!r}").format(year=year)))
         return None
     return year
 
@@ -513,18 +526,19 @@ def _table(kind: Kind, shown: str, header: Sequence[Any], rows: Sequence[tuple[o
     """
     where = input_location(shown, sheet=sheet)
     if all(blank(h) for h in header):
-        raise InputError.one(where, "the sheet or file has no header row")
+        raise InputError.one(where, _("the sheet or file has no header row"))
     width = max((len(header), *(len(r) for r in rows)))
     if width * max(len(rows), 1) > max_cells:
-        raise InputError.one(where, f"the table spans {len(rows)} rows by {width} columns, over "
-                                    f"the limit of {max_cells} cells: delete stray values far "
-                                    "to the right or below the records")
+        raise InputError.one(where, _("the table spans {rows} rows by {columns} columns, over "
+                                      "the limit of {limit} cells: delete stray values far to "
+                                      "the right or below the records").format(
+            rows=len(rows), columns=width, limit=max_cells))
     head = tuple("" if blank(h) else nfc(str(h)) for h in header)
     table = RawTable(kind, shown, head + ("",) * (width - len(head)), tuple(rows), sheet,
                      first_row)
     table = resolve_header(table, {})
     if all(all(blank(v) for v in r) for r in table.rows):
-        raise InputError.one(where, "the header has no rows under it (no records)")
+        raise InputError.one(where, _("the header has no rows under it (no records)"))
     return table
 
 
@@ -546,7 +560,8 @@ def _place(name: str, shown: str, rows: list[tuple[object, ...]], read: _Read,
         raise InputError(problems)
     if len(body) > read.limits.rows:
         raise InputError.one(input_location(shown, sheet=sheet),
-                             f"{len(body)} rows; the limit is {read.limits.rows}")
+                             _("{rows} rows; the limit is {limit}").format(
+                                 rows=len(body), limit=read.limits.rows))
     kind = kind_of(name)
     if kind is not None:
         read.tables.append(_table(kind, shown, header, body, read.limits.cells, sheet,
@@ -595,20 +610,24 @@ def _cell_problems(rows: Sequence[tuple[object, ...]], header_at: int, shown: st
             where = input_location(shown, r, column, sheet)
             text = v.strip()
             if text.upper() in EXCEL_ERRORS or _CALC_ERROR.match(text):
-                problems.append(Problem(where, f"the cell holds the Excel error {text}: correct "
-                                               "the formula it came from, or clear the cell"))
+                problems.append(Problem(where, _("the cell holds the Excel error {error}: "
+                                                 "correct the formula it came from, or clear "
+                                                 "the cell").format(error=text)))
                 continue
             repaired = repair_double_encoded(v)
             if repaired is not None:
-                garbled.append(Problem(where, f"double-encoded text {nfc(v)[:60]!r} (UTF-8 read "
-                                              "as Windows-1252 and saved again): it reads "
-                                              f"{nfc(repaired)[:60]!r}; save the file again "
-                                              "from the original as UTF-8, or retype it"))
+                garbled.append(Problem(where, _("double-encoded text {text!r} (UTF-8 read as "
+                                                "Windows-1252 and saved again): it reads "
+                                                "{repaired!r}; save the file again from the "
+                                                "original as UTF-8, or retype it").format(
+                                                    text=nfc(v)[:60],
+                                                    repaired=nfc(repaired)[:60])))
     if len(garbled) > _GARBLED_CELLS_SHOWN:  # the whole file: said once
         first = garbled[0]
         garbled = [Problem(input_location(shown, sheet=sheet),
-                           f"{len(garbled)} cells hold double-encoded text, e.g. {first.where}: "
-                           f"{first.message}")]
+                           _("{count} cells hold double-encoded text, e.g. {where}: "
+                             "{message}").format(count=len(garbled), where=first.where,
+                                                 message=first.message))]
     return problems + garbled
 
 
@@ -621,8 +640,9 @@ def decode_input(data: bytes, shown: str) -> str:
     try:
         text, _encoding = decode_text(data, shown)
     except UndecidableEncoding as e:
-        raise InputError.one(shown, f"cannot decide the text encoding ({e.detail}); save it as "
-                                    "UTF-8 (CSV UTF-8 in Excel)") from None
+        raise InputError.one(shown, _("cannot decide the text encoding ({detail}); save it as "
+                                      "UTF-8 (CSV UTF-8 in Excel)").format(
+            detail=e.detail)) from None
     except LegacyEncoding as e:
         raise InputError.one(shown, _legacy_message(e.encoding, e.sample)) from None
     # DOS programs end a text file with Ctrl-Z (0x1A), which is not a row of data.
@@ -631,11 +651,12 @@ def decode_input(data: bytes, shown: str) -> str:
 
 def _csv(data: bytes, shown: str, name: str, read: _Read) -> None:
     if kind_of(name) is None and not is_initiatives(name) and not is_rounds(name):
-        raise InputError.one(shown, "cannot tell whether this file holds units or individuals: "
-                                    "name it units*.csv or individuals*.csv (or sang_kien*.csv "
-                                    "for a list of initiatives, rounds*.csv for review rounds)")
+        raise InputError.one(shown, _("cannot tell whether this file holds units or "
+                                      "individuals: name it units*.csv or individuals*.csv (or "
+                                      "sang_kien*.csv for a list of initiatives, rounds*.csv "
+                                      "for review rounds)"))
     if not data.strip():
-        raise InputError.one(shown, "the file is empty")
+        raise InputError.one(shown, _("the file is empty"))
     _check_memory(shown, len(data), len(data) * _MEMORY_PER_BYTE
                   + _cells_in(data, (b",", b";", b"\t", b"\n")) * _MEMORY_PER_CELL)
     text, delimiter, skipped = _dialect(decode_input(data, shown))
@@ -647,21 +668,23 @@ def _csv(data: bytes, shown: str, name: str, read: _Read) -> None:
     try:
         for row in reader:
             if len(rows) > read.limits.rows + skipped + MAX_HEADER_ROWS:
-                raise InputError.one(shown, f"more than {read.limits.rows} rows; the limit is "
-                                            f"{read.limits.rows}")
+                raise InputError.one(shown, _("more than {limit} rows; the limit is "
+                                              "{limit}").format(limit=read.limits.rows))
             cells += len(row)
             if cells > read.limits.cells:
-                raise InputError.one(shown, f"more than {read.limits.cells} cells; the limit "
-                                            f"is {read.limits.cells}")
+                raise InputError.one(shown, _("more than {limit} cells; the limit is "
+                                              "{limit}").format(limit=read.limits.cells))
             rows.append(tuple(row))
     except csv.Error as e:
         message = str(e)
         if "field larger than field limit" in message:
-            message = f"a cell is longer than {csv.field_size_limit()} characters"
+            message = _("a cell is longer than {limit} characters").format(
+                limit=csv.field_size_limit())
         raise InputError.one(input_location(shown, len(rows) + 1),
-                             f"malformed CSV: {message} (check for an unbalanced quote)") from None
+                             _("malformed CSV: {reason} (check for an unbalanced quote)").format(
+                                 reason=message)) from None
     if not rows:
-        raise InputError.one(shown, "the file is empty")
+        raise InputError.one(shown, _("the file is empty"))
     _place(name, shown, rows, read, text=text)
 
 
@@ -685,8 +708,9 @@ def _dialect(text: str) -> tuple[str, str, int]:
 
 
 def _legacy_message(encoding: str, sample: str) -> str:
-    return (f"the text is typed in the legacy {encoding} encoding (e.g. {sample!r}); convert "
-            "it to Unicode (e.g. with Unikey's converter) and save again")
+    return _("the text is typed in the legacy {encoding} encoding (e.g. {sample!r}); convert "
+             "it to Unicode (e.g. with Unikey's converter) and save again").format(
+                 encoding=encoding, sample=sample)
 
 
 def _check_legacy(texts: Sequence[str], where: str) -> None:
@@ -733,8 +757,8 @@ def _laid_out(sheet: _Sheet, layout: _Layout, shown: str, hidden_sheet: bool,
     spanned = sum(max(0, min(r2, len(rows) - 1) - r1) for r1, _c1, r2, _c2 in layout.merged)
     if spanned > cells:  # forged: a million merges down a million rows
         sheet.problems.append(Problem(input_location(shown, sheet=sheet.title),
-                                      f"merged ranges span {spanned} rows; the limit is "
-                                      f"{cells} cells"))
+                                      _("merged ranges span {rows} rows; the limit is {limit} "
+                                        "cells").format(rows=spanned, limit=cells)))
         return sheet
     for r1, c1, r2, _c2 in layout.merged:
         if r1 in header or r1 >= len(rows) or c1 >= len(rows[r1]) or blank(rows[r1][c1]):
@@ -750,22 +774,24 @@ def _laid_out(sheet: _Sheet, layout: _Layout, shown: str, hidden_sheet: bool,
     where = input_location(shown, sheet=sheet.title)
     holds = [k for k, r in enumerate(sheet.rows) if any(not blank(v) for v in r)]
     if hidden_sheet and holds:
-        sheet.problems.append(Problem(where, "the sheet is hidden: unhide it (Format > Sheet > "
-                                             "Unhide) to check what is scored, or delete it"))
+        sheet.problems.append(Problem(where, _("the sheet is hidden: unhide it (Format > "
+                                               "Sheet > Unhide) to check what is scored, or "
+                                               "delete it")))
         return sheet
     with_values = set(holds)
     rows_hidden = [r + 1 for r in sorted(layout.hidden_rows) if r in with_values]
     if rows_hidden:
-        sheet.problems.append(Problem(where, f"hidden rows hold values (rows "
-                                             f"{_listed(rows_hidden)}): unhide them to check "
-                                             "what is scored, or delete them"))
+        sheet.problems.append(Problem(where, _("hidden rows hold values (rows {rows}): unhide "
+                                               "them to check what is scored, or delete them")
+                                      .format(rows=_listed(rows_hidden))))
     columns_hidden = [_column_letter(c) for c in sorted(layout.hidden_columns)
                       if any(c < len(r) and not blank(r[c]) for k, r in enumerate(sheet.rows)
                              if k not in header)]  # a header above an empty column is no data
     if columns_hidden:
-        sheet.problems.append(Problem(where, "hidden columns hold values (columns "
-                                             f"{_listed(columns_hidden)}): unhide them to check "
-                                             "what is scored, or delete them"))
+        sheet.problems.append(Problem(where, _("hidden columns hold values (columns "
+                                               "{columns}): unhide them to check what is "
+                                               "scored, or delete them").format(
+                                                   columns=_listed(columns_hidden))))
     return sheet
 
 
@@ -785,7 +811,8 @@ def _header_rows(rows: Sequence[Sequence[object]]) -> set[int]:
 
 def _listed(items: Sequence[object]) -> str:
     shown = ", ".join(str(i) for i in items[:10])
-    return shown + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+    return shown + (_(" and {count} more").format(count=len(items) - 10)
+                    if len(items) > 10 else "")
 
 
 # Parts of a sheet's XML that say what its cells do not (attributes in any order, any prefix).
@@ -842,15 +869,15 @@ def _xlsx(data: bytes, shown: str, read: _Read) -> None:
 def _workbook(sheets: list[_Sheet], shown: str, read: _Read) -> None:
     """File a workbook's sheets (read from .xlsx or .xls) as record tables or initiatives."""
     if not sheets:
-        raise InputError.one(shown, "no sheet named for units or individuals (e.g. 'Đơn vị', "
-                                    "'Cá nhân', 'units', 'individuals')")
+        raise InputError.one(shown, _("no sheet named for units or individuals (e.g. 'Đơn vị', "
+                                      "'Cá nhân', 'units', 'individuals')"))
     problems: list[Problem] = []
     for sheet in sheets:
         problems.extend(sheet.problems)
         if all(all(blank(v) for v in r) for r in sheet.rows):
             if kind_of(sheet.title) is not None:
                 problems.append(Problem(input_location(shown, sheet=sheet.title),
-                                        "the sheet is empty"))
+                                        _("the sheet is empty")))
             continue
         try:
             _check_legacy(sheet.texts, input_location(shown, sheet=sheet.title))
@@ -872,9 +899,10 @@ _MAX_PROLOG = 1_000_000  # characters before the root element; real parts have a
 
 
 def _damaged(shown: str, e: Exception) -> InputError:
-    return InputError([Problem(shown, f"not a readable .xlsx workbook ({type(e).__name__}: "
-                                      f"{str(e)[:80]}); it may be truncated or damaged: open it "
-                                      "in Excel or LibreOffice and save it again")])
+    return InputError([Problem(shown, _("not a readable .xlsx workbook ({reason}); it may be "
+                                        "truncated or damaged: open it in Excel or LibreOffice "
+                                        "and save it again").format(
+                                            reason=f"{type(e).__name__}: {str(e)[:80]}"))])
 
 
 def _check_zip(data: bytes, shown: str, limits: Limits) -> None:
@@ -889,21 +917,24 @@ def _check_zip(data: bytes, shown: str, limits: Limits) -> None:
             members = zf.infolist()
             total = sum(m.file_size for m in members)
             if total > limits.unzipped_bytes:
-                raise InputError.one(shown, f"the workbook unpacks to {total} bytes; the limit "
-                                            f"is {limits.unzipped_bytes}")
+                raise InputError.one(shown, _("the workbook unpacks to {size} bytes; the limit "
+                                              "is {limit}").format(
+                    size=total, limit=limits.unzipped_bytes))
             _check_memory(shown, len(data), total + total // _XML_BYTES_PER_CELL
                           * _MEMORY_PER_CELL)
             for m in members:
                 if (m.file_size > limits.bomb_min_bytes
                         and m.file_size > limits.bomb_ratio * max(m.compress_size, 1)):
-                    raise InputError.one(shown, f"{m.filename} unpacks to {m.file_size} bytes "
-                                                f"from {m.compress_size}: a zip bomb, not a "
-                                                "workbook a spreadsheet program writes")
+                    raise InputError.one(shown, _("{part} unpacks to {size} bytes from "
+                                                  "{compressed}: a zip bomb, not a workbook a "
+                                                  "spreadsheet program writes").format(
+                        part=m.filename, size=m.file_size, compressed=m.compress_size))
             for m in members:
                 if m.filename.lower().endswith(_XML_PARTS) and _declares_dtd(zf, m):
-                    raise InputError.one(shown, f"{m.filename} declares a DTD (<!DOCTYPE>), "
-                                                "which spreadsheet programs never write: the "
-                                                "file was made to attack XML readers")
+                    raise InputError.one(shown, _("{part} declares a DTD (<!DOCTYPE>), which "
+                                                  "spreadsheet programs never write: the file "
+                                                  "was made to attack XML readers").format(
+                        part=m.filename))
     except _BROKEN as e:
         raise _damaged(shown, e) from None
 
@@ -973,12 +1004,13 @@ def _sheet(ws: Any, shown: str, limits: Limits) -> _Sheet:
     cells_read = 0
     for r_index, cells in enumerate(ws.iter_rows(), start=1):
         if r_index > limits.rows + MAX_HEADER_ROWS + 1:
-            raise InputError.one(where, f"more than {limits.rows} rows; the limit is "
-                                        f"{limits.rows}")
+            raise InputError.one(where, _("more than {limit} rows; the limit is {limit}")
+                                 .format(limit=limits.rows))
         cells_read += len(cells)
         if cells_read > limits.cells:
-            raise InputError.one(where, f"more than {limits.cells} cells (counting the empty "
-                                        f"ones between them); the limit is {limits.cells}")
+            raise InputError.one(where, _("more than {limit} cells (counting the empty ones "
+                                          "between them); the limit is {limit}").format(
+                limit=limits.cells))
         # An error cell is reported below, once: its text is not read again as a value.
         values = [None if c.data_type == "e" else _shown_value(c) for c in cells]
         while values and blank(values[-1]):
@@ -986,13 +1018,15 @@ def _sheet(ws: Any, shown: str, limits: Limits) -> _Sheet:
         sheet.rows.append(tuple(values))
         for c_index, c in enumerate(cells):
             if c.data_type == "f" and isinstance(c.value, ArrayFormula):
-                message = (f"array formula {c.value.text!r} over {c.value.ref}: formulas are "
-                           "not read; copy the cells and paste them back as values")
+                message = _("array formula {formula!r} over {cells}: formulas are not read; "
+                            "copy the cells and paste them back as values").format(
+                                formula=c.value.text, cells=c.value.ref)
             elif c.data_type == "f":
-                message = (f"formula {str(c.value)[:40]!r}: formulas are not read; copy the "
-                           "cells and paste them back as values")
+                message = _("formula {formula!r}: formulas are not read; copy the cells and "
+                            "paste them back as values").format(formula=str(c.value)[:40])
             elif c.data_type == "e":
-                message = f"the cell shows the error {c.value}: correct or clear it"
+                message = _("the cell shows the error {error}: correct or clear it").format(
+                    error=c.value)
             else:
                 if isinstance(c.value, str):
                     sheet.texts.append(c.value)
@@ -1043,8 +1077,8 @@ def _xls(data: bytes, shown: str, read: _Read) -> None:
     from scoring.io.biff import SheetLayout, xls_layout
 
     if data.lstrip()[:1] == b"<":  # what web portals export as "Excel": HTML or XML text
-        raise InputError.one(shown, "a web page (HTML or XML text) under a workbook's name, not "
-                                    "a workbook: open it in Excel and save it as .xlsx")
+        raise InputError.one(shown, _("a web page (HTML or XML text) under a workbook's name, "
+                                      "not a workbook: open it in Excel and save it as .xlsx"))
     layouts = xls_layout(data)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -1056,12 +1090,12 @@ def _xls(data: bytes, shown: str, read: _Read) -> None:
             ws = wb.get_sheet_by_name(meta.name)
             where = input_location(shown, sheet=meta.name)
             if ws.height > read.limits.rows + MAX_HEADER_ROWS + 1:
-                raise InputError.one(where, f"more than {read.limits.rows} rows; the limit is "
-                                            f"{read.limits.rows}")
+                raise InputError.one(where, _("more than {limit} rows; the limit is {limit}")
+                                     .format(limit=read.limits.rows))
             if ws.height * ws.width > read.limits.cells:
-                raise InputError.one(where, f"more than {read.limits.cells} cells (counting the "
-                                            f"empty ones between them); the limit is "
-                                            f"{read.limits.cells}")
+                raise InputError.one(where, _("more than {limit} cells (counting the empty ones "
+                                              "between them); the limit is {limit}").format(
+                    limit=read.limits.cells))
             sheet = _Sheet(meta.name)
             known = None if layouts is None else layouts.get(meta.name, SheetLayout())
             for r, row in enumerate(ws.to_python(skip_empty_area=False)):
@@ -1082,19 +1116,21 @@ def _xls(data: bytes, shown: str, read: _Read) -> None:
         raise
     except Exception as e:  # calamine's errors: damaged, encrypted, not a workbook at all
         name = type(e).__name__
-        hint = ("the workbook has a password: open it, remove the password and save again"
-                if "Password" in name else "it may be damaged: open it in Excel or "
-                                           "LibreOffice and save it again")
-        raise InputError.one(shown, f"not a readable .xls workbook ({name}: {str(e)[:80]}); "
-                                    f"{hint}") from None
+        hint = (_("the workbook has a password: open it, remove the password and save again")
+                if "Password" in name else _("it may be damaged: open it in Excel or "
+                                             "LibreOffice and save it again"))
+        raise InputError.one(shown, _("not a readable .xls workbook ({reason}); {hint}").format(
+            reason=f"{name}: {str(e)[:80]}", hint=hint)) from None
     _workbook(sheets, shown, read)
 
 
 def _xls_cell_problems(known: Any, shown: str, sheet: str) -> list[Problem]:
     """Formulas and error cells of an .xls sheet, refused as in an .xlsx workbook."""
-    found = [(r, c, "a formula: formulas are not read; copy the cells and paste them back as "
-                    "values") for r, c in known.formula_cells]
-    found += [(r, c, "the cell shows an error: correct or clear it") for r, c in known.error_cells]
+    formula = _("a formula: formulas are not read; copy the cells and paste them back as "
+                "values")
+    found = [(r, c, formula) for r, c in known.formula_cells]
+    found += [(r, c, _("the cell shows an error: correct or clear it"))
+              for r, c in known.error_cells]
     return [Problem(input_location(shown, r + 1, _column_letter(c), sheet), message)
             for r, c, message in sorted(found)]
 
@@ -1117,15 +1153,15 @@ class _JsonRefused(ValueError):
 
 
 def _refuse_constant(name: str) -> object:
-    raise _JsonRefused(f"{name} is not a number a submission can hold")
+    raise _JsonRefused(_("{name} is not a number a submission can hold").format(name=name))
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     doc: dict[str, Any] = {}
     for key, value in pairs:
         if key in doc:
-            raise _JsonRefused(f"the key {key!r} appears twice in one object; the second would "
-                               "silently replace the first")
+            raise _JsonRefused(_("the key {key!r} appears twice in one object; the second "
+                                 "would silently replace the first").format(key=key))
         doc[key] = value
     return doc
 
@@ -1144,24 +1180,28 @@ def _json(data: bytes, shown: str, read: _Read) -> None:
         doc = json.loads(data.decode("utf-8-sig"), parse_constant=_refuse_constant,
                          parse_float=Decimal, object_pairs_hook=_unique_keys)
     except RecursionError:
-        raise InputError.one(shown, "invalid JSON: nested too deeply") from None
+        raise InputError.one(shown, _("invalid JSON: nested too deeply")) from None
     except (UnicodeDecodeError, ValueError) as e:  # JSONDecodeError, digit limits, _JsonRefused
-        raise InputError.one(shown, f"invalid JSON: {str(e)[:200]}") from None
+        raise InputError.one(shown, _("invalid JSON: {reason}").format(
+            reason=str(e)[:200])) from None
     if not isinstance(doc, dict):
-        raise InputError.one(shown, 'expected {"units": [...], "individuals": [...]}')
+        raise InputError.one(shown, _('expected {{"units": [...], "individuals": [...]}}')
+                             .format())
     found = False
     for key, rows in doc.items():
         if kind_of(key) is None and not is_initiatives(key) and not is_rounds(key):
             continue
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise InputError.one(f"{shown}, {key}", "expected a list of objects")
+            raise InputError.one(f"{shown}, {key}", _("expected a list of objects"))
         header: list[str] = []
         problems: list[Problem] = []
         for i, r in enumerate(rows):
             header.extend(k for k in r if k not in header)
             problems.extend(Problem(input_location(f"{shown}#{key}", i + 2, k),
-                                    f"expected a single value, found {type(v).__name__} "
-                                    f"{json.dumps(v, ensure_ascii=False, default=str)[:60]}")
+                                    _("expected a single value, found {kind} {value}").format(
+                                        kind=type(v).__name__,
+                                        value=json.dumps(v, ensure_ascii=False,
+                                                         default=str)[:60]))
                             for k, v in r.items() if isinstance(v, dict | list))
         if problems:
             raise InputError(problems)
@@ -1210,8 +1250,9 @@ def parse_initiatives(header: Sequence[Any], rows: Sequence[tuple[object, ...]],
         name = match_header(h, known) if h else None
         if name is not None:
             cols.setdefault(name, i)
-    problems = [Problem(header_where, f"initiatives list: required column {name!r} is missing "
-                                      f"(e.g. {INITIATIVE_COLUMNS[name][2]!r})")
+    problems = [Problem(header_where, _("initiatives list: required column {name!r} is "
+                                        "missing (e.g. {example!r})").format(
+                                            name=name, example=INITIATIVE_COLUMNS[name][2]))
                 for name in _INITIATIVE_REQUIRED if name not in cols]
     if problems:
         raise InputError(problems)
@@ -1234,23 +1275,25 @@ def parse_initiatives(header: Sequence[Any], rows: Sequence[tuple[object, ...]],
         decision, title = cell(row, "decision"), cell(row, "title")
         scope = _scope(scope_text)
         if not person:
-            problems.append(Problem(where("person"), "the author's id is required"))
+            problems.append(Problem(where("person"), _("the author's id is required")))
         if scope is None:
-            shown = f" (found {scope_text!r})" if scope_text else ""
-            problems.append(Problem(where("scope"), "expected a scope of recognition: Cấp cơ "
-                                                    f"sở, Cấp tỉnh or Toàn quốc{shown}"))
+            shown = _(" (found {value!r})").format(value=scope_text) if scope_text else ""
+            problems.append(Problem(where("scope"), _("expected a scope of recognition: Cấp cơ "
+                                                      "sở, Cấp tỉnh or Toàn quốc{found}").format(
+                                                          found=shown)))
         if not decision:
-            problems.append(Problem(where("decision"), "the recognition decision number is "
-                                                       "required: an initiative counts only "
-                                                       "once recognised"))
+            problems.append(Problem(where("decision"), _("the recognition decision number "
+                                                         "is required: an initiative counts "
+                                                         "only once recognised")))
         if not person or scope is None or not decision:
             continue
         if title:
             key = (person, fold(decision), fold(title))
             if key in seen:
-                problems.append(Problem(where("title"), f"{title!r} of {person} under decision "
-                                                        f"{decision} is listed twice (first at "
-                                                        f"row {seen[key]})"))
+                problems.append(Problem(where("title"), _("{title!r} of {person} under "
+                                                          "decision {decision} is listed twice "
+                                                          "(first at row {row})").format(
+                    title=title, person=person, decision=decision, row=seen[key])))
                 continue
             seen[key] = rownum
         out.append(Initiative(person, scope, decision, title, Origin(file, rownum, sheet)))
@@ -1284,8 +1327,8 @@ def fold_initiatives(tables: Sequence[RawTable], initiatives: Sequence[Initiativ
         counts.setdefault(ini.person, Counter())[ini.scope] += 1
     people = [t for t in tables if t.kind == "individual"]
     if initiatives and not people:
-        raise InputError.one(source, "an initiatives list needs the individuals (Cá nhân) it "
-                                     "refers to, in the same workbook or folder")
+        raise InputError.one(source, _("an initiatives list needs the individuals (Cá nhân) "
+                                       "it refers to, in the same workbook or folder"))
     ids: set[str] = set()
     out: list[RawTable] = []
     for t in tables:
@@ -1304,8 +1347,8 @@ def fold_initiatives(tables: Sequence[RawTable], initiatives: Sequence[Initiativ
         out.append(replace(t, header=t.header + tuple(COUNT_INPUTS.values()), rows=tuple(rows),
                            derived=t.derived + tuple((width + k, source)
                                                      for k in range(len(COUNT_INPUTS)))))
-    problems = [Problem(str(ini.origin), f"no person with id {ini.person!r} in the individuals "
-                                         "read with this list")
+    problems = [Problem(str(ini.origin), _("no person with id {id!r} in the individuals read "
+                                           "with this list").format(id=ini.person))
                 for ini in initiatives if ini.person not in ids]
     if problems:
         raise InputError(problems)
