@@ -10,6 +10,7 @@ from tabulate import tabulate
 from scoring.app import rule_sets, rules_root
 from scoring.cli import cli
 from scoring.errors import RuleError
+from scoring.i18n import _
 
 _WRAP = 60
 
@@ -29,10 +30,11 @@ def list_rules() -> None:
     """
     root = rules_root()
     local = root.resolve() == (Path.cwd() / "rules").resolve()
-    where = "the rules/ folder here" if local else "shipped with scoring"
-    click.echo(f"Rule sets in {root} ({where}):")
-    rows = [[rs.year, rs.name, rs.regime] for _, rs in rule_sets(root)]
+    where = (_("Rule sets in {folder} (the rules/ folder here):") if local else
+             _("Rule sets in {folder} (shipped with scoring):"))
+    click.echo(where.format(folder=root))
+    rows = [[rs.year, rs.name, rs.regime] for _folder, rs in rule_sets(root)]
     if not rows:
-        raise RuleError.one(str(root), "no rule sets (folders named by year) here")
+        raise RuleError.one(str(root), _("no rule sets (folders named by year) here"))
     click.echo(tabulate(rows, headers=["Năm", "Bộ tiêu chí", "Văn bản áp dụng"],
                         maxcolwidths=[None, _WRAP, _WRAP], disable_numparse=True))

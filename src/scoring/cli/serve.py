@@ -9,16 +9,17 @@ import click
 
 from scoring.cli import cli
 from scoring.errors import UsageError
+from scoring.i18n import N_, _
 
 
 @cli.command()
 @click.argument("folder", required=False, default=".",
                 type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True,
-              help="Port on 127.0.0.1.")
+              help=N_("Port on 127.0.0.1."))
 @click.option("--rules", "rules", multiple=True, type=click.Path(path_type=Path, file_okay=False),
-              help="A rule set folder to offer besides those under rules/ (repeatable).")
-@click.option("--open", "open_browser", is_flag=True, help="Open the page in the browser.")
+              help=N_("A rule set folder to offer besides those under rules/ (repeatable)."))
+@click.option("--open", "open_browser", is_flag=True, help=N_("Open the page in the browser."))
 def serve(folder: Path, port: int, rules: tuple[Path, ...], open_browser: bool) -> None:
     """Serve a local web page to load, score, explain, review and export FOLDER's inputs.
 
@@ -36,13 +37,14 @@ def serve(folder: Path, port: int, rules: tuple[Path, ...], open_browser: bool) 
 
         from scoring.web import create_app, new_token
     except ImportError as e:
-        raise UsageError.one("serve", "the web page needs the 'web' extra: "
-                                      "pip install 'scoring[web]'") from e
+        raise UsageError.one("serve", _("the web page needs the 'web' extra: "
+                                        "pip install 'scoring[web]'")) from e
     token = new_token()
     host = "127.0.0.1"
     app = create_app(folder, token, list(rules), host, port)
     url = f"http://{host}:{port}/?token={token}"
-    click.echo(f"scoring serve: {folder.resolve()}\n  open {url}\n  Ctrl+C stops it", err=True)
+    click.echo(_("scoring serve: {folder}\n  open {url}\n  Ctrl+C stops it").format(
+        folder=folder.resolve(), url=url), err=True)
     if open_browser:
         webbrowser.open(url)
     uvicorn.run(app, host=host, port=port, log_level="warning")
