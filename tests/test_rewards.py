@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from test_rules_2021 import PERSON
 
 from scoring.app import compile_folder
 from scoring.audit import explain, render
@@ -116,14 +117,7 @@ def test_2021_amounts_at_the_2021_base_salary() -> None:
 
 # ---------------------------------------------------------- per record and per unit, by hand
 
-PERSON_2021: dict[str, Any] = {
-    "task_rating": "tot", "months_worked": D(12), "new_hire": "khong", "maternity_leave": False,
-    "training_under_year": False, "is_head": False, "initiatives_co_so": D(0),
-    "initiatives_tinh": D(0), "initiatives_toan_quoc": D(0), "projects_co_so": D(0),
-    "projects_tinh": D(0), "projects_toan_quoc": D(0), "covid_role": "chap_hanh",
-    "industry_tasks": D(0), "digital_pct": D(80), "movements_joined": D(2),
-    "discipline": "khong", "ad_hoc_award": False,
-}
+PERSON_2021 = PERSON  # a 2021 civil servant rated 'tốt', as in test_rules_2021
 UNIT_2021: dict[str, Any] = {
     "task_rating": "xuat_sac", "target_completion_pct": D(125), "covid_cases_controlled": True,
     "supply_plan_pct": D(100), "projects_attracted": D(3), "capital_mobilised_pct": D(100),
