@@ -578,7 +578,9 @@ class Items:
 Block: TypeAlias = Heading | Para | Table | Items
 
 
-def _blocks(ex: Explanation) -> list[Block]:
+def blocks(ex: Explanation) -> list[Block]:
+    """The explanation as blocks in reading order: what each renderer (text, Markdown, the
+    web page) lays out in its own form."""
     return [*_header(ex), *_inputs(ex), *_rating(ex), *_criteria(ex), *_adjustments(ex),
             *_gates(ex),
             *_total(ex), *_titles(ex), *_rewards(ex), *_history(ex), *_unit_members(ex),
@@ -771,8 +773,8 @@ def _adjustments(ex: Explanation) -> list[Block]:
 
 
 def _gates(ex: Explanation) -> list[Block]:
-    items = [(f"{h.item} {h.label}: FIRED, blocks {', '.join(blocks) or 'nothing'}",
-              _rule_lines(h, ex)) for h, blocks in ex.gates]
+    items = [(f"{h.item} {h.label}: FIRED, blocks {', '.join(blocked) or 'nothing'}",
+              _rule_lines(h, ex)) for h, blocked in ex.gates]
     items += [(f"{u.item} {u.label}: did not fire",
                (f"rule {u.rule}: when {u.condition}", f"failed: {u.why}"))
               for u in ex.unfired if u.section == "gates"]
@@ -891,7 +893,7 @@ def _text_table(t: Table) -> list[str]:
 def render_text(ex: Explanation) -> str:
     """Plain text: underlined headings, aligned tables, dashed items with indented details."""
     lines: list[str] = []
-    for b in _blocks(ex):
+    for b in blocks(ex):
         if isinstance(b, Heading):
             if lines:
                 lines.append("")
@@ -914,7 +916,7 @@ def _md_cell(text: str) -> str:
 def render_markdown(ex: Explanation) -> str:
     """Markdown: the same blocks as the text, with headings, tables and nested lists."""
     parts: list[str] = []
-    for b in _blocks(ex):
+    for b in blocks(ex):
         if isinstance(b, Heading):
             parts.append(f"{'#' * b.level} {b.text}")
         elif isinstance(b, Para):

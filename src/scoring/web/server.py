@@ -41,7 +41,7 @@ from starlette.staticfiles import StaticFiles
 
 from scoring.app import Run, run
 from scoring.audit import Heading, Items, Para, Table, explain, find_record
-from scoring.audit import _blocks as explanation_blocks
+from scoring.audit import blocks as explanation_blocks
 from scoring.budget import reward_budget
 from scoring.diff import compare, effect
 from scoring.errors import ScoringError
