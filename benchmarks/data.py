@@ -6,7 +6,7 @@ drawn, never held in memory, so a 2,000,000-record folder costs the generator li
 Where a kind is rated from points, a share of records is rated on paper (points blank) and a
 share by points only (rating blank), as in a real submission; both kinds of row validate.
 Individuals are split into files of at most `ROWS_PER_FILE` rows, under the reader's limits
-(`scoring.limits`: bytes per file, cells per table).
+(`scoring.base.limits`: bytes per file, cells per table).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import gen
-from scoring import expr
-from scoring.compile import Compiled
-from scoring.ruleset import Kind
+from scoring.language import expr
+from scoring.rulesets.compile import Compiled
+from scoring.rulesets.ruleset import Kind
 
 ROWS_PER_FILE = 250_000  # × ~26 columns: under the reader's 10,000,000 cells per table
 CLUSTERS = ("Khối A", "Khối B", "Khối C")

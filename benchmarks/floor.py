@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scoring import expr
-from scoring.compile import Compiled, CRatings
-from scoring.ruleset import InputSpec, Kind
+from scoring.language import expr
+from scoring.rulesets.compile import Compiled, CRatings
+from scoring.rulesets.ruleset import InputSpec, Kind
 
 SKIPPED = (
     "exact decimals (binary floats instead)",

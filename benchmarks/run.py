@@ -235,16 +235,16 @@ def cli_options(rules: Path) -> dict[str, object]:
 def child_e2e(folder: Path, rules: Path) -> dict[str, Any]:
     """`scoring score FOLDER --rules RULES -o OUT/results.json`, through the library path, with
     the command's manifest (options, `created_now()`), so its bytes match the streamed run's."""
-    from scoring.app import run
-    from scoring.atomic import write_atomic_many
-    from scoring.manifest import (
+    from scoring.outputs.atomic import write_atomic_many
+    from scoring.outputs.manifest import (
         MANIFEST,
         build_manifest,
         created_now,
         file_manifest,
         manifest_bytes,
     )
-    from scoring.render import render
+    from scoring.outputs.render import render
+    from scoring.run.app import run
 
     out = folder.parent / f"{folder.name}-out" / "results.json"
     out.parent.mkdir(exist_ok=True)
@@ -264,10 +264,11 @@ def child_stages(folder: Path, rules: Path, baselines: bool, render: bool) -> di
     """Each stage alone, our evaluation against the baselines', and the floor."""
     import floor
 
-    from scoring import app, scorer
-    from scoring.engine import Engine
-    from scoring.plain import PlainEvaluator
-    from scoring.render.jsonout import render_json
+    from scoring.evaluation import scorer
+    from scoring.evaluation.engine import Engine
+    from scoring.evaluation.reference import PlainEvaluator
+    from scoring.outputs.jsonout import render_json
+    from scoring.run import app
 
     t: dict[str, float] = {}
     wrap(app, "read_inputs", t, "read")
@@ -307,7 +308,7 @@ def child_stream(folder: Path, rules: Path, out: Path, workers: int) -> dict[str
 
     Run from a child of its own, so the fallback without /proc (`RUSAGE_CHILDREN`) sees this
     command's processes and nothing else the benchmark ran."""
-    from scoring.stream import default_workers
+    from scoring.streaming.stream import default_workers
 
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [*scoring_command(), "score", str(folder), "--rules", str(rules), "-o", str(out),
@@ -346,7 +347,7 @@ def measure(size: int, rules: Path, members: int, args: argparse.Namespace,
             work: Path) -> dict[str, Any]:
     from data import write
 
-    from scoring.app import compile_folder
+    from scoring.run.app import compile_folder
 
     folder = work / f"n{size}"
     units = max(1, size // members)
@@ -541,11 +542,11 @@ def startup_seconds() -> float:
 
 
 def part_people() -> int | None:
-    """People per streamed part (`scoring.stream.PART_PEOPLE`), to explain the cores column;
+    """People per streamed part (`scoring.streaming.stream.PART_PEOPLE`), to explain the cores column;
     None if the library no longer says."""
-    import scoring.stream
+    import scoring.streaming.stream
 
-    value = getattr(scoring.stream, "PART_PEOPLE", None)
+    value = getattr(scoring.streaming.stream, "PART_PEOPLE", None)
     return value if isinstance(value, int) else None
 
 

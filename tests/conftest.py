@@ -26,7 +26,7 @@ def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
 def _language_reset() -> Iterator[None]:
     """`scoring --lang …` run in-process (CliRunner) chooses the language for the process:
     every test starts and ends with the environment's choice."""
-    from scoring.i18n import set_language
+    from scoring.base.i18n import set_language
 
     set_language(None)
     yield

@@ -9,10 +9,10 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from scoring import expr
-from scoring.compile import Compiled
-from scoring.records import Origin, Record
-from scoring.ruleset import InputSpec, Kind
+from scoring.inputs.records import Origin, Record
+from scoring.language import expr
+from scoring.rulesets.compile import Compiled
+from scoring.rulesets.ruleset import InputSpec, Kind
 
 
 def boundaries(compiled: Compiled) -> dict[str, set[Decimal]]:

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from scoring import expr
-from scoring.app import run
-from scoring.errors import InputError
-from scoring.plain import PlainEvaluator
+from scoring.base.errors import InputError
+from scoring.evaluation.reference import PlainEvaluator
+from scoring.language import expr
+from scoring.run.app import run
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI_RULES = (ROOT / "tests/rulesets/mini/rules.yaml").read_text(encoding="utf-8")

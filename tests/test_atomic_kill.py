@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 from test_properties import _batch, _compiled, write_folder
 
-from scoring.atomic import write_atomic
 from scoring.cli import cli
+from scoring.outputs.atomic import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 MONOTONE = "tests/rulesets/monotone"
@@ -32,7 +32,7 @@ NEW_SIZE, CHUNK = 8_000_000, 65_536
 WRITER = f"""
 import sys, tempfile, time
 from pathlib import Path
-from scoring import atomic
+from scoring.outputs import atomic
 
 real = tempfile.NamedTemporaryFile
 

@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scoring import expr
-from scoring.app import Run, run
-from scoring.audit import (
+from scoring.base.errors import UsageError
+from scoring.cli import cli
+from scoring.evaluation.result import RecordResult, Result
+from scoring.explain.explanation import (
     LedgerError,
     explain,
     find_record,
@@ -32,10 +33,9 @@ from scoring.audit import (
     record_to_json,
     render,
 )
-from scoring.cli import cli
-from scoring.errors import UsageError
-from scoring.render.jsonout import to_json_data
-from scoring.result import RecordResult, Result
+from scoring.language import expr
+from scoring.outputs.jsonout import to_json_data
+from scoring.run.app import Run, run
 
 MINI = (Path("tests/data/mini"), Path("tests/rulesets/mini"))
 QN = Path("fixtures/quang-ngai-2021")

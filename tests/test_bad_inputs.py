@@ -335,7 +335,7 @@ _NEVER_IMPORTED = {"pickle", "marshal", "shelve", "subprocess", "socket", "urlli
 # The streaming path spills its own records to a private temporary folder (mode 0700, made
 # and removed by the same run) and reads back only what it wrote there; multiprocessing sends
 # the parts' results between processes with pickle too. No input is ever unpickled.
-_ALLOWED_IMPORTS = {("src/scoring/stream.py", "pickle")}
+_ALLOWED_IMPORTS = {("src/scoring/streaming/stream.py", "pickle")}
 _NEVER_ATTRIBUTES = {("yaml", "load"), ("yaml", "unsafe_load"), ("yaml", "full_load"),
                      ("yaml", "Loader"), ("yaml", "UnsafeLoader"), ("yaml", "FullLoader"),
                      ("os", "system"), ("os", "popen"), ("os", "exec"), ("os", "spawn")}

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from scoring.app import run
-from scoring.budget import reward_budget
 from scoring.cli import cli
-from scoring.result import Result
+from scoring.evaluation.budget import reward_budget
+from scoring.evaluation.result import Result
+from scoring.run.app import run
 
 
 def held(result: Result) -> Decimal:
@@ -66,8 +66,8 @@ def test_what_is_not_paid_shows_in_the_report_and_the_workbook() -> None:
 
     import openpyxl
 
-    from scoring.render.xlsxout import render_xlsx
-    from scoring.report.html import render_html
+    from scoring.outputs.report.html import render_html
+    from scoring.outputs.xlsxout import render_xlsx
 
     result = run([Path("fixtures/quang-ngai-2026")]).result
     budget = reward_budget(result)

@@ -11,18 +11,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scoring.app import run
+from scoring.base.text import collation_key
 from scoring.cli import cli
-from scoring.render.table import (
+from scoring.evaluation.result import Result
+from scoring.outputs.report import render_html
+from scoring.outputs.table import (
     TERMINAL_ROWS,
     holders_by_cluster,
     provisional_line,
     render_tables,
     title_summaries,
 )
-from scoring.report import render_html
-from scoring.result import Result
-from scoring.text import collation_key
+from scoring.run.app import run
 
 SAMPLES = ["fixtures/quang-ngai-2021", "fixtures/quang-ngai-2026"]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from scoring.checks.diff import flatten, rule_changes
 from scoring.cli import cli
-from scoring.diff import flatten, rule_changes
-from scoring.ruleset import load
+from scoring.rulesets.ruleset import load
 
 MINI = "tests/rulesets/mini"
 DATA = "tests/data/mini"
@@ -142,8 +142,8 @@ def test_2024_to_2026_on_the_2026_sample_bridges_ratings_from_points() -> None:
     """2024 rules need a typed rating; 2026 computes it from points. The diff gives the 2024
     rules each points-rated record's band (before override or cap) and says so; the effect is
     then what Decree 335's cap and overrides and the 2026 titles change."""
-    from scoring.app import run
-    from scoring.diff import compare
+    from scoring.checks.diff import compare
+    from scoring.run.app import run
 
     report = compare(Path("rules/2024"), Path("rules/2026"), [Path("fixtures/quang-ngai-2026")])
     assert any("cannot compute ratings from points" in w and "381 individuals" in w

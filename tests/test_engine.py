@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 
 import gen
-from scoring import expr
-from scoring.app import compile_folder
-from scoring.compile import Compiled, Group, Rule
-from scoring.engine import Engine
-from scoring.plain import PlainEvaluator
-from scoring.records import Record
-from scoring.result import Result
-from scoring.scorer import score
+from scoring.evaluation.engine import Engine
+from scoring.evaluation.reference import PlainEvaluator
+from scoring.evaluation.result import Result
+from scoring.evaluation.scorer import score
+from scoring.inputs.records import Record
+from scoring.language import expr
+from scoring.rulesets.compile import Compiled, Group, Rule
+from scoring.run.app import compile_folder
 
 RULESETS = [Path("tests/rulesets/mini"), Path("tests/rulesets/ratings"),
             *sorted(Path("rules").glob("[0-9]*"))]
@@ -249,8 +249,8 @@ def test_comparisons_are_exact_for_values_and_constants_of_any_length(
 
 
 def test_a_constant_too_large_for_its_decimals_is_a_rule_error() -> None:
-    from scoring.engine import check_constants
-    from scoring.errors import RuleError
+    from scoring.base.errors import RuleError
+    from scoring.evaluation.engine import check_constants
 
     group = _group("amount >= 0.5", "amount >= 1234567890.0000000001")
     assert [p.message for p in check_constants([group])] == [
@@ -301,10 +301,10 @@ def test_an_engine_that_cannot_load_is_one_sentence(args: list[str], tmp_path: P
 
 def test_the_engine_is_the_vendored_build_and_only_the_adapter_imports_it() -> None:
     """The engine comes from scoring's own build, never from an installed durable-rules, and
-    only scoring/engine.py imports it (the design keeps durable_rules behind one adapter)."""
+    only scoring/evaluation/engine.py imports it (the design keeps durable_rules behind one adapter)."""
     import ast
 
-    from scoring import engine
+    from scoring.evaluation import engine
 
     assert engine.durable_rules_engine.__name__ == "scoring._vendor.durable.durable_rules_engine"
     importers = set()
@@ -317,4 +317,4 @@ def test_the_engine_is_the_vendored_build_and_only_the_adapter_imports_it() -> N
             if any(n.split(".")[0] in {"durable", "durable_rules_engine"}
                    or n.startswith("scoring._vendor") for n in names):
                 importers.add(path.relative_to(ROOT).as_posix())
-    assert importers == {"src/scoring/engine.py"}
+    assert importers == {"src/scoring/evaluation/engine.py"}

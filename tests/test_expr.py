@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from scoring import expr
-from scoring.errors import RuleError
+from scoring.base.errors import RuleError
+from scoring.language import expr
 
 ENV = expr.Env(
     names={

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from scoring.cli import cli
-from scoring.io.readers import InputSet, plan_parts
+from scoring.inputs.readers import InputSet, plan_parts
 
 MINI = (Path("tests/data/mini"), Path("tests/rulesets/mini"))
 ROUNDS = (Path("tests/data/rounds"), Path("tests/rulesets/rounds"))

@@ -1,4 +1,4 @@
-"""The history store and the rule language's functions that read it (src/scoring/history.py).
+"""The history store and the rule language's functions that read it (src/scoring/history/store.py).
 
 Hand-worked cases score small batches year after year through the library with rules/2024 (no
 CSTĐCS cap, so each person's titles follow their own inputs), writing each year's JSON output
@@ -20,13 +20,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from scoring import expr
-from scoring.app import Run, compile_folder, run
+from scoring.base.errors import InputError, RuleError
 from scoring.cli import cli
-from scoring.compile import compile_ruleset
-from scoring.engine import Engine
-from scoring.errors import InputError, RuleError
-from scoring.history import (
+from scoring.evaluation.engine import Engine
+from scoring.evaluation.reference import PlainEvaluator
+from scoring.evaluation.result import RecordResult
+from scoring.history.store import (
     EMPTY,
     History,
     PastInitiative,
@@ -37,10 +36,11 @@ from scoring.history import (
     snapshot_of,
     title_kinds,
 )
-from scoring.plain import PlainEvaluator
-from scoring.render.jsonout import render_json
-from scoring.result import RecordResult
-from scoring.ruleset import KindRules, RuleFile, RuleSet
+from scoring.language import expr
+from scoring.outputs.jsonout import render_json
+from scoring.rulesets.compile import compile_ruleset
+from scoring.rulesets.ruleset import KindRules, RuleFile, RuleSet
+from scoring.run.app import Run, compile_folder, run
 
 RULES = Path("rules/2024")
 FIXTURE = Path("fixtures/history")

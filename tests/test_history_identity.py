@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scoring.app import compile_folder
 from scoring.cli import cli
-from scoring.history import load_history, title_kinds
+from scoring.history.store import load_history, title_kinds
+from scoring.run.app import compile_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests/bad_inputs"))

@@ -12,8 +12,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
+from scoring.base.i18n import LOCALE_DIR, _, catalogue, language, normalise, set_language
 from scoring.cli import cli
-from scoring.i18n import LOCALE_DIR, _, catalogue, language, normalise, set_language
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = LOCALE_DIR / "vi" / "LC_MESSAGES" / "scoring.po"

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from scoring.cli import cli
-from scoring.render.safe import neutral, safe_text
+from scoring.outputs.safe import neutral, safe_text
 
 ROOT = Path(__file__).resolve().parents[1]
 INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}

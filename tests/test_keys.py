@@ -1,4 +1,4 @@
-"""Keys typed differently (src/scoring/keys.py): one group with a warning, or exit 2; never two
+"""Keys typed differently (src/scoring/inputs/keys.py): one group with a warning, or exit 2; never two
 groups or two people silently.
 
 The refusals are in the bad-input corpus (category "typed-differently"); here are the merges and
@@ -19,11 +19,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.app import compile_folder
-from scoring.batch import build_batch
-from scoring.errors import InputError
-from scoring.keys import diacritic_skeleton, skeleton, visible_form
-from scoring.records import RawTable
+from scoring.base.errors import InputError
+from scoring.inputs.batch import build_batch
+from scoring.inputs.keys import diacritic_skeleton, skeleton, visible_form
+from scoring.inputs.records import RawTable
+from scoring.run.app import compile_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests/bad_inputs"))
@@ -60,7 +60,7 @@ def test_skeletons_tell_what_is_one_key(a: str, b: str, same_group: bool,
 
 def test_every_format_character_is_invisible() -> None:
     """The list of invisible characters holds every Cf character of this Python's Unicode."""
-    from scoring.keys import invisible
+    from scoring.inputs.keys import invisible
 
     assert [hex(c) for c in range(sys.maxunicode + 1)
             if unicodedata.category(chr(c)) == "Cf" and not invisible(chr(c))] == []

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scoring import expr
+from scoring.checks.rulecheck import Domain, Interval, interval, lint
 from scoring.cli import cli
-from scoring.lint import Domain, Interval, interval, lint
-from scoring.newyear import renamed
-from scoring.ruleset import load
+from scoring.language import expr
+from scoring.rulesets.newyear import renamed
+from scoring.rulesets.ruleset import load
 
 BROKEN = Path("tests/broken_rules")
 INF = Decimal("Infinity")

@@ -17,15 +17,15 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from scoring.app import compile_folder
-from scoring.batch import build_batch
+from scoring.base.progress import counted, silent
 from scoring.cli import cli
 from scoring.cli.progress import progress_bars
-from scoring.io.readers import read_inputs
-from scoring.progress import counted, silent
-from scoring.ruleset import InputSpec, load
-from scoring.scorer import score
-from scoring.template import Filled, columns, render_template
+from scoring.evaluation.scorer import score
+from scoring.inputs.batch import build_batch
+from scoring.inputs.readers import read_inputs
+from scoring.inputs.template import Filled, columns, render_template
+from scoring.rulesets.ruleset import InputSpec, load
+from scoring.run.app import compile_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = Path("rules/2021")

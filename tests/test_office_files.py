@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from scoring.cli import cli
-from scoring.io.readers import read_part
-from scoring.records import _decimal, is_percent
-from scoring.ruleset import InputSpec
+from scoring.inputs.readers import read_part
+from scoring.inputs.records import _decimal, is_percent
+from scoring.rulesets.ruleset import InputSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI_RULES = "tests/rulesets/mini"
@@ -146,7 +146,7 @@ def test_a_named_pipe_is_refused_without_being_opened(tmp_path: Path) -> None:
 
 def test_reading_stops_before_a_file_that_cannot_fit(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import scoring.io.readers as readers
+    import scoring.inputs.readers as readers
 
     monkeypatch.setattr(readers, "available_memory", lambda: 5_000)
     path = _write(tmp_path, {"individuals.csv": (ROOT / "tests/data/mini/individuals.csv")
@@ -164,13 +164,13 @@ def test_reading_stops_before_a_file_that_cannot_fit(tmp_path: Path,
 ])
 def test_the_declared_range_settles_which_convention(cell: str, spec: InputSpec,
                                                      value: str) -> None:
-    from scoring.records import parser_for
+    from scoring.inputs.records import parser_for
 
     assert parser_for(spec, "x")(cell) == Decimal(value)
 
 
 def test_a_number_both_readings_fit_is_refused_with_both() -> None:
-    from scoring.records import parser_for
+    from scoring.inputs.records import parser_for
 
     with pytest.raises(ValueError, match=r"ambiguous number: 95\.125 if '\.' is a decimal "
                                          r"point, 95125 if it separates thousands"):
@@ -204,7 +204,7 @@ def test_an_xls_percentage_format_is_the_percentage_shown(tmp_path: Path) -> Non
 
 def test_an_xls_whose_records_cannot_be_read_refuses_a_fraction_in_a_percent_column() -> None:
     """Without the BIFF records, a number's format is unknown: 0.95 may be 95%."""
-    from scoring.records import FormatUnknown, parser_for
+    from scoring.inputs.records import FormatUnknown, parser_for
 
     spec = InputSpec(type="number", label="Tỷ lệ", min=0, max=200)
     with pytest.raises(ValueError, match="is it shown as 95%"):
@@ -219,7 +219,7 @@ def test_an_xls_whose_records_cannot_be_read_refuses_a_fraction_in_a_percent_col
     lambda b: b[:512] + bytes(len(b) - 512),
 ], ids=["header", "half", "fat-count", "difat-cycle", "zeroed"])
 def test_damaged_biff_records_give_no_exception_and_no_endless_loop(damage: Any) -> None:
-    from scoring.io.biff import SheetLayout, xls_layout
+    from scoring.inputs.biff import SheetLayout, xls_layout
 
     data = make.old_workbook(lambda wb: None)
     assert xls_layout(data) is not None

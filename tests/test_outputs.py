@@ -26,7 +26,7 @@ CLI = [sys.executable, "-c", "from scoring.cli import main; main()"]
 HOLDER = """
 import sys
 from pathlib import Path
-from scoring.atomic import folder_lock
+from scoring.outputs.atomic import folder_lock
 with folder_lock(Path(sys.argv[1])):
     print("held", flush=True)
     sys.stdin.read()

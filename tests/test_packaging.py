@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scoring.app import rule_sets
 from scoring.cli import cli
-from scoring.ruleset import load
+from scoring.rulesets.ruleset import load
+from scoring.run.app import rule_sets
 
 ROOT = Path(__file__).resolve().parents[1]
 YEARS = sorted(p.name for p in (ROOT / "rules").iterdir() if p.name.isdigit())

@@ -37,14 +37,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gen
-from scoring import expr
-from scoring.app import compile_folder, run
-from scoring.compile import Compiled
-from scoring.errors import RuleError
-from scoring.records import Record
-from scoring.result import RecordResult, Result
-from scoring.ruleset import Kind
-from scoring.scorer import quota_places, score
+from scoring.base.errors import RuleError
+from scoring.evaluation.result import RecordResult, Result
+from scoring.evaluation.scorer import quota_places, score
+from scoring.inputs.records import Record
+from scoring.language import expr
+from scoring.rulesets.compile import Compiled
+from scoring.rulesets.ruleset import Kind
+from scoring.run.app import compile_folder, run
 
 # No example database: runs leave nothing behind in the repository, and CI starts afresh.
 settings.register_profile("ci", max_examples=2000, deadline=None, database=None)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from scoring.app import run
-from scoring.result import Result
+from scoring.evaluation.result import Result
+from scoring.run.app import run
 
 
 @pytest.fixture(scope="module")

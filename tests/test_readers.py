@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from test_text import to_cp1258
 
-from scoring.batch import data_year
+from scoring.base.errors import InputError
 from scoring.cli import cli
-from scoring.errors import InputError
-from scoring.io.readers import (
+from scoring.inputs.batch import data_year
+from scoring.inputs.readers import (
     Initiative,
     fold_initiatives,
     is_initiatives,
@@ -25,7 +25,7 @@ from scoring.io.readers import (
     parse_initiatives,
     read_inputs,
 )
-from scoring.records import (
+from scoring.inputs.records import (
     Origin,
     RawTable,
     header_map,
@@ -33,7 +33,7 @@ from scoring.records import (
     resolve_header,
     validate,
 )
-from scoring.ruleset import InputSpec, Kind, load
+from scoring.rulesets.ruleset import InputSpec, Kind, load
 
 MINI_RULES = Path("tests/rulesets/mini")
 MINI_DATA = Path("tests/data/mini")

@@ -20,8 +20,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from scoring.ruleset import InputSpec, Kind, load
-from scoring.template import NO, YES, columns
+from scoring.inputs.template import NO, YES, columns
+from scoring.rulesets.ruleset import InputSpec, Kind, load
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("A year-end review, step by step", "Tuning the rules for a new year")

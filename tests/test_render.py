@@ -15,14 +15,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from scoring.errors import OutputError
-from scoring.records import Origin
-from scoring.render.csvout import render_csv
-from scoring.render.jsonout import json_number, render_json, to_json_data
-from scoring.render.safe import safe_number, safe_text
-from scoring.render.table import render_tables
-from scoring.render.xlsxout import render_xlsx, sheet_name
-from scoring.result import (
+from scoring.base.errors import OutputError
+from scoring.evaluation.result import (
     AggregateValue,
     Hit,
     Prerequisite,
@@ -31,6 +25,12 @@ from scoring.result import (
     Result,
     TitleDecision,
 )
+from scoring.inputs.records import Origin
+from scoring.outputs.csvout import render_csv
+from scoring.outputs.jsonout import json_number, render_json, to_json_data
+from scoring.outputs.safe import safe_number, safe_text
+from scoring.outputs.table import render_tables
+from scoring.outputs.xlsxout import render_xlsx, sheet_name
 
 D = Decimal
 ZERO = D(0)
@@ -424,7 +424,7 @@ def test_xlsx_footer_within_excel_limit(result: Result, name: str, shown: str | 
 
 
 def test_atomic_refuses_existing_then_forces(tmp_path: Path) -> None:
-    from scoring.atomic import write_atomic
+    from scoring.outputs.atomic import write_atomic
 
     target = tmp_path / "kết quả.json"
     write_atomic(target, b"one", force=False)
@@ -438,7 +438,7 @@ def test_atomic_refuses_existing_then_forces(tmp_path: Path) -> None:
 
 
 def test_atomic_new_file_is_not_private(tmp_path: Path) -> None:
-    from scoring.atomic import write_atomic
+    from scoring.outputs.atomic import write_atomic
 
     target = tmp_path / "out.csv"
     write_atomic(target, b"x", force=False)
@@ -449,7 +449,7 @@ def test_atomic_new_file_is_not_private(tmp_path: Path) -> None:
 
 def test_atomic_cleans_up_when_replace_fails(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from scoring import atomic
+    from scoring.outputs import atomic
 
     def fail(src: str, dst: object) -> None:
         raise OSError(28, "No space left on device")
@@ -461,7 +461,7 @@ def test_atomic_cleans_up_when_replace_fails(tmp_path: Path,
 
 
 def test_atomic_many_checks_every_target_first(tmp_path: Path) -> None:
-    from scoring.atomic import is_stdout, write_atomic_many
+    from scoring.outputs.atomic import is_stdout, write_atomic_many
 
     (tmp_path / "b.csv").write_bytes(b"old")
     files = {tmp_path / "a.json": b"a", tmp_path / "b.csv": b"b"}
@@ -475,7 +475,7 @@ def test_atomic_many_checks_every_target_first(tmp_path: Path) -> None:
 
 
 def test_atomic_creates_a_missing_folder_but_not_through_a_file(tmp_path: Path) -> None:
-    from scoring.atomic import write_atomic
+    from scoring.outputs.atomic import write_atomic
 
     write_atomic(tmp_path / "new" / "out.json", b"x", force=False)
     assert (tmp_path / "new" / "out.json").read_bytes() == b"x"
@@ -485,7 +485,7 @@ def test_atomic_creates_a_missing_folder_but_not_through_a_file(tmp_path: Path) 
 
 
 def test_sealed_folder_is_never_written_again(tmp_path: Path) -> None:
-    from scoring.atomic import write_atomic
+    from scoring.outputs.atomic import write_atomic
 
     (tmp_path / "manifest.json").write_text('{"sealed": true}', encoding="utf-8")
     with pytest.raises(OutputError, match="sealed"):
@@ -498,8 +498,8 @@ def test_sealed_folder_is_never_written_again(tmp_path: Path) -> None:
 def test_fast_json_writer_gives_the_standard_librarys_bytes(sample: str) -> None:
     import json as stdjson
 
-    from scoring.app import run
-    from scoring.render.jsonout import dumps_indented
+    from scoring.outputs.jsonout import dumps_indented
+    from scoring.run.app import run
 
     rules = Path("tests/rulesets/rounds") if "rounds" in sample else None
     data = to_json_data(run([Path(sample)], rules).result, MANIFEST)
@@ -517,8 +517,8 @@ def _edge_result() -> Result:
     """Records that exercise every fast path of `record_text` and its fallbacks: empty
     lists and dicts, awkward decimals and text, shared ledger objects, a repeated input name
     (the JSON object keeps one entry), rounds, ratings with a quota, history and rewards."""
-    from scoring.result import HistoryValue, RatingDecision
-    from scoring.rounds import RoundValue
+    from scoring.evaluation.result import HistoryValue, RatingDecision
+    from scoring.inputs.rounds import RoundValue
 
     awkward = 'quote " backslash \\ tab \t nul \x00 esc \x1b ls \u2028 ps \u2029 ☃ 🎉 Đạt'
     numbers = (D("1E+30"), D("123456789012345678901234567.5"), D("-0"), D("-0.000001"),
@@ -578,7 +578,7 @@ def _sample_result(sample: str) -> Result:
                 "edge, no individuals": _without(edge, individuals=()),
                 "edge, no records": _without(edge, individuals=(), units=(),
                                              base_salary=None)}[sample]
-    from scoring.app import run
+    from scoring.run.app import run
 
     rules = Path("tests/rulesets/rounds") if "rounds" in sample else None
     return run([Path(sample)], rules).result
@@ -598,7 +598,7 @@ def test_render_json_gives_the_standard_librarys_bytes(sample: str) -> None:
 
 @pytest.mark.parametrize("sample", JSON_SAMPLES)
 def test_record_text_is_the_records_json_at_its_depth(sample: str) -> None:
-    from scoring.render.jsonout import dumps_indented, record_json, record_text
+    from scoring.outputs.jsonout import dumps_indented, record_json, record_text
 
     result = _sample_result(sample)
     cache: dict[int, object] = {}
@@ -612,8 +612,8 @@ def test_record_text_is_the_records_json_at_its_depth(sample: str) -> None:
 def test_document_pieces_reassemble_render_json(sample: str) -> None:
     """As a streaming writer would: the head with a budget it totalled, then the records in
     batches of two, each batch with a fresh cache."""
-    from scoring.budget import reward_budget
-    from scoring.render.jsonout import (
+    from scoring.evaluation.budget import reward_budget
+    from scoring.outputs.jsonout import (
         document_head,
         document_pieces,
         record_text,
@@ -637,7 +637,7 @@ def test_document_pieces_reassemble_render_json(sample: str) -> None:
 
 
 def test_record_text_rejects_a_negative_depth(result: Result) -> None:
-    from scoring.render.jsonout import record_text
+    from scoring.outputs.jsonout import record_text
 
     with pytest.raises(ValueError, match="depth"):
         record_text(result.individuals[0], -1, {})

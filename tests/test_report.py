@@ -28,17 +28,17 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoring.app import Run, run
+from scoring.base.errors import InputError
 from scoring.cli import cli
-from scoring.errors import InputError
-from scoring.manifest import build_manifest
-from scoring.render.jsonout import to_json_data
-from scoring.render.table import cluster_groups, title_summaries
-from scoring.report import criterion_groups, render_html
-from scoring.report.changes import parse_previous
-from scoring.report.labels import LANGS, labels_for
-from scoring.report.svg import bin_scores
-from scoring.result import Result
+from scoring.evaluation.result import Result
+from scoring.outputs.jsonout import to_json_data
+from scoring.outputs.manifest import build_manifest
+from scoring.outputs.report import criterion_groups, render_html
+from scoring.outputs.report.changes import parse_previous
+from scoring.outputs.report.labels import LANGS, labels_for
+from scoring.outputs.report.svg import bin_scores
+from scoring.outputs.table import cluster_groups, title_summaries
+from scoring.run.app import Run, run
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = (ROOT / "fixtures" / "quang-ngai-2021", ROOT / "rules" / "2021")

@@ -1,4 +1,4 @@
-"""`scoring review`: the five-year summary of the fixture history (src/scoring/review.py).
+"""`scoring review`: the five-year summary of the fixture history (src/scoring/outputs/review.py).
 
 Every expectation is read again from the fixture's own files (each year's JSON output and the
 hand-kept titles.csv and unit_aliases.csv), independently of the history module.
@@ -19,11 +19,11 @@ import pytest
 from click.testing import CliRunner
 
 import scoring.cli.history  # noqa: F401  (registers `review` until cli/__init__ imports it)
-from scoring.app import compile_folder
+from scoring.base.errors import RuleError, UsageError
 from scoring.cli import cli
-from scoring.errors import RuleError, UsageError
-from scoring.history import load_history, title_kinds
-from scoring.review import Review, build_review, parse_period, render_review
+from scoring.history.store import load_history, title_kinds
+from scoring.outputs.review import Review, build_review, parse_period, render_review
+from scoring.run.app import compile_folder
 
 FIXTURE = Path("fixtures/history")
 RULES = Path("rules/2024")

@@ -20,18 +20,18 @@ import pytest
 from click.testing import CliRunner
 from test_rules_2021 import PERSON
 
-from scoring.app import compile_folder
-from scoring.audit import explain, render
-from scoring.batch import Batch
-from scoring.budget import reward_budget
+from scoring.base.errors import RuleError, UsageError
 from scoring.cli import cli
-from scoring.compile import compile_ruleset
-from scoring.errors import RuleError, UsageError
-from scoring.records import Origin, Record
-from scoring.result import RecordResult, Result, UnpaidReward
-from scoring.rewards import amounts, base_salary, dated, split
-from scoring.ruleset import Achievement, load
-from scoring.scorer import score
+from scoring.evaluation.budget import reward_budget
+from scoring.evaluation.result import RecordResult, Result, UnpaidReward
+from scoring.evaluation.rewards import amounts, base_salary, dated, split
+from scoring.evaluation.scorer import score
+from scoring.explain.explanation import explain, render
+from scoring.inputs.batch import Batch
+from scoring.inputs.records import Origin, Record
+from scoring.rulesets.compile import compile_ruleset
+from scoring.rulesets.ruleset import Achievement, load
+from scoring.run.app import compile_folder
 
 RULES_2021, RULES_2026 = Path("rules/2021"), Path("rules/2026")
 YEAR = Achievement(id="year", label="Một năm", titles=("LDTT", "CSTDCS", "GIAY_KHEN"))

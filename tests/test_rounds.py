@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scoring.app import run
 from scoring.cli import cli
-from scoring.roundsummary import most_changed, self_vs_final
+from scoring.outputs.roundsummary import most_changed, self_vs_final
+from scoring.run.app import run
 
 DATA = Path("tests/data/rounds")
 RULES = Path("tests/rulesets/rounds")

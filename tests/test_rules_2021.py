@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from scoring.app import compile_folder
-from scoring.records import Origin, Record
-from scoring.result import RecordResult, Result
-from scoring.scorer import score
+from scoring.evaluation.result import RecordResult, Result
+from scoring.evaluation.scorer import score
+from scoring.inputs.records import Origin, Record
+from scoring.run.app import compile_folder
 
 PERSON: dict[str, Any] = {
     "task_rating": "tot", "months_worked": D(12), "new_hire": "khong", "maternity_leave": False,

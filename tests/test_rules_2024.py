@@ -1,7 +1,7 @@
 """The 2024 rule set (Luật Thi đua, khen thưởng 2022, Nghị định 98/2023, Thông tư 01/2024).
 
 What changed from 2021 is checked by scoring the same small batch with both rule sets through
-`scoring.scorer.score`: LĐTT from 6 months instead of 10, CSTĐCS through "xuất sắc" without an
+`scoring.evaluation.scorer.score`: LĐTT from 6 months instead of 10, CSTĐCS through "xuất sắc" without an
 initiative (and no 15% cap), TTLĐXS no longer blocked by a member disciplined at cảnh cáo. The
 worked examples of rules/2024/examples.yaml run too, when the examples runner is present.
 """
@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from scoring.app import compile_folder
-from scoring.compile import Compiled
-from scoring.records import RawTable, Record, validate
-from scoring.result import RecordResult, Result
-from scoring.ruleset import Kind
-from scoring.scorer import score
+from scoring.evaluation.result import RecordResult, Result
+from scoring.evaluation.scorer import score
+from scoring.inputs.records import RawTable, Record, validate
+from scoring.rulesets.compile import Compiled
+from scoring.rulesets.ruleset import Kind
+from scoring.run.app import compile_folder
 
 RULES_2021 = Path("rules/2021")
 RULES_2024 = Path("rules/2024")
@@ -69,7 +69,7 @@ def test_every_condition_cites_its_basis(c2024: Compiled) -> None:
 
 
 def test_examples_pass(c2024: Compiled) -> None:
-    ruletest = pytest.importorskip("scoring.ruletest")
+    ruletest = pytest.importorskip("scoring.checks.ruletest")
     outcomes = ruletest.run_examples(c2024)
     assert outcomes, "rules/2024 has worked examples"
     failed = [line for o in outcomes if not o.passed for line in o.report()]
@@ -203,7 +203,7 @@ def test_a_pending_case_blocks_every_proposal_from_2024(c2021: Compiled, c2024: 
 def test_the_flag_needs_no_ttldxs_from_2024(c2024: Compiled) -> None:
     """The flag's prerequisites name no lower title, and the worked example of an office with
     5 of 8 LĐTT (no TTLĐXS) that still leads its cluster passes."""
-    ruletest = pytest.importorskip("scoring.ruletest")
+    ruletest = pytest.importorskip("scoring.checks.ruletest")
     flag = next(t for t in c2024.ruleset.titles if t.id == "CO_THI_DUA")
     assert not {"TTLDXS", "TTLDTT"} & set(flag.requires)
     outcomes = [o for o in ruletest.run_examples(c2024) if "không TTLĐXS" in o.name]

@@ -18,15 +18,15 @@ from typing import Any
 
 import pytest
 
-from scoring.app import compile_folder, run
-from scoring.audit import explain, render
-from scoring.batch import Batch
-from scoring.compile import Compiled, compile_ruleset
-from scoring.records import Origin, Record
-from scoring.result import RecordResult, Result
-from scoring.rewards import base_salary
-from scoring.scorer import final_list_places, score
-from scoring.text import name_sort_key
+from scoring.base.text import name_sort_key
+from scoring.evaluation.result import RecordResult, Result
+from scoring.evaluation.rewards import base_salary
+from scoring.evaluation.scorer import final_list_places, score
+from scoring.explain.explanation import explain, render
+from scoring.inputs.batch import Batch
+from scoring.inputs.records import Origin, Record
+from scoring.rulesets.compile import Compiled, compile_ruleset
+from scoring.run.app import compile_folder, run
 
 RULES = Path("rules/2026")
 SAMPLE = Path("fixtures/quang-ngai-2026")
@@ -105,7 +105,7 @@ def test_rewards_declared(compiled: Compiled) -> None:
 
 
 def test_examples_pass(compiled: Compiled) -> None:
-    ruletest = pytest.importorskip("scoring.ruletest")
+    ruletest = pytest.importorskip("scoring.checks.ruletest")
     outcomes = ruletest.run_examples(compiled)
     assert len(outcomes) >= 20
     failed = [line for o in outcomes if not o.passed for line in o.report()]
@@ -487,7 +487,7 @@ def test_the_template_asks_whether_each_person_is_a_new_hire(compiled: Compiled)
 
     import openpyxl
 
-    from scoring.template import render_template
+    from scoring.inputs.template import render_template
 
     form = openpyxl.load_workbook(io.BytesIO(render_template(compiled.ruleset)))
     people = [c.value for c in form["Cá nhân"][1]]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scoring.app import run
 from scoring.cli import cli
+from scoring.run.app import run
 
 SAMPLE = Path("fixtures/vong-cham-2026")
 RULES = SAMPLE / "rules"

@@ -19,10 +19,10 @@ from types import ModuleType
 import pytest
 
 import gen
-from scoring.app import compile_folder, run
-from scoring.records import Record
-from scoring.render.jsonout import render_json
-from scoring.scorer import score
+from scoring.evaluation.scorer import score
+from scoring.inputs.records import Record
+from scoring.outputs.jsonout import render_json
+from scoring.run.app import compile_folder, run
 
 NEWEST = sorted(Path("rules").glob("[0-9]*"))[-1]
 BENCH = Path("benchmarks")

@@ -18,10 +18,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
+from scoring.base.errors import InputError, RuleError
 from scoring.cli import cli
-from scoring.errors import InputError, RuleError
-from scoring.manifest import created_now
-from scoring.stream import run_stream
+from scoring.outputs.manifest import created_now
+from scoring.streaming.stream import run_stream
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -82,7 +82,7 @@ def test_the_2021_cap_over_the_department_is_refused(tmp_path: Path) -> None:
 def test_twenty_thousand_generated_people_stream_to_the_same_bytes(tmp_path: Path) -> None:
     from data import write  # benchmarks/data.py
 
-    from scoring.app import compile_folder
+    from scoring.run.app import compile_folder
 
     rules = ROOT / "rules" / "2026"
     folder = write(compile_folder(rules), tmp_path / "in", 20_000, 1_000, seed=7)
@@ -115,11 +115,11 @@ def test_an_existing_output_is_refused_before_any_work(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "results.json"
     out.write_text("the previous result", encoding="utf-8")
-    import scoring.stream
+    import scoring.streaming.stream
 
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("read the inputs before checking the output")
-    monkeypatch.setattr(scoring.stream, "_read", never)
+    monkeypatch.setattr(scoring.streaming.stream, "_read", never)
     result = CliRunner().invoke(cli, ["score", "fixtures/quang-ngai-2026", "-o", str(out),
                                       "--stream"])
     assert result.exit_code == 2
@@ -164,7 +164,7 @@ def test_mistakes_give_the_one_batch_problems(tmp_path: Path, mistake: str) -> N
         _edit(people, ",12,khong,false,false,false,true,2,",
               ",twelve,khong,false,false,false,true,2,")
     with pytest.raises(InputError) as one:
-        from scoring.app import run
+        from scoring.run.app import run
 
         run([folder])
     with pytest.raises(InputError) as streamed:
@@ -209,7 +209,7 @@ def test_a_full_disk_while_spilling_is_a_clear_error(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    import scoring.stream
+    import scoring.streaming.stream
 
     class FullDisk:
         HIGHEST_PROTOCOL = 5
@@ -218,7 +218,7 @@ def test_a_full_disk_while_spilling_is_a_clear_error(tmp_path: Path,
         def dump(*args: object, **kwargs: object) -> None:
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(scoring.stream, "pickle", FullDisk)
+    monkeypatch.setattr(scoring.streaming.stream, "pickle", FullDisk)
     out = tmp_path / "out" / "results.json"
     result = CliRunner().invoke(cli, ["score", "fixtures/quang-ngai-2026", "-o", str(out),
                                       "--stream", "--workers", "1"])
@@ -244,7 +244,7 @@ def test_keys_typed_differently_stream_to_the_same_bytes(tmp_path: Path) -> None
 
 
 def test_group_keys_differing_in_diacritics_give_the_one_batch_problems(tmp_path: Path) -> None:
-    from scoring.app import run
+    from scoring.run.app import run
 
     folder = _sample_copy(tmp_path)
     _edit(folder / "individuals.csv", "CN0203,Huỳnh Thanh Xuân,QLTT-D01,2026,23.5,56.0,,kiem_soat",

@@ -1,4 +1,4 @@
-"""Tests for scoring.text: normalisation, folding, collation, legacy encodings, decoding.
+"""Tests for scoring.base.text: normalisation, folding, collation, legacy encodings, decoding.
 
 The tables below are the specification: each row is one behaviour we promise to callers.
 Garbled strings are written out literally (not produced by the module under test) so that the
@@ -15,7 +15,7 @@ import unicodedata
 
 import pytest
 
-from scoring.text import (
+from scoring.base.text import (
     LegacyEncoding,
     UndecidableEncoding,
     collation_key,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from scoring.base.errors import UsageError
+from scoring.checks.verify import read_manifest, verify_folder
 from scoring.cli import cli
-from scoring.errors import UsageError
-from scoring.verify import read_manifest, verify_folder
 
 MINI_RULES = Path("tests/rulesets/mini")
 QN = Path("fixtures/quang-ngai-2021")

@@ -17,9 +17,9 @@ pytest.importorskip("starlette", reason="the web extra is not installed: pip ins
 
 from starlette.testclient import TestClient
 
-from scoring.app import run
+from scoring.base.errors import ScoringError
 from scoring.cli import cli
-from scoring.errors import ScoringError
+from scoring.run.app import run
 from scoring.web import MAX_UPLOAD_FILES, create_app
 from scoring.web.server import wait
 
@@ -330,7 +330,7 @@ def test_a_round_the_run_would_refuse_is_not_written(client: TestClient, app: An
 
 
 def test_two_rule_sets_are_compared_on_the_loaded_data(served: Path) -> None:
-    from scoring.diff import compare
+    from scoring.checks.diff import compare
 
     app = create_app(served, TOKEN, [Path(MINI), Path(RATINGS), Path(ROUNDS)], port=8000)
     with TestClient(app, base_url=BASE) as client:

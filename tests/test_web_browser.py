@@ -22,8 +22,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from scoring.app import run
-from scoring.text import fold
+from scoring.base.text import fold
+from scoring.run.app import run
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS_RULES = ROOT / "tests/rulesets/rounds"

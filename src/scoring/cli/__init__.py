@@ -14,10 +14,10 @@ from typing import Any
 import click
 
 from scoring import __version__
-from scoring.errors import ScoringError
-from scoring.i18n import LANGUAGES, N_, _, set_language
-from scoring.render.safe import neutral
-from scoring.render.table import TERMINAL_ROWS
+from scoring.base.errors import ScoringError
+from scoring.base.i18n import LANGUAGES, N_, _, set_language
+from scoring.outputs.safe import neutral
+from scoring.outputs.table import TERMINAL_ROWS
 
 HELP_FIELDS = {"rows": TERMINAL_ROWS}  # numbers the help texts name, filled in when shown
 
@@ -126,11 +126,11 @@ def main() -> None:
     cli(prog_name="scoring")
 
 
-from scoring.cli import audit as _audit  # noqa: E402,F401  (registers the commands)
+from scoring.cli import explain as _audit  # noqa: E402,F401  (registers the commands)
 from scoring.cli import history as _history  # noqa: E402,F401
-from scoring.cli import office as _office  # noqa: E402,F401
 from scoring.cli import report as _report  # noqa: E402,F401
 from scoring.cli import rules as _rules  # noqa: E402,F401
 from scoring.cli import rulesets as _rulesets  # noqa: E402,F401
 from scoring.cli import score as _score  # noqa: E402,F401
 from scoring.cli import serve as _serve  # noqa: E402,F401
+from scoring.cli import template as _office  # noqa: E402,F401

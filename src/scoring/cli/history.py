@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from scoring.app import choose_rules, compile_folder
-from scoring.atomic import is_stdout, write_atomic
+from scoring.base.errors import UsageError
+from scoring.base.i18n import N_, _
 from scoring.cli import cli
-from scoring.errors import UsageError
-from scoring.history import load_history, title_kinds
-from scoring.i18n import N_, _
-from scoring.render.safe import neutral
-from scoring.review import FORMATS, build_review, parse_period, render_review
+from scoring.history.store import load_history, title_kinds
+from scoring.outputs.atomic import is_stdout, write_atomic
+from scoring.outputs.review import FORMATS, build_review, parse_period, render_review
+from scoring.outputs.safe import neutral
+from scoring.run.app import choose_rules, compile_folder
 
 
 def _format(fmt: str | None, output: str | None) -> str:

@@ -1,4 +1,4 @@
-"""Progress bars on stderr for long runs: the CLI's side of `scoring.progress`.
+"""Progress bars on stderr for long runs: the CLI's side of `scoring.base.progress`.
 
 A bar appears only once a stage has taken a second (a short run prints nothing), and never when
 stderr is not a terminal (CI logs, redirections) or with `--quiet`, so stdout stays clean for
@@ -15,8 +15,8 @@ from typing import Any, TextIO
 
 import click
 
-from scoring.i18n import N_, _
-from scoring.progress import DELAY, Progress, silent
+from scoring.base.i18n import N_, _
+from scoring.base.progress import DELAY, Progress, silent
 
 # The stages the library reports (`progress(stage, …)`), shown translated as the bars' labels.
 STAGES = (N_("reading"), N_("validating"), N_("evaluating"), N_("scoring"))

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import click
 
-from scoring.app import run
-from scoring.atomic import check_apart, is_stdout, write_atomic_many
+from scoring.base.errors import InputError
+from scoring.base.i18n import N_, _
 from scoring.cli import cli, echo_warnings
-from scoring.errors import InputError
-from scoring.i18n import N_, _
-from scoring.manifest import build_manifest, created_now, manifest_bytes
-from scoring.report import criterion_groups, render_html
-from scoring.report.changes import Previous, parse_previous
-from scoring.report.labels import LANGS
+from scoring.outputs.atomic import check_apart, is_stdout, write_atomic_many
+from scoring.outputs.manifest import build_manifest, created_now, manifest_bytes
+from scoring.outputs.report import criterion_groups, render_html
+from scoring.outputs.report.changes import Previous, parse_previous
+from scoring.outputs.report.labels import LANGS
+from scoring.run.app import run
 
 
 def read_previous(path: Path) -> tuple[Previous, dict[str, str]]:

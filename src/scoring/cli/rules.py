@@ -12,15 +12,15 @@ from pathlib import Path
 
 import click
 
-from scoring import diff as rule_diff
-from scoring import lint as rule_lint
-from scoring import ruletest
-from scoring.atomic import write_atomic_many
+from scoring.base.errors import EXIT_PROBLEMS, Problem, UsageError
+from scoring.base.i18n import N_, _
+from scoring.checks import diff as rule_diff
+from scoring.checks import rulecheck as rule_lint
+from scoring.checks import ruletest
 from scoring.cli import cli, echo_warnings
-from scoring.errors import EXIT_PROBLEMS, Problem, UsageError
-from scoring.i18n import N_, _
-from scoring.newyear import default_base, scaffold
-from scoring.render.safe import neutral
+from scoring.outputs.atomic import write_atomic_many
+from scoring.outputs.safe import neutral
+from scoring.rulesets.newyear import default_base, scaffold
 
 _FOLDERS = click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 

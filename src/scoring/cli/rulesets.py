@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
-from scoring.app import rule_sets, rules_root
+from scoring.base.errors import RuleError
+from scoring.base.i18n import _
 from scoring.cli import cli
-from scoring.errors import RuleError
-from scoring.i18n import _
+from scoring.run.app import rule_sets, rules_root
 
 _WRAP = 60
 

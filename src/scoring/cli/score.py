@@ -8,17 +8,17 @@ from pathlib import Path
 
 import click
 
-from scoring.app import run
-from scoring.atomic import check_apart, check_targets, is_stdout
+from scoring.base.errors import UsageError
+from scoring.base.i18n import N_, _
 from scoring.cli import SHOWN_WARNINGS, cli, echo_warnings
 from scoring.cli.progress import progress_bars
-from scoring.errors import UsageError
-from scoring.i18n import N_, _
-from scoring.manifest import MANIFEST, build_manifest, created_now
-from scoring.publish import no_other_run, publish
-from scoring.render import BINARY_FORMATS, FORMATS, render
-from scoring.render.table import TERMINAL_ROWS, render_tables
-from scoring.stream import run_stream
+from scoring.outputs.atomic import check_apart, check_targets, is_stdout
+from scoring.outputs.manifest import MANIFEST, build_manifest, created_now
+from scoring.outputs.render import BINARY_FORMATS, FORMATS, render
+from scoring.outputs.table import TERMINAL_ROWS, render_tables
+from scoring.run.app import run
+from scoring.run.publish import no_other_run, publish
+from scoring.streaming.stream import run_stream
 
 
 def format_for(fmt: str | None, output: str | None) -> str:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from scoring.base.errors import UsageError
+from scoring.base.i18n import N_, _
 from scoring.cli import cli
-from scoring.errors import UsageError
-from scoring.i18n import N_, _
 
 
 @cli.command()

@@ -1,6 +1,6 @@
 """`scoring serve`: a local web page for council secretaries, over the same library as the CLI.
 
-The page holds no scoring logic: it calls `scoring.app.run`, the renderers, `explain`, the
+The page holds no scoring logic: it calls `scoring.run.app.run`, the renderers, `explain`, the
 manifest and atomic writers and `verify_folder`, exactly as the command line does, and shows what
 they return. See `scoring.web.server` for the security model.
 """

@@ -8,7 +8,7 @@ Security model (a test tries each, tests/test_web.py):
 - every state change is a POST carrying the page's CSRF token, and a POST whose Origin is another
   site is refused;
 - uploads are limited in count (MAX_UPLOAD_FILES) and in size per file by the same limit as the
-  command line's inputs (`scoring.limits`), and kept under a fresh temporary folder;
+  command line's inputs (`scoring.base.limits`), and kept under a fresh temporary folder;
 - every path a form names is resolved inside the folder the server was started on;
 - templates escape everything (Jinja2 autoescape); no script at all is served, and the
   Content-Security-Policy forbids scripts and any resource from elsewhere.
@@ -39,26 +39,26 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from scoring.app import Run, run
-from scoring.audit import Heading, Items, Para, Table, explain, find_record
-from scoring.audit import blocks as explanation_blocks
-from scoring.budget import reward_budget
-from scoring.diff import compare, effect
-from scoring.errors import ScoringError
-from scoring.expr import format_number
-from scoring.io.readers import is_rounds
-from scoring.limits import current
-from scoring.manifest import build_manifest, created_now
-from scoring.publish import publish
-from scoring.records import RawTable
-from scoring.render import render
-from scoring.report import criterion_groups, render_html
-from scoring.result import RecordResult, Result
-from scoring.rounds import COLUMNS, parse_rounds
-from scoring.ruleset import KINDS, available_years, find_rules_root
-from scoring.ruletest import run_examples
-from scoring.text import collation_key, fold, nfc
-from scoring.verify import verify_folder
+from scoring.base.errors import ScoringError
+from scoring.base.limits import current
+from scoring.base.text import collation_key, fold, nfc
+from scoring.checks.diff import compare, effect
+from scoring.checks.ruletest import run_examples
+from scoring.checks.verify import verify_folder
+from scoring.evaluation.budget import reward_budget
+from scoring.evaluation.result import RecordResult, Result
+from scoring.explain.explanation import Heading, Items, Para, Table, explain, find_record
+from scoring.explain.explanation import blocks as explanation_blocks
+from scoring.inputs.readers import is_rounds
+from scoring.inputs.records import RawTable
+from scoring.inputs.rounds import COLUMNS, parse_rounds
+from scoring.language.expr import format_number
+from scoring.outputs.manifest import build_manifest, created_now
+from scoring.outputs.render import render
+from scoring.outputs.report import criterion_groups, render_html
+from scoring.rulesets.ruleset import KINDS, available_years, find_rules_root
+from scoring.run.app import Run, run
+from scoring.run.publish import publish
 
 MAX_UPLOAD_FILES = 50  # workbooks dropped at once
 MAX_DEPTH = 4  # folders listed below the served one
@@ -570,7 +570,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         folder = inside(state.root, text(form, "folder") or "ket-qua")
         manifest = manifest_for(loaded, "json")
         target = folder / "results.json"
-        try:  # the command line's write path, with its guarantees (`scoring.publish`)
+        try:  # the command line's write path, with its guarantees (`scoring.run.publish`)
             publish(loaded.run, manifest, manifest["options"], [target], {target: "json"},
                     seal=True, force=False, history=None)
         except ScoringError as e:

@@ -1,0 +1,1 @@
+"""Text, errors, messages and limits: what every stage below uses."""

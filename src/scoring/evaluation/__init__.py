@@ -1,0 +1,1 @@
+"""Evaluation: the rule engine and the reference evaluator, points, ratings, titles, ranks."""

@@ -1,0 +1,910 @@
+"""The scoring pipeline: records + compiled rules → `Result`. Pure: no I/O, no clock.
+
+Phases, in order, for individuals then units (a unit reads its members' titles):
+computed fields → criteria → bonus and deductions → score → gates → titles (prerequisites through
+the engine, then quotas cut by rank) → for units, aggregates of members come first → ranks.
+Every condition goes through an `Evaluator` (durable_rules in production, the plain evaluator in
+the cross-check); points formulas are evaluated in exact decimals for the rule that fired.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Protocol, TypeVar
+
+from scoring.base.errors import InputError, Problem
+from scoring.base.i18n import _
+from scoring.base.text import collation_key, name_sort_key
+from scoring.evaluation import rewards
+from scoring.evaluation.result import (
+    AggregateValue,
+    Hit,
+    Prerequisite,
+    QuotaDecision,
+    RatingDecision,
+    RecordResult,
+    Result,
+    TitleDecision,
+)
+from scoring.inputs.records import Record
+from scoring.inputs.rounds import RoundData, RoundValue, missing_judged
+from scoring.language import expr
+from scoring.rulesets.compile import (
+    JUDGED,
+    RATING_POINTS,
+    CAdjustment,
+    CAggregate,
+    CCriterion,
+    CGate,
+    CKind,
+    Compiled,
+    CRatings,
+    CTitle,
+    Group,
+    Rule,
+)
+from scoring.rulesets.ruleset import KINDS, Achievement, Kind
+
+ZERO = Decimal(0)
+
+
+class Evaluator(Protocol):
+    facts_asserted: int
+
+    def evaluate(self, group: Group, scopes: Sequence[expr.Scope]) -> list[frozenset[int]]: ...
+
+
+@dataclass
+class _State:
+    ck: CKind
+    records: list[Record]
+    scopes: list[dict[str, expr.Value]]
+    rounds: RoundData
+    missing: dict[tuple[Kind, str], list[str]]
+    hits: list[list[Hit]] = field(default_factory=list)
+    points: list[dict[str, Decimal]] = field(default_factory=list)
+    decisions: list[list[TitleDecision]] = field(default_factory=list)
+    gates: list[dict[str, str]] = field(default_factory=list)
+    aggregates: list[list[AggregateValue]] = field(default_factory=list)
+    ratings: list[RatingDecision | None] = field(default_factory=list)
+    warnings: list[list[str]] = field(default_factory=list)
+    shared: _Shared = field(default_factory=lambda: _Shared())
+
+    def __post_init__(self) -> None:
+        n = len(self.records)
+        self.ratings = [None] * n
+        self.warnings = [[] for _ in range(n)]
+        self.hits = [[] for _ in range(n)]
+        self.points = [{} for _ in range(n)]
+        self.decisions = [[] for _ in range(n)]
+        self.gates = [{} for _ in range(n)]
+        self.aggregates = [[] for _ in range(n)]
+        index = {r.id: i for i, r in enumerate(self.records)}
+        for (kind, rid, item), values in self.rounds.values.items():
+            if kind == self.ck.kind and rid in index:
+                self.scopes[index[rid]][JUDGED + item] = values[-1].points
+
+    def history(self, i: int, item: str) -> tuple[RoundValue, ...]:
+        if not self.rounds.values:
+            return ()
+        return self.rounds.history(self.ck.kind, self.records[i].id, item)
+
+
+def score(
+    individuals: Sequence[Record],
+    units: Sequence[Record],
+    compiled: Compiled,
+    evaluator: Evaluator | None = None,
+    warnings: Sequence[str] = (),
+    rounds: RoundData | None = None,
+    allow_incomplete: bool = False,
+    history: dict[tuple[Kind, str], dict[str, expr.Value]] | None = None,
+) -> Result:
+    """Score a batch. Records must already be validated and cross-checked (`records.py`).
+
+    Judged criteria take their points from `rounds`; one with no value in any round stops
+    the run (InputError) unless `allow_incomplete`, which marks the records provisional.
+    `history` gives records, by (kind, id), the precomputed `past.` fields that their rules'
+    history functions read (`scoring.history.store.past_fields`); they are read like inputs.
+    """
+    rounds = rounds or RoundData()
+    missing = judged_missing(compiled, rounds, allow_incomplete, individuals, units)
+    if evaluator is None:
+        from scoring.evaluation.engine import Engine
+
+        evaluator = Engine()
+    individuals = with_past(individuals, history)
+    units = with_past(units, history)
+    uni = rate_units(units, compiled, evaluator, rounds, missing)
+    ind = score_members(individuals, uni, compiled, evaluator, rounds, missing)
+    aggregate_members(uni, ind)
+    return finish(compiled, evaluator, warnings, ind_results(ind, compiled), uni)
+
+
+def judged_missing(compiled: Compiled, rounds: RoundData, allow_incomplete: bool,
+                   *records: Iterable[Record]) -> dict[tuple[Kind, str], list[str]]:
+    """Judged criteria without a value in any round, per record; an InputError naming every
+    such record unless `allow_incomplete` (the records are then marked provisional)."""
+    ids: dict[Kind, list[str]] = {"individual": [], "unit": []}
+    origins: dict[tuple[Kind, str], Record] = {}
+    for group in records:
+        for r in group:
+            ids[r.kind].append(r.id)
+            origins[(r.kind, r.id)] = r
+    missing = missing_judged(compiled, ids, rounds)
+    if missing and not allow_incomplete:
+        raise InputError([
+            Problem(str(origins[key].origin), _(
+                "{name}: no value in any round for judged {criteria} (give it in a round file, "
+                "or --allow-incomplete to score {id} as provisional)").format(
+                    name=origins[key].name, criteria=", ".join(repr(c) for c in cids),
+                    id=key[1]))
+            for key, cids in sorted(missing.items())
+        ])
+    return missing
+
+
+# A run is these phases. `score` runs them on the whole batch; the streaming path
+# (`scoring.streaming.stream`) runs `score_members` on a few units at a time with every member of those
+# units, which gives the same results exactly when every cross-record step over people (rating
+# quota, title quotas, ranking) stays inside one unit: see `members_stay_in_unit`.
+
+
+def with_past(records: Sequence[Record],
+              history: dict[tuple[Kind, str], dict[str, expr.Value]] | None) -> list[Record]:
+    """Records with the `past.` fields their history functions read, as inputs."""
+    if not history:
+        return list(records)
+    return [replace(r, values={**r.values, **history.get((r.kind, r.id), {})}) for r in records]
+
+
+def rate_units(units: Sequence[Record], compiled: Compiled, ev: Evaluator, rounds: RoundData,
+               missing: dict[tuple[Kind, str], list[str]]) -> _State:
+    """Every unit rated (bands, overrides, quota), in id order.
+
+    Units are rated first (ratings read only a unit's own inputs), so that a head's rules read
+    the unit's final rating as `unit.<field>`, whether it came from points or paper."""
+    units = sorted(units, key=lambda r: r.id)
+    uni = _State(compiled.kind("unit"), list(units), [_unit_scope(u) for u in units], rounds,
+                 missing)
+    _rate(uni, ev)
+    return uni
+
+
+def score_members(individuals: Sequence[Record], uni: _State, compiled: Compiled,
+                  ev: Evaluator, rounds: RoundData,
+                  missing: dict[tuple[Kind, str], list[str]]) -> _State:
+    """People rated, scored and given their titles, reading their rated units' values."""
+    individuals = sorted(individuals, key=lambda r: r.id)
+    unit_scopes = {str(s["id"]): s for s in uni.scopes}
+    ind = _State(compiled.kind("individual"), list(individuals),
+                 [_individual_scope(r, unit_scopes.get(r.group)) for r in individuals],
+                 rounds, missing)
+    _rate(ind, ev)
+    _score_kind(ind, ev)
+    _decide_titles(ind, ev)
+    return ind
+
+
+def ind_results(ind: _State, compiled: Compiled) -> list[RecordResult]:
+    """People's results (ranks included) once they are scored."""
+    return _results(ind, "individual", reward_amounts(compiled)[1], _achievements(compiled))
+
+
+def unit_subset(uni: _State, ids: Sequence[str]) -> _State:
+    """A view of some rated units (the same scope dicts), to aggregate a part of the people."""
+    index = {r.id: i for i, r in enumerate(uni.records)}
+    chosen = sorted(index[u] for u in ids if u in index)
+    return _State(uni.ck, [uni.records[i] for i in chosen], [uni.scopes[i] for i in chosen],
+                  uni.rounds, uni.missing)
+
+
+def finish(compiled: Compiled, ev: Evaluator, warnings: Sequence[str],
+           people: Sequence[RecordResult], uni: _State) -> Result:
+    """Units scored and given their titles (their aggregates set), and the Result."""
+    _score_kind(uni, ev)
+    _decide_titles(uni, ev)
+    rs = compiled.ruleset
+    salary, amounts = reward_amounts(compiled)
+    unit_results = tuple(_results(uni, "unit", amounts, _achievements(compiled)))
+    per_record = [f"{r.id} ({r.name}): {w}" for r in (*people, *unit_results) for w in r.warnings]
+    return Result(
+        ruleset=rs.ruleset, year=rs.year, name=rs.name, hash=compiled.hash,
+        individuals=tuple(people),
+        units=unit_results,
+        warnings=(*warnings, *per_record),
+        engine_facts=ev.facts_asserted,
+        titles=tuple((t.spec.id, t.spec.label, t.spec.of)
+                     for k in KINDS for t in compiled.kind(k).titles),
+        labels=_labels(compiled),
+        rounds=tuple((r.id, r.label) for r in rs.rounds),
+        base_salary=salary.amount if salary is not None else None,
+        reward_rule=(rewards.rule_text(rs.rewards, salary)
+                     if rs.rewards is not None and salary is not None else ""),
+        decision_date=salary.decision_date if salary is not None else "",
+        achievements=tuple((a.id, a.label, a.titles) for a in _achievements(compiled)),
+    )
+
+
+def _achievements(compiled: Compiled) -> tuple[Achievement, ...]:
+    rw = compiled.ruleset.rewards
+    return (rw.same_achievement or ()) if rw is not None else ()
+
+
+def members_stay_in_unit(compiled: Compiled) -> list[str]:
+    """Why people cannot be scored a few units at a time: each step over people (rating quota,
+    title quota, ranking) whose scope is wider than one unit. Empty when they can."""
+    ck = compiled.kind("individual")
+    out: list[str] = []
+    if ck.ratings is not None and ck.ratings.quota is not None \
+            and "unit_id" not in ck.ratings.quota.per:
+        out.append(f"the rating quota counts per {', '.join(ck.ratings.quota.per)}")
+    out.extend(f"title {t.spec.id}'s quota counts per {t.per}" for t in ck.titles
+               if t.quota is not None and t.per != "unit_id")
+    if ck.rank_per != "unit_id":
+        out.append(f"people are ranked per {ck.rank_per}")
+    return out
+
+
+def reward_amounts(compiled: Compiled) -> tuple[rewards.Salary | None, dict[str, Decimal]]:
+    """The base salary the rewards use and each title's reward (see `scoring.evaluation.rewards`)."""
+    rw = compiled.ruleset.rewards
+    if rw is None:
+        return None, {}
+    salary = rewards.base_salary(rw, compiled.constants)
+    return salary, rewards.amounts(compiled.ruleset, salary)
+
+
+def _individual_scope(r: Record, unit: expr.Scope | None) -> dict[str, expr.Value]:
+    """A person's values, with their unit's inputs (and final rating) as `unit.<name>`."""
+    scope: dict[str, expr.Value] = {"id": r.id, "name": r.name, "unit_id": r.group}
+    scope.update(r.values)
+    if unit is not None:
+        scope.update({f"unit.{k}": v for k, v in unit.items() if k != RATING_POINTS})
+    return scope
+
+
+def _unit_scope(u: Record) -> dict[str, expr.Value]:
+    return {"id": u.id, "name": u.name, "cluster": u.group, **u.values}
+
+
+def _reads(names: Sequence[str], values: Sequence[expr.Value]
+           ) -> tuple[tuple[str, expr.Value], ...]:
+    return tuple(zip(names, values, strict=True))
+
+
+def _rule_names(rule: Rule) -> set[str]:
+    out = expr.cond_names(rule.cond)
+    if rule.points is not None:
+        out |= expr.names(rule.points)
+    return out
+
+
+def _exact(values: Sequence[expr.Value]) -> tuple[object, ...]:
+    """A key equal only for values that read the same: Decimal("1.0") is not Decimal("1"),
+    and True is not Decimal(1), though both pairs compare equal in Python."""
+    return tuple([(v, str(v)) if v.__class__ is Decimal else v for v in values])
+
+
+class _Shared:
+    """Ledger entries shared by every record that read the same values.
+
+    A hit (or a failed prerequisite's explanation) is a function of the rule and the values it
+    reads and nothing else, so records with the same values get the same frozen object: built
+    once, held once. This is the engine's signature sharing carried through to the ledger.
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[int, tuple[Rule, tuple[str, ...]]] = {}
+        self.entries: dict[tuple[object, ...], Any] = {}
+        self.pairs: dict[tuple[object, ...], Any] = {}
+
+    def names(self, rule: Rule) -> tuple[str, ...]:
+        """The names a rule reads (condition and points), sorted: a hit's `reads`."""
+        hit = self._names.get(id(rule))
+        if hit is None or hit[0] is not rule:
+            hit = (rule, tuple(sorted(_rule_names(rule))))
+            self._names[id(rule)] = hit
+        return hit[1]
+
+
+V = TypeVar("V", bound=expr.Value)
+
+
+def _interned(shared: _Shared, names: Sequence[str], values: Sequence[V]
+              ) -> tuple[tuple[str, V], ...]:
+    """`tuple(zip(names, values))` with every (name, value) pair shared between records that
+    hold the same value object (validation gives equal cells one object; a ledger of a million
+    records repeats a few thousand pairs). Keyed by identity: exact, and the pair kept in the
+    table keeps its value alive, so an id is never reused while it is a key."""
+    pairs = shared.pairs
+    keys = list(zip(names, map(id, values), strict=True))
+    found: list[Any] = list(map(pairs.get, keys))
+    for j, pair in enumerate(found):
+        if pair is None:
+            found[j] = pairs[keys[j]] = (names[j], values[j])
+    return tuple(found)
+
+
+@contextmanager
+def _about(st: _State, rule: str, source: str = "") -> Iterator[None]:
+    """Arithmetic without a value (`expr.Undefined`, a division by zero the rule does not
+    declare) met inside: an input error naming the record, the rule and the values."""
+    try:
+        yield
+    except expr.Undefined as e:
+        raise InputError([undefined_problem(e, st.records, st.scopes, rule, source)]) from None
+
+
+def undefined_problem(e: expr.Undefined, records: Sequence[Record],
+                      scopes: Sequence[expr.Scope], rule: str, source: str) -> Problem:
+    """The problem an `expr.Undefined` met while scoring `records` is reported as."""
+    i = e.index if e.index is not None and e.index < len(scopes) and (
+        e.scope is None or scopes[e.index] is e.scope) else next(
+        (n for n, s in enumerate(scopes) if s is e.scope), None)
+    at = f" (rule at {source})" if source else ""
+    if i is None:
+        return Problem("", f"{e.describe()}{at}", rule)
+    r = records[i]
+    e.index, e.scope = None, None
+    return Problem(str(r.origin), f"{r.id} ({r.name}): {e.at(i, scopes[i]).describe()}{at}",
+                   rule)
+
+
+def _amount(rule: Rule, scope: expr.Scope) -> tuple[Decimal, str]:
+    assert rule.points is not None
+    value = expr.compiled(rule.points)(scope)
+    if value is None:
+        return ZERO, "the formula read a missing value; counted as 0"
+    assert isinstance(value, Decimal)
+    return value, ""
+
+
+def _rate(st: _State, ev: Evaluator) -> None:
+    """Ratings from points: bands, then overrides, then the quota relative to another class."""
+    cr = st.ck.ratings
+    if cr is None:
+        return
+    problems: list[Problem] = []
+    source = cr.bands.rules[0].source if cr.bands.rules else ""
+    with _about(st, "ratings", source):
+        for scope, value in zip(st.scopes, expr.column(cr.points, st.scopes), strict=True):
+            scope[RATING_POINTS] = value
+        bands = ev.evaluate(cr.bands, st.scopes)
+        overrides = ev.evaluate(cr.overrides, st.scopes)
+    for i, scope in enumerate(st.scopes):
+        given = scope.get(cr.field)
+        points = scope[RATING_POINTS]
+        band = band_rule = None
+        if isinstance(points, Decimal) and bands[i]:
+            band = cr.band_ratings[min(bands[i])]
+            band_rule = cr.bands.rules[min(bands[i])].key
+        final = band if band is not None else given
+        if final is None:
+            problems.append(Problem(str(st.records[i].origin), _(
+                "neither the points ({points}) nor the rating {field!r} are given").format(
+                    points=expr.unparse(cr.points), field=cr.field)))
+            continue
+        override = cr.override_specs[min(overrides[i])] if overrides[i] else None
+        if override is not None:
+            final = override.rating
+        warning = ""
+        if given is not None and band is not None and given != band:
+            warning = (f"{cr.field} given as {given!r} but the points "
+                       f"({expr.format_number(points)}) give {band!r}; the points decide")  # type: ignore[arg-type]
+            st.warnings[i].append(warning)
+        scope[cr.field] = final
+        st.ratings[i] = RatingDecision(
+            cr.field, str(final), None if given is None else str(given),
+            points if isinstance(points, Decimal) else None, band, band_rule or "",
+            override.id if override else "", override.reason if override else "",
+            warning=warning)
+    if problems:
+        raise InputError(problems)
+    if cr.quota is not None:
+        _rating_quota(st, cr)
+
+
+def _rating_quota(st: _State, cr: CRatings) -> None:
+    """The cap of one rating relative to another, per scope (see `RatingQuota`).
+
+    Records outside the cap (rated on paper under another text, when it counts only those
+    rated from points) are marked and never moved. Of the counted holders, those rated on
+    paper keep their rating; the others are ranked and the first `room` stay."""
+    q = cr.quota
+    assert q is not None and cr.share is not None
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, scope in enumerate(st.scopes):
+        groups[tuple(scope_key(p, scope) for p in q.per)].append(i)
+    for value in sorted(groups):
+        members = groups[value]
+        counted = [i for i in members
+                   if q.counts == "all" or st.scopes[i][RATING_POINTS] is not None]
+        for i in sorted(set(members) - set(counted)):
+            rated = st.ratings[i]
+            if rated is not None and rated.final in (q.rating, q.of):
+                st.ratings[i] = replace(rated, outside_cap=True)
+        own = _unit_share(q.share_field, [st.scopes[i] for i in members])
+        share = cr.share if own is None else own
+        base = sum(1 for i in counted if st.scopes[i][cr.field] == q.of)
+        holders = [i for i in counted if st.scopes[i][cr.field] == q.rating]
+        paper = {i for i in holders if st.scopes[i][RATING_POINTS] is None}
+        movable = ranked([i for i in holders if i not in paper], q.rank_by, st.scopes, lead=None)
+        if q.counted == "before_moves":
+            kept, reference = quota_places(share, base, q.rounding), base
+        else:
+            kept = final_list_places(share, base, len(holders), len(paper), q.rounding)
+            reference = base + len(holders) - max(kept, len(paper))
+        room = max(0, kept - len(paper))
+        scope_text = ", ".join(f"{p} = {v}" for p, v in zip(q.per, value, strict=True))
+        for pos, i in enumerate(movable):
+            cut = pos >= room
+            decision = QuotaDecision(scope_text, pos + 1, room, reference, cut, q.basis, share,
+                                     q.counted, len(paper))
+            moved = q.demote_to if cut else None
+            if cut:
+                st.scopes[i][cr.field] = q.demote_to
+            rated = st.ratings[i]
+            assert rated is not None
+            st.ratings[i] = replace(rated, quota=decision, moved_to=moved,
+                                    final=str(st.scopes[i][cr.field]))
+
+
+def final_list_places(share: Decimal, reference: int, holders: int, fixed: int,
+                      rounding: str) -> int:
+    """The largest number k ≤ `holders` of the capped rating that the final list allows:
+    k ≤ share × (reference + holders − k), since everyone moved down joins the reference
+    class. `fixed` holders cannot move (rated on paper), so k is at least that."""
+    for k in range(holders, fixed - 1, -1):
+        if k <= quota_places(share, reference + holders - k, rounding):
+            return k
+    return fixed
+
+
+def _unit_share(field: str | None, scopes: Sequence[expr.Scope]) -> Decimal | None:
+    """The share a unit was allowed instead of the rule set's (one value per scope)."""
+    if field is None:
+        return None
+    for scope in scopes:
+        value = scope.get(f"unit.{field}")
+        if isinstance(value, Decimal):
+            return value
+    return None
+
+
+def _score_kind(st: _State, ev: Evaluator) -> None:
+    ck = st.ck
+    for name, node in ck.computed:
+        with _about(st, name):
+            for scope, value in zip(st.scopes, expr.column(node, st.scopes), strict=True):
+                scope[name] = value
+    for c in ck.criteria:
+        with _about(st, c.spec.id, c.spec.source):
+            fired = ev.evaluate(c.group, st.scopes)
+            found = _criterion_hits(st.shared, c, fired, st.scopes)
+        for i, scope in enumerate(st.scopes):
+            pts, hit = found[i]
+            history = st.history(i, c.spec.id)
+            if history and c.spec.judged is None:
+                last = history[-1]
+                hit = replace(hit, points=last.points, computed=pts, rounds=history,
+                              note=f"computed {expr.format_number(pts)}; set to "
+                                   f"{expr.format_number(last.points)} by {last.label}"
+                                   f"{f' ({last.who})' if last.who else ''}: {last.reason}")
+                pts = last.points
+            elif history:
+                hit = replace(hit, rounds=history)
+            scope[c.spec.id] = pts
+            st.points[i][c.spec.id] = pts
+            st.hits[i].append(hit)
+    for adj in (*ck.bonus, *ck.deductions):
+        with _about(st, adj.spec.id, adj.spec.source):
+            fired = ev.evaluate(adj.group, st.scopes)
+            for i, scope in enumerate(st.scopes):
+                if 0 in fired[i]:
+                    st.hits[i].append(_adjustment_hit(st.shared, adj, scope,
+                                                      st.history(i, adj.spec.id)))
+    for i, scope in enumerate(st.scopes):
+        scope["score"] = sum((h.points for h in st.hits[i] if h.points is not None), ZERO)
+    for g in ck.gates:
+        with _about(st, g.id, g.group.rules[0].source if g.group.rules else ""):
+            fired = ev.evaluate(g.group, st.scopes)
+        for i, scope in enumerate(st.scopes):
+            if 0 in fired[i]:
+                st.gates[i][g.id] = g.label
+                st.hits[i].append(_gate_hit(st.shared, g, scope))
+
+
+def _criterion_hits(shared: _Shared, c: CCriterion, fired: Sequence[frozenset[int]],
+                    scopes: Sequence[expr.Scope]) -> list[tuple[Decimal, Hit]]:
+    """`_criterion_hit` for every record, computed once per distinct reading.
+
+    A record's entry depends on the first band that fired and the values of the names the
+    group's rules read, so records are grouped by those (exact digits included), a column at a
+    time, and each group's entry is computed once on a scope of just those values.
+    """
+    group = c.group
+    names = sorted({n for r in group.rules for n in shared.names(r)} | group.reads)
+    columns = [expr.field_column(n, scopes) for n in names]
+    digits = [list(map(str, col)) for col in columns if Decimal in set(map(type, col))]
+    first = [min(f) if f else -1 for f in fired]
+    keys = list(zip(first, *columns, *digits, strict=True))
+    distinct: dict[tuple[Any, ...], tuple[Decimal, Hit]] = {}
+    for key in dict.fromkeys(keys):
+        scope = dict(zip(names, key[1:], strict=False))
+        band = frozenset((key[0],)) if key[0] >= 0 else frozenset()  # only its first counts
+        try:
+            distinct[key] = _criterion_hit(shared, c, band, scope)
+        except expr.Undefined as e:  # named at the first record with these values
+            at = keys.index(key)
+            e.index = e.scope = None
+            raise e.at(at, scopes[at]) from None
+    return list(map(distinct.__getitem__, keys))
+
+
+def _criterion_hit(shared: _Shared, c: CCriterion, fired: frozenset[int],
+                   scope: expr.Scope) -> tuple[Decimal, Hit]:
+    """The criterion's points and its hit: the first band that fired, or why none did."""
+    group = c.group
+    if not fired:
+        names = tuple(sorted(group.reads))
+        values = tuple(map(scope.get, names))
+        key: tuple[object, ...] = (id(group), None, _exact(values))
+        found = shared.entries.get(key)
+        if found is None:
+            why = "no band matched" if c.banded else "condition not met"
+            found = (ZERO, Hit(group.name, "criteria", c.spec.id, c.spec.label, "",
+                               _reads(names, values), ZERO, ZERO, c.spec.max, why))
+            shared.entries[key] = found
+        return found
+    index = min(fired)  # first match wins
+    rule = group.rules[index]
+    names = shared.names(rule)
+    values = tuple(map(scope.get, names))
+    key = (id(group), index, _exact(values))
+    found = shared.entries.get(key)
+    if found is None:
+        cap = c.spec.max
+        raw, note = _amount(rule, scope)
+        pts = min(max(raw, ZERO), cap)
+        if pts != raw and not note:
+            note = f"capped at {expr.format_number(cap)}" if raw > cap else "floored at 0"
+        found = (pts, Hit(rule.key, "criteria", c.spec.id, rule.label or c.spec.label,
+                          rule.text, _reads(names, values), pts, raw, cap, note))
+        shared.entries[key] = found
+    return found
+
+
+def _adjustment_hit(shared: _Shared, adj: CAdjustment, scope: expr.Scope,
+                    history: tuple[RoundValue, ...]) -> Hit:
+    rule = adj.group.rules[0]
+    names = shared.names(rule)
+    values = tuple(map(scope.get, names))
+    key = (id(adj.group), _exact(values))
+    found = None if history else shared.entries.get(key)
+    if found is None:
+        raw, note = _amount(rule, scope)
+        capped = max(ZERO, raw if adj.spec.max is None else min(raw, adj.spec.max))
+        section = "bonus" if adj.sign > 0 else "deductions"
+        found = Hit(rule.key, section, adj.spec.id, adj.spec.label, rule.text,
+                    _reads(names, values), adj.sign * capped, raw, adj.spec.max, note, history)
+        if not history:
+            shared.entries[key] = found
+    return found
+
+
+def _gate_hit(shared: _Shared, g: CGate, scope: expr.Scope) -> Hit:
+    rule = g.group.rules[0]
+    names = shared.names(rule)
+    values = tuple(map(scope.get, names))
+    key = (id(g.group), _exact(values))
+    found = shared.entries.get(key)
+    if found is None:
+        found = Hit(rule.key, "gates", g.id, g.label, rule.text, _reads(names, values),
+                    note=g.basis)
+        shared.entries[key] = found
+    return found
+
+
+# -------------------------------------------------------------------------------- aggregates
+
+
+def aggregate_members(units: _State, members: _State) -> None:
+    """Each unit's aggregates of its members (values, and the ids each counted)."""
+    by_unit: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(members.records):
+        by_unit[r.group].append(i)
+    conds = [expr.to_cond(agg.of) if agg.of is not None and agg.spec.fn in _COUNTING
+             else expr.CTrue() for agg in units.ck.aggregates]
+    for u, scope in enumerate(units.scopes):
+        idx = by_unit.get(str(scope["id"]), [])
+        scopes = [members.scopes[i] for i in idx]
+        for agg, cond in zip(units.ck.aggregates, conds, strict=True):
+            try:
+                with _about(members, agg.name, agg.spec.source):
+                    value, counted = _aggregate_one(agg, cond, scopes)
+            except _NoMembers:
+                value, counted = _over_no_members(units.records[u], agg)
+            scope[agg.name] = value
+            units.aggregates[u].append(AggregateValue(agg.name, agg.spec.label, value, counted))
+
+
+_COUNTING = ("count", "share", "all", "any")
+
+
+class _NoMembers(Exception):
+    """A share or a mean over none of a unit's members (its `where` selects no one): 0 / 0,
+    which has no value. (A unit without members is refused when the batch is built; a rule
+    set's worked example of a unit alone keeps a share of 0.)"""
+
+
+def _over_no_members(unit: Record, agg: CAggregate) -> tuple[expr.Value, tuple[str, ...]]:
+    """What a share or mean over no members is: what the aggregate declares (its
+    `division_by_zero:`), else an error naming the unit, the aggregate and why."""
+    declared = agg.spec.division_by_zero
+    if declared == "error":
+        raise InputError([Problem(str(unit.origin), f"{unit.id} ({unit.name}): the {agg.spec.fn} "
+                                  f"of {agg.spec.of} is 0 / 0: no member has {agg.spec.where}; "
+                                  "declare what it means in the aggregate, e.g. "
+                                  "'division_by_zero: 0' or 'division_by_zero: missing' (rule at "
+                                  f"{agg.spec.source})", agg.name)])
+    return (None if declared == "missing" else declared), ()
+
+
+def _aggregate_one(agg: CAggregate, cond: expr.Cond, scopes: list[dict[str, expr.Value]]
+                   ) -> tuple[expr.Value, tuple[str, ...]]:
+    where = expr.compiled_cond(agg.where) if agg.where is not None else None
+    chosen = scopes if where is None else [s for s in scopes if where(s)]
+    fn = agg.spec.fn
+    if fn in _COUNTING:
+        holds = expr.compiled_cond(cond)
+        yes = [s for s in chosen if holds(s)]
+        ids = tuple(str(s["id"]) for s in yes)
+        if fn == "count":
+            return Decimal(len(yes)), ids
+        if fn == "share":
+            if scopes and not chosen:
+                raise _NoMembers
+            return (Decimal(len(yes)) / Decimal(len(chosen)) if chosen else ZERO), ids
+        if fn == "all":
+            missing = {str(s["id"]) for s in chosen} - set(ids)
+            return not missing, tuple(sorted(missing))
+        return bool(yes), ids
+    assert agg.of is not None
+    if fn == "mean" and scopes and not chosen:
+        raise _NoMembers
+    value_of = expr.compiled(agg.of)
+    values = [(str(s["id"]), value_of(s)) for s in chosen]
+    nums = [(i, v) for i, v in values if isinstance(v, Decimal)]
+    ids = tuple(i for i, _ in nums)
+    if not nums:
+        return (ZERO if fn == "sum" else None), ids
+    numbers = [v for _, v in nums]
+    if fn == "sum":
+        return sum(numbers, ZERO), ids
+    if fn == "min":
+        return min(numbers), ids
+    if fn == "max":
+        return max(numbers), ids
+    return sum(numbers, ZERO) / Decimal(len(numbers)), ids
+
+
+# ------------------------------------------------------------------------------------ titles
+
+
+def scope_key(per: str, scope: expr.Scope) -> str:
+    """The value that groups records for a quota or a ranking (`all`, `cluster`, a field)."""
+    if per == "all":
+        return "all"
+    if per == "cluster" and "unit.cluster" in scope:
+        return str(scope["unit.cluster"])
+    value = scope.get(per)
+    return "" if value is None else str(value)
+
+
+def rank_key(keys: Sequence[str], scopes: Sequence[expr.Scope],
+             lead: str | None = "-score") -> Callable[[int], Any]:
+    """Score first, then the declared keys, then id: the stated tie-break, never input order."""
+    parts = _rank_parts(keys, scopes, lead)
+
+    def key(i: int) -> tuple[Any, ...]:
+        return tuple(part(i) for part in parts)
+    return key
+
+
+def _rank_parts(keys: Sequence[str], scopes: Sequence[expr.Scope],
+                lead: str | None) -> list[Callable[[int], Any]]:
+    """The parts of `rank_key`, one function per key, in order; the record id comes last."""
+    order = list(keys) if lead is None or (keys and keys[0] == lead) else [lead, *keys]
+
+    def part(k: str) -> Callable[[int], Any]:
+        desc, name = k.startswith("-"), k.lstrip("-")
+
+        def value(i: int) -> Any:
+            v = scopes[i].get(name)
+            if v is None:
+                return (1,)
+            if isinstance(v, bool | Decimal):
+                n = Decimal(int(v)) if isinstance(v, bool) else v
+                return (0, -n if desc else n)
+            return (0, name_sort_key(v) if name == "name" else collation_key(v))
+        return value
+    return [*map(part, order), lambda i: (0, str(scopes[i]["id"]))]
+
+
+def ranked(members: Sequence[int], keys: Sequence[str], scopes: Sequence[expr.Scope],
+           lead: str | None = "-score") -> list[int]:
+    """`sorted(members, key=rank_key(keys, scopes, lead))`, computing a later part of the key
+    (a Vietnamese collation key of a name, say) only for records tied on the earlier parts."""
+    return _ranked(list(members), _rank_parts(keys, scopes, lead), 0)
+
+
+def _ranked(items: list[int], parts: list[Callable[[int], Any]], k: int) -> list[int]:
+    if len(items) <= 1 or k == len(parts):
+        return items
+    part = parts[k]
+    keyed = sorted(((part(i), i) for i in items), key=lambda pair: pair[0])
+    out: list[int] = []
+    start = 0
+    for end in range(1, len(keyed) + 1):
+        if end == len(keyed) or keyed[end][0] != keyed[start][0]:
+            tied = [i for _, i in keyed[start:end]]
+            out.extend(_ranked(tied, parts, k + 1) if len(tied) > 1 else tied)
+            start = end
+    return out
+
+
+def quota_places(share: Decimal, base: int, rounding: str) -> int:
+    exact = share * base
+    if rounding == "ceil":
+        return math.ceil(exact)
+    if rounding == "round":
+        return int(exact.quantize(Decimal(1), ROUND_HALF_UP))
+    return math.floor(exact)
+
+
+def _decide_titles(st: _State, ev: Evaluator) -> None:
+    for t in st.ck.titles:
+        with _about(st, t.spec.id, t.spec.source):
+            fired = ev.evaluate(t.group, st.scopes)
+        n_rules = len(t.group.rules)
+        eligible = [len(f) == n_rules for f in fired]
+        gated = [tuple(g.id for g in st.ck.gates if t.spec.id in g.blocks and g.id in st.gates[i])
+                 for i in range(len(st.scopes))]
+        candidates = [i for i in range(len(st.scopes)) if eligible[i] and not gated[i]]
+        quota = _apply_quota(t, candidates, st) if t.quota else {}
+        awarded = {i for i in candidates if i not in quota or not quota[i].cut}
+        met = tuple(Prerequisite(rule.text, True, "") for rule in t.group.rules)
+        unmet = [_Unmet(st.shared, rule, st.scopes) for rule in t.group.rules]
+        for i, scope in enumerate(st.scopes):
+            scope[t.spec.id] = i in awarded
+            prereqs = met if len(fired[i]) == n_rules else tuple(
+                met[idx] if idx in fired[i] else unmet[idx](i)
+                for idx in range(n_rules)
+            )
+            decision = quota.get(i)
+            if decision is None:  # the same decision for every record with these parts
+                # (prerequisites are shared objects, kept alive by `shared`: ids are stable)
+                key = (id(t), i in awarded, *map(id, prereqs), gated[i])
+                found = st.shared.entries.get(key)
+                if found is None:
+                    found = st.shared.entries[key] = TitleDecision(
+                        t.spec.id, t.spec.label, i in awarded, prereqs, gated[i])
+                st.decisions[i].append(found)
+            else:
+                st.decisions[i].append(TitleDecision(t.spec.id, t.spec.label, i in awarded,
+                                                     prereqs, gated[i], decision))
+
+
+class _Unmet:
+    """A failed prerequisite with its failing part in the record's values, shared by every
+    record whose condition terms have the same values.
+
+    `why_not` reads a condition only through the values of its leaves' terms (whether each
+    holds, and the value it shows), so those values, computed a column at a time when first
+    needed, are the key: `a + b >= 2` shares one entry for every record where a + b is 1.
+    """
+
+    def __init__(self, shared: _Shared, rule: Rule, scopes: list[dict[str, expr.Value]]
+                 ) -> None:
+        self.shared, self.rule, self.scopes = shared, rule, scopes
+        self.columns: list[list[expr.Value]] | None = None
+
+    def __call__(self, i: int) -> Prerequisite:
+        if self.columns is None:
+            self.columns = [expr.field_column(leaf.name, self.scopes)
+                            if isinstance(leaf, expr.CPresent)
+                            else expr.column(leaf.term, self.scopes)
+                            for leaf in expr.leaves(self.rule.cond)]
+        key = (id(self.rule), _exact([c[i] for c in self.columns]))
+        found = self.shared.entries.get(key)
+        if found is None:
+            found = Prerequisite(self.rule.text, False,
+                                 expr.explained(self.rule.cond)(self.scopes[i]))
+            self.shared.entries[key] = found
+        return found
+
+
+def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, QuotaDecision]:
+    q = t.quota
+    assert q is not None
+    per = t.per
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i in candidates:
+        groups[scope_key(per, st.scopes[i])].append(i)
+    out: dict[int, QuotaDecision] = {}
+    holders: dict[str, int] = defaultdict(int)
+    if q.of not in (None, "candidates"):
+        for s in st.scopes:
+            if s.get(str(q.of)) is True:
+                holders[scope_key(per, s)] += 1
+    for value in sorted(groups):
+        members = groups[value]
+        if q.count is not None:
+            places, base = q.count, len(members)
+        else:
+            base = len(members) if q.of == "candidates" else holders[value]
+            assert t.share is not None
+            places = quota_places(t.share, base, q.rounding)
+        for pos, i in enumerate(ranked(members, q.rank_by, st.scopes)):
+            out[i] = QuotaDecision(f"{per} = {value}", pos + 1, places, base, pos >= places,
+                                   q.basis)
+    return out
+
+
+# ----------------------------------------------------------------------------------- results
+
+
+def _results(st: _State, kind: Kind, amounts: dict[str, Decimal],
+             achievements: Sequence[Achievement]) -> list[RecordResult]:
+    per = st.ck.rank_per
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, scope in enumerate(st.scopes):
+        groups[scope_key(per, scope)].append(i)
+    ranks: dict[int, tuple[int, int, str]] = {}
+    for value, members in groups.items():
+        for pos, i in enumerate(ranked(members, st.ck.rank_by, st.scopes)):
+            ranks[i] = (pos + 1, len(members), f"{per} = {value}")
+    out = []
+    computed_names = [n for n, _ in st.ck.computed]
+    input_names = list(st.ck.inputs)
+    shared = st.shared
+    for i, r in enumerate(st.records):
+        scope = st.scopes[i]
+        rank, of, scope_text = ranks[i]
+        titles = tuple(d.title for d in st.decisions[i] if d.awarded)
+        paid, not_paid = rewards.split(titles, amounts, achievements)
+        score_value = scope["score"]
+        assert isinstance(score_value, Decimal)
+        out.append(RecordResult(
+            kind=kind, id=r.id, name=r.name, group=r.group, origin=r.origin,
+            inputs=_interned(shared, input_names, list(map(r.values.__getitem__, input_names))),
+            computed=_interned(shared, computed_names, list(map(scope.get, computed_names))),
+            points=_interned(shared, list(st.points[i]), list(st.points[i].values())),
+            score=score_value, titles=titles, hits=tuple(st.hits[i]),
+            decisions=tuple(st.decisions[i]), gates=tuple(st.gates[i]),
+            rank=rank, rank_scope=scope_text, rank_of=of,
+            aggregates=tuple(st.aggregates[i]), extra=tuple(r.extra.items()),
+            warnings=tuple(st.warnings[i]), rating=st.ratings[i],
+            rewards=paid, not_paid=not_paid,
+            provisional=tuple(st.missing.get((kind, r.id), ())),
+        ))
+    return out
+
+
+def _labels(compiled: Compiled) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    rs = compiled.ruleset
+    for k in KINDS:
+        kr = rs.kind(k)
+        labels.update({n: s.label for n, s in kr.inputs.items()})
+        labels.update({n: a.label or n for n, a in kr.aggregates.items()})
+        labels.update({n: c.label or n for n, c in kr.computed.items()})
+        labels.update({c.id: c.label for c in kr.criteria})
+    labels.update({t.id: t.label for t in rs.titles})
+    return labels

@@ -1,0 +1,1 @@
+"""Inputs: files discovered and read (CSV, XLSX, XLS, JSON), validated into records."""

@@ -1,1 +1,0 @@
-"""Reading submissions from disk; the only place (with the CLI) that touches input files."""

@@ -1,0 +1,1 @@
+"""The rule language: expressions parsed, type-checked, evaluated and shown."""

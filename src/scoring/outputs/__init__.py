@@ -1,0 +1,1 @@
+"""Outputs: the terminal table, CSV, JSON, XLSX, the manifest, atomic writes, reports."""

@@ -1,0 +1,37 @@
+"""Renderers: a frozen `Result` in, bytes or text out; pure, so every output is reproducible.
+
+`render` is the one dispatch from a format name to its renderer, shared by `score` and by
+`verify` (which must reproduce an output byte for byte), so the two can never drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from scoring.evaluation.result import Result
+from scoring.rulesets.compile import Compiled
+
+FORMATS = ("table", "csv", "json", "xlsx", "html")
+BINARY_FORMATS = frozenset({"xlsx"})
+
+
+def render(fmt: str, result: Result, manifest: Mapping[str, Any], compiled: Compiled) -> bytes:
+    """The output of `score` in format `fmt`, as bytes."""
+    from scoring.outputs.csvout import render_csv
+    from scoring.outputs.jsonout import render_json
+    from scoring.outputs.report import criterion_groups, render_html
+    from scoring.outputs.table import render_tables
+    from scoring.outputs.xlsxout import render_xlsx
+
+    if fmt == "table":
+        return render_tables(result).encode("utf-8")
+    if fmt == "csv":
+        return render_csv(result, None)
+    if fmt == "json":
+        return render_json(result, manifest)
+    if fmt == "xlsx":
+        return render_xlsx(result, manifest)
+    if fmt == "html":
+        return render_html(result, manifest, groups=criterion_groups(compiled))
+    raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,147 @@
+"""One record's breakdown as HTML: every point from the ledger, every title decision.
+
+This is the report's `explain`: the rules that gave points (with the values they read, the
+points before and after the cap), bonus, deductions and disqualifiers, the rating when the rule
+set computes one, the unit's figures taken from its members, and for each title the
+prerequisites met or not (with the failing values) and the quota rank and cut line. It reads
+only the `RecordResult`, so it can be replaced by the shared explanation when that exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from scoring.evaluation.result import Hit, RatingDecision, RecordResult, TitleDecision
+from scoring.language.expr import Value
+from scoring.outputs.report.markup import Markup, el
+from scoring.outputs.report.words import Words
+
+__all__ = ["render_breakdown", "show_value"]
+
+_MET, _NOT_MET = "✓", "✗"
+
+
+def show_value(value: Value, w: Words) -> str:
+    """An input value as read: numbers with the language's decimal mark, booleans in words."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return w("true") if value else w("false")
+    if isinstance(value, Decimal):
+        return w.num(value)
+    return str(value)
+
+
+def _optional(d: Decimal | None, w: Words) -> str:
+    return "—" if d is None else w.num(d)
+
+
+def _reads(hit: Hit, w: Words) -> str:
+    return "; ".join(f"{name} = {show_value(value, w)}" for name, value in hit.reads)
+
+
+def _rule_label(hit: Hit, labels: Mapping[str, str]) -> str:
+    """The criterion's label, then the band's when the rule is one band of it."""
+    item = labels.get(hit.item, hit.item)
+    return item if not hit.label or hit.label == item else f"{item}: {hit.label}"
+
+
+def _hits_table(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup:
+    if not r.hits:
+        return el("p", w("no_hits"))
+    head = el("tr", [el("th", w(k), scope="col", class_=c) for k, c in (
+        ("part", None), ("criterion", None), ("condition", None), ("reads", None),
+        ("raw", "num"), ("cap", "num"), ("points", "num"))])
+    rows = []
+    for h in r.hits:
+        note = el("div", h.note, class_="note") if h.note else None
+        rows.append(el(
+            "tr",
+            el("td", w(f"section_{h.section}") if f"section_{h.section}" in w.labels
+               else h.section),
+            el("th", _rule_label(h, labels), el("div", h.rule, class_="rule"), note,
+               scope="row"),
+            el("td", el("code", h.condition)),
+            el("td", _reads(h, w)),
+            el("td", _optional(h.raw, w), class_="num"),
+            el("td", _optional(h.cap, w), class_="num"),
+            el("td", _optional(h.points, w), class_="num"),
+        ))
+    foot = el("tr", el("th", w("total"), scope="row", colspan=6),
+              el("td", el("strong", w.num(r.score)), class_="num"))
+    return el("table", el("caption", w("hits_caption", name=r.name)), el("thead", head),
+              el("tbody", rows), el("tfoot", foot), class_="ledger")
+
+
+def _rating(rating: RatingDecision, w: Words) -> Markup:
+    parts = [f"{w('rating')}: {rating.final or '—'}"]
+    if rating.points is not None:
+        parts.append(w("rating_points", points=w.num(rating.points)))
+    if rating.band:
+        parts.append(w("rating_band", band=rating.band))
+    if rating.override:
+        parts.append(w("rating_override", override=rating.override,
+                       reason=rating.override_reason))
+    if rating.moved_to:
+        parts.append(w("rating_moved", to=rating.moved_to))
+    if rating.warning:
+        parts.append(rating.warning)
+    return el("p", "; ".join(parts), class_="rating")
+
+
+def _aggregates(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup | None:
+    if not r.aggregates:
+        return None
+    items = [el("li", f"{a.label or labels.get(a.name, a.name)}: {show_value(a.value, w)} "
+                      f"({w('n_members', n=len(a.members))})") for a in r.aggregates]
+    return el("div", el("p", el("strong", w("aggregates"))), el("ul", items))
+
+
+def _quota_text(d: TitleDecision, w: Words) -> str:
+    if d.quota is None:
+        return "—"
+    q = d.quota
+    text = w("quota_rank", rank=q.rank, scope=q.scope, places=q.places)
+    return f"{text}: {w('quota_cut')}" if q.cut else text
+
+
+def _decision_row(d: TitleDecision, w: Words) -> Markup:
+    prereqs = [el("li", el("span", _MET if p.met else _NOT_MET, aria_hidden="true"), " ",
+                  el("code", p.condition), f" — {w('met') if p.met else w('not_met')}",
+                  f": {p.detail}" if p.detail else "")
+               for p in d.prerequisites]
+    gated = el("p", w("gated_by", gates=", ".join(d.gated_by))) if d.gated_by else None
+    return el("tr",
+              el("th", f"{d.label} ({d.title})", scope="row"),
+              el("td", el("strong", w("yes") if d.awarded else w("no"))),
+              el("td", el("ul", prereqs, class_="prereq") if prereqs else None, gated),
+              el("td", _quota_text(d, w)))
+
+
+def _decisions_table(r: RecordResult, w: Words) -> Markup | None:
+    if not r.decisions:
+        return None
+    head = el("tr", [el("th", w(k), scope="col") for k in ("title", "result", "condition",
+                                                            "quota")])
+    return el("table", el("caption", w("decisions_caption", name=r.name)), el("thead", head),
+              el("tbody", [_decision_row(d, w) for d in r.decisions]), class_="ledger")
+
+
+def render_breakdown(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup:
+    """The breakdown of one record: source, rating, ledger, member figures, titles, warnings.
+
+    `labels` maps criterion and input ids to their labels (`Result.labels`).
+    """
+    warnings = (el("div", el("p", el("strong", w("record_warnings"))),
+                   el("ul", [el("li", x) for x in r.warnings]))
+                if r.warnings else None)
+    return el("div",
+              el("p", f"{w('source')}: {r.origin} · {w('rank')} {r.rank}/{r.rank_of} "
+                      f"({r.rank_scope})", class_="meta"),
+              _rating(r.rating, w) if r.rating is not None else None,
+              _hits_table(r, w, labels),
+              _aggregates(r, w, labels),
+              _decisions_table(r, w),
+              warnings,
+              class_="breakdown-body")

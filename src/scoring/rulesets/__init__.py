@@ -1,0 +1,1 @@
+"""Rule sets: safe YAML, the rule-file schema, extends, compiling, a new year."""
