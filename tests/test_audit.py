@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from scoring.base.errors import UsageError
 from scoring.cli import cli
 from scoring.evaluation.result import RecordResult, Result
-from scoring.explain.explanation import (
+from scoring.explanations.explanation import (
     LedgerError,
     explain,
     find_record,

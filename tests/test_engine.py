@@ -301,7 +301,7 @@ def test_an_engine_that_cannot_load_is_one_sentence(args: list[str], tmp_path: P
 
 def test_the_engine_is_the_vendored_build_and_only_the_adapter_imports_it() -> None:
     """The engine comes from scoring's own build, never from an installed durable-rules, and
-    only scoring/evaluation/engine.py imports it (the design keeps durable_rules behind one adapter)."""
+    only scoring/evaluation/engine.py imports it (durable_rules stays behind one adapter)."""
     import ast
 
     from scoring.evaluation import engine

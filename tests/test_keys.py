@@ -1,4 +1,4 @@
-"""Keys typed differently (src/scoring/inputs/keys.py): one group with a warning, or exit 2; never two
+"""Keys typed differently (scoring/inputs/keys.py): one group with a warning, or exit 2; never two
 groups or two people silently.
 
 The refusals are in the bad-input corpus (category "typed-differently"); here are the merges and

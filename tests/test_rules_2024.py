@@ -1,7 +1,7 @@
 """The 2024 rule set (Luật Thi đua, khen thưởng 2022, Nghị định 98/2023, Thông tư 01/2024).
 
 What changed from 2021 is checked by scoring the same small batch with both rule sets through
-`scoring.evaluation.scorer.score`: LĐTT from 6 months instead of 10, CSTĐCS through "xuất sắc" without an
+`evaluation.scorer.score`: LĐTT from 6 months instead of 10, CSTĐCS through "xuất sắc" without an
 initiative (and no 15% cap), TTLĐXS no longer blocked by a member disciplined at cảnh cáo. The
 worked examples of rules/2024/examples.yaml run too, when the examples runner is present.
 """

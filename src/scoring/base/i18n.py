@@ -22,7 +22,7 @@ LANGUAGES = ("vi", "en")
 DEFAULT = "vi"
 ENV = "SCORING_LANG"
 DOMAIN = "scoring"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"  # scoring/locale
 
 _chosen: str | None = None
 

@@ -10,9 +10,9 @@ import click
 from scoring.base.errors import EXIT_PROBLEMS, UsageError
 from scoring.base.i18n import N_, _
 from scoring.checks.verify import verify_folder
-from scoring.cli import cli, echo_warnings
-from scoring.explain.explanation import FORMATS, explain, find_record, render
-from scoring.explain.nearmiss import MAX_CHANGES
+from scoring.cli.group import cli, echo_warnings
+from scoring.explanations.explanation import FORMATS, explain, find_record, render
+from scoring.explanations.nearmiss import MAX_CHANGES
 from scoring.outputs.safe import neutral
 from scoring.run.app import run
 

@@ -11,7 +11,7 @@ import click
 
 from scoring.base.errors import InputError
 from scoring.base.i18n import N_, _
-from scoring.cli import cli, echo_warnings
+from scoring.cli.group import cli, echo_warnings
 from scoring.outputs.atomic import check_apart, is_stdout, write_atomic_many
 from scoring.outputs.manifest import build_manifest, created_now, manifest_bytes
 from scoring.outputs.report import criterion_groups, render_html

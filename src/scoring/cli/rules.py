@@ -17,7 +17,7 @@ from scoring.base.i18n import N_, _
 from scoring.checks import diff as rule_diff
 from scoring.checks import rulecheck as rule_lint
 from scoring.checks import ruletest
-from scoring.cli import cli, echo_warnings
+from scoring.cli.group import cli, echo_warnings
 from scoring.outputs.atomic import write_atomic_many
 from scoring.outputs.safe import neutral
 from scoring.rulesets.newyear import default_base, scaffold

@@ -9,7 +9,7 @@ from tabulate import tabulate
 
 from scoring.base.errors import RuleError
 from scoring.base.i18n import _
-from scoring.cli import cli
+from scoring.cli.group import cli
 from scoring.run.app import rule_sets, rules_root
 
 _WRAP = 60

@@ -10,28 +10,15 @@ import click
 
 from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _
-from scoring.cli import SHOWN_WARNINGS, cli, echo_warnings
+from scoring.cli.group import SHOWN_WARNINGS, cli, echo_warnings
 from scoring.cli.progress import progress_bars
 from scoring.outputs.atomic import check_apart, check_targets, is_stdout
 from scoring.outputs.manifest import MANIFEST, build_manifest, created_now
-from scoring.outputs.render import BINARY_FORMATS, FORMATS, render
+from scoring.outputs.render import BINARY_FORMATS, FORMATS, format_for, render
 from scoring.outputs.table import TERMINAL_ROWS, render_tables
 from scoring.run.app import run
 from scoring.run.publish import no_other_run, publish
 from scoring.streaming.stream import run_stream
-
-
-def format_for(fmt: str | None, output: str | None) -> str:
-    """`--format` wins; otherwise the output's extension; otherwise the terminal table."""
-    if fmt:
-        return fmt
-    if output and not is_stdout(Path(output)):
-        ext = Path(output).suffix.lower().lstrip(".")
-        if ext in FORMATS:
-            return ext
-        raise UsageError.one(output, _("cannot tell the format from '.{ext}'; give --format")
-                             .format(ext=ext))
-    return "table"
 
 
 @cli.command()

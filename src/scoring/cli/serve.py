@@ -9,7 +9,7 @@ import click
 
 from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _
-from scoring.cli import cli
+from scoring.cli.group import cli
 
 
 @cli.command()

@@ -8,7 +8,7 @@ import click
 
 from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _
-from scoring.cli import cli
+from scoring.cli.group import cli
 from scoring.inputs.template import render_template
 from scoring.outputs.atomic import is_stdout, write_atomic
 from scoring.rulesets.ruleset import Kind, load

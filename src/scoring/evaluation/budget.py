@@ -34,7 +34,7 @@ Rewards = Sequence[tuple[str, Decimal]]
 def reward_budget(result: Result, people: Iterable[tuple[str, Rewards]] | None = None,
                   people_not_paid: Rewards = ()) -> Budget:
     """The budget of `result`; `people` gives (unit, rewards) for individuals scored apart
-    from it (`scoring.streaming.stream`), in place of `result.individuals`, and `people_not_paid` their
+    from it (`streaming.stream`), in place of `result.individuals`, and `people_not_paid` their
     (title, amount) not paid. Sums are exact decimals, so the order in which rewards are added
     does not change them."""
     per_title: dict[str, Decimal] = defaultdict(Decimal)

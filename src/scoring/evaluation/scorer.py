@@ -150,7 +150,7 @@ def judged_missing(compiled: Compiled, rounds: RoundData, allow_incomplete: bool
 
 
 # A run is these phases. `score` runs them on the whole batch; the streaming path
-# (`scoring.streaming.stream`) runs `score_members` on a few units at a time with every member of those
+# (`streaming.stream`) runs `score_members` on a few units at a time with every member of those
 # units, which gives the same results exactly when every cross-record step over people (rating
 # quota, title quotas, ranking) stays inside one unit: see `members_stay_in_unit`.
 
@@ -252,7 +252,7 @@ def members_stay_in_unit(compiled: Compiled) -> list[str]:
 
 
 def reward_amounts(compiled: Compiled) -> tuple[rewards.Salary | None, dict[str, Decimal]]:
-    """The base salary the rewards use and each title's reward (see `scoring.evaluation.rewards`)."""
+    """The base salary the rewards use and each title's reward (see `evaluation.rewards`)."""
     rw = compiled.ruleset.rewards
     if rw is None:
         return None, {}

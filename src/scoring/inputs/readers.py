@@ -42,6 +42,7 @@ from xml.etree.ElementTree import ParseError
 
 from scoring.base import limits as limits_
 from scoring.base.errors import InputError, Problem, RuleError, input_location
+from scoring.base.files import MANIFEST
 from scoring.base.i18n import N_, _
 from scoring.base.limits import Limits
 from scoring.base.progress import Progress
@@ -311,10 +312,6 @@ def _folder(folder: Path, problems: list[Problem]) -> list[list[Path]]:
     twice; round files (rounds.csv, "Vòng chấm") go with any form. An output folder (one with
     a manifest.json) is refused too: its results are not submissions.
     """
-    from scoring.outputs.manifest import (
-        MANIFEST,  # not at the top: the manifest imports the results
-    )
-
     if (folder / MANIFEST).exists():
         problems.append(Problem(str(folder), _("holds {manifest}: it is an output folder of "
                                                "`scoring score` or `scoring report`, not "

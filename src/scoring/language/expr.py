@@ -221,7 +221,7 @@ class Undefined(InputError):
 
     Never turned into "missing" silently: the scorer catches it where it knows the rule and
     the record (`index` into the batch, or `scope`, the record's values) and reports all three
-    (see `scoring.evaluation.scorer`); anywhere else it is still an input error with the values (exit 2).
+    (see `evaluation.scorer`); anywhere else it is still an input error with the values (exit 2).
     """
 
     def __init__(self, node: Bin, left: Value, right: Value, scope: Scope | None = None,

@@ -22,7 +22,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from scoring import __version__
+from scoring.base.files import MANIFEST as MANIFEST  # re-exported: named here since 0.1
+from scoring.base.version import __version__
 from scoring.evaluation.result import Result
 
 TIME_FIELD = "created"
@@ -71,7 +72,6 @@ def _rewards(result: Result) -> dict[str, Any]:
                         "decision_date": result.decision_date or None}}
 
 
-MANIFEST = "manifest.json"
 # The way from the manifest's folder to the inputs, the rule set and the history folder, as
 # relative paths (`score` records it; `verify` looks there first, wherever it is run from).
 FROM_HERE = "from_this_folder"

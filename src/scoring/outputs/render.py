@@ -7,9 +7,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from scoring.base.errors import UsageError
+from scoring.base.i18n import _
 from scoring.evaluation.result import Result
+from scoring.outputs.atomic import is_stdout
 from scoring.rulesets.compile import Compiled
 
 FORMATS = ("table", "csv", "json", "xlsx", "html")
@@ -35,3 +39,16 @@ def render(fmt: str, result: Result, manifest: Mapping[str, Any], compiled: Comp
     if fmt == "html":
         return render_html(result, manifest, groups=criterion_groups(compiled))
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def format_for(fmt: str | None, output: str | None) -> str:
+    """`--format` wins; otherwise the output's extension; otherwise the terminal table."""
+    if fmt:
+        return fmt
+    if output and not is_stdout(Path(output)):
+        ext = Path(output).suffix.lower().lstrip(".")
+        if ext in FORMATS:
+            return ext
+        raise UsageError.one(output, _("cannot tell the format from '.{ext}'; give --format")
+                             .format(ext=ext))
+    return "table"

@@ -41,7 +41,7 @@ MAX_YAML_DEPTH = 50  # rule files nest about 8 deep; PyYAML recurses once per le
 MAX_EXPONENT = 15
 Expr = str | int | Decimal | bool
 # What a division by zero means in a rule's expressions (`division_by_zero:`, see
-# `scoring.language.expr.Zero`): `error` (the default: the run stops, naming the rule, the record and
+# `language.expr.Zero`): `error` (the default: the run stops, naming the rule, the record and
 # the values), `missing` (as an empty cell), or a number (the division's value).
 def _division_by_zero(value: Any) -> Any:
     if value in ("error", "missing") or (isinstance(value, int | Decimal)
@@ -965,7 +965,7 @@ def find_rules_root(start: Path) -> Path | None:
     """The `rules/` folder: in `start` (the current directory) if there is one, else the rule
     sets installed with the package (copied into it by the build, setup.py), else those of the
     source checkout the package runs from (an editable install)."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # src/scoring
     for candidate in (start / "rules", package / "rules", package.parents[1] / "rules"):
         if candidate.is_dir():
             return candidate

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from scoring.base.errors import RuleError, UsageError
 from scoring.base.i18n import _
-from scoring.base.progress import Progress, counted
+from scoring.base.progress import Progress
+from scoring.evaluation.counted import counted
 from scoring.evaluation.result import Result
 from scoring.evaluation.rewards import dated
 from scoring.evaluation.scorer import Evaluator, score

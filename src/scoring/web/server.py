@@ -47,8 +47,8 @@ from scoring.checks.ruletest import run_examples
 from scoring.checks.verify import verify_folder
 from scoring.evaluation.budget import reward_budget
 from scoring.evaluation.result import RecordResult, Result
-from scoring.explain.explanation import Heading, Items, Para, Table, explain, find_record
-from scoring.explain.explanation import blocks as explanation_blocks
+from scoring.explanations.explanation import Heading, Items, Para, Table, explain, find_record
+from scoring.explanations.explanation import blocks as explanation_blocks
 from scoring.inputs.readers import is_rounds
 from scoring.inputs.records import RawTable
 from scoring.inputs.rounds import COLUMNS, parse_rounds

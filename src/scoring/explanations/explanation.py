@@ -38,7 +38,7 @@ from scoring.evaluation.result import (
     TitleDecision,
 )
 from scoring.evaluation.scorer import Evaluator, rank_key
-from scoring.explain.nearmiss import (
+from scoring.explanations.nearmiss import (
     MAX_CHANGES,
     NearMiss,
     Stage,
