@@ -21,6 +21,7 @@ from conftest import ROOT
 from scoring.base.errors import InputError, RuleError
 from scoring.cli import cli
 from scoring.outputs.manifest import created_now
+from scoring.run.options import Options
 from scoring.streaming.stream import run_stream
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -45,8 +46,8 @@ def _one_batch(folder: Path, out: Path, rules: Path | None = None) -> Path:
 def _streamed(folder: Path, out: Path, part_people: int, workers: int,
               rules: Path | None = None) -> Path:
     options = {**OPTIONS, "rules": str(rules) if rules is not None else None}
-    run_stream([folder], rules, out / "results.json", options, created_now(),
-               workers=workers, part_people=part_people)
+    run_stream([folder], out / "results.json", Options(rules=rules), options=options,
+               created=created_now(), workers=workers, part_people=part_people)
     return out
 
 
@@ -194,7 +195,7 @@ def test_a_ranking_wider_than_a_unit_is_refused(tmp_path: Path) -> None:
 def test_a_flood_of_warnings_is_cut_on_the_terminal(count: int, lines: int, last: str) -> None:
     import click
 
-    from scoring.cli import echo_warnings
+    from scoring.cli.group import echo_warnings
 
     @click.command()
     def warn() -> None:

@@ -17,6 +17,7 @@ from scoring.outputs.manifest import MANIFEST, build_manifest, created_now
 from scoring.outputs.render import BINARY_FORMATS, FORMATS, format_for, render
 from scoring.outputs.table import TERMINAL_ROWS, render_tables
 from scoring.run.app import run
+from scoring.run.options import Options
 from scoring.run.publish import no_other_run, publish
 from scoring.streaming.stream import run_stream
 
@@ -99,9 +100,12 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
         # Not locked for the whole run: its forked workers would inherit the lock. The write
         # at the end takes it and checks the targets again (`write_atomic_many`).
         with progress_bars(quiet) as progress:
-            done = run_stream(list(inputs), rules, target, options, created_now(),
-                              force, seal, allow_incomplete, history, workers or 0, progress,
-                              shown_warnings=SHOWN_WARNINGS)
+            run_options = Options(rules=rules, history=history, progress=progress,
+                                  allow_incomplete=allow_incomplete,
+                                  decision_date=decision_date)
+            done = run_stream(list(inputs), target, run_options, options=options,
+                              created=created_now(), force=force, seal=seal,
+                              workers=workers or 0, shown_warnings=SHOWN_WARNINGS)
         echo_warnings(done.warnings, done.warnings_count)
         if not quiet:
             wrote = (_("wrote {files} ({individuals} individuals, {units} units, scored in "

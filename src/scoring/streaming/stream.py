@@ -111,6 +111,7 @@ from scoring.outputs.manifest import (
 from scoring.rulesets.compile import Compiled
 from scoring.rulesets.ruleset import InputSpec, Kind
 from scoring.run.app import rules_for
+from scoring.run.options import Options
 
 PART_PEOPLE = 10_000  # people per part: about 150 MB while it is scored; small enough that
 # the parts of a batch keep every worker busy to the end
@@ -172,14 +173,17 @@ class _Work:
 _WORK: _Work | None = None
 
 
-def run_stream(paths: list[Path], rules: Path | None, output: Path, options: dict[str, object],
-               created: str, force: bool = False, seal: bool = False,
-               allow_incomplete: bool = False, history: Path | None = None,
-               workers: int = 0, progress: Progress | None = None,
-               part_people: int = PART_PEOPLE, shown_warnings: int = 50) -> Streamed:
+def run_stream(paths: list[Path], output: Path, run_options: Options, *,
+               options: dict[str, object], created: str, force: bool = False,
+               seal: bool = False, workers: int = 0, part_people: int = PART_PEOPLE,
+               shown_warnings: int = 50) -> Streamed:
     """Score `paths` a part at a time and write the JSON output and its manifest to `output`
-    (atomically, as `scoring score -o` does). `options` are the manifest's options; every
-    warning is in the output, the first `shown_warnings` also in what is returned."""
+    (atomically, as `scoring score -o` does). `run_options` are the run's (`rules`,
+    `history`, `allow_incomplete`, `progress`; the rule engine evaluates); `options` are the
+    manifest's; every warning is in the output, the first `shown_warnings` also in what is
+    returned."""
+    rules, history = run_options.rules, run_options.history
+    allow_incomplete, progress = run_options.allow_incomplete, run_options.progress
     workers = workers or default_workers()
     check_targets([output, output.parent / MANIFEST], force)
     with tempfile.TemporaryDirectory(prefix="scoring-stream-") as tmp, _spilling(Path(tmp)):
