@@ -616,7 +616,7 @@ def dumps_indented(obj: Any, indent: int = 2) -> str:
 
     The standard library encodes indented JSON in pure Python, one generator per container
     (its C encoder serves only `indent=None`); this writes the same bytes by appending pieces
-    to one list. `tests/test_render.py` compares the two on the samples.
+    to one list. `tests/outputs/test_render.py` compares the two on the samples.
     """
     parts: list[str] = []
     append = parts.append

@@ -1,6 +1,6 @@
 """The web application: routes, the access token, CSRF, uploads and the one loaded run.
 
-Security model (a test tries each, tests/test_web.py):
+Security model (a test tries each, tests/web/test_web.py):
 - bound to 127.0.0.1 by the `serve` command; requests whose Host is not the loopback address
   the server was started on are refused (no DNS rebinding);
 - every request needs the access token: given once in the address printed at start

@@ -1,0 +1,156 @@
+"""`scoring test`: a rule set's worked examples pass, and a wrong or malformed one fails with a
+diff of expected against actual and its file:line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scoring.cli import cli
+
+EXAMPLES = Path("tests/rulesets/mini-examples")
+
+
+def _test(*folders: str | Path) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(cli, ["test", *map(str, folders)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output.splitlines()
+
+
+@pytest.fixture
+def edited(tmp_path: Path) -> Path:
+    """A copy of the examples (and the mini rules they extend) to alter."""
+    shutil.copytree("tests/rulesets", tmp_path / "rulesets")
+    return tmp_path / "rulesets" / "mini-examples"
+
+
+def _edit(folder: Path, old: str, new: str) -> None:
+    path = folder / "rules.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _line_of(folder: Path, text: str) -> int:
+    lines = (folder / "rules.yaml").read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if line.endswith(f"- name: {text}"))
+
+
+def test_examples_pass() -> None:
+    code, lines = _test(EXAMPLES)
+    assert code == 0, "\n".join(lines)
+    assert lines[:-1] == [
+        "PASS excellent, one initiative, alone in the unit",
+        "PASS excellent with two initiatives and a good colleague",
+        "PASS good but only five months",
+        "PASS good, nine months and maternity leave",
+        "PASS head of a unit on target",
+        "PASS an amount turned into points",
+        "PASS a unit with two thirds LĐTT",
+        "PASS a unit where everyone is LĐTT",
+    ]
+    assert lines[-1] == "8 passed, 0 failed"
+
+
+def test_2021_examples_pass() -> None:
+    code, lines = _test("rules/2021")
+    assert code == 0, "\n".join(lines)
+    assert lines[-1].endswith(" passed, 0 failed")
+
+
+def test_an_altered_example_fails_with_a_diff(edited: Path) -> None:
+    _edit(edited, "      score: 60\n", "      score: 61\n")
+    _edit(edited, "      points: {task: 30}\n", "      points: {task: 35}\n")
+    code, lines = _test(edited)
+    assert code == 1
+    name = "excellent with two initiatives and a good colleague"
+    start = lines.index(f"FAIL {name}")
+    assert lines[start + 1] == f"  at {edited}/rules.yaml:{_line_of(edited, name)}"
+    assert lines[start + 2] == "  score: expected 61, got 60"
+    assert "  points.task: expected 35, got 30" in lines
+    assert lines[-1] == "6 passed, 2 failed"
+
+
+def test_a_title_that_is_not_awarded_says_why(edited: Path) -> None:
+    _edit(edited, "      titles: [LDTT]\n      not_titles: [BEST]\n",
+          "      titles: [LDTT, BEST]\n")
+    code, lines = _test(edited)
+    assert code == 1
+    assert "  titles: expected [LDTT, BEST], got [LDTT]" in lines
+    assert "    BEST: cut by the quota (unit_id = EXU: rank 1, 0 place(s))" in lines
+
+
+AMOUNT = "an amount turned into points"
+HEAD = "head of a unit on target"
+
+
+@pytest.mark.parametrize(("name", "old", "new", "message"), [
+    (AMOUNT, "      score: 40.3\n", "      scor: 40.3\n",
+     "  expect: unknown key 'scor' (did you mean 'score'?); keys: score, points, titles, "
+     "not_titles, hits, rating, reward"),
+    (AMOUNT, "{task_rating: xuat_sac, amount: 0.9}", "{task_rating: xuat_sac, amont: 0.9}",
+     "  individual: unknown input 'amont' (did you mean 'amount'?)"),
+    (AMOUNT, "{task_rating: xuat_sac, amount: 0.9}", "{task_rating: xuat_sac, amount: -1}",
+     "  individual.amount: expected at least 0 (found -1)"),
+    (AMOUNT, "      points: {money: 0.3}\n", "      points: {mony: 0.3}\n",
+     "  expect.points: 'mony' is not an individual criterion (did you mean 'money'?)"),
+    (HEAD, "{task_rating: hoan_thanh, is_head: true}\n    unit: {target: 100}\n",
+     "{task_rating: hoan_thanh, is_head: true}\n",
+     "  unit.target: the result reads it and it has no default: give it in 'unit:'"),
+])
+def test_a_malformed_example_fails_at_its_line(edited: Path, name: str, old: str, new: str,
+                                               message: str) -> None:
+    _edit(edited, old, new)
+    code, lines = _test(edited)
+    assert code == 1
+    start = lines.index(f"FAIL {name}")
+    assert lines[start + 1] == f"  at {edited}/rules.yaml:{_line_of(edited, name)}"
+    assert message in lines[start + 2:], "\n".join(lines)
+    assert lines[-1] == "7 passed, 1 failed"
+
+
+def test_a_person_without_a_unit_is_fine_when_the_unit_does_not_matter(edited: Path) -> None:
+    """Not a head: `is_head and unit.target >= 100` is false whatever the unit's target."""
+    _edit(edited, "    individual: {task_rating: tot, months_worked: 9, maternity_leave: có}\n"
+                  "    unit: {target: 100}\n",
+          "    individual: {task_rating: tot, months_worked: 9, maternity_leave: có}\n")
+    code, lines = _test(edited)
+    assert code == 0, "\n".join(lines)
+
+
+def test_several_folders_and_none_without_examples() -> None:
+    code, lines = _test(EXAMPLES, "tests/rulesets/mini")
+    assert code == 0
+    assert lines[0] == f"{EXAMPLES}:"
+    assert "tests/rulesets/mini:" in lines
+    assert "warning: tests/rulesets/mini has no examples" in lines
+    assert lines[-1] == "8 passed, 0 failed"
+
+
+def test_a_rule_set_that_does_not_load_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["test", "tests/checks/broken_rules/misspelled_input"])
+    assert result.exit_code == 2
+    assert "unknown name 'task_ratng'" in result.output
+
+
+@pytest.mark.parametrize(("amount", "passes"), [(710000, True), (702000, False)])
+def test_reward_expectation(tmp_path: Path, amount: int, passes: bool) -> None:
+    """LĐTT is 0.3 × 2,340,000 = 702,000, rounded up to 710,000: the example checks the
+    amount after rounding."""
+    shutil.copytree(Path("tests/rulesets"), tmp_path / "rulesets")
+    folder = tmp_path / "rulesets" / "rewarded"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(
+        "extends: ../ratings\n"
+        "examples:\n"
+        "  - name: LĐTT at 80 points\n"
+        "    individual: {general_points: 30, task_points: 50, months_worked: 12}\n"
+        "    unit: {target: 100}\n"
+        f"    expect: {{titles: [LDTT], reward: {amount}}}\n", encoding="utf-8")
+    code, lines = _test(folder)
+    assert (code == 0) is passes
+    if not passes:
+        assert any("reward: expected 702000, got 710000 (LDTT 710000)" in line for line in lines)
