@@ -1,6 +1,6 @@
 """Write the bad-input corpus: tests/bad_inputs/cases/<case>/, one folder per case.
 
-Run `python tests/bad_inputs/make.py` after changing a case here; `tests/test_bad_inputs.py`
+Run `python tests/bad_inputs/make.py` after changing a case here; `tests/project/test_bad_inputs.py`
 checks that the committed files are what this script writes, and `cases.toml` holds what each
 case must give (exit code, messages, locations). Most cases are one edit of a sound sample
 (tests/data/mini, tests/data/rounds, tests/rulesets/mini, or the small data for the monotone
