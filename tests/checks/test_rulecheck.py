@@ -19,7 +19,7 @@ from scoring.rulesets.ruleset import load
 BROKEN = Path("tests/checks/broken_rules")
 INF = Decimal("Infinity")
 
-# folder under tests/checks/broken_rules, exit code, location (after tests/checks/broken_rules/), fragment
+# folder under tests/checks/broken_rules, exit code, location (after that folder), fragment
 CASES = [
     ("unknown_key", 1, "unknown_key/rules.yaml:13",
      "error: [task] individual.criteria.0.bands.0.lable: unknown key 'lable' "

@@ -1,8 +1,8 @@
 """`explain`: every point traced to a rule, every title decision explained, checked near misses.
 
 Golden files in tests/explanations/golden/ hold the text explanation of chosen cases; regenerate
-them with `UPDATE_GOLDEN=1 pytest tests/explanations/test_explanation.py` and review the diff. The cases of the
-2021 sample are found by scanning its scored result (the fixtures are generated with a fixed
+them with `UPDATE_GOLDEN=1 pytest tests/explanations/test_explanation.py` and review the diff.
+The cases of the 2021 sample are found by scanning its scored result (the fixtures are generated with a fixed
 seed, so the same people come out each time).
 """
 
