@@ -2,8 +2,8 @@
 
 Golden files in tests/explanations/golden/ hold the text explanation of chosen cases; regenerate
 them with `UPDATE_GOLDEN=1 pytest tests/explanations/test_explanation.py` and review the diff.
-The cases of the 2021 sample are found by scanning its scored result (the fixtures are generated with a fixed
-seed, so the same people come out each time).
+The cases of the 2021 sample are found by scanning its scored result (the fixtures are
+generated with a fixed seed, so the same people come out each time).
 """
 
 from __future__ import annotations
