@@ -9,6 +9,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
+# Tests live in one folder per package (tests/<package>/, names unique across them); a test
+# that reuses another's cases imports it by its name, wherever it lives.
+for _folder in sorted(Path(__file__).parent.iterdir()):
+    if _folder.is_dir() and any(_folder.glob("test_*.py")):
+        sys.path.append(str(_folder))
 
 # The suite asserts the English message ids: it runs under SCORING_LANG=en, set for the whole
 # process so that module- and session-scoped fixtures and the commands run in subprocesses
