@@ -17,9 +17,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from scoring.base.progress import counted, silent
+from scoring.base.progress import silent
 from scoring.cli import cli
 from scoring.cli.progress import progress_bars
+from scoring.evaluation.counted import counted
 from scoring.evaluation.scorer import score
 from scoring.inputs.batch import build_batch
 from scoring.inputs.readers import read_inputs
