@@ -58,6 +58,10 @@ MAX_RECORDS = 20
 
 @dataclass(frozen=True)
 class Verification:
+    """What `verify` found for a result folder: the outputs compared, and the problems (an
+    input changed, an output that differs and how, a file a sealed folder does not list);
+    `identical` when there are none."""
+
     folder: Path
     output: Path
     problems: tuple[str, ...]

@@ -15,7 +15,7 @@ How a group of rules is evaluated, and why:
   (|c| × 10**d ≥ 2**62) is a rule error, reported by `scoring check` too (`check_constants`).
 - A group's rules read a few fields, and a batch holds few distinct combinations of them, so
   each distinct combination (a *signature*) is asserted once as a fact and the fired rules are
-  shared with every record that has it (`../shared/durable-rules.md`, "the lever"). Values are
+  shared with every record that has it (docs/performance.md tells what this saves). Values are
   read a column at a time and deduplicated before they are scaled (equal decimals scale
   alike), so the per-record work is a few C-level passes; a fact is retracted once its hits
   are collected, so the engine never holds more than one. `Engine(share_signatures=False)`

@@ -121,6 +121,12 @@ class UnpaidReward:
 
 @dataclass(frozen=True)
 class RecordResult:
+    """One individual or unit as scored: its inputs as read (with file and row), computed
+    fields, points per criterion after caps, score, rating, titles with every decision's
+    reasons, rank in its scope, rewards, and the ledger (`hits`: every rule that fired, with
+    the values it read). `group` is the record's parent: its unit for an individual, its
+    cluster for a unit. Frozen: what every output and explanation is rendered from."""
+
     kind: Kind
     id: str
     name: str
@@ -156,6 +162,10 @@ class RecordResult:
 
 @dataclass(frozen=True)
 class Result:
+    """A scored batch: every record's `RecordResult`, the rule set that produced it (id, year,
+    content `hash`), the run's warnings, the titles in decision order and the labels outputs
+    show. Renderers, explanations, `verify` and `diff` read only this (and `Compiled`)."""
+
     ruleset: str
     year: int
     name: str

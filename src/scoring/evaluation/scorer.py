@@ -54,6 +54,12 @@ ZERO = Decimal(0)
 
 
 class Evaluator(Protocol):
+    """What evaluates a group of rules over records: for each record's scope, the indices of
+    the group's rules whose condition holds. The rule engine (`evaluation.engine.Engine`,
+    durable-rules) is the one used to score; `evaluation.reference.PlainEvaluator` evaluates
+    the same closures record by record, to cross-check it and as the benchmark's baseline.
+    `facts_asserted` counts what the engine was given."""
+
     facts_asserted: int
 
     def evaluate(self, group: Group, scopes: Sequence[expr.Scope]) -> list[frozenset[int]]: ...

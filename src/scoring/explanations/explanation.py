@@ -213,6 +213,11 @@ class AggregateView:
 
 @dataclass(frozen=True)
 class Explanation:
+    """Everything `explain` shows for one record, as data: the record and its scopes, each
+    criterion with the band applied and those missed, titles with prerequisites and quota
+    position, a unit's members and aggregates, and near misses checked by scoring again.
+    Rendered as text, markdown or JSON by this module's `render`."""
+
     record: RecordResult
     result: Result
     specs: Mapping[str, InputSpec]

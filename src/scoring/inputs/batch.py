@@ -19,6 +19,9 @@ from scoring.rulesets.compile import Compiled
 
 @dataclass
 class Batch:
+    """What one run scores: the validated individuals and units (ids unique, every person in
+    a known unit), the warnings found while reading, and the review rounds' judged values."""
+
     individuals: list[Record] = field(default_factory=list)
     units: list[Record] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

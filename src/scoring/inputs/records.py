@@ -75,6 +75,10 @@ class RawTable:
 
 @dataclass
 class Record:
+    """One submission row, validated: typed `values` by input id (exact decimals, enum codes,
+    booleans; None for a blank judged value), its `origin` (file, sheet, row) for every
+    message, and `group`, its parent (the unit id of an individual, the cluster of a unit)."""
+
     kind: Kind
     id: str
     name: str

@@ -127,6 +127,10 @@ RATING_POINTS = "rating_points"
 
 @dataclass(frozen=True)
 class CKind:
+    """The compiled rules of one kind of record (individual or unit). The `C` prefix marks a
+    compiled form of a rule-file section (`CCriterion` of a criterion, `CTitle` of a title…):
+    expressions parsed and type-checked, rules grouped for the evaluator."""
+
     kind: Kind
     inputs: Mapping[str, InputSpec]
     computed: tuple[tuple[str, expr.Node], ...]
@@ -143,6 +147,11 @@ class CKind:
 
 @dataclass(frozen=True)
 class Compiled:
+    """A rule set ready to score: the validated `RuleSet` (whose `content_hash` names the
+    version every output records), its constants, each kind's compiled rules and the history
+    queries the rules make. Immutable, so one compilation serves every run of the same
+    version (`run.app.compile_folder` caches it by hash)."""
+
     ruleset: RuleSet
     constants: Mapping[str, expr.Value]
     kinds: Mapping[Kind, CKind] = field(default_factory=dict)

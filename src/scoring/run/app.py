@@ -39,6 +39,10 @@ _COMPILED: dict[tuple[str, str], Compiled] = {}
 
 @dataclass
 class Run:
+    """One run from files on disk: the result, the compiled rules that made it, what was read
+    (files with their SHA-256), the validated batch, the rule set's folder and the history
+    store. What `score` returns and what outputs, explanations and `publish` take."""
+
     result: Result
     compiled: Compiled
     inputs: InputSet
