@@ -464,6 +464,60 @@ def _always(cond: expr.Cond, space: _Space) -> bool:
 
 # ---------------------------------------------------------------------------- text helpers
 
+# Whole sentences per case (a band of a criterion, a band of the ratings), so that each can be
+# translated: never an English noun composed into a sentence.
+_UNREACHABLE_NEVER = {
+    "band": N_("band {number} (`{rule}`) is unreachable: its condition can never hold"),
+    "rating band": N_("rating band {number} (`{rule}`) is unreachable: its condition can never "
+                      "hold"),
+}
+_UNREACHABLE_EARLIER = {
+    "band": N_("band {number} (`{rule}`) is unreachable: earlier bands match every value it "
+               "would: {bands}"),
+    "rating band": N_("rating band {number} (`{rule}`) is unreachable: earlier bands match every "
+                      "value it would: {bands}"),
+}
+_NOT_COVERED = {
+    "band": N_("no band covers {values}"),
+    "rating band": N_("no rating band covers {values}"),
+}
+_NOT_COVERED_MORE = {
+    "band": N_("no band covers {values} (and {count} more)"),
+    "rating band": N_("no rating band covers {values} (and {count} more)"),
+}
+_HOLE = {
+    "band": N_("no band covers {values}, between values that are covered"),
+    "rating band": N_("no rating band covers {values}, between values that are covered"),
+}
+_EDGE = {
+    "band": N_("no band covers {values} (no catch-all band)"),
+    "rating band": N_("no rating band covers {values} (no catch-all band)"),
+}
+_NEVER_HOLDS = {
+    "criterion": N_("the criterion's condition `{rule}` can never hold"),
+    "adjustment": N_("the condition `{rule}` can never hold"),
+    "gate": N_("the gate's condition `{rule}` can never hold"),
+    "override": N_("the override's condition `{rule}` can never hold"),
+}
+_UNUSED_INPUT = {
+    "individual": N_("individual input {name!r} is declared but no rule reads it"),
+    "unit": N_("unit input {name!r} is declared but no rule reads it"),
+}
+_ABOVE_MAX = {
+    "band": N_("band {number} (`{rule}`) gives {points} points, above the maximum {max}"),
+    "formula": N_("the formula gives {points} points, above the maximum {max}"),
+    "points": N_("the points gives {points} points, above the maximum {max}"),
+}
+_CAN_REACH = {
+    "band": N_("band {number} (`{rule}`) `{points}` can reach {most} ({reads}), above the "
+               "maximum {max}: the excess is capped"),
+    "formula": N_("the formula `{points}` can reach {most} ({reads}), above the maximum {max}: "
+                  "the excess is capped"),
+    "points": N_("the points `{points}` can reach {most} ({reads}), above the maximum {max}: "
+                 "the excess is capped"),
+}
+_KIND_WORDS = {"bool": N_("a yes/no value"), "text": N_("a text")}
+
 
 def _num(d: Decimal) -> str:
     return expr.format_number(d) if d.is_finite() else ("inf" if d > 0 else "-inf")
@@ -473,17 +527,19 @@ def _show_range(key: str, lo: Decimal, lo_closed: bool, hi: Decimal, hi_closed: 
     if lo == hi:
         return f"{key} = {_num(lo)}"
     if not lo.is_finite() and not hi.is_finite():
-        return f"any {key}".strip()
+        return _("any {name}").format(name=key).strip()
     if not lo.is_finite():
         return f"{key} {'<=' if hi_closed else '<'} {_num(hi)}"
     if not hi.is_finite():
         return f"{key} {'>=' if lo_closed else '>'} {_num(lo)}"
-    return f"{key} in {'[' if lo_closed else '('}{_num(lo)}, {_num(hi)}{']' if hi_closed else ')'}"
+    return _("{name} in {interval}").format(
+        name=key, interval=f"{'[' if lo_closed else '('}{_num(lo)}, {_num(hi)}"
+                           f"{']' if hi_closed else ')'}")
 
 
 def _show_value(v: expr.Value) -> str:
     if v == _OTHER:
-        return "any other value"
+        return _("any other value")
     if isinstance(v, bool):
         return "true" if v else "false"
     return f'"{v}"' if isinstance(v, str) else str(v)
@@ -501,7 +557,7 @@ def _runs(indices: set[int]) -> list[tuple[int, int]]:
 
 
 def _band_name(i: int, rule: Rule) -> str:
-    return f"band {i + 1} (`{rule.text}`)"
+    return _("band {number} (`{rule}`)").format(number=i + 1, rule=rule.text)
 
 
 # ---------------------------------------------------------------------------------- checks
@@ -513,33 +569,35 @@ def _check_kind(ck: CKind, kr: KindRules, space: _Space) -> list[Finding]:
         if c.banded:
             out += _check_bands(c.group, c.spec.source, c.spec.id, space, "band")
         else:
-            out += _check_condition(c.group.rules[0], c.spec.id, "the criterion's", space)
+            out += _check_condition(c.group.rules[0], c.spec.id, "criterion", space)
         for i, rule in enumerate(c.group.rules):
-            what = _band_name(i, rule) if c.banded else "the formula"
-            out += _check_points(rule, c.spec.max, what, c.spec.id, space)
+            what = "band" if c.banded else "formula"
+            out += _check_points(rule, c.spec.max, (what, i + 1), c.spec.id, space)
     for adj in (*ck.bonus, *ck.deductions):
         rule = adj.group.rules[0]
-        out += _check_condition(rule, adj.spec.id, "the", space)
+        out += _check_condition(rule, adj.spec.id, "adjustment", space)
         if adj.spec.max is not None:
-            out += _check_points(rule, adj.spec.max, "the points", adj.spec.id, space)
+            out += _check_points(rule, adj.spec.max, ("points", 0), adj.spec.id, space)
     for g in ck.gates:
         rule = g.group.rules[0]
-        out += _check_condition(rule, g.id, "the gate's", space)
+        out += _check_condition(rule, g.id, "gate", space)
         if _always(rule.cond, space):
-            out.append(Finding("warning", rule.source, g.id, f"the gate's condition `{rule.text}` "
-                               f"always holds: it blocks {', '.join(sorted(g.blocks))} for all"))
+            out.append(Finding("warning", rule.source, g.id, _(
+                "the gate's condition `{rule}` always holds: it blocks {titles} for all").format(
+                rule=rule.text, titles=", ".join(sorted(g.blocks)))))
     if ck.ratings is not None and kr.ratings is not None:
         out += _check_bands(ck.ratings.bands, kr.ratings.source, "ratings", space, "rating band")
         for rule in ck.ratings.overrides.rules:
-            out += _check_condition(rule, rule.key.rpartition(".")[2], "the override's", space)
+            out += _check_condition(rule, rule.key.rpartition(".")[2], "override", space)
     out += _check_titles(ck, space)
     return out
 
 
 def _check_condition(rule: Rule, rule_id: str, whose: str, space: _Space) -> list[Finding]:
+    """`whose`: criterion, adjustment, gate or override (a key of `_NEVER_HOLDS`)."""
     if _never(rule.cond, space):
         return [Finding("error", rule.source, rule_id,
-                        f"{whose} condition `{rule.text}` can never hold")]
+                        _(_NEVER_HOLDS[whose]).format(rule=rule.text))]
     return []
 
 
@@ -563,11 +621,8 @@ def _check_bands(group: Group, source: str, rule_id: str, space: _Space,
             continue
         before = sorted({f for f, row in zip(first, holding, strict=True)
                          if row[i] and f is not None})
-        why = ("its condition can never hold" if not before else
-               "earlier bands match every value it would: "
-               + ", ".join(_band_name(j, rules[j]) for j in before))
-        out.append(Finding("error", rule.source, rule_id,
-                           f"{noun} {i + 1} (`{rule.text}`) is unreachable: {why}"))
+        out.append(Finding("error", rule.source, rule_id, _unreachable(
+            noun, i, rule, ", ".join(_band_name(j, rules[j]) for j in before))))
     uncovered = [c for c, f in zip(cells, first, strict=True) if f is None]
     if uncovered and a.independent:
         out += _gaps(a, uncovered, source, rule_id, noun)
@@ -581,12 +636,17 @@ def _shadowed_plainly(rules: Sequence[Rule], rule_id: str, noun: str) -> list[Fi
         earlier = next((j for j in range(i) if rules[j].cond == rule.cond
                         or isinstance(rules[j].cond, expr.CTrue)), None)
         if earlier is not None or isinstance(rule.cond, expr.CFalse):
-            why = ("its condition can never hold" if earlier is None else
-                   f"earlier bands match every value it would: "
-                   f"{_band_name(earlier, rules[earlier])}")
-            out.append(Finding("error", rule.source, rule_id,
-                               f"{noun} {i + 1} (`{rule.text}`) is unreachable: {why}"))
+            bands = "" if earlier is None else _band_name(earlier, rules[earlier])
+            out.append(Finding("error", rule.source, rule_id, _unreachable(noun, i, rule, bands)))
     return out
+
+
+def _unreachable(noun: str, i: int, rule: Rule, bands: str) -> str:
+    """Band `i` can never be the first match: never true (`bands` empty), or shadowed by the
+    earlier `bands`."""
+    if not bands:
+        return _(_UNREACHABLE_NEVER[noun]).format(number=i + 1, rule=rule.text)
+    return _(_UNREACHABLE_EARLIER[noun]).format(number=i + 1, rule=rule.text, bands=bands)
 
 
 def _gaps(a: _Analysis, uncovered: list[dict[str, Piece]], source: str, rule_id: str,
@@ -596,17 +656,19 @@ def _gaps(a: _Analysis, uncovered: list[dict[str, Piece]], source: str, rule_id:
         missing = {pieces.index(c[key]) for c in uncovered}
         return _gaps_one(key, pieces, missing, source, rule_id, noun, a.domains[key].integer)
     shown = _collapse(a, uncovered)
-    more = f" (and {len(shown) - 3} more)" if len(shown) > 3 else ""
-    return [Finding("warning", source, rule_id,
-                    f"no {noun} covers " + "; ".join(shown[:3]) + more)]
+    values = "; ".join(shown[:3])
+    text = (_(_NOT_COVERED_MORE[noun]).format(values=values, count=len(shown) - 3)
+            if len(shown) > 3 else _(_NOT_COVERED[noun]).format(values=values))
+    return [Finding("warning", source, rule_id, text)]
 
 
 def _gaps_one(key: str, pieces: list[Piece], missing: set[int], source: str, rule_id: str,
               noun: str, integer: bool) -> list[Finding]:
     if not isinstance(pieces[0].value, Decimal):
         values = [_show_value(pieces[i].value) for i in sorted(missing)]
-        text = f"{key} = {values[0]}" if len(values) == 1 else f"{key} in ({', '.join(values)})"
-        return [Finding("warning", source, rule_id, f"no {noun} covers {text}")]
+        text = f"{key} = {values[0]}" if len(values) == 1 else _("{name} in {interval}").format(
+            name=key, interval=f"({', '.join(values)})")
+        return [Finding("warning", source, rule_id, _(_NOT_COVERED[noun]).format(values=text))]
     out: list[Finding] = []
     edges: list[str] = []
     for i, j in _runs(missing):
@@ -614,13 +676,12 @@ def _gaps_one(key: str, pieces: list[Piece], missing: set[int], source: str, rul
         show = _show_integers if integer else _show_range
         text = show(key, first.lo, first.lo_closed, last.hi, last.hi_closed)
         if i > 0 and j < len(pieces) - 1:
-            out.append(Finding("error", source, rule_id,
-                               f"no {noun} covers {text}, between values that are covered"))
+            out.append(Finding("error", source, rule_id, _(_HOLE[noun]).format(values=text)))
         else:
             edges.append(text)
     if edges:
         out.append(Finding("warning", source, rule_id,
-                           f"no {noun} covers {' or '.join(edges)} (no catch-all band)"))
+                           _(_EDGE[noun]).format(values=_(" or ").join(edges))))
     return out
 
 
@@ -647,7 +708,7 @@ def _collapse(a: _Analysis, cells: list[dict[str, Piece]]) -> list[str]:
             rows = _merge_key(rows, key, a.pieces[key], drop_only=True)
     for key in a.pieces:
         rows = _merge_key(rows, key, a.pieces[key], drop_only=False)
-    return [" and ".join(_show_span(k, a, v) for k, v in row.items()) or "any values"
+    return [_(" and ").join(_show_span(k, a, v) for k, v in row.items()) or _("any values")
             for row in rows]
 
 
@@ -680,7 +741,9 @@ def _show_span(key: str, a: _Analysis, chosen: tuple[int, ...]) -> str:
         show = _show_integers if a.domains[key].integer else _show_range
         return show(key, first.lo, first.lo_closed, last.hi, last.hi_closed)
     values = [_show_value(p.value) for p in pieces]
-    return f"{key} = {values[0]}" if len(values) == 1 else f"{key} in ({', '.join(values)})"
+    if len(values) == 1:
+        return f"{key} = {values[0]}"
+    return _("{name} in {interval}").format(name=key, interval=f"({', '.join(values)})")
 
 
 def _narrowed(cond: expr.Cond, space: _Space) -> dict[str, Domain]:
@@ -700,16 +763,17 @@ def _narrowed(cond: expr.Cond, space: _Space) -> dict[str, Domain]:
     return out
 
 
-def _check_points(rule: Rule, cap: Decimal, what: str, rule_id: str,
+def _check_points(rule: Rule, cap: Decimal, what: tuple[str, int], rule_id: str,
                   space: _Space) -> list[Finding]:
+    """`what`: ("band", its number), ("formula", 0) or ("points", 0) (keys of `_ABOVE_MAX`)."""
+    (whose, number), text = what, rule.text
     points = rule.points
     if points is None:
         return []
     if isinstance(points, expr.Lit) and isinstance(points.value, Decimal):
         if points.value > cap:
-            return [Finding("error", rule.source, rule_id,
-                            f"{what} gives {_num(points.value)} points, above the maximum "
-                            f"{_num(cap)}")]
+            return [Finding("error", rule.source, rule_id, _(_ABOVE_MAX[whose]).format(
+                number=number, rule=text, points=_num(points.value), max=_num(cap)))]
         return []
     domains = _narrowed(rule.cond, space)
     if any(d.kind == "number" and d.lo > d.hi for d in domains.values()):
@@ -718,9 +782,9 @@ def _check_points(rule: Rule, cap: Decimal, what: str, rule_id: str,
     if iv is not None and iv.hi.is_finite() and iv.hi > cap:
         reads = ", ".join(f"{n} {_range_text(domains[n])}" for n in sorted(expr.names(points))
                           if n in domains)
-        return [Finding("warning", rule.source, rule_id,
-                        f"{what} `{expr.unparse(points)}` can reach {_num(iv.hi)} ({reads}), "
-                        f"above the maximum {_num(cap)}: the excess is capped")]
+        return [Finding("warning", rule.source, rule_id, _(_CAN_REACH[whose]).format(
+            number=number, rule=text, points=expr.unparse(points), most=_num(iv.hi), reads=reads,
+            max=_num(cap)))]
     return []
 
 
@@ -734,12 +798,18 @@ def _check_titles(ck: CKind, space: _Space) -> list[Finding]:
         if not _never(expr.CAnd(tuple(conds)) if conds else expr.CTrue(), space, never):
             continue
         never[t.spec.id] = Domain("bool", never=True)
-        reasons = [f"`{r.text}` can never hold" + _why_never(r.cond, space, never)
+        reasons = [_never_text(r, _why_never(r.cond, space, never))
                    for r in rules if _never(r.cond, space, never)]
-        text = "; ".join(reasons) if reasons else "its prerequisites can never hold together"
+        text = "; ".join(reasons) if reasons else _("its prerequisites can never hold together")
         out.append(Finding("error", t.spec.source, t.spec.id,
-                           f"the title can never be met: {text}"))
+                           _("the title can never be met: {reasons}").format(reasons=text)))
     return out
+
+
+def _never_text(rule: Rule, why: str) -> str:
+    if not why:
+        return _("`{rule}` can never hold").format(rule=rule.text)
+    return _("`{rule}` can never hold ({reasons})").format(rule=rule.text, reasons=why)
 
 
 def _why_never(cond: expr.Cond, space: _Space, never: Mapping[str, Domain]) -> str:
@@ -750,20 +820,20 @@ def _why_never(cond: expr.Cond, space: _Space, never: Mapping[str, Domain]) -> s
         name = expr.unparse(leaf.term)
         d = _atom_domain(leaf.term, {**space.domains, **never})
         if d is not None and d.never:
-            reasons.append(f"title {name} can never be met")
+            reasons.append(_("title {title} can never be met").format(title=name))
         elif d is not None and d.kind == "number":
-            reasons.append(f"{name} is always {_range_text(d)}")
-    return f" ({'; '.join(reasons)})" if reasons else ""
+            reasons.append(_("{name} is always {range}").format(name=name, range=_range_text(d)))
+    return "; ".join(reasons)
 
 
 def _range_text(d: Domain) -> str:
     if d.kind != "number":
-        return f"a {d.kind}"
+        return _(_KIND_WORDS[d.kind])
     if d.lo.is_finite() and d.hi.is_finite():
-        return f"in [{_num(d.lo)}, {_num(d.hi)}]"
+        return _("in [{lo}, {hi}]").format(lo=_num(d.lo), hi=_num(d.hi))
     if d.lo.is_finite():
         return f">= {_num(d.lo)}"
-    return f"<= {_num(d.hi)}" if d.hi.is_finite() else "any number"
+    return f"<= {_num(d.hi)}" if d.hi.is_finite() else _("any number")
 
 
 def _constant_points(rs: RuleSet, kind: Kind) -> list[Finding]:
@@ -771,20 +841,23 @@ def _constant_points(rs: RuleSet, kind: Kind) -> list[Finding]:
     part of `_check_points` that needs no compiled rule."""
     out: list[Finding] = []
 
-    def above(points: object, cap: Decimal | None, what: str, source: str, rule_id: str) -> None:
+    def above(points: object, cap: Decimal | None, what: tuple[str, int, str], source: str,
+              rule_id: str) -> None:
+        """`what`: ("band", its number, its condition), ("formula", 0, "") or ("points", 0, "")."""
         if (isinstance(points, int | Decimal) and not isinstance(points, bool)
                 and cap is not None and points > cap):
-            out.append(Finding("error", source, rule_id, f"{what} gives {_num(Decimal(points))} "
-                                                         f"points, above the maximum {_num(cap)}"))
+            whose, number, text = what
+            out.append(Finding("error", source, rule_id, _(_ABOVE_MAX[whose]).format(
+                number=number, rule=text, points=_num(Decimal(points)), max=_num(cap))))
 
     kr = rs.kind(kind)
     for c in kr.criteria:
         for i, band in enumerate(c.bands or ()):
             when = band.when if isinstance(band.when, str) else str(band.when).lower()
-            above(band.points, c.max, f"band {i + 1} (`{when}`)", band.source or c.source, c.id)
-        above(c.points, c.max, "the formula", c.source, c.id)
+            above(band.points, c.max, ("band", i + 1, when), band.source or c.source, c.id)
+        above(c.points, c.max, ("formula", 0, ""), c.source, c.id)
     for adj in (*kr.bonus, *kr.deductions):
-        above(adj.points, adj.max, "the points", adj.source, adj.id)
+        above(adj.points, adj.max, ("points", 0, ""), adj.source, adj.id)
     return out
 
 
@@ -796,9 +869,9 @@ def _check_total(rs: RuleSet, kind: Kind) -> list[Finding]:
     if maxima <= kr.total:
         return []
     where = _key_where(rs, (kind, "total")) or kr.criteria[0].source
-    return [Finding("warning", where, kind,
-                    f"the criteria's maxima add up to {_num(maxima)}, above the declared total "
-                    f"{_num(kr.total)}")]
+    return [Finding("warning", where, kind, _(
+        "the criteria's maxima add up to {sum}, above the declared total {total}").format(
+        sum=_num(maxima), total=_num(kr.total)))]
 
 
 # ------------------------------------------------------------------------- unused names
@@ -881,12 +954,13 @@ def _check_unused(rs: RuleSet) -> list[Finding]:
         for name, spec in rs.kind(kind).inputs.items():
             if name not in read[kind]:
                 out.append(Finding("warning", spec.source, name,
-                                   f"{kind} input {name!r} is declared but no rule reads it"))
+                                   _(_UNUSED_INPUT[kind]).format(name=name)))
     everything = read["individual"] | read["unit"] | set(REVIEW_PARAMS.values())
     for name, param in rs.params.items():
         if name not in everything:
             where = param.source or _key_where(rs, ("params", name)) or ""
-            out.append(Finding("warning", where, name, f"parameter {name!r} is never used"))
+            out.append(Finding("warning", where, name,
+                               _("parameter {name!r} is never used").format(name=name)))
     return out
 
 

@@ -12,8 +12,8 @@ a bug in scoring, and `LedgerError` is raised rather than an explanation that li
 
 Renderers: plain text and markdown are built from one list of blocks (so they cannot drift
 apart), JSON is the record exactly as the JSON output writes it plus an `explanation` object.
-Labels come from the rule set, in Vietnamese; the framing words are English like the rest of the
-command line.
+Labels come from the rule set, in Vietnamese; the framing words go through the catalogue
+(Vietnamese by default, English with `--lang en`), the JSON's keys stay the same in both.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any, TypeAlias
 
 from scoring.base.errors import UsageError
-from scoring.base.i18n import _, language
+from scoring.base.i18n import N_, _, language
 from scoring.base.text import fold, nfc
 from scoring.evaluation import rewards
 from scoring.evaluation.result import (
@@ -295,7 +295,7 @@ def _points_text(rule_points: expr.Node | None, hit: Hit) -> str:
     if rule_points is None:
         return ""
     formula = expr.unparse(rule_points)
-    raw = expr.format_number(hit.raw) if hit.raw is not None else "missing"
+    raw = expr.format_number(hit.raw) if hit.raw is not None else _("missing")
     return formula if isinstance(rule_points, expr.Lit) else f"{formula} = {raw}"
 
 
@@ -309,16 +309,17 @@ def _criterion_view(c: CCriterion, record: RecordResult, scopes: Mapping[Stage, 
                 rule.text, expr.why_not(rule.cond, scope))
         for rule in c.group.rules[:index])
     if index == len(c.group.rules):
-        how = f"not applied: {hit.note}"
+        how = _("not applied: {note}").format(note=hit.note)
     else:
         rule = c.group.rules[index]
         points = _points_text(rule.points, hit)
         if c.banded:
-            how = f"band {index + 1}: when {rule.text} → {points}"
+            how = _("band {number}: when {condition} → {points}").format(
+                number=index + 1, condition=rule.text, points=points)
         elif isinstance(rule.cond, expr.CTrue):
-            how = f"formula {points}"
+            how = _("formula {points}").format(points=points)
         else:
-            how = f"when {rule.text} → {points}"
+            how = _("when {condition} → {points}").format(condition=rule.text, points=points)
     return CriterionView(hit, how, failed)
 
 
@@ -350,8 +351,39 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+# The counted words of the explanation, one and several (Vietnamese has one form for both).
+_COUNTED = {
+    "place": (N_("{count} place"), N_("{count} places")),
+    "prerequisite": (N_("{count} prerequisite"), N_("{count} prerequisites")),
+    "candidate": (N_("{count} candidate"), N_("{count} candidates")),
+    "member": (N_("{count} member"), N_("{count} members")),
+    "more member": (N_("{count} more member"), N_("{count} more members")),
+}
+
+
 def _plural(n: int, word: str) -> str:
+    if word in _COUNTED:
+        return _(_COUNTED[word][0 if n == 1 else 1]).format(count=n)
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _nth(n: int) -> str:
+    """A rank in the sentences: "3rd" in English, "3" in Vietnamese ("xếp thứ 3")."""
+    return ordinal(n) if language() == "en" else str(n)
+
+
+# The sections of the ledger, as the explanation names them.
+SECTIONS = {"criteria": N_("criteria"), "bonus": N_("bonus"), "deductions": N_("deductions"),
+            "gates": N_("gates")}
+
+
+def _section(section: str) -> str:
+    return _(SECTIONS[section]) if section in SECTIONS else section
+
+
+def _money(amount: Decimal | int) -> str:
+    """An amount of money: 4,260,000 in English, 4.260.000 đ in Vietnamese."""
+    return f"{amount:,}" if language() == "en" else f"{amount:,} đ".replace(",", ".")
 
 
 def _percent(share: Decimal) -> str:
@@ -366,14 +398,14 @@ def _title_view(d: TitleDecision, record: RecordResult, result: Result,
     gates = tuple(f"{g.id} ({g.label})" for g in ck.gates if g.id in d.gated_by)
     failed = sum(1 for p in d.prerequisites if not p.met)
     if d.awarded:
-        outcome = "awarded"
+        outcome = _("awarded")
     elif failed:
-        outcome = (f"not awarded: {failed} of {_plural(len(d.prerequisites), 'prerequisite')} "
-                   "not met")
+        outcome = _("not awarded: {failed} of {prerequisites} not met").format(
+            failed=failed, prerequisites=_plural(len(d.prerequisites), "prerequisite"))
     elif gates:
-        outcome = f"not awarded: blocked by gate {', '.join(d.gated_by)}"
+        outcome = _("not awarded: blocked by gate {gates}").format(gates=", ".join(d.gated_by))
     else:
-        outcome = "not awarded: cut by the quota"
+        outcome = _("not awarded: cut by the quota")
     spec = next(t.spec for t in ck.titles if t.spec.id == d.title)
     return TitleView(d, outcome, gates, _quota_text(d, record, result, compiled), spec.basis)
 
@@ -391,22 +423,29 @@ def _quota_text(d: TitleDecision, record: RecordResult, result: Result,
                      if x.title == d.title and x.quota is not None and x.quota.scope == q.scope),
                     key=lambda pair: pair[0])
     if spec.count is not None:
-        basis = f"{_plural(spec.count, 'place')} per {spec.per}"
+        basis = _("{places} per {per}").format(places=_plural(spec.count, "place"), per=spec.per)
     else:
         assert t.share is not None
-        whose = "candidates" if spec.of == "candidates" else f"{spec.of} holders"
-        basis = f"{_percent(t.share)} of {q.basis_count} {whose}"
+        whose = (_("candidates") if spec.of == "candidates"
+                 else _("{title} holders").format(title=spec.of))
+        basis = _("{share} of {count} {whose}").format(share=_percent(t.share),
+                                                       count=q.basis_count, whose=whose)
         exact = t.share * q.basis_count
         if exact != q.places:
-            way = {"floor": "down", "ceil": "up", "round": "to the nearest"}[spec.rounding]
-            basis += f" = {expr.format_number(exact)}, rounded {way}"
-    text = (f"ranked {ordinal(q.rank)} of {_plural(len(rivals), 'candidate')} for {d.title} "
-            f"in {q.scope} by {_rank_words(spec.rank_by)}; {_plural(q.places, 'place')} "
-            f"({basis}); {'cut by the quota' if q.cut else 'within the quota'}")
+            way = {"floor": N_("rounded down"), "ceil": N_("rounded up"),
+                   "round": N_("rounded to the nearest")}[spec.rounding]
+            basis = _("{basis} = {exact}, {way}").format(
+                basis=basis, exact=expr.format_number(exact), way=_(way))
+    text = _("ranked {rank} of {candidates} for {title} in {scope} by {order}; {places} "
+             "({basis}); {decision}").format(
+        rank=_nth(q.rank), candidates=_plural(len(rivals), "candidate"), title=d.title,
+        scope=q.scope, order=_rank_words(spec.rank_by), places=_plural(q.places, "place"),
+        basis=basis, decision=_("cut by the quota") if q.cut else _("within the quota"))
     last = next((r for rank, r in rivals if rank == q.places), None)
     if q.cut and last is not None:
-        text += (f"; the cut line is {last.name} ({last.id}), {ordinal(q.places)} with "
-                 f"{expr.format_number(last.score)} points")
+        text = _("{text}; the cut line is {name} ({id}), {rank} with {score} points").format(
+            text=text, name=last.name, id=last.id, rank=_nth(q.places),
+            score=expr.format_number(last.score))
     return text
 
 
@@ -414,8 +453,10 @@ def _rank_words(keys: Sequence[str]) -> str:
     """`("-score", "name")` → "score (highest first), then name, then id" (the scorer's order:
     score first unless the keys start with it, the id last)."""
     order = list(keys) if keys and keys[0] == "-score" else ["-score", *keys]
-    words = [f"{k[1:]} (highest first)" if k.startswith("-") else k for k in order]
-    return ", then ".join([*words, "id"])
+    shown = {"score": _("score")}  # the one key that is not a name of the rule set
+    words = [_("{key} (highest first)").format(key=shown.get(k[1:], k[1:]))
+             if k.startswith("-") else shown.get(k, k) for k in order]
+    return _(", then ").join([*words, "id"])
 
 
 def _aggregate_view(agg: CAggregate, unit: RecordResult, result: Result, compiled: Compiled,
@@ -443,16 +484,17 @@ def _why_no_title(member: RecordResult, title: str) -> str:
     d = next(d for d in member.decisions if d.title == title)
     failed = [p.condition for p in d.prerequisites if not p.met]
     if failed:
-        return f"not met: {'; '.join(failed)}"
+        return _("not met: {conditions}").format(conditions="; ".join(failed))
     if d.gated_by:
-        return f"blocked by gate {', '.join(d.gated_by)}"
+        return _("blocked by gate {gates}").format(gates=", ".join(d.gated_by))
     if d.quota is not None and d.quota.cut:
-        return f"cut by the quota ({_plural(d.quota.places, 'place')} in {d.quota.scope})"
-    return "not awarded"
+        return _("cut by the quota ({places} in {scope})").format(
+            places=_plural(d.quota.places, "place"), scope=d.quota.scope)
+    return _("not awarded")
 
 
 def _names(records: Sequence[RecordResult]) -> str:
-    return ", ".join(f"{r.name} ({r.id})" for r in records) or "none"
+    return ", ".join(f"{r.name} ({r.id})" for r in records) or _("none")
 
 
 def _shortfalls(record: RecordResult, result: Result, ck: CKind,
@@ -476,7 +518,7 @@ def _shortfalls(record: RecordResult, result: Result, ck: CKind,
                 text = _members_short(leaf, agg, views[name])
             else:
                 text = _amount_short(leaf, scope.get(name))
-            line = f"to {target.goal}: {text}"
+            line = _("to {goal}: {shortfall}").format(goal=target.goal, shortfall=text)
             if text and line not in out:
                 out.append(line)
     return out
@@ -490,7 +532,8 @@ def _cut_line_short(d: TitleDecision, record: RecordResult, result: Result, ck: 
     if q is None or not q.cut or not d.eligible:
         return ""
     if q.places == 0:
-        return f"to win a {d.title} place: the quota leaves no place in {q.scope}"
+        return _("to win a {title} place: the quota leaves no place in {scope}").format(
+            title=d.title, scope=q.scope)
     last = next(r for r in result.records(record.kind) for x in r.decisions
                 if x.title == d.title and x.quota is not None and x.quota.scope == q.scope
                 and x.quota.rank == q.places)
@@ -499,12 +542,15 @@ def _cut_line_short(d: TitleDecision, record: RecordResult, result: Result, ck: 
     key = rank_key(spec.rank_by, [{**scope, "score": last.score},
                                   record_scopes(result, last, ck)["titles"]])
     gap = expr.format_number(last.score - record.score)
-    line = (f"to win a {d.title} place: the cut line is {last.name} ({last.id}) with "
-            f"{expr.format_number(last.score)} points; ")
+    words = {"title": d.title, "name": last.name, "id": last.id,
+             "score": expr.format_number(last.score), "gap": gap,
+             "order": _rank_words(spec.rank_by)}
     if key(0) < key(1):
-        return line + f"{gap} more points would tie and win the tie ({_rank_words(spec.rank_by)})"
-    return line + (f"{gap} more points would tie but lose the tie "
-                   f"({_rank_words(spec.rank_by)}): more than {gap} are needed")
+        return _("to win a {title} place: the cut line is {name} ({id}) with {score} points; "
+                 "{gap} more points would tie and win the tie ({order})").format(**words)
+    return _("to win a {title} place: the cut line is {name} ({id}) with {score} points; "
+             "{gap} more points would tie but lose the tie ({order}): more than {gap} are "
+             "needed").format(**words)
 
 
 def _members_short(leaf: expr.CLeaf, agg: CAggregate, view: AggregateView) -> str:
@@ -514,12 +560,14 @@ def _members_short(leaf: expr.CLeaf, agg: CAggregate, view: AggregateView) -> st
         n = Decimal(counted + extra)
         value = n / base if agg.spec.fn == "share" else n
         if expr.holds(expr.CLeaf(leaf.term, leaf.op, leaf.const), {agg.name: value}):
-            shown = f"{counted + extra} of {base}" + (
+            shown = _("{count} of {total}").format(count=counted + extra, total=base) + (
                 f" = {_percent(value)}" if agg.spec.fn == "share" else "")
-            return (f"{expr.render_leaf(leaf)} needs {_plural(extra, 'more member')} counted "
-                    f"({shown}; now {counted} of {base}): see the aggregates of members")
-    return (f"{expr.render_leaf(leaf)} cannot be met by this unit's members "
-            f"({counted} of {base} counted)")
+            return _("{condition} needs {more} counted ({shown}; now {count} of {total}): see "
+                     "the aggregates of members").format(
+                condition=expr.render_leaf(leaf), more=_plural(extra, "more member"),
+                shown=shown, count=counted, total=base)
+    return _("{condition} cannot be met by this unit's members ({count} of {total} "
+             "counted)").format(condition=expr.render_leaf(leaf), count=counted, total=base)
 
 
 def _amount_short(leaf: expr.CLeaf, value: expr.Value) -> str:
@@ -527,10 +575,15 @@ def _amount_short(leaf: expr.CLeaf, value: expr.Value) -> str:
     if not isinstance(value, Decimal) or leaf.op in ("==", "!="):
         return ""
     gap = leaf.const - value if leaf.op in (">=", ">") else value - leaf.const
-    more = "more" if leaf.op in (">=", ">") else "less"
-    strict = " (and a little)" if leaf.op in (">", "<") and gap == 0 else ""
-    return (f"{expr.render_leaf(leaf)} was {expr.format_number(value)}: "
-            f"{expr.format_number(gap)} {more}{strict} needed")
+    strict = leaf.op in (">", "<") and gap == 0
+    if leaf.op in (">=", ">"):
+        text = (_("{condition} was {value}: {gap} more (and a little) needed") if strict
+                else _("{condition} was {value}: {gap} more needed"))
+    else:
+        text = (_("{condition} was {value}: {gap} less (and a little) needed") if strict
+                else _("{condition} was {value}: {gap} less needed"))
+    return text.format(condition=expr.render_leaf(leaf), value=expr.format_number(value),
+                       gap=expr.format_number(gap))
 
 
 # ------------------------------------------------------------------------------ values shown
@@ -539,9 +592,9 @@ def _amount_short(leaf: expr.CLeaf, value: expr.Value) -> str:
 def show(value: expr.Value, spec: InputSpec | None = None) -> str:
     """A value as a secretary reads it: numbers plain, yes/no, enum keys with their label."""
     if value is None:
-        return "(blank)"
+        return _("(blank)")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, Decimal):
         return expr.format_number(value)
     label = (spec.values or {}).get(value) if spec is not None and spec.type == "enum" else None
@@ -549,7 +602,7 @@ def show(value: expr.Value, spec: InputSpec | None = None) -> str:
 
 
 def _reads(hit: Hit, ex: Explanation) -> str:
-    return ", ".join(f"{n} = {show(v, ex.specs.get(n))}" for n, v in hit.reads) or "nothing"
+    return ", ".join(f"{n} = {show(v, ex.specs.get(n))}" for n, v in hit.reads) or _("nothing")
 
 
 def _signed(d: Decimal) -> str:
@@ -639,7 +692,7 @@ def _inputs(ex: Explanation) -> list[Block]:
         out.append(Table((_("field"), _("label"), _("value")),
                          tuple((n, labels.get(n, ""), show(v)) for n, v in r.computed)))
     else:
-        out.append(Para("none"))
+        out.append(Para(_("none")))
     return out
 
 
@@ -651,51 +704,56 @@ def _rating(ex: Explanation) -> list[Block]:
     spec = ex.specs.get(d.field)
     lines: list[str] = []
     if d.points is None:
-        lines.append(f"rated on paper: {show(d.given, spec)} (no points given)")
+        lines.append(_("rated on paper: {rating} (no points given)").format(
+            rating=show(d.given, spec)))
     else:
-        lines.append(f"points: {expr.format_number(d.points)} → {show(d.band, spec)} "
-                     f"(rule {d.band_rule})")
+        lines.append(_("points: {points} → {rating} (rule {rule})").format(
+            points=expr.format_number(d.points), rating=show(d.band, spec), rule=d.band_rule))
         if d.given is not None:
-            lines.append(f"also given on paper: {show(d.given, spec)}"
-                         + ("; the points decide" if d.given != d.band else ""))
+            lines.append((_("also given on paper: {rating}; the points decide")
+                          if d.given != d.band else _("also given on paper: {rating}")).format(
+                rating=show(d.given, spec)))
     if d.override:
-        lines.append(f"override {d.override}: {d.override_reason} → wins over the points")
+        lines.append(_("override {override}: {reason} → wins over the points").format(
+            override=d.override, reason=d.override_reason))
     if d.quota is not None:
         lines += _cap_lines(d.quota, d.moved_to, ex)
     if d.outside_cap:
-        lines.append("outside the cap: rated on paper under another text (not a civil servant "
-                     "rated from points), so neither counted nor moved")
+        lines.append(_("outside the cap: rated on paper under another text (not a civil "
+                       "servant rated from points), so neither counted nor moved"))
     if d.warning:
-        lines.append(f"warning: {d.warning}")
+        lines.append(_("warning: {warning}").format(warning=d.warning))
     return [Heading(_("Rating ({field})").format(field=d.field)),
-            Items(((f"final: {show(d.final, spec)}", tuple(lines)),))]
+            Items(((_("final: {rating}").format(rating=show(d.final, spec)), tuple(lines)),))]
 
 
 def _cap_lines(q: QuotaDecision, moved_to: str | None, ex: Explanation) -> list[str]:
     """The rating cap in words, with its arithmetic: `20% of 11 'tốt' = 2.2 → 2 places`."""
     ratings = ex.cap
     spec = ex.specs.get(ex.record.rating.field) if ex.record.rating else None
-    of = ratings.of if ratings is not None else "the reference class"
+    of = ratings.of if ratings is not None else _("the reference class")
     held = q.places + q.on_paper
     lines = []
     if q.share is not None:
         exact = q.share * q.basis_count
-        way = {"floor": "rounded down", "ceil": "rounded up", "round": "rounded"}.get(
-            ratings.rounding if ratings is not None else "floor", "rounded down")
-        lines.append(f"cap: {_percent(q.share)} of {q.basis_count} '{of}' = "
-                     f"{expr.format_number(exact)} → {_plural(held, 'place')} ({way})")
+        way = {"floor": N_("rounded down"), "ceil": N_("rounded up"), "round": N_("rounded")}.get(
+            ratings.rounding if ratings is not None else "floor", N_("rounded down"))
+        lines.append(_("cap: {share} of {count} '{of}' = {exact} → {places} ({way})").format(
+            share=_percent(q.share), count=q.basis_count, of=of,
+            exact=expr.format_number(exact), places=_plural(held, "place"), way=_(way)))
     if q.reading == "final_list":
-        lines.append(f"read on the final list: the most kept whose count stays within the share "
-                     f"of the final '{of}' count, those moved down included")
+        lines.append(_("read on the final list: the most kept whose count stays within the "
+                       "share of the final '{of}' count, those moved down included").format(of=of))
     elif q.reading:
-        lines.append("counted before any move (the rule set's declared reading)")
+        lines.append(_("counted before any move (the rule set's declared reading)"))
     if q.on_paper:
-        lines.append(f"{_plural(q.on_paper, 'place')} taken by holders rated on paper, never "
-                     "moved")
-    lines.append(f"ranked {ordinal(q.rank)} for the {_plural(q.places, 'place')} in {q.scope}"
-                 f" ({q.rule or 'declared share'})")
+        lines.append(_("{places} taken by holders rated on paper, never moved").format(
+            places=_plural(q.on_paper, "place")))
+    lines.append(_("ranked {rank} for the {places} in {scope} ({rule})").format(
+        rank=_nth(q.rank), places=_plural(q.places, "place"), scope=q.scope,
+        rule=q.rule or _("declared share")))
     if q.cut and moved_to:
-        lines.append(f"moved down to {show(moved_to, spec)} by the cap")
+        lines.append(_("moved down to {rating} by the cap").format(rating=show(moved_to, spec)))
     return lines
 
 
@@ -704,10 +762,12 @@ def _rewards(ex: Explanation) -> list[Block]:
     r = ex.record
     if ex.result.base_salary is None:
         return []
-    items = [(f"{tid} {ex.labels.get(tid, tid)}: {amount:,} paid", ())
+    items = [(_("{title} {label}: {amount} paid").format(
+        title=tid, label=ex.labels.get(tid, tid), amount=_money(amount)), ())
              for tid, amount in r.rewards]
     items += [(rewards.explain_line(u), ()) for u in r.not_paid]
-    total = f"total paid: {r.reward:,} ({ex.result.reward_rule})"
+    total = _("total paid: {amount} ({rule})").format(amount=_money(r.reward),
+                                                      rule=ex.result.reward_rule)
     return [Heading(_("Rewards")),
             Items(tuple(items)) if items else Para(_("no title with a reward")),
             Para(total)]
@@ -718,22 +778,28 @@ def _criteria(ex: Explanation) -> list[Block]:
     for c in ex.criteria:
         h = c.hit
         points = expr.format_number(h.points if h.points is not None else ZERO)
-        cap = f" of {expr.format_number(h.cap)}" if h.cap is not None else ""
         label = ex.labels.get(h.item, h.label)
         band = f" [{h.label}]" if h.label != label else ""
-        lines = [f"rule {h.rule}: {c.how}", f"read: {_reads(h, ex)}"]
+        lines = [_("rule {rule}: {how}").format(rule=h.rule, how=c.how),
+                 _("read: {values}").format(values=_reads(h, ex))]
         if h.computed is not None:
-            lines.append(f"computed by the rules: {expr.format_number(h.computed)}; overridden "
-                         "in the review rounds")
+            lines.append(_("computed by the rules: {points}; overridden in the review "
+                           "rounds").format(points=expr.format_number(h.computed)))
         elif h.raw is not None and h.raw != h.points:
-            lines.append(f"before the cap: {expr.format_number(h.raw)}; {h.note}")
+            lines.append(_("before the cap: {points}; {note}").format(
+                points=expr.format_number(h.raw), note=h.note))
         elif h.note and h.condition:
-            lines.append(f"note: {h.note}")
+            lines.append(_("note: {note}").format(note=h.note))
         lines += round_lines(h)
-        lines += [f"band {_band_no(u.rule)} not reached ({u.condition}): {u.why}"
-                  if _band_no(u.rule) else f"failed: {u.why}"
+        lines += [_("band {number} not reached ({condition}): {why}").format(
+                      number=_band_no(u.rule), condition=u.condition, why=u.why)
+                  if _band_no(u.rule) else _("failed: {why}").format(why=u.why)
                   for u in c.not_reached]
-        items.append((f"{h.item} {label}{band}: {points}{cap} points", tuple(lines)))
+        head = (_("{item} {label}{band}: {points} of {max} points") if h.cap is not None
+                else _("{item} {label}{band}: {points} points"))
+        items.append((head.format(item=h.item, label=label, band=band, points=points,
+                                  max=expr.format_number(h.cap) if h.cap is not None else ""),
+                      tuple(lines)))
     return [Heading(_("Criteria")), Items(tuple(items)) if items else Para(_("none declared"))]
 
 
@@ -745,12 +811,14 @@ def _band_no(rule_key: str) -> str:
 
 
 def _rule_lines(h: Hit, ex: Explanation) -> tuple[str, ...]:
-    lines = [f"rule {h.rule}: when {h.condition}", f"read: {_reads(h, ex)}"]
+    lines = [_("rule {rule}: when {condition}").format(rule=h.rule, condition=h.condition),
+             _("read: {values}").format(values=_reads(h, ex))]
     if h.raw is not None and h.points is not None and h.raw != abs(h.points):
-        lines.append(f"before the cap: {expr.format_number(h.raw)} (cap "
-                     f"{expr.format_number(h.cap) if h.cap is not None else 'none'})")
+        lines.append(_("before the cap: {points} (cap {cap})").format(
+            points=expr.format_number(h.raw),
+            cap=expr.format_number(h.cap) if h.cap is not None else _("none")))
     if h.note:
-        lines.append(f"note: {h.note}")
+        lines.append(_("note: {note}").format(note=h.note))
     lines += round_lines(h)
     return tuple(lines)
 
@@ -760,38 +828,48 @@ def round_lines(h: Hit) -> list[str]:
     last one decides."""
     out = []
     for i, v in enumerate(h.rounds):
-        who = f" by {v.who}" if v.who else ""
-        why = f": {v.reason}" if v.reason else ""
-        final = " (final)" if i == len(h.rounds) - 1 else ""
-        out.append(f"round {v.label} ({v.round}): {expr.format_number(v.points)}{who}{why}"
-                   f"{final} [{v.origin}]")
+        line = _("round {label} ({round}): {points}").format(
+            label=v.label, round=v.round, points=expr.format_number(v.points))
+        if v.who:
+            line = _("{line} by {who}").format(line=line, who=v.who)
+        if v.reason:
+            line = _("{line}: {reason}").format(line=line, reason=v.reason)
+        if i == len(h.rounds) - 1:
+            line = _("{line} (final)").format(line=line)
+        out.append(f"{line} [{v.origin}]")
     return out
 
 
 def _adjustments(ex: Explanation) -> list[Block]:
-    items = [(f"{_signed(h.points or ZERO)} {h.item} {h.label} ({h.section})",
+    items = [(f"{_signed(h.points or ZERO)} {h.item} {h.label} ({_section(h.section)})",
               _rule_lines(h, ex)) for h in ex.adjustments]
-    items += [(f"{u.item} {u.label} ({u.section}): not applied",
-               (f"rule {u.rule}: when {u.condition}", f"failed: {u.why}"))
+    items += [(_("{item} {label} ({section}): not applied").format(
+                   item=u.item, label=u.label, section=_section(u.section)), _unfired_lines(u))
               for u in ex.unfired if u.section in ("bonus", "deductions")]
     return [Heading(_("Bonus and deductions")),
-            Items(tuple(items)) if items else Para("none declared")]
+            Items(tuple(items)) if items else Para(_("none declared"))]
+
+
+def _unfired_lines(u: Unfired) -> tuple[str, ...]:
+    return (_("rule {rule}: when {condition}").format(rule=u.rule, condition=u.condition),
+            _("failed: {why}").format(why=u.why))
 
 
 def _gates(ex: Explanation) -> list[Block]:
-    items = [(f"{h.item} {h.label}: FIRED, blocks {', '.join(blocked) or 'nothing'}",
+    items = [(_("{item} {label}: FIRED, blocks {titles}").format(
+                  item=h.item, label=h.label, titles=", ".join(blocked) or _("nothing")),
               _rule_lines(h, ex)) for h, blocked in ex.gates]
-    items += [(f"{u.item} {u.label}: did not fire",
-               (f"rule {u.rule}: when {u.condition}", f"failed: {u.why}"))
+    items += [(_("{item} {label}: did not fire").format(item=u.item, label=u.label),
+               _unfired_lines(u))
               for u in ex.unfired if u.section == "gates"]
     return [Heading(_("Gates")), Items(tuple(items)) if items else Para(_("none declared"))]
 
 
 def _total(ex: Explanation) -> list[Block]:
-    rows = tuple((h.item, ex.labels.get(h.item, h.label), h.section,
+    rows = tuple((h.item, ex.labels.get(h.item, h.label), _section(h.section),
                   _signed(h.points) if h.section != "criteria" else expr.format_number(h.points))
                  for h in ex.record.hits if h.points is not None)
-    rows += (("total", "", "", expr.format_number(ex.total)),)
+    rows += ((_("total"), "", "", expr.format_number(ex.total)),)
     return [Heading(_("Total")), Table((_("item"), _("label"), _("section"), _("points")), rows),
             Para(_("The ledger adds up to the score: {total}.").format(
                 total=expr.format_number(ex.total)))]
@@ -801,16 +879,19 @@ def _titles(ex: Explanation) -> list[Block]:
     items = []
     for t in ex.titles:
         d = t.decision
-        lines = [f"met: {p.condition}" if p.met else f"NOT met: {p.condition}: {p.detail}"
+        lines = [_("met: {condition}").format(condition=p.condition) if p.met
+                 else _("NOT met: {condition}: {detail}").format(condition=p.condition,
+                                                                  detail=p.detail)
                  for p in d.prerequisites]
-        lines += [f"blocked by gate {g}" for g in t.gates]
+        lines += [_("blocked by gate {gates}").format(gates=g) for g in t.gates]
         if t.quota:
-            lines.append(f"quota: {t.quota}")
+            lines.append(_("quota: {quota}").format(quota=t.quota))
         if d.quota is not None and d.quota.rule:
-            lines.append(f"quota basis: {d.quota.rule}")
+            lines.append(_("quota basis: {rule}").format(rule=d.quota.rule))
         if t.basis:
-            lines.append(f"basis: {t.basis}")
-        items.append((f"{d.title} {d.label}: {t.outcome}", tuple(lines)))
+            lines.append(_("basis: {basis}").format(basis=t.basis))
+        items.append((_("{title} {label}: {outcome}").format(
+            title=d.title, label=d.label, outcome=t.outcome), tuple(lines)))
     return [Heading(_("Titles")), Items(tuple(items)) if items else Para(_("none declared"))]
 
 
@@ -829,7 +910,7 @@ def _unit_members(ex: Explanation) -> list[Block]:
     return [Heading(_("Members ({count})").format(count=len(ex.members))),
             Table((_("id"), _("name"), _("score"), _("titles")), rows),
             Heading(_("Aggregates of members")),
-            Items(tuple(items)) if items else Para("none declared")]
+            Items(tuple(items)) if items else Para(_("none declared"))]
 
 
 def _aggregate_line(v: AggregateView, labels: Mapping[str, str]) -> str:
@@ -838,20 +919,25 @@ def _aggregate_line(v: AggregateView, labels: Mapping[str, str]) -> str:
     name = f"{a.name} ({label})" if label else a.name
     k, base = len(v.counted), len(v.counted) + len(v.not_counted)
     if v.fn == "share" and isinstance(a.value, Decimal):
-        return f"{name} = {k} of {base} = {_percent(a.value)}"
+        return _("{name} = {count} of {total} = {share}").format(
+            name=name, count=k, total=base, share=_percent(a.value))
     if v.fn == "count":
-        return f"{name} = {show(a.value)} of {base} members"
+        return _("{name} = {value} of {total} members").format(
+            name=name, value=show(a.value), total=base)
     if v.fn in ("all", "any"):
-        return f"{name} = {show(a.value)} ({k} of {base} members meet it)"
-    return f"{name} = {show(a.value)} over {_plural(k, 'member')} with a value"
+        return _("{name} = {value} ({count} of {total} members meet it)").format(
+            name=name, value=show(a.value), count=k, total=base)
+    return _("{name} = {value} over {members} with a value").format(
+        name=name, value=show(a.value), members=_plural(k, "member"))
 
 
 def _aggregate_details(v: AggregateView) -> tuple[str, ...]:
-    lines = [f"counted: {_names(v.counted)}"]
+    lines = [_("counted: {names}").format(names=_names(v.counted))]
     if v.reasons:
-        lines += [f"not counted, {why}: {_names(ms)}" for why, ms in v.reasons]
+        lines += [_("not counted, {why}: {names}").format(why=why, names=_names(ms))
+                  for why, ms in v.reasons]
     elif v.not_counted and v.counted:
-        lines.append(f"not counted: {_names(v.not_counted)}")
+        lines.append(_("not counted: {names}").format(names=_names(v.not_counted)))
     return tuple(lines)
 
 
@@ -862,21 +948,25 @@ def _near(ex: Explanation) -> list[Block]:
         c, e = nm.change, nm.effect
         spec = ex.specs.get(c.input)
         label = ex.labels.get(c.input, "")
-        lines = [f"makes {c.leaf} hold",
-                 f"checked by scoring again: score {expr.format_number(e.score - e.delta)} → "
-                 f"{expr.format_number(e.score)} ({_signed(e.delta)})"
-                 + (f"; gains {', '.join(e.gained)}" if e.gained else "; no title gained")
-                 + (f"; loses {', '.join(e.lost)}" if e.lost else "")]
+        checked = _("checked by scoring again: score {before} → {after} ({delta})").format(
+            before=expr.format_number(e.score - e.delta), after=expr.format_number(e.score),
+            delta=_signed(e.delta))
+        checked = (_("{line}; gains {titles}").format(line=checked, titles=", ".join(e.gained))
+                   if e.gained else _("{line}; no title gained").format(line=checked))
+        if e.lost:
+            checked = _("{line}; loses {titles}").format(line=checked, titles=", ".join(e.lost))
+        lines = [_("makes {condition} hold").format(condition=c.leaf), checked]
         lines += [f"{cid}: {expr.format_number(old)} → {expr.format_number(new)}"
                   for cid, old, new in e.criteria]
-        lines += [f"also: {o}" for o in e.others]
-        items.append((f"{c.input} ({label}) {show(c.old, spec)} → {show(c.new, spec)}, "
-                      f"to {c.goal}", tuple(lines)))
+        lines += [_("also: {other}").format(other=o) for o in e.others]
+        items.append((_("{input} ({label}) {old} → {new}, to {goal}").format(
+            input=c.input, label=label, old=show(c.old, spec), new=show(c.new, spec),
+            goal=c.goal), tuple(lines)))
     if items:
         out.append(Items(tuple(items)))
     else:
-        out.append(Para("none: no single change of this record's inputs meets a failed "
-                        "condition"))
+        out.append(Para(_("none: no single change of this record's inputs meets a failed "
+                          "condition")))
     if ex.shortfalls:
         out += [Heading(_("Shortfalls no input of this record can close")),
                 Items(tuple((s, ()) for s in ex.shortfalls))]

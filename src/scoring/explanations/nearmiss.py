@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal, TypeAlias
 
+from scoring.base.i18n import _
 from scoring.evaluation import scorer
 from scoring.evaluation.result import Hit, RecordResult, Result
 from scoring.history.store import past_of
@@ -116,7 +117,8 @@ def targets(record: RecordResult, ck: CKind) -> list[Target]:
             continue
         for rule, p in zip(t.group.rules, d.prerequisites, strict=True):
             if not p.met:
-                out.append(Target(rule.cond, "titles", f"meet {t.spec.id} ({rule.text})"))
+                out.append(Target(rule.cond, "titles", _("meet {title} ({condition})").format(
+                    title=t.spec.id, condition=rule.text)))
     hits = {h.item: h for h in record.hits if h.section == "criteria"}
     for c in ck.criteria:
         hit = hits.get(c.spec.id)
@@ -128,21 +130,24 @@ def targets(record: RecordResult, ck: CKind) -> list[Target]:
             if (isinstance(rule.points, expr.Lit) and isinstance(rule.points.value, Decimal)
                     and min(rule.points.value, c.spec.max) <= now):
                 continue
-            goal = (f"reach band {i + 1} of {c.spec.id} ({_points(rule.points)})"
+            goal = (_("reach band {number} of {criterion} ({points})").format(
+                        number=i + 1, criterion=c.spec.id, points=_points(rule.points))
                     if c.banded and rule.points is not None
-                    else f"earn {c.spec.id} ({rule.text})")
+                    else _("earn {criterion} ({condition})").format(criterion=c.spec.id,
+                                                                     condition=rule.text))
             out.append(Target(rule.cond, "criteria", goal))
             break
     fired = {h.item for h in record.hits if h.section == "bonus"}
     for a in ck.bonus:
         if a.spec.id not in fired:
-            out.append(Target(a.group.rules[0].cond, "adjust", f"earn bonus {a.spec.id}"))
+            out.append(Target(a.group.rules[0].cond, "adjust",
+                              _("earn bonus {bonus}").format(bonus=a.spec.id)))
     return out
 
 
 def _points(node: expr.Node) -> str:
     text = expr.unparse(node)
-    return f"{text} point" if text == "1" else f"{text} points"
+    return (_("{points} point") if text == "1" else _("{points} points")).format(points=text)
 
 
 def failing_leaves(cond: expr.Cond, scope: expr.Scope) -> list[expr.CLeaf | expr.CPresent]:
@@ -304,12 +309,19 @@ def _others(record: RecordResult, before: Result, after: Result) -> tuple[str, .
                 continue
             gained = [t for t in now[r.id].titles if t not in r.titles]
             lost = [t for t in r.titles if t not in now[r.id].titles]
-            if gained or lost:
-                parts = ([f"gains {', '.join(gained)}"] if gained else []) + (
-                    [f"loses {', '.join(lost)}"] if lost else [])
-                lines.append(f"{r.name} ({r.id}) {' and '.join(parts)}")
+            if gained and lost:
+                text = _("{name} ({id}) gains {gained} and loses {lost}")
+            elif gained:
+                text = _("{name} ({id}) gains {gained}")
+            elif lost:
+                text = _("{name} ({id}) loses {lost}")
+            else:
+                continue
+            lines.append(text.format(name=r.name, id=r.id, gained=", ".join(gained),
+                                     lost=", ".join(lost)))
     if len(lines) > MAX_OTHERS:
-        lines = [*lines[:MAX_OTHERS], f"and {len(lines) - MAX_OTHERS} more"]
+        lines = [*lines[:MAX_OTHERS],
+                 _("and {count} more").format(count=len(lines) - MAX_OTHERS)]
     return tuple(lines)
 
 
