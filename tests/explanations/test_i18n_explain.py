@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from scoring.cli import cli
 
-BROKEN = "tests/broken_rules"
+BROKEN = "tests/checks/broken_rules"
 
 # (broken rule set, the finding in Vietnamese, the same finding in English)
 CHECK = [
