@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextvars
 import csv
 import io
+import re
 import secrets
 import shutil
 import tempfile
@@ -82,6 +83,7 @@ COOKIE = "scoring_token_{port}"  # cookies are per host, not per port: one per s
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 LANG_COOKIE = "scoring_lang_{port}"
+GROUP_KEY = re.compile(r"^\s*([A-Z]|[IVXLC]+|\d+)[.)]\s+")  # "A. Thực hiện…" → "A", as the report
 # The page a form's answer is shown again by, for the language switch on that answer.
 GET_PAGE = {"/load": "/load", "/round": "/changes", "/seal": "/export", "/verify": "/export"}
 KIND_LABELS = {"individual": N_("Individuals"), "unit": N_("Units")}
@@ -339,14 +341,20 @@ def explanation_html(ex: Any) -> list[tuple[str, Any]]:
     return parts
 
 
-def grouped_criteria(kr: Any) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The criteria of a kind of record in their groups, in rule-set order: (group label,
-    [(criterion id, label)]); a criterion without a group is a group of its own."""
+def grouped_criteria(kr: Any) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The criteria of a kind of record in their groups, in rule-set order: (short key, group
+    label, [(criterion id, label)]); a criterion without a group is a group of its own. The
+    key is the label's leading "A." or "1." when every group has a distinct one (as the
+    council's forms number them), else the whole label."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for c in kr.criteria:
         groups.setdefault(c.group or f"\0{c.id}", []).append((c.id, c.label))
-    return [(key if not key.startswith("\0") else crits[0][1], crits)
-            for key, crits in groups.items()]
+    labelled = [(key if not key.startswith("\0") else crits[0][1], crits)
+                for key, crits in groups.items()]
+    keys = [m.group(1) if (m := GROUP_KEY.match(label)) else "" for label, _c in labelled]
+    if "" in keys or len(set(keys)) != len(keys):
+        keys = [label for label, _c in labelled]
+    return [(key, label, crits) for key, (label, crits) in zip(keys, labelled, strict=True)]
 
 
 def group_points(r: RecordResult, crits: Sequence[tuple[str, str]]) -> Decimal:
