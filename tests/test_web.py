@@ -608,3 +608,30 @@ def test_rounds_kept_in_a_workbook_are_refused_with_the_reason(client: TestClien
     assert response.status_code == 409 and "never rewrites a workbook" in response.text
     assert (folder / "data.xlsx").read_bytes() == earlier
     assert sorted(p.name for p in folder.iterdir()) == ["data.xlsx"]  # no second round file
+
+
+MARKUP = "<img src=x onerror=alert(1)>"
+
+
+def test_rule_file_text_is_escaped(served: Path, tmp_path: Path) -> None:
+    """Labels, groups and guidance from a rule file are shown as text on every page."""
+    rules = tmp_path / "rules-markup"
+    shutil.copytree(ROOT / ROUNDS, rules)
+    text = (rules / "rules.yaml").read_text(encoding="utf-8")
+    for old in ("label: Chất lượng phong trào thi đua", "group: Phong trào",
+                'guidance: "Tổ chức phát động'):
+        assert old in text
+        key, value = old.split(": ", 1)
+        quoted = value.startswith('"')
+        text = text.replace(old, f'{key}: "{MARKUP} {value.strip(chr(34))}'
+                            + ('' if quoted else '"'))
+    (rules / "rules.yaml").write_text(text, encoding="utf-8")
+    app = create_app(served, TOKEN, [rules], port=8000)
+    with TestClient(app, base_url=BASE) as c:
+        c.get(f"/load?token={TOKEN}")
+        load(c, app, "rounds", str(rules))
+        assert app.state.web.loaded is not None, app.state.web.problems
+        for path in ["/rules", "/results", "/record?kind=unit&id=U2"]:
+            page = c.get(path).text
+            assert "<img" not in page, path
+            assert str(escape(MARKUP)) in page, path
