@@ -635,3 +635,25 @@ def test_rule_file_text_is_escaped(served: Path, tmp_path: Path) -> None:
             page = c.get(path).text
             assert "<img" not in page, path
             assert str(escape(MARKUP)) in page, path
+
+
+@pytest.mark.parametrize(("process", "context", "expected"), [
+    (None, "vi", "vi"), (None, "en", "en"), ("vi", "en", "en"), ("en", "vi", "vi"),
+    ("en", None, "en"),  # no choice in the context: the process's
+])
+def test_a_context_speaks_its_own_language(process: str | None, context: str | None,
+                                           expected: str) -> None:
+    import contextvars
+
+    from scoring.i18n import _, set_language
+
+    set_language(process)
+    outside = language()
+
+    def inside() -> tuple[str, str]:
+        use_language(context)
+        return language(), _("Load data")
+
+    lang, word = contextvars.copy_context().run(inside)
+    assert lang == expected and word == {"vi": "Nạp dữ liệu", "en": "Load data"}[expected]
+    assert language() == outside  # the process (the command line) is unchanged
