@@ -72,8 +72,8 @@ def csrf(app: Any) -> str:
     return token
 
 
-def load(client: TestClient, app: Any, folder: str, rules: str = MINI) -> Any:
-    client.post("/load", data={"csrf": csrf(app), "folder": folder, "rules": rules})
+def load(client: TestClient, app: Any, folder: str, rules: str = MINI, **extra: str) -> Any:
+    client.post("/load", data={"csrf": csrf(app), "folder": folder, "rules": rules, **extra})
     wait(app.state.web)
     return client.get("/progress")
 
@@ -657,3 +657,53 @@ def test_a_context_speaks_its_own_language(process: str | None, context: str | N
     lang, word = contextvars.copy_context().run(inside)
     assert lang == expected and word == {"vi": "Nạp dữ liệu", "en": "Load data"}[expected]
     assert language() == outside  # the process (the command line) is unchanged
+
+
+ROUND_FILES = [  # (how the secretary's rounds.csv was saved, the bytes the new row must end in)
+    ("as is", b"\n"),
+    ("bom-crlf", b"\r\n"),  # Excel's "CSV UTF-8": a BOM and CRLF line ends
+    ("no-final-newline", b"\n"),
+    ("vietnamese-header", b"\n"),  # the header in the council's words, another column order
+    ("absent", b"\n"),  # no round file yet: a new rounds.csv with the English header, the
+    # judged criteria provisional until then (the load form's --allow-incomplete)
+]
+
+
+@pytest.mark.parametrize(("saved", "ending"), ROUND_FILES)
+def test_a_round_row_is_appended_as_the_file_was_saved(client: TestClient, app: Any,
+                                                       served: Path, saved: str,
+                                                       ending: bytes) -> None:
+    path = served / "rounds" / "rounds.csv"
+    text = path.read_text(encoding="utf-8")
+    if saved == "bom-crlf":
+        path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    elif saved == "no-final-newline":
+        path.write_text(text.rstrip("\n"), encoding="utf-8")
+    elif saved == "vietnamese-header":
+        lines = text.splitlines()
+        assert lines[0] == "id,criterion,round,points,who,reason"
+        swapped = [",".join([c[1], c[0], *c[2:]]) for c in (x.split(",") for x in lines[1:])]
+        path.write_text("\n".join(["Tiêu chí,Mã,Vòng chấm,Điểm,Người chấm,Lý do",
+                                   *swapped]) + "\n", encoding="utf-8")
+    elif saved == "absent":
+        path.unlink()
+    earlier = path.read_bytes() if path.exists() else b""
+    allow = {"allow_incomplete": "yes"} if saved == "absent" else {}
+    load(client, app, "rounds", ROUNDS, **allow)
+    assert app.state.web.loaded is not None, app.state.web.problems
+    before = next(u for u in app.state.web.loaded.run.result.units if u.id == "U2")
+    client.post("/round", data={"csrf": csrf(app), "id": "U2", "criterion": "movement",
+                                "round": "hoi_dong", "points": "1", "who": "Hội đồng",
+                                "reason": "x"})
+    wait(app.state.web)
+    assert client.get("/progress").url.path == "/changes", app.state.web.problems
+    now = path.read_bytes()
+    assert now.startswith(earlier) and now.endswith(ending)  # earlier bytes untouched
+    after = next(u for u in app.state.web.loaded.run.result.units if u.id == "U2")
+    again = run([served / "rounds"], ROOT / ROUNDS, allow_incomplete=bool(allow)).result
+    assert after.score == next(u for u in again.units if u.id == "U2").score
+    assert after.score != before.score
+    if saved == "absent":
+        assert now.decode("utf-8").splitlines() == ["id,criterion,round,points,who,reason",
+                                                    "U2,movement,hoi_dong,1,Hội đồng,x"]
+        assert before.provisional and app.state.web.loaded.allow_incomplete

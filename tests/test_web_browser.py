@@ -283,8 +283,8 @@ def test_the_keyboard_reaches_the_skip_link_and_the_form(page: Any, server: str)
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
     order = []
-    for _ in range(4):
+    for _ in range(5):
         page.keyboard.press("Tab")
         order.append(page.evaluate("() => document.activeElement.id"))
-    assert order == ["folder", "files", "rules", ""]
+    assert order == ["folder", "files", "rules", "allow-incomplete", ""]
     assert page.evaluate("() => document.activeElement.innerText") == "Nạp và chấm điểm"

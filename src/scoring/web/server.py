@@ -118,6 +118,7 @@ class Loaded:
     rules: Path | None
     run: Run
     round_folder: Path  # where a new round file is created when none was read
+    allow_incomplete: bool = False  # judged criteria without a round: provisional scores
 
 
 @dataclass
@@ -204,9 +205,9 @@ def _environment() -> Environment:
 
 
 def _score(state: State, job: Job, paths: list[Path], shown: str, rules: Path | None,
-           round_folder: Path) -> None:
+           round_folder: Path, allow_incomplete: bool = False) -> None:
     try:
-        r = run(paths, rules, progress=job.progress)
+        r = run(paths, rules, progress=job.progress, allow_incomplete=allow_incomplete)
     except Exception as e:  # shown on the page, never a silent stale result
         problems = ([str(p) for p in e.problems] if isinstance(e, ScoringError)
                     else [_("internal error: {error}").format(error=repr(e))])
@@ -220,19 +221,20 @@ def _score(state: State, job: Job, paths: list[Path], shown: str, rules: Path | 
                 state.before = state.loaded.run.result
             else:
                 state.before = None
-            state.loaded = Loaded(paths, shown, rules, r, round_folder)
+            state.loaded = Loaded(paths, shown, rules, r, round_folder, allow_incomplete)
             state.problems = []
     finally:
         job.finished = True
 
 
 def start(state: State, label: str, paths: list[Path], shown: str, rules: Path | None,
-          round_folder: Path) -> None:
+          round_folder: Path, allow_incomplete: bool = False) -> None:
     job = Job(label)
     # The thread speaks the language of the request that started it (a copy of its context).
     context = contextvars.copy_context()
     job.thread = threading.Thread(target=context.run, daemon=True,
-                                  args=(_score, state, job, paths, shown, rules, round_folder))
+                                  args=(_score, state, job, paths, shown, rules, round_folder,
+                                        allow_incomplete))
     state.job = job
     job.thread.start()
 
@@ -506,7 +508,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
                 raise Refused(409, _("Scoring is running; wait for it to finish."))
             state.before = None
             start(state, _("Reading and scoring {shown}").format(shown=shown), paths, shown,
-                  rules, round_folder)
+                  rules, round_folder, text(form, "allow_incomplete") == "yes")
         return RedirectResponse("/progress", 303)
 
     async def progress(request: Request) -> Response:
@@ -607,7 +609,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
                                                  criterion=row["criterion"],
                                                  round=row["round"], points=row["points"])]
             start(state, _("Scoring again with the new round"), loaded.paths, loaded.shown,
-                  loaded.rules, loaded.round_folder)
+                  loaded.rules, loaded.round_folder, loaded.allow_incomplete)
         return RedirectResponse("/progress", 303)
 
     async def changed(request: Request) -> Response:
@@ -621,7 +623,8 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         """The manifest `scoring score` (or, with `report`, `scoring report`) builds."""
         rules = str(loaded.rules) if loaded.rules else None
         options: dict[str, object] = (
-            {"format": fmt_name, "rules": rules, "allow_incomplete": False} if report is None
+            {"format": fmt_name, "rules": rules, "allow_incomplete": loaded.allow_incomplete}
+            if report is None
             else {"format": fmt_name, "rules": rules, **report})
         r = loaded.run
         return build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
