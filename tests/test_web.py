@@ -601,7 +601,7 @@ def test_rounds_kept_in_a_workbook_are_refused_with_the_reason(client: TestClien
     assert app.state.web.loaded.run.inputs.rounds  # the rounds sheet was read
     earlier = (folder / "data.xlsx").read_bytes()
     page = client.get("/record?kind=unit&id=U2").text
-    assert "kept in the workbook" in page and 'action="/round"' not in page
+    assert "are kept in " in page and "data.xlsx" in page and 'action="/round"' not in page
     response = client.post("/round", data={
         "csrf": csrf(app), "id": "U2", "criterion": "movement", "round": "hoi_dong",
         "points": "1", "who": "Hội đồng", "reason": "x"})

@@ -252,18 +252,18 @@ def wait(state: State) -> None:
 def round_file(loaded: Loaded) -> Path:
     """The CSV round file read with the inputs, else a new rounds.csv beside them.
 
-    Refused (409) when the rounds read are in a workbook (a "Vòng chấm" sheet or workbook):
-    appending a row there would mean rewriting the secretary's workbook, and inputs are never
-    rewritten; a second round file beside it would split the rounds in two places."""
+    Refused (409) when the rounds read are in a workbook (a "Vòng chấm" sheet or workbook) or
+    a JSON file: appending a row there would mean rewriting the secretary's file, and inputs
+    are never rewritten; a second round file beside it would split the rounds in two places."""
     books = sorted({(t.file, t.sheet or "") for t in loaded.run.inputs.rounds
                     if not t.file.lower().endswith(".csv")})
     if books:
         file, sheet = books[0]
-        raise Refused(409, _("The review rounds of these data are kept in the workbook {file} "
-                             "(sheet {sheet}); the page appends rows only to a CSV round file "
-                             "and never rewrites a workbook. Enter the points in that sheet "
-                             "and load again, or keep the rounds in rounds.csv instead.").format(
-                                 file=file, sheet=sheet or "-"))
+        raise Refused(409, _("The review rounds of these data are kept in {file} (sheet "
+                             "{sheet}), not in a CSV file; the page appends rows only to a CSV "
+                             "round file and never rewrites a workbook or a JSON file. Enter "
+                             "the points there and load again, or keep the rounds in "
+                             "rounds.csv instead.").format(file=file, sheet=sheet or "-"))
     for path in loaded.paths:
         if path.is_file() and is_rounds(path.name):
             return path
