@@ -368,7 +368,7 @@ def test_ratings_are_shown_by_their_label(served: Path) -> None:
         assert rated
         for r in rated:
             assert r.rating is not None and r.rating.final is not None
-            assert f"<td>{escape(values[r.rating.final])}</td>" in page
+            assert f"<td class=\"rating\">{escape(values[r.rating.final])}</td>" in page
 
 
 def test_the_load_page_lists_the_tables_read(client: TestClient, app: Any) -> None:
