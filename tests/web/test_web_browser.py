@@ -105,6 +105,10 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.goto(f"{server}/?token={TOKEN}")
+    # The suite's process speaks English (SCORING_LANG=en); the secretary's page is Vietnamese:
+    # pressed once on the switch, kept for every page after.
+    pg.get_by_role("button", name="Tiếng Việt").click()
+    pg.wait_for_url("**/load")
     yield pg
     context.close()
 
@@ -119,7 +123,7 @@ def shot(page: Any, name: str) -> None:
 def load(page: Any, folder: str, rules: str = "") -> None:
     page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + "/load")
     page.get_by_label("Thư mục trên máy").select_option(folder)
-    page.get_by_label("Bộ quy tắc").select_option(rules)
+    page.get_by_label("Bộ tiêu chí").select_option(rules)
     page.get_by_role("button", name="Nạp và chấm điểm").click()
     page.wait_for_url("**/results**", timeout=60_000)
 
@@ -154,7 +158,7 @@ def test_load_the_2026_sample_and_see_the_results(page: Any, served: Path) -> No
 
 
 def test_rules_and_export_pages(page: Any) -> None:
-    page.get_by_role("link", name="Bộ quy tắc").click()
+    page.get_by_role("link", name="Bộ tiêu chí").click()
     page.wait_for_url("**/rules")
     assert page.get_by_role("heading", name="Danh hiệu").count() == 1
     shot(page, "6-bo-quy-tac")
@@ -203,6 +207,27 @@ def test_enter_a_round_value_and_see_the_score_change(page: Any, served: Path) -
     assert "Thiếu minh chứng sơ kết phong trào" in page.content()
     lines = (served / "vong-cham" / "rounds.csv").read_text(encoding="utf-8").splitlines()
     assert lines[-1] == "U2,movement,hoi_dong,2,Hội đồng thi đua,Thiếu minh chứng sơ kết phong trào"
+
+
+def test_the_language_switch_turns_the_candidate_page_to_english(page: Any, server: str
+                                                                 ) -> None:
+    page.goto(f"{server}/record?kind=unit&id=U2")
+    name = page.get_by_role("heading", level=1).inner_text()
+    assert page.evaluate("() => document.documentElement.lang") == "vi"
+    assert page.get_by_role("heading", level=2).first.inner_text().startswith("Thêm điểm")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_url("**/record?kind=unit&id=U2")  # back on the same page
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text() == name
+    assert page.get_by_role("heading", name="Explanation:").count() == 1
+    assert page.get_by_label("Reviewer", exact=True).count() == 1
+    page.get_by_role("link", name="Results").click()  # kept across pages
+    page.wait_for_url("**/results")
+    assert page.get_by_role("button", name="Filter").count() == 1
+    shot(page, "7-english")
+    page.get_by_role("button", name="Tiếng Việt").click()
+    page.wait_for_url("**/results")
+    assert page.get_by_role("button", name="Lọc").count() == 1
 
 
 def test_a_request_without_the_token_is_refused(browser: Any, server: str) -> None:
@@ -258,8 +283,8 @@ def test_the_keyboard_reaches_the_skip_link_and_the_form(page: Any, server: str)
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
     order = []
-    for _ in range(4):
+    for _ in range(5):
         page.keyboard.press("Tab")
         order.append(page.evaluate("() => document.activeElement.id"))
-    assert order == ["folder", "files", "rules", ""]
+    assert order == ["folder", "files", "rules", "allow-incomplete", ""]
     assert page.evaluate("() => document.activeElement.innerText") == "Nạp và chấm điểm"

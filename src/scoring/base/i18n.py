@@ -6,15 +6,19 @@ compiled `scoring.mo` sits beside it and is not older, that is read, otherwise t
 read with Babel's reader (an editable install, or a wheel built without the compile step).
 
 The language is process-wide: `set_language` (the CLI's `--lang`) wins, then the environment
-variable `SCORING_LANG`, then Vietnamese. Messages are translated where they are made
-(`_("… {name} …").format(name=…)`), and texts defined at import time (click help) are marked
-with `N_` and translated where they are shown.
+variable `SCORING_LANG`, then Vietnamese. A context (one web request, or the thread scoring for
+it) may speak another language: `use_language` sets it for the current context only
+(a `contextvars.ContextVar`, default None = the process-wide choice), so the command line is
+unchanged and two requests in different languages never mix. Messages are translated where
+they are made (`_("… {name} …").format(name=…)`), and texts defined at import time (click
+help) are marked with `N_` and translated where they are shown.
 """
 
 from __future__ import annotations
 
 import gettext
 import os
+from contextvars import ContextVar, Token
 from functools import cache
 from pathlib import Path
 
@@ -25,6 +29,7 @@ DOMAIN = "scoring"
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"  # scoring/locale
 
 _chosen: str | None = None
+_context: ContextVar[str | None] = ContextVar("scoring_language", default=None)
 
 
 def normalise(value: str | None) -> str | None:
@@ -41,8 +46,18 @@ def set_language(lang: str | None) -> None:
     _chosen = normalise(lang)
 
 
+def use_language(lang: str | None) -> Token[str | None]:
+    """Speak `lang` in the current context only (None: the process-wide choice); returns the
+    token that `reset_language` takes to undo it."""
+    return _context.set(normalise(lang))
+
+
+def reset_language(token: Token[str | None]) -> None:
+    _context.reset(token)
+
+
 def language() -> str:
-    return _chosen or normalise(os.environ.get(ENV)) or DEFAULT
+    return _context.get() or _chosen or normalise(os.environ.get(ENV)) or DEFAULT
 
 
 @cache

@@ -12,12 +12,19 @@ Security model (a test tries each, tests/web/test_web.py):
 - every path a form names is resolved inside the folder the server was started on;
 - templates escape everything (Jinja2 autoescape); no script at all is served, and the
   Content-Security-Policy forbids scripts and any resource from elsewhere.
+
+Language: every text goes through the catalogue (`scoring.base.i18n`), per request: the switch on
+every page (a POST with the CSRF token) keeps the choice in a cookie, and each request (and the
+scoring thread it starts) speaks it through `i18n.use_language`, so the command line and other
+requests are untouched. Without a choice the page speaks the process's language.
 """
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import io
+import re
 import secrets
 import shutil
 import tempfile
@@ -40,6 +47,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from scoring.base.errors import ScoringError
+from scoring.base.i18n import N_, _, language, normalise, reset_language, use_language
 from scoring.base.limits import current
 from scoring.base.text import collation_key, fold, nfc
 from scoring.checks.diff import compare, effect
@@ -74,8 +82,12 @@ EXPORTS = {"xlsx": ("results.xlsx", "application/vnd.openxmlformats-officedocume
 COOKIE = "scoring_token_{port}"  # cookies are per host, not per port: one per server
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
-KIND_LABELS = {"individual": "Cá nhân", "unit": "Tập thể"}
-STAGES = {"reading": "đọc các tệp", "evaluating": "chấm theo từng nhóm quy tắc"}
+LANG_COOKIE = "scoring_lang_{port}"
+GROUP_KEY = re.compile(r"^\s*([A-Z]|[IVXLC]+|\d+)[.)]\s+")  # "A. Thực hiện…" → "A", as the report
+# The page a form's answer is shown again by, for the language switch on that answer.
+GET_PAGE = {"/load": "/load", "/round": "/changes", "/seal": "/export", "/verify": "/export"}
+KIND_LABELS = {"individual": N_("Individuals"), "unit": N_("Units")}
+STAGES = {"reading": N_("reading the files"), "evaluating": N_("scoring group by group")}
 
 
 def new_token() -> str:
@@ -106,6 +118,7 @@ class Loaded:
     rules: Path | None
     run: Run
     round_folder: Path  # where a new round file is created when none was read
+    allow_incomplete: bool = False  # judged criteria without a round: provisional scores
 
 
 @dataclass
@@ -146,10 +159,11 @@ def rule_choices(extra: Sequence[Path]) -> dict[str, Path]:
 def inside(root: Path, given: str) -> Path:
     """`given` (relative to `root`) resolved, refused when it leaves `root`."""
     if "\x00" in given:
-        raise Refused(400, "Đường dẫn không hợp lệ.")
+        raise Refused(400, _("Not a valid path."))
     path = (root / given).resolve()
     if not path.is_relative_to(root.resolve()):
-        raise Refused(403, f"Đường dẫn {given!r} nằm ngoài thư mục đã chọn.")
+        raise Refused(403, _("The path {path!r} is outside the chosen folder.").format(
+            path=given))
     return path
 
 
@@ -181,7 +195,9 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = fmt
     env.filters["money"] = money
-    env.filters["stage"] = lambda stage: STAGES.get(stage, stage)
+    env.filters["stage"] = lambda stage: _(STAGES[stage]) if stage in STAGES else stage
+    env.globals["_"] = _
+    env.globals["group_points"] = group_points
     return env
 
 
@@ -189,12 +205,12 @@ def _environment() -> Environment:
 
 
 def _score(state: State, job: Job, paths: list[Path], shown: str, rules: Path | None,
-           round_folder: Path) -> None:
+           round_folder: Path, allow_incomplete: bool = False) -> None:
     try:
-        r = run(paths, rules, progress=job.progress)
+        r = run(paths, rules, progress=job.progress, allow_incomplete=allow_incomplete)
     except Exception as e:  # shown on the page, never a silent stale result
         problems = ([str(p) for p in e.problems] if isinstance(e, ScoringError)
-                    else [f"internal error: {e!r}"])
+                    else [_("internal error: {error}").format(error=repr(e))])
         with state.lock:
             state.problems = problems
             if state.loaded is None or state.loaded.paths != paths:
@@ -205,17 +221,20 @@ def _score(state: State, job: Job, paths: list[Path], shown: str, rules: Path | 
                 state.before = state.loaded.run.result
             else:
                 state.before = None
-            state.loaded = Loaded(paths, shown, rules, r, round_folder)
+            state.loaded = Loaded(paths, shown, rules, r, round_folder, allow_incomplete)
             state.problems = []
     finally:
         job.finished = True
 
 
 def start(state: State, label: str, paths: list[Path], shown: str, rules: Path | None,
-          round_folder: Path) -> None:
+          round_folder: Path, allow_incomplete: bool = False) -> None:
     job = Job(label)
-    job.thread = threading.Thread(target=_score, daemon=True,
-                                  args=(state, job, paths, shown, rules, round_folder))
+    # The thread speaks the language of the request that started it (a copy of its context).
+    context = contextvars.copy_context()
+    job.thread = threading.Thread(target=context.run, daemon=True,
+                                  args=(_score, state, job, paths, shown, rules, round_folder,
+                                        allow_incomplete))
     state.job = job
     job.thread.start()
 
@@ -231,7 +250,20 @@ def wait(state: State) -> None:
 
 
 def round_file(loaded: Loaded) -> Path:
-    """The CSV round file read with the inputs, else a new rounds.csv beside them."""
+    """The CSV round file read with the inputs, else a new rounds.csv beside them.
+
+    Refused (409) when the rounds read are in a workbook (a "Vòng chấm" sheet or workbook) or
+    a JSON file: appending a row there would mean rewriting the secretary's file, and inputs
+    are never rewritten; a second round file beside it would split the rounds in two places."""
+    books = sorted({(t.file, t.sheet or "") for t in loaded.run.inputs.rounds
+                    if not t.file.lower().endswith(".csv")})
+    if books:
+        file, sheet = books[0]
+        raise Refused(409, _("The review rounds of these data are kept in {file} (sheet "
+                             "{sheet}), not in a CSV file; the page appends rows only to a CSV "
+                             "round file and never rewrites a workbook or a JSON file. Enter "
+                             "the points there and load again, or keep the rounds in "
+                             "rounds.csv instead.").format(file=file, sheet=sheet or "-"))
     for path in loaded.paths:
         if path.is_file() and is_rounds(path.name):
             return path
@@ -251,7 +283,8 @@ def append_round(path: Path, row: dict[str, str]) -> None:
     A new file gets the English header. The file must be UTF-8 (with or without BOM)."""
     for name, value in row.items():
         if value.startswith(FORMULA_START) or "\n" in value or "\r" in value:
-            raise Refused(400, f"Ô {name!r} không được bắt đầu bằng =, +, @ hay xuống dòng.")
+            raise Refused(400, _("The cell {name!r} cannot start with =, +, @ or hold a line "
+                                 "break.").format(name=name))
     if not path.exists():
         header = list(COLUMNS)
         newline = "\n"
@@ -261,7 +294,8 @@ def append_round(path: Path, row: dict[str, str]) -> None:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            raise Refused(400, f"{path.name}: không phải UTF-8, không ghi thêm được.") from e
+            raise Refused(400, _("{file}: not UTF-8, cannot append to it.").format(
+                file=path.name)) from e
         first = text.splitlines()[0] if text else ""
         known = {fold(a): name for name, aliases in COLUMNS.items() for a in aliases}
         header = [known.get(fold(h), "") for h in next(csv.reader([first]))] if first else []
@@ -309,6 +343,27 @@ def explanation_html(ex: Any) -> list[tuple[str, Any]]:
     return parts
 
 
+def grouped_criteria(kr: Any) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The criteria of a kind of record in their groups, in rule-set order: (short key, group
+    label, [(criterion id, label)]); a criterion without a group is a group of its own. The
+    key is the label's leading "A." or "1." when every group has a distinct one (as the
+    council's forms number them), else the whole label."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for c in kr.criteria:
+        groups.setdefault(c.group or f"\0{c.id}", []).append((c.id, c.label))
+    labelled = [(key if not key.startswith("\0") else crits[0][1], crits)
+                for key, crits in groups.items()]
+    keys = [m.group(1) if (m := GROUP_KEY.match(label)) else "" for label, _c in labelled]
+    if "" in keys or len(set(keys)) != len(keys):
+        keys = [label for label, _c in labelled]
+    return [(key, label, crits) for key, (label, crits) in zip(keys, labelled, strict=True)]
+
+
+def group_points(r: RecordResult, crits: Sequence[tuple[str, str]]) -> Decimal:
+    """The points of `r` in a group: the sum of its criteria's points."""
+    return sum((r.point(cid) for cid, _label in crits), Decimal(0))
+
+
 def cluster_of(result: Result) -> dict[str, str]:
     return {u.id: u.group for u in result.units}
 
@@ -354,10 +409,15 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
     state.allowed_hosts = {f"{h}:{port}" for h in (host, "localhost", "127.0.0.1")}
     env = _environment()
 
+    lang_cookie = LANG_COOKIE.format(port=port)
+
     def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
         job = state.job
+        here = GET_PAGE.get(request.url.path, request.url.path) if request.method == "POST" \
+            else request.url.path + (f"?{request.url.query}" if request.url.query else "")
         body = env.get_template(template).render(
-            csrf=state.csrf, loaded=state.loaded, path=request.url.path, kinds=KIND_LABELS,
+            csrf=state.csrf, loaded=state.loaded, path=request.url.path, here=here,
+            lang=language(), kinds={k: _(v) for k, v in KIND_LABELS.items()},
             running=job is not None and not job.finished, **context)
         return Response(body, status, media_type="text/html; charset=utf-8")
 
@@ -365,16 +425,19 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         limits = current()
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_UPLOAD_FILES * limits.file_bytes + 1_000_000:
-            raise Refused(413, "Yêu cầu quá lớn.")
+            raise Refused(413, _("The request is too large."))
         form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=100,
                                   max_part_size=1_000_000)
         given = form.get("csrf")
         if not isinstance(given, str) or not secrets.compare_digest(given, state.csrf):
-            raise Refused(403, "Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang.")
+            raise Refused(403, _("The anti-forgery (CSRF) token is missing or wrong; reload the "
+                                 "page."))
         for upload in form.getlist("files"):
             if isinstance(upload, UploadFile) and (upload.size or 0) > limits.file_bytes:
-                raise Refused(413, f"{upload.filename}: quá {limits.file_bytes:,} byte, giới "
-                                   "hạn như dòng lệnh (SCORING_MAX_FILE_BYTES).")
+                raise Refused(413, _("{file}: over {limit} bytes, the command line's limit "
+                                     "(SCORING_MAX_FILE_BYTES).").format(
+                                         file=upload.filename, limit=money(
+                                             Decimal(limits.file_bytes))))
         return form
 
     def text(form: Any, name: str) -> str:
@@ -383,6 +446,19 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
 
     async def home(request: Request) -> Response:
         return RedirectResponse("/load", 303)
+
+    async def choose_language(request: Request) -> Response:
+        """The language switch: kept in a cookie, then back to the page it was pressed on."""
+        form = await csrf_form(request)
+        lang = normalise(text(form, "lang"))
+        if lang is None:
+            raise Refused(400, _("No language {lang!r}.").format(lang=text(form, "lang")))
+        target = text(form, "next")
+        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+            target = "/load"  # only a page of this server
+        response = RedirectResponse(target, 303)
+        response.set_cookie(lang_cookie, lang, httponly=True, samesite="strict")
+        return response
 
     async def load_page(request: Request) -> Response:
         loaded = state.loaded
@@ -402,7 +478,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         form = await csrf_form(request)
         choice = text(form, "rules")
         if choice and choice not in state.rules:
-            raise Refused(400, f"Không có bộ quy tắc {choice!r}.")
+            raise Refused(400, _("No rule set {name!r}.").format(name=choice))
         rules = state.rules[choice] if choice else None
         uploads = [u for u in form.getlist("files")
                    if isinstance(u, UploadFile) and u.filename]
@@ -416,7 +492,8 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
                 name = Path(str(u.filename).replace("\\", "/")).name
                 if name.startswith(".") or Path(name).suffix.lower() not in INPUT_SUFFIXES:
                     shutil.rmtree(folder)
-                    raise Refused(400, f"{name}: chỉ nhận tệp {', '.join(INPUT_SUFFIXES)}.")
+                    raise Refused(400, _("{file}: only {suffixes} files are taken.").format(
+                        file=name, suffixes=", ".join(INPUT_SUFFIXES)))
                 (folder / name).write_bytes(await u.read())
             shown = ", ".join(u.filename or "" for u in uploads)
             paths, round_folder = [folder], folder
@@ -424,13 +501,14 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
             given = text(form, "folder") or "."
             path = inside(state.root, given)
             if not path.is_dir():
-                raise Refused(404, f"Không có thư mục {given!r}.")
+                raise Refused(404, _("No folder {folder!r}.").format(folder=given))
             paths, shown, round_folder = [path], given, path
         with state.lock:
             if state.job is not None and not state.job.finished:
-                raise Refused(409, "Đang chấm; hãy đợi lần chấm này xong.")
+                raise Refused(409, _("Scoring is running; wait for it to finish."))
             state.before = None
-            start(state, f"Đọc và chấm {shown}", paths, shown, rules, round_folder)
+            start(state, _("Reading and scoring {shown}").format(shown=shown), paths, shown,
+                  rules, round_folder, text(form, "allow_incomplete") == "yes")
         return RedirectResponse("/progress", 303)
 
     async def progress(request: Request) -> Response:
@@ -444,7 +522,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
 
     def need_loaded() -> Loaded:
         if state.loaded is None:
-            raise Refused(409, "Chưa nạp dữ liệu: hãy mở trang Nạp dữ liệu.")
+            raise Refused(409, _("No data loaded yet: open the Load data page."))
         return state.loaded
 
     async def results(request: Request) -> Response:
@@ -458,6 +536,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         records = filtered(res, kind, p.get("q", ""), p.get("cluster", ""), p.get("unit", ""),
                            p.get("title", ""))
         criteria = [(c.id, c.label) for c in loaded.run.compiled.ruleset.kind(kind).criteria]
+        groups = grouped_criteria(loaded.run.compiled.ruleset.kind(kind))
         titles = [(t, label) for t, label, k in res.titles if k == kind]
         kr = loaded.run.compiled.ruleset.kind(kind)
         spec = kr.inputs.get(kr.ratings.field) if kr.ratings is not None else None
@@ -478,8 +557,8 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         return page(request, "results.html", result=res, kind=kind, records=shown,
                     total=len(records), first=(number - 1) * PAGE_SIZE + 1,
                     page_number=number, pages=pages, others=others,
-                    criteria=criteria, titles=titles, all_titles=dict((t, lbl) for t, lbl, _ in
-                                                                       res.titles),
+                    criteria=criteria, groups=groups, titles=titles,
+                    all_titles={t: lbl for t, lbl, _kind in res.titles},
                     quota_rows=quota_rows, params=p, rating_labels=rating_labels,
                     clusters=sorted({u.group for u in res.units}),
                     units=[(u.id, u.name) for u in res.units],
@@ -500,16 +579,21 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         kr = loaded.run.compiled.ruleset.kind(rec.kind)
         items = [(c.id, c.label, c.judged is not None) for c in kr.criteria]
         items += [(a.id, a.label, a.judged is not None) for a in (*kr.bonus, *kr.deductions)]
+        round_shown, round_refused = "", ""
+        try:
+            round_shown = str(round_file(loaded).relative_to(state.root))
+        except Refused as e:
+            round_refused = e.message
         return page(request, "record.html", rec=rec, parts=explanation_html(ex), items=items,
-                    rounds=loaded.run.compiled.ruleset.rounds, round_path=round_file(loaded),
-                    root=state.root)
+                    rounds=loaded.run.compiled.ruleset.rounds, round_shown=round_shown,
+                    round_refused=round_refused, root=state.root)
 
     async def add_round(request: Request) -> Response:
         form = await csrf_form(request)
         loaded = need_loaded()
         row = {name: text(form, name) for name in COLUMNS}
         if not row["points"] or not row["criterion"] or not row["round"] or not row["id"]:
-            raise Refused(400, "Cần mã, tiêu chí, vòng chấm và điểm.")
+            raise Refused(400, _("An id, a criterion, a round and points are needed."))
         path = round_file(loaded)
         try:
             check_round(loaded, path, row)
@@ -518,12 +602,14 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
                         problems=[str(p) for p in e.problems])
         with state.lock:
             if state.job is not None and not state.job.finished:
-                raise Refused(409, "Đang chấm; hãy đợi lần chấm này xong.")
+                raise Refused(409, _("Scoring is running; wait for it to finish."))
             append_round(path, row)
-            state.notice = [f"Đã ghi thêm một dòng vào {path.name}: {row['id']}, "
-                            f"{row['criterion']}, {row['round']}, {row['points']}"]
-            start(state, "Chấm lại với vòng chấm mới", loaded.paths, loaded.shown, loaded.rules,
-                  loaded.round_folder)
+            state.notice = [_("Appended one row to {file}: {id}, {criterion}, {round}, "
+                              "{points}").format(file=path.name, id=row["id"],
+                                                 criterion=row["criterion"],
+                                                 round=row["round"], points=row["points"])]
+            start(state, _("Scoring again with the new round"), loaded.paths, loaded.shown,
+                  loaded.rules, loaded.round_folder, loaded.allow_incomplete)
         return RedirectResponse("/progress", 303)
 
     async def changed(request: Request) -> Response:
@@ -537,7 +623,8 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         """The manifest `scoring score` (or, with `report`, `scoring report`) builds."""
         rules = str(loaded.rules) if loaded.rules else None
         options: dict[str, object] = (
-            {"format": fmt_name, "rules": rules, "allow_incomplete": False} if report is None
+            {"format": fmt_name, "rules": rules, "allow_incomplete": loaded.allow_incomplete}
+            if report is None
             else {"format": fmt_name, "rules": rules, **report})
         r = loaded.run
         return build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
@@ -547,7 +634,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         loaded = need_loaded()
         fmt_name = request.path_params["fmt"]
         if fmt_name not in EXPORTS:
-            raise Refused(404, f"Không có định dạng {fmt_name!r}.")
+            raise Refused(404, _("No format {format!r}.").format(format=fmt_name))
         r = loaded.run
         if fmt_name == "report-en":  # as `scoring report --lang en`
             manifest = manifest_for(loaded, "html", {"lang": "en", "previous": None})
@@ -602,7 +689,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         report, problems = None, []
         if other:
             if other not in state.rules:
-                raise Refused(400, f"Không có bộ quy tắc {other!r}.")
+                raise Refused(400, _("No rule set {name!r}.").format(name=other))
             try:
                 report = compare(loaded.run.rules_folder, state.rules[other], loaded.paths,
                                  threshold=1)
@@ -614,6 +701,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
 
     routes = [
         Route("/", home), Route("/load", load_page), Route("/load", load, methods=["POST"]),
+        Route("/language", choose_language, methods=["POST"]),
         Route("/progress", progress), Route("/results", results), Route("/record", record),
         Route("/round", add_round, methods=["POST"]), Route("/changes", changed),
         Route("/export", export_page), Route("/export/{fmt}", export),
@@ -629,8 +717,16 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
 
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]
                     ) -> Response:
+        chosen = use_language(normalise(request.cookies.get(lang_cookie)) or language())
+        try:
+            return await checked(request, call_next)
+        finally:
+            reset_language(chosen)
+
+    async def checked(request: Request, call_next: Callable[[Request], Awaitable[Response]]
+                      ) -> Response:
         if request.headers.get("host", "") not in state.allowed_hosts:
-            return PlainTextResponse("Host không được phép.", 403)
+            return PlainTextResponse(_("This host is not allowed."), 403)
         given = request.query_params.get("token")
         if given is not None and secrets.compare_digest(given, state.token):
             rest = request.url.remove_query_params("token")
@@ -640,14 +736,14 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
             return response
         cookie = request.cookies.get(cookie_name, "")
         if not secrets.compare_digest(cookie.encode(), state.token.encode()):
-            return PlainTextResponse("Cần mã truy cập: hãy mở địa chỉ có ?token=… mà lệnh "
-                                     "scoring serve đã in ra.", 403)
+            return PlainTextResponse(_("The access token is needed: open the address with "
+                                       "?token=… that scoring serve printed."), 403)
         if request.method not in ("GET", "HEAD", "POST"):
-            return PlainTextResponse("Phương thức không được phép.", 405)
+            return PlainTextResponse(_("This method is not allowed."), 405)
         origin = request.headers.get("origin")
         if request.method == "POST" and origin is not None and \
                 origin.removeprefix("http://") not in state.allowed_hosts:
-            return PlainTextResponse("Yêu cầu từ trang khác bị từ chối.", 403)
+            return PlainTextResponse(_("A request from another site is refused."), 403)
         response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
