@@ -57,6 +57,16 @@ def bad_decision_date(tmp: Path) -> list[str]:
     return ["score", "fixtures/quang-ngai-2021", "--decision-date", "2020-13-01", "-q"]
 
 
+def cluster_spelt_twice(tmp: Path) -> list[str]:
+    (tmp / "in").mkdir()
+    shutil.copy(Path(MINI_DATA) / "individuals.csv", tmp / "in")
+    text = (Path(MINI_DATA) / "units.csv").read_text(encoding="utf-8")
+    assert "U2,Phòng Hai,Khối A," in text
+    (tmp / "in" / "units.csv").write_text(text.replace("U2,Phòng Hai,Khối A,",
+                                                       "U2,Phòng Hai,khối A,"), encoding="utf-8")
+    return ["score", str(tmp / "in"), "--rules", MINI_RULES, "-o", str(tmp / "out.json")]
+
+
 def quota_halved(tmp: Path) -> list[str]:
     shutil.copytree(MINI_RULES, tmp / "after")
     path = tmp / "after" / "rules.yaml"
@@ -97,6 +107,13 @@ CASES: list[tuple[Callable[[Path], list[str]], int, list[str], list[str]]] = [
     (bad_decision_date, 2,
      ["error: --decision-date: '2020-13-01' is not a date written YYYY-MM-DD"],
      ["lỗi: --decision-date: '2020-13-01' không phải ngày viết dạng YYYY-MM-DD"]),
+    (cluster_spelt_twice, 0,
+     ["warning: cluster: 'Khối A' ({tmp}/in/units.csv, row 2, column 'cluster') and 'khối A' "
+      "({tmp}/in/units.csv, row 3, column 'cluster') differ only by case, spacing or tone "
+      "placement: counted as one group, 'Khối A'"],
+     ["cảnh báo: cụm thi đua: 'Khối A' ({tmp}/in/units.csv, dòng 2, cột 'cluster') và 'khối A' "
+      "({tmp}/in/units.csv, dòng 3, cột 'cluster') chỉ khác nhau ở chữ hoa/thường, khoảng "
+      "trắng hoặc vị trí dấu thanh: được tính là một nhóm, 'Khối A'"]),
     (quota_halved, 0,
      ["rules: tests/rulesets/mini → {tmp}/after", "changed param share",
       "effect on tests/data/mini (0 scores changed):", "titles:",

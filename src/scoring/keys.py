@@ -160,7 +160,7 @@ class _Spelling:
 
 
 def _quoted(spellings: Sequence[_Spelling]) -> str:
-    return " and ".join(f"{_shown(s.text)} ({s.first})" for s in spellings)
+    return _(" and ").join(f"{_shown(s.text)} ({s.first})" for s in spellings)
 
 
 def _shown(text: str) -> str:
@@ -171,7 +171,8 @@ def _shown(text: str) -> str:
     if look_alike(text):
         scripts = sorted({unicodedata.name(c, "?").split(" ")[0] for c in text
                           if c.translate(_LOOK_ALIKE) != c})
-        shown += f" (with {'/'.join(s.title() for s in scripts)} letters)"
+        shown += _(" (with {scripts} letters)").format(
+            scripts="/".join(s.title() for s in scripts))
     return shown
 
 
