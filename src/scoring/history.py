@@ -70,7 +70,7 @@ from xml.etree.ElementTree import ParseError
 
 from scoring import expr
 from scoring.errors import InputError, Problem, input_location
-from scoring.i18n import _
+from scoring.i18n import N_, _
 from scoring.io.readers import SCOPE_WORDING, decode_input
 from scoring.keys import visible_form
 from scoring.records import Record, blank, match_header
@@ -1216,6 +1216,10 @@ def explain_lines(record: RecordResult, compiled: Compiled) -> list[str]:
             for v in record.history if v.field in queries]
 
 
+# The scopes as `explain` names them: English keeps the rule language's names.
+_SCOPE_WORDS = {"co_so": N_("co_so"), "tinh": N_("tinh"), "toan_quoc": N_("toan_quoc")}
+
+
 def _words(q: Query, v: HistoryValue) -> str:
     def years(ys: Sequence[int]) -> str:
         return ", ".join(map(str, ys))
@@ -1238,7 +1242,7 @@ def _words(q: Query, v: HistoryValue) -> str:
             window=window)
     else:
         text = (_("{n} initiative(s) or science project(s) at {scopes} level")
-                .format(n=n, scopes="/".join(q.scopes))
+                .format(n=n, scopes="/".join(_(_SCOPE_WORDS.get(s, s)) for s in q.scopes))
                 + (_(" in {years}").format(years=years(v.years)) if v.years else "")
                 + (_(" (last {last} years)").format(last=q.last) if q.last else ""))
         if q.unused_for:
