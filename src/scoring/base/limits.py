@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 
 from scoring.base.errors import UsageError
+from scoring.base.i18n import _
 
 __all__ = ["ENVIRONMENT", "Limits", "current"]
 
@@ -57,6 +58,7 @@ def current() -> Limits:
             continue
         text = raw.strip().replace("_", "")
         if not (text.isascii() and text.isdigit()) or len(text) > 18 or int(text) <= 0:
-            raise UsageError.one(variable, f"expected a positive whole number, found {raw!r}")
+            raise UsageError.one(variable, _("expected a positive whole number, found {value!r}")
+                                 .format(value=raw))
         values[name] = int(text)
     return Limits(**values)

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from tabulate import tabulate
 
 from scoring.base.errors import InputError
+from scoring.base.i18n import N_, _
 from scoring.evaluation.result import Result
 from scoring.evaluation.scorer import score
 from scoring.inputs.batch import build_batch
@@ -266,57 +267,95 @@ def _spread(before: Result, after: Result) -> Iterator[Spread]:
 
 
 def _yes(held: bool) -> str:
-    return "yes" if held else "no"
+    return _("yes") if held else _("no")
+
+
+# The report's words for the machine names it shows (JSON keeps the machine names).
+_WORDS: dict[str, str] = {
+    "added": N_("added"), "removed": N_("removed"), "changed": N_("changed"),
+    "unit": N_("unit"), "individual": N_("individual"),
+    "before": N_("before"), "after": N_("after"),
+    "param": N_("param"), "rewards": N_("rewards"), "title": N_("title"),
+    "rule set": N_("rule set"), "input": N_("input"), "aggregate": N_("aggregate"),
+    "computed field": N_("computed field"), "criterion": N_("criterion"), "bonus": N_("bonus"),
+    "deduction": N_("deduction"), "gate": N_("gate"), "ratings": N_("ratings"),
+    "ranking": N_("ranking"), "total": N_("total"),
+}
+
+
+def _word(name: str) -> str:
+    return _(_WORDS[name]) if name in _WORDS else name
+
+
+def _section(section: str) -> str:
+    """`unit criterion` in the chosen language (`tiêu chí (đơn vị)`)."""
+    kind, _sep, item = section.partition(" ")
+    if kind in KINDS and item in _WORDS:
+        return _("{kind} {item}").format(item=_word(item), kind=_word(kind))
+    return _word(section)
 
 
 def _title_rows(e: Effect) -> list[list[str]]:
-    return [[m.kind, m.id, m.name, m.group, m.title, f"{_yes(m.before)} → {_yes(m.after)}"]
+    return [[_word(m.kind), m.id, m.name, m.group, m.title,
+             f"{_yes(m.before)} → {_yes(m.after)}"]
             for m in e.titles]
 
 
 def _rank_rows(e: Effect) -> list[list[str]]:
-    return [[m.kind, m.id, m.name, m.group, f"{m.rank_before} → {m.rank_after}",
+    return [[_word(m.kind), m.id, m.name, m.group, f"{m.rank_before} → {m.rank_after}",
              f"{format_number(m.score_before)} → {format_number(m.score_after)}"]
             for m in e.ranks]
 
 
 def _spread_rows(e: Effect) -> list[list[Any]]:
-    return [[s.kind, s.rules, s.count, f"{s.min:.2f}", f"{s.mean:.2f}", f"{s.median:.2f}",
-             f"{s.max:.2f}"] for s in e.spread]
+    return [[_word(s.kind), _word(s.rules), s.count, f"{s.min:.2f}", f"{s.mean:.2f}",
+             f"{s.median:.2f}", f"{s.max:.2f}"] for s in e.spread]
 
 
-_TITLE_HEAD = ["kind", "id", "name", "unit/cluster", "title", "before → after"]
-_RANK_HEAD = ["kind", "id", "name", "unit/cluster", "rank", "score"]
-_SPREAD_HEAD = ["kind", "rules", "count", "min", "mean", "median", "max"]
+_TITLE_HEAD = [N_("kind"), N_("id"), N_("name"), N_("unit/cluster"), N_("title"),
+               N_("before → after")]
+_RANK_HEAD = [N_("kind"), N_("id"), N_("name"), N_("unit/cluster"), N_("rank"), N_("score")]
+_SPREAD_HEAD = [N_("kind"), N_("rules"), N_("count"), N_("min"), N_("mean"), N_("median"),
+                N_("max")]
+
+
+def _head(names: Sequence[str]) -> list[str]:
+    return [_(n) for n in names]
 
 
 def _change_title(c: Change) -> str:
     name = f" {c.id}" if c.id else ""
     where = f" ({c.where})" if c.where else ""
-    return f"{c.status} {c.section}{name}{where}"
+    return _("{status} {section}{name}{where}").format(status=_word(c.status),
+                                                         section=_section(c.section),
+                                                         name=name, where=where)
 
 
 def _change_lines(c: Change) -> list[str]:
     if c.status == "changed":
-        return [f"{p}: {before or '(none)'} → {after or '(none)'}" for p, before, after in c.fields]
+        return [f"{p}: {before or _('(none)')} → {after or _('(none)')}"
+                for p, before, after in c.fields]
     return [f"{p}: {after or before}" for p, before, after in c.fields]
 
 
 def render_text(report: Report) -> str:
     if not report.changed:
-        return "no changes\n"
-    lines = [f"rules: {report.before} → {report.after}"]
+        return _("no changes") + "\n"
+    lines = [_("rules: {before} → {after}").format(before=report.before, after=report.after)]
     for c in report.changes:
         lines.append(_change_title(c))
         lines += [f"  {line}" for line in _change_lines(c)]
     e = report.effect
     if e is not None:
-        lines += ["", f"effect on {e.data} ({e.scores_changed} scores changed):", "", "titles:"]
-        lines += (_indent(tabulate(_title_rows(e), _TITLE_HEAD)) if e.titles
-                  else ["  nobody gains or loses a title"])
-        lines += ["", f"rank moves of {e.threshold} places or more:"]
-        lines += (_indent(tabulate(_rank_rows(e), _RANK_HEAD)) if e.ranks else ["  none"])
-        lines += ["", "scores:", *_indent(tabulate(_spread_rows(e), _SPREAD_HEAD))]
+        lines += ["", _("effect on {data} ({count} scores changed):")
+                  .format(data=e.data, count=e.scores_changed), "", _("titles:")]
+        lines += (_indent(tabulate(_title_rows(e), _head(_TITLE_HEAD))) if e.titles
+                  else ["  " + _("nobody gains or loses a title")])
+        lines += ["", _("rank moves of {threshold} places or more:")
+                  .format(threshold=e.threshold)]
+        lines += (_indent(tabulate(_rank_rows(e), _head(_RANK_HEAD))) if e.ranks
+                  else ["  " + _("none")])
+        lines += ["", _("scores:"), *_indent(tabulate(_spread_rows(e), _head(_SPREAD_HEAD)))]
     return "\n".join(lines) + "\n"
 
 
@@ -326,22 +365,25 @@ def _indent(block: str) -> list[str]:
 
 def render_markdown(report: Report) -> str:
     if not report.changed:
-        return "no changes\n"
-    lines = [f"# Rule changes: `{report.before}` → `{report.after}`", ""]
+        return _("no changes") + "\n"
+    lines = [_("# Rule changes: `{before}` → `{after}`").format(before=report.before,
+                                                               after=report.after), ""]
     for c in report.changes:
         lines.append(f"- **{_change_title(c)}**")
         lines += [f"  - `{line}`" for line in _change_lines(c)]
     e = report.effect
     if e is not None:
-        lines += ["", f"## Effect on `{e.data}`", "", f"{e.scores_changed} scores changed.", "",
-                  "### Titles", ""]
-        lines.append(tabulate(_title_rows(e), _TITLE_HEAD, tablefmt="github") if e.titles
-                     else "Nobody gains or loses a title.")
-        lines += ["", f"### Rank moves of {e.threshold} places or more", ""]
-        lines.append(tabulate(_rank_rows(e), _RANK_HEAD, tablefmt="github") if e.ranks
-                     else "None.")
-        lines += ["", "### Scores", "", tabulate(_spread_rows(e), _SPREAD_HEAD,
-                                                  tablefmt="github")]
+        lines += ["", _("## Effect on `{data}`").format(data=e.data), "",
+                  _("{count} scores changed.").format(count=e.scores_changed), "",
+                  _("### Titles"), ""]
+        lines.append(tabulate(_title_rows(e), _head(_TITLE_HEAD), tablefmt="github")
+                     if e.titles else _("Nobody gains or loses a title."))
+        lines += ["", _("### Rank moves of {threshold} places or more")
+                  .format(threshold=e.threshold), ""]
+        lines.append(tabulate(_rank_rows(e), _head(_RANK_HEAD), tablefmt="github") if e.ranks
+                     else _("None."))
+        lines += ["", _("### Scores"), "", tabulate(_spread_rows(e), _head(_SPREAD_HEAD),
+                                                     tablefmt="github")]
     return "\n".join(lines) + "\n"
 
 
@@ -433,10 +475,11 @@ def _bridged(data: list[Path], before: Path, run_b: Run, refused: InputError
         raise refused from None
     result = score(batch.individuals, batch.units, compiled, None, batch.warnings, rounds,
                    allow_incomplete=True)
-    counts = ", ".join(f"{len(ids)} {kind}s" for kind, ids in bands.items())
-    note = (f"{before} cannot compute ratings from points: for it, {counts} rated from points by "
-            f"{run_b.rules_folder} were given the rating their points give, before any "
-            "override or quota")
+    counts = ", ".join((_("{count} units") if kind == "unit" else _("{count} individuals"))
+                       .format(count=len(ids)) for kind, ids in bands.items())
+    note = _("{before} cannot compute ratings from points: for it, {counts} rated from points "
+             "by {after} were given the rating their points give, before any override or "
+             "quota").format(before=before, counts=counts, after=run_b.rules_folder)
     return result, [note]
 
 

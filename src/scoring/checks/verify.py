@@ -350,7 +350,7 @@ def _record_diff(fmt: str, old: bytes, new: bytes) -> list[str]:
         try:
             return _json_diff(json.loads(old), json.loads(new))
         except (ValueError, KeyError, TypeError):
-            return ["the file on disk is not a results JSON document"]
+            return [_("the file on disk is not a results JSON document")]
     if fmt == "csv":
         return _csv_diff(old, new)
     if fmt == "table":

@@ -21,6 +21,7 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
 from scoring.base.errors import UsageError
+from scoring.base.i18n import _
 from scoring.evaluation.result import UnpaidReward
 from scoring.language import expr
 from scoring.rulesets.ruleset import Achievement, Rewards, RuleSet
@@ -41,18 +42,20 @@ def dated(rs: RuleSet, when: str) -> RuleSet:
     no dated table of base salaries to read it in, or the date precedes the table."""
     rw = rs.rewards
     if rw is None or not rw.base_salaries:
-        raise UsageError.one("--decision-date", f"the rule set {rs.folder or rs.ruleset} has no "
-                                                "dated table of base salaries "
-                                                "(rewards.base_salaries) to read the date in")
+        raise UsageError.one("--decision-date", _("the rule set {rules} has no dated table of "
+                                                  "base salaries (rewards.base_salaries) to "
+                                                  "read the date in")
+                             .format(rules=rs.folder or rs.ruleset))
     try:
         date.fromisoformat(when)
     except ValueError:
-        raise UsageError.one("--decision-date", f"{when!r} is not a date written "
-                                                "YYYY-MM-DD") from None
+        raise UsageError.one("--decision-date", _("{value!r} is not a date written "
+                                                  "YYYY-MM-DD").format(value=when)) from None
     if len(when) != 10 or when < rw.base_salaries[0].since:
-        raise UsageError.one("--decision-date", f"{when!r}: expected a date YYYY-MM-DD on or "
-                                                f"after {rw.base_salaries[0].since}, the first "
-                                                "base salary of the table")
+        raise UsageError.one("--decision-date", _("{value!r}: expected a date YYYY-MM-DD on or "
+                                                  "after {first}, the first base salary of the "
+                                                  "table").format(value=when,
+                                                                  first=rw.base_salaries[0].since))
     return rs.model_copy(update={"rewards": rw.model_copy(update={"decision_date": when})})
 
 
@@ -110,5 +113,6 @@ def split(titles: Sequence[str], amounts: Mapping[str, Decimal],
 
 def explain_line(u: UnpaidReward) -> str:
     """`LDTT 710,000 not paid: CSTDCS rewards the same achievement (…)`."""
-    return (f"{u.title} {u.amount:,} not paid: {u.paid} rewards the same achievement "
-            f"({u.label}; only the highest reward is paid)")
+    return _("{title} {amount} not paid: {paid} rewards the same achievement "
+             "({label}; only the highest reward is paid)").format(
+        title=u.title, amount=f"{u.amount:,}", paid=u.paid, label=u.label)

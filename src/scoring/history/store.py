@@ -69,7 +69,7 @@ from typing import TYPE_CHECKING, Protocol
 from xml.etree.ElementTree import ParseError
 
 from scoring.base.errors import InputError, Problem, input_location
-from scoring.base.i18n import _
+from scoring.base.i18n import N_, _
 from scoring.base.text import fold, nfc
 from scoring.inputs.keys import visible_form
 from scoring.inputs.readers import SCOPE_WORDING, decode_input
@@ -399,19 +399,20 @@ def _snapshot(b: _Builder, kind: Kind, item: object, year: int, where: str) -> S
     rid, problems = item["id"], []
     titles = item.get("titles", [])
     if not isinstance(titles, list) or not all(isinstance(t, str) for t in titles):
-        problems.append("'titles' must be a list of title ids")
+        problems.append(_("'titles' must be a list of title ids"))
     score = item.get("score")
     if score is not None and not isinstance(score, Decimal):
-        problems.append("'score' must be a number")
+        problems.append(_("'score' must be a number"))
     values: dict[str, expr.Value] = {}
     for key in ("inputs", "computed", "points"):
         part = item.get(key, {})
         if not isinstance(part, dict):
-            problems.append(f"'{key}' must be an object")
+            problems.append(_("'{key}' must be an object").format(key=key))
             continue
         for name, value in part.items():
             if value is not None and not isinstance(value, Decimal | bool | str):
-                problems.append(f"'{key}.{name}' must be a number, text, true/false or null")
+                problems.append(_("'{key}.{name}' must be a number, text, true/false or null")
+                                .format(key=key, name=name))
             else:
                 values[name] = value
     for agg in item.get("aggregates", []) if isinstance(item.get("aggregates"), list) else []:
@@ -455,7 +456,7 @@ def _rows(b: _Builder, path: Path, data: bytes, columns: Mapping[str, tuple[str,
         b.problems.extend(e.problems)
         return []
     if not table:
-        b.problems.append(Problem(shown, "the file is empty"))
+        b.problems.append(Problem(shown, _("the file is empty")))
         return []
     known = {fold(a): name for name, aliases in columns.items() for a in (name, *aliases)}
     header = table[0]
@@ -467,7 +468,8 @@ def _rows(b: _Builder, path: Path, data: bytes, columns: Mapping[str, tuple[str,
     missing = [c for c in required if c not in cols]
     if missing:
         b.problems.extend(Problem(input_location(shown, 1, sheet=sheet),
-                                  f"required column {c!r} is missing (e.g. {columns[c][0]!r})")
+                                  _("required column {name!r} is missing (e.g. {example!r})")
+                                  .format(name=c, example=columns[c][0]))
                           for c in missing)
         return []
     out = []
@@ -491,7 +493,7 @@ def _table(path: Path, data: bytes) -> tuple[str | None, list[list[str]]]:
     try:
         return None, [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as e:
-        raise InputError.one(shown, f"malformed CSV: {e}") from None
+        raise InputError.one(shown, _("malformed CSV: {reason}").format(reason=e)) from None
 
 
 def _workbook(shown: str, data: bytes) -> tuple[str | None, list[list[str]]]:
@@ -513,13 +515,14 @@ def _workbook(shown: str, data: bytes) -> tuple[str | None, list[list[str]]]:
                         if cell.data_type == "f":
                             problems.append(Problem(input_location(shown, r, str(c + 1),
                                                                    ws.title),
-                                                    "formulas are not read; paste values"))
+                                                    _("formulas are not read; paste values")))
                     rows.append([_cell(cell.value) for cell in cells])
                 title = ws.title
             finally:
                 wb.close()
     except broken as e:
-        raise InputError.one(shown, f"not a readable .xlsx workbook ({type(e).__name__})") from None
+        raise InputError.one(shown, _("not a readable .xlsx workbook ({reason})")
+                              .format(reason=type(e).__name__)) from None
     if problems:
         raise InputError(problems)
     return title, rows
@@ -535,8 +538,8 @@ def _year(b: _Builder, row: _Row, column: str) -> int | None:
     text = row.cells[column]
     if text.isdigit() and 1990 <= int(text) <= 2100:
         return int(text)
-    b.problems.append(Problem(row.where[column], f"expected a year such as 2021, found "
-                                                 f"{text!r}"))
+    b.problems.append(Problem(row.where[column], _("expected a year such as 2021, found "
+                                                   "{value!r}").format(value=text)))
     return None
 
 
@@ -579,9 +582,9 @@ def _aliases(b: _Builder, path: Path, data: bytes) -> None:
         year = _year(b, row, "from_year")
         for col in ("old_id", "new_id"):
             if not row.cells[col]:
-                b.problems.append(Problem(row.where[col], "the unit id is required"))
+                b.problems.append(Problem(row.where[col], _("the unit id is required")))
         if old and old == new:
-            b.problems.append(Problem(row.where["new_id"], "the new id is the old id"))
+            b.problems.append(Problem(row.where["new_id"], _("the new id is the old id")))
         if old and new and old != new and year is not None:
             b.aliases.append(Alias(old, new, year, row.cells.get("name", ""),
                                    row.where["old_id"]))
@@ -592,16 +595,17 @@ def _check_aliases(b: _Builder) -> None:
     first: dict[str, Alias] = {}
     for a in b.aliases:
         if a.old in first:
-            b.problems.append(Problem(a.source, f"{a.old!r} is renamed twice (also at "
-                                                f"{first[a.old].source})"))
+            b.problems.append(Problem(a.source, _("{old!r} is renamed twice (also at "
+                                                  "{other})").format(old=a.old,
+                                                                     other=first[a.old].source)))
         first.setdefault(a.old, a)
     for a in b.aliases:
         path, rid, year = [a.old], a.old, a.from_year - 1
         while (nxt := first.get(rid)) is not None and year < nxt.from_year:
             rid = nxt.new
             if rid in path:
-                b.problems.append(Problem(a.source, "the renames form a cycle: "
-                                                    f"{' → '.join([*path, rid])}"))
+                b.problems.append(Problem(a.source, _("the renames form a cycle: {cycle}")
+                                          .format(cycle=" → ".join([*path, rid]))))
                 break
             path.append(rid)
 
@@ -613,14 +617,15 @@ def _hand_titles(b: _Builder, path: Path, data: bytes) -> None:
         kind = _kind(b, row, title_kind)
         for col in ("id", "decision"):
             if not row.cells[col]:
-                b.problems.append(Problem(row.where[col], "required" if col == "id" else
-                                          "the decision number is required: a title counts "
-                                          "only once decided"))
+                b.problems.append(Problem(row.where[col], _("required") if col == "id" else
+                                          _("the decision number is required: a title counts "
+                                            "only once decided")))
         status = fold(row.cells.get("status", ""))
         if status not in _DECLINED | _AWARDED:
-            b.problems.append(Problem(row.where["status"], "expected awarded (công nhận) or "
-                                                           "declined (không công nhận), found "
-                                                           f"{row.cells['status']!r}"))
+            b.problems.append(Problem(row.where["status"], _("expected awarded (công nhận) or "
+                                                             "declined (không công nhận), found "
+                                                             "{value!r}")
+                                          .format(value=row.cells["status"])))
             continue
         if year is None or kind is None or title_kind is None or not row.cells["id"] \
                 or not row.cells["decision"]:
@@ -655,14 +660,16 @@ def _title(b: _Builder, row: _Row) -> tuple[str, Kind | None] | None:
     close = difflib.get_close_matches(fold(visible_form(text)), list(spelled), n=1, cutoff=0.6)
     if close or not text:
         tid = spelled[close[0]] if close else ""
-        hint = (f" (did you mean {tid!r}, {b.titles[tid][0]}?)" if close else
-                " (the title is required)")
-        b.problems.append(Problem(row.where["title"], f"unknown title {text!r}{hint}: write "
-                                                      "the title's id or its name as the rule "
-                                                      "set gives it"))
+        hint = (_(" (did you mean {close!r}, {label}?)").format(close=tid,
+                                                                label=b.titles[tid][0])
+                if close else _(" (the title is required)"))
+        b.problems.append(Problem(row.where["title"], _("unknown title {value!r}{hint}: write "
+                                                        "the title's id or its name as the "
+                                                        "rule set gives it")
+                                  .format(value=text, hint=hint)))
         return None
-    b.warnings.append(f"{row.where['title']}: {text!r} is not a title of the rule set; kept in "
-                      "the history as written")
+    b.warnings.append(_("{where}: {value!r} is not a title of the rule set; kept in the "
+                        "history as written").format(where=row.where["title"], value=text))
     return text, None
 
 
@@ -671,16 +678,19 @@ def _kind(b: _Builder, row: _Row, title: tuple[str, Kind | None] | None) -> Kind
     if text:
         kind = _KIND_WORDS.get(fold(text))
         if kind is None:
-            b.problems.append(Problem(row.where["kind"], "expected cá nhân (individual) or tập "
-                                                         f"thể (unit), found {text!r}"))
+            b.problems.append(Problem(row.where["kind"], _("expected cá nhân (individual) or tập "
+                                                           "thể (unit), found {value!r}")
+                                      .format(value=text)))
         elif title is not None and title[1] not in (None, kind):
-            whose = "individuals" if title[1] == "individual" else "units"
-            b.problems.append(Problem(row.where["kind"], f"{title[0]} is a title of {whose}"))
+            message = (_("{title} is a title of individuals") if title[1] == "individual"
+                       else _("{title} is a title of units"))
+            b.problems.append(Problem(row.where["kind"], message.format(title=title[0])))
             return None
         return kind
     if title is not None and title[1] is None:
-        b.problems.append(Problem(row.where["title"], "give the 'kind' column (cá nhân or tập "
-                                                      "thể) for a title outside the rule set"))
+        b.problems.append(Problem(row.where["title"], _("give the 'kind' column (cá nhân or tập "
+                                                        "thể) for a title outside the rule "
+                                                        "set")))
         return None
     return title[1] if title is not None else None
 
@@ -692,18 +702,20 @@ def _initiatives(b: _Builder, path: Path, data: bytes) -> None:
         year = _year(b, row, "year")
         scope = words.get(fold(row.cells["scope"]))
         if scope is None:
-            b.problems.append(Problem(row.where["scope"], "expected a scope of recognition: Cấp "
-                                                          "cơ sở, Cấp tỉnh or Toàn quốc, found "
-                                                          f"{row.cells['scope']!r}"))
-        for col, what in (("person_id", "the author's id"), ("decision", "the recognition "
-                                                                          "decision number")):
+            b.problems.append(Problem(row.where["scope"], _("expected a scope of recognition: Cấp "
+                                                            "cơ sở, Cấp tỉnh or Toàn quốc, "
+                                                            "found {value!r}")
+                                      .format(value=row.cells["scope"])))
+        for col, what in (("person_id", _("the author's id is required")),
+                          ("decision", _("the recognition decision number is required"))):
             if not row.cells[col]:
-                b.problems.append(Problem(row.where[col], f"{what} is required"))
+                b.problems.append(Problem(row.where[col], what))
         used = row.cells.get("used_for", "")
         if used and used not in b.titles:
             close = difflib.get_close_matches(used, list(b.titles), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            b.problems.append(Problem(row.where["used_for"], f"unknown title {used!r}{hint}"))
+            hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
+            b.problems.append(Problem(row.where["used_for"], _("unknown title {value!r}{hint}")
+                                      .format(value=used, hint=hint)))
         if year is not None and scope is not None and row.cells["person_id"] \
                 and row.cells["decision"]:
             b.initiatives.append(PastInitiative(row.cells["person_id"], year, scope,
@@ -798,9 +810,12 @@ class Resolver:
         if self._titles.get(value) != kind:
             close = difflib.get_close_matches(value, [t for t, k in self._titles.items()
                                                       if k == kind], n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
             what = value if key == "the title" else f"{key}={value}"
-            raise where.error(f"{call}: {what} is not a title of {kind}s{hint}")
+            message = (_("{call}: {what} is not a title of individuals{hint}")
+                       if kind == "individual" else
+                       _("{call}: {what} is not a title of units{hint}"))
+            raise where.error(message.format(call=call, what=what, hint=hint))
         return value
 
     def _chain(self, q: Query, arg: expr.Node, env: expr.Env, where: expr.Where,
@@ -808,8 +823,8 @@ class Resolver:
         title = arg.name if isinstance(arg, expr.Name) else ""
         self._title_arg(q.call, "the title", title or expr.unparse(arg), q.kind, where)
         if live and title not in env.names:
-            raise where.error(f"{q.call} counts this year's {title}, decided with the titles: "
-                              "use it in a title's requires")
+            raise where.error(_("{call} counts this year's {title}, decided with the titles: "
+                                "use it in a title's requires").format(call=q.call, title=title))
         # (past + 1) × (1 if T else 0) rather than a conditional at the top, so that the
         # condition reads unambiguously in a decision's detail.
         current = expr.IfExp(expr.Name(title), expr.Lit(Decimal(1)), expr.Lit(_ZERO))
@@ -821,10 +836,11 @@ class Resolver:
                     where: expr.Where) -> Query:
         bad = sorted(n for n in expr.names(cond) if "." in n or is_call(n))
         if bad:
-            raise where.error(f"{q.call}: the condition reads each year's own record, not "
-                              f"{bad[0]}")
+            raise where.error(_("{call}: the condition reads each year's own record, not "
+                                "{name}").format(call=q.call, name=bad[0]))
         if expr.check(cond, env, where).kind != "bool":
-            raise where.error(f"{q.call}: the first argument must be a condition")
+            raise where.error(_("{call}: the first argument must be a condition")
+                              .format(call=q.call))
         cond = expr.substitute(cond, env.constants)
         current = expr.IfExp(cond, expr.Lit(Decimal(1)), expr.Lit(_ZERO))
         return replace(q, cond=expr.to_cond(cond), current=current,
@@ -833,7 +849,8 @@ class Resolver:
     def _initiatives(self, q: Query, arg: expr.Node | None, env: expr.Env,
                      where: expr.Where) -> Query:
         if q.kind != "individual":
-            raise where.error(f"{q.call}: initiatives are a person's; units cannot count them")
+            raise where.error(_("{call}: initiatives are a person's; units cannot count them")
+                              .format(call=q.call))
         scopes = _scopes(arg, q.call, where)
         names = [n for s in scopes for n in INITIATIVE_INPUTS[s]
                  if env.names.get(n) == expr.NUMBER]
@@ -850,8 +867,8 @@ def _years(text: str, env: expr.Env, call: str, where: expr.Where) -> int:
     value = Decimal(text) if text.isdigit() else env.constants.get(text)
     if not isinstance(value, Decimal) or isinstance(value, bool) or value < 1 \
             or value != value.to_integral_value():
-        raise where.error(f"{call}: last={text} must be a whole number of years (or a "
-                          "parameter holding one)")
+        raise where.error(_("{call}: last={value} must be a whole number of years (or a "
+                            "parameter holding one)").format(call=call, value=text))
     return int(value)
 
 
@@ -870,14 +887,15 @@ def _scopes(arg: expr.Node | None, call: str, where: expr.Where) -> tuple[str, .
         test = {"==": rank.__eq__, "!=": rank.__ne__, ">=": rank.__le__, ">": rank.__lt__,
                 "<=": rank.__ge__, "<": rank.__gt__}[arg.op]
         return tuple(s for i, s in enumerate(SCOPES) if test(i))
-    raise where.error(f"{call}: select scopes as scope >= \"tinh\", scope == \"co_so\" or "
-                      "scope in (\"tinh\", \"toan_quoc\")")
+    raise where.error(_("{call}: select scopes as scope >= \"tinh\", scope == \"co_so\" or "
+                        "scope in (\"tinh\", \"toan_quoc\")").format(call=call))
 
 
 def _check_scopes(values: Sequence[expr.Value], call: str, where: expr.Where) -> None:
     for v in values:
         if v not in SCOPES:
-            raise where.error(f"{call}: {v!r} is not a scope; scopes: {', '.join(SCOPES)}")
+            raise where.error(_("{call}: {value!r} is not a scope; scopes: {scopes}")
+                              .format(call=call, value=v, scopes=", ".join(SCOPES)))
 
 
 def _replace(node: expr.Node, names: Mapping[str, expr.Node]) -> expr.Node:
@@ -924,8 +942,9 @@ def _holds_on(cond: expr.Cond, snap: Snapshot, scope: Mapping[str, expr.Value],
         return expr.holds(cond, scope)
     except expr.Undefined as e:
         e.index, e.scope = None, None
-        raise InputError([Problem(snap.source, f"{snap.id} ({snap.name}) in {snap.year}: "
-                                               f"{e.at(0, scope).describe()}",
+        raise InputError([Problem(snap.source, _("{id} ({name}) in {year}: {reason}")
+                                  .format(id=snap.id, name=snap.name, year=snap.year,
+                                          reason=e.at(0, scope).describe()),
                                   call or None)]) from None
 
 
@@ -1109,10 +1128,10 @@ def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]
                 here = now.get((kind, rid))
                 if here is None:
                     if (kind, rid) in other_kind:
-                        seen["kinds"].append(f"{snap.declared_id or rid} is "
-                                             f"{'a unit' if kind == 'unit' else 'a person'} "
-                                             f"there, {'a unit' if kind != 'unit' else 'a person'}"
-                                             " here")
+                        seen["kinds"].append(
+                            (_("{id} is a unit there, a person here") if kind == "unit" else
+                             _("{id} is a person there, a unit here"))
+                            .format(id=snap.declared_id or rid))
                     continue
                 if kind == "individual":
                     seen["shared"].append(rid)
@@ -1120,15 +1139,18 @@ def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]
                 # file renames ids), so a unit's name tells nothing here.
                 if kind == "individual" and snap.name and here.name \
                         and fold(snap.name) != fold(here.name):
-                    pair = f"{rid} {snap.name!r} there, {here.name!r} here"
+                    pair = _("{id} {there!r} there, {here!r} here").format(
+                        id=rid, there=snap.name, here=here.name)
                     if _same_person(snap.name, here.name):
-                        warnings.append(f"{snap.source}: the name differs from this year's "
-                                        f"({pair}); taken as the same person")
+                        warnings.append(_("{where}: the name differs from this year's "
+                                          "({pair}); taken as the same person")
+                                        .format(where=snap.source, pair=pair))
                     else:
                         seen["names"].append(pair)
                 if kind == "individual" and snap.group and here.group \
                         and snap.group != here.group:
-                    seen["units"].append(f"{rid} in {snap.group} there, {here.group} here")
+                    seen["units"].append(_("{id} in {there} there, {here} here")
+                                         .format(id=rid, there=snap.group, here=here.group))
     problems = []
     for file, seen in sorted(per_file.items()):
         moved = len(seen["units"]) >= _MOVED_AT_LEAST and len(seen["units"]) * 2 > len(
@@ -1137,20 +1159,22 @@ def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]
             continue
         parts = []
         if seen["names"]:
-            parts.append(f"{len(seen['names'])} of the {len(seen['shared'])} people whose ids "
-                         "it shares with this year's records are someone else there "
-                         f"({_some(seen['names'])})")
+            parts.append(_("{count} of the {shared} people whose ids it shares with this "
+                           "year's records are someone else there ({examples})")
+                         .format(count=len(seen["names"]), shared=len(seen["shared"]),
+                                 examples=_some(seen["names"])))
         if seen["kinds"]:
-            parts.append(f"{len(seen['kinds'])} ids are another kind of record "
-                         f"({_some(seen['kinds'])})")
+            parts.append(_("{count} ids are another kind of record ({examples})")
+                         .format(count=len(seen["kinds"]), examples=_some(seen["kinds"])))
         if seen["units"]:
-            parts.append(f"{len(seen['units'])} of the {len(seen['shared'])} people are in "
-                         f"another unit ({_some(seen['units'])})")
-        problems.append(Problem(file, "about other people under the same ids: "
-                                      + "; ".join(parts) + ". History follows ids, so their "
-                                      "titles would count for the wrong people (the unit alias "
-                                      "file changes nothing here): remove the file from the "
-                                      "history folder, or correct its ids"))
+            parts.append(_("{count} of the {shared} people are in another unit ({examples})")
+                         .format(count=len(seen["units"]), shared=len(seen["shared"]),
+                                 examples=_some(seen["units"])))
+        problems.append(Problem(file, _("about other people under the same ids: {parts}. "
+                                        "History follows ids, so their titles would count for "
+                                        "the wrong people (the unit alias file changes nothing "
+                                        "here): remove the file from the history folder, or "
+                                        "correct its ids").format(parts="; ".join(parts))))
     if problems:
         raise InputError(problems)
     return warnings
@@ -1167,7 +1191,8 @@ def _same_person(a: str, b: str) -> bool:
 
 def _some(items: Sequence[str]) -> str:
     more = len(items) - _EXAMPLES
-    return "; ".join(items[:_EXAMPLES]) + (f"; and {more} more" if more > 0 else "")
+    return "; ".join(items[:_EXAMPLES]) + (_("; and {more} more").format(more=more)
+                                           if more > 0 else "")
 
 
 def title_kinds(rs: RuleSet) -> dict[str, tuple[str, Kind]]:
@@ -1191,25 +1216,37 @@ def explain_lines(record: RecordResult, compiled: Compiled) -> list[str]:
             for v in record.history if v.field in queries]
 
 
+# The scopes as `explain` names them: English keeps the rule language's names.
+_SCOPE_WORDS = {"co_so": N_("co_so"), "tinh": N_("tinh"), "toan_quoc": N_("toan_quoc")}
+
+
 def _words(q: Query, v: HistoryValue) -> str:
     def years(ys: Sequence[int]) -> str:
         return ", ".join(map(str, ys))
 
     n = expr.format_number(v.value)
     if q.fn == "consecutive_years":
-        text = (f"{q.title} in {years(v.years)} ({n} consecutive)" if v.value else
-                f"not {q.title} this year" + (f"; before it {q.title} in {years(v.past_years)}"
-                                              if v.past_years else ""))
+        text = (_("{title} in {years} ({n} consecutive)").format(title=q.title,
+                                                                 years=years(v.years), n=n)
+                if v.value else
+                _("not {title} this year").format(title=q.title)
+                + (_("; before it {title} in {years}").format(title=q.title,
+                                                              years=years(v.past_years))
+                   if v.past_years else ""))
     elif q.fn == "years_with":
         assert q.cond is not None
-        window = f"the last {q.last} years" if q.last else "the years known"
-        text = f"{expr.render_cond(q.cond)} in {years(v.years) or 'none'}: {n} of {window}"
+        window = (_("the last {last} years").format(last=q.last) if q.last else
+                  _("the years known"))
+        text = _("{condition} in {years}: {n} of {window}").format(
+            condition=expr.render_cond(q.cond), years=years(v.years) or _("none"), n=n,
+            window=window)
     else:
-        text = (f"{n} initiative(s) or science project(s) at {'/'.join(q.scopes)} level"
-                f"{' in ' + years(v.years) if v.years else ''}"
-                f"{f' (last {q.last} years)' if q.last else ''}")
+        text = (_("{n} initiative(s) or science project(s) at {scopes} level")
+                .format(n=n, scopes="/".join(_(_SCOPE_WORDS.get(s, s)) for s in q.scopes))
+                + (_(" in {years}").format(years=years(v.years)) if v.years else "")
+                + (_(" (last {last} years)").format(last=q.last) if q.last else ""))
         if q.unused_for:
-            text += f", not counting those used for {q.unused_for}"
+            text += _(", not counting those used for {title}").format(title=q.unused_for)
     if q.since:
-        text += f"; only years after the last {q.since}"
+        text += _("; only years after the last {title}").format(title=q.since)
     return text

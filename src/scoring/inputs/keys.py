@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 from scoring.base.errors import Problem, input_location
+from scoring.base.i18n import N_, _
 from scoring.inputs.records import Record
 from scoring.rulesets.ruleset import Kind, RuleSet
 
@@ -159,7 +160,7 @@ class _Spelling:
 
 
 def _quoted(spellings: Sequence[_Spelling]) -> str:
-    return " and ".join(f"{_shown(s.text)} ({s.first})" for s in spellings)
+    return _(" and ").join(f"{_shown(s.text)} ({s.first})" for s in spellings)
 
 
 def _shown(text: str) -> str:
@@ -170,19 +171,20 @@ def _shown(text: str) -> str:
     if look_alike(text):
         scripts = sorted({unicodedata.name(c, "?").split(" ")[0] for c in text
                           if c.translate(_LOOK_ALIKE) != c})
-        shown += f" (with {'/'.join(s.title() for s in scripts)} letters)"
+        shown += _(" (with {scripts} letters)").format(
+            scripts="/".join(s.title() for s in scripts))
     return shown
 
 
 def _why(spellings: Sequence[_Spelling]) -> str:
     texts = [s.text for s in spellings]
     if any(any(invisible(c) for c in t) for t in texts):
-        return "an invisible character"
+        return _("an invisible character")
     if any(look_alike(t) for t in texts):
-        return "letters of another script that look Latin"
+        return _("letters of another script that look Latin")
     if any(unicodedata.normalize("NFKC", t) != t for t in texts):
-        return "full-width or other compatibility forms of letters and digits"
-    return "case, spacing or tone placement"
+        return _("full-width or other compatibility forms of letters and digits")
+    return _("case, spacing or tone placement")
 
 
 def count_spellings(counted: dict[str, tuple[str, int]], text: str, where: Callable[[], str]
@@ -214,8 +216,9 @@ def unify_counted(counted: Iterable[tuple[str, str, int]], what: str, result: Ke
             others = [s for s in group if s is not chosen]
             merged.update((s.text, chosen.text) for s in others)
             result.warnings.append(
-                f"{what}: {_quoted([chosen, *others])} differ only by {_why(group)}: counted "
-                f"as one group, {chosen.text!r}")
+                _("{what}: {spellings} differ only by {why}: counted as one group, {chosen!r}")
+                .format(what=_(what), spellings=_quoted([chosen, *others]), why=_why(group),
+                        chosen=chosen.text))
     by_marks: dict[str, list[_Spelling]] = defaultdict(list)
     for s in kept:
         by_marks[diacritic_skeleton(s.text)].append(s)
@@ -224,10 +227,12 @@ def unify_counted(counted: Iterable[tuple[str, str, int]], what: str, result: Ke
             first, *others = group
             for s in others:
                 result.problems.append(Problem(
-                    s.first, f"{what} {_shown(s.text)} differs from {_shown(first.text)} (first "
-                             f"at {first.first}) only in its diacritics: one group mistyped, or "
-                             "two? Spell one group the same everywhere; name two groups so that "
-                             "they differ by more than a mark"))
+                    s.first, _("{what} {value} differs from {other} (first at {first}) only in "
+                               "its diacritics: one group mistyped, or two? Spell one group the "
+                               "same everywhere; name two groups so that they differ by more "
+                               "than a mark").format(what=_(what), value=_shown(s.text),
+                                                     other=_shown(first.text),
+                                                     first=first.first)))
     return merged
 
 
@@ -252,9 +257,10 @@ def check_ids(records: Sequence[Keyed], kind_word: str, group_word: str,
         if seen is not None:
             if seen.id != r.id:  # equal ids are reported by the duplicate check itself
                 result.problems.append(Problem(
-                    r.where, f"duplicated id {_shown(r.id)}: it reads as {_shown(seen.id)} "
-                             f"(first at {seen.where}), differing only by "
-                             f"{_why([_Spelling(r.id, ''), _Spelling(seen.id, '')])}"))
+                    r.where, _("duplicated id {id}: it reads as {other} (first at {first}), "
+                               "differing only by {why}").format(
+                        id=_shown(r.id), other=_shown(seen.id), first=seen.where,
+                        why=_why([_Spelling(r.id, ""), _Spelling(seen.id, "")]))))
             continue
         by_visible[visible_form(r.id)] = r
         folded = by_folded.setdefault(diacritic_skeleton(r.id), r)
@@ -267,8 +273,9 @@ def check_ids(records: Sequence[Keyed], kind_word: str, group_word: str,
 
 def near_id(rid: str, where: str, other: str, other_where: str, kind_word: str) -> str:
     """The warning about two ids that differ only by case, spacing or diacritics."""
-    return (f"{where}: id {rid!r} differs from {other!r} (first at {other_where}) only by case, "
-            f"spacing or diacritics: kept as two {kind_word}; check they are not one")
+    return _("{where}: id {id!r} differs from {other!r} (first at {first}) only by case, "
+             "spacing or diacritics: kept as two {kinds}; check they are not one").format(
+        where=where, id=rid, other=other, first=other_where, kinds=_(kind_word))
 
 
 def check_neighbours(records: Sequence[Keyed], kind_word: str, group_word: str,
@@ -280,17 +287,20 @@ def check_neighbours(records: Sequence[Keyed], kind_word: str, group_word: str,
     for r in records:
         number = by_number.setdefault((r.group, _leading_zeros(r.id)), r)
         if number is not r:
-            result.warnings.append(f"{r.where}: id {r.id!r} differs from {number.id!r} (first at "
-                                   f"{number.where}) only by leading zeros, in the same "
-                                   f"{group_word}: kept as two {kind_word}; check they are not "
-                                   "one")
+            result.warnings.append(_("{where}: id {id!r} differs from {other!r} (first at "
+                                     "{first}) only by leading zeros, in the same {group}: kept "
+                                     "as two {kinds}; check they are not one").format(
+                where=r.where, id=r.id, other=number.id, first=number.where,
+                group=_(group_word), kinds=_(kind_word)))
         if r.name:
             named = by_name.setdefault((r.group, r.name.casefold()), r)
             if named is not r:
-                result.warnings.append(f"{r.where}: {r.name} ({group_word} {r.group}) is also "
-                                       f"{named.id!r} (at {named.where}): the same name in the "
-                                       f"same {group_word} under two ids, kept as two "
-                                       f"{kind_word}; check they are not one")
+                result.warnings.append(_("{where}: {name} ({group} {group_id}) is also {other!r} "
+                                         "(at {first}): the same name in the same {group} under "
+                                         "two ids, kept as two {kinds}; check they are not one")
+                                       .format(where=r.where, name=r.name, group=_(group_word),
+                                               group_id=r.group, other=named.id,
+                                               first=named.where, kinds=_(kind_word)))
 
 
 def group_fields(per_fields: Iterable[str], declared: Mapping[str, str]) -> list[str]:
@@ -328,8 +338,8 @@ def check_keys(individuals: list[Record], units: list[Record], rs: RuleSet
     units, result = check_unit_keys(units, rs)
     for f, what in person_group_fields(rs):
         individuals = _unify(individuals, what, f, result)
-    check_ids([Keyed(r.id, r.name, r.group, str(r.origin)) for r in individuals], "people",
-              "unit", result)
+    check_ids([Keyed(r.id, r.name, r.group, str(r.origin)) for r in individuals], N_("people"),
+              N_("unit"), result)
     return individuals, units, result
 
 
@@ -337,11 +347,12 @@ def check_unit_keys(units: list[Record], rs: RuleSet) -> tuple[list[Record], Key
     """`check_keys` for units alone: their clusters, group fields and ids (the streaming path
     holds every unit at once, but people a part at a time)."""
     result = KeyCheck()
-    units = _unify(units, "cluster", None, result)
+    units = _unify(units, N_("cluster"), None, result)
     inputs = rs.unit.inputs
     for f in group_fields(per_fields(rs, "unit"), {n: s.type for n, s in inputs.items()}):
         units = _unify(units, f"{f} ({inputs[f].label})", f, result)
-    check_ids([Keyed(u.id, u.name, u.group, str(u.origin)) for u in units], "units", "cluster",
+    check_ids([Keyed(u.id, u.name, u.group, str(u.origin)) for u in units], N_("units"),
+              N_("cluster"),
               result)
     return units, result
 

@@ -1209,7 +1209,7 @@ def _json(data: bytes, shown: str, read: _Read) -> None:
         table = [tuple(header), *(tuple(r.get(h) for h in header) for r in rows)]
         found = _place(key, f"{shown}#{key}", table, read, text="\n".join(texts)) or found
     if not found:
-        raise InputError.one(shown, 'no "units" or "individuals" list in this JSON file')
+        raise InputError.one(shown, _('no "units" or "individuals" list in this JSON file'))
 
 
 # ------------------------------------------------------------------------------- initiatives

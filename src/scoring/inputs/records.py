@@ -316,7 +316,7 @@ def _cell(spec: InputSpec, name: str = "") -> Callable[[object], expr.Value]:
             if default is not None:
                 return parse(default)
             if spec.is_required:
-                raise ValueError("a value is required")
+                raise ValueError(_("a value is required"))
             return None
         return parse(v)
     return run
@@ -337,7 +337,7 @@ def record_model(kind: Kind, inputs: Mapping[str, InputSpec]) -> type[BaseModel]
 
 def _required_text(v: object) -> str:
     if blank(v):
-        raise ValueError("a value is required")
+        raise ValueError(_("a value is required"))
     return _text_cell(v)
 
 
@@ -346,7 +346,7 @@ def _year(v: object) -> int | None:
         return None
     d = _decimal(v)
     if d != d.to_integral_value() or not 1990 <= d <= 2100:
-        raise ValueError("expected a year such as 2026")
+        raise ValueError(_("expected a year such as 2026"))
     return int(d)
 
 

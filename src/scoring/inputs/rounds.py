@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from scoring.base.errors import InputError, Problem, input_location
+from scoring.base.i18n import _
 from scoring.base.text import fold, nfc
 from scoring.inputs.records import Origin, RawTable, blank, parser_for
 from scoring.rulesets.compile import Compiled
@@ -71,8 +72,9 @@ def _columns(table: RawTable) -> tuple[dict[str, int], list[Problem]]:
     for name in REQUIRED:
         if name not in found:
             problems.append(Problem(input_location(table.file, 1, sheet=table.sheet),
-                                    f"round file: required column {name!r} is missing "
-                                    f"(e.g. {COLUMNS[name][1]!r})"))
+                                    _("round file: required column {name!r} is missing "
+                                      "(e.g. {example!r})").format(name=name,
+                                                                   example=COLUMNS[name][1])))
     return found, problems
 
 
@@ -118,49 +120,58 @@ def parse_rounds(tables: Iterable[RawTable], compiled: Compiled,
             rid, item, rnd = cell("id"), cell("criterion"), cell("round")
             kinds = [k for k in KINDS if rid in ids.get(k, set())]
             if not kinds:
-                problems.append(Problem(where("id"), f"no unit or individual has id {rid!r}"))
+                problems.append(Problem(where("id"), _("no unit or individual has id {id!r}")
+                                        .format(id=rid)))
                 continue
             if len(kinds) > 1:
-                problems.append(Problem(where("id"), f"id {rid!r} is both a unit and a person"))
+                problems.append(Problem(where("id"), _("id {id!r} is both a unit and a person")
+                                        .format(id=rid)))
                 continue
             kind = kinds[0]
             if rnd not in rounds:
                 close = difflib.get_close_matches(rnd, list(rounds), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                problems.append(Problem(where("round"), f"unknown round {rnd!r}{hint}; rounds: "
-                                                        f"{', '.join(rounds) or 'none declared'}"))
+                hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
+                problems.append(Problem(where("round"), _("unknown round {value!r}{hint}; "
+                                                          "rounds: {rounds}").format(
+                    value=rnd, hint=hint, rounds=", ".join(rounds) or _("none declared"))))
                 continue
             if item not in items[kind]:
                 close = difflib.get_close_matches(item, list(items[kind]), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                problems.append(Problem(where("criterion"), f"unknown {kind} criterion "
-                                                            f"{item!r}{hint}"))
+                hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
+                message = (_("unknown unit criterion {value!r}{hint}") if kind == "unit" else
+                           _("unknown individual criterion {value!r}{hint}"))
+                problems.append(Problem(where("criterion"), message.format(value=item,
+                                                                           hint=hint)))
                 continue
             try:
                 value = _NUMBER(cell("points"))
             except ValueError as e:
-                problems.append(Problem(where("points"), f"{e} (found {cell('points')!r})"))
+                problems.append(Problem(where("points"), _("{reason} (found {value!r})")
+                                        .format(reason=e, value=cell("points"))))
                 continue
             assert isinstance(value, Decimal)
             cap, step, judged = items[kind][item]
             reason = cell("reason")
             if value < 0 or (cap is not None and value > cap):
-                problems.append(Problem(where("points"), f"{value} is outside 0..{cap} for "
-                                                         f"{item!r}"))
+                problems.append(Problem(where("points"), _("{value} is outside 0..{cap} for "
+                                                           "{item!r}").format(value=value, cap=cap,
+                                                                              item=item)))
                 continue
             if step is not None and (value / step) != (value / step).to_integral_value():
-                problems.append(Problem(where("points"), f"{value} is not a multiple of the "
-                                                         f"step {step} for {item!r}"))
+                problems.append(Problem(where("points"), _("{value} is not a multiple of the "
+                                                           "step {step} for {item!r}")
+                                        .format(value=value, step=step, item=item)))
                 continue
             if not judged and not reason:
                 problems.append(Problem(where("reason") if "reason" in cols else str(origin),
-                                        f"{item!r} is computed by the rules: a round may "
-                                        "override it only with a reason"))
+                                        _("{item!r} is computed by the rules: a round may "
+                                          "override it only with a reason").format(item=item)))
                 continue
             key = (kind, rid, item, rnd)
             if key in seen:
-                problems.append(Problem(str(origin), f"a second value for {rid}, {item!r}, round "
-                                                     f"{rnd!r} (first at {seen[key]})"))
+                problems.append(Problem(str(origin), _("a second value for {id}, {item!r}, round "
+                                                       "{round!r} (first at {first})")
+                                        .format(id=rid, item=item, round=rnd, first=seen[key])))
                 continue
             seen[key] = origin
             data.values.setdefault((kind, rid, item), []).append(

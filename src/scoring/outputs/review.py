@@ -27,6 +27,7 @@ import xlsxwriter
 from tabulate import tabulate
 
 from scoring.base.errors import RuleError, UsageError
+from scoring.base.i18n import _
 from scoring.base.text import collation_key, name_sort_key
 from scoring.history.store import (
     REVIEW_PARAMS,
@@ -100,11 +101,13 @@ def parse_period(text: str) -> tuple[int, int]:
     """"2021..2025" (or 2021-2025) → (2021, 2025); a UsageError otherwise."""
     m = _PERIOD.match(text)
     if m is None:
-        raise UsageError.one("PERIOD", f"expected FIRST..LAST, e.g. 2021..2025, found {text!r}")
+        raise UsageError.one("PERIOD", _("expected FIRST..LAST, e.g. 2021..2025, found "
+                                          "{value!r}").format(value=text))
     first, last = int(m.group(1)), int(m.group(2))
     if not (1990 <= first <= last <= 2100) or last - first + 1 > MAX_PERIOD:
-        raise UsageError.one("PERIOD", f"{text!r}: the first year must not be after the last, "
-                                       f"and a period is at most {MAX_PERIOD} years")
+        raise UsageError.one("PERIOD", _("{value!r}: the first year must not be after the "
+                                         "last, and a period is at most {most} years")
+                             .format(value=text, most=MAX_PERIOD))
     return first, last
 
 
@@ -159,19 +162,20 @@ def _typical_rule(compiled: Compiled, kind: Kind) -> _Typical:
         return None
     where = expr.Where(param.source, REVIEW_PARAMS[kind])
     if not isinstance(param.value, str):
-        raise where.error("expected an expression over history functions, e.g. "
-                          "'years_with(CSTDCS) >= 3'")
+        raise where.error(_("expected an expression over history functions, e.g. "
+                            "'years_with(CSTDCS) >= 3'"))
     node = expr.parse(param.value, where)
     calls = sorted(n for n in expr.names(node) if is_call(n))
     others = sorted(n for n in expr.names(node) if not is_call(n) and n not in compiled.constants)
     if others:
-        raise where.error(f"the review reads history functions only, not {others[0]!r}")
+        raise where.error(_("the review reads history functions only, not {name!r}")
+                          .format(name=others[0]))
     resolver = Resolver(compiled.ruleset)
     env = _kind_env(compiled, kind)
     queries = tuple((c, resolver.query(c, kind, env, where, live=False)) for c in calls)
     outer = expr.Env({c: expr.NUMBER for c in calls}, {}, compiled.constants)
     if expr.check(node, outer, where).kind != "bool":
-        raise where.error(f"{param.value!r} is not a condition")
+        raise where.error(_("{value!r} is not a condition").format(value=param.value))
     return param.value, expr.to_cond(expr.substitute(node, compiled.constants)), queries
 
 

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from scoring.base.errors import InputError, OutputError, Problem, RuleError
+from scoring.base.i18n import N_, _
 from scoring.base.progress import Progress
 from scoring.evaluation.budget import Budget, reward_budget
 from scoring.evaluation.result import AggregateValue, Result
@@ -196,10 +197,10 @@ def run_stream(paths: list[Path], output: Path, run_options: Options, *,
                                                dated if isinstance(dated, str) else None)
         wider = members_stay_in_unit(compiled)
         if wider:
-            raise RuleError.one(str(folder), "--stream scores a few units at a time, which is "
-                                             "exact only when every step over people stays "
-                                             f"inside a unit, but {'; '.join(wider)}: score "
-                                             "without --stream")
+            raise RuleError.one(str(folder), _("--stream scores a few units at a time, which "
+                                               "is exact only when every step over people "
+                                               "stays inside a unit, but {steps}: score "
+                                               "without --stream").format(steps="; ".join(wider)))
         units, parts, found, ids, renames, near = _validate(tables, compiled, spill,
                                                             part_people, workers, progress)
         warnings.extend(found)
@@ -290,9 +291,10 @@ def _spilling(spill: Path) -> Iterator[None]:
     try:
         yield
     except OSError as e:
-        raise OutputError.one(str(spill), f"cannot keep the run's parts here: "
-                                          f"{e.strerror or e}; set TMPDIR to a folder with "
-                                          "room for about the size of the output") from None
+        raise OutputError.one(str(spill), _("cannot keep the run's parts here: {reason}; set "
+                                            "TMPDIR to a folder with room for about the size "
+                                            "of the output").format(reason=e.strerror or e)
+                              ) from None
 
 
 # ------------------------------------------------------------------------ processes
@@ -503,9 +505,10 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
                 rid, str(Origin(file, first[rid] & 0xFFFFFFFF, sheet)),
                 str(Origin(first_file, seen & 0xFFFFFFFF, first_sheet))))
     if not units:
-        problems.append(Problem("", "no unit records: give a units file or sheet"))
+        problems.append(Problem("", _("no unit records: give a units file or sheet")))
     if not first:
-        problems.append(Problem("", "no individual records: give an individuals file or sheet"))
+        problems.append(Problem("", _("no individual records: give an individuals file or "
+                                        "sheet")))
     # The one-batch checks (`check_batch`), in its order: duplicated ids, people without a
     # unit, units without people.
     problems.extend(duplicate_ids(units))
@@ -528,7 +531,7 @@ def _validate(tables: list[_Table], compiled: Compiled, spill: Path, part_people
         other = folded.setdefault(diacritic_skeleton(rid), rid)
         if other != rid:
             people_keys.warnings.append(near_id(rid, origin(rid), other, origin(other),
-                                                "people"))
+                                                N_("people")))
             near.add(rid)
     del folded
     warnings = [w for ws in warnings_of for w in ws] + unit_keys.warnings + people_keys.warnings
@@ -620,7 +623,7 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
         people = renamed(people, name, mapping)
     neighbours = KeyCheck()
     check_neighbours([Keyed(r.id, r.name, r.group, str(r.origin)) for r in people
-                      if r.id not in work.near], "people", "unit", neighbours)
+                      if r.id not in work.near], N_("people"), N_("unit"), neighbours)
     part = _Part(people=len(people), notes=neighbours.warnings)
     try:
         missing = judged_missing(compiled, work.rounds, work.allow_incomplete, people)
