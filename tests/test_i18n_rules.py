@@ -51,6 +51,17 @@ RULE_ERRORS = [
      "unknown key 'lable' (did you mean 'label'?)",
      "lỗi: broken_rules/unknown_key/rules.yaml:13: [task] individual.criteria.0.bands.0.lable: "
      "khóa không xác định 'lable' (có phải là 'label'?)"),
+    # PyYAML's problems: its English as it was, a Vietnamese sentence with a hint.
+    ("bad_yaml", None,
+     "error: broken_rules/bad_yaml/rules.yaml:14: expected ',' or '}', but got '{'",
+     "lỗi: broken_rules/bad_yaml/rules.yaml:14: YAML sai cấu trúc ở đây: cần ',' or '}', nhưng "
+     "gặp '{' (hãy kiểm tra thụt lề, dấu ngoặc và dấu nháy)"),
+    ("python_tag", None,
+     "error: broken_rules/python_tag/rules.yaml:17: could not determine a constructor for the "
+     "tag 'tag:yaml.org,2002:python/object/apply:os.system'",
+     "lỗi: broken_rules/python_tag/rules.yaml:17: tệp quy tắc không được dùng thẻ "
+     "'tag:yaml.org,2002:python/object/apply:os.system' (chỉ dùng chữ, số, true/false, danh "
+     "sách và ánh xạ)"),
     # pydantic's own errors: "Field required", "Input should be a valid decimal", a literal, a
     # union (one problem, not one per member), and a validator of the schema.
     ("missing_label", ("      label: Hoàn thành nhiệm vụ\n      max: 40\n", "      max: 40\n"),

@@ -216,7 +216,8 @@ def parse_yaml(data: bytes, shown: str) -> Any:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = f":{mark.line + 1}" if mark else ""
-        raise RuleError.one(f"{shown}{line}", str(e.problem or e.context)) from None
+        raise RuleError.one(f"{shown}{line}", schema_text.yaml_problem(
+            str(e.problem or e.context))) from None
     except yaml.YAMLError as e:
         raise RuleError.one(shown, _("invalid YAML: {reason}").format(reason=e)) from None
     except RecursionError:  # the depth limit above should make this unreachable

@@ -158,3 +158,33 @@ def _union(errs: Iterable[Any]) -> str:
         return _("expected {what} (found {value})").format(what=wanted[0], value=value)
     return _("expected one of: {alternatives} (found {value})").format(
         alternatives=", ".join(wanted), value=value)
+
+
+# PyYAML's problems, told from their shape: (pattern, message). The message ids are PyYAML's
+# own English (so English reads as before), with the groups as placeholders; the translation
+# may add a hint. A problem of no listed shape is kept as it is (the safe loader's own
+# problems, already translated, are among them).
+_YAML: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), m) for p, m in (
+    (r"^expected (?P<expected>.+), but got (?P<found>.+)$",
+     N_("expected {expected}, but got {found}")),
+    (r"^expected (?P<expected>.+), but found (?P<found>.+)$",
+     N_("expected {expected}, but found {found}")),
+    (r"^mapping values are not allowed here$", N_("mapping values are not allowed here")),
+    (r"^found character (?P<found>.+) that cannot start any token$",
+     N_("found character {found} that cannot start any token")),
+    (r"^could not determine a constructor for the tag (?P<tag>.+)$",
+     N_("could not determine a constructor for the tag {tag}")),
+    (r"^found unexpected end of stream$", N_("found unexpected end of stream")),
+    (r"^found unknown escape character (?P<found>.+)$",
+     N_("found unknown escape character {found}")),
+    (r"^could not find expected ':'$", N_("could not find expected ':'")),
+))
+
+
+def yaml_problem(problem: str) -> str:
+    """One of PyYAML's problems in the chosen language (see `_YAML`)."""
+    for pattern, text in _YAML:
+        found = pattern.match(problem)
+        if found:
+            return _(text).format(**found.groupdict())
+    return problem
