@@ -30,7 +30,7 @@ from pydantic.functional_validators import BeforeValidator
 
 from scoring import limits, schema_text
 from scoring.errors import Problem, RuleError
-from scoring.i18n import _
+from scoring.i18n import N_, _
 
 Kind = Literal["individual", "unit"]
 KINDS: tuple[Kind, ...] = ("individual", "unit")
@@ -853,7 +853,7 @@ def _by_id(items: tuple[Any, ...], what: str, problems: list[Problem]) -> dict[s
         if item.id in out:
             problems.append(Problem(item.source, _("duplicated {what} id {id!r} (also at "
                                                    "{other})").format(
-                what=what, id=item.id, other=out[item.id].source), item.id))
+                what=_(what), id=item.id, other=out[item.id].source), item.id))
         out[item.id] = item
     return out
 
@@ -866,7 +866,8 @@ def _override(base: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 _LIST_SECTIONS = ("criteria", "bonus", "deductions", "gates")
-_SINGULAR = {"criteria": "criterion", "bonus": "bonus", "deductions": "deduction", "gates": "gate"}
+_SINGULAR = {"criteria": N_("criterion"), "bonus": N_("bonus"), "deductions": N_("deduction"),
+             "gates": N_("gate")}
 _DICT_SECTIONS = ("inputs", "aggregates", "computed")
 
 
@@ -932,7 +933,8 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
             "ratings": ratings,
         }
     titles = _override(_by_id(base.titles, "title", []) if base else {},
-                       _by_id(tuple(t for f in files for t in f.titles), "title", problems))
+                       _by_id(tuple(t for f in files for t in f.titles), N_("title"),
+                              problems))
     params: dict[str, Param] = dict(base.params) if base else {}
     rewards = base.rewards if base else None
     rounds = base.rounds if base else ()

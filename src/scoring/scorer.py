@@ -563,7 +563,7 @@ def _criterion_hit(shared: _Shared, c: CCriterion, fired: frozenset[int],
         key: tuple[object, ...] = (id(group), None, _exact(values))
         found = shared.entries.get(key)
         if found is None:
-            why = "no band matched" if c.banded else "condition not met"
+            why = _("no band matched") if c.banded else _("condition not met")
             found = (ZERO, Hit(group.name, "criteria", c.spec.id, c.spec.label, "",
                                _reads(names, values), ZERO, ZERO, c.spec.max, why))
             shared.entries[key] = found
