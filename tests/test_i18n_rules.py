@@ -212,3 +212,18 @@ def test_pydantic_errors_are_told_in_vietnamese(field: str, value: object, code:
         set_language(None)
     assert (loc, kind, message) == ((field,), code, vi)
     assert not any(w in message for w in PYDANTIC_ENGLISH)
+
+
+@pytest.mark.parametrize(("loc", "data", "expected"), [
+    (("params", "x", "value", "decimal"), {"params": {"x": [1]}}, ("params", "x", "value")),
+    (("params", "Bonus", "value", "str"), {"params": {"Bonus": [1]}},
+     ("params", "Bonus", "value")),  # a parameter named like a tag is a key
+    (("inputs", "str", "min"), {"inputs": {"str": {"min": "x"}}}, ("inputs", "str", "min")),
+    (("gates", 0, "blocks", "tuple[str, ...]"), {"gates": [{"blocks": 5}]},
+     ("gates", 0, "blocks")),
+    (("gates", 0, "blocks", "literal['all']"), {"gates": [{"blocks": 5}]},
+     ("gates", 0, "blocks")),
+])
+def test_tags_are_not_keys(loc: tuple[int | str, ...], data: object,
+                           expected: tuple[int | str, ...]) -> None:
+    assert schema_text.without_tags(loc, data) == expected

@@ -753,7 +753,7 @@ def parse_file(path: Path) -> RuleFile:
         return RuleFile.model_validate(data)
     except ValidationError as e:
         problems = []
-        for loc, kind, msg in schema_text.problems(e.errors()):
+        for loc, kind, msg in schema_text.problems(e.errors(), data):
             field = ".".join(str(p) for p in loc)
             if kind == "extra_forbidden":
                 msg = _unknown_key_message(str(loc[-1]), loc, data)

@@ -194,7 +194,7 @@ def _record(compiled: Compiled, kind: Kind, given: dict[str, Any], ex: Example, 
     try:
         values = model.model_validate(data).model_dump()
     except ValidationError as e:
-        for loc, code, msg in schema_text.problems(e.errors()):
+        for loc, code, msg in schema_text.problems(e.errors(), data):
             field = str(loc[0]) if loc else ""
             found = data.get(field)
             told = code not in ("value_error", "assertion_error")  # the value is in `msg`

@@ -131,13 +131,30 @@ def message(err: Any) -> str:
     return _("this value cannot be used here (found {value})").format(value=found)
 
 
-def problems(errors: Sequence[Any]) -> list[tuple[Loc, str, str]]:
-    """Each distinct problem of a `ValidationError.errors()`: (location without tags, type
-    code, message). Errors of the members of one union at one location become one problem
-    that lists what each member would accept."""
+def without_tags(loc: Loc, data: Any) -> Loc:
+    """`loc` without pydantic's tags. A part that names a key of the validated `data` there is
+    a key even when it looks like a tag (a parameter named `Bonus`, an input named `str`)."""
+    out: list[int | str] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (
+                isinstance(node, list | tuple) and isinstance(part, int) and part < len(node)):
+            node = node[part]
+        elif is_tag(part):
+            continue
+        else:
+            node = None
+        out.append(part)
+    return tuple(out)
+
+
+def problems(errors: Sequence[Any], data: Any = None) -> list[tuple[Loc, str, str]]:
+    """Each distinct problem of a `ValidationError.errors()` of validating `data`: (location
+    without tags, type code, message). Errors of the members of one union at one location
+    become one problem that lists what each member would accept."""
     grouped: dict[Loc, list[Any]] = {}
     for err in errors:
-        loc = tuple(p for p in err["loc"] if not is_tag(p))
+        loc = without_tags(tuple(err["loc"]), data)
         grouped.setdefault(loc, []).append(err)
     return [(loc, errs[0]["type"], _union(errs) if len(errs) > 1 else message(errs[0]))
             for loc, errs in grouped.items()]
