@@ -137,8 +137,8 @@ def without_tags(loc: Loc, data: Any) -> Loc:
     out: list[int | str] = []
     node = data
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (
-                isinstance(node, list | tuple) and isinstance(part, int) and part < len(node)):
+        is_item = isinstance(node, list | tuple) and isinstance(part, int) and part < len(node)
+        if (isinstance(node, dict) and part in node) or is_item:
             node = node[part]
         elif is_tag(part):
             continue
