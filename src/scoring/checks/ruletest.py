@@ -25,11 +25,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from scoring.base.errors import ScoringError
-from scoring.base.i18n import _
+from scoring.base.i18n import N_, _
 from scoring.evaluation.result import RecordResult, TitleDecision
 from scoring.evaluation.scorer import Evaluator, score
 from scoring.inputs.records import Origin, Record, record_model
 from scoring.language import expr
+from scoring.rulesets import schema_text
 from scoring.rulesets.compile import IDENTITY, Compiled
 from scoring.rulesets.ruleset import Example, Kind
 from scoring.run.app import compile_folder
@@ -79,7 +80,7 @@ def run_example(ex: Example, compiled: Compiled, evaluator: Evaluator) -> Outcom
     problems = _check_expect(ex, compiled)
     kind: Kind = "individual" if ex.individual is not None else "unit"
     if ex.individual is None and ex.unit is None:
-        problems.append("an example needs 'individual:' (a person) or 'unit:' (a unit)")
+        problems.append(_("an example needs 'individual:' (a person) or 'unit:' (a unit)"))
     people: list[Record] = []
     units: list[Record] = []
     # A person's example may leave out its unit; required unit inputs then stay missing, and the
@@ -109,8 +110,8 @@ def run_example(ex: Example, compiled: Compiled, evaluator: Evaluator) -> Outcom
     needed = _depends_on(compiled, actual, units[0], absent) if absent else []
     if needed:
         return Outcome(ex.name, ex.source, False, tuple(
-            f"unit.{n}: the result reads it and it has no default: give it in 'unit:'"
-            for n in needed))
+            _("unit.{name}: the result reads it and it has no default: give it in 'unit:'")
+            .format(name=n) for n in needed))
     diffs = _compare(ex.expect, actual)
     return Outcome(ex.name, ex.source, not diffs, tuple(diffs))
 
@@ -184,8 +185,9 @@ def _record(compiled: Compiled, kind: Kind, given: dict[str, Any], ex: Example, 
             continue
         known = [*inputs, *overridable]
         close = difflib.get_close_matches(key, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        problems.append(f"{label}: unknown input {key!r}{hint}")
+        hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
+        problems.append(_("{label}: unknown input {key!r}{hint}").format(label=label, key=key,
+                                                                           hint=hint))
     for name in inputs:
         data.setdefault(name, None)
     model = record_model(kind, inputs)
@@ -193,16 +195,17 @@ def _record(compiled: Compiled, kind: Kind, given: dict[str, Any], ex: Example, 
     try:
         values = model.model_validate(data).model_dump()
     except ValidationError as e:
-        for err in e.errors():
-            field = str(err["loc"][0]) if err["loc"] else ""
+        for loc, code, msg in schema_text.problems(e.errors(), data):
+            field = str(loc[0]) if loc else ""
             found = data.get(field)
-            shown = "" if found is None else f" (found {found!r})" if isinstance(
-                found, str) else f" (found {_show(found)})"
-            problems.append(f"{prefix}.{field}: {err['msg'].removeprefix('Value error, ')}{shown}")
+            told = code not in ("value_error", "assertion_error")  # the value is in `msg`
+            shown = "" if found is None or told else _(" (found {value})").format(
+                value=repr(found) if isinstance(found, str) else _show(found))
+            problems.append(f"{prefix}.{field}: {msg}{shown}")
         values = {}
     ident = {k: str(values.pop(k, identity.get(k, ""))) for k in IDENTITY[kind]}
     values.pop("year", None)
-    file, _, line = ex.source.rpartition(":")
+    file, _colon, line = ex.source.rpartition(":")
     origin = Origin(file or ex.source, int(line) if line.isdigit() else 0)
     group = ident["unit_id" if kind == "individual" else "cluster"]
     return Record(kind, ident["id"], ident["name"], group, values, origin)
@@ -218,41 +221,47 @@ def _check_expect(ex: Example, compiled: Compiled) -> list[str]:
     for key, value in ex.expect.items():
         if key not in EXPECT_KEYS:
             close = difflib.get_close_matches(key, EXPECT_KEYS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(f"expect: unknown key {key!r}{hint}; keys: {', '.join(EXPECT_KEYS)}")
+            hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
+            problems.append(_("expect: unknown key {key!r}{hint}; keys: {keys}").format(
+                key=key, hint=hint, keys=", ".join(EXPECT_KEYS)))
         elif key == "score" and _number(value) is None:
-            problems.append(f"expect.score: {value!r} is not a number")
+            problems.append(_("expect.score: {value!r} is not a number").format(value=value))
         elif key == "points":
             if not isinstance(value, Mapping):
-                problems.append("expect.points: expected a mapping of criterion id to points")
+                problems.append(_("expect.points: expected a mapping of criterion id to points"))
                 continue
             for cid, pts in value.items():
                 if cid not in criteria:
-                    problems.append(f"expect.points: {cid!r} is not {_a(kind)} criterion"
-                                    f"{_did_you_mean(str(cid), criteria)}")
+                    problems.append(_(CRITERION_OF[kind]).format(
+                        id=cid, hint=_did_you_mean(str(cid), criteria)))
                 elif _number(pts) is None:
-                    problems.append(f"expect.points.{cid}: {pts!r} is not a number")
+                    problems.append(_("expect.points.{id}: {value!r} is not a number").format(
+                        id=cid, value=pts))
         elif key in ("titles", "not_titles"):
             if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
-                problems.append(f"expect.{key}: expected a list of title ids")
+                problems.append(_("expect.{key}: expected a list of title ids").format(key=key))
                 continue
-            problems += [f"expect.{key}: {t!r} is not {_a(kind)} title{_did_you_mean(t, titles)}"
+            problems += [_(TITLE_OF[kind]).format(key=key, id=t,
+                                                  hint=_did_you_mean(t, titles))
                          for t in value if t not in titles]
         elif key == "reward" and _number(value) is None:
-            problems.append(f"expect.reward: {value!r} is not a number (đồng)")
+            problems.append(_("expect.reward: {value!r} is not a number (đồng)").format(
+                value=value))
         elif key == "hits" and (not isinstance(value, list | tuple)
                                 or not all(isinstance(h, str) for h in value)):
-            problems.append("expect.hits: expected a list of rule ids")
+            problems.append(_("expect.hits: expected a list of rule ids"))
     return problems
 
 
-def _a(kind: str) -> str:
-    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+CRITERION_OF = {"individual": N_("expect.points: {id!r} is not an individual criterion{hint}"),
+                "unit": N_("expect.points: {id!r} is not a unit criterion{hint}")}
+TITLE_OF = {"individual": N_("expect.{key}: {id!r} is not an individual title{hint}"),
+            "unit": N_("expect.{key}: {id!r} is not a unit title{hint}")}
 
 
 def _did_you_mean(word: str, known: set[str]) -> str:
     close = difflib.get_close_matches(word, sorted(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
 
 
 def _number(value: object) -> Decimal | None:

@@ -42,6 +42,7 @@ from functools import cached_property
 from typing import Any
 
 from scoring.base.errors import Problem, RuleError, ScoringError
+from scoring.base.i18n import _
 from scoring.language import expr
 from scoring.rulesets.compile import Group
 
@@ -117,10 +118,11 @@ class CompiledGroup:
             decimals = self.decimals[cond.term]
             scaled = _scaled(const, decimals)
             if abs(scaled) >= LIMIT:
-                raise RuleError([Problem(source, f"constant {expr.format_number(const)} is too "
-                                                 f"large to compare with {decimals} decimals "
-                                                 "exactly: the engine holds numbers below "
-                                                 f"2**62 once scaled by 10**{decimals}", rule)])
+                raise RuleError([Problem(source, _(
+                    "constant {constant} is too large to compare with {decimals} decimals "
+                    "exactly: the engine holds numbers below 2**62 once scaled by "
+                    "10**{decimals}").format(constant=expr.format_number(const),
+                                             decimals=decimals), rule)])
             mode = {">=": "floor", "<": "floor", ">": "ceil", "<=": "ceil"}.get(cond.op, "exact")
             name, value = self._atom(cond.term, mode), int(scaled)
         ops = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
@@ -254,10 +256,10 @@ class Engine:
 
     def __init__(self, share_signatures: bool = True) -> None:
         if _UNAVAILABLE is not None:
-            raise EngineUnavailable.one("", "the rule engine (durable_rules, compiled when "
-                                            f"scoring is installed) cannot be loaded "
-                                            f"({_UNAVAILABLE}): reinstall scoring with pip, "
-                                            "which needs a C compiler")
+            raise EngineUnavailable.one("", _(
+                "the rule engine (durable_rules, compiled when scoring is installed) cannot be "
+                "loaded ({reason}): reinstall scoring with pip, which needs a C "
+                "compiler").format(reason=_UNAVAILABLE))
         self._compiled: dict[str, CompiledGroup] = {}
         self.facts_asserted = 0
         self.share_signatures = share_signatures

@@ -249,11 +249,12 @@ def members_stay_in_unit(compiled: Compiled) -> list[str]:
     out: list[str] = []
     if ck.ratings is not None and ck.ratings.quota is not None \
             and "unit_id" not in ck.ratings.quota.per:
-        out.append(f"the rating quota counts per {', '.join(ck.ratings.quota.per)}")
-    out.extend(f"title {t.spec.id}'s quota counts per {t.per}" for t in ck.titles
-               if t.quota is not None and t.per != "unit_id")
+        out.append(_("the rating quota counts per {scope}").format(
+            scope=", ".join(ck.ratings.quota.per)))
+    out.extend(_("title {title}'s quota counts per {scope}").format(title=t.spec.id, scope=t.per)
+               for t in ck.titles if t.quota is not None and t.per != "unit_id")
     if ck.rank_per != "unit_id":
-        out.append(f"people are ranked per {ck.rank_per}")
+        out.append(_("people are ranked per {scope}").format(scope=ck.rank_per))
     return out
 
 
@@ -353,7 +354,7 @@ def undefined_problem(e: expr.Undefined, records: Sequence[Record],
     i = e.index if e.index is not None and e.index < len(scopes) and (
         e.scope is None or scopes[e.index] is e.scope) else next(
         (n for n, s in enumerate(scopes) if s is e.scope), None)
-    at = f" (rule at {source})" if source else ""
+    at = _(" (rule at {source})").format(source=source) if source else ""
     if i is None:
         return Problem("", f"{e.describe()}{at}", rule)
     r = records[i]
@@ -366,7 +367,7 @@ def _amount(rule: Rule, scope: expr.Scope) -> tuple[Decimal, str]:
     assert rule.points is not None
     value = expr.compiled(rule.points)(scope)
     if value is None:
-        return ZERO, "the formula read a missing value; counted as 0"
+        return ZERO, _("the formula read a missing value; counted as 0")
     assert isinstance(value, Decimal)
     return value, ""
 
@@ -401,8 +402,10 @@ def _rate(st: _State, ev: Evaluator) -> None:
             final = override.rating
         warning = ""
         if given is not None and band is not None and given != band:
-            warning = (f"{cr.field} given as {given!r} but the points "
-                       f"({expr.format_number(points)}) give {band!r}; the points decide")  # type: ignore[arg-type]
+            warning = _("{field} given as {given!r} but the points ({points}) give {band!r}; "
+                        "the points decide").format(
+                field=cr.field, given=given, band=band,
+                points=expr.format_number(points))  # type: ignore[arg-type]
             st.warnings[i].append(warning)
         scope[cr.field] = final
         st.ratings[i] = RatingDecision(
@@ -499,9 +502,13 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
             if history and c.spec.judged is None:
                 last = history[-1]
                 hit = replace(hit, points=last.points, computed=pts, rounds=history,
-                              note=f"computed {expr.format_number(pts)}; set to "
-                                   f"{expr.format_number(last.points)} by {last.label}"
-                                   f"{f' ({last.who})' if last.who else ''}: {last.reason}")
+                              note=(_("computed {computed}; set to {points} by {round} "
+                                      "({who}): {reason}") if last.who else
+                                    _("computed {computed}; set to {points} by {round}: "
+                                      "{reason}")).format(
+                                  computed=expr.format_number(pts),
+                                  points=expr.format_number(last.points), round=last.label,
+                                  who=last.who, reason=last.reason))
                 pts = last.points
             elif history:
                 hit = replace(hit, rounds=history)
@@ -563,7 +570,7 @@ def _criterion_hit(shared: _Shared, c: CCriterion, fired: frozenset[int],
         key: tuple[object, ...] = (id(group), None, _exact(values))
         found = shared.entries.get(key)
         if found is None:
-            why = "no band matched" if c.banded else "condition not met"
+            why = _("no band matched") if c.banded else _("condition not met")
             found = (ZERO, Hit(group.name, "criteria", c.spec.id, c.spec.label, "",
                                _reads(names, values), ZERO, ZERO, c.spec.max, why))
             shared.entries[key] = found
@@ -579,7 +586,8 @@ def _criterion_hit(shared: _Shared, c: CCriterion, fired: frozenset[int],
         raw, note = _amount(rule, scope)
         pts = min(max(raw, ZERO), cap)
         if pts != raw and not note:
-            note = f"capped at {expr.format_number(cap)}" if raw > cap else "floored at 0"
+            note = (_("capped at {max}").format(max=expr.format_number(cap)) if raw > cap
+                    else _("floored at 0"))
         found = (pts, Hit(rule.key, "criteria", c.spec.id, rule.label or c.spec.label,
                           rule.text, _reads(names, values), pts, raw, cap, note))
         shared.entries[key] = found
@@ -654,11 +662,12 @@ def _over_no_members(unit: Record, agg: CAggregate) -> tuple[expr.Value, tuple[s
     `division_by_zero:`), else an error naming the unit, the aggregate and why."""
     declared = agg.spec.division_by_zero
     if declared == "error":
-        raise InputError([Problem(str(unit.origin), f"{unit.id} ({unit.name}): the {agg.spec.fn} "
-                                  f"of {agg.spec.of} is 0 / 0: no member has {agg.spec.where}; "
-                                  "declare what it means in the aggregate, e.g. "
-                                  "'division_by_zero: 0' or 'division_by_zero: missing' (rule at "
-                                  f"{agg.spec.source})", agg.name)])
+        raise InputError([Problem(str(unit.origin), _(
+            "{id} ({name}): the {fn} of {of} is 0 / 0: no member has {where}; declare what it "
+            "means in the aggregate, e.g. 'division_by_zero: 0' or 'division_by_zero: missing' "
+            "(rule at {source})").format(id=unit.id, name=unit.name, fn=agg.spec.fn,
+                                         of=agg.spec.of, where=agg.spec.where,
+                                         source=agg.spec.source), agg.name)])
     return (None if declared == "missing" else declared), ()
 
 

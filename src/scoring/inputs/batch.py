@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from scoring.base.errors import InputError, Problem
+from scoring.base.errors import InputError, Problem, input_location
+from scoring.base.i18n import _
 from scoring.inputs.keys import check_keys
 from scoring.inputs.records import RawTable, Record, check_batch, validate
 from scoring.inputs.rounds import RoundData
@@ -46,9 +47,10 @@ def build_batch(tables: Sequence[RawTable], compiled: Compiled) -> Batch:
     if problems:
         raise InputError(problems)
     if not batch.units:
-        problems.append(Problem("", "no unit records: give a units file or sheet"))
+        problems.append(Problem("", _("no unit records: give a units file or sheet")))
     if not batch.individuals:
-        problems.append(Problem("", "no individual records: give an individuals file or sheet"))
+        problems.append(Problem("", _("no individual records: give an individuals file or "
+                                       "sheet")))
     batch.individuals, batch.units, keys = check_keys(batch.individuals, batch.units,
                                                       compiled.ruleset)
     batch.warnings.extend(keys.warnings)
@@ -85,7 +87,7 @@ def stated_years(t: RawTable, years: dict[str, str]) -> None:
             if text.endswith(".0"):
                 text = text[:-2]
             if text:
-                years.setdefault(text, f"{t.file}, row {t.first_row + offset}")
+                years.setdefault(text, input_location(t.file, t.first_row + offset))
 
 
 def decide_year(years: dict[str, str], stated: int | None) -> int | None:
@@ -94,11 +96,12 @@ def decide_year(years: dict[str, str], stated: int | None) -> int | None:
         years.setdefault(str(stated), "dataset.yaml")
     if len(years) > 1:
         shown = "; ".join(f"{y} ({w})" for y, w in sorted(years.items()))
-        raise InputError.one("", f"the data states several years: {shown}; score one year per "
-                                 "run")
+        raise InputError.one("", _("the data states several years: {years}; score one year "
+                                   "per run").format(years=shown))
     if not years:
         return None
     (text, where), = years.items()
     if not text.isdigit() or not 1990 <= int(text) <= 2100:
-        raise InputError.one(where, f"year: expected a year such as 2026, found {text!r}")
+        raise InputError.one(where, _("year: expected a year such as 2026, found {value!r}")
+                             .format(value=text))
     return int(text)

@@ -26,6 +26,7 @@ from itertools import repeat
 from typing import Any, Literal, TypeAlias, TypeVar
 
 from scoring.base.errors import InputError, Problem, RuleError
+from scoring.base.i18n import N_, _
 
 Value: TypeAlias = Decimal | str | bool | None
 # What a division by zero means in a rule (its `division_by_zero:` key): "error" (the default:
@@ -54,6 +55,15 @@ class Type:
 NUMBER = Type("number")
 BOOL = Type("bool")
 TEXT = Type("text")
+
+
+# The kinds of value, as a message names them.
+KIND_NAMES = {"number": N_("number"), "bool": N_("bool"), "text": N_("text")}
+
+
+def kind_name(kind: str) -> str:
+    """A kind of value (`number`, `bool`, `text`) in the chosen language."""
+    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
 
 
 def enum(values: Sequence[str]) -> Type:
@@ -178,24 +188,30 @@ def _history_call(n: ast.Call, func: str, where: Where, depth: int) -> Name:
     """A history function call as the one name that stands for it (see HISTORY_FUNCTIONS)."""
     low, high, keywords = HISTORY_FUNCTIONS[func]
     if not low <= len(n.args) <= high:
-        count = str(low) if low == high else f"{low} or {high}"
-        raise where.error(f"{func}() takes {count} positional argument(s), not {len(n.args)}")
+        raise where.error((_("{func}() takes {count} positional argument(s), not {given}")
+                           if low == high else
+                           _("{func}() takes {low} or {high} positional argument(s), not "
+                             "{given}")).format(func=func, count=low, low=low, high=high,
+                                                given=len(n.args)))
     args = [unparse(_convert(a, where, depth)) for a in n.args]
     given: dict[str, str] = {}
     for k in n.keywords:
         if k.arg is None or k.arg not in keywords:
-            raise where.error(f"{func}() has no keyword {k.arg or '**'!r}; keywords: "
-                              f"{', '.join(sorted(keywords))}")
+            raise where.error(_("{func}() has no keyword {keyword!r}; keywords: {keywords}")
+                              .format(func=func, keyword=k.arg or "**",
+                                      keywords=", ".join(sorted(keywords))))
         if k.arg in given:
-            raise where.error(f"{func}(): {k.arg}= is given twice")
+            raise where.error(_("{func}(): {keyword}= is given twice").format(
+                func=func, keyword=k.arg))
         v = k.value
         if isinstance(v, ast.Constant) and type(v.value) is int and v.value >= 1:
             given[k.arg] = str(v.value)
         elif isinstance(v, ast.Name) and v.id not in _LITERAL_NAMES:
             given[k.arg] = v.id
         else:
-            raise where.error(f"{func}({k.arg}=...) takes a whole number of at least 1 or a "
-                              f"title, not {ast.unparse(v)[:40]!r}")
+            raise where.error(_("{func}({keyword}=...) takes a whole number of at least 1 or a "
+                                "title, not {value!r}").format(func=func, keyword=k.arg,
+                                                               value=ast.unparse(v)[:40]))
     args += [f"{k}={given[k]}" for k in sorted(given)]
     return Name(f"{func}({', '.join(args)})")
 
@@ -244,13 +260,14 @@ class Undefined(InputError):
                 f"{unparse(self.node.right)} = {_shown(self.right)}")
 
     def describe(self) -> str:
-        what = "division by zero" if self.by_zero else "a result too large to compute exactly"
-        text = f"{what} in {unparse(self.node)} ({self.values()})"
         if self.by_zero:
-            text += ("; the rule does not say what a division by zero means there: guard it "
-                     "(… if divisor != 0 else …) or declare it in the rule, e.g. "
-                     "'division_by_zero: 0' or 'division_by_zero: missing'")
-        return text
+            return _("division by zero in {expr} ({values}); the rule does not say what a "
+                     "division by zero means there: guard it (… if divisor != 0 else …) or "
+                     "declare it in the rule, e.g. 'division_by_zero: 0' or "
+                     "'division_by_zero: missing'").format(expr=unparse(self.node),
+                                                           values=self.values())
+        return _("a result too large to compute exactly in {expr} ({values})").format(
+            expr=unparse(self.node), values=self.values())
 
     def at(self, index: int, scope: Scope) -> Undefined:
         """This error, located at the record `index` of a batch (kept if already located)."""
@@ -278,18 +295,22 @@ def parse(text: object, where: Where = Where()) -> Node:
     if isinstance(text, int | float | Decimal):
         return Lit(Decimal(str(text)))
     if not isinstance(text, str):
-        raise where.error(f"expected an expression, found {type(text).__name__} {text!r}")
+        raise where.error(_("expected an expression, found {type} {value!r}").format(
+            type=type(text).__name__, value=text))
     if len(text) > MAX_LENGTH:
-        raise where.error(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
+        raise where.error(_("expression is {length} characters long; the limit is {limit}")
+                          .format(length=len(text), limit=MAX_LENGTH))
     if not text.strip():
-        raise where.error("empty expression")
+        raise where.error(_("empty expression"))
     source = text.strip()
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
-        raise where.error(f"cannot parse expression {text!r}: {e.msg}") from None
+        raise where.error(_("cannot parse expression {text!r}: {reason}").format(
+            text=text, reason=e.msg)) from None
     except (RecursionError, MemoryError, ValueError):
-        raise where.error(f"expression is too deeply nested (limit {MAX_DEPTH})") from None
+        raise where.error(_("expression is too deeply nested (limit {limit})").format(
+            limit=MAX_DEPTH)) from None
     _exact_literals(tree, source)
     return _convert(tree.body, where, 0)
 
@@ -306,7 +327,8 @@ def _exact_literals(tree: ast.AST, source: str) -> None:
 
 def _convert(n: ast.AST, where: Where, depth: int) -> Node:
     if depth > MAX_DEPTH:
-        raise where.error(f"expression is too deeply nested (limit {MAX_DEPTH})")
+        raise where.error(_("expression is too deeply nested (limit {limit})").format(
+            limit=MAX_DEPTH))
     d = depth + 1
     if isinstance(n, ast.Constant):
         v = n.value
@@ -314,15 +336,17 @@ def _convert(n: ast.AST, where: Where, depth: int) -> Node:
             return Lit(v)
         if isinstance(v, int | float | Decimal):
             if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
-                raise where.error("numbers must be finite")
+                raise where.error(_("numbers must be finite"))
             number = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
             # Rule numbers are points, shares, months and money (see ruleset.MAX_EXPONENT); a
             # 1500-digit literal would overflow the decimal context wherever it is printed.
             if number and not -15 <= number.adjusted() < 15:
-                raise where.error(f"the number {str(v)[:20]}... is out of range: numbers in "
-                                  "rule files lie between 10^-15 and 10^15")
+                raise where.error(_("the number {number}... is out of range: numbers in rule "
+                                    "files lie between 10^-15 and 10^15").format(
+                                        number=str(v)[:20]))
             return Lit(number)
-        raise where.error(f"literal {v!r} is not allowed (numbers, text, True, False)")
+        raise where.error(_("literal {value!r} is not allowed (numbers, text, True, False)")
+                          .format(value=v))
     if isinstance(n, ast.Name):
         if n.id in _LITERAL_NAMES:
             return Lit(_LITERAL_NAMES[n.id])
@@ -330,7 +354,8 @@ def _convert(n: ast.AST, where: Where, depth: int) -> Node:
     if isinstance(n, ast.Attribute):
         if isinstance(n.value, ast.Name) and not n.attr.startswith("_"):
             return Name(f"{n.value.id}.{n.attr}")
-        raise where.error("attribute access is only allowed as namespace.field (e.g. unit.x)")
+        raise where.error(_("attribute access is only allowed as namespace.field (e.g. "
+                            "unit.x)"))
     if isinstance(n, ast.UnaryOp):
         operand = _convert(n.operand, where, d)
         if isinstance(n.op, ast.Not):
@@ -341,11 +366,13 @@ def _convert(n: ast.AST, where: Where, depth: int) -> Node:
             return Unary("-", operand)
         if isinstance(n.op, ast.UAdd):
             return operand
-        raise where.error(f"operator {type(n.op).__name__} is not allowed")
+        raise where.error(_("operator {operator} is not allowed").format(
+            operator=type(n.op).__name__))
     if isinstance(n, ast.BinOp):
         op = _BIN.get(type(n.op))
         if op is None:
-            raise where.error(f"operator {type(n.op).__name__} is not allowed (use + - * /)")
+            raise where.error(_("operator {operator} is not allowed (use + - * /)").format(
+                operator=type(n.op).__name__))
         return Bin(op, _convert(n.left, where, d), _convert(n.right, where, d),
                    where.zero if op == "/" else "error")
     if isinstance(n, ast.BoolOp):
@@ -359,20 +386,24 @@ def _convert(n: ast.AST, where: Where, depth: int) -> Node:
         if not isinstance(n.func, ast.Name) or n.func.id not in FUNCTIONS:
             shown = ast.unparse(n.func)[:40]
             known = ", ".join(sorted([*FUNCTIONS, *HISTORY_FUNCTIONS]))
-            raise where.error(f"call to {shown!r} is not allowed; functions: {known}")
+            raise where.error(_("call to {name!r} is not allowed; functions: {known}").format(
+                name=shown, known=known))
         if n.keywords:
-            raise where.error(f"{n.func.id}() takes no keyword arguments")
+            raise where.error(_("{func}() takes no keyword arguments").format(func=n.func.id))
         arity = FUNCTIONS[n.func.id]
         if (arity is not None and len(n.args) != arity) or not n.args:
-            raise where.error(f"{n.func.id}() takes {arity or 'one or more'} argument(s)")
+            raise where.error((_("{func}() takes {count} argument(s)") if arity else
+                               _("{func}() takes one or more arguments")).format(
+                                   func=n.func.id, count=arity))
         return Call(n.func.id, tuple(_convert(a, where, d) for a in n.args))
     if isinstance(n, ast.IfExp):
         return IfExp(
             _convert(n.test, where, d), _convert(n.body, where, d), _convert(n.orelse, where, d)
         )
     if isinstance(n, ast.Tuple | ast.List | ast.Set):
-        raise where.error("a list of values is only allowed after 'in' or 'not in'")
-    raise where.error(f"{type(n).__name__} is not allowed in an expression")
+        raise where.error(_("a list of values is only allowed after 'in' or 'not in'"))
+    raise where.error(_("{construct} is not allowed in an expression").format(
+        construct=type(n).__name__))
 
 
 def _convert_compare(n: ast.Compare, where: Where, depth: int) -> Node:
@@ -381,19 +412,21 @@ def _convert_compare(n: ast.Compare, where: Where, depth: int) -> Node:
     for op, comparator in zip(n.ops, n.comparators, strict=True):
         if isinstance(op, ast.In | ast.NotIn):
             if not isinstance(comparator, ast.Tuple | ast.List | ast.Set):
-                raise where.error("'in' needs a literal list of values, e.g. x in (\"a\", \"b\")")
+                raise where.error(_("'in' needs a literal list of values, e.g. x in (\"a\", "
+                                    "\"b\")"))
             items = tuple(_convert(e, where, depth) for e in comparator.elts)
             if not items:
-                raise where.error("'in' needs at least one value")
+                raise where.error(_("'in' needs at least one value"))
             parts.append(In(left, items, isinstance(op, ast.NotIn)))
             left = Lit(None)  # chaining after `in` makes no sense; refused below
             continue
         cmp = _CMP.get(type(op))
         if cmp is None:
-            raise where.error(f"comparison {type(op).__name__} is not allowed")
+            raise where.error(_("comparison {operator} is not allowed").format(
+                operator=type(op).__name__))
         right = _convert(comparator, where, depth)
         if isinstance(left, Lit) and left.value is None:
-            raise where.error("'in' cannot be chained with another comparison")
+            raise where.error(_("'in' cannot be chained with another comparison"))
         parts.append(Compare(cmp, left, right))
         left = right
     return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
@@ -406,7 +439,7 @@ def check(node: Node, env: Env, where: Where = Where()) -> Type:
     """Return the node's type, or raise a `RuleError` for unknown names and type mismatches."""
     if isinstance(node, Lit):
         if node.value is None:
-            raise where.error("missing value")
+            raise where.error(_("missing value"))
         return type_of_value(node.value)
     if isinstance(node, Name):
         t = env.lookup(node.name)
@@ -416,27 +449,31 @@ def check(node: Node, env: Env, where: Where = Where()) -> Type:
     if isinstance(node, Unary):
         t = check(node.operand, env, where)
         want = BOOL if node.op == "not" else NUMBER
-        _expect(t, want.kind, f"'{node.op}' operand {unparse(node.operand)}", where)
+        _expect(t, want.kind, _("{op!r} operand {expr}").format(
+            op=node.op, expr=unparse(node.operand)), where)
         return want
     if isinstance(node, Bin):
         for side in (node.left, node.right):
-            _expect(check(side, env, where), "number", f"operand {unparse(side)}", where)
+            _expect(check(side, env, where), "number", _("operand {expr}").format(
+                expr=unparse(side)), where)
         if node.op == "/" and isinstance(node.right, Lit) and node.right.value == 0:
-            raise where.error(f"division by zero in {unparse(node)}")
+            raise where.error(_("division by zero in {expr}").format(expr=unparse(node)))
         return NUMBER
     if isinstance(node, BoolOp):
         for v in node.values:
-            _expect(check(v, env, where), "bool", f"'{node.op}' operand {unparse(v)}", where)
+            _expect(check(v, env, where), "bool", _("{op!r} operand {expr}").format(
+                op=node.op, expr=unparse(v)), where)
         return BOOL
     if isinstance(node, Compare):
         lt, rt = check(node.left, env, where), check(node.right, env, where)
         if lt.kind != rt.kind:
-            raise where.error(
-                f"cannot compare {unparse(node.left)} ({lt.kind}) with "
-                f"{unparse(node.right)} ({rt.kind})"
-            )
+            raise where.error(_("cannot compare {left} ({left_kind}) with {right} "
+                                "({right_kind})").format(
+                left=unparse(node.left), left_kind=kind_name(lt.kind),
+                right=unparse(node.right), right_kind=kind_name(rt.kind)))
         if lt.kind != "number" and node.op not in ("==", "!="):
-            raise where.error(f"'{node.op}' compares numbers only, not {lt.kind}: {unparse(node)}")
+            raise where.error(_("{op!r} compares numbers only, not {kind}: {expr}").format(
+                op=node.op, kind=kind_name(lt.kind), expr=unparse(node)))
         _check_enum_literal(node.left, rt, node.right, where)
         _check_enum_literal(node.right, lt, node.left, where)
         return BOOL
@@ -444,51 +481,54 @@ def check(node: Node, env: Env, where: Where = Where()) -> Type:
         lt = check(node.left, env, where)
         for item in node.items:
             if not isinstance(item, Lit):
-                raise where.error(f"values after 'in' must be literals, not {unparse(item)}")
+                raise where.error(_("values after 'in' must be literals, not {expr}").format(
+                    expr=unparse(item)))
             it = check(item, env, where)
             if it.kind != lt.kind:
-                raise where.error(
-                    f"{unparse(item)} is {it.kind} but {unparse(node.left)} is {lt.kind}"
-                )
+                raise where.error(_("{item} is {item_kind} but {subject} is {kind}").format(
+                    item=unparse(item), item_kind=kind_name(it.kind),
+                    subject=unparse(node.left), kind=kind_name(lt.kind)))
             _check_enum_literal(item, lt, node.left, where)
         return BOOL
     if isinstance(node, Call):
         if node.func == "present":
             if not isinstance(node.args[0], Name):
-                raise where.error("present() takes a field name")
+                raise where.error(_("present() takes a field name"))
             check(node.args[0], env, where)
             return BOOL
         for a in node.args:
-            _expect(check(a, env, where), "number", f"argument {unparse(a)}", where)
+            _expect(check(a, env, where), "number", _("argument {expr}").format(
+                expr=unparse(a)), where)
         return NUMBER
     test_t = check(node.test, env, where)
-    _expect(test_t, "bool", f"condition {unparse(node.test)}", where)
+    _expect(test_t, "bool", _("condition {expr}").format(expr=unparse(node.test)), where)
     bt, ot = check(node.body, env, where), check(node.orelse, env, where)
     if bt.kind != ot.kind:
-        raise where.error(f"both branches of {unparse(node)} must have the same type")
+        raise where.error(_("both branches of {expr} must have the same type").format(
+            expr=unparse(node)))
     return bt
 
 
 def _expect(t: Type, kind: str, what: str, where: Where) -> None:
     if t.kind != kind:
-        raise where.error(f"{what} is {t.kind}, expected {kind}")
+        raise where.error(_("{what} is {kind}, expected {expected}").format(
+            what=what, kind=kind_name(t.kind), expected=kind_name(kind)))
 
 
 def _check_enum_literal(lit: Node, against: Type, subject: Node, where: Where) -> None:
     if (isinstance(lit, Lit) and isinstance(lit.value, str) and against.values is not None
             and lit.value not in against.values):
         close = difflib.get_close_matches(lit.value, against.values, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise where.error(
-            f"{lit.value!r} is not a value of {unparse(subject)}{hint}; "
-            f"values: {', '.join(against.values)}"
-        )
+        hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
+        raise where.error(_("{value!r} is not a value of {subject}{hint}; values: {values}")
+                          .format(value=lit.value, subject=unparse(subject), hint=hint,
+                                  values=", ".join(against.values)))
 
 
 def _unknown_name(name: str, env: Env) -> str:
     close = difflib.get_close_matches(name, env.known(), n=1, cutoff=0.75)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown name {name!r}{hint}"
+    hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
+    return _("unknown name {name!r}{hint}").format(name=name, hint=hint)
 
 
 def names(node: Node) -> set[str]:

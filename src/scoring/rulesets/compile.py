@@ -19,6 +19,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from scoring.base.errors import Problem, RuleError
+from scoring.base.i18n import _
 from scoring.history.store import Query, Resolver
 from scoring.language import expr
 from scoring.rulesets.ruleset import (
@@ -214,8 +215,10 @@ class _Compiler:
             node, env = self.history.resolve(expr.parse(text, where), env, where)
             t = expr.check(node, env, where)
             if t.kind != want:
-                raise where.error(f"expected a {want} expression, found {t.kind}: "
-                                  f"{expr.unparse(node)}")
+                raise where.error(_("expected a {want} expression, found {found}: {expr}")
+                                  .format(want=expr.kind_name(want),
+                                          found=expr.kind_name(t.kind),
+                                          expr=expr.unparse(node)))
             return expr.substitute(node, self.constants)
         except RuleError as e:
             self.problems.extend(e.problems)
@@ -239,9 +242,11 @@ class _Compiler:
         for sec in (kr.criteria, kr.bonus, kr.deductions, kr.gates):
             for item in sec:
                 if item.id in ids or item.id in names:
-                    self.problems.append(Problem(item.source, f"id {item.id!r} is already used "
-                                                              f"by {ids.get(item.id, 'an input')}",
-                                                 item.id))
+                    self.problems.append(Problem(item.source, (
+                        _("id {id!r} is already used by {other}").format(
+                            id=item.id, other=ids[item.id]) if item.id in ids
+                        else _("id {id!r} is already used by an input").format(id=item.id)),
+                        item.id))
                 ids[item.id] = item.source
 
     def compile_kind(self, kind: Kind) -> CKind:
@@ -251,9 +256,9 @@ class _Compiler:
         names.update({n: input_type(s) for n, s in kr.inputs.items()})
         declared = {**kr.inputs, **kr.computed, **kr.aggregates}
         for name in sorted(set(declared) & set(self.constants)):
-            self.problems.append(Problem(declared[name].source, f"{name!r} is both a field and a "
-                                         "parameter (or a criterion maximum); rename one",
-                                         name))
+            self.problems.append(Problem(declared[name].source, _(
+                "{name!r} is both a field and a parameter (or a criterion maximum); rename "
+                "one").format(name=name), name))
         spaces: dict[str, Mapping[str, expr.Type]] = {}
         if kind == "individual":
             spaces["unit"] = {**IDENTITY["unit"], **{n: input_type(s)
@@ -314,8 +319,9 @@ class _Compiler:
         field_type = names.get(spec.field)
         where = expr.Where(spec.source, "ratings", spec.division_by_zero)
         if field_type is None or field_type.values is None:
-            self.problems.append(Problem(spec.source, f"ratings.field {spec.field!r} must be a "
-                                                      "declared enum input", "ratings"))
+            self.problems.append(Problem(spec.source, _(
+                "ratings.field {field!r} must be a declared enum input").format(
+                    field=spec.field), "ratings"))
             return None
         classes = field_type.values
         env = expr.Env(dict(names), spaces, self.constants)
@@ -340,16 +346,16 @@ class _Compiler:
                 self.check_class(cls, classes, q.source)
             for per in q.per:
                 if per not in names:
-                    self.problems.append(Problem(q.source, f"ratings quota per {per!r}: not a "
-                                                           "field", "ratings"))
+                    self.problems.append(Problem(q.source, _(
+                        "ratings quota per {per!r}: not a field").format(per=per), "ratings"))
             self.check_rank_keys(q.rank_by, {**names, RATING_POINTS: expr.NUMBER}, q.source,
                                  "ratings")
             if q.share_field is not None:
                 self.check_share_field(q.share_field, q.per, q.source)
             value = self.constants.get(q.share) if isinstance(q.share, str) else q.share
             if not isinstance(value, Decimal):
-                self.problems.append(Problem(q.source, f"quota share {q.share!r} is not a number",
-                                             "ratings"))
+                self.problems.append(Problem(q.source, _(
+                    "quota share {share!r} is not a number").format(share=q.share), "ratings"))
             else:
                 share = value
         if points is None or any(r is None for r in rules + overrides):
@@ -364,16 +370,19 @@ class _Compiler:
     def check_share_field(self, name: str, per: tuple[str, ...], source: str) -> None:
         spec = self.rs.unit.inputs.get(name)
         if spec is None or spec.type != "number":
-            self.problems.append(Problem(source, f"ratings quota share_field {name!r} must be "
-                                                 "a numeric unit input", "ratings"))
+            self.problems.append(Problem(source, _(
+                "ratings quota share_field {name!r} must be a numeric unit input").format(
+                    name=name), "ratings"))
         if "unit_id" not in per:
-            self.problems.append(Problem(source, "a ratings quota with share_field counts per "
-                                                 "unit_id (each unit its own share)", "ratings"))
+            self.problems.append(Problem(source, _(
+                "a ratings quota with share_field counts per unit_id (each unit its own "
+                "share)"), "ratings"))
 
     def check_class(self, value: str, classes: tuple[str, ...], source: str) -> None:
         if value not in classes:
-            self.problems.append(Problem(source, f"rating {value!r} is not one of "
-                                                 f"{', '.join(classes)}", "ratings"))
+            self.problems.append(Problem(source, _(
+                "rating {value!r} is not one of {classes}").format(
+                    value=value, classes=", ".join(classes)), "ratings"))
 
     def parse_any(self, text: expr.Value | int, where: expr.Where,
                   env: expr.Env) -> expr.Node | None:
@@ -446,7 +455,8 @@ class _Compiler:
         own = {t.id for t in self.rs.titles if t.of == kind}
         blocks = own if g.blocks == "all" else set(g.blocks)
         for b in blocks - own:
-            self.problems.append(Problem(g.source, f"gate blocks unknown title {b!r}", g.id))
+            self.problems.append(Problem(g.source, _("gate blocks unknown title {title!r}")
+                                         .format(title=b), g.id))
         return None if r is None else CGate(g.id, g.label, frozenset(blocks), Group(r.key, (r,)),
                                             g.basis)
 
@@ -478,27 +488,30 @@ class _Compiler:
         if isinstance(q.share, str):
             value = self.constants.get(q.share)
             if not isinstance(value, Decimal):
-                self.problems.append(Problem(q.source, f"quota share {q.share!r} is not a "
-                                                       "numeric parameter", t.id))
+                self.problems.append(Problem(q.source, _(
+                    "quota share {share!r} is not a numeric parameter").format(share=q.share),
+                    t.id))
             else:
                 share = value
         else:
             share = q.share
         if share is not None and not (0 <= share <= 1):
-            self.problems.append(Problem(q.source, f"quota share {share} is not between 0 and 1",
-                                         t.id))
+            self.problems.append(Problem(q.source, _(
+                "quota share {share} is not between 0 and 1").format(share=share), t.id))
         own = {x.id for x in self.rs.titles if x.of == t.of}
         if q.of is not None and q.of != "candidates" and q.of not in own:
-            self.problems.append(Problem(q.source, f"quota counts unknown title {q.of!r}", t.id))
+            self.problems.append(Problem(q.source, _("quota counts unknown title {title!r}")
+                                         .format(title=q.of), t.id))
         per = q.per
         if isinstance(self.params.get(per), str):
             per = str(self.params[per])  # the council's choice, kept as a parameter
         per = "unit_id" if per == "unit" else per
         if per not in ("all", "cluster") and per not in names:
-            self.problems.append(Problem(q.source, f"quota per {q.per!r}: not a field", t.id))
+            self.problems.append(Problem(q.source, _("quota per {per!r}: not a field").format(
+                per=q.per), t.id))
         if t.of == "unit" and per == "unit_id":
-            self.problems.append(Problem(q.source, "a unit title's quota is per cluster or all",
-                                         t.id))
+            self.problems.append(Problem(q.source, _("a unit title's quota is per cluster or "
+                                                     "all"), t.id))
         self.check_rank_keys(q.rank_by, names, q.source, t.id)
         return share, per
 
@@ -511,18 +524,19 @@ class _Compiler:
         src = rw.source
         if isinstance(rw.base_salary, str) and not isinstance(self.params.get(rw.base_salary),
                                                               Decimal):
-            self.problems.append(Problem(src, f"rewards.base_salary {rw.base_salary!r} is not a "
-                                              "numeric parameter", "rewards"))
+            self.problems.append(Problem(src, _(
+                "rewards.base_salary {name!r} is not a numeric parameter").format(
+                    name=rw.base_salary), "rewards"))
         if rw.base_salary is None and not rw.base_salaries:
-            self.problems.append(Problem(src, "rewards need a base_salary or a dated "
-                                              "base_salaries table", "rewards"))
+            self.problems.append(Problem(src, _("rewards need a base_salary or a dated "
+                                                "base_salaries table"), "rewards"))
         if rw.base_salaries:
             when = rw.decision_date_in(self.params)
             if not when:
-                self.problems.append(Problem(src, "rewards.base_salaries needs a decision_date "
-                                                  "(a date or a parameter holding one): the "
-                                                  "base salary is the one in force on the date "
-                                                  "of the decision", "rewards"))
+                self.problems.append(Problem(src, _(
+                    "rewards.base_salaries needs a decision_date (a date or a parameter holding "
+                    "one): the base salary is the one in force on the date of the decision"),
+                    "rewards"))
             else:
                 self.check_decision_date(when, rw.base_salaries[0].since, src)
         kinds = {t.id: t.of for t in self.rs.titles}
@@ -530,38 +544,42 @@ class _Compiler:
         for a in rw.same_achievement or ():
             for tid in a.titles:
                 if tid not in kinds:
-                    self.problems.append(Problem(a.source, f"same_achievement {a.id!r}: unknown "
-                                                           f"title {tid!r}", a.id))
+                    self.problems.append(Problem(a.source, _(
+                        "same_achievement {id!r}: unknown title {title!r}").format(
+                            id=a.id, title=tid), a.id))
                 elif tid in seen:
-                    self.problems.append(Problem(a.source, f"title {tid!r} is in two "
-                                                           f"same_achievement groups ({seen[tid]}"
-                                                           f", {a.id})", a.id))
+                    self.problems.append(Problem(a.source, _(
+                        "title {title!r} is in two same_achievement groups ({first}, "
+                        "{second})").format(title=tid, first=seen[tid], second=a.id), a.id))
                 seen.setdefault(tid, a.id)
             if len({kinds[t] for t in a.titles if t in kinds}) > 1:
-                self.problems.append(Problem(a.source, f"same_achievement {a.id!r} mixes "
-                                                       "individual and unit titles", a.id))
+                self.problems.append(Problem(a.source, _(
+                    "same_achievement {id!r} mixes individual and unit titles").format(id=a.id),
+                    a.id))
 
     def check_decision_date(self, when: str, first: str, src: str) -> None:
         try:
             date.fromisoformat(when)
         except ValueError:
-            self.problems.append(Problem(src, f"rewards.decision_date {when!r} is not a date "
-                                              "written YYYY-MM-DD", "rewards"))
+            self.problems.append(Problem(src, _(
+                "rewards.decision_date {date!r} is not a date written YYYY-MM-DD").format(
+                    date=when), "rewards"))
             return
         if when < first:
-            self.problems.append(Problem(src, f"rewards.decision_date {when} is before the "
-                                              f"first base salary of the table ({first})",
-                                         "rewards"))
+            self.problems.append(Problem(src, _(
+                "rewards.decision_date {date} is before the first base salary of the table "
+                "({first})").format(date=when, first=first), "rewards"))
 
     def check_rank_keys(self, keys: tuple[str, ...], names: Mapping[str, expr.Type],
                         source: str, rule: str) -> None:
         for key in keys:
             t = names.get(key.lstrip("-"))
             if t is None:
-                self.problems.append(Problem(source, f"rank key {key!r} is not a field", rule))
+                self.problems.append(Problem(source, _("rank key {key!r} is not a field")
+                                             .format(key=key), rule))
             elif key.startswith("-") and t.kind == "text":
-                self.problems.append(Problem(source, f"rank key {key!r}: text sorts ascending "
-                                                     "only", rule))
+                self.problems.append(Problem(source, _("rank key {key!r}: text sorts "
+                                                       "ascending only").format(key=key), rule))
 
     def order(self, deps: dict[str, set[str]], sources: dict[str, str]) -> list[str]:
         """Titles in dependency order; the declared order breaks ties. Cycles are rule errors.
@@ -574,9 +592,9 @@ class _Compiler:
             ready = [t for t in pending if deps[t] & deps.keys() <= set(done)]
             if not ready:
                 cycle = ", ".join(pending)
-                self.problems.append(Problem(sources[pending[0]], "titles require each other "
-                                                                  f"in a cycle: {cycle}",
-                                             pending[0]))
+                self.problems.append(Problem(sources[pending[0]], _(
+                    "titles require each other in a cycle: {cycle}").format(cycle=cycle),
+                    pending[0]))
                 return done
             done.append(ready[0])
             pending.remove(ready[0])

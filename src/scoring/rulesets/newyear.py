@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from scoring.base.errors import UsageError
+from scoring.base.i18n import _
 from scoring.rulesets.ruleset import (
     KINDS,
     Criterion,
@@ -37,7 +38,8 @@ def default_base(rules_root: Path, year: int) -> Path:
     """The newest year folder under `rules_root` before `year`."""
     earlier = [y for y in available_years(rules_root) if y < year] if rules_root.is_dir() else []
     if not earlier:
-        raise UsageError.one(str(rules_root), f"no rule set before {year} here; give --from DIR")
+        raise UsageError.one(str(rules_root), _("no rule set before {year} here; give --from "
+                                                "DIR").format(year=year))
     return rules_root / str(earlier[-1])
 
 
@@ -49,11 +51,14 @@ def scaffold(year: int, base: Path, rules_root: Path) -> dict[Path, str]:
     """
     target = rules_root / str(year)
     if target.exists():
-        raise UsageError.one(str(target), "already exists; a year's rules are never overwritten")
+        raise UsageError.one(str(target), _("already exists; a year's rules are never "
+                                            "overwritten"))
     rs = load(base)
     if year <= rs.year:
-        raise UsageError.one(str(base), f"{base} is the {rs.year} rule set; a new year extends "
-                                        f"an earlier one, so {year} must be after {rs.year}")
+        raise UsageError.one(str(base), _("{base} is the {base_year} rule set; a new year "
+                                          "extends an earlier one, so {year} must be after "
+                                          "{base_year}").format(base=base, base_year=rs.year,
+                                                                year=year))
     extends = Path(os.path.relpath(base.resolve(), target.resolve())).as_posix()
     return {target / RULESET_FILE: _ruleset_text(rs, year, extends, base, target),
             target / EXAMPLES_FILE: _examples_text(rs, year, base, target)}

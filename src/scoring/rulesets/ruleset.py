@@ -30,7 +30,8 @@ from pydantic.functional_validators import BeforeValidator
 
 from scoring.base import limits
 from scoring.base.errors import Problem, RuleError
-from scoring.base.i18n import _
+from scoring.base.i18n import N_, _
+from scoring.rulesets import schema_text
 
 Kind = Literal["individual", "unit"]
 KINDS: tuple[Kind, ...] = ("individual", "unit")
@@ -47,8 +48,8 @@ def _division_by_zero(value: Any) -> Any:
     if value in ("error", "missing") or (isinstance(value, int | Decimal)
                                          and not isinstance(value, bool)):
         return value
-    raise ValueError(f"division_by_zero takes a number, 'missing' or 'error' "
-                     f"(found {str(value)[:40]!r})")
+    raise ValueError(_("division_by_zero takes a number, 'missing' or 'error' (found {value!r})")
+                     .format(value=str(value)[:40]))
 
 
 DivisionByZero = Annotated[Decimal | Literal["error", "missing"],
@@ -74,20 +75,21 @@ class LocList(list[Any]):
     line: int = 0
 
 
-def out_of_range(value: Decimal) -> str | None:
-    """Why a rule file's number is unusable (not finite, absurdly large or small), or None."""
+def out_of_range(value: Decimal, shown: str) -> str | None:
+    """Why a rule file's number (written `shown`) is unusable (not finite, absurdly large or
+    small), or None."""
     if not value.is_finite():
-        return "is not a finite number"
+        return _("{value} is not a finite number").format(value=shown)
     if value and not -MAX_EXPONENT <= value.adjusted() < MAX_EXPONENT:
-        return (f"is out of range: numbers in rule files lie between 10^-{MAX_EXPONENT} and "
-                f"10^{MAX_EXPONENT}")
+        return _("{value} is out of range: numbers in rule files lie between 10^-{exponent} and "
+                 "10^{exponent}").format(value=shown, exponent=MAX_EXPONENT)
     return None
 
 
 def _sane_number(value: Decimal, text: str, node: yaml.Node) -> Decimal:
-    why = out_of_range(value)
+    why = out_of_range(value, repr(text[:40]))
     if why is not None:
-        raise yaml.MarkedYAMLError(None, None, f"{text[:40]!r} {why}", node.start_mark)
+        raise yaml.MarkedYAMLError(None, None, why, node.start_mark)
     return value
 
 
@@ -215,7 +217,8 @@ def parse_yaml(data: bytes, shown: str) -> Any:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = f":{mark.line + 1}" if mark else ""
-        raise RuleError.one(f"{shown}{line}", str(e.problem or e.context)) from None
+        raise RuleError.one(f"{shown}{line}", schema_text.yaml_problem(
+            str(e.problem or e.context))) from None
     except yaml.YAMLError as e:
         raise RuleError.one(shown, _("invalid YAML: {reason}").format(reason=e)) from None
     except RecursionError:  # the depth limit above should make this unreachable
@@ -249,9 +252,9 @@ class Model(BaseModel):
         # the YAML loader's range check cannot see it: every numeric field is checked here.
         for name, value in self.__dict__.items():
             if isinstance(value, Decimal | int) and not isinstance(value, bool):
-                why = out_of_range(Decimal(value))
+                why = out_of_range(Decimal(value), str(value)[:40])
                 if why is not None:
-                    raise ValueError(f"{name}: {str(value)[:40]} {why}")
+                    raise ValueError(f"{name}: {why}")
         return self
 
 
@@ -283,17 +286,20 @@ class InputSpec(Model):
     @model_validator(mode="after")
     def _consistent(self) -> InputSpec:
         if self.type == "enum" and not self.values:
-            raise ValueError("an enum input needs 'values'")
+            raise ValueError(_("an enum input needs 'values'"))
         if self.type != "enum" and (self.values or self.value_aliases):
-            raise ValueError("only enum inputs take 'values'")
+            raise ValueError(_("only enum inputs take 'values'"))
         if self.type == "enum" and self.values:
             for key in self.value_aliases:
                 if key not in self.values:
-                    raise ValueError(f"value_aliases names {key!r}, which is not in values")
+                    raise ValueError(_("value_aliases names {key!r}, which is not in "
+                                       "values").format(key=key))
             if isinstance(self.default, str) and self.default not in self.values:
-                raise ValueError(f"default {self.default!r} is not one of the values")
+                raise ValueError(_("default {default!r} is not one of the values").format(
+                    default=self.default))
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min {self.min} is greater than max {self.max}")
+            raise ValueError(_("min {min} is greater than max {max}").format(min=self.min,
+                                                                              max=self.max))
         return self
 
     @property
@@ -319,7 +325,7 @@ class Aggregate(Model):
     @model_validator(mode="after")
     def _needs_of(self) -> Aggregate:
         if self.fn != "count" and self.of is None:
-            raise ValueError(f"aggregate '{self.fn}' needs 'of'")
+            raise ValueError(_("aggregate '{fn}' needs 'of'").format(fn=self.fn))
         return self
 
 
@@ -352,12 +358,12 @@ class Criterion(Model):
     def _one_way(self) -> Criterion:
         ways = sum(x is not None for x in (self.bands, self.points, self.judged))
         if ways != 1:
-            raise ValueError("a criterion has exactly one of 'bands', 'points' (a formula) or "
-                             "'judged'")
+            raise ValueError(_("a criterion has exactly one of 'bands', 'points' (a formula) "
+                               "or 'judged'"))
         if self.bands is not None and self.when is not None:
-            raise ValueError("'when' goes on each band, not on a banded criterion")
+            raise ValueError(_("'when' goes on each band, not on a banded criterion"))
         if self.max < 0:
-            raise ValueError("max must not be negative")
+            raise ValueError(_("max must not be negative"))
         return self
 
 
@@ -380,9 +386,9 @@ class Adjustment(Model):
     @model_validator(mode="after")
     def _one_way(self) -> Adjustment:
         if (self.points is None) == (self.judged is None):
-            raise ValueError("an adjustment has either 'points' or 'judged'")
+            raise ValueError(_("an adjustment has either 'points' or 'judged'"))
         if self.judged is not None and self.max is None:
-            raise ValueError("a judged adjustment needs 'max'")
+            raise ValueError(_("a judged adjustment needs 'max'"))
         return self
 
 
@@ -409,11 +415,13 @@ class Quota(Model):
     @model_validator(mode="after")
     def _shape(self) -> Quota:
         if (self.count is None) == (self.share is None):
-            raise ValueError("a quota has either 'count' or 'share' (with 'of')")
+            raise ValueError(_("a quota has either 'count' or 'share' (with 'of')"))
         if self.share is not None and self.of is None:
-            raise ValueError("a share quota needs 'of': the title or 'candidates' it counts")
+            raise ValueError(_("a share quota needs 'of': the title or 'candidates' it "
+                               "counts"))
         if self.count is not None and self.count < 0:
-            raise ValueError(f"a quota count must not be negative (found {self.count})")
+            raise ValueError(_("a quota count must not be negative (found {count})").format(
+                count=self.count))
         return self
 
 
@@ -496,9 +504,10 @@ def _iso_date(value: str) -> str:
     try:
         date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD") from None
+        raise ValueError(_("{value!r} is not a date written YYYY-MM-DD").format(
+            value=value)) from None
     if len(value) != 10:
-        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+        raise ValueError(_("{value!r} is not a date written YYYY-MM-DD").format(value=value))
     return value
 
 
@@ -517,7 +526,8 @@ class BaseSalary(Model):
     @model_validator(mode="after")
     def _positive(self) -> BaseSalary:
         if self.amount <= 0:
-            raise ValueError(f"a base salary must be positive (found {self.amount})")
+            raise ValueError(_("a base salary must be positive (found {amount})").format(
+                amount=self.amount))
         return self
 
 
@@ -533,9 +543,9 @@ class Achievement(Model):
     @model_validator(mode="after")
     def _two(self) -> Achievement:
         if len(self.titles) < 2:
-            raise ValueError("an achievement groups at least two titles")
+            raise ValueError(_("an achievement groups at least two titles"))
         if len(set(self.titles)) != len(self.titles):
-            raise ValueError("an achievement names a title twice")
+            raise ValueError(_("an achievement names a title twice"))
         return self
 
 
@@ -560,16 +570,16 @@ class Rewards(Model):
     @model_validator(mode="after")
     def _one_salary(self) -> Rewards:
         if self.base_salary is not None and self.base_salaries is not None:
-            raise ValueError("rewards take either 'base_salary' or a dated 'base_salaries' "
-                             "table, not both")
+            raise ValueError(_("rewards take either 'base_salary' or a dated 'base_salaries' "
+                               "table, not both"))
         dates = [b.since for b in self.base_salaries or ()]
         if dates != sorted(set(dates)):
-            raise ValueError("base_salaries must be in date order, each date once")
+            raise ValueError(_("base_salaries must be in date order, each date once"))
         if self.round_up_to <= 0:
-            raise ValueError("round_up_to must be positive")
+            raise ValueError(_("round_up_to must be positive"))
         ids = [a.id for a in self.same_achievement or ()]
         if len(set(ids)) != len(ids):
-            raise ValueError("same_achievement: an id is given twice")
+            raise ValueError(_("same_achievement: an id is given twice"))
         return self
 
     def inherit(self, base: Rewards | None) -> Rewards:
@@ -744,11 +754,9 @@ def parse_file(path: Path) -> RuleFile:
         return RuleFile.model_validate(data)
     except ValidationError as e:
         problems = []
-        for err in e.errors():
-            loc = tuple(p for p in err["loc"] if p not in ("function-after", "function-before"))
+        for loc, kind, msg in schema_text.problems(e.errors(), data):
             field = ".".join(str(p) for p in loc)
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
+            if kind == "extra_forbidden":
                 msg = _unknown_key_message(str(loc[-1]), loc, data)
             problems.append(Problem(_locate_error(data, loc, f"{shown}:1"),
                                     f"{field}: {msg}" if field else msg, _rule_id(data, loc)))
@@ -846,7 +854,7 @@ def _by_id(items: tuple[Any, ...], what: str, problems: list[Problem]) -> dict[s
         if item.id in out:
             problems.append(Problem(item.source, _("duplicated {what} id {id!r} (also at "
                                                    "{other})").format(
-                what=what, id=item.id, other=out[item.id].source), item.id))
+                what=_(what), id=item.id, other=out[item.id].source), item.id))
         out[item.id] = item
     return out
 
@@ -859,7 +867,8 @@ def _override(base: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 _LIST_SECTIONS = ("criteria", "bonus", "deductions", "gates")
-_SINGULAR = {"criteria": "criterion", "bonus": "bonus", "deductions": "deduction", "gates": "gate"}
+_SINGULAR = {"criteria": N_("criterion"), "bonus": N_("bonus"), "deductions": N_("deduction"),
+             "gates": N_("gate")}
 _DICT_SECTIONS = ("inputs", "aggregates", "computed")
 
 
@@ -925,7 +934,8 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
             "ratings": ratings,
         }
     titles = _override(_by_id(base.titles, "title", []) if base else {},
-                       _by_id(tuple(t for f in files for t in f.titles), "title", problems))
+                       _by_id(tuple(t for f in files for t in f.titles), N_("title"),
+                              problems))
     params: dict[str, Param] = dict(base.params) if base else {}
     rewards = base.rewards if base else None
     rounds = base.rounds if base else ()
