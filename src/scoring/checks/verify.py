@@ -25,13 +25,14 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scoring.base.errors import Problem, UsageError
-from scoring.base.i18n import N_, _
+from scoring.base.i18n import N_, _, reset_language, use_language
 from scoring.evaluation.scorer import Evaluator
 from scoring.outputs.manifest import (
     FROM_HERE,
@@ -206,6 +207,16 @@ def _unlisted(folder: Path, manifest: Mapping[str, Any]) -> list[str]:
             if not p.is_dir() and p.relative_to(folder).as_posix() not in listed]
 
 
+@contextmanager
+def _speaking(lang: str) -> Iterator[None]:
+    """The scoring and rendering inside speak `lang` (the messages around them do not)."""
+    token = use_language(lang)
+    try:
+        yield
+    finally:
+        reset_language(token)
+
+
 def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verification:
     """Score the folder's recorded inputs again and compare with its files.
 
@@ -218,7 +229,11 @@ def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verificat
     paths, files, problems = _inputs(manifest, folder)
     problems = _changed_outputs(manifest, folder) + _unlisted(folder, manifest) + problems
     recorded_rules = manifest["ruleset"]["folder"]
-    again = _rerun(paths, manifest, folder, evaluator, problems)
+    # The run's notes and warnings are in the language it spoke (before manifests recorded
+    # it, every run spoke English): score and render again in it.
+    spoke = str(manifest.get("language", "en"))
+    with _speaking(spoke):
+        again = _rerun(paths, manifest, folder, evaluator, problems)
     moved = {str(p): given for p, (given, _, _) in zip(paths, files, strict=True)
              if str(p) != given}
     result = _as_recorded(again.result, moved) if moved else again.result
@@ -231,14 +246,18 @@ def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verificat
         old_output = path.read_bytes()
         created = _created(fmt, old_output, manifest)
         options = with_format(manifest["options"], fmt)
-        new_output = render(fmt, result, build_manifest(result, recorded_rules, files, options,
-                                                        created), again.compiled)
+        with _speaking(spoke):
+            new_output = render(fmt, result, build_manifest(result, recorded_rules, files,
+                                                            options, created), again.compiled)
         fresh_outputs[path.name] = new_output
         if new_output != old_output:
             problems.append(_("{file} differs from a fresh run").format(file=path.name))
             problems += [f"  {line}" for line in _record_diff(fmt, old_output, new_output)]
-    fresh = build_manifest(result, recorded_rules, files, manifest["options"],
-                           manifest[TIME_FIELD])
+    with _speaking(spoke):
+        fresh = build_manifest(result, recorded_rules, files, manifest["options"],
+                               manifest[TIME_FIELD])
+    if "language" not in manifest:
+        del fresh["language"]
     if "outputs" in manifest:
         formats = output_formats(manifest)
         several = len(formats) > 1

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scoring.base.files import MANIFEST as MANIFEST  # re-exported: named here since 0.1
+from scoring.base.i18n import language
 from scoring.base.version import __version__
 from scoring.evaluation.result import Result
 
@@ -49,7 +50,10 @@ def record_counts(result: Result) -> dict[str, int]:
 def build_manifest(result: Result, rules_folder: str, inputs: Sequence[tuple[str, str, int]],
                    options: Mapping[str, Any], created: str,
                    counts: Mapping[str, int] | None = None) -> dict[str, Any]:
-    """The manifest; `counts` (as `record_counts` gives them) for a result scored in parts."""
+    """The manifest; `counts` (as `record_counts` gives them) for a result scored in parts.
+
+    `language` is the language the run spoke: the notes and warnings stored in a result are
+    in it, so `verify` scores again in the same language."""
     return {
         "tool": "scoring",
         "version": __version__,
@@ -59,6 +63,7 @@ def build_manifest(result: Result, rules_folder: str, inputs: Sequence[tuple[str
         "counts": dict(record_counts(result) if counts is None else counts),
         "options": dict(options),
         **_rewards(result),
+        "language": language(),
         TIME_FIELD: created,
     }
 
