@@ -15,6 +15,7 @@ from scoring.cli import cli, echo_warnings
 from scoring.errors import InputError
 from scoring.i18n import N_, _
 from scoring.manifest import build_manifest, created_now, manifest_bytes
+from scoring.render.vocab import Vocab
 from scoring.report import criterion_groups, render_html
 from scoring.report.changes import Previous, parse_previous
 from scoring.report.labels import LANGS
@@ -76,7 +77,8 @@ def report(inputs: tuple[Path, ...], rules: Path | None, output: str, lang: str,
                               created_now())
     echo_warnings(r.result.warnings)
     data = render_html(r.result, manifest, lang=lang, previous=prev,
-                       groups=criterion_groups(r.compiled))
+                       groups=criterion_groups(r.compiled),
+                       vocab=Vocab.of(r.result, r.compiled, lang))
     if is_stdout(output):
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from scoring.expr import Value
+from scoring.render.vocab import Vocab
 from scoring.report.markup import Markup, el
 from scoring.report.words import Words
 from scoring.result import Hit, RatingDecision, RecordResult, TitleDecision
+from scoring.ruleset import Kind
 
 __all__ = ["render_breakdown", "show_value"]
 
@@ -74,17 +76,20 @@ def _hits_table(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup:
               el("tbody", rows), el("tfoot", foot), class_="ledger")
 
 
-def _rating(rating: RatingDecision, w: Words) -> Markup:
-    parts = [f"{w('rating')}: {rating.final or '—'}"]
+def _rating(rating: RatingDecision, w: Words, vocab: Vocab, kind: Kind) -> Markup:
+    def label(code: str) -> str:
+        return vocab.value(kind, rating.field, code)
+
+    parts = [f"{w('rating')}: {label(rating.final) if rating.final else '—'}"]
     if rating.points is not None:
         parts.append(w("rating_points", points=w.num(rating.points)))
     if rating.band:
-        parts.append(w("rating_band", band=rating.band))
+        parts.append(w("rating_band", band=label(rating.band)))
     if rating.override:
         parts.append(w("rating_override", override=rating.override,
                        reason=rating.override_reason))
     if rating.moved_to:
-        parts.append(w("rating_moved", to=rating.moved_to))
+        parts.append(w("rating_moved", to=label(rating.moved_to)))
     if rating.warning:
         parts.append(rating.warning)
     return el("p", "; ".join(parts), class_="rating")
@@ -98,50 +103,55 @@ def _aggregates(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup 
     return el("div", el("p", el("strong", w("aggregates"))), el("ul", items))
 
 
-def _quota_text(d: TitleDecision, w: Words) -> str:
+def _quota_text(d: TitleDecision, w: Words, vocab: Vocab, kind: Kind) -> str:
     if d.quota is None:
         return "—"
     q = d.quota
-    text = w("quota_rank", rank=q.rank, scope=q.scope, places=q.places)
+    text = w("quota_rank", rank=q.rank, scope=vocab.scope(q.scope, kind), places=q.places)
     return f"{text}: {w('quota_cut')}" if q.cut else text
 
 
-def _decision_row(d: TitleDecision, w: Words) -> Markup:
+def _decision_row(d: TitleDecision, w: Words, vocab: Vocab, kind: Kind) -> Markup:
     prereqs = [el("li", el("span", _MET if p.met else _NOT_MET, aria_hidden="true"), " ",
                   el("code", p.condition), f" — {w('met') if p.met else w('not_met')}",
                   f": {p.detail}" if p.detail else "")
                for p in d.prerequisites]
     gated = el("p", w("gated_by", gates=", ".join(d.gated_by))) if d.gated_by else None
     return el("tr",
-              el("th", f"{d.label} ({d.title})", scope="row"),
+              el("th", d.label, scope="row"),
               el("td", el("strong", w("yes") if d.awarded else w("no"))),
               el("td", el("ul", prereqs, class_="prereq") if prereqs else None, gated),
-              el("td", _quota_text(d, w)))
+              el("td", _quota_text(d, w, vocab, kind)))
 
 
-def _decisions_table(r: RecordResult, w: Words) -> Markup | None:
+def _decisions_table(r: RecordResult, w: Words, vocab: Vocab) -> Markup | None:
     if not r.decisions:
         return None
     head = el("tr", [el("th", w(k), scope="col") for k in ("title", "result", "condition",
                                                             "quota")])
     return el("table", el("caption", w("decisions_caption", name=r.name)), el("thead", head),
-              el("tbody", [_decision_row(d, w) for d in r.decisions]), class_="ledger")
+              el("tbody", [_decision_row(d, w, vocab, r.kind) for d in r.decisions]),
+              class_="ledger")
 
 
-def render_breakdown(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup:
+def render_breakdown(r: RecordResult, w: Words, labels: Mapping[str, str],
+                     vocab: Vocab | None = None) -> Markup:
     """The breakdown of one record: source, rating, ledger, member figures, titles, warnings.
 
-    `labels` maps criterion and input ids to their labels (`Result.labels`).
+    `labels` maps criterion and input ids to their labels (`Result.labels`); `vocab` names
+    ratings and scopes as people do (default: the codes' labels it can tell without the rule
+    set).
     """
+    vocab = vocab or Vocab(w.lang, labels)
     warnings = (el("div", el("p", el("strong", w("record_warnings"))),
                    el("ul", [el("li", x) for x in r.warnings]))
                 if r.warnings else None)
     return el("div",
               el("p", f"{w('source')}: {r.origin} · {w('rank')} {r.rank}/{r.rank_of} "
-                      f"({r.rank_scope})", class_="meta"),
-              _rating(r.rating, w) if r.rating is not None else None,
+                      f"({vocab.scope(r.rank_scope, r.kind)})", class_="meta"),
+              _rating(r.rating, w, vocab, r.kind) if r.rating is not None else None,
               _hits_table(r, w, labels),
               _aggregates(r, w, labels),
-              _decisions_table(r, w),
+              _decisions_table(r, w, vocab),
               warnings,
               class_="breakdown-body")
