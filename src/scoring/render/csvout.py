@@ -92,13 +92,15 @@ def _fixed(r: RecordResult) -> list[Value]:
             r.rating.final if r.rating else None, r.reward if r.rewards else None]
 
 
-def _human_columns(columns: list[tuple[str, Section, str]], vocab: Vocab) -> list[str]:
+def _human_columns(columns: list[tuple[str, Section, str]], vocab: Vocab,
+                   kind: Kind | None) -> list[str]:
     """The labels of the criterion, input and extra columns, each header once: a label that
     two columns share (a criterion and the input it reads) is told apart by a number."""
     used = set(HUMAN_COLUMNS)
     out = []
     for _header, section, name in columns:
-        label = vocab.label(name) if section != "extra" else name
+        label = vocab.label(name, kind if section == "inputs" else None) \
+            if section != "extra" else name
         header, n = label, 1
         while header in used:
             n += 1
@@ -141,7 +143,7 @@ def render_csv(result: Result, kind: Kind | None = None, vocab: Vocab | None = N
             writer.writerow([csv_cell(v) for v in values])
         return buffer.getvalue().encode("utf-8-sig")
     vocab = vocab or Vocab.of(result)
-    writer.writerow([safe_text(h) for h in (*HUMAN_COLUMNS, *_human_columns(columns, vocab))])
+    writer.writerow([safe_text(h) for h in (*HUMAN_COLUMNS, *_human_columns(columns, vocab, kind))])
     for r in records:
         by_section = {section: dict(section_pairs(r, section)) for section in SECTIONS}
         values = [*_human_fixed(r, vocab),

@@ -83,20 +83,24 @@ class Vocab:
     titles: Mapping[str, str] = field(default_factory=dict)  # title id → label
     values: Mapping[tuple[Kind, str], Mapping[str, str]] = field(default_factory=dict)
     unit_names: Mapping[str, str] = field(default_factory=dict)  # unit id → name
+    # An input's label for one kind, when the two kinds label one name differently.
+    kind_labels: Mapping[tuple[Kind, str], str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, result: Result, compiled: Compiled | None = None, lang: str = "vi") -> Vocab:
         """Labels from the result (criteria, inputs, titles) and, when given, the rule set's
         labels of enum values."""
         values: dict[tuple[Kind, str], Mapping[str, str]] = {}
+        kind_labels: dict[tuple[Kind, str], str] = {}
         if compiled is not None:
             for kind in KINDS:
                 for name, spec in compiled.ruleset.kind(kind).inputs.items():
+                    kind_labels[(kind, name)] = spec.label
                     if spec.values:
                         values[(kind, name)] = dict(spec.values)
         return cls(_lang(lang), dict(result.labels),
                    {tid: label for tid, label, _kind in result.titles}, values,
-                   {u.id: u.name for u in result.units})
+                   {u.id: u.name for u in result.units}, kind_labels)
 
     def yes_no(self, value: bool) -> str:
         return yes_no(value, self.lang)
@@ -104,9 +108,11 @@ class Vocab:
     def money(self, amount: Decimal) -> str:
         return money(amount, self.lang)
 
-    def label(self, name: str) -> str:
-        """A criterion's or input's label (its id when the rule set gives none)."""
-        return self.labels.get(name) or name
+    def label(self, name: str, kind: Kind | None = None) -> str:
+        """A criterion's or input's label (its id when the rule set gives none); with `kind`,
+        that kind's own label of an input."""
+        return ((self.kind_labels.get((kind, name)) if kind else None)
+                or self.labels.get(name) or name)
 
     def title(self, tid: str) -> str:
         return self.titles.get(tid) or tid
@@ -156,5 +162,5 @@ class Vocab:
             elif name == "cluster":
                 parts.append(value)
             else:
-                parts.append(f"{self.label(name)}: {self.value(kind, name, value)}")
+                parts.append(f"{self.label(name, kind)}: {self.value(kind, name, value)}")
         return ", ".join(parts)

@@ -540,7 +540,7 @@ def _rewards(p: _Page) -> Markup | None:
     foot = el("tr", el("th", w("rewards_total"), scope="row", colspan=2),
               el("td", el("strong", money(grand)), class_="num"),
               el("td", money(kept_back), class_="num"))
-    groups = "; ".join(f"{label}: {', '.join(titles)}"
+    groups = "; ".join(f"{label}: {p.vocab.short_titles(titles)}"
                        for _i, label, titles in p.result.achievements)
     once = el("p", w("rewards_once", groups=groups, total=money(kept_back))) \
         if p.result.achievements else None
