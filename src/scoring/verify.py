@@ -45,6 +45,7 @@ from scoring.manifest import (
     with_format,
 )
 from scoring.render import render
+from scoring.render.csvout import machine_row
 from scoring.scorer import Evaluator
 
 __all__ = ["MANIFEST", "Verification", "read_manifest", "verify_folder"]
@@ -404,7 +405,8 @@ def _json_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 def _csv_diff(old: bytes, new: bytes) -> list[str]:
     def rows(data: bytes) -> dict[str, dict[str, Any]]:
         reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig", "replace")))
-        return {f"{row.get('kind', '')} {row.get('id', '')}": dict(row) for row in reader}
+        machine = map(machine_row, reader)  # the CSV for people names its columns in words
+        return {f"{row.get('kind', '')} {row.get('id', '')}": row for row in machine}
 
     a, b = rows(old), rows(new)
     lines: list[str] = []

@@ -26,7 +26,8 @@ from scoring.render.vocab import Vocab
 from scoring.result import RecordResult, Result
 from scoring.ruleset import Kind
 
-__all__ = ["HUMAN_COLUMNS", "csv_cell", "render_csv", "section_names", "section_pairs"]
+__all__ = ["HUMAN_COLUMNS", "csv_cell", "machine_row", "render_csv", "section_names",
+           "section_pairs"]
 
 FIXED_COLUMNS = ("kind", "id", "name", "unit", "cluster", "score", "rank", "rank_scope",
                  "titles", "provisional", "rating", "reward")
@@ -90,6 +91,17 @@ def _fixed(r: RecordResult) -> list[Value]:
             None if individual else r.group, r.score, Decimal(r.rank), r.rank_scope,
             ";".join(r.titles), ";".join(r.provisional),
             r.rating.final if r.rating else None, r.reward if r.rewards else None]
+
+
+def machine_row(row: dict[str, str]) -> dict[str, str]:
+    """A row of either CSV form under the machine names (`kind`, `id`, `score`…), its kind as
+    `individual` or `unit`: what `verify` compares, whichever form was written."""
+    names = dict(zip(HUMAN_COLUMNS, FIXED_COLUMNS, strict=True))
+    kinds = {word: kind for kind, word in KIND_WORDS.items()}
+    out = {names.get(k, k): v for k, v in row.items()}
+    if "kind" in out:
+        out["kind"] = kinds.get(out["kind"], out["kind"])
+    return out
 
 
 def _human_columns(columns: list[tuple[str, Section, str]], vocab: Vocab,
