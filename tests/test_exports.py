@@ -219,3 +219,15 @@ def test_verify_reproduces_every_form_in_any_language(
     money_word = "VND" if lang == "en" else " đ"
     text = (out / "r.csv").read_text(encoding="utf-8-sig")
     assert (money_word in text) != bool(args)
+
+
+def test_the_json_does_not_depend_on_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The JSON keeps the codes, and a run writing only JSON records no language."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767139200")
+    outputs = [_invoke("--lang", lang, "score", str(SAMPLE), "-q", "--format", "json", "-o", "-")
+               for lang in ("vi", "en")]
+    assert all(o.exit_code == 0 for o in outputs)
+    assert outputs[0].stdout_bytes == outputs[1].stdout_bytes
+    doc = json.loads(outputs[1].stdout)
+    assert "lang" not in doc["manifest"]["options"]
+    assert {r["rating"]["final"] for r in doc["individuals"] if r.get("rating")} >= {"xuat_sac"}

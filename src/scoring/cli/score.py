@@ -105,14 +105,16 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
                                   "allow_incomplete": allow_incomplete}
     if decision_date is not None:  # recorded only when given, so earlier manifests stay valid
         options["decision_date"] = decision_date
+    written = {fmt} if len(outputs) <= 1 else {format_for(None, o) for o in outputs}
     if raw:
-        if fmt != "csv" and not any(format_for(None, o) == "csv" for o in outputs
-                                    if not is_stdout(Path(o))):
+        if "csv" not in written:
             raise UsageError.one("--raw", _("--raw is for the CSV output: -o results.csv or "
                                             "--format csv (the JSON output always holds the "
                                             "codes)"))
         options["raw"] = True
-    if language() != "vi":  # yes/no and money follow the language; `verify` must know it
+    # Yes/no and money in the CSV, XLSX and table follow the language, so `verify` must know
+    # it; a JSON output does not depend on it and stays as it was.
+    if language() != "vi" and written != {"json"}:
         options["lang"] = language()
     if stream:
         if fmt != "json" or to_stdout:
