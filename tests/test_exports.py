@@ -231,3 +231,17 @@ def test_the_json_does_not_depend_on_the_language(monkeypatch: pytest.MonkeyPatc
     doc = json.loads(outputs[1].stdout)
     assert "lang" not in doc["manifest"]["options"]
     assert {r["rating"]["final"] for r in doc["individuals"] if r.get("rating")} >= {"xuat_sac"}
+
+
+@pytest.mark.parametrize(("lang", "yes", "no"), [("vi", "có", "không"), ("en", "yes", "no")])
+def test_a_workbook_says_yes_or_no_never_true_or_false(sample: Run, lang: str, yes: str,
+                                                       no: str) -> None:
+    from scoring.render.xlsxout import render_xlsx
+
+    manifest = {"options": {"format": "xlsx", "allow_incomplete": False}, "sealed": True}
+    data = render_xlsx(sample.result, manifest, Vocab.of(sample.result, sample.compiled, lang))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    rows = dict(book["Manifest"].iter_rows(min_row=2, values_only=True))
+    assert (rows["sealed"], rows["options.allow_incomplete"]) == (yes, no)
+    assert not any(isinstance(c, bool) for ws in book.worksheets
+                   for row in ws.iter_rows(values_only=True) for c in row)

@@ -168,9 +168,8 @@ class _Sheet:
             self._ws.write_number(self._row, col, float(safe_number(value.amount)),
                                   self._money)
             return self._vocab.money(value.amount)
-        if isinstance(value, bool):
-            self._ws.write_boolean(self._row, col, value, fmt)
-            return "FALSE" if not value else "TRUE"
+        if isinstance(value, bool):  # có/không (yes/no), never TRUE/FALSE
+            value = self._vocab.yes_no(value)
         if isinstance(value, int | float):
             self._ws.write_number(self._row, col, value, fmt)
             return str(value)
