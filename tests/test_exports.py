@@ -127,6 +127,7 @@ def test_each_export_shows_labels_words_and_money_never_codes(
     else:
         text = _visible_html(data)
         assert "Lao động tiên tiến" in text and f"= {word}" in text
+        assert "task_rating = Hoàn thành xuất sắc nhiệm vụ" in text  # a value read, labelled
         assert money(budget.total, lang) in text
     for name in INTERNAL:
         assert name not in text, (fmt, name)

@@ -39,8 +39,15 @@ def _optional(d: Decimal | None, w: Words) -> str:
     return "—" if d is None else w.num(d)
 
 
-def _reads(hit: Hit, w: Words) -> str:
-    return "; ".join(f"{name} = {show_value(value, w)}" for name, value in hit.reads)
+def _reads(hit: Hit, w: Words, vocab: Vocab, kind: Kind) -> str:
+    """The values a rule read, an enum's value by its label (`unit.x` is the unit's input)."""
+    def shown(name: str, value: Value) -> str:
+        if isinstance(value, str):
+            of: Kind = "unit" if name.startswith("unit.") else kind
+            return vocab.value(of, name.removeprefix("unit."), value)
+        return show_value(value, w)
+
+    return "; ".join(f"{name} = {shown(name, value)}" for name, value in hit.reads)
 
 
 def _rule_label(hit: Hit, labels: Mapping[str, str]) -> str:
@@ -49,7 +56,8 @@ def _rule_label(hit: Hit, labels: Mapping[str, str]) -> str:
     return item if not hit.label or hit.label == item else f"{item}: {hit.label}"
 
 
-def _hits_table(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup:
+def _hits_table(r: RecordResult, w: Words, labels: Mapping[str, str], vocab: Vocab
+                ) -> Markup:
     if not r.hits:
         return el("p", w("no_hits"))
     head = el("tr", [el("th", w(k), scope="col", class_=c) for k, c in (
@@ -65,7 +73,7 @@ def _hits_table(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup:
             el("th", _rule_label(h, labels), el("div", h.rule, class_="rule"), note,
                scope="row"),
             el("td", el("code", h.condition)),
-            el("td", _reads(h, w)),
+            el("td", _reads(h, w, vocab, r.kind)),
             el("td", _optional(h.raw, w), class_="num"),
             el("td", _optional(h.cap, w), class_="num"),
             el("td", _optional(h.points, w), class_="num"),
@@ -150,7 +158,7 @@ def render_breakdown(r: RecordResult, w: Words, labels: Mapping[str, str],
               el("p", f"{w('source')}: {r.origin} · {w('rank')} {r.rank}/{r.rank_of} "
                       f"({vocab.scope(r.rank_scope, r.kind)})", class_="meta"),
               _rating(r.rating, w, vocab, r.kind) if r.rating is not None else None,
-              _hits_table(r, w, labels),
+              _hits_table(r, w, labels, vocab),
               _aggregates(r, w, labels),
               _decisions_table(r, w, vocab),
               warnings,
