@@ -51,11 +51,15 @@ def test_budget_in_json_csv_and_table(tmp_path: Path) -> None:
     assert sum(u["amount"] for r in data["individuals"] + data["units"]
                for u in r["rewards_not_paid"]) == data["rewards"]["not_paid_total"] > 0
     table = runner.invoke(cli, ["score", "fixtures/quang-ngai-2026", "-q"]).output
-    assert "Cộng" in table and f"{int(total):,}".replace(",", ".") in table
+    assert "Cộng" in table and f"{int(total):,} VND" in table  # English: the tests' language
     assert "Không chi do cùng thành tích" in table
     csv_out = runner.invoke(cli, ["score", "fixtures/quang-ngai-2026", "-q", "--format", "csv",
                                   "-o", "-"]).output
-    assert csv_out.splitlines()[0].split(",")[9:12] == ["provisional", "rating", "reward"]
+    assert csv_out.splitlines()[0].split(",")[9:12] == [
+        "Tạm thời: còn thiếu điểm chấm", "Xếp loại", "Tiền thưởng được chi"]
+    raw = runner.invoke(cli, ["score", "fixtures/quang-ngai-2026", "-q", "--format", "csv",
+                              "--raw", "-o", "-"]).output
+    assert raw.splitlines()[0].split(",")[9:12] == ["provisional", "rating", "reward"]
 
 
 def test_what_is_not_paid_shows_in_the_report_and_the_workbook() -> None:
@@ -75,13 +79,13 @@ def test_what_is_not_paid_shows_in_the_report_and_the_workbook() -> None:
     page = render_html(result, {})
     html = page.decode("utf-8") if isinstance(page, bytes) else str(page)
     assert "Không chi (cùng thành tích)" in html
-    assert f"tổng không chi: {int(kept_back)} đồng" in html
+    assert f"tổng không chi: {int(kept_back):,} đ".replace(",", ".") in html
     book = openpyxl.load_workbook(io.BytesIO(render_xlsx(result, {})))
     rows = list(book["Điểm chi tiết"].iter_rows(values_only=True))
     head = list(rows[0])
-    paid, unpaid = head.index("Tiền thưởng được chi (đồng)"), head.index(
+    paid, unpaid = head.index("Tiền thưởng được chi"), head.index(
         "Không chi: cùng thành tích")
     holder = next(r for r in result.individuals if "CSTDCS" in r.titles and r.not_paid)
     row = next(x for x in rows[1:] if x[1] == holder.id)
     assert row[paid] == holder.reward == Decimal(2_340_000)
-    assert row[unpaid].startswith("LDTT 710.000 (đã chi CSTDCS)")
+    assert row[unpaid].startswith("Lao động tiên tiến 710.000 đ (đã chi Chiến sĩ thi đua cơ sở)")

@@ -224,8 +224,8 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 
 
 def test_csv_individuals(result: Result) -> None:
-    data = render_csv(result, "individual")
-    assert data == render_csv(result, "individual")
+    data = render_csv(result, "individual", raw=True)
+    assert data == render_csv(result, "individual", raw=True)
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
     rows = _csv_rows(data)
     header, body = rows[0], rows[1:]
@@ -244,7 +244,7 @@ def test_csv_individuals(result: Result) -> None:
 
 
 def test_csv_all_kinds(result: Result) -> None:
-    rows = _csv_rows(render_csv(result, None))
+    rows = _csv_rows(render_csv(result, None, raw=True))
     assert [r[0] for r in rows[1:]] == ["individual"] * 4 + ["unit"] * 2
     header = rows[0]
     assert "unit_task" in header
@@ -271,9 +271,9 @@ def test_tables(result: Result) -> None:
     assert "4 cá nhân" in first and "2 đơn vị" in first
     cluster = text.index("Khối/cụm thi đua: Cụm 1")
     assert cluster < text.index("Đội Quản lý thị trường") < text.index("Phòng Kế hoạch")
-    ldtt = text.index("Lao động tiên tiến (LDTT)")
-    cstdcs = text.index("Chiến sĩ thi đua cơ sở (CSTDCS)")
-    ttldtt = text.index("Tập thể lao động tiên tiến (TTLDTT)")
+    ldtt = text.index("Lao động tiên tiến, cá nhân")
+    cstdcs = text.index("Chiến sĩ thi đua cơ sở, cá nhân")
+    ttldtt = text.index("Tập thể lao động tiên tiến, đơn vị")
     assert cluster < ldtt < cstdcs < ttldtt
     ldtt_section = text[ldtt:cstdcs]
     # by score: An 50, the formula-named 45, Bình 12.5; Đạt was gated
@@ -284,7 +284,8 @@ def test_tables(result: Result) -> None:
     assert "hạn mức" not in ldtt_section
     cstdcs_section = text[cstdcs:ttldtt]
     assert "Được công nhận: 1; không được do vượt hạn mức: 1" in cstdcs_section
-    assert "unit = U01" in cstdcs_section
+    assert "Phòng Kế hoạch (U01)" in cstdcs_section  # the quota's scope, by the unit's name
+    assert "unit = " not in text and "(LDTT)" not in text
     assert "Trần Thị Bình" not in cstdcs_section
     assert "Họ và tên" not in text  # individual tables only when asked
 
@@ -330,7 +331,8 @@ def test_xlsx_byte_identical_and_readable(result: Result) -> None:
     assert cluster.freeze_panes == "A3"
     summary = {r[0]: r[1:] for r in wb["Tổng hợp"].iter_rows(values_only=True) if r[0]}
     assert summary["Năm"][0] == 2021
-    assert summary["CSTDCS"][2:4] == (1, 1)
+    assert summary["Chiến sĩ thi đua cơ sở"][1:3] == (1, 1)
+    assert "CSTDCS" not in summary
     manifest = {r[0]: r[1] for r in wb["Manifest"].iter_rows(min_row=2, values_only=True)}
     assert manifest["inputs[0].path"] == "data/2021.xlsx"
     assert manifest["counts.unit"] == 2

@@ -34,6 +34,7 @@ from typing import Any
 from scoring.base.errors import Problem, UsageError
 from scoring.base.i18n import N_, _, reset_language, use_language
 from scoring.evaluation.scorer import Evaluator
+from scoring.outputs.csvout import machine_row
 from scoring.outputs.manifest import (
     FROM_HERE,
     MANIFEST,
@@ -427,7 +428,8 @@ def _json_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 def _csv_diff(old: bytes, new: bytes) -> list[str]:
     def rows(data: bytes) -> dict[str, dict[str, Any]]:
         reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig", "replace")))
-        return {f"{row.get('kind', '')} {row.get('id', '')}": dict(row) for row in reader}
+        machine = map(machine_row, reader)  # the CSV for people names its columns in words
+        return {f"{row.get('kind', '')} {row.get('id', '')}": row for row in machine}
 
     a, b = rows(old), rows(new)
     lines: list[str] = []

@@ -17,6 +17,7 @@ from scoring.outputs.manifest import build_manifest, created_now, manifest_bytes
 from scoring.outputs.report import criterion_groups, render_html
 from scoring.outputs.report.changes import Previous, parse_previous
 from scoring.outputs.report.labels import LANGS
+from scoring.outputs.vocab import Vocab
 from scoring.run.app import run
 
 
@@ -76,7 +77,8 @@ def report(inputs: tuple[Path, ...], rules: Path | None, output: str, lang: str,
                               created_now())
     echo_warnings(r.result.warnings)
     data = render_html(r.result, manifest, lang=lang, previous=prev,
-                       groups=criterion_groups(r.compiled))
+                       groups=criterion_groups(r.compiled),
+                       vocab=Vocab.of(r.result, r.compiled, lang))
     if is_stdout(output):
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

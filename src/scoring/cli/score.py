@@ -9,13 +9,14 @@ from pathlib import Path
 import click
 
 from scoring.base.errors import UsageError
-from scoring.base.i18n import N_, _
+from scoring.base.i18n import N_, _, language
 from scoring.cli.group import SHOWN_WARNINGS, cli, echo_warnings
 from scoring.cli.progress import progress_bars
 from scoring.outputs.atomic import check_apart, check_targets, is_stdout
 from scoring.outputs.manifest import MANIFEST, build_manifest, created_now
 from scoring.outputs.render import BINARY_FORMATS, FORMATS, format_for, render
 from scoring.outputs.table import TERMINAL_ROWS, render_tables
+from scoring.outputs.vocab import Vocab
 from scoring.run.app import run
 from scoring.run.options import Options
 from scoring.run.publish import no_other_run, publish
@@ -57,10 +58,14 @@ from scoring.streaming.stream import run_stream
 @click.option("--full", is_flag=True,
               help=N_("On the terminal, every holder of each title (default: a summary and the "
                       "first {rows} per cluster). Files always hold every row."))
+@click.option("--raw", is_flag=True,
+              help=N_("CSV for scripts: the rule set's codes and ids as headers and values, "
+                      "plain numbers, true/false (default: labels, yes/no and amounts as people "
+                      "read them). The JSON output always holds the codes."))
 def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
           outputs: tuple[str, ...], force: bool, allow_incomplete: bool, quiet: bool, seal: bool,
           history: Path | None, stream: bool, workers: int | None,
-          decision_date: str | None, full: bool) -> None:
+          decision_date: str | None, full: bool, raw: bool) -> None:
     """Score INPUTS (a folder of CSV files, XLSX workbooks or JSON) and rank the candidates.
 
     \b
@@ -88,6 +93,13 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
                                   "allow_incomplete": allow_incomplete}
     if decision_date is not None:  # recorded only when given, so earlier manifests stay valid
         options["decision_date"] = decision_date
+    written = {fmt} if len(outputs) <= 1 else {format_for(None, o) for o in outputs}
+    if raw:
+        if "csv" not in written:
+            raise UsageError.one("--raw", _("--raw is for the CSV output: -o results.csv or "
+                                            "--format csv (the JSON output always holds the "
+                                            "codes)"))
+        options["raw"] = True
     if stream:
         if fmt != "json" or to_stdout:
             raise UsageError.one("--stream", _("--stream writes the JSON output to a file: "
@@ -134,7 +146,8 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
     echo_warnings(r.result.warnings)
     if to_stdout:
         if fmt == "table" and not full:
-            text = render_tables(r.result, shown=TERMINAL_ROWS).encode("utf-8")
+            vocab = Vocab.of(r.result, r.compiled, language())
+            text = render_tables(r.result, shown=TERMINAL_ROWS, vocab=vocab).encode("utf-8")
         else:
             text = render(fmt, r.result, manifest, r.compiled)
         sys.stdout.buffer.write(text)

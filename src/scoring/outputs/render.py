@@ -1,7 +1,9 @@
 """Renderers: a frozen `Result` in, bytes or text out; pure, so every output is reproducible.
 
 `render` is the one dispatch from a format name to its renderer, shared by `score` and by
-`verify` (which must reproduce an output byte for byte), so the two can never drift.
+`verify` (which must reproduce an output byte for byte), so the two can never drift. What an
+output shows that depends on the run, not on the result (`--raw`, the language of yes/no and
+money), comes from the manifest's options, which `verify` reads back.
 """
 
 from __future__ import annotations
@@ -26,18 +28,20 @@ def render(fmt: str, result: Result, manifest: Mapping[str, Any], compiled: Comp
     from scoring.outputs.jsonout import render_json
     from scoring.outputs.report import criterion_groups, render_html
     from scoring.outputs.table import render_tables
+    from scoring.outputs.vocab import Vocab, output_language, output_raw
     from scoring.outputs.xlsxout import render_xlsx
 
+    vocab = Vocab.of(result, compiled, output_language(manifest))
     if fmt == "table":
-        return render_tables(result).encode("utf-8")
+        return render_tables(result, vocab=vocab).encode("utf-8")
     if fmt == "csv":
-        return render_csv(result, None)
+        return render_csv(result, None, vocab, raw=output_raw(manifest))
     if fmt == "json":
         return render_json(result, manifest)
     if fmt == "xlsx":
-        return render_xlsx(result, manifest)
+        return render_xlsx(result, manifest, vocab)
     if fmt == "html":
-        return render_html(result, manifest, groups=criterion_groups(compiled))
+        return render_html(result, manifest, groups=criterion_groups(compiled), vocab=vocab)
     raise ValueError(f"unknown format {fmt!r}")
 
 

@@ -20,6 +20,7 @@ from scoring.evaluation.budget import reward_budget
 from scoring.evaluation.result import QuotaDecision, RecordResult, Result, TitleDecision
 from scoring.language.expr import format_number
 from scoring.outputs.safe import neutral, safe_number
+from scoring.outputs.vocab import Vocab
 from scoring.rulesets.ruleset import Kind
 
 __all__ = [
@@ -225,16 +226,17 @@ def _summary_section(result: Result) -> list[str]:
     return [f"Tóm tắt theo khối/cụm thi đua\n{_table(headers, rows, numeric[:len(headers)])}"]
 
 
-def _cluster_sections(result: Result) -> list[str]:
+def _cluster_sections(result: Result, vocab: Vocab) -> list[str]:
     awarded = {s.id: s.awarded for s in title_summaries(result)}
     out = []
     for cluster, units in cluster_groups(result):
-        rows = [[str(u.rank), u.id, u.name, show_number(u.score), ", ".join(u.titles)]
+        rows = [[str(u.rank), u.id, u.name, show_number(u.score), vocab.short_titles(u.titles)]
                 for u in units]
         table = _table(["Hạng", "Mã", "Tên đơn vị", "Điểm", "Danh hiệu"], rows,
                        [True, False, False, True, False])
         reasons = [_clean(f"{u.id} ({show_number(u.score)} điểm) không có danh hiệu: "
-                          f"{why_no_title(u, awarded)}") for u in high_without_title(units)]
+                          f"{why_no_title(u, awarded, vocab)}")
+                   for u in high_without_title(units)]
         out.append("\n".join([_clean(f"Khối/cụm thi đua: {cluster}"), table, *reasons]))
     return out
 
@@ -248,7 +250,8 @@ def high_without_title(units: Sequence[RecordResult]) -> list[RecordResult]:
     return [u for u in units if not u.titles and u.score >= min(held)]
 
 
-def why_no_title(r: RecordResult, awarded: Mapping[str, int]) -> str:
+def why_no_title(r: RecordResult, awarded: Mapping[str, int], vocab: Vocab | None = None
+                 ) -> str:
     """Why a record holds no title, in one line, for the title the council asks about: the
     one most often awarded (`awarded`: holders per title), the basic title of its kind rather
     than a distinction; then the one it came closest to (fewest unmet prerequisites, gates and
@@ -263,12 +266,13 @@ def why_no_title(r: RecordResult, awarded: Mapping[str, int]) -> str:
                                           + (1 if d.quota is not None and d.quota.cut else 0))
 
     d = min(decisions, key=order)  # min keeps the first of equals: the decision order
+    vocab = vocab or Vocab()
     gates = {h.item: h.label for h in r.hits if h.section == "gates"}
     reasons = [f"chưa đạt điều kiện {p.condition}" for p in d.prerequisites if not p.met]
     reasons += [f"bị chặn bởi {gates.get(g) or g}" for g in d.gated_by]
     if d.quota is not None and d.quota.cut:
         reasons.append(f"vượt hạn mức (hạng {d.quota.rank}, {d.quota.places} suất, "
-                       f"{d.quota.scope})")
+                       f"{vocab.scope(d.quota.scope, r.kind)})")
     return f"{d.label}: {'; '.join(reasons) or 'không được công nhận'}"
 
 
@@ -289,7 +293,7 @@ def holders_by_cluster(result: Result, title: str, kind: Kind
     return out
 
 
-def _title_sections(result: Result, shown: int | None) -> list[str]:
+def _title_sections(result: Result, shown: int | None, vocab: Vocab) -> list[str]:
     out = []
     for s in title_summaries(result):
         group_label = "Đơn vị" if s.kind == "individual" else "Cụm"
@@ -301,12 +305,13 @@ def _title_sections(result: Result, shown: int | None) -> list[str]:
         line = f"Được công nhận: {s.awarded}"
         if s.cut is not None:
             line += f"; không được do vượt hạn mức: {s.cut}"
-        parts = [_clean(f"{s.label} ({s.id}), {KIND_LABELS[s.kind]}"), line]
+        parts = [_clean(f"{s.label}, {KIND_LABELS[s.kind]}"), line]
         for cluster, holders in holders_by_cluster(result, s.id, s.kind):
             rows = [[str(h.rank), h.record.id, h.record.name, h.record.group,
                      show_number(h.record.score)] for h in holders[:shown]]
             if s.cut is not None:
-                rows = [[h.scope, *row] for h, row in zip(holders, rows, strict=False)]
+                rows = [[vocab.scope(h.scope, s.kind), *row]
+                        for h, row in zip(holders, rows, strict=False)]
             parts += ["", _clean(f"{_cluster_name(cluster)}: {len(holders)}"),
                       _table(headers, rows, numeric)]
             if shown is not None and len(holders) > shown:
@@ -318,10 +323,10 @@ def _title_sections(result: Result, shown: int | None) -> list[str]:
     return out
 
 
-def _member_sections(result: Result) -> list[str]:
+def _member_sections(result: Result, vocab: Vocab) -> list[str]:
     out = []
     for unit_id, unit_name, members in member_groups(result):
-        rows = [[str(r.rank), r.id, r.name, show_number(r.score), ", ".join(r.titles)]
+        rows = [[str(r.rank), r.id, r.name, show_number(r.score), vocab.short_titles(r.titles)]
                 for r in members]
         table = _table(["Hạng", "Mã", "Họ và tên", "Điểm", "Danh hiệu"], rows,
                        [True, False, False, True, False])
@@ -330,43 +335,40 @@ def _member_sections(result: Result) -> list[str]:
     return out
 
 
-def _money(d: Decimal) -> str:
-    """Whole đồng with dots between thousands, as Vietnamese documents write them."""
-    return f"{int(d):,}".replace(",", ".")
-
-
-def _budget_section(result: Result) -> list[str]:
+def _budget_section(result: Result, vocab: Vocab) -> list[str]:
     if result.base_salary is None:
         return []
     budget = reward_budget(result)
-    labels = {tid: label for tid, label, _kind in result.titles}
-    rows = [[f"{labels.get(t, t)} ({t})", _money(a)] for t, a in budget.per_title.items()]
-    rows.append(["Cộng", _money(budget.total)])
-    clusters = [[c, _money(a)] for c, a in budget.per_cluster.items()]
+    money = vocab.money
+    rows = [[vocab.title(t), money(a)] for t, a in budget.per_title.items()]
+    rows.append(["Cộng", money(budget.total)])
+    clusters = [[c, money(a)] for c, a in budget.per_cluster.items()]
     out = [_clean(f"Dự toán tiền thưởng: {result.reward_rule}"),
-           _table(["Danh hiệu", "Thành tiền (đồng)"], rows, [False, True]),
-           _table(["Khối/cụm thi đua", "Thành tiền (đồng)"], clusters, [False, True])]
+           _table(["Danh hiệu", "Thành tiền"], rows, [False, True]),
+           _table(["Khối/cụm thi đua", "Thành tiền"], clusters, [False, True])]
     if budget.not_paid:
-        kept = [[f"{labels.get(t, t)} ({t})", _money(a)] for t, a in budget.not_paid.items()]
-        kept.append(["Cộng", _money(sum(budget.not_paid.values(), Decimal(0)))])
+        kept = [[vocab.title(t), money(a)] for t, a in budget.not_paid.items()]
+        kept.append(["Cộng", money(sum(budget.not_paid.values(), Decimal(0)))])
         out += [_clean("Không chi do cùng thành tích (mỗi thành tích chỉ nhận mức thưởng cao "
                        "nhất, NĐ 91/2017/NĐ-CP Điều 66 khoản 2 điểm c):"),
-                _table(["Danh hiệu", "Không chi (đồng)"], kept, [False, True])]
+                _table(["Danh hiệu", "Không chi"], kept, [False, True])]
     return out
 
 
 def render_tables(result: Result, individual_tables: bool = False,
-                  shown: int | None = None) -> str:
+                  shown: int | None = None, vocab: Vocab | None = None) -> str:
     """Render the ranked cluster tables and title lists as plain text for a terminal.
 
     First a summary per cluster and title, then each cluster's units with the reason of any
     unit that scores well but holds no title, then each title's holders per cluster. With
     `shown`, at most that many holders per title and cluster, and a line counting the others
     (what a terminal shows; the files hold every row). With `individual_tables`, each unit's
-    individuals follow, in rank order.
+    individuals follow, in rank order. Titles, scopes and amounts are shown through `vocab`
+    (default: the result's own labels, in Vietnamese): labels, never the rule set's codes.
     """
-    sections = [_header(result), *_summary_section(result), *_cluster_sections(result),
-                *_title_sections(result, shown), *_budget_section(result)]
+    vocab = vocab or Vocab.of(result)
+    sections = [_header(result), *_summary_section(result), *_cluster_sections(result, vocab),
+                *_title_sections(result, shown, vocab), *_budget_section(result, vocab)]
     if individual_tables:
-        sections += _member_sections(result)
+        sections += _member_sections(result, vocab)
     return "\n\n".join(sections) + "\n"

@@ -11,6 +11,11 @@ Every sheet prints: A4, landscape when its columns are wider than a portrait pag
 the page's width (never one column per page), header rows repeated on every page, and a
 footer naming the rule set, its content hash and the page. Sheet names are the Vietnamese
 labels ("Lao động tiên tiến", not `LDTT`), shortened to Excel's 31 characters (`sheet_name`).
+
+Cells show what a council reads, never the rule set's codes (see `scoring.outputs.vocab`):
+titles, criteria and scopes by their labels, units by name. Amounts of money stay numbers, so
+that Excel sums them, with a number format that shows them as Vietnamese documents write them
+(4.260.000 đ; 4,260,000 VND in English).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -38,10 +44,20 @@ from scoring.outputs.table import (
     title_holders,
     title_summaries,
 )
+from scoring.outputs.vocab import MONEY_FORMATS, Vocab
 
 __all__ = ["render_xlsx", "sheet_name"]
 
-Cell = Decimal | str | bool | int | float | None
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount of money: a number cell with the money format."""
+
+    amount: Decimal
+
+
+Cell = Decimal | str | bool | int | float | Money | None
 # A fixed creation date: any constant works, and this one is obviously not a real one.
 CREATED = datetime(2000, 1, 1)
 MAX_SHEET_NAME = 31
@@ -101,6 +117,7 @@ class _Sheet:
     def __init__(self, book: _Book, name: str) -> None:
         self._ws = book.workbook.add_worksheet(name)
         self._bold, self._header = book.bold, book.header
+        self._money, self._vocab = book.money, book.vocab
         self._footer = book.footer
         self._row = 0
         self._widths: dict[int, int] = {}
@@ -147,9 +164,12 @@ class _Sheet:
         """Write one typed cell and return the text it shows (None for a blank)."""
         if value is None or value == "":
             return None
-        if isinstance(value, bool):
-            self._ws.write_boolean(self._row, col, value, fmt)
-            return "FALSE" if not value else "TRUE"
+        if isinstance(value, Money):
+            self._ws.write_number(self._row, col, float(safe_number(value.amount)),
+                                  self._money)
+            return self._vocab.money(value.amount)
+        if isinstance(value, bool):  # có/không (yes/no), never TRUE/FALSE
+            value = self._vocab.yes_no(value)
         if isinstance(value, int | float):
             self._ws.write_number(self._row, col, value, fmt)
             return str(value)
@@ -177,13 +197,15 @@ def _footer(result: Result) -> str:
 
 
 class _Book:
-    def __init__(self, footer: str) -> None:
+    def __init__(self, footer: str, vocab: Vocab) -> None:
+        self.vocab = vocab
         self.buffer = io.BytesIO()
         self.workbook = xlsxwriter.Workbook(self.buffer, {"in_memory": True})
         self.workbook.set_properties({"created": CREATED})
         self.bold = self.workbook.add_format({"bold": True})
         self.header = self.workbook.add_format({"bold": True, "text_wrap": True,
                                                 "valign": "top"})
+        self.money = self.workbook.add_format({"num_format": MONEY_FORMATS[vocab.lang]})
         self.footer = footer
         self.used: set[str] = set()
 
@@ -208,10 +230,10 @@ def _summary(book: _Book, result: Result) -> None:
         s.skip()
         s.row([provisional], bold=True, measure=False)
     s.skip()
-    s.row(["Danh hiệu", "Tên danh hiệu", "Đối tượng", "Được công nhận",
-           "Không được do vượt hạn mức"], bold=True)
+    s.row(["Danh hiệu", "Đối tượng", "Được công nhận", "Không được do vượt hạn mức"],
+          bold=True)
     for t in title_summaries(result):
-        s.row([t.id, t.label, KIND_LABELS[t.kind], t.awarded, t.cut])
+        s.row([t.label, KIND_LABELS[t.kind], t.awarded, t.cut])
     if result.warnings:
         s.skip()
         s.row(["Cảnh báo"], bold=True)
@@ -226,14 +248,15 @@ def _title_sheets(book: _Book, result: Result) -> None:
         line = f"Được công nhận: {t.awarded}"
         if t.cut is not None:
             line += f"; không được do vượt hạn mức: {t.cut}"
-        s.row([f"{t.label} ({t.id}), {KIND_LABELS[t.kind]}. {line}"], bold=True, measure=False)
+        s.row([f"{t.label}, {KIND_LABELS[t.kind]}. {line}"], bold=True, measure=False)
         quota = [] if t.cut is None else ["Phạm vi hạn mức"]
         group = "Đơn vị" if t.kind == "individual" else "Cụm"
         s.row([*quota, "Hạng", "Mã", "Tên", group, "Điểm"], bold=True)
         for h in title_holders(result, t.id, t.kind):
-            scope = [] if t.cut is None else [h.scope]
+            scope = [] if t.cut is None else [book.vocab.scope(h.scope, t.kind)]
             r = h.record
-            s.row([*scope, h.rank, r.id, r.name, r.group, r.score])
+            group = book.vocab.unit(r.group) if t.kind == "individual" else r.group
+            s.row([*scope, h.rank, r.id, r.name, group, r.score])
         s.freeze(2)
         s.finish()
 
@@ -256,7 +279,7 @@ def _cluster_sheets(book: _Book, result: Result) -> None:
                *_criteria_headers(result, criteria)], bold=True)
         for u in units:
             points = dict(u.points)
-            s.row([u.rank, u.id, u.name, u.score, ", ".join(u.titles),
+            s.row([u.rank, u.id, u.name, u.score, book.vocab.short_titles(u.titles),
                    *(points.get(c) for c in criteria)])
         s.freeze(2)
         s.finish()
@@ -266,10 +289,11 @@ def _details(book: _Book, result: Result) -> None:
     records: list[RecordResult] = [*result.individuals, *result.units]
     criteria = section_names(records, "points")
     s = book.sheet("Điểm chi tiết")
+    vocab = book.vocab
     # Only a provisional result (--allow-incomplete) has the column saying what is missing.
     marked = any(r.provisional for r in records)
     s.row(["Loại", "Mã", "Tên", "Đơn vị", "Cụm", "Điểm", "Hạng", "Phạm vi xếp hạng",
-           "Danh hiệu", "Tiền thưởng được chi (đồng)", "Không chi: cùng thành tích",
+           "Danh hiệu", "Tiền thưởng được chi", "Không chi: cùng thành tích",
            *_criteria_headers(result, criteria),
            *(["Tạm thời: còn thiếu điểm chấm"] if marked else [])], bold=True)
     # The Result's order (individuals, then units, each by id), as in the CSV and JSON outputs.
@@ -278,17 +302,19 @@ def _details(book: _Book, result: Result) -> None:
         points = dict(r.points)
         missing = ", ".join(result.labels.get(c, c) for c in r.provisional) or None
         s.row([KIND_LABELS[r.kind], r.id, r.name, unit, cluster, r.score, r.rank,
-               r.rank_scope, ", ".join(r.titles), r.reward if r.rewards else None,
-               _not_paid(r), *(points.get(c) for c in criteria),
+               vocab.scope(r.rank_scope, r.kind), vocab.short_titles(r.titles),
+               Money(r.reward) if r.rewards else None,
+               _not_paid(r, vocab), *(points.get(c) for c in criteria),
                *([missing] if marked else [])])
     s.freeze(1)
     s.finish()
 
 
-def _not_paid(r: RecordResult) -> str | None:
-    """`LDTT 710.000 (đã chi CSTDCS)`: rewards held but not paid, and the title paid instead."""
-    return "; ".join(f"{u.title} {f'{u.amount:,}'.replace(',', '.')} (đã chi {u.paid})"
-                     for u in r.not_paid) or None
+def _not_paid(r: RecordResult, vocab: Vocab) -> str | None:
+    """`Lao động tiên tiến 710.000 đ (đã chi Chiến sĩ thi đua cơ sở)`: rewards held but not
+    paid, and the title paid instead."""
+    return "; ".join(f"{vocab.short_title(u.title)} {vocab.money(u.amount)} "
+                     f"(đã chi {vocab.short_title(u.paid)})" for u in r.not_paid) or None
 
 
 def _rounds(book: _Book, result: Result) -> None:
@@ -297,17 +323,17 @@ def _rounds(book: _Book, result: Result) -> None:
         return
     first = result.rounds[0][0]
     s = book.sheet("Tự chấm và kết quả")
-    s.row(["Mã đơn vị", "Tên đơn vị", "Tiêu chí", "Nội dung", "Tự chấm", "Kết quả",
-           "Chênh lệch", "Số vòng chấm"], bold=True)
+    s.row(["Mã đơn vị", "Tên đơn vị", "Tiêu chí", "Tự chấm", "Kết quả", "Chênh lệch",
+           "Số vòng chấm"], bold=True)
     for unit_id, items in self_vs_final(result, first).items():
         name = next(u.name for u in result.units if u.id == unit_id)
         for c in items:
-            s.row([unit_id, name, c.item, c.label, c.self_points, c.final, c.difference,
+            s.row([unit_id, name, c.label or c.item, c.self_points, c.final, c.difference,
                    c.rounds])
     s.row([])
-    s.row(["Tiêu chí được điều chỉnh nhiều nhất", "", "Nội dung", "Số đơn vị"], bold=True)
+    s.row(["Tiêu chí được điều chỉnh nhiều nhất", "", "", "Số đơn vị"], bold=True)
     for item, label, n in most_changed(result, first):
-        s.row([item, "", label, n])
+        s.row(["", "", label or item, n])
     s.freeze(1)
     s.finish()
 
@@ -336,14 +362,15 @@ def _manifest(book: _Book, manifest: Mapping[str, object]) -> None:
     s.finish()
 
 
-def render_xlsx(result: Result, manifest: Mapping[str, object]) -> bytes:
+def render_xlsx(result: Result, manifest: Mapping[str, object],
+                vocab: Vocab | None = None) -> bytes:
     """Render the result as an XLSX workbook, byte-identical for the same result and manifest.
 
     Sheets: "Tổng hợp" (rule set and counts per title), one per title named by its label
     (holders in quota or score order), one per cluster (units in rank order, with their
     points), "Điểm chi tiết" (every record's points per criterion) and "Manifest".
     """
-    book = _Book(_footer(result))
+    book = _Book(_footer(result), vocab or Vocab.of(result))
     _summary(book, result)
     _title_sheets(book, result)
     _cluster_sheets(book, result)

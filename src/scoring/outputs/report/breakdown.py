@@ -16,6 +16,8 @@ from scoring.evaluation.result import Hit, RatingDecision, RecordResult, TitleDe
 from scoring.language.expr import Value
 from scoring.outputs.report.markup import Markup, el
 from scoring.outputs.report.words import Words
+from scoring.outputs.vocab import Vocab
+from scoring.rulesets.ruleset import Kind
 
 __all__ = ["render_breakdown", "show_value"]
 
@@ -37,8 +39,15 @@ def _optional(d: Decimal | None, w: Words) -> str:
     return "—" if d is None else w.num(d)
 
 
-def _reads(hit: Hit, w: Words) -> str:
-    return "; ".join(f"{name} = {show_value(value, w)}" for name, value in hit.reads)
+def _reads(hit: Hit, w: Words, vocab: Vocab, kind: Kind) -> str:
+    """The values a rule read, an enum's value by its label (`unit.x` is the unit's input)."""
+    def shown(name: str, value: Value) -> str:
+        if isinstance(value, str):
+            of: Kind = "unit" if name.startswith("unit.") else kind
+            return vocab.value(of, name.removeprefix("unit."), value)
+        return show_value(value, w)
+
+    return "; ".join(f"{name} = {shown(name, value)}" for name, value in hit.reads)
 
 
 def _rule_label(hit: Hit, labels: Mapping[str, str]) -> str:
@@ -47,7 +56,8 @@ def _rule_label(hit: Hit, labels: Mapping[str, str]) -> str:
     return item if not hit.label or hit.label == item else f"{item}: {hit.label}"
 
 
-def _hits_table(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup:
+def _hits_table(r: RecordResult, w: Words, labels: Mapping[str, str], vocab: Vocab
+                ) -> Markup:
     if not r.hits:
         return el("p", w("no_hits"))
     head = el("tr", [el("th", w(k), scope="col", class_=c) for k, c in (
@@ -63,7 +73,7 @@ def _hits_table(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup:
             el("th", _rule_label(h, labels), el("div", h.rule, class_="rule"), note,
                scope="row"),
             el("td", el("code", h.condition)),
-            el("td", _reads(h, w)),
+            el("td", _reads(h, w, vocab, r.kind)),
             el("td", _optional(h.raw, w), class_="num"),
             el("td", _optional(h.cap, w), class_="num"),
             el("td", _optional(h.points, w), class_="num"),
@@ -74,17 +84,20 @@ def _hits_table(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup:
               el("tbody", rows), el("tfoot", foot), class_="ledger")
 
 
-def _rating(rating: RatingDecision, w: Words) -> Markup:
-    parts = [f"{w('rating')}: {rating.final or '—'}"]
+def _rating(rating: RatingDecision, w: Words, vocab: Vocab, kind: Kind) -> Markup:
+    def label(code: str) -> str:
+        return vocab.value(kind, rating.field, code)
+
+    parts = [f"{w('rating')}: {label(rating.final) if rating.final else '—'}"]
     if rating.points is not None:
         parts.append(w("rating_points", points=w.num(rating.points)))
     if rating.band:
-        parts.append(w("rating_band", band=rating.band))
+        parts.append(w("rating_band", band=label(rating.band)))
     if rating.override:
         parts.append(w("rating_override", override=rating.override,
                        reason=rating.override_reason))
     if rating.moved_to:
-        parts.append(w("rating_moved", to=rating.moved_to))
+        parts.append(w("rating_moved", to=label(rating.moved_to)))
     if rating.warning:
         parts.append(rating.warning)
     return el("p", "; ".join(parts), class_="rating")
@@ -98,50 +111,55 @@ def _aggregates(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup 
     return el("div", el("p", el("strong", w("aggregates"))), el("ul", items))
 
 
-def _quota_text(d: TitleDecision, w: Words) -> str:
+def _quota_text(d: TitleDecision, w: Words, vocab: Vocab, kind: Kind) -> str:
     if d.quota is None:
         return "—"
     q = d.quota
-    text = w("quota_rank", rank=q.rank, scope=q.scope, places=q.places)
+    text = w("quota_rank", rank=q.rank, scope=vocab.scope(q.scope, kind), places=q.places)
     return f"{text}: {w('quota_cut')}" if q.cut else text
 
 
-def _decision_row(d: TitleDecision, w: Words) -> Markup:
+def _decision_row(d: TitleDecision, w: Words, vocab: Vocab, kind: Kind) -> Markup:
     prereqs = [el("li", el("span", _MET if p.met else _NOT_MET, aria_hidden="true"), " ",
                   el("code", p.condition), f" — {w('met') if p.met else w('not_met')}",
                   f": {p.detail}" if p.detail else "")
                for p in d.prerequisites]
     gated = el("p", w("gated_by", gates=", ".join(d.gated_by))) if d.gated_by else None
     return el("tr",
-              el("th", f"{d.label} ({d.title})", scope="row"),
+              el("th", d.label, scope="row"),
               el("td", el("strong", w("yes") if d.awarded else w("no"))),
               el("td", el("ul", prereqs, class_="prereq") if prereqs else None, gated),
-              el("td", _quota_text(d, w)))
+              el("td", _quota_text(d, w, vocab, kind)))
 
 
-def _decisions_table(r: RecordResult, w: Words) -> Markup | None:
+def _decisions_table(r: RecordResult, w: Words, vocab: Vocab) -> Markup | None:
     if not r.decisions:
         return None
     head = el("tr", [el("th", w(k), scope="col") for k in ("title", "result", "condition",
                                                             "quota")])
     return el("table", el("caption", w("decisions_caption", name=r.name)), el("thead", head),
-              el("tbody", [_decision_row(d, w) for d in r.decisions]), class_="ledger")
+              el("tbody", [_decision_row(d, w, vocab, r.kind) for d in r.decisions]),
+              class_="ledger")
 
 
-def render_breakdown(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup:
+def render_breakdown(r: RecordResult, w: Words, labels: Mapping[str, str],
+                     vocab: Vocab | None = None) -> Markup:
     """The breakdown of one record: source, rating, ledger, member figures, titles, warnings.
 
-    `labels` maps criterion and input ids to their labels (`Result.labels`).
+    `labels` maps criterion and input ids to their labels (`Result.labels`); `vocab` names
+    ratings and scopes as people do (default: the codes' labels it can tell without the rule
+    set).
     """
+    vocab = vocab or Vocab(w.lang, labels)
     warnings = (el("div", el("p", el("strong", w("record_warnings"))),
                    el("ul", [el("li", x) for x in r.warnings]))
                 if r.warnings else None)
     return el("div",
               el("p", f"{w('source')}: {r.origin} · {w('rank')} {r.rank}/{r.rank_of} "
-                      f"({r.rank_scope})", class_="meta"),
-              _rating(r.rating, w) if r.rating is not None else None,
-              _hits_table(r, w, labels),
+                      f"({vocab.scope(r.rank_scope, r.kind)})", class_="meta"),
+              _rating(r.rating, w, vocab, r.kind) if r.rating is not None else None,
+              _hits_table(r, w, labels, vocab),
               _aggregates(r, w, labels),
-              _decisions_table(r, w),
+              _decisions_table(r, w, vocab),
               warnings,
               class_="breakdown-body")

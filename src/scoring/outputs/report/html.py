@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -42,6 +42,7 @@ from scoring.outputs.table import (
     member_groups,
     title_summaries,
 )
+from scoring.outputs.vocab import Vocab
 from scoring.rulesets.compile import Compiled
 from scoring.rulesets.ruleset import KINDS, Kind
 
@@ -109,8 +110,9 @@ class _Page:
     """What every section needs: the result, the words, and lookups built once."""
 
     def __init__(self, result: Result, manifest: Mapping[str, Any], w: Words,
-                 groups: Mapping[str, str]) -> None:
+                 groups: Mapping[str, str], vocab: Vocab) -> None:
         self.result = result
+        self.vocab = vocab
         self.manifest = manifest
         self.w = w
         self.unit_names = {u.id: u.name for u in result.units}
@@ -133,11 +135,10 @@ class _Page:
             return f"{name} ({r.group})" if name else r.group
         return r.group
 
-    def scope(self, scope: str) -> str:
-        """A quota scope, with the unit's name when the scope is a unit id."""
-        _field, sep, value = scope.partition(" = ")
-        name = self.unit_names.get(value) if sep else None
-        return f"{scope} ({name})" if name else scope
+    def scope(self, scope: str, kind: Kind = "individual") -> str:
+        """A quota scope as a person names it: the unit's name and id, the cluster, a field's
+        label (see `Vocab.scope`), never `unit_id = …`."""
+        return self.vocab.scope(scope, kind)
 
     def titles(self, r: RecordResult) -> str:
         return ", ".join(_short_title(self.title_labels.get(t, t)) for t in r.titles)
@@ -153,7 +154,7 @@ class _Page:
     def breakdown_row(self, r: RecordResult, colspan: int) -> Markup:
         details = el("details",
                      el("summary", self.w("breakdown_of", name=r.name)),
-                     render_breakdown(r, self.w, self.result.labels))
+                     render_breakdown(r, self.w, self.result.labels, self.vocab))
         return el("tr", el("td", details, colspan=colspan), class_="breakdown")
 
 
@@ -196,7 +197,7 @@ def _summary(p: _Page) -> Markup:
     head = el("tr", [el("th", w(k), scope="col", class_=c) for k, c in (
         ("title", None), ("of_kind", None), ("awarded", "num"), ("cut_count", "num"))])
     rows = [el("tr",
-               el("th", el("a", f"{s.label} ({s.id})", href=f"#{_anchor('title', s.id)}"),
+               el("th", el("a", s.label, href=f"#{_anchor('title', s.id)}"),
                   scope="row"),
                el("td", p.kind_label(s.kind)),
                el("td", el("strong", s.awarded), class_="num"),
@@ -528,19 +529,20 @@ def _rewards(p: _Page) -> Markup | None:
     head = el("tr", [el("th", w(k), scope="col", class_=c) for k, c in (
         ("title", None), ("count", "num"), ("amount", "num"), ("not_paid", "num"))])
     zero = (0, Decimal(0))
-    rows = [el("tr", el("th", f"{p.title_labels.get(t, t)} ({t})", scope="row"),
+    money = p.vocab.money
+    rows = [el("tr", el("th", p.title_labels.get(t, t), scope="row"),
                el("td", totals.get(t, zero)[0], class_="num"),
-               el("td", w.num(totals.get(t, zero)[1]), class_="num"),
-               el("td", w.num(unpaid[t][1]) if t in unpaid else "", class_="num"))
+               el("td", money(totals.get(t, zero)[1]), class_="num"),
+               el("td", money(unpaid[t][1]) if t in unpaid else "", class_="num"))
             for t in order]
     grand = sum((v[1] for v in totals.values()), Decimal(0))
     kept_back = sum((v[1] for v in unpaid.values()), Decimal(0))
     foot = el("tr", el("th", w("rewards_total"), scope="row", colspan=2),
-              el("td", el("strong", w.num(grand)), class_="num"),
-              el("td", w.num(kept_back), class_="num"))
-    groups = "; ".join(f"{label}: {', '.join(titles)}"
+              el("td", el("strong", money(grand)), class_="num"),
+              el("td", money(kept_back), class_="num"))
+    groups = "; ".join(f"{label}: {p.vocab.short_titles(titles)}"
                        for _i, label, titles in p.result.achievements)
-    once = el("p", w("rewards_once", groups=groups, total=w.num(kept_back))) \
+    once = el("p", w("rewards_once", groups=groups, total=money(kept_back))) \
         if p.result.achievements else None
     return el("section", el("h2", w("rewards"), id="rewards"),
               el("p", p.result.reward_rule) if p.result.reward_rule else None, once,
@@ -669,17 +671,19 @@ def _signatures(p: _Page) -> Markup:
 
 def render_html(result: Result, manifest: Mapping[str, Any], lang: str = "vi",
                 previous: Previous | Mapping[str, Any] | None = None,
-                groups: Mapping[str, str] | None = None) -> bytes:
+                groups: Mapping[str, str] | None = None, vocab: Vocab | None = None) -> bytes:
     """Render the council's report as one self-contained HTML document (UTF-8 bytes).
 
     `manifest` is the run's manifest (its `created` is the date shown, its inputs are listed);
     `lang` is "vi" or "en"; `previous` is last year's JSON output (parsed, or read with
     `parse_previous`), for the changes section: InputError if it is not one; `groups` maps unit
     criterion ids to their group labels (`criterion_groups(compiled)`), else each criterion is
-    its own group.
+    its own group; `vocab` gives the labels of the rule set's codes (enum values: build it
+    with the compiled rule set), its money and yes/no follow `lang`.
     """
     w = Words.of(lang)
-    p = _Page(result, manifest, w, groups or {})
+    vocab = replace(vocab, lang=lang) if vocab is not None else Vocab.of(result, lang=lang)
+    p = _Page(result, manifest, w, groups or {}, vocab)
     rewards = _rewards(p)
     if previous is not None and not isinstance(previous, Previous):
         previous = parse_previous(previous)

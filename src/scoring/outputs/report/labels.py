@@ -54,7 +54,7 @@ _VI: dict[str, str] = {
     "bars_note": ("Mỗi thanh là tổng điểm của một đơn vị, chia theo nhóm tiêu chí (ký hiệu trên "
                   "từng đoạn, mẫu tô theo chú giải); phần gạch chéo ở cuối thanh là điểm trừ."),
     "per_title": "Danh sách đề nghị theo danh hiệu",
-    "title_heading": "{label} ({id}) – {kind}",
+    "title_heading": "{label} – {kind}",
     "proposed_caption": "{label}: danh sách đề nghị",
     "proposed_caption_cluster": "{label}: danh sách đề nghị, {cluster}",
     "cut_caption": "{label}: đủ điều kiện nhưng không được đề nghị do vượt hạn mức",
@@ -148,7 +148,7 @@ _VI: dict[str, str] = {
     "rewards_once": ("Mỗi thành tích chỉ nhận một mức tiền thưởng, mức cao nhất (NĐ 91/2017/NĐ-CP "
                      "Điều 66 khoản 2 điểm c): {groups}. Cột “Không chi” là tiền thưởng của các "
                      "danh hiệu đã đạt nhưng không được chi vì danh hiệu cao hơn cùng thành tích "
-                     "đã được chi; tổng không chi: {total} đồng."),
+                     "đã được chi; tổng không chi: {total}."),
     "sources": "Dữ liệu đầu vào",
     "sources_caption": "Các tệp đã chấm, với mã băm SHA-256 để đối chiếu",
     "file": "Tệp",
@@ -207,7 +207,7 @@ _EN: dict[str, str] = {
     "bars_note": ("Each bar is one unit's score split by criterion group (key on each segment, "
                   "fill as in the legend); the cross-hatched end of a bar is its deductions."),
     "per_title": "Proposals by title",
-    "title_heading": "{label} ({id}) – {kind}",
+    "title_heading": "{label} – {kind}",
     "proposed_caption": "{label}: proposed",
     "proposed_caption_cluster": "{label}: proposed, {cluster}",
     "cut_caption": "{label}: eligible but not proposed, over the quota",
