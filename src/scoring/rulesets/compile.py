@@ -19,8 +19,8 @@ from decimal import Decimal
 from functools import cached_property
 
 from scoring.base.errors import Problem, RuleError
-from scoring.history.store import Query, Resolver
 from scoring.language import expr
+from scoring.language.history import Query, Resolver
 from scoring.rulesets.ruleset import (
     KINDS,
     Adjustment,

@@ -19,15 +19,9 @@ from scoring.evaluation.counted import counted
 from scoring.evaluation.result import Result
 from scoring.evaluation.rewards import dated
 from scoring.evaluation.scorer import Evaluator, score
-from scoring.history.store import (
-    EMPTY,
-    History,
-    attach,
-    check_people,
-    load_history,
-    past_fields,
-    title_kinds,
-)
+from scoring.history.load import load_history, title_kinds
+from scoring.history.store import EMPTY, History
+from scoring.history.values import attach, check_people, past_fields
 from scoring.inputs.batch import Batch, build_batch, data_year
 from scoring.inputs.readers import InputSet, read_inputs
 from scoring.inputs.rounds import parse_rounds
