@@ -1,4 +1,4 @@
-"""The history store and the rule language's functions that read it (src/scoring/history/store.py).
+"""The history store and the rule language's functions that read it (src/scoring/history/).
 
 Hand-worked cases score small batches year after year through the library with rules/2024 (no
 CSTĐCS cap, so each person's titles follow their own inputs), writing each year's JSON output

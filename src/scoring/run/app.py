@@ -104,7 +104,7 @@ def run(paths: list[Path], rules: Path | None = None,
         allow_incomplete: bool = False, history: Path | None = None,
         decision_date: str | None = None, warn_year: bool = True) -> Run:
     """Score the inputs at `paths`; `history` is the folder of past years the rules may read
-    (see `scoring.history.store`): without it every history value is 0. `decision_date` (YYYY-MM-DD)
+    (see `scoring.history.load`): without it every history value is 0. `decision_date` (YYYY-MM-DD)
     is the date of the decision conferring the titles, whose base salary the rewards use
     (default: the rule set's). `warn_year`: see `rules_for`."""
     inputs = read_inputs(paths, progress)
