@@ -1,4 +1,4 @@
-"""The history store and the rule language's functions that read it (src/scoring/history/store.py).
+"""The history store and the rule language's functions that read it (src/scoring/history/).
 
 Hand-worked cases score small batches year after year through the library with rules/2024 (no
 CSTĐCS cap, so each person's titles follow their own inputs), writing each year's JSON output
@@ -25,18 +25,11 @@ from scoring.cli import cli
 from scoring.evaluation.engine import Engine
 from scoring.evaluation.reference import PlainEvaluator
 from scoring.evaluation.result import RecordResult
-from scoring.history.store import (
-    EMPTY,
-    History,
-    PastInitiative,
-    Query,
-    Snapshot,
-    evaluate,
-    load_history,
-    snapshot_of,
-    title_kinds,
-)
+from scoring.history.load import load_history, title_kinds
+from scoring.history.store import EMPTY, History, PastInitiative, Snapshot
+from scoring.history.values import evaluate, snapshot_of
 from scoring.language import expr
+from scoring.language.history import Query
 from scoring.outputs.jsonout import render_json
 from scoring.rulesets.compile import compile_ruleset
 from scoring.rulesets.ruleset import KindRules, RuleFile, RuleSet

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from scoring.cli import cli
-from scoring.history.store import load_history, title_kinds
+from scoring.history.load import load_history, title_kinds
 from scoring.run.app import compile_folder
 
 ROOT = Path(__file__).resolve().parents[2]

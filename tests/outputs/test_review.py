@@ -21,7 +21,7 @@ from click.testing import CliRunner
 import scoring.cli.history  # noqa: F401  (registers `review` until cli/__init__ imports it)
 from scoring.base.errors import RuleError, UsageError
 from scoring.cli import cli
-from scoring.history.store import load_history, title_kinds
+from scoring.history.load import load_history, title_kinds
 from scoring.outputs.review import Review, build_review, parse_period, render_review
 from scoring.run.app import compile_folder
 

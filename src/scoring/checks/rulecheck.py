@@ -30,7 +30,7 @@ from typing import Any, Literal
 from scoring.base.errors import RuleError, UsageError
 from scoring.base.i18n import N_, _
 from scoring.evaluation.engine import check_constants
-from scoring.history.store import REVIEW_PARAMS
+from scoring.history.values import REVIEW_PARAMS
 from scoring.language import expr
 from scoring.rulesets.compile import RATING_POINTS, CKind, Compiled, Group, Rule, compile_ruleset
 from scoring.rulesets.ruleset import KINDS, Kind, KindRules, RuleSet, load, read_yaml, rule_files

@@ -10,7 +10,7 @@ import click
 from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _
 from scoring.cli.group import cli
-from scoring.history.store import load_history, title_kinds
+from scoring.history.load import load_history, title_kinds
 from scoring.outputs.atomic import is_stdout, write_atomic
 from scoring.outputs.review import FORMATS, build_review, parse_period, render_review
 from scoring.outputs.safe import neutral

@@ -98,7 +98,7 @@ class AggregateValue:
 
 @dataclass(frozen=True)
 class HistoryValue:
-    """A history function's value for a record (see `scoring.history.store`): what counted, when."""
+    """A history function's value for a record (see `language.history`): what counted, when."""
 
     name: str  # the call as the rule wrote it, e.g. consecutive_years(CSTDCS)
     value: Decimal  # the year being scored included

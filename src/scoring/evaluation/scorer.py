@@ -116,7 +116,7 @@ def score(
     Judged criteria take their points from `rounds`; one with no value in any round stops
     the run (InputError) unless `allow_incomplete`, which marks the records provisional.
     `history` gives records, by (kind, id), the precomputed `past.` fields that their rules'
-    history functions read (`scoring.history.store.past_fields`); they are read like inputs.
+    history functions read (`scoring.history.values.past_fields`); they are read like inputs.
     """
     rounds = rounds or RoundData()
     missing = judged_missing(compiled, rounds, allow_incomplete, individuals, units)

@@ -48,7 +48,7 @@ from scoring.explanations.nearmiss import (
     own_inputs,
     targets,
 )
-from scoring.history.store import explain_lines
+from scoring.history.values import explain_lines
 from scoring.inputs.batch import Batch
 from scoring.language import expr
 from scoring.outputs.jsonout import json_number, json_value, to_json_data

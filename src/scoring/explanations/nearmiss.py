@@ -24,7 +24,7 @@ from typing import Literal, TypeAlias
 from scoring.base.i18n import _
 from scoring.evaluation import scorer
 from scoring.evaluation.result import Hit, RecordResult, Result
-from scoring.history.store import past_of
+from scoring.history.values import past_of
 from scoring.inputs.batch import Batch
 from scoring.language import expr
 from scoring.rulesets.compile import CKind, Compiled, Group

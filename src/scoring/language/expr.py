@@ -172,7 +172,7 @@ _BIN: dict[type[ast.operator], Literal["+", "-", "*", "/"]] = {
 }
 # Functions a rule may call, with their arity (None: one or more).
 FUNCTIONS: dict[str, int | None] = {"min": None, "max": None, "abs": 1, "present": 1}
-# History functions (see `scoring.history.store`): they read past years, so they are not evaluated
+# History functions (see `language.history`): they read past years, so they are not evaluated
 # here. A call is kept as one `Name` whose text is the call written canonically (positional
 # arguments, then keywords sorted: `years_with(task_rating == "xuat_sac", last=2)`), and the
 # compiler resolves that name against the history store. Each entry: the fewest and most

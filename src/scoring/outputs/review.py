@@ -29,16 +29,10 @@ from tabulate import tabulate
 from scoring.base.errors import RuleError, UsageError
 from scoring.base.i18n import _
 from scoring.base.text import collation_key, name_sort_key
-from scoring.history.store import (
-    REVIEW_PARAMS,
-    History,
-    Query,
-    Resolver,
-    Snapshot,
-    evaluate,
-    is_call,
-)
+from scoring.history.store import History, Snapshot
+from scoring.history.values import REVIEW_PARAMS, evaluate
 from scoring.language import expr
+from scoring.language.history import Query, Resolver, is_call
 from scoring.outputs.report.markup import Child, Markup, el
 from scoring.outputs.safe import safe_text
 from scoring.outputs.table import KIND_LABELS, show_number

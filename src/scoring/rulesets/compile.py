@@ -20,8 +20,8 @@ from functools import cached_property
 
 from scoring.base.errors import Problem, RuleError
 from scoring.base.i18n import _
-from scoring.history.store import Query, Resolver
 from scoring.language import expr
+from scoring.language.history import Query, Resolver
 from scoring.rulesets.ruleset import (
     KINDS,
     Adjustment,

@@ -19,15 +19,9 @@ from scoring.evaluation.counted import counted
 from scoring.evaluation.result import Result
 from scoring.evaluation.rewards import dated
 from scoring.evaluation.scorer import Evaluator, score
-from scoring.history.store import (
-    EMPTY,
-    History,
-    attach,
-    check_people,
-    load_history,
-    past_fields,
-    title_kinds,
-)
+from scoring.history.load import load_history, title_kinds
+from scoring.history.store import EMPTY, History
+from scoring.history.values import attach, check_people, past_fields
 from scoring.inputs.batch import Batch, build_batch, data_year
 from scoring.inputs.readers import InputSet, read_inputs
 from scoring.inputs.rounds import parse_rounds
@@ -110,7 +104,7 @@ def run(paths: list[Path], rules: Path | None = None,
         allow_incomplete: bool = False, history: Path | None = None,
         decision_date: str | None = None, warn_year: bool = True) -> Run:
     """Score the inputs at `paths`; `history` is the folder of past years the rules may read
-    (see `scoring.history.store`): without it every history value is 0. `decision_date` (YYYY-MM-DD)
+    (see `scoring.history.load`): without it every history value is 0. `decision_date` (YYYY-MM-DD)
     is the date of the decision conferring the titles, whose base salary the rewards use
     (default: the rule set's). `warn_year`: see `rules_for`."""
     inputs = read_inputs(paths, progress)

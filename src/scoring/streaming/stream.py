@@ -61,15 +61,9 @@ from scoring.evaluation.scorer import (
     unit_subset,
     with_past,
 )
-from scoring.history.store import (
-    EMPTY,
-    History,
-    attach_records,
-    check_people,
-    load_history,
-    past_fields,
-    title_kinds,
-)
+from scoring.history.load import load_history, title_kinds
+from scoring.history.store import EMPTY, History
+from scoring.history.values import attach_records, check_people, past_fields
 from scoring.inputs.batch import decide_year, stated_years
 from scoring.inputs.keys import (
     KeyCheck,

@@ -1,0 +1,366 @@
+"""The history functions' values: the rule language's queries evaluated against the store.
+
+A query (`scoring.language.history.Query`) has a past part, a number per record computed here
+from the store (`past_fields`, the `past.` fields the scorer reads like inputs), and this year's
+part, read from the record itself. The engine still decides: only numbers are precomputed, never
+a decision. With no store every past part is 0. What counted is kept per record
+(`RecordResult.history`, by `attach`): the value and the years, for `explain`
+(`explain_lines`). `check_people` refuses a store about other people under the same ids.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from decimal import Decimal
+from typing import Protocol
+
+from scoring.base.errors import InputError, Problem
+from scoring.base.i18n import N_, _
+from scoring.base.text import fold
+from scoring.evaluation.result import HistoryValue, RecordResult, Result
+from scoring.history.store import History, PastInitiative, Snapshot
+from scoring.inputs.records import Record
+from scoring.language import expr
+from scoring.language.history import INITIATIVE_INPUTS, Query
+from scoring.rulesets.compile import Compiled
+from scoring.rulesets.ruleset import Kind
+
+__all__ = [
+    "REVIEW_PARAMS",
+    "attach",
+    "attach_records",
+    "check_people",
+    "evaluate",
+    "explain_lines",
+    "past_fields",
+    "past_of",
+    "snapshot_of",
+]
+
+# The parameters by which a rule set declares its typical examples for `scoring review`.
+REVIEW_PARAMS: dict[Kind, str] = {"individual": "review_typical_individual",
+                                  "unit": "review_typical_unit"}
+_ZERO = Decimal(0)
+
+# ----------------------------------------------------------------------------- evaluating
+
+
+def _held(snaps: Sequence[Snapshot], title: str) -> bool:
+    return bool(snaps) and all(title in s.titles for s in snaps)
+
+
+def _holds(cond: expr.Cond, snaps: Sequence[Snapshot], titles: Sequence[str],
+           call: str = "") -> bool:
+    return bool(snaps) and all(_holds_on(cond, s, s.scope(titles), call) for s in snaps)
+
+
+def _holds_on(cond: expr.Cond, snap: Snapshot, scope: Mapping[str, expr.Value],
+              call: str = "") -> bool:
+    """`expr.holds` on one year's record; a division by zero the rule does not declare is an
+    error naming that record and year (see `expr.Undefined`)."""
+    try:
+        return expr.holds(cond, scope)
+    except expr.Undefined as e:
+        e.index, e.scope = None, None
+        raise InputError([Problem(snap.source, _("{id} ({name}) in {year}: {reason}")
+                                  .format(id=snap.id, name=snap.name, year=snap.year,
+                                          reason=e.at(0, scope).describe()),
+                                  call or None)]) from None
+
+
+def _count(snaps: Sequence[Snapshot], listed: Sequence[PastInitiative],
+           q: Query) -> Decimal:
+    """A year's initiatives at the query's scopes: from the list if it has the year, else from
+    the year's counts."""
+    if listed:
+        return Decimal(sum(1 for i in listed if i.scope in q.scopes
+                           and not (q.unused_for and i.used_for == q.unused_for)))
+    total = _ZERO
+    for s in snaps[:1]:
+        for scope in q.scopes:
+            for name in INITIATIVE_INPUTS[scope]:
+                v = s.values.get(name)
+                total += v if isinstance(v, Decimal) else _ZERO
+    return total
+
+
+def evaluate(q: Query, h: History, rid: str, last_year: int, since_before: int,
+             titles: Sequence[str] = ()) -> tuple[Decimal, tuple[int, ...]]:
+    """The query's value over the store's years up to `last_year`, and the years that counted.
+
+    The window is the `q.last - 1` years up to `last_year` (every known year without `last`),
+    and with `since=T` only the years after the last year before `since_before` holding T.
+    `titles` are the kind's title ids, read as false on years that do not hold them.
+    """
+    by_year = h.of(q.kind, rid)
+    if not by_year and not h.initiatives:
+        return _ZERO, ()  # nothing is known of this record before (every run without --history)
+    floor = max((y for y, s in by_year.items() if y < since_before and q.since
+                 and _held(s, q.since)), default=0)
+    if q.fn == "consecutive_years":
+        assert q.title is not None
+        chain, y = [], last_year
+        while y > floor and _held(by_year.get(y, ()), q.title):
+            chain.append(y)
+            y -= 1
+        return Decimal(len(chain)), tuple(reversed(chain))
+    known = set(by_year) | {y for p, y in h.initiatives if p == rid}
+    first = last_year - q.last + 2 if q.last is not None else min(known, default=last_year + 1)
+    window = [y for y in range(max(first, floor + 1), last_year + 1)]
+    if q.fn == "years_with":
+        assert q.cond is not None
+        years = [y for y in window if _holds(q.cond, by_year.get(y, ()), titles, q.call)]
+        return Decimal(len(years)), tuple(years)
+    counts = {y: _count(by_year.get(y, ()), h.initiatives.get((rid, y), ()), q) for y in window}
+    return sum(counts.values(), _ZERO), tuple(y for y, c in counts.items() if c)
+
+
+def _title_ids(compiled: Compiled, kind: Kind) -> tuple[str, ...]:
+    return tuple(t.id for t in compiled.ruleset.titles if t.of == kind)
+
+
+def past_fields(compiled: Compiled, h: History, year: int, individuals: Sequence[Record],
+                units: Sequence[Record]) -> dict[tuple[Kind, str], dict[str, expr.Value]]:
+    """Each record's `past.` fields for the scorer: the history values before `year`."""
+    out: dict[tuple[Kind, str], dict[str, expr.Value]] = {}
+    if not compiled.history:
+        return out
+    batch: tuple[tuple[Kind, Sequence[Record]], ...] = (("individual", individuals),
+                                                        ("unit", units))
+    for kind, records in batch:
+        queries = [q for q in compiled.history if q.kind == kind]
+        titles = _title_ids(compiled, kind)
+        for r in records:
+            rid = h.stable_id(kind, r.id, year)
+            out[(kind, r.id)] = {q.field: evaluate(q, h, rid, year - 1, year, titles)[0]
+                                 for q in queries}
+    return out
+
+
+def snapshot_of(r: RecordResult, year: int) -> Snapshot:
+    """This year's record as a snapshot: what the current part of a query reads."""
+    values: dict[str, expr.Value] = {**dict(r.inputs), **dict(r.computed), **dict(r.points)}
+    values.update({a.name: a.value for a in r.aggregates})
+    if r.rating is not None and r.rating.final is not None:
+        values[r.rating.field] = r.rating.final
+    return Snapshot(r.kind, r.id, year, r.name, r.group, frozenset(r.titles), r.score, values,
+                    str(r.origin))
+
+
+def _value(q: Query, h: History, rid: str, year: int, current: Snapshot,
+           titles: Sequence[str], scope: Callable[[], dict[str, expr.Value]],
+           memo: dict[tuple[object, ...], HistoryValue]) -> HistoryValue:
+    """The query's value for this year's record: its past part from the store, its current
+    part from `current` (`scope` gives current's scope, built once per record). The value is
+    a function of those parts, so records with equal parts share one object in `memo`."""
+    past, past_years = evaluate(q, h, rid, year - 1, year, titles)
+    if q.fn == "consecutive_years":
+        now: object = q.title in current.titles
+    elif q.fn == "years_with":
+        assert q.cond is not None
+        now = _holds_on(q.cond, current, scope(), q.call)
+    else:
+        now = _count((current,), (), q)
+    key = (id(q), str(past), past_years, str(now))  # digits too: 1.0 is not 1
+    found = memo.get(key)
+    if found is not None:
+        return found
+    if q.fn == "consecutive_years":
+        value, years = (past + 1, (*past_years, year)) if now else (_ZERO, ())
+    elif q.fn == "years_with":
+        value, years = past + (1 if now else 0), (*past_years, *((year,) if now else ()))
+    else:
+        assert isinstance(now, Decimal)
+        value, years = past + now, (*past_years, *((year,) if now else ()))
+    found = memo[key] = HistoryValue(q.call, value, tuple(years), q.field, past, past_years)
+    return found
+
+
+def attach(result: Result, compiled: Compiled, h: History, year: int) -> Result:
+    """The result with each record's history values (the call, its value, the years counted)."""
+    if not compiled.history:
+        return result
+    return replace(result, individuals=attach_records(result.individuals, compiled, h, year),
+                   units=attach_records(result.units, compiled, h, year))
+
+
+def attach_records(records: Sequence[RecordResult], compiled: Compiled, h: History, year: int
+                   ) -> tuple[RecordResult, ...]:
+    """`attach` for some records (each record's values depend on it alone)."""
+    if not compiled.history:
+        return tuple(records)
+
+    memo: dict[tuple[object, ...], HistoryValue] = {}  # the queries live as long as it
+
+    def with_history(r: RecordResult) -> RecordResult:
+        queries = [q for q in compiled.history if q.kind == r.kind]
+        titles = _title_ids(compiled, r.kind)
+        rid = h.stable_id(r.kind, r.id, year)
+        current = snapshot_of(r, year)
+        built: list[dict[str, expr.Value]] = []
+
+        def scope() -> dict[str, expr.Value]:
+            if not built:
+                built.append(current.scope(titles))
+            return built[0]
+        return replace(r, history=tuple(_value(q, h, rid, year, current, titles, scope, memo)
+                                        for q in queries))
+
+    return tuple(map(with_history, records))
+
+
+class _Person(Protocol):
+    kind: Kind
+    id: str
+    name: str
+    group: str
+
+
+_SAME_NAME = 0.85  # folded names this alike, with one given name, are one person typed twice
+_EXAMPLES = 3
+_MOVED_AT_LEAST = 4  # people in another unit, and more than half of those shared: other people
+
+
+def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]:
+    """Refuse (InputError, exit 2) each history file that is about other people under the
+    same ids: one whose people, where they share an id with this year's, are named as someone
+    else, or whose ids are another kind of record here (a person's id on a unit). History
+    follows ids, so such
+    a file would lend one person's titles to another; the alias file cannot excuse it. Each
+    refusal counts what does not match, with examples. Names are compared ignoring case,
+    diacritics and spacing. Returns the warnings: a name spelt a letter or two differently
+    with the same given name (one person typed twice), named in both spellings."""
+    now: dict[tuple[Kind, str], _Person] = {}
+    for r in records:
+        now[(r.kind, h.stable_id(r.kind, r.id, year))] = r
+    other_kind: dict[tuple[Kind, str], Kind] = {
+        ("unit" if k == "individual" else "individual", rid): k for k, rid in now}
+    per_file: dict[str, dict[str, list[str]]] = {}
+    warnings: list[str] = []
+    for (kind, rid), by_year in h.records.items():
+        for snaps in by_year.values():
+            for snap in snaps:
+                file = snap.source.split(", ")[0]
+                seen = per_file.setdefault(file, {"shared": [], "names": [], "kinds": [],
+                                                  "units": []})
+                here = now.get((kind, rid))
+                if here is None:
+                    if (kind, rid) in other_kind:
+                        seen["kinds"].append(
+                            (_("{id} is a unit there, a person here") if kind == "unit" else
+                             _("{id} is a person there, a unit here"))
+                            .format(id=snap.declared_id or rid))
+                    continue
+                if kind == "individual":
+                    seen["shared"].append(rid)
+                # People keep their names; units are renamed under the same id (and the alias
+                # file renames ids), so a unit's name tells nothing here.
+                if kind == "individual" and snap.name and here.name \
+                        and fold(snap.name) != fold(here.name):
+                    pair = _("{id} {there!r} there, {here!r} here").format(
+                        id=rid, there=snap.name, here=here.name)
+                    if _same_person(snap.name, here.name):
+                        warnings.append(_("{where}: the name differs from this year's "
+                                          "({pair}); taken as the same person")
+                                        .format(where=snap.source, pair=pair))
+                    else:
+                        seen["names"].append(pair)
+                if kind == "individual" and snap.group and here.group \
+                        and snap.group != here.group:
+                    seen["units"].append(_("{id} in {there} there, {here} here")
+                                         .format(id=rid, there=snap.group, here=here.group))
+    problems = []
+    for file, seen in sorted(per_file.items()):
+        moved = len(seen["units"]) >= _MOVED_AT_LEAST and len(seen["units"]) * 2 > len(
+            seen["shared"])  # most people in another unit: not moves, other people
+        if not seen["names"] and not seen["kinds"] and not moved:
+            continue
+        parts = []
+        if seen["names"]:
+            parts.append(_("{count} of the {shared} people whose ids it shares with this "
+                           "year's records are someone else there ({examples})")
+                         .format(count=len(seen["names"]), shared=len(seen["shared"]),
+                                 examples=_some(seen["names"])))
+        if seen["kinds"]:
+            parts.append(_("{count} ids are another kind of record ({examples})")
+                         .format(count=len(seen["kinds"]), examples=_some(seen["kinds"])))
+        if seen["units"]:
+            parts.append(_("{count} of the {shared} people are in another unit ({examples})")
+                         .format(count=len(seen["units"]), shared=len(seen["shared"]),
+                                 examples=_some(seen["units"])))
+        problems.append(Problem(file, _("about other people under the same ids: {parts}. "
+                                        "History follows ids, so their titles would count for "
+                                        "the wrong people (the unit alias file changes nothing "
+                                        "here): remove the file from the history folder, or "
+                                        "correct its ids").format(parts="; ".join(parts))))
+    if problems:
+        raise InputError(problems)
+    return warnings
+
+
+def _same_person(a: str, b: str) -> bool:
+    """Two spellings of one person's name: the same given name (the last word: "An" and "Anh"
+    are two people) and the rest alike, a letter or two apart ("Nguyễn Vn An")."""
+    fa, fb = fold(a), fold(b)
+    if fa.split()[-1:] != fb.split()[-1:]:
+        return False
+    return difflib.SequenceMatcher(None, fa, fb).ratio() >= _SAME_NAME
+
+
+def _some(items: Sequence[str]) -> str:
+    more = len(items) - _EXAMPLES
+    return "; ".join(items[:_EXAMPLES]) + (_("; and {more} more").format(more=more)
+                                           if more > 0 else "")
+
+
+def past_of(result: Result) -> dict[tuple[Kind, str], dict[str, expr.Value]]:
+    """The `past.` fields each record of `result` was scored with (to score its batch again,
+    or to rebuild the scope its rules read)."""
+    return {(r.kind, r.id): {v.field: v.past for v in r.history}
+            for r in (*result.individuals, *result.units) if r.history}
+
+
+def explain_lines(record: RecordResult, compiled: Compiled) -> list[str]:
+    """What each history function counted for the record, in words, for `explain`:
+    `consecutive_years(CSTDCS) = 3: CSTDCS in 2023, 2024, 2025 (3 consecutive)`."""
+    queries = {q.field: q for q in compiled.history if q.kind == record.kind}
+    return [f"{v.name} = {expr.format_number(v.value)}: {_words(queries[v.field], v)}"
+            for v in record.history if v.field in queries]
+
+
+# The scopes as `explain` names them: English keeps the rule language's names.
+_SCOPE_WORDS = {"co_so": N_("co_so"), "tinh": N_("tinh"), "toan_quoc": N_("toan_quoc")}
+
+
+def _words(q: Query, v: HistoryValue) -> str:
+    def years(ys: Sequence[int]) -> str:
+        return ", ".join(map(str, ys))
+
+    n = expr.format_number(v.value)
+    if q.fn == "consecutive_years":
+        text = (_("{title} in {years} ({n} consecutive)").format(title=q.title,
+                                                                 years=years(v.years), n=n)
+                if v.value else
+                _("not {title} this year").format(title=q.title)
+                + (_("; before it {title} in {years}").format(title=q.title,
+                                                              years=years(v.past_years))
+                   if v.past_years else ""))
+    elif q.fn == "years_with":
+        assert q.cond is not None
+        window = (_("the last {last} years").format(last=q.last) if q.last else
+                  _("the years known"))
+        text = _("{condition} in {years}: {n} of {window}").format(
+            condition=expr.render_cond(q.cond), years=years(v.years) or _("none"), n=n,
+            window=window)
+    else:
+        text = (_("{n} initiative(s) or science project(s) at {scopes} level")
+                .format(n=n, scopes="/".join(_(_SCOPE_WORDS.get(s, s)) for s in q.scopes))
+                + (_(" in {years}").format(years=years(v.years)) if v.years else "")
+                + (_(" (last {last} years)").format(last=q.last) if q.last else ""))
+        if q.unused_for:
+            text += _(", not counting those used for {title}").format(title=q.unused_for)
+    if q.since:
+        text += _("; only years after the last {title}").format(title=q.since)
+    return text
