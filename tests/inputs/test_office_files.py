@@ -146,9 +146,9 @@ def test_a_named_pipe_is_refused_without_being_opened(tmp_path: Path) -> None:
 
 def test_reading_stops_before_a_file_that_cannot_fit(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import scoring.inputs.readers as readers
+    import scoring.inputs.sizes as sizes
 
-    monkeypatch.setattr(readers, "available_memory", lambda: 5_000)
+    monkeypatch.setattr(sizes, "available_memory", lambda: 5_000)
     path = _write(tmp_path, {"individuals.csv": (ROOT / "tests/data/mini/individuals.csv")
                              .read_bytes()})
     got = read_part([path / "individuals.csv"])

@@ -17,14 +17,9 @@ from test_text import to_cp1258
 from scoring.base.errors import InputError
 from scoring.cli import cli
 from scoring.inputs.batch import data_year
-from scoring.inputs.readers import (
-    Initiative,
-    fold_initiatives,
-    is_initiatives,
-    kind_of,
-    parse_initiatives,
-    read_inputs,
-)
+from scoring.inputs.initiatives import Initiative, fold_initiatives, parse_initiatives
+from scoring.inputs.names import is_initiatives, kind_of
+from scoring.inputs.readers import read_inputs
 from scoring.inputs.records import (
     Origin,
     RawTable,

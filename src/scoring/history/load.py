@@ -44,8 +44,9 @@ from scoring.base.errors import InputError, Problem, input_location
 from scoring.base.i18n import _
 from scoring.base.text import fold, nfc
 from scoring.history.store import Alias, History, PastInitiative, Snapshot, _follow
+from scoring.inputs.csvfile import decode_input
+from scoring.inputs.initiatives import SCOPE_WORDING
 from scoring.inputs.keys import visible_form
-from scoring.inputs.readers import SCOPE_WORDING, decode_input
 from scoring.inputs.records import blank, match_header
 from scoring.language import expr
 from scoring.rulesets.ruleset import KINDS, Kind, RuleSet

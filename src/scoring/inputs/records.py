@@ -69,7 +69,7 @@ class RawTable:
     sheet: str | None = None
     first_row: int = 2  # spreadsheet row number of rows[0] (the header is the row above)
     # Columns the reader appended from another sheet (index, where from), such as initiative
-    # counts from a "Sáng kiến" sheet: see `readers.fold_initiatives` and `validate`.
+    # counts from a "Sáng kiến" sheet: see `initiatives.fold_initiatives` and `validate`.
     derived: tuple[tuple[int, str], ...] = ()
 
 

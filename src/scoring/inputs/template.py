@@ -28,7 +28,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from scoring.base.text import fold
-from scoring.inputs.readers import COUNT_INPUTS, SCOPE_WORDING
+from scoring.inputs.initiatives import COUNT_INPUTS, SCOPE_WORDING
 from scoring.inputs.records import IDENTITY_ALIASES, MAX_CELL_CHARS, YEAR_ALIASES, header_map
 from scoring.language.expr import format_number
 from scoring.rulesets.ruleset import KINDS, InputSpec, Kind, RuleSet
@@ -66,7 +66,7 @@ _IDENTITY: dict[Kind, tuple[tuple[str, str, int, str], ...]] = {  # field, heade
                            "chí nào được áp dụng."),
     ),
 }
-# header, width, note; the headers are among those `readers.INITIATIVE_COLUMNS` knows.
+# header, width, note; the headers are among those `initiatives.INITIATIVE_COLUMNS` knows.
 _INITIATIVE_COLUMNS = (
     ("Mã cá nhân", 14, "Mã của tác giả, đúng như cột 'Mã' của sheet Cá nhân. Sáng kiến có "
                        "nhiều tác giả: mỗi tác giả một dòng."),

@@ -57,7 +57,7 @@ from scoring.evaluation.budget import reward_budget
 from scoring.evaluation.result import RecordResult, Result
 from scoring.explanations.explanation import Heading, Items, Para, Table, explain, find_record
 from scoring.explanations.explanation import blocks as explanation_blocks
-from scoring.inputs.readers import is_rounds
+from scoring.inputs.names import is_rounds
 from scoring.inputs.records import RawTable
 from scoring.inputs.rounds import COLUMNS, parse_rounds
 from scoring.language.expr import format_number
