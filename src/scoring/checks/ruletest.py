@@ -15,7 +15,6 @@ does not say what its author thought.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -26,6 +25,7 @@ from pydantic import ValidationError
 
 from scoring.base.errors import ScoringError
 from scoring.base.i18n import _
+from scoring.base.suggest import suggest
 from scoring.evaluation.result import RecordResult, TitleDecision
 from scoring.evaluation.scorer import Evaluator, score
 from scoring.inputs.records import Origin, Record, record_model
@@ -183,7 +183,7 @@ def _record(compiled: Compiled, kind: Kind, given: dict[str, Any], ex: Example, 
             data[key] = value
             continue
         known = [*inputs, *overridable]
-        close = difflib.get_close_matches(key, known, n=1)
+        close = suggest(key, known)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         problems.append(f"{label}: unknown input {key!r}{hint}")
     for name in inputs:
@@ -217,7 +217,7 @@ def _check_expect(ex: Example, compiled: Compiled) -> list[str]:
     titles = {t.spec.id for t in ck.titles}
     for key, value in ex.expect.items():
         if key not in EXPECT_KEYS:
-            close = difflib.get_close_matches(key, EXPECT_KEYS, n=1)
+            close = suggest(key, EXPECT_KEYS)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(f"expect: unknown key {key!r}{hint}; keys: {', '.join(EXPECT_KEYS)}")
         elif key == "score" and _number(value) is None:
@@ -251,7 +251,7 @@ def _a(kind: str) -> str:
 
 
 def _did_you_mean(word: str, known: set[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(known), n=1)
+    close = suggest(word, sorted(known))
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -15,7 +15,6 @@ consumers (the durable_rules compiler and the plain evaluator) read only that fo
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +25,7 @@ from itertools import repeat
 from typing import Any, Literal, TypeAlias, TypeVar
 
 from scoring.base.errors import InputError, Problem, RuleError
+from scoring.base.suggest import suggest
 
 Value: TypeAlias = Decimal | str | bool | None
 # What a division by zero means in a rule (its `division_by_zero:` key): "error" (the default:
@@ -477,7 +477,7 @@ def _expect(t: Type, kind: str, what: str, where: Where) -> None:
 def _check_enum_literal(lit: Node, against: Type, subject: Node, where: Where) -> None:
     if (isinstance(lit, Lit) and isinstance(lit.value, str) and against.values is not None
             and lit.value not in against.values):
-        close = difflib.get_close_matches(lit.value, against.values, n=1)
+        close = suggest(lit.value, against.values)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise where.error(
             f"{lit.value!r} is not a value of {unparse(subject)}{hint}; "
@@ -486,7 +486,7 @@ def _check_enum_literal(lit: Node, against: Type, subject: Node, where: Where) -
 
 
 def _unknown_name(name: str, env: Env) -> str:
-    close = difflib.get_close_matches(name, env.known(), n=1, cutoff=0.75)
+    close = suggest(name, env.known(), cutoff=0.75)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown name {name!r}{hint}"
 
