@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scoring.checks.rulecheck import Domain, Interval, interval, lint
+from scoring.checks.ranges import Domain, Interval, interval
+from scoring.checks.rulecheck import lint
 from scoring.cli import cli
 from scoring.language import expr
 from scoring.rulesets.newyear import renamed

@@ -6,41 +6,45 @@ remains are rules that run but cannot mean what their author wanted: bands that 
 without points or can never be reached, points above a criterion's maximum, a table whose maxima
 exceed its declared total, titles nobody can meet, inputs and parameters that no rule reads.
 
-Why the band analysis is exact: every leaf of a condition compares one *atom* (an input, or an
-arithmetic term over inputs) with a constant, so the constants cut each atom's declared range into
-pieces on which every leaf keeps one truth value. Evaluating the conditions on one representative
-per combination of pieces therefore decides coverage and shadowing exactly, provided the atoms
-are independent (no input under two atoms). When they may not be, only the conclusions that stay
-sound are drawn (a band or title that can never match), never a gap. Missing values are not a
-piece: bands are judged for records that give their inputs.
+The value-range analysis that decides coverage, shadowing and what can never hold is in
+`ranges.py`; this module holds the checks and words their findings.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from scoring.base.errors import RuleError, UsageError
 from scoring.base.i18n import N_, _
+from scoring.checks.ranges import (
+    OTHER,
+    Analysis,
+    Domain,
+    Piece,
+    Space,
+    always_holds,
+    analyse,
+    atom_domain,
+    integral,
+    interval,
+    narrowed,
+    never_holds,
+    scope,
+)
 from scoring.evaluation.engine import check_constants
 from scoring.history.values import REVIEW_PARAMS
 from scoring.language import expr
-from scoring.rulesets.compile import RATING_POINTS, CKind, Compiled, Group, Rule, compile_ruleset
+from scoring.rulesets.compile import CKind, Group, Rule, compile_ruleset
 from scoring.rulesets.ruleset import KINDS, Kind, KindRules, RuleSet, load, read_yaml, rule_files
 
 Severity = Literal["error", "warning"]
 SEVERITY = {"error": N_("error"), "warning": N_("warning")}  # as `check` prints them
-ValueKind = Literal["number", "bool", "text"]
-INF = Decimal("Infinity")
-MAX_CELLS = 20_000  # combinations of pieces evaluated per analysis; beyond that, no conclusion
-_OTHER = "\x00other"  # a text value equal to none of the constants a rule compares with
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,9 @@ def lint(folder: Path | str) -> list[Finding]:
         return _ordered([Finding("error", p.where or str(folder), p.rule, p.message)
                          for p in refused])
     findings: list[Finding] = []
-    spaces: dict[Kind, _Space] = {}
+    spaces: dict[Kind, Space] = {}
     for kind in KINDS:
-        spaces[kind] = _Space(compiled, kind, spaces.get("individual"))
+        spaces[kind] = Space(compiled, kind, spaces.get("individual"))
         findings += _check_kind(compiled.kind(kind), rs.kind(kind), spaces[kind])
         findings += _check_total(rs, kind)
     findings += _check_unused(rs)
@@ -119,347 +123,6 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
         file, _, line = f.where.rpartition(":")
         return (file, int(line)) if line.isdigit() else (f.where, 0)
     return sorted(findings, key=key)
-
-
-# ------------------------------------------------------------------------------- intervals
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A closed range of numbers; infinite ends are `Decimal('Infinity')`."""
-
-    lo: Decimal = -INF
-    hi: Decimal = INF
-
-
-def _mul(a: Decimal, b: Decimal) -> Decimal:
-    return Decimal(0) if a == 0 or b == 0 else a * b  # 0 × ∞ is 0 for bounds
-
-
-def _span(values: Iterable[Decimal]) -> Interval:
-    vs = list(values)
-    return Interval(min(vs), max(vs))
-
-
-def interval(node: expr.Node, domains: Mapping[str, Domain]) -> Interval | None:
-    """The range of a number expression over the names' declared ranges (None: not a number)."""
-    if isinstance(node, expr.Lit):
-        return Interval(node.value, node.value) if isinstance(node.value, Decimal) else None
-    if isinstance(node, expr.Name):
-        d = domains.get(node.name)
-        return Interval(d.lo, d.hi) if d is not None and d.kind == "number" else None
-    if isinstance(node, expr.Unary):
-        inner = interval(node.operand, domains) if node.op == "-" else None
-        return None if inner is None else Interval(-inner.hi, -inner.lo)
-    if isinstance(node, expr.Bin):
-        a, b = interval(node.left, domains), interval(node.right, domains)
-        return None if a is None or b is None else _arith(node.op, a, b)
-    if isinstance(node, expr.Call):
-        args = [interval(a, domains) for a in node.args]
-        if node.func == "present" or any(a is None for a in args):
-            return None
-        ivs = [a for a in args if a is not None]
-        if node.func == "abs":
-            (a,) = ivs
-            low = Decimal(0) if a.lo <= 0 <= a.hi else min(abs(a.lo), abs(a.hi))
-            return Interval(low, max(abs(a.lo), abs(a.hi)))
-        pick = min if node.func == "min" else max
-        return Interval(pick(a.lo for a in ivs), pick(a.hi for a in ivs))
-    if isinstance(node, expr.IfExp):
-        a, b = interval(node.body, domains), interval(node.orelse, domains)
-        return None if a is None or b is None else Interval(min(a.lo, b.lo), max(a.hi, b.hi))
-    return None
-
-
-def _arith(op: str, a: Interval, b: Interval) -> Interval:
-    if op == "+":
-        return Interval(a.lo + b.lo, a.hi + b.hi)
-    if op == "-":
-        return Interval(a.lo - b.hi, a.hi - b.lo)
-    if op == "/":
-        if b.lo <= 0 <= b.hi:
-            return Interval()  # a divisor that may be zero: no useful bound
-        b = _span((1 / b.lo, 1 / b.hi))
-    return _span(_mul(x, y) for x in (a.lo, a.hi) for y in (b.lo, b.hi))
-
-
-# ------------------------------------------------------------------------- domains and pieces
-
-
-@dataclass(frozen=True)
-class Domain:
-    """What values a name can take: a number range, yes/no, or text (an enum's values)."""
-
-    kind: ValueKind
-    lo: Decimal = -INF
-    hi: Decimal = INF
-    integer: bool = False
-    values: tuple[str, ...] | None = None
-    never: bool = False  # a title that can never be met: only False
-
-
-def _number_domain(lo: Decimal | None, hi: Decimal | None, integer: bool = False) -> Domain:
-    return Domain("number", -INF if lo is None else lo, INF if hi is None else hi, integer)
-
-
-class _Space:
-    """The names one kind's rules read, each with its domain and the inputs it depends on."""
-
-    def __init__(self, compiled: Compiled, kind: Kind, members: _Space | None) -> None:
-        rs, ck = compiled.ruleset, compiled.kind(kind)
-        self.domains: dict[str, Domain] = {}
-        self.deps: dict[str, frozenset[str]] = {}
-        identity = ("id", "name", "unit_id") if kind == "individual" else ("id", "name", "cluster")
-        for n in identity:
-            self.domains[n] = Domain("text")
-        for n, spec in ck.inputs.items():
-            if spec.type in ("int", "number"):
-                self.domains[n] = _number_domain(spec.min, spec.max, spec.type == "int")
-            else:
-                values = tuple(spec.values or {}) if spec.type == "enum" else None
-                self.domains[n] = Domain("bool" if spec.type == "bool" else "text", values=values)
-        if kind == "individual":
-            for n in ("id", "name", "cluster"):
-                self.domains[f"unit.{n}"] = Domain("text")
-            for n, spec in rs.unit.inputs.items():
-                if spec.type in ("int", "number"):
-                    d = _number_domain(spec.min, spec.max, spec.type == "int")
-                else:
-                    values = tuple(spec.values or {}) if spec.type == "enum" else None
-                    d = Domain("bool" if spec.type == "bool" else "text", values=values)
-                self.domains[f"unit.{n}"] = d
-        if ck.ratings is not None:
-            self._derive(RATING_POINTS, ck.ratings.points)
-        for agg in ck.aggregates:
-            self.domains[agg.name] = _aggregate_domain(agg.spec.fn, agg.of, members)
-            self.deps[agg.name] = frozenset({"@members"})  # aggregates of the same people
-        for n, node in ck.computed:
-            self._derive(n, node)
-        for c in ck.criteria:
-            self.domains[c.spec.id] = Domain("number", Decimal(0), c.spec.max)
-        self.domains["score"] = _score_domain(ck, self.domains)
-        for t in ck.titles:
-            self.domains[t.spec.id] = Domain("bool")
-
-    def _derive(self, name: str, node: expr.Node) -> None:
-        kind = _kind_of(node, self.domains)
-        if kind == "number":
-            iv = interval(node, self.domains) or Interval()
-            self.domains[name] = Domain("number", iv.lo, iv.hi)
-        elif kind is not None:
-            self.domains[name] = Domain(kind)
-        self.deps[name] = frozenset(d for n in expr.names(node) for d in self.depends(n))
-
-    def depends(self, name: str) -> frozenset[str]:
-        return self.deps.get(name, frozenset({name}))
-
-
-def _aggregate_domain(fn: str, of: expr.Node | None, members: _Space | None) -> Domain:
-    if fn in ("all", "any"):
-        return Domain("bool")
-    if fn == "count":
-        return Domain("number", Decimal(0), INF, integer=True)
-    if fn == "share":
-        return Domain("number", Decimal(0), Decimal(1))
-    iv = interval(of, members.domains) if of is not None and members is not None else None
-    if iv is None:
-        return Domain("number")
-    if fn == "sum":
-        return Domain("number", -INF if iv.lo < 0 else Decimal(0), INF if iv.hi > 0 else Decimal(0))
-    return Domain("number", iv.lo, iv.hi)
-
-
-def _score_domain(ck: CKind, domains: Mapping[str, Domain]) -> Domain:
-    hi = sum((c.spec.max for c in ck.criteria), Decimal(0))
-    lo = Decimal(0)
-    for adj in (*ck.bonus, *ck.deductions):
-        points = adj.group.rules[0].points
-        iv = interval(points, domains) if points is not None else None
-        most = adj.spec.max if adj.spec.max is not None else (iv.hi if iv else INF)
-        if adj.sign > 0:
-            hi += max(most, Decimal(0))
-        else:
-            lo -= max(most, Decimal(0))
-    return Domain("number", lo, hi)
-
-
-def _kind_of(node: expr.Node, domains: Mapping[str, Domain]) -> ValueKind | None:
-    if isinstance(node, expr.Lit):
-        return expr.type_of_value(node.value).kind
-    if isinstance(node, expr.Name):
-        d = domains.get(node.name)
-        return d.kind if d is not None else None
-    if isinstance(node, expr.Bin | expr.Call) and not (
-            isinstance(node, expr.Call) and node.func == "present"):
-        return "number"
-    if isinstance(node, expr.Unary):
-        return "number" if node.op == "-" else "bool"
-    if isinstance(node, expr.IfExp):
-        return _kind_of(node.body, domains)
-    return "bool"
-
-
-@dataclass(frozen=True)
-class Piece:
-    """A part of an atom's domain on which every leaf keeps its truth value."""
-
-    value: expr.Value  # the representative the conditions are evaluated with
-    lo: Decimal = -INF
-    hi: Decimal = INF
-    lo_closed: bool = False
-    hi_closed: bool = False
-
-
-def _integral(d: Decimal) -> bool:
-    return d.is_finite() and d == d.to_integral_value()
-
-
-def _open_piece(a: Decimal, b: Decimal, integer: bool) -> Piece | None:
-    """The numbers strictly between a and b (either may be infinite), if there are any."""
-    if integer:
-        if a.is_finite():
-            rep = a.to_integral_value(ROUND_FLOOR) + 1
-        elif b.is_finite():
-            rep = b.to_integral_value(ROUND_CEILING) - 1
-        else:
-            rep = Decimal(0)
-        return Piece(rep, a, b) if a < rep < b else None
-    if a >= b:
-        return None
-    if a.is_finite() and b.is_finite():
-        rep = (a + b) / 2
-    elif a.is_finite():
-        rep = a + 1
-    else:
-        rep = b - 1 if b.is_finite() else Decimal(0)
-    return Piece(rep, a, b)
-
-
-def _number_pieces(d: Domain, cuts: Iterable[Decimal]) -> list[Piece]:
-    points = sorted({c for c in (*cuts, d.lo, d.hi)
-                     if c.is_finite() and d.lo <= c <= d.hi and (not d.integer or _integral(c))})
-    pieces: list[Piece] = []
-    prev = d.lo
-    for p in points:
-        between = _open_piece(prev, p, d.integer)
-        if between is not None:
-            pieces.append(between)
-        pieces.append(Piece(p, p, p, True, True))
-        prev = p
-    tail = _open_piece(prev, d.hi, d.integer) if not points or points[-1] != d.hi else None
-    if tail is not None:
-        pieces.append(tail)
-    return pieces
-
-
-def _pieces(d: Domain, consts: set[expr.Value]) -> list[Piece]:
-    if d.kind == "number":
-        return _number_pieces(d, (c for c in consts if isinstance(c, Decimal)))
-    if d.kind == "bool":
-        return [Piece(False)] if d.never else [Piece(True), Piece(False)]
-    if d.values is not None:
-        return [Piece(v) for v in d.values]
-    return [*(Piece(c) for c in sorted(str(c) for c in consts)), Piece(_OTHER)]
-
-
-# --------------------------------------------------------------------------------- analysis
-
-
-@dataclass
-class _Analysis:
-    """Conditions rewritten over atoms, each atom's pieces, and whether atoms are independent."""
-
-    conds: list[expr.Cond]
-    pieces: dict[str, list[Piece]]
-    independent: bool
-    domains: dict[str, Domain] = field(default_factory=dict)
-
-    def cells(self) -> list[dict[str, Piece]] | None:
-        if math.prod(len(p) for p in self.pieces.values()) > MAX_CELLS:
-            return None
-        keys = list(self.pieces)
-        return [dict(zip(keys, combo, strict=True))
-                for combo in itertools.product(*(self.pieces[k] for k in keys))]
-
-
-def _analyse(conds: Sequence[expr.Cond], space: _Space,
-             overrides: Mapping[str, Domain] | None = None) -> _Analysis | None:
-    """Prepare conditions for evaluation over pieces; None when a leaf cannot be analysed."""
-    domains = {**space.domains, **(overrides or {})}
-    keys: dict[expr.Node, str] = {}
-    consts: dict[str, set[expr.Value]] = {}
-    atom_domains: dict[str, Domain] = {}
-    for cond in conds:
-        for leaf in expr.leaves(cond):
-            if isinstance(leaf, expr.CPresent):
-                return None
-            key = leaf.term.name if isinstance(leaf.term, expr.Name) else expr.unparse(leaf.term)
-            if key not in atom_domains:
-                d = _atom_domain(leaf.term, domains)
-                if d is None:
-                    return None
-                atom_domains[key] = d
-            if expr.type_of_value(leaf.const).kind != atom_domains[key].kind:
-                return None
-            keys[leaf.term] = key
-            consts.setdefault(key, set()).add(leaf.const)
-    deps: dict[str, frozenset[str]] = {}
-    for term, key in keys.items():
-        deps[key] = frozenset(d for n in expr.names(term) for d in space.depends(n))
-    seen: set[str] = set()
-    independent = True
-    for dep in deps.values():
-        independent = independent and not (dep & seen)
-        seen |= dep
-    pieces = {k: _pieces(atom_domains[k], consts[k]) for k in atom_domains}
-    return _Analysis([_rename(c, keys) for c in conds], pieces, independent, atom_domains)
-
-
-def _atom_domain(term: expr.Node, domains: Mapping[str, Domain]) -> Domain | None:
-    if isinstance(term, expr.Name):
-        return domains.get(term.name)
-    iv = interval(term, domains)
-    return None if iv is None else Domain("number", iv.lo, iv.hi)
-
-
-def _rename(cond: expr.Cond, keys: Mapping[expr.Node, str]) -> expr.Cond:
-    if isinstance(cond, expr.CAnd):
-        return expr.CAnd(tuple(_rename(c, keys) for c in cond.items))
-    if isinstance(cond, expr.COr):
-        return expr.COr(tuple(_rename(c, keys) for c in cond.items))
-    if isinstance(cond, expr.CLeaf):
-        return expr.CLeaf(expr.Name(keys[cond.term]), cond.op, cond.const)
-    return cond
-
-
-def _scope(cell: Mapping[str, Piece]) -> dict[str, expr.Value]:
-    return {k: p.value for k, p in cell.items()}
-
-
-def _never(cond: expr.Cond, space: _Space,
-           overrides: Mapping[str, Domain] | None = None) -> bool:
-    """True when the condition holds for no values at all (False when it cannot be decided)."""
-    if isinstance(cond, expr.CFalse):
-        return True
-    a = _analyse([cond], space, overrides)
-    cells = a.cells() if a is not None else None
-    try:
-        return a is not None and cells is not None and not any(
-            expr.holds(a.conds[0], _scope(c)) for c in cells)
-    except expr.Undefined:  # a division by zero in some cell: not decided here
-        return False
-
-
-def _always(cond: expr.Cond, space: _Space) -> bool:
-    if isinstance(cond, expr.CTrue):
-        return True
-    a = _analyse([cond], space)
-    cells = a.cells() if a is not None and a.independent else None
-    try:
-        return a is not None and cells is not None and all(
-            expr.holds(a.conds[0], _scope(c)) for c in cells)
-    except expr.Undefined:  # a division by zero in some cell: not decided here
-        return False
 
 
 # ---------------------------------------------------------------------------- text helpers
@@ -538,7 +201,7 @@ def _show_range(key: str, lo: Decimal, lo_closed: bool, hi: Decimal, hi_closed: 
 
 
 def _show_value(v: expr.Value) -> str:
-    if v == _OTHER:
+    if v == OTHER:
         return _("any other value")
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -563,7 +226,7 @@ def _band_name(i: int, rule: Rule) -> str:
 # ---------------------------------------------------------------------------------- checks
 
 
-def _check_kind(ck: CKind, kr: KindRules, space: _Space) -> list[Finding]:
+def _check_kind(ck: CKind, kr: KindRules, space: Space) -> list[Finding]:
     out: list[Finding] = []
     for c in ck.criteria:
         if c.banded:
@@ -581,7 +244,7 @@ def _check_kind(ck: CKind, kr: KindRules, space: _Space) -> list[Finding]:
     for g in ck.gates:
         rule = g.group.rules[0]
         out += _check_condition(rule, g.id, "gate", space)
-        if _always(rule.cond, space):
+        if always_holds(rule.cond, space):
             out.append(Finding("warning", rule.source, g.id, _(
                 "the gate's condition `{rule}` always holds: it blocks {titles} for all").format(
                 rule=rule.text, titles=", ".join(sorted(g.blocks)))))
@@ -593,23 +256,23 @@ def _check_kind(ck: CKind, kr: KindRules, space: _Space) -> list[Finding]:
     return out
 
 
-def _check_condition(rule: Rule, rule_id: str, whose: str, space: _Space) -> list[Finding]:
+def _check_condition(rule: Rule, rule_id: str, whose: str, space: Space) -> list[Finding]:
     """`whose`: criterion, adjustment, gate or override (a key of `_NEVER_HOLDS`)."""
-    if _never(rule.cond, space):
+    if never_holds(rule.cond, space):
         return [Finding("error", rule.source, rule_id,
                         _(_NEVER_HOLDS[whose]).format(rule=rule.text))]
     return []
 
 
-def _check_bands(group: Group, source: str, rule_id: str, space: _Space,
+def _check_bands(group: Group, source: str, rule_id: str, space: Space,
                  noun: str) -> list[Finding]:
     """Bands that can never be the first match, and values that no band covers."""
     rules = group.rules
-    a = _analyse([r.cond for r in rules], space)
+    a = analyse([r.cond for r in rules], space)
     cells = a.cells() if a is not None else None
     if a is None or cells is None:
         return _shadowed_plainly(rules, rule_id, noun)
-    scopes = [_scope(c) for c in cells]
+    scopes = [scope(c) for c in cells]
     try:
         holding = [[expr.holds(cond, s) for cond in a.conds] for s in scopes]
     except expr.Undefined:  # a division by zero in some cell: read the rules plainly
@@ -649,7 +312,7 @@ def _unreachable(noun: str, i: int, rule: Rule, bands: str) -> str:
     return _(_UNREACHABLE_EARLIER[noun]).format(number=i + 1, rule=rule.text, bands=bands)
 
 
-def _gaps(a: _Analysis, uncovered: list[dict[str, Piece]], source: str, rule_id: str,
+def _gaps(a: Analysis, uncovered: list[dict[str, Piece]], source: str, rule_id: str,
           noun: str) -> list[Finding]:
     if len(a.pieces) == 1:
         (key, pieces), = a.pieces.items()
@@ -688,13 +351,13 @@ def _gaps_one(key: str, pieces: list[Piece], missing: set[int], source: str, rul
 def _show_integers(key: str, lo: Decimal, lo_closed: bool, hi: Decimal, hi_closed: bool) -> str:
     """A range of whole numbers with closed bounds: `n = 2`, `n in [2, 5]`, `n >= 6`."""
     if lo.is_finite():
-        lo = lo if lo_closed and _integral(lo) else lo.to_integral_value(ROUND_FLOOR) + 1
+        lo = lo if lo_closed and integral(lo) else lo.to_integral_value(ROUND_FLOOR) + 1
     if hi.is_finite():
-        hi = hi if hi_closed and _integral(hi) else hi.to_integral_value(ROUND_CEILING) - 1
+        hi = hi if hi_closed and integral(hi) else hi.to_integral_value(ROUND_CEILING) - 1
     return _show_range(key, lo, True, hi, True)
 
 
-def _collapse(a: _Analysis, cells: list[dict[str, Piece]]) -> list[str]:
+def _collapse(a: Analysis, cells: list[dict[str, Piece]]) -> list[str]:
     """Uncovered combinations, compactly: first every atom whose pieces are all uncovered (for
     the same values of the others) is left out, until nothing changes; then the values left
     of one atom are listed together, adjacent number pieces as one range."""
@@ -734,7 +397,7 @@ def _merge_key(rows: list[dict[str, tuple[int, ...]]], key: str, options: list[P
     return out
 
 
-def _show_span(key: str, a: _Analysis, chosen: tuple[int, ...]) -> str:
+def _show_span(key: str, a: Analysis, chosen: tuple[int, ...]) -> str:
     pieces = [a.pieces[key][i] for i in chosen]
     first, last = pieces[0], pieces[-1]
     if isinstance(first.value, Decimal):
@@ -746,25 +409,8 @@ def _show_span(key: str, a: _Analysis, chosen: tuple[int, ...]) -> str:
     return _("{name} in {interval}").format(name=key, interval=f"({', '.join(values)})")
 
 
-def _narrowed(cond: expr.Cond, space: _Space) -> dict[str, Domain]:
-    """Domains narrowed by the `name op number` leaves that the condition requires."""
-    out = dict(space.domains)
-    items = cond.items if isinstance(cond, expr.CAnd) else (cond,)
-    for leaf in items:
-        if not (isinstance(leaf, expr.CLeaf) and isinstance(leaf.term, expr.Name)
-                and isinstance(leaf.const, Decimal)):
-            continue
-        d = out.get(leaf.term.name)
-        if d is None or d.kind != "number":
-            continue
-        lo = max(d.lo, leaf.const) if leaf.op in (">", ">=", "==") else d.lo
-        hi = min(d.hi, leaf.const) if leaf.op in ("<", "<=", "==") else d.hi
-        out[leaf.term.name] = replace(d, lo=lo, hi=hi)
-    return out
-
-
 def _check_points(rule: Rule, cap: Decimal, what: tuple[str, int], rule_id: str,
-                  space: _Space) -> list[Finding]:
+                  space: Space) -> list[Finding]:
     """`what`: ("band", its number), ("formula", 0) or ("points", 0) (keys of `_ABOVE_MAX`)."""
     (whose, number), text = what, rule.text
     points = rule.points
@@ -775,7 +421,7 @@ def _check_points(rule: Rule, cap: Decimal, what: tuple[str, int], rule_id: str,
             return [Finding("error", rule.source, rule_id, _(_ABOVE_MAX[whose]).format(
                 number=number, rule=text, points=_num(points.value), max=_num(cap)))]
         return []
-    domains = _narrowed(rule.cond, space)
+    domains = narrowed(rule.cond, space)
     if any(d.kind == "number" and d.lo > d.hi for d in domains.values()):
         return []
     iv = interval(points, domains)
@@ -788,18 +434,18 @@ def _check_points(rule: Rule, cap: Decimal, what: tuple[str, int], rule_id: str,
     return []
 
 
-def _check_titles(ck: CKind, space: _Space) -> list[Finding]:
+def _check_titles(ck: CKind, space: Space) -> list[Finding]:
     """Titles whose prerequisites can never all hold (titles come in dependency order)."""
     out: list[Finding] = []
     never: dict[str, Domain] = {}
     for t in ck.titles:
         rules = t.group.rules
         conds = [r.cond for r in rules]
-        if not _never(expr.CAnd(tuple(conds)) if conds else expr.CTrue(), space, never):
+        if not never_holds(expr.CAnd(tuple(conds)) if conds else expr.CTrue(), space, never):
             continue
         never[t.spec.id] = Domain("bool", never=True)
         reasons = [_never_text(r, _why_never(r.cond, space, never))
-                   for r in rules if _never(r.cond, space, never)]
+                   for r in rules if never_holds(r.cond, space, never)]
         text = "; ".join(reasons) if reasons else _("its prerequisites can never hold together")
         out.append(Finding("error", t.spec.source, t.spec.id,
                            _("the title can never be met: {reasons}").format(reasons=text)))
@@ -812,13 +458,13 @@ def _never_text(rule: Rule, why: str) -> str:
     return _("`{rule}` can never hold ({reasons})").format(rule=rule.text, reasons=why)
 
 
-def _why_never(cond: expr.Cond, space: _Space, never: Mapping[str, Domain]) -> str:
+def _why_never(cond: expr.Cond, space: Space, never: Mapping[str, Domain]) -> str:
     reasons = []
     for leaf in expr.leaves(cond):
-        if not isinstance(leaf, expr.CLeaf) or not _never(leaf, space, never):
+        if not isinstance(leaf, expr.CLeaf) or not never_holds(leaf, space, never):
             continue
         name = expr.unparse(leaf.term)
-        d = _atom_domain(leaf.term, {**space.domains, **never})
+        d = atom_domain(leaf.term, {**space.domains, **never})
         if d is not None and d.never:
             reasons.append(_("title {title} can never be met").format(title=name))
         elif d is not None and d.kind == "number":

@@ -15,7 +15,6 @@ does not say what its author thought.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -26,6 +25,7 @@ from pydantic import ValidationError
 
 from scoring.base.errors import ScoringError
 from scoring.base.i18n import N_, _
+from scoring.base.suggest import suggest
 from scoring.evaluation.result import RecordResult, TitleDecision
 from scoring.evaluation.scorer import Evaluator, score
 from scoring.inputs.records import Origin, Record, record_model
@@ -184,7 +184,7 @@ def _record(compiled: Compiled, kind: Kind, given: dict[str, Any], ex: Example, 
             data[key] = value
             continue
         known = [*inputs, *overridable]
-        close = difflib.get_close_matches(key, known, n=1)
+        close = suggest(key, known)
         hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
         problems.append(_("{label}: unknown input {key!r}{hint}").format(label=label, key=key,
                                                                            hint=hint))
@@ -220,7 +220,7 @@ def _check_expect(ex: Example, compiled: Compiled) -> list[str]:
     titles = {t.spec.id for t in ck.titles}
     for key, value in ex.expect.items():
         if key not in EXPECT_KEYS:
-            close = difflib.get_close_matches(key, EXPECT_KEYS, n=1)
+            close = suggest(key, EXPECT_KEYS)
             hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
             problems.append(_("expect: unknown key {key!r}{hint}; keys: {keys}").format(
                 key=key, hint=hint, keys=", ".join(EXPECT_KEYS)))
@@ -260,7 +260,7 @@ TITLE_OF = {"individual": N_("expect.{key}: {id!r} is not an individual title{hi
 
 
 def _did_you_mean(word: str, known: set[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(known), n=1)
+    close = suggest(word, sorted(known))
     return _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
 
 

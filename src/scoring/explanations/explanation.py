@@ -18,7 +18,6 @@ Labels come from the rule set, in Vietnamese; the framing words go through the c
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -27,6 +26,7 @@ from typing import Any, TypeAlias
 
 from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _, language
+from scoring.base.suggest import suggest
 from scoring.base.text import fold, nfc
 from scoring.evaluation import rewards
 from scoring.evaluation.result import (
@@ -120,8 +120,8 @@ def find_record(result: Result, query: str) -> RecordResult:
                                        "ids:{candidates}").format(
                 count=len(matches), query=query, candidates=_candidates(matches)))
     folded = {fold(r.name): r for r in reversed(records)}
-    close = difflib.get_close_matches(fold(query), list(folded), n=5, cutoff=0.6)
-    close_ids = difflib.get_close_matches(query, [r.id for r in records], n=3, cutoff=0.6)
+    close = suggest(fold(query), list(folded), count=5)
+    close_ids = suggest(query, [r.id for r in records], count=3)
     suggested = [folded[c] for c in close] + [r for r in records if r.id in close_ids]
     unique = list({(r.kind, r.id): r for r in suggested}.values())
     hint = _("; did you mean:{candidates}").format(candidates=_candidates(unique)) if unique else ""

@@ -26,7 +26,6 @@ a folder:
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 import json
@@ -42,6 +41,7 @@ from xml.etree.ElementTree import ParseError
 
 from scoring.base.errors import InputError, Problem, input_location
 from scoring.base.i18n import _
+from scoring.base.suggest import suggest
 from scoring.base.text import fold, nfc
 from scoring.history.store import Alias, History, PastInitiative, Snapshot, _follow
 from scoring.inputs.csvfile import decode_input
@@ -497,7 +497,7 @@ def _title(b: _Builder, row: _Row) -> tuple[str, Kind | None] | None:
     if fold(visible_form(text)) in spelled:
         tid = spelled[fold(visible_form(text))]
         return tid, b.titles[tid][1]
-    close = difflib.get_close_matches(fold(visible_form(text)), list(spelled), n=1, cutoff=0.6)
+    close = suggest(fold(visible_form(text)), list(spelled))
     if close or not text:
         tid = spelled[close[0]] if close else ""
         hint = (_(" (did you mean {close!r}, {label}?)").format(close=tid,
@@ -552,7 +552,7 @@ def _initiatives(b: _Builder, path: Path, data: bytes) -> None:
                 b.problems.append(Problem(row.where[col], what))
         used = row.cells.get("used_for", "")
         if used and used not in b.titles:
-            close = difflib.get_close_matches(used, list(b.titles), n=1)
+            close = suggest(used, list(b.titles))
             hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
             b.problems.append(Problem(row.where["used_for"], _("unknown title {value!r}{hint}")
                                       .format(value=used, hint=hint)))

@@ -12,7 +12,6 @@ expected, and all are raised together, so a secretary fixes a whole file in one 
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -24,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, cr
 
 from scoring.base.errors import InputError, Problem, input_location
 from scoring.base.i18n import _
+from scoring.base.suggest import suggest
 from scoring.base.text import fold, nfc
 from scoring.language import expr
 from scoring.rulesets.ruleset import InputSpec, Kind
@@ -460,7 +460,7 @@ def _header_row(table: RawTable) -> int | None:
 
 def _suggest(head: str, known: Mapping[str, str]) -> str | None:
     for form in reversed(header_forms(head)):
-        close = difflib.get_close_matches(form, list(known), n=1, cutoff=0.8)
+        close = suggest(form, list(known), cutoff=0.8)
         if close:
             return known[close[0]]
     return None
@@ -705,7 +705,7 @@ def duplicate_id(rid: str, at: str, first: str) -> Problem:
 
 def unknown_unit(r: Record, unit_ids: Sequence[str]) -> Problem:
     """A person whose unit is not among `unit_ids` (sorted), with the closest id as a hint."""
-    close = difflib.get_close_matches(r.group, unit_ids, n=1)
+    close = suggest(r.group, unit_ids)
     hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
     return Problem(str(r.origin), _("unit {unit!r} of {name} is not in the units file{hint}")
                    .format(unit=r.group, name=r.name, hint=hint))

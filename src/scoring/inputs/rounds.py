@@ -11,7 +11,6 @@ criterion, the latter only with a reason: the ledger then keeps the computed val
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
@@ -20,6 +19,7 @@ from decimal import Decimal
 
 from scoring.base.errors import InputError, Problem, input_location
 from scoring.base.i18n import _
+from scoring.base.suggest import suggest
 from scoring.base.text import fold, nfc
 from scoring.inputs.records import Origin, RawTable, blank, parser_for
 from scoring.rulesets.compile import Compiled
@@ -129,14 +129,14 @@ def parse_rounds(tables: Iterable[RawTable], compiled: Compiled,
                 continue
             kind = kinds[0]
             if rnd not in rounds:
-                close = difflib.get_close_matches(rnd, list(rounds), n=1)
+                close = suggest(rnd, list(rounds))
                 hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
                 problems.append(Problem(where("round"), _("unknown round {value!r}{hint}; "
                                                           "rounds: {rounds}").format(
                     value=rnd, hint=hint, rounds=", ".join(rounds) or _("none declared"))))
                 continue
             if item not in items[kind]:
-                close = difflib.get_close_matches(item, list(items[kind]), n=1)
+                close = suggest(item, list(items[kind]))
                 hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
                 message = (_("unknown unit criterion {value!r}{hint}") if kind == "unit" else
                            _("unknown individual criterion {value!r}{hint}"))

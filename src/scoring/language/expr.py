@@ -15,7 +15,6 @@ consumers (the durable_rules compiler and the plain evaluator) read only that fo
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +26,7 @@ from typing import Any, Literal, TypeAlias, TypeVar
 
 from scoring.base.errors import InputError, Problem, RuleError
 from scoring.base.i18n import N_, _
+from scoring.base.suggest import suggest
 
 Value: TypeAlias = Decimal | str | bool | None
 # What a division by zero means in a rule (its `division_by_zero:` key): "error" (the default:
@@ -518,7 +518,7 @@ def _expect(t: Type, kind: str, what: str, where: Where) -> None:
 def _check_enum_literal(lit: Node, against: Type, subject: Node, where: Where) -> None:
     if (isinstance(lit, Lit) and isinstance(lit.value, str) and against.values is not None
             and lit.value not in against.values):
-        close = difflib.get_close_matches(lit.value, against.values, n=1)
+        close = suggest(lit.value, against.values)
         hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
         raise where.error(_("{value!r} is not a value of {subject}{hint}; values: {values}")
                           .format(value=lit.value, subject=unparse(subject), hint=hint,
@@ -526,7 +526,7 @@ def _check_enum_literal(lit: Node, against: Type, subject: Node, where: Where) -
 
 
 def _unknown_name(name: str, env: Env) -> str:
-    close = difflib.get_close_matches(name, env.known(), n=1, cutoff=0.75)
+    close = suggest(name, env.known(), cutoff=0.75)
     hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
     return _("unknown name {name!r}{hint}").format(name=name, hint=hint)
 

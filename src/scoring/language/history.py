@@ -30,13 +30,13 @@ only numbers are precomputed, never a decision (`scoring.history.values` compute
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal, Protocol
 
 from scoring.base.i18n import _
+from scoring.base.suggest import suggest
 from scoring.language import expr
 
 __all__ = ["INITIATIVE_INPUTS", "PAST", "SCOPES", "Query", "Resolver", "Titled", "is_call"]
@@ -148,8 +148,8 @@ class Resolver:
         if value is None:
             return None
         if self._titles.get(value) != kind:
-            close = difflib.get_close_matches(value, [t for t, k in self._titles.items()
-                                                      if k == kind], n=1)
+            close = suggest(value, [t for t, k in self._titles.items()
+                                                      if k == kind], count=1)
             hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
             what = value if key == "the title" else f"{key}={value}"
             message = (_("{call}: {what} is not a title of individuals{hint}")

@@ -31,6 +31,7 @@ from pydantic.functional_validators import BeforeValidator
 from scoring.base import limits
 from scoring.base.errors import Problem, RuleError
 from scoring.base.i18n import N_, _
+from scoring.base.suggest import suggest
 from scoring.rulesets import schema_text
 
 Kind = Literal["individual", "unit"]
@@ -764,8 +765,6 @@ def parse_file(path: Path) -> RuleFile:
 
 
 def _unknown_key_message(key: str, loc: tuple[int | str, ...], data: Any) -> str:
-    import difflib
-
     node: Any = RuleFile
     for part in loc[:-1]:
         if isinstance(part, int):
@@ -775,7 +774,7 @@ def _unknown_key_message(key: str, loc: tuple[int | str, ...], data: Any) -> str
             ann = fields[part].annotation
             node = _model_in(ann) or node
     known = list(getattr(node, "model_fields", {}))
-    close = difflib.get_close_matches(key, [k for k in known if k != "source"], n=1)
+    close = suggest(key, [k for k in known if k != "source"])
     hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
     return _("unknown key {key!r}{hint}").format(key=key, hint=hint)
 
