@@ -51,6 +51,7 @@ from scoring.result import (
     TitleDecision,
 )
 from scoring.ruleset import InputSpec, Kind, RatingQuota
+from scoring.scopes import shown as _scope_shown
 from scoring.scorer import Evaluator, rank_key
 from scoring.text import fold, nfc
 
@@ -385,10 +386,10 @@ def _quota_text(d: TitleDecision, record: RecordResult, result: Result,
                      if x.title == d.title and x.quota is not None and x.quota.scope == q.scope),
                     key=lambda pair: pair[0])
     if spec.count is not None:
-        basis = f"{_plural(spec.count, 'place')} per {spec.per}"
+        basis = f"{_plural(spec.count, 'place')} per {_scope_shown(spec.per)}"
     else:
         assert t.share is not None
-        whose = "candidates" if spec.of == "candidates" else f"{spec.of} holders"
+        whose = "candidates" if spec.of == "candidates" else f"{_scope_shown(spec.of)} holders"
         basis = f"{_percent(t.share)} of {q.basis_count} {whose}"
         exact = t.share * q.basis_count
         if exact != q.places:
@@ -669,7 +670,7 @@ def _cap_lines(q: QuotaDecision, moved_to: str | None, ex: Explanation) -> list[
     """The rating cap in words, with its arithmetic: `20% of 11 'tốt' = 2.2 → 2 places`."""
     ratings = ex.cap
     spec = ex.specs.get(ex.record.rating.field) if ex.record.rating else None
-    of = ratings.of if ratings is not None else "the reference class"
+    of = _scope_shown(ratings.of) if ratings is not None else "the reference class"
     held = q.places + q.on_paper
     lines = []
     if q.share is not None:

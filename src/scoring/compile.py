@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
-from scoring import expr
+from scoring import expr, floors, scopes, stages
 from scoring.errors import Problem, RuleError
 from scoring.history import Query, Resolver
 from scoring.ruleset import (
@@ -103,7 +103,7 @@ class CTitle:
     group: Group
     quota: Quota | None
     share: Decimal | None
-    per: str = "unit_id"  # the quota's scope, resolved (a text parameter may name it)
+    per: tuple[str, ...] = ("unit_id",)  # the quota's scope, resolved (see scoring.scopes)
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,9 @@ class CRatings:
     share: Decimal | None
     label: str
     basis: str
+    per: tuple[str, ...] = ("unit_id",)  # the quota's scope, resolved
+    of: tuple[str, ...] = ()  # the quota's reference classes
+    late: bool = False  # decided after the criteria (reads score, criteria, computed fields)
 
 
 RATING_POINTS = "rating_points"
@@ -136,7 +139,7 @@ class CKind:
     deductions: tuple[CAdjustment, ...]
     gates: tuple[CGate, ...]
     titles: tuple[CTitle, ...]
-    rank_per: str
+    rank_per: tuple[str, ...]
     rank_by: tuple[str, ...]
     ratings: CRatings | None = None
 
@@ -194,6 +197,8 @@ class _Compiler:
         self.params: dict[str, expr.Value] = {n: p.value for n, p in rs.params.items()}
         self.constants: dict[str, expr.Value] = dict(self.params)
         self.history = Resolver(rs)
+        self.floor_maxima: dict[str, Decimal] = {}  # the kind's criteria and their maxima
+        self.later: stages.Later = stages.Later()  # what the kind's names are, for messages
 
     def kind_constants(self, kind: Kind) -> dict[str, expr.Value]:
         """Parameters and this kind's criterion maxima (`task_max`): each kind its own."""
@@ -202,7 +207,7 @@ class _Compiler:
     def parse(self, text: expr.Value | int, where: expr.Where, env: expr.Env,
               want: str) -> expr.Node | None:
         try:
-            node, env = self.history.resolve(expr.parse(text, where), env, where)
+            node, env = self.history.resolve(self.parsed(text, where, env), env, where)
             t = expr.check(node, env, where)
             if t.kind != want:
                 raise where.error(f"expected a {want} expression, found {t.kind}: "
@@ -211,6 +216,13 @@ class _Compiler:
         except RuleError as e:
             self.problems.extend(e.problems)
             return None
+
+    def parsed(self, text: expr.Value | int, where: expr.Where, env: expr.Env) -> expr.Node:
+        """The expression parsed, its criterion floors spelt out (`scoring.floors`), and any
+        name it reads that its step cannot see explained (`scoring.stages`)."""
+        node = floors.expand(expr.parse(text, where), self.floor_maxima, env, where)
+        stages.check_names(node, env, self.later, where)
+        return node
 
     def cond(self, text: expr.Value | int, where: expr.Where, env: expr.Env) -> expr.Cond | None:
         node = self.parse(text, where, env, "bool")
@@ -238,6 +250,8 @@ class _Compiler:
     def compile_kind(self, kind: Kind) -> CKind:
         kr = self.rs.kind(kind)
         self.constants = self.kind_constants(kind)
+        self.floor_maxima = {c.id: c.max for c in kr.criteria}
+        self.later = stages.Later.of(self.rs, kind)
         names: dict[str, expr.Type] = dict(IDENTITY[kind])
         names.update({n: input_type(s) for n, s in kr.inputs.items()})
         declared = {**kr.inputs, **kr.computed, **kr.aggregates}
@@ -250,11 +264,15 @@ class _Compiler:
             spaces["unit"] = {**IDENTITY["unit"], **{n: input_type(s)
                                                     for n, s in self.rs.unit.inputs.items()}}
         self.check_ids(kind, set(names))
+        late = kr.ratings is not None and stages.rating_is_late(kr.ratings, self.later)
         ratings = (self.ratings(kind, kr.ratings, names, spaces)
-                   if kr.ratings is not None else None)
+                   if kr.ratings is not None and not late else None)
         aggregates: list[CAggregate] = []
         if kind == "unit":
             member_env = self.env("individual", final=True)
+            own_maxima, own_later = self.floor_maxima, self.later
+            self.floor_maxima = {c.id: c.max for c in self.rs.individual.criteria}
+            self.later = stages.Later()
             for name, agg in kr.aggregates.items():
                 w = expr.Where(agg.source, name, agg.division_by_zero)
                 of = None
@@ -264,6 +282,7 @@ class _Compiler:
                 wh = self.cond(agg.where, w, member_env) if agg.where is not None else None
                 aggregates.append(CAggregate(name, agg, of, wh))
                 names[name] = expr.BOOL if agg.fn in ("all", "any") else expr.NUMBER
+            self.floor_maxima, self.later = own_maxima, own_later
         computed: list[tuple[str, expr.Node]] = []
         for name, comp in kr.computed.items():
             env = expr.Env(names, spaces, self.constants)
@@ -280,6 +299,10 @@ class _Compiler:
         bonus = [self.adjustment(kind, "bonus", a, adj_env, 1) for a in kr.bonus]
         deductions = [self.adjustment(kind, "deductions", a, adj_env, -1) for a in kr.deductions]
         names["score"] = expr.NUMBER
+        if late and kr.ratings is not None:
+            ratings = self.ratings(kind, kr.ratings, names, spaces, late=True)
+            self.problems.extend(stages.read_before_rating(
+                kr.ratings, criteria, bonus + deductions, computed, self.rs, kind))
         for t in self.rs.titles:
             if t.of == kind:
                 names[t.id] = expr.BOOL
@@ -288,9 +311,10 @@ class _Compiler:
         titles = self.titles(kind, final_env, names)
         ranking = kr.ranking
         default_per = "unit_id" if kind == "individual" else "cluster"
-        rank_per = ranking.per if ranking else default_per
+        rank_per = scopes.resolve(ranking.per if ranking else default_per, names, self.params,
+                                  "ranking", ranking.source if ranking else "", "ranking",
+                                  self.problems)
         rank_by = ranking.by if ranking else ("-score",)
-        rank_per = "unit_id" if rank_per == "unit" else rank_per
         self.check_rank_keys(rank_by, names, ranking.source if ranking else "", "ranking")
         return CKind(
             kind, dict(kr.inputs), tuple(computed), tuple(aggregates),
@@ -301,7 +325,8 @@ class _Compiler:
         )
 
     def ratings(self, kind: Kind, spec: Ratings, names: dict[str, expr.Type],
-                spaces: Mapping[str, Mapping[str, expr.Type]]) -> CRatings | None:
+                spaces: Mapping[str, Mapping[str, expr.Type]],
+                late: bool = False) -> CRatings | None:
         field_type = names.get(spec.field)
         where = expr.Where(spec.source, "ratings", spec.division_by_zero)
         if field_type is None or field_type.values is None:
@@ -325,18 +350,17 @@ class _Compiler:
                                        expr.Where(o.source, o.id, spec.division_by_zero),
                                        label=o.reason))
         share: Decimal | None = None
+        rating_per: tuple[str, ...] = ()
         if spec.quota is not None:
             q = spec.quota
-            for cls in (q.rating, q.of, q.demote_to):
+            for cls in (q.rating, *scopes.as_tuple(q.of), q.demote_to):
                 self.check_class(cls, classes, q.source)
-            for per in q.per:
-                if per not in names:
-                    self.problems.append(Problem(q.source, f"ratings quota per {per!r}: not a "
-                                                           "field", "ratings"))
+            rating_per = scopes.resolve(q.per, names, self.params, "ratings quota", q.source,
+                                        "ratings", self.problems)
             self.check_rank_keys(q.rank_by, {**names, RATING_POINTS: expr.NUMBER}, q.source,
                                  "ratings")
             if q.share_field is not None:
-                self.check_share_field(q.share_field, q.per, q.source)
+                self.check_share_field(q.share_field, rating_per, q.source)
             value = self.constants.get(q.share) if isinstance(q.share, str) else q.share
             if not isinstance(value, Decimal):
                 self.problems.append(Problem(q.source, f"quota share {q.share!r} is not a number",
@@ -349,7 +373,8 @@ class _Compiler:
             spec.field, points, Group(f"{kind}.ratings.bands", tuple(r for r in rules if r)),
             tuple(b.rating for b in spec.bands),
             Group(f"{kind}.ratings.overrides", tuple(r for r in overrides if r)),
-            spec.overrides, spec.quota, share, spec.label, spec.basis,
+            spec.overrides, spec.quota, share, spec.label, spec.basis, rating_per,
+            scopes.as_tuple(spec.quota.of) if spec.quota is not None else (), late,
         )
 
     def check_share_field(self, name: str, per: tuple[str, ...], source: str) -> None:
@@ -369,7 +394,7 @@ class _Compiler:
     def parse_any(self, text: expr.Value | int, where: expr.Where,
                   env: expr.Env) -> expr.Node | None:
         try:
-            node, env = self.history.resolve(expr.parse(text, where), env, where)
+            node, env = self.history.resolve(self.parsed(text, where, env), env, where)
             expr.check(node, env, where)
             return expr.substitute(node, self.constants)
         except RuleError as e:
@@ -455,16 +480,17 @@ class _Compiler:
             share, per = self.quota(t, names)
             deps[t.id] = {n for r in rules for n in expr.cond_names(r.cond)} & {x.id for x in own}
             if t.quota and t.quota.of and t.quota.of != "candidates":
-                deps[t.id].add(t.quota.of)
+                deps[t.id].update(scopes.as_tuple(t.quota.of))
             compiled[t.id] = CTitle(t, Group(f"{kind}.titles.{t.id}", tuple(rules)), t.quota,
                                     share, per)
         return [compiled[tid] for tid in self.order(deps, {t.id: t.source for t in own})
                 if tid in compiled]
 
-    def quota(self, t: Title, names: dict[str, expr.Type]) -> tuple[Decimal | None, str]:
+    def quota(self, t: Title, names: dict[str, expr.Type]
+              ) -> tuple[Decimal | None, tuple[str, ...]]:
         q = t.quota
         if q is None:
-            return None, ""
+            return None, ()
         share: Decimal | None = None
         if isinstance(q.share, str):
             value = self.constants.get(q.share)
@@ -479,15 +505,13 @@ class _Compiler:
             self.problems.append(Problem(q.source, f"quota share {share} is not between 0 and 1",
                                          t.id))
         own = {x.id for x in self.rs.titles if x.of == t.of}
-        if q.of is not None and q.of != "candidates" and q.of not in own:
-            self.problems.append(Problem(q.source, f"quota counts unknown title {q.of!r}", t.id))
-        per = q.per
-        if isinstance(self.params.get(per), str):
-            per = str(self.params[per])  # the council's choice, kept as a parameter
-        per = "unit_id" if per == "unit" else per
-        if per not in ("all", "cluster") and per not in names:
-            self.problems.append(Problem(q.source, f"quota per {q.per!r}: not a field", t.id))
-        if t.of == "unit" and per == "unit_id":
+        for of in (() if q.of == "candidates" else scopes.as_tuple(q.of)):
+            if of not in own:
+                self.problems.append(Problem(q.source, f"quota counts unknown title {of!r}",
+                                             t.id))
+        per = scopes.resolve(q.per, names, self.params, f"title {t.id}'s quota", q.source, t.id,
+                             self.problems)
+        if t.of == "unit" and "unit_id" in per:
             self.problems.append(Problem(q.source, "a unit title's quota is per cluster or all",
                                          t.id))
         self.check_rank_keys(q.rank_by, names, q.source, t.id)

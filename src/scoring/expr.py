@@ -25,6 +25,7 @@ from functools import partial
 from itertools import repeat
 from typing import Any, Literal, TypeAlias, TypeVar
 
+from scoring import hints as _hints
 from scoring.errors import InputError, Problem, RuleError
 
 Value: TypeAlias = Decimal | str | bool | None
@@ -162,6 +163,9 @@ _BIN: dict[type[ast.operator], Literal["+", "-", "*", "/"]] = {
 }
 # Functions a rule may call, with their arity (None: one or more).
 FUNCTIONS: dict[str, int | None] = {"min": None, "max": None, "abs": 1, "present": 1}
+# Written in rules and spelt out by the compiler before type checking (`scoring.floors`).
+FLOOR = "every_criterion_at_least"
+FUNCTIONS[FLOOR] = None
 # History functions (see `scoring.history`): they read past years, so they are not evaluated
 # here. A call is kept as one `Name` whose text is the call written canonically (positional
 # arguments, then keywords sorted: `years_with(task_rating == "xuat_sac", last=2)`), and the
@@ -284,6 +288,7 @@ def parse(text: object, where: Where = Where()) -> Node:
     if not text.strip():
         raise where.error("empty expression")
     source = text.strip()
+    _hints.refuse_other_languages(source, where)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
@@ -453,6 +458,8 @@ def check(node: Node, env: Env, where: Where = Where()) -> Type:
             _check_enum_literal(item, lt, node.left, where)
         return BOOL
     if isinstance(node, Call):
+        if node.func == FLOOR:
+            raise where.error(f"{FLOOR}() is only understood in a rule set's conditions")
         if node.func == "present":
             if not isinstance(node.args[0], Name):
                 raise where.error("present() takes a field name")

@@ -34,6 +34,7 @@ from scoring.errors import RuleError, UsageError
 from scoring.history import REVIEW_PARAMS
 from scoring.i18n import N_, _
 from scoring.ruleset import KINDS, Kind, KindRules, RuleSet, load, read_yaml, rule_files
+from scoring.scopes import as_tuple
 
 Severity = Literal["error", "warning"]
 SEVERITY = {"error": N_("error"), "warning": N_("warning")}  # as `check` prints them
@@ -843,20 +844,21 @@ def _references(rs: RuleSet) -> Iterator[tuple[Kind, str]]:
     for kind in KINDS:
         kr = rs.kind(kind)
         if kr.ranking is not None:
-            yield kind, kr.ranking.per
+            yield from ((kind, n) for n in as_tuple(kr.ranking.per))
             yield from ((kind, k.lstrip("-")) for k in kr.ranking.by)
         if kr.ratings is not None:
             yield kind, kr.ratings.field
             q = kr.ratings.quota
             if q is not None:
-                yield from ((kind, n) for n in (*q.per, *(k.lstrip("-") for k in q.rank_by)))
+                yield from ((kind, n) for n in (*as_tuple(q.per),
+                                                *(k.lstrip("-") for k in q.rank_by)))
                 if isinstance(q.share, str):
                     yield kind, q.share
                 if q.share_field is not None:
                     yield "unit", q.share_field
     for t in rs.titles:
         if t.quota is not None:
-            yield t.of, t.quota.per
+            yield from ((t.of, n) for n in as_tuple(t.quota.per))
             yield from ((t.of, k.lstrip("-")) for k in t.quota.rank_by)
             if isinstance(t.quota.share, str):
                 yield t.of, t.quota.share

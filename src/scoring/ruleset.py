@@ -399,9 +399,9 @@ class Quota(Model):
     """How many candidates may hold a title in each scope, and how they are ranked."""
 
     share: Decimal | str | None = None
-    of: str | None = None
+    of: str | tuple[str, ...] | None = None  # a title, several titles, or "candidates"
     count: int | None = None
-    per: str = "unit"
+    per: str | tuple[str, ...] = "unit"  # a scope: one field or several (see scoring.scopes)
     rounding: Literal["floor", "round", "ceil"] = "floor"
     rank_by: tuple[str, ...] = ("-score",)
     basis: str = ""
@@ -429,7 +429,7 @@ class Title(Model):
 
 
 class Ranking(Model):
-    per: str
+    per: str | tuple[str, ...]
     by: tuple[str, ...] = ("-score",)
 
 
@@ -467,8 +467,8 @@ class RatingQuota(Model):
 
     rating: str
     share: Decimal | str
-    of: str
-    per: tuple[str, ...] = ("unit_id",)
+    of: str | tuple[str, ...]  # one class, or several ("tốt and above": [tot, xuat_sac])
+    per: str | tuple[str, ...] = ("unit_id",)
     rounding: Literal["floor", "round", "ceil"] = "floor"
     demote_to: str
     rank_by: tuple[str, ...] = ("-rating_points",)
