@@ -843,6 +843,7 @@ def _references(rs: RuleSet) -> Iterator[tuple[Kind, str]]:
     """Names used outside expressions: rank keys, quota scopes and shares, the rating field."""
     for kind in KINDS:
         kr = rs.kind(kind)
+        yield from ((kind, c.max_param) for c in kr.criteria if c.max_param is not None)
         if kr.ranking is not None:
             yield from ((kind, n) for n in as_tuple(kr.ranking.per))
             yield from ((kind, k.lstrip("-")) for k in kr.ranking.by)

@@ -340,6 +340,7 @@ class Criterion(Model):
     id: str
     label: str
     max: Decimal
+    max_param: str | None = None  # `max: <parameter>`: the maximum is that parameter's value
     group: str = ""
     bands: tuple[Band, ...] | None = None
     points: Expr | None = None
@@ -347,6 +348,20 @@ class Criterion(Model):
     judged: Judged | None = None
     basis: str = ""
     division_by_zero: DivisionByZero = "error"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _max_by_name(cls, data: Any) -> Any:
+        # `max: task_max_points` names a parameter; its value is filled in once the rule set's
+        # parameters are known (`resolve_maxima`), so `max` stays a number everywhere after.
+        if isinstance(data, dict) and isinstance(data.get("max"), str) \
+                and data["max"].isidentifier():
+            located = dict(data)
+            if isinstance(data, LocDict) and "source" not in data:
+                located["source"] = data.where()
+            located["max_param"], located["max"] = data["max"], 0
+            return located
+        return data
 
     @model_validator(mode="after")
     def _one_way(self) -> Criterion:
@@ -689,7 +704,8 @@ def _undeclared(data: Any) -> Any:
     division keeps the hash it had before the key existed (manifests stay verifiable)."""
     if isinstance(data, dict):
         return {k: _undeclared(v) for k, v in data.items()
-                if not (k == "division_by_zero" and v == "error")}
+                if not (k == "division_by_zero" and v == "error")
+                and not (k == "max_param" and v is None)}
     if isinstance(data, list):
         return [_undeclared(v) for v in data]
     return data
@@ -942,6 +958,8 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
         for pid in rem.params:
             params.pop(pid, None)
     examples = tuple(e for f in files for e in f.examples)
+    for kind in KINDS:
+        kinds[kind]["criteria"] = resolve_maxima(kinds[kind]["criteria"], params, problems)
     if problems:
         raise RuleError(problems)
     return RuleSet(
@@ -959,6 +977,25 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
         examples=examples,
         lineage=((*base.lineage, base.folder) if base else ()),
     )
+
+
+def resolve_maxima(criteria: tuple[Criterion, ...], params: Mapping[str, Param],
+                   problems: list[Problem]) -> tuple[Criterion, ...]:
+    """Criteria whose `max:` names a parameter, with that parameter's value (an extending
+    rule set that changes the parameter changes the maximum)."""
+    out = []
+    for c in criteria:
+        if c.max_param is not None:
+            p = params.get(c.max_param)
+            value = p.value if p is not None else None
+            if not isinstance(value, Decimal) or isinstance(value, bool) or value < 0:
+                problems.append(Problem(c.source, _(
+                    "max: {name!r} is not a parameter holding a number of at least 0").format(
+                        name=c.max_param), c.id))
+            else:
+                c = c.model_copy(update={"max": value})
+        out.append(c)
+    return tuple(out)
 
 
 def find_rules_root(start: Path) -> Path | None:
