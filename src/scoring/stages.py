@@ -82,7 +82,7 @@ def check_names(node: expr.Node, env: expr.Env, later: Later, where: expr.Where)
                                                                   what=later.what[name]))
         if name in later.what:
             raise where.error(_(
-                "{name!r} is {what}, decided at a later step than this rule: each rule reads "
+                "{name!r} is {what}, not yet known when this rule is read: each rule reads "
                 "only what an earlier step decided ({order})").format(
                     name=name, what=later.what[name], order=ORDER))
         if name.lower() in POINTS_WORDS:
