@@ -19,11 +19,11 @@ from typing import Any
 
 from scoring import expr
 from scoring.errors import Problem, RuleError
-from scoring.i18n import _
+from scoring.i18n import N_, _
 from scoring.ruleset import Kind, KindRules, Ratings, RuleSet
 
 RATING_POINTS = "rating_points"
-ORDER = ("inputs → computed fields (in the order declared) → criteria → bonus and deductions "
+ORDER = N_("inputs → computed fields (in the order declared) → criteria → bonus and deductions "
          "→ score → ratings read from the score → gates → titles")
 # Names people write for points that are not names of the language.
 POINTS_WORDS = ("points", "point", "diem", "tong_diem", "total", "total_points", "tong")
@@ -84,7 +84,7 @@ def check_names(node: expr.Node, env: expr.Env, later: Later, where: expr.Where)
             raise where.error(_(
                 "{name!r} is {what}, not yet known when this rule is read: each rule reads "
                 "only what an earlier step decided ({order})").format(
-                    name=name, what=later.what[name], order=ORDER))
+                    name=name, what=later.what[name], order=_(ORDER)))
         if name.lower() in POINTS_WORDS:
             raise where.error(_points_hint(name, env, later))
 
