@@ -221,3 +221,25 @@ def test_check_accepts_what_score_accepts(tmp_path: Path, band: str) -> None:
     (tmp_path / "rules.yaml").write_text(BASE % {**FINE, "band": band}, encoding="utf-8")
     result = CliRunner().invoke(cli, ["--lang", "en", "check", str(tmp_path)])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("of, titles", [
+    ("LDTT", "LDTT"),  # 0.5 × 1 LĐTT holder = 0.5 → 0 places
+    ("[LDTT, INNOVATOR]", "LDTT;CSTDCS"),  # 0.5 × 2 holders of either = 1 place
+])
+def test_a_title_quota_counted_over_several_titles(tmp_path: Path, of: str,
+                                                   titles: str) -> None:
+    text = (RULESETS / "people-only" / "rules.yaml").read_text(encoding="utf-8")
+    old = "quota: {share: cstdcs_share, of: LDTT, per: unit"
+    assert old in text
+    text = text.replace(old, f"quota: {{share: cstdcs_share, of: {of}, per: unit")
+    text = text.replace("\nexamples:", "\n  - {id: INNOVATOR, label: Sáng kiến, of: individual, "
+                        "requires: [initiatives >= 2]}\nexamples:")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "rules.yaml").write_text(text, encoding="utf-8")
+    people = ("id,name,unit_id,task_rating,initiatives\np1,An,u1,xuat_sac,1\n"
+              "p2,Bình,u1,hoan_thanh,2\n")
+    code, output, rows = _score(tmp_path, str(rules), {"individuals.csv": people})
+    assert code == 0, output
+    assert [r["titles"] for r in rows] == [titles, "INNOVATOR"]
