@@ -44,6 +44,7 @@ from scoring.inputs.records import Record
 from scoring.language import expr
 from scoring.rulesets.compile import Compiled
 from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.scopes import as_tuple
 from scoring.run.app import compile_folder, run
 
 # No example database: runs leave nothing behind in the repository, and CI starts afresh.
@@ -272,9 +273,10 @@ def _check_title_quotas(compiled: Compiled, result: Result) -> None:
         basis: Counter[str] = Counter()
         candidates: Counter[str] = Counter()
         for r in records:
-            where = _scope(r, title.per, clusters)
+            where = "/".join(_scope(r, p, clusters) for p in title.per)
             holders[where] += title.spec.id in r.titles
-            basis[where] += q.of not in (None, "candidates") and str(q.of) in r.titles
+            basis[where] += q.of not in (None, "candidates") and any(
+                o in r.titles for o in as_tuple(q.of))
             decision = next(d for d in r.decisions if d.title == title.spec.id)
             candidates[where] += decision.eligible
         for where, held in holders.items():
@@ -297,7 +299,7 @@ def _check_rating_quota(compiled: Compiled, result: Result) -> None:
         groups: dict[tuple[str, ...], list[RecordResult]] = defaultdict(list)
         clusters = {u.id: u.group for u in result.units}
         for r in result.records(kind):
-            groups[tuple(_scope(r, p, clusters) for p in q.per)].append(r)
+            groups[tuple(_scope(r, p, clusters) for p in ratings.per)].append(r)
         for where, members in groups.items():
             counted = [r for r in members if r.rating is not None
                        and (q.counts == "all" or r.rating.points is not None)]
@@ -309,16 +311,19 @@ def _check_rating_quota(compiled: Compiled, result: Result) -> None:
             paper = sum(1 for r in counted if r.rating is not None and r.rating.points is None
                         and r.rating.final == q.rating)
             moved = sum(1 for r in counted if r.rating is not None and r.rating.moved_to)
-            xs, of = finals.count(q.rating), finals.count(q.of)
+            # the final count of the reference classes (the capped class among them when it is
+            # one: "tốt and above"), and how it changes when one moved down is kept instead
+            xs, of = finals.count(q.rating), sum(finals.count(c) for c in ratings.of)
+            back = (q.rating in ratings.of) - (q.demote_to in ratings.of)
             if q.counted == "final_list":
                 # The cap holds on the final list (only paper ratings, never moved, may break
                 # it), and it keeps the most it can: one more kept would break it.
                 assert xs <= max(paper, quota_places(share, of, q.rounding)), (where, xs, of)
                 if moved:
-                    assert xs + 1 > quota_places(share, of - 1, q.rounding), (where, xs, of)
+                    assert xs + 1 > quota_places(share, of + back, q.rounding), (where, xs, of)
             else:
                 # Counted before any move; those from points fill the room paper leaves.
-                places = quota_places(share, of - moved, q.rounding)
+                places = quota_places(share, of + back * moved, q.rounding)
                 wanted = xs - paper + moved
                 assert xs - paper == min(wanted, max(0, places - paper)), (where, xs, wanted)
 

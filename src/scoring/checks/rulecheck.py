@@ -42,6 +42,7 @@ from scoring.history.values import REVIEW_PARAMS
 from scoring.language import expr
 from scoring.rulesets.compile import CKind, Group, Rule, compile_ruleset
 from scoring.rulesets.ruleset import KINDS, Kind, KindRules, RuleSet, load, read_yaml, rule_files
+from scoring.rulesets.scopes import as_tuple
 
 Severity = Literal["error", "warning"]
 SEVERITY = {"error": N_("error"), "warning": N_("warning")}  # as `check` prints them
@@ -102,7 +103,10 @@ def lint(folder: Path | str) -> list[Finding]:
         findings += _check_kind(compiled.kind(kind), rs.kind(kind), spaces[kind])
         findings += _check_total(rs, kind)
     findings += _check_unused(rs)
-    return _ordered([replace(f, where=f.where or str(folder)) for f in findings])
+    # `check` refuses exactly what `score` refuses (the errors above); what the analyses find
+    # in a rule set that runs is a warning (`--strict` makes them errors).
+    return _ordered([replace(f, where=f.where or str(folder), severity="warning")
+                     for f in findings])
 
 
 def strict(findings: Iterable[Finding]) -> list[Finding]:
@@ -561,21 +565,23 @@ def _references(rs: RuleSet) -> Iterator[tuple[Kind, str]]:
     """Names used outside expressions: rank keys, quota scopes and shares, the rating field."""
     for kind in KINDS:
         kr = rs.kind(kind)
+        yield from ((kind, c.max_param) for c in kr.criteria if c.max_param is not None)
         if kr.ranking is not None:
-            yield kind, kr.ranking.per
+            yield from ((kind, n) for n in as_tuple(kr.ranking.per))
             yield from ((kind, k.lstrip("-")) for k in kr.ranking.by)
         if kr.ratings is not None:
             yield kind, kr.ratings.field
             q = kr.ratings.quota
             if q is not None:
-                yield from ((kind, n) for n in (*q.per, *(k.lstrip("-") for k in q.rank_by)))
+                yield from ((kind, n) for n in (*as_tuple(q.per),
+                                                *(k.lstrip("-") for k in q.rank_by)))
                 if isinstance(q.share, str):
                     yield kind, q.share
                 if q.share_field is not None:
                     yield "unit", q.share_field
     for t in rs.titles:
         if t.quota is not None:
-            yield t.of, t.quota.per
+            yield from ((t.of, n) for n in as_tuple(t.quota.per))
             yield from ((t.of, k.lstrip("-")) for k in t.quota.rank_by)
             if isinstance(t.quota.share, str):
                 yield t.of, t.quota.share

@@ -34,6 +34,7 @@ from scoring.evaluation.result import (
 from scoring.inputs.records import Record
 from scoring.inputs.rounds import RoundData, RoundValue, missing_judged
 from scoring.language import expr
+from scoring.rulesets import scopes
 from scoring.rulesets.compile import (
     JUDGED,
     RATING_POINTS,
@@ -178,7 +179,7 @@ def rate_units(units: Sequence[Record], compiled: Compiled, ev: Evaluator, round
     units = sorted(units, key=lambda r: r.id)
     uni = _State(compiled.kind("unit"), list(units), [_unit_scope(u) for u in units], rounds,
                  missing)
-    _rate(uni, ev)
+    _rate(uni, ev, late=False)
     return uni
 
 
@@ -191,7 +192,7 @@ def score_members(individuals: Sequence[Record], uni: _State, compiled: Compiled
     ind = _State(compiled.kind("individual"), list(individuals),
                  [_individual_scope(r, unit_scopes.get(r.group)) for r in individuals],
                  rounds, missing)
-    _rate(ind, ev)
+    _rate(ind, ev, late=False)
     _score_kind(ind, ev)
     _decide_titles(ind, ev)
     return ind
@@ -248,13 +249,14 @@ def members_stay_in_unit(compiled: Compiled) -> list[str]:
     ck = compiled.kind("individual")
     out: list[str] = []
     if ck.ratings is not None and ck.ratings.quota is not None \
-            and "unit_id" not in ck.ratings.quota.per:
+            and not scopes.within_unit(ck.ratings.per):
         out.append(_("the rating quota counts per {scope}").format(
-            scope=", ".join(ck.ratings.quota.per)))
-    out.extend(_("title {title}'s quota counts per {scope}").format(title=t.spec.id, scope=t.per)
-               for t in ck.titles if t.quota is not None and t.per != "unit_id")
-    if ck.rank_per != "unit_id":
-        out.append(_("people are ranked per {scope}").format(scope=ck.rank_per))
+            scope=", ".join(ck.ratings.per)))
+    out.extend(_("title {title}'s quota counts per {scope}").format(
+        title=t.spec.id, scope=", ".join(t.per))
+        for t in ck.titles if t.quota is not None and not scopes.within_unit(t.per))
+    if not scopes.within_unit(ck.rank_per):
+        out.append(_("people are ranked per {scope}").format(scope=", ".join(ck.rank_per)))
     return out
 
 
@@ -372,10 +374,13 @@ def _amount(rule: Rule, scope: expr.Scope) -> tuple[Decimal, str]:
     return value, ""
 
 
-def _rate(st: _State, ev: Evaluator) -> None:
-    """Ratings from points: bands, then overrides, then the quota relative to another class."""
+def _rate(st: _State, ev: Evaluator, late: bool) -> None:
+    """Ratings from points: bands, then overrides, then the quota relative to another class.
+
+    Called twice per kind, before the criteria (`late=False`) and after the score (`late=True`):
+    the ratings run at the one their rules read (`CRatings.late`, see `scoring.rulesets.stages`)."""
     cr = st.ck.ratings
-    if cr is None:
+    if cr is None or cr.late != late:
         return
     problems: list[Problem] = []
     source = cr.bands.rules[0].source if cr.bands.rules else ""
@@ -429,28 +434,37 @@ def _rating_quota(st: _State, cr: CRatings) -> None:
     assert q is not None and cr.share is not None
     groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, scope in enumerate(st.scopes):
-        groups[tuple(scope_key(p, scope) for p in q.per)].append(i)
+        groups[scopes.key(cr.per, scope)].append(i)
+    of = cr.of
     for value in sorted(groups):
         members = groups[value]
         counted = [i for i in members
                    if q.counts == "all" or st.scopes[i][RATING_POINTS] is not None]
         for i in sorted(set(members) - set(counted)):
             rated = st.ratings[i]
-            if rated is not None and rated.final in (q.rating, q.of):
+            if rated is not None and (rated.final == q.rating or rated.final in of):
                 st.ratings[i] = replace(rated, outside_cap=True)
         own = _unit_share(q.share_field, [st.scopes[i] for i in members])
         share = cr.share if own is None else own
-        base = sum(1 for i in counted if st.scopes[i][cr.field] == q.of)
+        # the reference classes' count besides the capped class's holders (who count too when
+        # the capped class is one of them: "xuất sắc ≤ 20% of tốt and above")
+        base = sum(1 for i in counted
+                   if st.scopes[i][cr.field] in of and st.scopes[i][cr.field] != q.rating)
         holders = [i for i in counted if st.scopes[i][cr.field] == q.rating]
         paper = {i for i in holders if st.scopes[i][RATING_POINTS] is None}
         movable = ranked([i for i in holders if i not in paper], q.rank_by, st.scopes, lead=None)
+        joins, stays = q.demote_to in of, q.rating in of
         if q.counted == "before_moves":
-            kept, reference = quota_places(share, base, q.rounding), base
+            reference = base + (len(holders) if stays else 0)
+            kept = quota_places(share, reference, q.rounding)
         else:
-            kept = final_list_places(share, base, len(holders), len(paper), q.rounding)
-            reference = base + len(holders) - max(kept, len(paper))
+            kept = final_list_places(share, base, len(holders), len(paper), q.rounding,
+                                     joins, stays)
+            down = len(holders) - max(kept, len(paper))
+            reference = (base + (down if joins else 0)
+                         + (len(holders) - down if stays else 0))
         room = max(0, kept - len(paper))
-        scope_text = ", ".join(f"{p} = {v}" for p, v in zip(q.per, value, strict=True))
+        scope_text = scopes.text(cr.per, value)
         for pos, i in enumerate(movable):
             cut = pos >= room
             decision = QuotaDecision(scope_text, pos + 1, room, reference, cut, q.basis, share,
@@ -465,12 +479,14 @@ def _rating_quota(st: _State, cr: CRatings) -> None:
 
 
 def final_list_places(share: Decimal, reference: int, holders: int, fixed: int,
-                      rounding: str) -> int:
+                      rounding: str, joins: bool = True, stays: bool = False) -> int:
     """The largest number k ≤ `holders` of the capped rating that the final list allows:
     k ≤ share × (reference + holders − k), since everyone moved down joins the reference
-    class. `fixed` holders cannot move (rated on paper), so k is at least that."""
+    class (`joins`; and + k when the capped class is itself one of the reference classes,
+    `stays`). `fixed` holders cannot move (rated on paper), so k is at least that."""
     for k in range(holders, fixed - 1, -1):
-        if k <= quota_places(share, reference + holders - k, rounding):
+        final = reference + (holders - k if joins else 0) + (k if stays else 0)
+        if k <= quota_places(share, final, rounding):
             return k
     return fixed
 
@@ -524,6 +540,7 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
                                                       st.history(i, adj.spec.id)))
     for i, scope in enumerate(st.scopes):
         scope["score"] = sum((h.points for h in st.hits[i] if h.points is not None), ZERO)
+    _rate(st, ev, late=True)
     for g in ck.gates:
         with _about(st, g.id, g.group.rules[0].source if g.group.rules else ""):
             fired = ev.evaluate(g.group, st.scopes)
@@ -849,15 +866,16 @@ def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, Quot
     q = t.quota
     assert q is not None
     per = t.per
-    groups: dict[str, list[int]] = defaultdict(list)
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i in candidates:
-        groups[scope_key(per, st.scopes[i])].append(i)
+        groups[scopes.key(per, st.scopes[i])].append(i)
     out: dict[int, QuotaDecision] = {}
-    holders: dict[str, int] = defaultdict(int)
+    holders: dict[tuple[str, ...], int] = defaultdict(int)
     if q.of not in (None, "candidates"):
+        of = scopes.as_tuple(q.of)
         for s in st.scopes:
-            if s.get(str(q.of)) is True:
-                holders[scope_key(per, s)] += 1
+            if any(s.get(o) is True for o in of):
+                holders[scopes.key(per, s)] += 1
     for value in sorted(groups):
         members = groups[value]
         if q.count is not None:
@@ -867,8 +885,8 @@ def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, Quot
             assert t.share is not None
             places = quota_places(t.share, base, q.rounding)
         for pos, i in enumerate(ranked(members, q.rank_by, st.scopes)):
-            out[i] = QuotaDecision(f"{per} = {value}", pos + 1, places, base, pos >= places,
-                                   q.basis)
+            out[i] = QuotaDecision(scopes.text(per, value), pos + 1, places, base,
+                                   pos >= places, q.basis)
     return out
 
 
@@ -878,13 +896,13 @@ def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, Quot
 def _results(st: _State, kind: Kind, amounts: dict[str, Decimal],
              achievements: Sequence[Achievement]) -> list[RecordResult]:
     per = st.ck.rank_per
-    groups: dict[str, list[int]] = defaultdict(list)
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, scope in enumerate(st.scopes):
-        groups[scope_key(per, scope)].append(i)
+        groups[scopes.key(per, scope)].append(i)
     ranks: dict[int, tuple[int, int, str]] = {}
     for value, members in groups.items():
         for pos, i in enumerate(ranked(members, st.ck.rank_by, st.scopes)):
-            ranks[i] = (pos + 1, len(members), f"{per} = {value}")
+            ranks[i] = (pos + 1, len(members), scopes.text(per, value))
     out = []
     computed_names = [n for n, _ in st.ck.computed]
     input_names = list(st.ck.inputs)

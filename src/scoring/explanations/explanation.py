@@ -54,6 +54,7 @@ from scoring.language import expr
 from scoring.outputs.jsonout import json_number, json_value, to_json_data
 from scoring.rulesets.compile import CAggregate, CCriterion, CKind, Compiled
 from scoring.rulesets.ruleset import InputSpec, Kind, RatingQuota
+from scoring.rulesets.scopes import shown as _scope_shown
 
 __all__ = [
     "FORMATS",
@@ -423,11 +424,12 @@ def _quota_text(d: TitleDecision, record: RecordResult, result: Result,
                      if x.title == d.title and x.quota is not None and x.quota.scope == q.scope),
                     key=lambda pair: pair[0])
     if spec.count is not None:
-        basis = _("{places} per {per}").format(places=_plural(spec.count, "place"), per=spec.per)
+        basis = _("{places} per {per}").format(places=_plural(spec.count, "place"),
+                                               per=_scope_shown(spec.per))
     else:
         assert t.share is not None
         whose = (_("candidates") if spec.of == "candidates"
-                 else _("{title} holders").format(title=spec.of))
+                 else _("{title} holders").format(title=_scope_shown(spec.of)))
         basis = _("{share} of {count} {whose}").format(share=_percent(t.share),
                                                        count=q.basis_count, whose=whose)
         exact = t.share * q.basis_count
@@ -731,7 +733,7 @@ def _cap_lines(q: QuotaDecision, moved_to: str | None, ex: Explanation) -> list[
     """The rating cap in words, with its arithmetic: `20% of 11 'tốt' = 2.2 → 2 places`."""
     ratings = ex.cap
     spec = ex.specs.get(ex.record.rating.field) if ex.record.rating else None
-    of = ratings.of if ratings is not None else _("the reference class")
+    of = _scope_shown(ratings.of) if ratings is not None else _("the reference class")
     held = q.places + q.on_paper
     lines = []
     if q.share is not None:

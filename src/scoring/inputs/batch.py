@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from scoring.base.errors import InputError, Problem, input_location
 from scoring.base.i18n import _
 from scoring.inputs.keys import check_keys
-from scoring.inputs.records import RawTable, Record, check_batch, validate
+from scoring.inputs.onekind import check_kinds
+from scoring.inputs.records import RawTable, Record, validate
 from scoring.inputs.rounds import RoundData
 from scoring.rulesets.compile import Compiled
 
@@ -46,16 +47,12 @@ def build_batch(tables: Sequence[RawTable], compiled: Compiled) -> Batch:
         batch.warnings.extend(loaded.warnings)
     if problems:
         raise InputError(problems)
-    if not batch.units:
-        problems.append(Problem("", _("no unit records: give a units file or sheet")))
-    if not batch.individuals:
-        problems.append(Problem("", _("no individual records: give an individuals file or "
-                                       "sheet")))
+
     batch.individuals, batch.units, keys = check_keys(batch.individuals, batch.units,
                                                       compiled.ruleset)
     batch.warnings.extend(keys.warnings)
     problems.extend(keys.problems)
-    problems.extend(check_batch(batch.individuals, batch.units))
+    problems.extend(check_kinds(compiled, batch.individuals, batch.units))
     if problems:
         raise InputError(problems)
     return batch

@@ -36,6 +36,7 @@ from scoring.base.errors import Problem, input_location
 from scoring.base.i18n import N_, _
 from scoring.inputs.records import Record
 from scoring.rulesets.ruleset import Kind, RuleSet
+from scoring.rulesets.scopes import as_tuple
 
 __all__ = [
     "KeyCheck",
@@ -317,11 +318,11 @@ def per_fields(rs: RuleSet, kind: Kind) -> set[str]:
     fields: set[str] = set()
     for t in rs.titles:
         if t.of == kind and t.quota is not None:
-            fields.add(t.quota.per)
+            fields.update(as_tuple(t.quota.per))
     if rules.ranking is not None:
-        fields.add(rules.ranking.per)
+        fields.update(as_tuple(rules.ranking.per))
     if rules.ratings is not None and rules.ratings.quota is not None:
-        fields.update(rules.ratings.quota.per)
+        fields.update(as_tuple(rules.ratings.quota.per))
     return fields
 
 

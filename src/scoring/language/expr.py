@@ -27,6 +27,7 @@ from typing import Any, Literal, TypeAlias, TypeVar
 from scoring.base.errors import InputError, Problem, RuleError
 from scoring.base.i18n import N_, _
 from scoring.base.suggest import suggest
+from scoring.language import hints as _hints
 
 Value: TypeAlias = Decimal | str | bool | None
 # What a division by zero means in a rule (its `division_by_zero:` key): "error" (the default:
@@ -172,6 +173,9 @@ _BIN: dict[type[ast.operator], Literal["+", "-", "*", "/"]] = {
 }
 # Functions a rule may call, with their arity (None: one or more).
 FUNCTIONS: dict[str, int | None] = {"min": None, "max": None, "abs": 1, "present": 1}
+# Written in rules and spelt out by the compiler before type checking (`scoring.rulesets.floors`).
+FLOOR = "every_criterion_at_least"
+FUNCTIONS[FLOOR] = None
 # History functions (see `language.history`): they read past years, so they are not evaluated
 # here. A call is kept as one `Name` whose text is the call written canonically (positional
 # arguments, then keywords sorted: `years_with(task_rating == "xuat_sac", last=2)`), and the
@@ -303,6 +307,7 @@ def parse(text: object, where: Where = Where()) -> Node:
     if not text.strip():
         raise where.error(_("empty expression"))
     source = text.strip()
+    _hints.refuse_other_languages(source, where)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
@@ -491,6 +496,8 @@ def check(node: Node, env: Env, where: Where = Where()) -> Type:
             _check_enum_literal(item, lt, node.left, where)
         return BOOL
     if isinstance(node, Call):
+        if node.func == FLOOR:
+            raise where.error(f"{FLOOR}() is only understood in a rule set's conditions")
         if node.func == "present":
             if not isinstance(node.args[0], Name):
                 raise where.error(_("present() takes a field name"))

@@ -22,6 +22,7 @@ from scoring.base.errors import Problem, RuleError
 from scoring.base.i18n import _
 from scoring.language import expr
 from scoring.language.history import Query, Resolver
+from scoring.rulesets import floors, scopes, stages
 from scoring.rulesets.ruleset import (
     KINDS,
     Adjustment,
@@ -104,7 +105,7 @@ class CTitle:
     group: Group
     quota: Quota | None
     share: Decimal | None
-    per: str = "unit_id"  # the quota's scope, resolved (a text parameter may name it)
+    per: tuple[str, ...] = ("unit_id",)  # the quota's scope, resolved (see scoring.rulesets.scopes)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,9 @@ class CRatings:
     share: Decimal | None
     label: str
     basis: str
+    per: tuple[str, ...] = ("unit_id",)  # the quota's scope, resolved
+    of: tuple[str, ...] = ()  # the quota's reference classes
+    late: bool = False  # decided after the criteria (reads score, criteria, computed fields)
 
 
 RATING_POINTS = "rating_points"
@@ -141,7 +145,7 @@ class CKind:
     deductions: tuple[CAdjustment, ...]
     gates: tuple[CGate, ...]
     titles: tuple[CTitle, ...]
-    rank_per: str
+    rank_per: tuple[str, ...]
     rank_by: tuple[str, ...]
     ratings: CRatings | None = None
 
@@ -204,6 +208,8 @@ class _Compiler:
         self.params: dict[str, expr.Value] = {n: p.value for n, p in rs.params.items()}
         self.constants: dict[str, expr.Value] = dict(self.params)
         self.history = Resolver(rs)
+        self.floor_maxima: dict[str, Decimal] = {}  # the kind's criteria and their maxima
+        self.later: stages.Later = stages.Later()  # what the kind's names are, for messages
 
     def kind_constants(self, kind: Kind) -> dict[str, expr.Value]:
         """Parameters and this kind's criterion maxima (`task_max`): each kind its own."""
@@ -212,7 +218,7 @@ class _Compiler:
     def parse(self, text: expr.Value | int, where: expr.Where, env: expr.Env,
               want: str) -> expr.Node | None:
         try:
-            node, env = self.history.resolve(expr.parse(text, where), env, where)
+            node, env = self.history.resolve(self.parsed(text, where, env), env, where)
             t = expr.check(node, env, where)
             if t.kind != want:
                 raise where.error(_("expected a {want} expression, found {found}: {expr}")
@@ -223,6 +229,13 @@ class _Compiler:
         except RuleError as e:
             self.problems.extend(e.problems)
             return None
+
+    def parsed(self, text: expr.Value | int, where: expr.Where, env: expr.Env) -> expr.Node:
+        """The expression parsed, its criterion floors spelt out (`rulesets.floors`), and any
+        name it reads that its step cannot see explained (`rulesets.stages`)."""
+        node = floors.expand(expr.parse(text, where), self.floor_maxima, env, where)
+        stages.check_names(node, env, self.later, where)
+        return node
 
     def cond(self, text: expr.Value | int, where: expr.Where, env: expr.Env) -> expr.Cond | None:
         node = self.parse(text, where, env, "bool")
@@ -252,6 +265,8 @@ class _Compiler:
     def compile_kind(self, kind: Kind) -> CKind:
         kr = self.rs.kind(kind)
         self.constants = self.kind_constants(kind)
+        self.floor_maxima = {c.id: c.max for c in kr.criteria}
+        self.later = stages.Later.of(self.rs, kind)
         names: dict[str, expr.Type] = dict(IDENTITY[kind])
         names.update({n: input_type(s) for n, s in kr.inputs.items()})
         declared = {**kr.inputs, **kr.computed, **kr.aggregates}
@@ -264,11 +279,15 @@ class _Compiler:
             spaces["unit"] = {**IDENTITY["unit"], **{n: input_type(s)
                                                     for n, s in self.rs.unit.inputs.items()}}
         self.check_ids(kind, set(names))
+        late = kr.ratings is not None and stages.rating_is_late(kr.ratings, self.later)
         ratings = (self.ratings(kind, kr.ratings, names, spaces)
-                   if kr.ratings is not None else None)
+                   if kr.ratings is not None and not late else None)
         aggregates: list[CAggregate] = []
         if kind == "unit":
             member_env = self.env("individual", final=True)
+            own_maxima, own_later = self.floor_maxima, self.later
+            self.floor_maxima = {c.id: c.max for c in self.rs.individual.criteria}
+            self.later = stages.Later()
             for name, agg in kr.aggregates.items():
                 w = expr.Where(agg.source, name, agg.division_by_zero)
                 of = None
@@ -278,6 +297,7 @@ class _Compiler:
                 wh = self.cond(agg.where, w, member_env) if agg.where is not None else None
                 aggregates.append(CAggregate(name, agg, of, wh))
                 names[name] = expr.BOOL if agg.fn in ("all", "any") else expr.NUMBER
+            self.floor_maxima, self.later = own_maxima, own_later
         computed: list[tuple[str, expr.Node]] = []
         for name, comp in kr.computed.items():
             env = expr.Env(names, spaces, self.constants)
@@ -294,6 +314,10 @@ class _Compiler:
         bonus = [self.adjustment(kind, "bonus", a, adj_env, 1) for a in kr.bonus]
         deductions = [self.adjustment(kind, "deductions", a, adj_env, -1) for a in kr.deductions]
         names["score"] = expr.NUMBER
+        if late and kr.ratings is not None:
+            ratings = self.ratings(kind, kr.ratings, names, spaces, late=True)
+            self.problems.extend(stages.read_before_rating(
+                kr.ratings, criteria, bonus + deductions, computed, self.rs, kind))
         for t in self.rs.titles:
             if t.of == kind:
                 names[t.id] = expr.BOOL
@@ -302,9 +326,10 @@ class _Compiler:
         titles = self.titles(kind, final_env, names)
         ranking = kr.ranking
         default_per = "unit_id" if kind == "individual" else "cluster"
-        rank_per = ranking.per if ranking else default_per
+        rank_per = scopes.resolve(ranking.per if ranking else default_per, names, self.params,
+                                  "ranking", ranking.source if ranking else "", "ranking",
+                                  self.problems)
         rank_by = ranking.by if ranking else ("-score",)
-        rank_per = "unit_id" if rank_per == "unit" else rank_per
         self.check_rank_keys(rank_by, names, ranking.source if ranking else "", "ranking")
         return CKind(
             kind, dict(kr.inputs), tuple(computed), tuple(aggregates),
@@ -315,7 +340,8 @@ class _Compiler:
         )
 
     def ratings(self, kind: Kind, spec: Ratings, names: dict[str, expr.Type],
-                spaces: Mapping[str, Mapping[str, expr.Type]]) -> CRatings | None:
+                spaces: Mapping[str, Mapping[str, expr.Type]],
+                late: bool = False) -> CRatings | None:
         field_type = names.get(spec.field)
         where = expr.Where(spec.source, "ratings", spec.division_by_zero)
         if field_type is None or field_type.values is None:
@@ -340,18 +366,17 @@ class _Compiler:
                                        expr.Where(o.source, o.id, spec.division_by_zero),
                                        label=o.reason))
         share: Decimal | None = None
+        rating_per: tuple[str, ...] = ()
         if spec.quota is not None:
             q = spec.quota
-            for cls in (q.rating, q.of, q.demote_to):
+            for cls in (q.rating, *scopes.as_tuple(q.of), q.demote_to):
                 self.check_class(cls, classes, q.source)
-            for per in q.per:
-                if per not in names:
-                    self.problems.append(Problem(q.source, _(
-                        "ratings quota per {per!r}: not a field").format(per=per), "ratings"))
+            rating_per = scopes.resolve(q.per, names, self.params, "ratings quota", q.source,
+                                        "ratings", self.problems)
             self.check_rank_keys(q.rank_by, {**names, RATING_POINTS: expr.NUMBER}, q.source,
                                  "ratings")
             if q.share_field is not None:
-                self.check_share_field(q.share_field, q.per, q.source)
+                self.check_share_field(q.share_field, rating_per, q.source)
             value = self.constants.get(q.share) if isinstance(q.share, str) else q.share
             if not isinstance(value, Decimal):
                 self.problems.append(Problem(q.source, _(
@@ -364,7 +389,8 @@ class _Compiler:
             spec.field, points, Group(f"{kind}.ratings.bands", tuple(r for r in rules if r)),
             tuple(b.rating for b in spec.bands),
             Group(f"{kind}.ratings.overrides", tuple(r for r in overrides if r)),
-            spec.overrides, spec.quota, share, spec.label, spec.basis,
+            spec.overrides, spec.quota, share, spec.label, spec.basis, rating_per,
+            scopes.as_tuple(spec.quota.of) if spec.quota is not None else (), late,
         )
 
     def check_share_field(self, name: str, per: tuple[str, ...], source: str) -> None:
@@ -387,7 +413,7 @@ class _Compiler:
     def parse_any(self, text: expr.Value | int, where: expr.Where,
                   env: expr.Env) -> expr.Node | None:
         try:
-            node, env = self.history.resolve(expr.parse(text, where), env, where)
+            node, env = self.history.resolve(self.parsed(text, where, env), env, where)
             expr.check(node, env, where)
             return expr.substitute(node, self.constants)
         except RuleError as e:
@@ -474,16 +500,17 @@ class _Compiler:
             share, per = self.quota(t, names)
             deps[t.id] = {n for r in rules for n in expr.cond_names(r.cond)} & {x.id for x in own}
             if t.quota and t.quota.of and t.quota.of != "candidates":
-                deps[t.id].add(t.quota.of)
+                deps[t.id].update(scopes.as_tuple(t.quota.of))
             compiled[t.id] = CTitle(t, Group(f"{kind}.titles.{t.id}", tuple(rules)), t.quota,
                                     share, per)
         return [compiled[tid] for tid in self.order(deps, {t.id: t.source for t in own})
                 if tid in compiled]
 
-    def quota(self, t: Title, names: dict[str, expr.Type]) -> tuple[Decimal | None, str]:
+    def quota(self, t: Title, names: dict[str, expr.Type]
+              ) -> tuple[Decimal | None, tuple[str, ...]]:
         q = t.quota
         if q is None:
-            return None, ""
+            return None, ()
         share: Decimal | None = None
         if isinstance(q.share, str):
             value = self.constants.get(q.share)
@@ -499,17 +526,13 @@ class _Compiler:
             self.problems.append(Problem(q.source, _(
                 "quota share {share} is not between 0 and 1").format(share=share), t.id))
         own = {x.id for x in self.rs.titles if x.of == t.of}
-        if q.of is not None and q.of != "candidates" and q.of not in own:
-            self.problems.append(Problem(q.source, _("quota counts unknown title {title!r}")
-                                         .format(title=q.of), t.id))
-        per = q.per
-        if isinstance(self.params.get(per), str):
-            per = str(self.params[per])  # the council's choice, kept as a parameter
-        per = "unit_id" if per == "unit" else per
-        if per not in ("all", "cluster") and per not in names:
-            self.problems.append(Problem(q.source, _("quota per {per!r}: not a field").format(
-                per=q.per), t.id))
-        if t.of == "unit" and per == "unit_id":
+        for of in (() if q.of == "candidates" else scopes.as_tuple(q.of)):
+            if of not in own:
+                self.problems.append(Problem(q.source, _("quota counts unknown title {title!r}")
+                                             .format(title=of), t.id))
+        per = scopes.resolve(q.per, names, self.params, f"title {t.id}'s quota", q.source, t.id,
+                             self.problems)
+        if t.of == "unit" and "unit_id" in per:
             self.problems.append(Problem(q.source, _("a unit title's quota is per cluster or "
                                                      "all"), t.id))
         self.check_rank_keys(q.rank_by, names, q.source, t.id)

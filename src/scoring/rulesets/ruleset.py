@@ -347,6 +347,7 @@ class Criterion(Model):
     id: str
     label: str
     max: Decimal
+    max_param: str | None = None  # `max: <parameter>`: the maximum is that parameter's value
     group: str = ""
     bands: tuple[Band, ...] | None = None
     points: Expr | None = None
@@ -354,6 +355,20 @@ class Criterion(Model):
     judged: Judged | None = None
     basis: str = ""
     division_by_zero: DivisionByZero = "error"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _max_by_name(cls, data: Any) -> Any:
+        # `max: task_max_points` names a parameter; its value is filled in once the rule set's
+        # parameters are known (`resolve_maxima`), so `max` stays a number everywhere after.
+        if isinstance(data, dict) and isinstance(data.get("max"), str) \
+                and data["max"].isidentifier():
+            located = dict(data)
+            if isinstance(data, LocDict) and "source" not in data:
+                located["source"] = data.where()
+            located["max_param"], located["max"] = data["max"], 0
+            return located
+        return data
 
     @model_validator(mode="after")
     def _one_way(self) -> Criterion:
@@ -406,9 +421,9 @@ class Quota(Model):
     """How many candidates may hold a title in each scope, and how they are ranked."""
 
     share: Decimal | str | None = None
-    of: str | None = None
+    of: str | tuple[str, ...] | None = None  # a title, several titles, or "candidates"
     count: int | None = None
-    per: str = "unit"
+    per: str | tuple[str, ...] = "unit"  # one field or several (see rulesets.scopes)
     rounding: Literal["floor", "round", "ceil"] = "floor"
     rank_by: tuple[str, ...] = ("-score",)
     basis: str = ""
@@ -438,7 +453,7 @@ class Title(Model):
 
 
 class Ranking(Model):
-    per: str
+    per: str | tuple[str, ...]
     by: tuple[str, ...] = ("-score",)
 
 
@@ -476,8 +491,8 @@ class RatingQuota(Model):
 
     rating: str
     share: Decimal | str
-    of: str
-    per: tuple[str, ...] = ("unit_id",)
+    of: str | tuple[str, ...]  # one class, or several ("tốt and above": [tot, xuat_sac])
+    per: str | tuple[str, ...] = ("unit_id",)
     rounding: Literal["floor", "round", "ceil"] = "floor"
     demote_to: str
     rank_by: tuple[str, ...] = ("-rating_points",)
@@ -700,7 +715,8 @@ def _undeclared(data: Any) -> Any:
     division keeps the hash it had before the key existed (manifests stay verifiable)."""
     if isinstance(data, dict):
         return {k: _undeclared(v) for k, v in data.items()
-                if not (k == "division_by_zero" and v == "error")}
+                if not (k == "division_by_zero" and v == "error")
+                and not (k == "max_param" and v is None)}
     if isinstance(data, list):
         return [_undeclared(v) for v in data]
     return data
@@ -951,6 +967,8 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
         for pid in rem.params:
             params.pop(pid, None)
     examples = tuple(e for f in files for e in f.examples)
+    for kind in KINDS:
+        kinds[kind]["criteria"] = resolve_maxima(kinds[kind]["criteria"], params, problems)
     if problems:
         raise RuleError(problems)
     return RuleSet(
@@ -968,6 +986,25 @@ def _merge(files: list[RuleFile], base: RuleSet | None, header: dict[str, Any],
         examples=examples,
         lineage=((*base.lineage, base.folder) if base else ()),
     )
+
+
+def resolve_maxima(criteria: tuple[Criterion, ...], params: Mapping[str, Param],
+                   problems: list[Problem]) -> tuple[Criterion, ...]:
+    """Criteria whose `max:` names a parameter, with that parameter's value (an extending
+    rule set that changes the parameter changes the maximum)."""
+    out = []
+    for c in criteria:
+        if c.max_param is not None:
+            p = params.get(c.max_param)
+            value = p.value if p is not None else None
+            if not isinstance(value, Decimal) or isinstance(value, bool) or value < 0:
+                problems.append(Problem(c.source, _(
+                    "max: {name!r} is not a parameter holding a number of at least 0").format(
+                        name=c.max_param), c.id))
+            else:
+                c = c.model_copy(update={"max": value})
+        out.append(c)
+    return tuple(out)
 
 
 def find_rules_root(start: Path) -> Path | None:
