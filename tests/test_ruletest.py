@@ -154,3 +154,62 @@ def test_reward_expectation(tmp_path: Path, amount: int, passes: bool) -> None:
     assert (code == 0) is passes
     if not passes:
         assert any("reward: expected 702000, got 710000 (LDTT 710000)" in line for line in lines)
+
+
+# ------------------------------------------------------------------------- scenario examples
+
+SCENARIOS = Path("tests/rulesets/scenarios")
+
+
+@pytest.mark.parametrize("folder", [SCENARIOS, Path("tests/rulesets/scenarios-cluster")])
+def test_scenarios_pass(folder: Path) -> None:
+    code, lines = _test(folder)
+    assert code == 0, "\n".join(lines)
+    assert lines[-1].endswith("passed, 0 failed") and all(
+        line.startswith("PASS ") for line in lines[:-1])
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    # a quota cut expected where there is none, and the other way round
+    ("p1: {score: 60, titles: [LDTT, BEST], rank: 1, cut: []}",
+     "p1: {score: 60, titles: [LDTT, BEST], rank: 1, cut: [BEST]}",
+     "p1: cut: expected [BEST], got []"),
+    ("p4: {score: 30, titles: [LDTT], rank: 4}", "p4: {score: 30, titles: [LDTT], rank: 3}",
+     "p4: rank: expected 3, got 4 of 4 in unit_id = u1"),
+    # the tie-break key and the neighbour
+    ("p2: {score: 40, titles: [LDTT, BEST], rank: 2, tie: {with: p3, by: name}}",
+     "p2: {score: 40, titles: [LDTT, BEST], rank: 2, tie: {with: p3, by: id}}",
+     "p2: tie with p3: expected to be broken by id, got name"),
+    ("p4: {score: 30, titles: [LDTT], rank: 4}",
+     "p4: {score: 30, titles: [LDTT], rank: 4, tie: {with: p3}}",
+     "p4: tie: expected a tie with p3, found none"),
+    # malformed: an unknown record, an unknown key, an unknown base, a person without a unit
+    ("p4: {score: 30, titles: [LDTT], rank: 4}", "p5: {score: 30}",
+     "expect: 'p5' is not a record of the example"),
+    ("p4: {score: 30, titles: [LDTT], rank: 4}", "p4: {score: 30, rnak: 4}",
+     "expect.p4: unknown key 'rnak' (did you mean 'rank'?); keys: score, points, titles, "
+     "not_titles, hits, rating, reward, rank, cut, tie"),
+    ("base: a unit where two places go to three candidates", "base: a unit where two places",
+     "base: no example is named 'a unit where two places' (did you mean 'a unit where two "
+     "places go to three candidates'?)"),
+    ("- {id: b, unit_id: u2, task_rating: tot}", "- {id: b, task_rating: tot}",
+     "people[2]: give its unit_id (one of u1, u2)"),
+    ("- {id: b, unit_id: u2, task_rating: tot}", "- {id: a, unit_id: u2, task_rating: tot}",
+     "people[2]: id 'a' is given twice"),
+])
+def test_wrong_scenarios_fail(edited: Path, old: str, new: str, message: str) -> None:
+    folder = edited.parent / "scenarios"
+    _edit(folder, old, new)
+    code, lines = _test(folder)
+    assert code == 1, "\n".join(lines)
+    assert f"  {message}" in lines, "\n".join(lines)
+
+
+def test_base_cycle_fails(edited: Path) -> None:
+    folder = edited.parent / "scenarios"
+    _edit(folder, "  - name: a unit where two places go to three candidates\n",
+          "  - name: a unit where two places go to three candidates\n"
+          "    base: the same unit where Bình has a second initiative\n")
+    code, lines = _test(folder)
+    assert code == 1
+    assert any("name each other" in line for line in lines), "\n".join(lines)

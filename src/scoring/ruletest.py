@@ -17,20 +17,21 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from scoring import expr
+from scoring import expr, scenario
 from scoring.app import compile_folder
 from scoring.compile import IDENTITY, Compiled
 from scoring.errors import ScoringError
+from scoring.history import past_fields
 from scoring.i18n import _
 from scoring.records import Origin, Record, record_model
-from scoring.result import RecordResult, TitleDecision
+from scoring.result import RecordResult, Result, TitleDecision
 from scoring.ruleset import Example, Kind
 from scoring.scorer import Evaluator, score
 
@@ -47,6 +48,7 @@ class Outcome:
     source: str
     passed: bool
     details: tuple[str, ...] = ()
+    result: Result | None = field(default=None, compare=False, repr=False)  # for --coverage
 
     def report(self) -> list[str]:
         if self.passed:
@@ -66,7 +68,35 @@ def run_examples(compiled: Compiled, evaluator: Evaluator | None = None) -> list
         from scoring.engine import Engine
 
         evaluator = Engine()
-    return [run_example(ex, compiled, evaluator) for ex in compiled.ruleset.examples]
+    examples, problems = scenario.resolve_bases(compiled.ruleset.examples)
+    return [Outcome(ex.name, ex.source, False, tuple(problems[ex.name])) if ex.name in problems
+            else scenario_outcome(ex, compiled, evaluator) if scenario.is_scenario(ex)
+            else run_example(ex, compiled, evaluator) for ex in examples]
+
+
+def scenario_outcome(ex: Example, compiled: Compiled, evaluator: Evaluator) -> Outcome:
+    """Score a scenario (several records, rounds, history: `scoring.scenario`) and compare."""
+    problems: list[str] = []
+    if ex.individual is not None or ex.unit is not None or ex.members:
+        problems.append(_("a scenario gives its records in 'units:' and 'people:', not in "
+                          "'individual:', 'unit:' or 'members:'"))
+    people, units = scenario.build(ex, compiled, problems)
+    kinds: dict[str, Kind] = {**{u.id: "unit" for u in units},
+                              **{p.id: "individual" for p in people}}
+    groups = {r.id: r.group for r in (*people, *units)}
+    problems += scenario.check_expect(ex, compiled, kinds)
+    rounds = scenario.rounds(ex, compiled, kinds, problems)
+    store = scenario.history(ex, compiled, kinds, groups, problems)
+    if problems:
+        return Outcome(ex.name, ex.source, False, tuple(problems))
+    year = compiled.ruleset.year
+    try:
+        past = past_fields(compiled, store, year, people, units)
+        result = score(people, units, compiled, evaluator, rounds=rounds, history=past)
+    except ScoringError as e:
+        return Outcome(ex.name, ex.source, False, tuple(p.message for p in e.problems))
+    diffs = scenario.compare(ex, result)
+    return Outcome(ex.name, ex.source, not diffs, tuple(diffs), result)
 
 
 def summary(outcomes: Sequence[Outcome]) -> str:
@@ -112,7 +142,7 @@ def run_example(ex: Example, compiled: Compiled, evaluator: Evaluator) -> Outcom
             f"unit.{n}: the result reads it and it has no default: give it in 'unit:'"
             for n in needed))
     diffs = _compare(ex.expect, actual)
-    return Outcome(ex.name, ex.source, not diffs, tuple(diffs))
+    return Outcome(ex.name, ex.source, not diffs, tuple(diffs), result)
 
 
 def _depends_on(compiled: Compiled, rec: RecordResult, unit: Record,

@@ -43,11 +43,13 @@ from scoring.result import (
     RatingDecision,
     RecordResult,
     Result,
+    TieBreak,
     TitleDecision,
 )
 from scoring.rounds import RoundData, RoundValue, missing_judged
 from scoring.ruleset import KINDS, Achievement, Kind
 from scoring.text import collation_key, name_sort_key
+from scoring.ties import tie_breaks
 
 ZERO = Decimal(0)
 
@@ -434,6 +436,7 @@ def _rating_quota(st: _State, cr: CRatings) -> None:
         holders = [i for i in counted if st.scopes[i][cr.field] == q.rating]
         paper = {i for i in holders if st.scopes[i][RATING_POINTS] is None}
         movable = ranked([i for i in holders if i not in paper], q.rank_by, st.scopes, lead=None)
+        tied = tie_breaks(movable, q.rank_by, st.scopes, lead=None)
         if q.counted == "before_moves":
             kept, reference = quota_places(share, base, q.rounding), base
         else:
@@ -444,7 +447,7 @@ def _rating_quota(st: _State, cr: CRatings) -> None:
         for pos, i in enumerate(movable):
             cut = pos >= room
             decision = QuotaDecision(scope_text, pos + 1, room, reference, cut, q.basis, share,
-                                     q.counted, len(paper))
+                                     q.counted, len(paper), tied.get(i, ()))
             moved = q.demote_to if cut else None
             if cut:
                 st.scopes[i][cr.field] = q.demote_to
@@ -850,9 +853,11 @@ def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, Quot
             base = len(members) if q.of == "candidates" else holders[value]
             assert t.share is not None
             places = quota_places(t.share, base, q.rounding)
-        for pos, i in enumerate(ranked(members, q.rank_by, st.scopes)):
+        order = ranked(members, q.rank_by, st.scopes)
+        tied = tie_breaks(order, q.rank_by, st.scopes)
+        for pos, i in enumerate(order):
             out[i] = QuotaDecision(f"{per} = {value}", pos + 1, places, base, pos >= places,
-                                   q.basis)
+                                   q.basis, ties=tied.get(i, ()))
     return out
 
 
@@ -866,9 +871,12 @@ def _results(st: _State, kind: Kind, amounts: dict[str, Decimal],
     for i, scope in enumerate(st.scopes):
         groups[scope_key(per, scope)].append(i)
     ranks: dict[int, tuple[int, int, str]] = {}
+    tied: dict[int, tuple[TieBreak, ...]] = {}
     for value, members in groups.items():
-        for pos, i in enumerate(ranked(members, st.ck.rank_by, st.scopes)):
+        order = ranked(members, st.ck.rank_by, st.scopes)
+        for pos, i in enumerate(order):
             ranks[i] = (pos + 1, len(members), f"{per} = {value}")
+        tied.update(tie_breaks(order, st.ck.rank_by, st.scopes))
     out = []
     computed_names = [n for n, _ in st.ck.computed]
     input_names = list(st.ck.inputs)
@@ -892,6 +900,7 @@ def _results(st: _State, kind: Kind, amounts: dict[str, Decimal],
             warnings=tuple(st.warnings[i]), rating=st.ratings[i],
             rewards=paid, not_paid=not_paid,
             provisional=tuple(st.missing.get((kind, r.id), ())),
+            ties=tied.get(i, ()),
         ))
     return out
 
