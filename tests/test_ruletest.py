@@ -213,3 +213,71 @@ def test_base_cycle_fails(edited: Path) -> None:
     code, lines = _test(folder)
     assert code == 1
     assert any("name each other" in line for line in lines), "\n".join(lines)
+
+
+# -------------------------------------------------------------------------------- --coverage
+
+CLUSTER_SET = "tests/rulesets/scenarios-cluster"
+
+
+def _coverage(folder: str | Path) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(cli, ["test", "--coverage", str(folder)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output.splitlines()
+
+
+@pytest.mark.parametrize(("edit", "code", "missing"), [
+    (None, 0, []),
+    # without the third unit and the people, the edges they sat on are listed
+    (("  # The same cluster with a third unit", None), 1, [
+        "NOT COVERED individual criterion task, band 1 (task_rating == \"xuat_sac\"): no example "
+        "on the side 'chosen' and no example on the side 'passed over'",
+        "NOT COVERED individual criterion task, band 2 (task_rating == \"tot\"): no example on "
+        "the side 'chosen' and no example on the side 'passed over'",
+        "NOT COVERED unit criterion targets, band 2 (target >= 90): no example on the side "
+        "'passed over'",
+        "NOT COVERED unit criterion targets, band 3 (True): no example on the side 'chosen'",
+        "NOT COVERED unit title FLAG, prerequisite 1 (score >= 50): no example on the side "
+        "'not met'",
+    ]),
+    # a record the example states nothing about does not count
+    (("      u3: {score: 20, points: {targets: 0}, titles: [], rank: 3}\n", ""), 1, [
+        "NOT COVERED unit criterion targets, band 2 (target >= 90): no example on the side "
+        "'passed over'",
+        "NOT COVERED unit criterion targets, band 3 (True): no example on the side 'chosen'",
+        "NOT COVERED unit title FLAG, prerequisite 1 (score >= 50): no example on the side "
+        "'not met'",
+    ]),
+])
+def test_coverage(tmp_path: Path, edit: tuple[str, str | None] | None, code: int,
+                  missing: list[str]) -> None:
+    """`edit`: a text and its replacement, or None to drop everything from the text on."""
+    shutil.copytree("tests/rulesets", tmp_path / "rulesets")
+    folder = tmp_path / "rulesets" / "scenarios-cluster"
+    if edit is not None:
+        path = folder / "rules.yaml"
+        text = path.read_text(encoding="utf-8")
+        old, new = edit
+        assert text.count(old) == 1, old
+        text = text[:text.index(old)] if new is None else text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+    got, lines = _coverage(folder)
+    assert got == code, "\n".join(lines)
+    assert [line for line in lines if line.startswith("NOT COVERED")] == missing
+    total = 7
+    assert f"coverage: {total - len(missing)} of {total} edges have examples on every side" \
+        in lines
+
+
+@pytest.mark.parametrize("folder", ["rules/2021", "rules/2024", "rules/2026"])
+def test_shipped_coverage_lists_only_real_edges(folder: str) -> None:
+    """Every edge listed names a rule of the set (the edges come from the rules, not examples)."""
+    from scoring import coverage, ruletest
+    from scoring.app import compile_folder
+
+    compiled = compile_folder(Path(folder))
+    measured = coverage.measure(compiled, ruletest.run_examples(compiled))
+    texts = {r.text for g in compiled.groups() for r in g.rules}
+    assert measured and all(e.condition in texts or e.what.startswith(("cap", "quota",
+                                                                        "rating cap"))
+                            for e in measured)

@@ -49,6 +49,7 @@ class Outcome:
     passed: bool
     details: tuple[str, ...] = ()
     result: Result | None = field(default=None, compare=False, repr=False)  # for --coverage
+    checked: tuple[str, ...] = ()  # the ids of the records whose outcome the example states
 
     def report(self) -> list[str]:
         if self.passed:
@@ -96,7 +97,8 @@ def scenario_outcome(ex: Example, compiled: Compiled, evaluator: Evaluator) -> O
     except ScoringError as e:
         return Outcome(ex.name, ex.source, False, tuple(p.message for p in e.problems))
     diffs = scenario.compare(ex, result)
-    return Outcome(ex.name, ex.source, not diffs, tuple(diffs), result)
+    return Outcome(ex.name, ex.source, not diffs, tuple(diffs), result,
+                   tuple(map(str, ex.expect)))
 
 
 def summary(outcomes: Sequence[Outcome]) -> str:
@@ -142,7 +144,7 @@ def run_example(ex: Example, compiled: Compiled, evaluator: Evaluator) -> Outcom
             f"unit.{n}: the result reads it and it has no default: give it in 'unit:'"
             for n in needed))
     diffs = _compare(ex.expect, actual)
-    return Outcome(ex.name, ex.source, not diffs, tuple(diffs), result)
+    return Outcome(ex.name, ex.source, not diffs, tuple(diffs), result, (actual.id,))
 
 
 def _depends_on(compiled: Compiled, rec: RecordResult, unit: Record,
