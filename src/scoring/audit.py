@@ -41,6 +41,7 @@ from scoring.nearmiss import (
     own_inputs,
     targets,
 )
+from scoring.rating_audit import band_lines
 from scoring.render.jsonout import json_number, json_value, to_json_data
 from scoring.result import (
     AggregateValue,
@@ -53,6 +54,7 @@ from scoring.result import (
 from scoring.ruleset import InputSpec, Kind, RatingQuota
 from scoring.scorer import Evaluator, rank_key
 from scoring.text import fold, nfc
+from scoring.ties import sentence as tie_sentence
 
 __all__ = [
     "FORMATS",
@@ -229,6 +231,7 @@ class Explanation:
     shortfalls: tuple[str, ...]
     history: tuple[str, ...] = ()  # what each history function counted, in words
     cap: RatingQuota | None = None  # the rating cap of this kind, when declared
+    bands: tuple[str, ...] = ()  # the rating's band and the higher bands missed, in words
 
 
 def explain(record: RecordResult, result: Result, compiled: Compiled, batch: Batch,
@@ -258,6 +261,7 @@ def explain(record: RecordResult, result: Result, compiled: Compiled, batch: Bat
         shortfalls=tuple(_shortfalls(record, result, ck, scopes, aggregates)),
         history=tuple(explain_lines(record, compiled)),
         cap=ck.ratings.quota if ck.ratings is not None else None,
+        bands=tuple(band_lines(record, ck, scopes["titles"])),
     )
 
 
@@ -607,6 +611,7 @@ def _header(ex: Explanation) -> list[Block]:
             score=expr.format_number(r.score),
             rank=ordinal(r.rank) if language() == "en" else r.rank,  # "xếp thứ 11/38"
             count=r.rank_of, scope=r.rank_scope)),
+        *(Para(tie_sentence(t, ex.labels)) for t in r.ties),
         Para(_("Titles: {titles}").format(titles=titles)),
     ]
     others = tuple(f"{x.id} (" for x in (*res.individuals, *res.units))
@@ -649,6 +654,7 @@ def _rating(ex: Explanation) -> list[Block]:
     else:
         lines.append(f"points: {expr.format_number(d.points)} → {show(d.band, spec)} "
                      f"(rule {d.band_rule})")
+        lines += ex.bands
         if d.given is not None:
             lines.append(f"also given on paper: {show(d.given, spec)}"
                          + ("; the points decide" if d.given != d.band else ""))
@@ -688,6 +694,7 @@ def _cap_lines(q: QuotaDecision, moved_to: str | None, ex: Explanation) -> list[
                      "moved")
     lines.append(f"ranked {ordinal(q.rank)} for the {_plural(q.places, 'place')} in {q.scope}"
                  f" ({q.rule or 'declared share'})")
+    lines += [tie_sentence(t, ex.labels) for t in q.ties]
     if q.cut and moved_to:
         lines.append(f"moved down to {show(moved_to, spec)} by the cap")
     return lines
@@ -800,6 +807,7 @@ def _titles(ex: Explanation) -> list[Block]:
         lines += [f"blocked by gate {g}" for g in t.gates]
         if t.quota:
             lines.append(f"quota: {t.quota}")
+        lines += [tie_sentence(x, ex.labels) for x in (d.quota.ties if d.quota else ())]
         if d.quota is not None and d.quota.rule:
             lines.append(f"quota basis: {d.quota.rule}")
         if t.basis:
