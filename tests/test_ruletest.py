@@ -233,7 +233,7 @@ def _coverage(folder: str | Path) -> tuple[int, list[str]]:
         "NOT COVERED individual criterion task, band 1 (task_rating == \"xuat_sac\"): no example "
         "on the side 'chosen' and no example on the side 'passed over'",
         "NOT COVERED individual criterion task, band 2 (task_rating == \"tot\"): no example on "
-        "the side 'chosen' and no example on the side 'passed over'",
+        "the side 'chosen'",
         "NOT COVERED unit criterion targets, band 2 (target >= 90): no example on the side "
         "'passed over'",
         "NOT COVERED unit criterion targets, band 3 (True): no example on the side 'chosen'",

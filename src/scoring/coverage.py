@@ -5,8 +5,8 @@ example's outcome only if some example sits near that edge. This module lists th
 council member would name, and for each the two sides an example can be on:
 
 - a band of a criterion or of a rating: chosen by some record, and passed over by some record
-  that reached it (an earlier band did not match, this one did not either); a last band that
-  always matches has no second side;
+  that reached it (an earlier band did not match, this one did not either); the last band has
+  no second side (what lies below it is a gap in the bands, which `scoring check` reports);
 - a criterion's (or bonus's, deduction's) condition when it has one: met and not met;
 - a cap (a criterion's or adjustment's maximum over a formula): reached (the formula gave more)
   and not reached;
@@ -60,7 +60,8 @@ def _constant(rule: Rule) -> bool:
 def _band_edges(kind: str, what: str, rules: Sequence[Rule]) -> list[Edge]:
     out = []
     for n, rule in enumerate(rules, start=1):
-        sides: dict[str, list[str]] = ({_("chosen"): []} if _constant(rule)
+        last = n == len(rules)  # below the last band lies no band: `check` finds such gaps
+        sides: dict[str, list[str]] = ({_("chosen"): []} if _constant(rule) or last
                                        else {_("chosen"): [], _("passed over"): []})
         out.append(Edge(kind, what.format(n=n), rule.text, sides))
     return out
