@@ -8,7 +8,8 @@ cap or a tie-break needs several records scored together. A scenario gives
 - `rounds:`: review-round values by record id and judged or overridden item, a number or a list
   of numbers in the order of the rule set's rounds (`{p1: {task: [30, 35]}}`);
 - `history:`: past years by record id, each year the titles then held, or a mapping of
-  `titles:` and values (`{u1: {2023: [CSTDCS], 2022: {titles: [CSTDCS], task_rating: tot}}}`);
+  `titles:`, values and a person's `initiatives:` (their scopes: co_so, tinh, toan_quoc)
+  (`{p1: {2023: [CSTDCS], 2022: {titles: [CSTDCS], task_rating: tot, initiatives: [tinh]}}}`);
 - `expect:` keyed by record id, each with the keys of a single example (`score`, `titles`, …)
   and `rank` (the place in its ranking), `cut` (the titles, or the rating field, whose quota
   cut the record: `[]` for none) and `tie` (`{with: u1, by: noi_dung}`: the record was tied
@@ -191,6 +192,7 @@ def history(ex: Example, compiled: Compiled, kinds: Mapping[str, Kind],
             groups: Mapping[str, str], problems: list[str]) -> hist.History:
     """A history store holding the scenario's past years."""
     records: dict[tuple[Kind, str], dict[int, tuple[hist.Snapshot, ...]]] = {}
+    initiatives: dict[tuple[str, int], list[hist.PastInitiative]] = {}
     year_now = compiled.ruleset.year
     for rid, years in ex.history.items():
         kind = kinds.get(str(rid))
@@ -208,13 +210,23 @@ def history(ex: Example, compiled: Compiled, kinds: Mapping[str, Kind],
             titles = fields.pop("titles", []) or []
             if not isinstance(titles, list | tuple):
                 titles = [titles]
+            scopes = fields.pop("initiatives", []) or []
+            for scope in scopes if isinstance(scopes, list | tuple) else [scopes]:
+                if str(scope) not in hist.SCOPES or kind != "individual":
+                    problems.append(_("history.{id}.{year}.initiatives: {value!r} is not one of "
+                                      "{scopes} (a person's initiatives only)").format(
+                        id=rid, year=year, value=scope, scopes=", ".join(hist.SCOPES)))
+                    continue
+                initiatives.setdefault((str(rid), int(year)), []).append(hist.PastInitiative(
+                    str(rid), int(year), str(scope), "", "", "", ex.source))
             values: dict[str, Value] = {k: _value(v) for k, v in fields.items()}
             by_year[int(year)] = (hist.Snapshot(kind, str(rid), int(year), str(rid),
                                                 groups.get(str(rid), ""),
                                                 frozenset(map(str, titles)), None, values,
                                                 ex.source),)
         records[(kind, str(rid))] = by_year
-    return hist.History(records=records)
+    return hist.History(records=records,
+                        initiatives={k: tuple(v) for k, v in initiatives.items()})
 
 
 def _value(v: Any) -> Value:
