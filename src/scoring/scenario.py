@@ -13,8 +13,8 @@ cap or a tie-break needs several records scored together. A scenario gives
 - `expect:` keyed by record id, each with the keys of a single example (`score`, `titles`, …)
   and `rank` (the place in its ranking), `cut` (the titles, or the rating field, whose quota
   cut the record: `[]` for none) and `tie` (`{with: u1, by: noi_dung}`: the record was tied
-  with `u1` and the key `noi_dung` broke the tie; `by: id` when only the ids did; not `on:`,
-  which YAML reads as yes).
+  with `u1`, in its ranking or a quota's, and the key `noi_dung` broke the tie; `by: id` when
+  only the ids did; not `on:`, which YAML reads as yes).
 
 `base:` names another example: this one starts from its records (the base's `individual`,
 `unit`, `members`, `units`, `people`, `rounds`, `history`), its own values winning key by key
@@ -34,7 +34,7 @@ from scoring.compile import Compiled
 from scoring.expr import Value
 from scoring.i18n import _
 from scoring.records import Origin, Record
-from scoring.result import RecordResult, Result
+from scoring.result import RecordResult, Result, TieBreak
 from scoring.rounds import RoundData, RoundValue
 from scoring.ruleset import Example, Kind
 
@@ -312,6 +312,15 @@ def cuts(rec: RecordResult) -> list[str]:
     return out
 
 
+def all_ties(rec: RecordResult) -> list[TieBreak]:
+    """The record's ties in its ranking, then in each quota's ranking (title, rating cap)."""
+    out = list(rec.ties)
+    out += [t for d in rec.decisions if d.quota is not None for t in d.quota.ties]
+    if rec.rating is not None and rec.rating.quota is not None:
+        out += rec.rating.quota.ties
+    return out
+
+
 def _extra(want: Mapping[str, Any], rec: RecordResult) -> list[str]:
     out: list[str] = []
     if "rank" in want and want["rank"] != rec.rank:
@@ -323,11 +332,13 @@ def _extra(want: Mapping[str, Any], rec: RecordResult) -> list[str]:
     if "tie" in want:
         tie = want["tie"]
         other, by = str(tie["with"]), tie.get("by")
-        ties = [t for t in rec.ties if t.other == other]
+        every = all_ties(rec)
+        ties = [t for t in every if t.other == other]
         if not ties:
             out.append(_("tie: expected a tie with {other}, found {found}").format(
-                other=other, found=", ".join(t.other for t in rec.ties) or _("none")))
-        elif by is not None and ties[0].key != str(by):
+                other=other, found=", ".join(dict.fromkeys(t.other for t in every))
+                or _("none")))
+        elif by is not None and str(by) not in {t.key for t in ties}:
             out.append(_("tie with {other}: expected to be broken by {want}, got {got}").format(
-                other=other, want=by, got=ties[0].key))
+                other=other, want=by, got=", ".join(dict.fromkeys(t.key for t in ties))))
     return out
