@@ -7,9 +7,11 @@ cap or a tie-break needs several records scored together. A scenario gives
   there is one unit) and the inputs a submission would hold (`name`, a unit's `cluster`);
 - `rounds:`: review-round values by record id and judged or overridden item, a number or a list
   of numbers in the order of the rule set's rounds (`{p1: {task: [30, 35]}}`);
-- `history:`: past years by record id, each year the titles then held, or a mapping of
-  `titles:`, values and a person's `initiatives:` (their scopes: co_so, tinh, toan_quoc)
-  (`{p1: {2023: [CSTDCS], 2022: {titles: [CSTDCS], task_rating: tot, initiatives: [tinh]}}}`);
+- `history:`: past years by record id (a year, or -1 for the year before the rule set's, -2…,
+  which keep their meaning in a set carried by `scoring new-year`), each year the titles then
+  held, or a mapping of `titles:`, values and a person's `initiatives:` (their scopes: co_so,
+  tinh, toan_quoc) (`{p1: {-1: [CSTDCS], -2: {titles: [CSTDCS], task_rating: tot,
+  initiatives: [tinh]}}}`);
 - `expect:` keyed by record id, each with the keys of a single example (`score`, `titles`, …)
   and `rank` (the place in its ranking), `cut` (the titles, or the rating field, whose quota
   cut the record: `[]` for none) and `tie` (`{with: u1, by: noi_dung}`: the record was tied
@@ -25,6 +27,7 @@ YAML anchors stay refused (see `scoring.ruleset`): `base:` is the plain way to s
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -200,10 +203,16 @@ def history(ex: Example, compiled: Compiled, kinds: Mapping[str, Kind],
             problems.append(_("history: {id!r} is not a record of the example").format(id=rid))
             continue
         by_year: dict[int, tuple[hist.Snapshot, ...]] = {}
-        for year, held in years.items():
-            if not str(year).isdigit() or int(year) >= year_now:
-                problems.append(_("history.{id}: {year!r} is not a year before {now}").format(
-                    id=rid, year=year, now=year_now))
+        for written, held in years.items():
+            # -1 is the year before the rule set's: an example carried to a new year keeps
+            # its meaning (`scoring new-year`)
+            text = str(written)
+            year = year_now + int(text) if re.fullmatch(r"-[1-9]\d{0,2}", text) else int(
+                text) if text.isdigit() else year_now
+            if year >= year_now:
+                problems.append(_("history.{id}: {year!r} is not a year before {now} (nor -1, "
+                                  "-2, … for the years before it)").format(
+                    id=rid, year=written, now=year_now))
                 continue
             fields: dict[str, Any] = dict(held) if isinstance(held, Mapping) else {
                 "titles": held}
@@ -215,12 +224,12 @@ def history(ex: Example, compiled: Compiled, kinds: Mapping[str, Kind],
                 if str(scope) not in hist.SCOPES or kind != "individual":
                     problems.append(_("history.{id}.{year}.initiatives: {value!r} is not one of "
                                       "{scopes} (a person's initiatives only)").format(
-                        id=rid, year=year, value=scope, scopes=", ".join(hist.SCOPES)))
+                        id=rid, year=written, value=scope, scopes=", ".join(hist.SCOPES)))
                     continue
-                initiatives.setdefault((str(rid), int(year)), []).append(hist.PastInitiative(
-                    str(rid), int(year), str(scope), "", "", "", ex.source))
+                initiatives.setdefault((str(rid), year), []).append(hist.PastInitiative(
+                    str(rid), year, str(scope), "", "", "", ex.source))
             values: dict[str, Value] = {k: _value(v) for k, v in fields.items()}
-            by_year[int(year)] = (hist.Snapshot(kind, str(rid), int(year), str(rid),
+            by_year[year] = (hist.Snapshot(kind, str(rid), year, str(rid),
                                                 groups.get(str(rid), ""),
                                                 frozenset(map(str, titles)), None, values,
                                                 ex.source),)
