@@ -154,3 +154,130 @@ def test_reward_expectation(tmp_path: Path, amount: int, passes: bool) -> None:
     assert (code == 0) is passes
     if not passes:
         assert any("reward: expected 702000, got 710000 (LDTT 710000)" in line for line in lines)
+
+
+# ------------------------------------------------------------------------- scenario examples
+
+SCENARIOS = Path("tests/rulesets/scenarios")
+
+
+@pytest.mark.parametrize("folder", [SCENARIOS, Path("tests/rulesets/scenarios-cluster")])
+def test_scenarios_pass(folder: Path) -> None:
+    code, lines = _test(folder)
+    assert code == 0, "\n".join(lines)
+    assert lines[-1].endswith("passed, 0 failed") and all(
+        line.startswith("PASS ") for line in lines[:-1])
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    # a quota cut expected where there is none, and the other way round
+    ("p1: {score: 60, titles: [LDTT, BEST], rank: 1, cut: []}",
+     "p1: {score: 60, titles: [LDTT, BEST], rank: 1, cut: [BEST]}",
+     "p1: cut: expected [BEST], got []"),
+    ("p4: {score: 30, titles: [LDTT], rank: 4}", "p4: {score: 30, titles: [LDTT], rank: 3}",
+     "p4: rank: expected 3, got 4 of 4 in unit_id = u1"),
+    # the tie-break key and the neighbour
+    ("p2: {score: 40, titles: [LDTT, BEST], rank: 2, tie: {with: p3, by: name}}",
+     "p2: {score: 40, titles: [LDTT, BEST], rank: 2, tie: {with: p3, by: id}}",
+     "p2: tie with p3: expected to be broken by id, got name"),
+    ("p4: {score: 30, titles: [LDTT], rank: 4}",
+     "p4: {score: 30, titles: [LDTT], rank: 4, tie: {with: p3}}",
+     "p4: tie: expected a tie with p3, found none"),
+    # malformed: an unknown record, an unknown key, an unknown base, a person without a unit
+    ("p4: {score: 30, titles: [LDTT], rank: 4}", "p5: {score: 30}",
+     "expect: 'p5' is not a record of the example"),
+    ("p4: {score: 30, titles: [LDTT], rank: 4}", "p4: {score: 30, rnak: 4}",
+     "expect.p4: unknown key 'rnak' (did you mean 'rank'?); keys: score, points, titles, "
+     "not_titles, hits, rating, reward, rank, cut, tie"),
+    ("base: a unit where two places go to three candidates", "base: a unit where two places",
+     "base: no example is named 'a unit where two places' (did you mean 'a unit where two "
+     "places go to three candidates'?)"),
+    ("- {id: b, unit_id: u2, task_rating: tot}", "- {id: b, task_rating: tot}",
+     "people[2]: give its unit_id (one of u1, u2)"),
+    ("- {id: b, unit_id: u2, task_rating: tot}", "- {id: a, unit_id: u2, task_rating: tot}",
+     "people[2]: id 'a' is given twice"),
+])
+def test_wrong_scenarios_fail(edited: Path, old: str, new: str, message: str) -> None:
+    folder = edited.parent / "scenarios"
+    _edit(folder, old, new)
+    code, lines = _test(folder)
+    assert code == 1, "\n".join(lines)
+    assert f"  {message}" in lines, "\n".join(lines)
+
+
+def test_base_cycle_fails(edited: Path) -> None:
+    folder = edited.parent / "scenarios"
+    _edit(folder, "  - name: a unit where two places go to three candidates\n",
+          "  - name: a unit where two places go to three candidates\n"
+          "    base: the same unit where Bình has a second initiative\n")
+    code, lines = _test(folder)
+    assert code == 1
+    assert any("name each other" in line for line in lines), "\n".join(lines)
+
+
+# -------------------------------------------------------------------------------- --coverage
+
+CLUSTER_SET = "tests/rulesets/scenarios-cluster"
+
+
+def _coverage(folder: str | Path) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(cli, ["test", "--coverage", str(folder)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output.splitlines()
+
+
+@pytest.mark.parametrize(("edit", "code", "missing"), [
+    (None, 0, []),
+    # without the third unit and the people, the edges they sat on are listed
+    (("  # The same cluster with a third unit", None), 1, [
+        "NOT COVERED individual criterion task, band 1 (task_rating == \"xuat_sac\"): no example "
+        "on the side 'chosen' and no example on the side 'passed over'",
+        "NOT COVERED individual criterion task, band 2 (task_rating == \"tot\"): no example on "
+        "the side 'chosen'",
+        "NOT COVERED unit criterion targets, band 2 (target >= 90): no example on the side "
+        "'passed over'",
+        "NOT COVERED unit criterion targets, band 3 (True): no example on the side 'chosen'",
+        "NOT COVERED unit title FLAG, prerequisite 1 (score >= 50): no example on the side "
+        "'not met'",
+    ]),
+    # a record the example states nothing about does not count
+    (("      u3: {score: 20, points: {targets: 0}, titles: [], rank: 3}\n", ""), 1, [
+        "NOT COVERED unit criterion targets, band 2 (target >= 90): no example on the side "
+        "'passed over'",
+        "NOT COVERED unit criterion targets, band 3 (True): no example on the side 'chosen'",
+        "NOT COVERED unit title FLAG, prerequisite 1 (score >= 50): no example on the side "
+        "'not met'",
+    ]),
+])
+def test_coverage(tmp_path: Path, edit: tuple[str, str | None] | None, code: int,
+                  missing: list[str]) -> None:
+    """`edit`: a text and its replacement, or None to drop everything from the text on."""
+    shutil.copytree("tests/rulesets", tmp_path / "rulesets")
+    folder = tmp_path / "rulesets" / "scenarios-cluster"
+    if edit is not None:
+        path = folder / "rules.yaml"
+        text = path.read_text(encoding="utf-8")
+        old, new = edit
+        assert text.count(old) == 1, old
+        text = text[:text.index(old)] if new is None else text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+    got, lines = _coverage(folder)
+    assert got == code, "\n".join(lines)
+    assert [line for line in lines if line.startswith("NOT COVERED")] == missing
+    total = 7
+    assert f"coverage: {total - len(missing)} of {total} edges have examples on every side" \
+        in lines
+
+
+@pytest.mark.parametrize("folder", ["rules/2021", "rules/2024", "rules/2026"])
+def test_shipped_coverage_lists_only_real_edges(folder: str) -> None:
+    """Every edge listed names a rule of the set (the edges come from the rules, not examples)."""
+    from scoring.checks import coverage, ruletest
+    from scoring.run.app import compile_folder
+
+    compiled = compile_folder(Path(folder))
+    measured = coverage.measure(compiled, ruletest.run_examples(compiled))
+    texts = {r.text for g in compiled.groups() for r in g.rules}
+    assert measured and all(e.condition in texts or e.what.startswith(("cap", "quota",
+                                                                        "rating cap"))
+                            for e in measured)

@@ -176,7 +176,7 @@ def test_json_record_shape(result: Result) -> None:
     assert [r["id"] for r in data["individuals"]] == ["I01", "I02", "I03", "I04"]
     i01 = data["individuals"][0]
     assert list(i01) == ["id", "name", "kind", "unit", "cluster", "source", "score", "rank",
-                         "rank_scope", "rank_of", "titles", "points", "inputs", "computed",
+                         "rank_scope", "rank_of", "ties", "titles", "points", "inputs", "computed",
                          "aggregates", "hits", "decisions", "gates", "extra", "warnings",
                          "provisional", "rating", "rewards", "reward", "rewards_not_paid",
                          "history"]
@@ -195,7 +195,7 @@ def test_json_record_shape(result: Result) -> None:
     quota = i01["decisions"][1]
     assert quota["eligible"] is True and quota["awarded"] is True
     assert quota["quota"] == {"scope": "unit = U01", "rank": 1, "places": 1, "basis_count": 2,
-                              "cut": False, "rule": "NĐ 91/2017/NĐ-CP Điều 9"}
+                              "cut": False, "rule": "NĐ 91/2017/NĐ-CP Điều 9", "ties": []}
     i04 = data["individuals"][3]
     assert i04["gates"] == ["discipline"]
     assert i04["decisions"][0]["gated_by"] == ["discipline"]

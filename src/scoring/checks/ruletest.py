@@ -16,7 +16,7 @@ does not say what its author thought.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,10 @@ from pydantic import ValidationError
 from scoring.base.errors import ScoringError
 from scoring.base.i18n import N_, _
 from scoring.base.suggest import suggest
-from scoring.evaluation.result import RecordResult, TitleDecision
+from scoring.checks import scenario
+from scoring.evaluation.result import RecordResult, Result, TitleDecision
 from scoring.evaluation.scorer import Evaluator, score
+from scoring.history.values import past_fields
 from scoring.inputs.records import Origin, Record, record_model
 from scoring.language import expr
 from scoring.rulesets import schema_text
@@ -48,6 +50,8 @@ class Outcome:
     source: str
     passed: bool
     details: tuple[str, ...] = ()
+    result: Result | None = field(default=None, compare=False, repr=False)  # for --coverage
+    checked: tuple[str, ...] = ()  # the ids of the records whose outcome the example states
 
     def report(self) -> list[str]:
         if self.passed:
@@ -67,7 +71,36 @@ def run_examples(compiled: Compiled, evaluator: Evaluator | None = None) -> list
         from scoring.evaluation.engine import Engine
 
         evaluator = Engine()
-    return [run_example(ex, compiled, evaluator) for ex in compiled.ruleset.examples]
+    examples, problems = scenario.resolve_bases(compiled.ruleset.examples)
+    return [Outcome(ex.name, ex.source, False, tuple(problems[ex.name])) if ex.name in problems
+            else scenario_outcome(ex, compiled, evaluator) if scenario.is_scenario(ex)
+            else run_example(ex, compiled, evaluator) for ex in examples]
+
+
+def scenario_outcome(ex: Example, compiled: Compiled, evaluator: Evaluator) -> Outcome:
+    """Score a scenario (several records, rounds, history: `checks.scenario`) and compare."""
+    problems: list[str] = []
+    if ex.individual is not None or ex.unit is not None or ex.members:
+        problems.append(_("a scenario gives its records in 'units:' and 'people:', not in "
+                          "'individual:', 'unit:' or 'members:'"))
+    people, units = scenario.build(ex, compiled, problems)
+    kinds: dict[str, Kind] = {**{u.id: "unit" for u in units},
+                              **{p.id: "individual" for p in people}}
+    groups = {r.id: r.group for r in (*people, *units)}
+    problems += scenario.check_expect(ex, compiled, kinds)
+    rounds = scenario.rounds(ex, compiled, kinds, problems)
+    store = scenario.history(ex, compiled, kinds, groups, problems)
+    if problems:
+        return Outcome(ex.name, ex.source, False, tuple(problems))
+    year = compiled.ruleset.year
+    try:
+        past = past_fields(compiled, store, year, people, units)
+        result = score(people, units, compiled, evaluator, rounds=rounds, history=past)
+    except ScoringError as e:
+        return Outcome(ex.name, ex.source, False, tuple(p.message for p in e.problems))
+    diffs = scenario.compare(ex, result)
+    return Outcome(ex.name, ex.source, not diffs, tuple(diffs), result,
+                   tuple(map(str, ex.expect)))
 
 
 def summary(outcomes: Sequence[Outcome]) -> str:
@@ -113,7 +146,7 @@ def run_example(ex: Example, compiled: Compiled, evaluator: Evaluator) -> Outcom
             _("unit.{name}: the result reads it and it has no default: give it in 'unit:'")
             .format(name=n) for n in needed))
     diffs = _compare(ex.expect, actual)
-    return Outcome(ex.name, ex.source, not diffs, tuple(diffs))
+    return Outcome(ex.name, ex.source, not diffs, tuple(diffs), result, (actual.id,))
 
 
 def _depends_on(compiled: Compiled, rec: RecordResult, unit: Record,

@@ -14,6 +14,7 @@ import click
 
 from scoring.base.errors import EXIT_PROBLEMS, Problem, UsageError
 from scoring.base.i18n import N_, _
+from scoring.checks import coverage as rule_coverage
 from scoring.checks import diff as rule_diff
 from scoring.checks import rulecheck as rule_lint
 from scoring.checks import ruletest
@@ -21,6 +22,7 @@ from scoring.cli.group import cli, echo_warnings
 from scoring.outputs.atomic import write_atomic_many
 from scoring.outputs.safe import neutral
 from scoring.rulesets.newyear import default_base, scaffold
+from scoring.run.app import compile_folder
 
 _FOLDERS = click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -75,7 +77,10 @@ def check(folders: tuple[Path, ...], strict: bool, fmt: str) -> None:
 
 @cli.command("test")
 @_FOLDERS
-def run_tests(folders: tuple[Path, ...]) -> None:
+@click.option("--coverage", is_flag=True,
+              help=N_("Also list each band edge, cap, quota, gate and title prerequisite that "
+                      "no example sits on both sides of (exit 1 when any)."))
+def run_tests(folders: tuple[Path, ...], coverage: bool) -> None:
     """Run the worked examples (`examples:`) of rule sets and compare with what they expect.
 
     Prints PASS or FAIL per example, with each expected value that differs next to the actual
@@ -87,8 +92,10 @@ def run_tests(folders: tuple[Path, ...]) -> None:
       scoring test rules/2021 rules/2024
     """
     outcomes: list[ruletest.Outcome] = []
+    uncovered = 0
     for folder in folders:
-        found = ruletest.run_folder(folder)
+        compiled = compile_folder(folder)
+        found = ruletest.run_examples(compiled)
         if len(folders) > 1:
             click.echo(f"{folder}:")
         if not found:
@@ -96,8 +103,12 @@ def run_tests(folders: tuple[Path, ...]) -> None:
         for outcome in found:
             click.echo(neutral("\n".join(outcome.report()), "\n\t"))
         outcomes += found
+        if coverage:
+            measured = rule_coverage.measure(compiled, found)
+            click.echo(neutral("\n".join(rule_coverage.report(measured)), "\n\t"))
+            uncovered += sum(1 for e in measured if not e.covered)
     click.echo(ruletest.summary(outcomes))
-    _fail(not all(o.passed for o in outcomes))
+    _fail(not all(o.passed for o in outcomes) or uncovered > 0)
 
 
 @cli.command("diff")

@@ -40,6 +40,22 @@ class Prerequisite:
 
 
 @dataclass(frozen=True)
+class TieBreak:
+    """Two neighbours in a ranking with the same leading value (the score, mostly), and the
+    first key that put one ahead (see `scoring.evaluation.ties`): "tied at 942 with u1; ahead on nội
+    dung, 900 > 880". `key` is `id` when only the record ids differed."""
+
+    other: str  # the neighbour's id
+    other_name: str
+    lead: str  # the leading key both share (`score`, or the first declared key)
+    at: Value  # their common value of it
+    key: str  # the key that broke the tie, without its sign
+    mine: Value
+    theirs: Value
+    ahead: bool  # this record ranks before `other`
+
+
+@dataclass(frozen=True)
 class QuotaDecision:
     scope: str  # e.g. "unit_id = U01"
     rank: int
@@ -50,6 +66,7 @@ class QuotaDecision:
     share: Decimal | None = None  # the share used (a rating cap's may be the unit's own)
     reading: str = ""  # a rating cap's reading: final_list or before_moves
     on_paper: int = 0  # places taken by holders rated on paper, who are never moved
+    ties: tuple[TieBreak, ...] = ()  # its neighbours in the quota's ranking, tied on the lead
 
 
 @dataclass(frozen=True)
@@ -151,6 +168,7 @@ class RecordResult:
     not_paid: tuple[UnpaidReward, ...] = ()  # awarded titles whose reward another one pays
     provisional: tuple[str, ...] = ()  # judged criteria still missing (--allow-incomplete)
     history: tuple[HistoryValue, ...] = ()  # values of the rules' history functions
+    ties: tuple[TieBreak, ...] = ()  # its neighbours in the ranking with the same score
 
     @property
     def reward(self) -> Decimal:

@@ -29,8 +29,10 @@ from scoring.evaluation.result import (
     RatingDecision,
     RecordResult,
     Result,
+    TieBreak,
     TitleDecision,
 )
+from scoring.evaluation.ties import tie_breaks
 from scoring.inputs.records import Record
 from scoring.inputs.rounds import RoundData, RoundValue, missing_judged
 from scoring.language import expr
@@ -454,6 +456,7 @@ def _rating_quota(st: _State, cr: CRatings) -> None:
         paper = {i for i in holders if st.scopes[i][RATING_POINTS] is None}
         movable = ranked([i for i in holders if i not in paper], q.rank_by, st.scopes, lead=None)
         joins, stays = q.demote_to in of, q.rating in of
+        tied = tie_breaks(movable, q.rank_by, st.scopes, lead=None)
         if q.counted == "before_moves":
             reference = base + (len(holders) if stays else 0)
             kept = quota_places(share, reference, q.rounding)
@@ -468,7 +471,7 @@ def _rating_quota(st: _State, cr: CRatings) -> None:
         for pos, i in enumerate(movable):
             cut = pos >= room
             decision = QuotaDecision(scope_text, pos + 1, room, reference, cut, q.basis, share,
-                                     q.counted, len(paper))
+                                     q.counted, len(paper), tied.get(i, ()))
             moved = q.demote_to if cut else None
             if cut:
                 st.scopes[i][cr.field] = q.demote_to
@@ -884,9 +887,11 @@ def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, Quot
             base = len(members) if q.of == "candidates" else holders[value]
             assert t.share is not None
             places = quota_places(t.share, base, q.rounding)
-        for pos, i in enumerate(ranked(members, q.rank_by, st.scopes)):
+        order = ranked(members, q.rank_by, st.scopes)
+        tied = tie_breaks(order, q.rank_by, st.scopes)
+        for pos, i in enumerate(order):
             out[i] = QuotaDecision(scopes.text(per, value), pos + 1, places, base,
-                                   pos >= places, q.basis)
+                                   pos >= places, q.basis, ties=tied.get(i, ()))
     return out
 
 
@@ -900,9 +905,12 @@ def _results(st: _State, kind: Kind, amounts: dict[str, Decimal],
     for i, scope in enumerate(st.scopes):
         groups[scopes.key(per, scope)].append(i)
     ranks: dict[int, tuple[int, int, str]] = {}
+    tied: dict[int, tuple[TieBreak, ...]] = {}
     for value, members in groups.items():
-        for pos, i in enumerate(ranked(members, st.ck.rank_by, st.scopes)):
+        order = ranked(members, st.ck.rank_by, st.scopes)
+        for pos, i in enumerate(order):
             ranks[i] = (pos + 1, len(members), scopes.text(per, value))
+        tied.update(tie_breaks(order, st.ck.rank_by, st.scopes))
     out = []
     computed_names = [n for n, _ in st.ck.computed]
     input_names = list(st.ck.inputs)
@@ -926,6 +934,7 @@ def _results(st: _State, kind: Kind, amounts: dict[str, Decimal],
             warnings=tuple(st.warnings[i]), rating=st.ratings[i],
             rewards=paid, not_paid=not_paid,
             provisional=tuple(st.missing.get((kind, r.id), ())),
+            ties=tied.get(i, ()),
         ))
     return out
 

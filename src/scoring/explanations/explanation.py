@@ -38,6 +38,7 @@ from scoring.evaluation.result import (
     TitleDecision,
 )
 from scoring.evaluation.scorer import Evaluator, rank_key
+from scoring.evaluation.ties import sentence as tie_sentence
 from scoring.explanations.nearmiss import (
     MAX_CHANGES,
     NearMiss,
@@ -48,6 +49,7 @@ from scoring.explanations.nearmiss import (
     own_inputs,
     targets,
 )
+from scoring.explanations.rating_audit import band_lines
 from scoring.history.values import explain_lines
 from scoring.inputs.batch import Batch
 from scoring.language import expr
@@ -236,6 +238,7 @@ class Explanation:
     shortfalls: tuple[str, ...]
     history: tuple[str, ...] = ()  # what each history function counted, in words
     cap: RatingQuota | None = None  # the rating cap of this kind, when declared
+    bands: tuple[str, ...] = ()  # the rating's band and the higher bands missed, in words
 
 
 def explain(record: RecordResult, result: Result, compiled: Compiled, batch: Batch,
@@ -265,6 +268,7 @@ def explain(record: RecordResult, result: Result, compiled: Compiled, batch: Bat
         shortfalls=tuple(_shortfalls(record, result, ck, scopes, aggregates)),
         history=tuple(explain_lines(record, compiled)),
         cap=ck.ratings.quota if ck.ratings is not None else None,
+        bands=tuple(band_lines(record, ck, scopes["titles"])),
     )
 
 
@@ -668,6 +672,7 @@ def _header(ex: Explanation) -> list[Block]:
             score=expr.format_number(r.score),
             rank=ordinal(r.rank) if language() == "en" else r.rank,  # "xếp thứ 11/38"
             count=r.rank_of, scope=r.rank_scope)),
+        *(Para(tie_sentence(t, ex.labels)) for t in r.ties),
         Para(_("Titles: {titles}").format(titles=titles)),
     ]
     others = tuple(f"{x.id} (" for x in (*res.individuals, *res.units))
@@ -711,6 +716,7 @@ def _rating(ex: Explanation) -> list[Block]:
     else:
         lines.append(_("points: {points} → {rating} (rule {rule})").format(
             points=expr.format_number(d.points), rating=show(d.band, spec), rule=d.band_rule))
+        lines += ex.bands
         if d.given is not None:
             lines.append((_("also given on paper: {rating}; the points decide")
                           if d.given != d.band else _("also given on paper: {rating}")).format(
@@ -754,6 +760,7 @@ def _cap_lines(q: QuotaDecision, moved_to: str | None, ex: Explanation) -> list[
     lines.append(_("ranked {rank} for the {places} in {scope} ({rule})").format(
         rank=_nth(q.rank), places=_plural(q.places, "place"), scope=q.scope,
         rule=q.rule or _("declared share")))
+    lines += [tie_sentence(t, ex.labels) for t in q.ties]
     if q.cut and moved_to:
         lines.append(_("moved down to {rating} by the cap").format(rating=show(moved_to, spec)))
     return lines
@@ -888,6 +895,7 @@ def _titles(ex: Explanation) -> list[Block]:
         lines += [_("blocked by gate {gates}").format(gates=g) for g in t.gates]
         if t.quota:
             lines.append(_("quota: {quota}").format(quota=t.quota))
+        lines += [tie_sentence(x, ex.labels) for x in (d.quota.ties if d.quota else ())]
         if d.quota is not None and d.quota.rule:
             lines.append(_("quota basis: {rule}").format(rule=d.quota.rule))
         if t.basis:

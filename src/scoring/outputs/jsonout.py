@@ -25,6 +25,7 @@ from scoring.evaluation.result import (
     RatingDecision,
     RecordResult,
     Result,
+    TieBreak,
     TitleDecision,
     UnpaidReward,
 )
@@ -123,7 +124,14 @@ def _quota(q: QuotaDecision | None) -> dict[str, Any] | None:
         "basis_count": q.basis_count,
         "cut": q.cut,
         "rule": q.rule,
+        "ties": [tie_json(t) for t in q.ties],
     }
+
+
+def tie_json(t: TieBreak) -> dict[str, Any]:
+    """A tie with a neighbour in a ranking (`scoring.evaluation.ties`), as the ledger writes it."""
+    return {"with": t.other, "at": json_value(t.at), "lead": t.lead, "broken_by": t.key,
+            "value": json_value(t.mine), "their_value": json_value(t.theirs), "ahead": t.ahead}
 
 
 def _decision(d: TitleDecision) -> dict[str, Any]:
@@ -173,6 +181,7 @@ def _record(r: RecordResult, memo: dict[int, Any] | None = None) -> dict[str, An
         "rank": r.rank,
         "rank_scope": r.rank_scope,
         "rank_of": r.rank_of,
+        "ties": [tie_json(t) for t in r.ties],
         "titles": list(r.titles),
         "points": {cid: json_number(p) for cid, p in r.points},
         "inputs": _pairs(r.inputs),
@@ -582,6 +591,7 @@ def _record_writer(level: int, cache: dict[int, Any]) -> Callable[[RecordResult]
             sep, '"rank": ', _scalar(r.rank, inner),
             sep, '"rank_scope": ', _scalar(r.rank_scope, inner),
             sep, '"rank_of": ', _scalar(r.rank_of, inner),
+            sep, '"ties": ', _text([tie_json(t) for t in r.ties], inner) if r.ties else "[]",
             sep, '"titles": ', text_list(r.titles, inner),
             sep, '"points": ', number_dict(r.points),
             sep, '"inputs": ', value_dict(r.inputs, inner),

@@ -648,10 +648,23 @@ class Removals(Model):
 
 
 class Example(Model):
+    """A worked example (`scoring.checks.ruletest`): one subject, or a scenario of several records.
+
+    `base:` names an earlier example whose records this one starts from (its own keys win,
+    record by record); `units:`/`people:` (records with an `id`), `rounds:` (review-round
+    values per record id and item) and `history:` (past years per record id) make a scenario,
+    whose `expect:` is keyed by record id. See `scoring.checks.scenario`.
+    """
+
     name: str
+    base: str | None = None
     individual: dict[str, Any] | None = None
     unit: dict[str, Any] | None = None
     members: tuple[dict[str, Any], ...] = ()
+    units: tuple[dict[str, Any], ...] = ()
+    people: tuple[dict[str, Any], ...] = ()
+    rounds: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    history: dict[str, dict[Any, Any]] = Field(default_factory=dict)
     expect: dict[str, Any]
 
 
