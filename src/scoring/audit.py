@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeAlias
 
-from scoring import expr, rewards
+from scoring import conditions, expr, rewards
 from scoring.batch import Batch
 from scoring.compile import CAggregate, CCriterion, CKind, Compiled
 from scoring.errors import UsageError
@@ -795,8 +795,7 @@ def _titles(ex: Explanation) -> list[Block]:
     items = []
     for t in ex.titles:
         d = t.decision
-        lines = [f"met: {p.condition}" if p.met else f"NOT met: {p.condition}: {p.detail}"
-                 for p in d.prerequisites]
+        lines = [conditions.explain_line(p) for p in d.prerequisites]
         lines += [f"blocked by gate {g}" for g in t.gates]
         if t.quota:
             lines.append(f"quota: {t.quota}")

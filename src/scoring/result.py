@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from scoring.conditions import Sentence
 from scoring.expr import Value
 from scoring.records import Origin
 from scoring.rounds import RoundValue
@@ -37,6 +38,7 @@ class Prerequisite:
     condition: str
     met: bool
     detail: str  # the failing part, with this record's values
+    sentence: Sentence | None = None  # in the council's words (scoring.conditions)
 
 
 @dataclass(frozen=True)

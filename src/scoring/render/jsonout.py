@@ -15,6 +15,7 @@ from pathlib import PurePath
 from types import EllipsisType
 from typing import Any
 
+from scoring import conditions
 from scoring.budget import Budget, reward_budget
 from scoring.expr import Value, format_number
 from scoring.render.safe import safe_number
@@ -110,7 +111,8 @@ def _rounds(h: Hit) -> list[dict[str, Any]]:
 
 
 def _prerequisite(p: Prerequisite) -> dict[str, Any]:
-    return {"condition": p.condition, "met": p.met, "detail": p.detail}
+    return {"condition": p.condition, "met": p.met, "detail": p.detail,
+            "label": conditions.said(p) if p.sentence is not None else ""}
 
 
 def _quota(q: QuotaDecision | None) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from tabulate import tabulate
 
+from scoring import conditions
 from scoring.budget import reward_budget
 from scoring.expr import format_number
 from scoring.render.safe import neutral, safe_number
@@ -264,7 +265,7 @@ def why_no_title(r: RecordResult, awarded: Mapping[str, int]) -> str:
 
     d = min(decisions, key=order)  # min keeps the first of equals: the decision order
     gates = {h.item: h.label for h in r.hits if h.section == "gates"}
-    reasons = [f"chưa đạt điều kiện {p.condition}" for p in d.prerequisites if not p.met]
+    reasons = [f"chưa đạt điều kiện {conditions.said(p)}" for p in d.prerequisites if not p.met]
     reasons += [f"bị chặn bởi {gates.get(g) or g}" for g in d.gated_by]
     if d.quota is not None and d.quota.cut:
         reasons.append(f"vượt hạn mức (hạng {d.quota.rank}, {d.quota.places} suất, "

@@ -1,0 +1,405 @@
+"""Conditions in words: what a council member reads instead of a rule's expression.
+
+A title's prerequisite may carry a short label in the council's words, written in the rule
+file with placeholders for the record's values:
+
+    requires:
+      - when: "consecutive_years(CSTDCS, since=CSTD_TINH) >= cstd_tinh_chain_years"
+        label: "{need} năm liên tục đạt CSTĐCS (có {value} năm)"
+
+`{value}` is the value of the condition's left side for this record and `{need}` the value it
+is compared with (both only when the condition compares one expression: a single comparison,
+or `x in (…)`); `{name}` is the record's value of an input, computed field or aggregate, or a
+parameter's value. Placeholders are checked when the rules are compiled (an unknown one is a
+rule error that `scoring check` reports) and filled by plain substitution: nothing is
+evaluated. A prerequisite without a label that is a simple comparison of one labelled field
+(`months_worked >= 10`, `task_rating in ("xuat_sac", "tot")`, `campaign_launched`, a title's
+id) is said in words from the field's label: "Số tháng công tác trong năm: 9 (cần từ 10 trở
+lên)". Anything else keeps its expression.
+
+The scorer keeps the values in a `Sentence` (language-neutral: numbers stay numbers, an enum
+value is its label from the rule file); `say` words it in the language of the moment, so the
+same result reads in Vietnamese or English. `--format json` keeps the expression and adds the
+sentence beside it.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from scoring import expr
+from scoring.i18n import _, language
+
+if TYPE_CHECKING:
+    from scoring.compile import CKind, Compiled, Rule
+    from scoring.result import Prerequisite
+
+__all__ = [
+    "SPECIAL",
+    "Sentence",
+    "fields_of",
+    "label_problem",
+    "number",
+    "placeholders",
+    "said",
+    "say",
+    "speaker",
+    "split_requires",
+    "worded",
+]
+
+Shown: TypeAlias = Decimal | str | bool | None
+SPECIAL = ("value", "need")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A condition's words for one record: a rule file's label with the values of its
+    placeholders, or (no label) a comparison of one field said from the field's label."""
+
+    template: str = ""
+    values: tuple[tuple[str, Shown], ...] = ()
+    subject: str = ""  # the field's (or title's) label, for a comparison said in words
+    op: str = ""  # >=, >, <=, <, ==, !=, in, holds (a title)
+    need: tuple[Shown, ...] = ()
+    value: Shown = None
+
+
+# ----------------------------------------------------------------------------- the rule file
+
+
+def placeholders(label: str) -> list[str]:
+    """The placeholder names of a label, in order; a ValueError (in words) for anything but
+    plain `{name}` placeholders, or `{name:%}` for a share shown as a percentage: no
+    positional `{}`, other format spec, conversion or attribute."""
+    try:
+        parsed = list(string.Formatter().parse(label))
+    except ValueError as e:
+        raise ValueError(_("braces do not pair up ({reason}); write a literal brace as {{{{ or "
+                           "}}}}").format(reason=e)) from None
+    if "\n" in label:
+        raise ValueError(_("a label is one line"))
+    out = []
+    for _literal, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec not in ("", "%") or conversion:
+            raise ValueError(_("{{{text}}} is not a placeholder: write a name in braces, such "
+                               "as {{value}}").format(
+                text=name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec
+                                                                        else "")))
+        out.append(name)
+    return out
+
+
+def split_requires(data: Any) -> Any:
+    """A title as written (`requires:` items a condition, or `{when: …, label: …}`) with the
+    conditions in `requires` and their labels beside them in `requires_labels`."""
+    if not isinstance(data, dict) or not isinstance(data.get("requires"), list):
+        return data
+    if "requires_labels" in data:
+        raise ValueError(_("write a prerequisite's label beside its condition: "
+                           "- {when: \"…\", label: \"…\"}"))
+    conds, labels = [], []
+    for item in data["requires"]:
+        if isinstance(item, dict):
+            unknown = sorted(set(item) - {"when", "label"})
+            if unknown or "when" not in item:
+                raise ValueError(_("a prerequisite written as a mapping has 'when' (its "
+                                   "condition) and 'label' (its words); found {keys}").format(
+                    keys=", ".join(map(str, item)) or _("nothing")))
+            label = item.get("label", "")
+            if not isinstance(label, str):
+                raise ValueError(_("a prerequisite's label is text, found {value!r}").format(
+                    value=label))
+            conds.append(item["when"])
+            labels.append(label.strip())
+        else:
+            conds.append(item)
+            labels.append("")
+    if all(not isinstance(item, dict) for item in data["requires"]):
+        return data
+    out = type(data)(data)
+    for attr in ("file", "line", "key_lines"):
+        if hasattr(data, attr):
+            setattr(out, attr, getattr(data, attr))
+    out["requires"] = conds
+    out["requires_labels"] = labels
+    return out
+
+
+def _one_term(cond: expr.Cond) -> expr.Node | None:
+    """The one expression a condition compares (`a >= 3`, `a in (…)`), else None."""
+    if isinstance(cond, expr.CLeaf):
+        return cond.term
+    if isinstance(cond, expr.COr) and all(isinstance(c, expr.CLeaf) for c in cond.items):
+        terms = {c.term for c in cond.items if isinstance(c, expr.CLeaf)}
+        if len(terms) == 1:
+            return next(iter(terms))
+    return None
+
+
+def label_problem(label: str, cond: expr.Cond, fields: Collection[str],
+                  params: Collection[str]) -> str | None:
+    """What is wrong with a condition's label, in words, or None."""
+    try:
+        names = placeholders(label)
+    except ValueError as e:
+        return _("label {label!r}: {reason}").format(label=label, reason=e)
+    for name in names:
+        if name in SPECIAL:
+            if _one_term(cond) is None:
+                return _("label {label!r}: {{{name}}} needs a condition that compares one "
+                         "expression (a single comparison or `in`); name the fields instead, "
+                         "such as {{months_worked}}").format(label=label, name=name)
+        elif name not in fields and name not in params:
+            return _("label {label!r}: unknown placeholder {{{name}}}; use {{value}}, {{need}}"
+                     " or the name of an input, computed field, aggregate or parameter").format(
+                label=label, name=name)
+    return None
+
+
+def fields_of(compiled: Compiled, kind: str) -> dict[str, str]:
+    """Every name a label of this kind may show, with its label: inputs, computed fields,
+    aggregates and titles."""
+    kr = compiled.ruleset.kind("unit" if kind == "unit" else "individual")
+    out = {n: s.label for n, s in kr.inputs.items()}
+    out.update({n: c.label for n, c in kr.computed.items()})
+    out.update({n: a.label for n, a in kr.aggregates.items()})
+    out.update({t.id: t.label for t in compiled.ruleset.titles if t.of == kind})
+    return out
+
+
+# ----------------------------------------------------------------------------- the scorer
+
+
+def _shown(value: expr.Value, enum: Mapping[str, str] | None) -> Shown:
+    if isinstance(value, str) and enum is not None:
+        return enum.get(value, value)
+    return value
+
+
+def _enum_of(term: expr.Node, ck: CKind) -> Mapping[str, str] | None:
+    if isinstance(term, expr.Name) and term.name in ck.inputs:
+        return ck.inputs[term.name].values
+    return None
+
+
+def _words(cond: expr.Cond, ck: CKind, labels: Mapping[str, str], titles: Collection[str]
+           ) -> tuple[str, str, tuple[Shown, ...], expr.Node] | None:
+    """(subject, op, need, term) of a simple comparison of one labelled field, else None."""
+    term = _one_term(cond)
+    if not isinstance(term, expr.Name) or not labels.get(term.name):
+        return None
+    subject, enum = labels[term.name], _enum_of(term, ck)
+    if isinstance(cond, expr.CLeaf):
+        if isinstance(cond.const, bool):
+            if cond.op != "==":
+                return None
+            if term.name in titles:
+                return (subject, "holds", (), term) if cond.const else None
+            return subject, "==", (cond.const,), term
+        return subject, cond.op, (_shown(cond.const, enum),), term
+    if isinstance(cond, expr.COr):
+        leaves = expr.leaves(cond)
+        if all(isinstance(x, expr.CLeaf) and x.op == "==" and isinstance(x.const, str)
+               for x in leaves):
+            return subject, "in", tuple(_shown(x.const, enum) for x in leaves
+                                        if isinstance(x, expr.CLeaf)), term
+    return None
+
+
+def speaker(rule: Rule, ck: CKind, compiled: Compiled, scopes: Sequence[expr.Scope]
+            ) -> Callable[[int], Sentence] | None:
+    """The sentence of a title's prerequisite for record i, or None when it has neither a
+    label nor the form of a simple comparison (its expression is then what is shown)."""
+    labels = fields_of(compiled, ck.kind)
+    columns: dict[str, list[expr.Value]] = {}
+    cache: dict[tuple[Shown, ...], Sentence] = {}
+
+    def col(key: str, make: Callable[[], list[expr.Value]]) -> list[expr.Value]:
+        if key not in columns:
+            columns[key] = make()
+        return columns[key]
+
+    def value_of(term: expr.Node) -> Callable[[int], Shown]:
+        enum = _enum_of(term, ck)
+
+        def get(i: int) -> Shown:
+            return _shown(col("", lambda: _column(term, scopes))[i], enum)
+        return get
+
+    if rule.label:
+        names = placeholders(rule.label)
+        if not names:
+            plain = Sentence(rule.label)
+            return lambda i: plain
+        term = _one_term(rule.cond)
+        need: Shown = None
+        if term is not None:
+            consts = [_shown(x.const, _enum_of(term, ck)) for x in expr.leaves(rule.cond)
+                      if isinstance(x, expr.CLeaf)]
+            need = consts[0] if len(consts) == 1 else _joined(consts)
+        def fixed(v: Shown) -> Callable[[int], Shown]:
+            return lambda i: v
+
+        def field(name: str) -> Callable[[int], Shown]:
+            enum = ck.inputs[name].values if name in ck.inputs else None
+            return lambda i: _shown(col(name, lambda: expr.field_column(name, scopes))[i], enum)
+
+        getters: list[tuple[str, Callable[[int], Shown]]] = []
+        for name in dict.fromkeys(names):
+            if name == "value":
+                getters.append((name, value_of(term) if term is not None else fixed(None)))
+            elif name == "need":
+                getters.append((name, fixed(need)))
+            elif name in labels:
+                getters.append((name, field(name)))
+            else:
+                getters.append((name, fixed(compiled.constants.get(name))))
+
+        def labelled(i: int) -> Sentence:
+            shown = tuple(get(i) for _name, get in getters)
+            found = cache.get(shown)
+            if found is None:
+                found = cache[shown] = Sentence(rule.label, tuple(
+                    (name, v) for (name, _get), v in zip(getters, shown, strict=True)))
+            return found
+        return labelled
+    words = _words(rule.cond, ck, labels, {t.spec.id for t in ck.titles} | {
+        t.id for t in compiled.ruleset.titles if t.of == ck.kind})
+    if words is None:
+        return None
+    subject, op, needs, term = words
+    get = value_of(term)
+
+    def said_in_words(i: int) -> Sentence:
+        v = get(i)
+        found = cache.get((v,))
+        if found is None:
+            found = cache[(v,)] = Sentence(subject=subject, op=op, need=needs, value=v)
+        return found
+    return said_in_words
+
+
+def _column(term: expr.Node, scopes: Sequence[expr.Scope]) -> list[expr.Value]:
+    """The term's value for every record; None where it has none (a division by zero)."""
+    try:
+        return expr.column(term, scopes)
+    except expr.Undefined:
+        out: list[expr.Value] = []
+        for scope in scopes:
+            try:
+                out.append(expr.evaluate(term, scope))
+            except expr.Undefined:
+                out.append(None)
+        return out
+
+
+def _joined(values: Sequence[Shown]) -> str:
+    return " / ".join(str(v) for v in values)
+
+
+def worded(prereqs: tuple[Prerequisite, ...], speakers: Sequence[Callable[[int], Sentence] | None],
+           i: int, entries: dict[tuple[object, ...], Any]) -> tuple[Prerequisite, ...]:
+    """The prerequisites of record i with their sentences; equal ones share one object, kept
+    in `entries` (the scorer's shared ledger entries) so that decisions stay shared too."""
+    from dataclasses import replace
+
+    out: list[Prerequisite] = []
+    for p, speak in zip(prereqs, speakers, strict=True):
+        if speak is None:
+            out.append(p)
+            continue
+        s = speak(i)
+        key = ("sentence", id(p), s)
+        found = entries.get(key)
+        if found is None:
+            found = entries[key] = replace(p, sentence=s)
+        out.append(found)
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------- the reader
+
+
+def number(d: Decimal) -> str:
+    """A number as a council reads it, to two decimals at most: 1.234,5 in Vietnamese,
+    1,234.5 in English."""
+    if d.as_tuple().exponent < -2:  # type: ignore[operator]
+        d = d.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    text = expr.format_number(d)
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _dot, frac = text.partition(".")
+    grouped = f"{int(whole):,}"
+    thousands, decimal = (".", ",") if language() == "vi" else (",", ".")
+    grouped = grouped.replace(",", thousands)
+    return sign + grouped + (decimal + frac if frac else "")
+
+
+def _percent(v: Shown) -> str:
+    if isinstance(v, Decimal):
+        return number(v * 100) + "%"
+    return _word(v)
+
+
+def _word(v: Shown) -> str:
+    if v is None:
+        return _("not given")
+    if isinstance(v, bool):
+        return _("yes") if v else _("no")
+    if isinstance(v, Decimal):
+        return number(v)
+    return v
+
+
+def say(s: Sentence, met: bool) -> str:
+    """The sentence in the language of the moment."""
+    if s.template:
+        values = dict(s.values)
+        parts = []
+        for literal, name, spec, _conversion in string.Formatter().parse(s.template):
+            parts.append(literal)
+            if name is not None:
+                shown = values.get(name)
+                parts.append(_percent(shown) if spec == "%" else _word(shown))
+        return "".join(parts)
+    if s.op == "holds":
+        return (_("holds {title}") if met else _("does not hold {title}")).format(title=s.subject)
+    need = (_(" or ").join(_word(v) for v in s.need))
+    forms = {
+        ">=": _("{subject}: {value} (needs {need} or more)"),
+        ">": _("{subject}: {value} (needs more than {need})"),
+        "<=": _("{subject}: {value} (needs at most {need})"),
+        "<": _("{subject}: {value} (needs less than {need})"),
+        "==": _("{subject}: {value} (needs {need})"),
+        "in": _("{subject}: {value} (needs {need})"),
+        "!=": _("{subject}: {value} (needs other than {need})"),
+    }
+    return forms[s.op].format(subject=s.subject, value=_word(s.value), need=need)
+
+
+def said(p: Prerequisite) -> str:
+    """A prerequisite as a council member reads it: its sentence, else the failing part with
+    its values (or the expression, when met)."""
+    if p.sentence is not None:
+        return say(p.sentence, p.met)
+    return p.detail or p.condition
+
+
+def explain_line(p: Prerequisite) -> str:
+    """A prerequisite's line in `explain`: the council's words first, then the expression
+    and its failing part in brackets for the rule's author."""
+    if p.sentence is None:
+        return (_("met: {condition}").format(condition=p.condition) if p.met else
+                _("NOT met: {condition}: {detail}").format(condition=p.condition,
+                                                           detail=p.detail))
+    words = say(p.sentence, p.met)
+    if p.met:
+        return _("met: {words} [{condition}]").format(words=words, condition=p.condition)
+    return _("NOT met: {words} [{condition}: {detail}]").format(
+        words=words, condition=p.condition, detail=p.detail)
