@@ -22,7 +22,8 @@ from scoring.ruleset import load
 
 MINI = Path("tests/rulesets/mini/rules.yaml")
 DATA = Path("tests/data/mini")
-LDTT = """    requires: ['task_rating in ("xuat_sac", "tot")', months_worked >= 10 or maternity_leave]"""
+LDTT = ("""    requires: ['task_rating in ("xuat_sac", "tot")', """
+        """months_worked >= 10 or maternity_leave]""")
 
 
 def _rules(tmp_path: Path, requires: str) -> Path:
@@ -48,7 +49,8 @@ SAID = [
      "Công tác từ 10 tháng (có 9 tháng)", "Công tác từ 10 tháng (có 9 tháng)"),
     ('      - when: "months_worked >= 10 or maternity_leave"\n'
      '        label: "Công tác đủ (có {months_worked} tháng, nghỉ thai sản: {maternity_leave})"',
-     "Công tác đủ (có 9 tháng, nghỉ thai sản: no)", "Công tác đủ (có 9 tháng, nghỉ thai sản: không)"),
+     "Công tác đủ (có 9 tháng, nghỉ thai sản: no)",
+     "Công tác đủ (có 9 tháng, nghỉ thai sản: không)"),
     ('      - {when: "months_worked >= 10", label: "Tỷ lệ {share:%}, tiền {amount}"}',
      "Tỷ lệ 50%, tiền 0", "Tỷ lệ 50%, tiền 0"),
     ('      - {when: "months_worked >= 10", label: "Không có chỗ điền {{value}}"}',
@@ -191,7 +193,7 @@ def _visible(folder: str) -> Iterator[tuple[str, str, bool]]:
         labels = conditions.fields_of(compiled, kind)
         for t in ck.titles:
             for rule in t.group.rules:
-                words = conditions._words(rule.cond, ck, labels, titles)  # noqa: SLF001
+                words = conditions.comparison(rule.cond, ck, labels, titles)
                 yield rule.key, rule.text, bool(rule.label) or (
                     words is not None and words[1] == "holds")
         for g in ck.gates:

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = [
     "SPECIAL",
     "Sentence",
+    "comparison",
+    "explain_line",
     "fields_of",
     "label_problem",
     "number",
@@ -189,8 +191,8 @@ def _enum_of(term: expr.Node, ck: CKind) -> Mapping[str, str] | None:
     return None
 
 
-def _words(cond: expr.Cond, ck: CKind, labels: Mapping[str, str], titles: Collection[str]
-           ) -> tuple[str, str, tuple[Shown, ...], expr.Node] | None:
+def comparison(cond: expr.Cond, ck: CKind, labels: Mapping[str, str], titles: Collection[str]
+               ) -> tuple[str, str, tuple[Shown, ...], expr.Node] | None:
     """(subject, op, need, term) of a simple comparison of one labelled field, else None."""
     term = _one_term(cond)
     if not isinstance(term, expr.Name) or not labels.get(term.name):
@@ -270,7 +272,7 @@ def speaker(rule: Rule, ck: CKind, compiled: Compiled, scopes: Sequence[expr.Sco
                     (name, v) for (name, _get), v in zip(getters, shown, strict=True)))
             return found
         return labelled
-    words = _words(rule.cond, ck, labels, {t.spec.id for t in ck.titles} | {
+    words = comparison(rule.cond, ck, labels, {t.spec.id for t in ck.titles} | {
         t.id for t in compiled.ruleset.titles if t.of == ck.kind})
     if words is None:
         return None
