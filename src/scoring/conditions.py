@@ -218,74 +218,74 @@ def comparison(cond: expr.Cond, ck: CKind, labels: Mapping[str, str], titles: Co
 def speaker(rule: Rule, ck: CKind, compiled: Compiled, scopes: Sequence[expr.Scope]
             ) -> Callable[[int], Sentence] | None:
     """The sentence of a title's prerequisite for record i, or None when it has neither a
-    label nor the form of a simple comparison (its expression is then what is shown)."""
+    label nor the form of a simple comparison (its expression is then what is shown).
+
+    The values are read a column at a time, at the first call (when the titles it reads are
+    decided), and records with the same values share one sentence."""
     labels = fields_of(compiled, ck.kind)
-    columns: dict[str, list[expr.Value]] = {}
-    cache: dict[tuple[Shown, ...], Sentence] = {}
-
-    def col(key: str, make: Callable[[], list[expr.Value]]) -> list[expr.Value]:
-        if key not in columns:
-            columns[key] = make()
-        return columns[key]
-
-    def value_of(term: expr.Node) -> Callable[[int], Shown]:
-        enum = _enum_of(term, ck)
-
-        def get(i: int) -> Shown:
-            return _shown(col("", lambda: _column(term, scopes))[i], enum)
-        return get
-
     if rule.label:
-        names = placeholders(rule.label)
+        names = list(dict.fromkeys(placeholders(rule.label)))
         if not names:
             plain = Sentence(rule.label)
             return lambda i: plain
-        term = _one_term(rule.cond)
-        need: Shown = None
-        if term is not None:
-            consts = [_shown(x.const, _enum_of(term, ck)) for x in expr.leaves(rule.cond)
-                      if isinstance(x, expr.CLeaf)]
-            need = consts[0] if len(consts) == 1 else _joined(consts)
-        def fixed(v: Shown) -> Callable[[int], Shown]:
-            return lambda i: v
-
-        def field(name: str) -> Callable[[int], Shown]:
-            enum = ck.inputs[name].values if name in ck.inputs else None
-            return lambda i: _shown(col(name, lambda: expr.field_column(name, scopes))[i], enum)
-
-        getters: list[tuple[str, Callable[[int], Shown]]] = []
-        for name in dict.fromkeys(names):
-            if name == "value":
-                getters.append((name, value_of(term) if term is not None else fixed(None)))
-            elif name == "need":
-                getters.append((name, fixed(need)))
-            elif name in labels:
-                getters.append((name, field(name)))
-            else:
-                getters.append((name, fixed(compiled.constants.get(name))))
-
-        def labelled(i: int) -> Sentence:
-            shown = tuple(get(i) for _name, get in getters)
-            found = cache.get(shown)
-            if found is None:
-                found = cache[shown] = Sentence(rule.label, tuple(
-                    (name, v) for (name, _get), v in zip(getters, shown, strict=True)))
-            return found
-        return labelled
+        return _column_speaker(lambda: _labelled(rule, names, ck, compiled, labels, scopes))
     words = comparison(rule.cond, ck, labels, {t.spec.id for t in ck.titles} | {
         t.id for t in compiled.ruleset.titles if t.of == ck.kind})
     if words is None:
         return None
     subject, op, needs, term = words
-    get = value_of(term)
 
-    def said_in_words(i: int) -> Sentence:
-        v = get(i)
-        found = cache.get((v,))
+    def build() -> list[Sentence]:
+        cache: dict[Shown, Sentence] = {}
+        enum = _enum_of(term, ck)
+        out = []
+        for v in _column(term, scopes):
+            shown = _shown(v, enum)
+            found = cache.get(shown)
+            if found is None:
+                found = cache[shown] = Sentence(subject=subject, op=op, need=needs, value=shown)
+            out.append(found)
+        return out
+    return _column_speaker(build)
+
+
+def _column_speaker(build: Callable[[], list[Sentence]]) -> Callable[[int], Sentence]:
+    built: list[list[Sentence]] = []
+
+    def speak(i: int) -> Sentence:
+        if not built:
+            built.append(build())
+        return built[0][i]
+    return speak
+
+
+def _labelled(rule: Rule, names: Sequence[str], ck: CKind, compiled: Compiled,
+              labels: Mapping[str, str], scopes: Sequence[expr.Scope]) -> list[Sentence]:
+    """The sentences of a labelled prerequisite for every record."""
+    term = _one_term(rule.cond)
+    n = len(scopes)
+    columns: list[Sequence[Shown]] = []
+    for name in names:
+        if name == "value" and term is not None:
+            enum = _enum_of(term, ck)
+            columns.append([_shown(v, enum) for v in _column(term, scopes)])
+        elif name == "need" and term is not None:
+            consts = [_shown(x.const, _enum_of(term, ck)) for x in expr.leaves(rule.cond)
+                      if isinstance(x, expr.CLeaf)]
+            columns.append([consts[0] if len(consts) == 1 else _joined(consts)] * n)
+        elif name in labels:
+            enum = ck.inputs[name].values if name in ck.inputs else None
+            columns.append([_shown(v, enum) for v in expr.field_column(name, scopes)])
+        else:
+            columns.append([compiled.constants.get(name)] * n)
+    cache: dict[tuple[Shown, ...], Sentence] = {}
+    out = []
+    for shown in zip(*columns, strict=True):
+        found = cache.get(shown)
         if found is None:
-            found = cache[(v,)] = Sentence(subject=subject, op=op, need=needs, value=v)
-        return found
-    return said_in_words
+            found = cache[shown] = Sentence(rule.label, tuple(zip(names, shown, strict=True)))
+        out.append(found)
+    return out
 
 
 def _column(term: expr.Node, scopes: Sequence[expr.Scope]) -> list[expr.Value]:
@@ -310,20 +310,24 @@ def worded(prereqs: tuple[Prerequisite, ...], speakers: Sequence[Callable[[int],
            i: int, entries: dict[tuple[object, ...], Any]) -> tuple[Prerequisite, ...]:
     """The prerequisites of record i with their sentences; equal ones share one object, kept
     in `entries` (the scorer's shared ledger entries) so that decisions stay shared too."""
-    from dataclasses import replace
-
-    out: list[Prerequisite] = []
-    for p, speak in zip(prereqs, speakers, strict=True):
-        if speak is None:
-            out.append(p)
+    said = [None if speak is None else speak(i) for speak in speakers]
+    # prerequisites and sentences are shared and held by the entries: their ids are stable
+    whole = ("worded", *map(id, prereqs), *map(id, said))
+    done = entries.get(whole)
+    if done is not None:
+        return done  # type: ignore[no-any-return]
+    out = list(prereqs)
+    for k, s in enumerate(said):
+        if s is None:
             continue
-        s = speak(i)
-        key = ("sentence", id(p), s)
+        p = out[k]
+        key = ("sentence", id(p), id(s))
         found = entries.get(key)
         if found is None:
-            found = entries[key] = replace(p, sentence=s)
-        out.append(found)
-    return tuple(out)
+            found = entries[key] = type(p)(p.condition, p.met, p.detail, s)
+        out[k] = found
+    entries[whole] = result = tuple(out)
+    return result
 
 
 # ----------------------------------------------------------------------------- the reader
