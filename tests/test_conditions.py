@@ -125,12 +125,15 @@ def test_json_keeps_the_expression_and_adds_the_words(tmp_path: Path) -> None:
             for v in node:
                 yield from prerequisites(v)
 
-    found = list(prerequisites(to_json_data(result, {})))
+    data = to_json_data(result, {})
+    found = list(prerequisites(data))
     assert {"condition": "months_worked >= 10", "met": False,
             "detail": "months_worked >= 10 was 9 >= 10",
-            "label": "Số tháng công tác: 9 (needs 10 or more)"} in found
+            "label": "Số tháng công tác: 9 (cần từ 10 trở lên)"} in found
     assert {"condition": "LDTT", "met": False, "detail": "LDTT was LDTT = False",
-            "label": "does not hold Lao động tiên tiến"} in found
+            "label": "chưa đạt Lao động tiên tiến"} in found
+    set_language("vi")
+    assert to_json_data(result, {}) == data  # the same whatever the language
 
 
 # requires (YAML), the fragment `scoring check` reports (exit 1) at the title's line.

@@ -20,7 +20,8 @@ lên)". Anything else keeps its expression.
 The scorer keeps the values in a `Sentence` (language-neutral: numbers stay numbers, an enum
 value is its label from the rule file); `say` words it in the language of the moment, so the
 same result reads in Vietnamese or English. `--format json` keeps the expression and adds the
-sentence beside it.
+sentence beside it, in Vietnamese (the rule files' language) whatever `--lang`, so the output
+stays byte-identical.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from scoring import expr
-from scoring.i18n import _, language
+from scoring import expr, i18n
+from scoring.i18n import _
 
 if TYPE_CHECKING:
     from scoring.compile import CKind, Compiled, Rule
@@ -333,7 +334,17 @@ def worded(prereqs: tuple[Prerequisite, ...], speakers: Sequence[Callable[[int],
 # ----------------------------------------------------------------------------- the reader
 
 
-def number(d: Decimal) -> str:
+def _translator(lang: str | None) -> Callable[[str], str]:
+    """`_` of the language of the moment (None), or of `lang`."""
+    if lang is None:
+        return i18n._
+    if lang == "en":
+        return lambda message: message
+    table = i18n.catalogue(lang)
+    return lambda message: table.get(message, message)
+
+
+def number(d: Decimal, lang: str | None = None) -> str:
     """A number as a council reads it, to two decimals at most: 1.234,5 in Vietnamese,
     1,234.5 in English."""
     if d.as_tuple().exponent < -2:  # type: ignore[operator]
@@ -342,29 +353,31 @@ def number(d: Decimal) -> str:
     sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
     whole, _dot, frac = text.partition(".")
     grouped = f"{int(whole):,}"
-    thousands, decimal = (".", ",") if language() == "vi" else (",", ".")
+    thousands, decimal = (".", ",") if (lang or i18n.language()) == "vi" else (",", ".")
     grouped = grouped.replace(",", thousands)
     return sign + grouped + (decimal + frac if frac else "")
 
 
-def _percent(v: Shown) -> str:
+def _percent(v: Shown, lang: str | None = None) -> str:
     if isinstance(v, Decimal):
-        return number(v * 100) + "%"
-    return _word(v)
+        return number(v * 100, lang) + "%"
+    return _word(v, lang)
 
 
-def _word(v: Shown) -> str:
+def _word(v: Shown, lang: str | None = None) -> str:
+    _ = _translator(lang)
     if v is None:
         return _("not given")
     if isinstance(v, bool):
         return _("yes") if v else _("no")
     if isinstance(v, Decimal):
-        return number(v)
+        return number(v, lang)
     return v
 
 
-def say(s: Sentence, met: bool) -> str:
-    """The sentence in the language of the moment."""
+def say(s: Sentence, met: bool, lang: str | None = None) -> str:
+    """The sentence in the language of the moment, or in `lang`."""
+    _ = _translator(lang)
     if s.template:
         values = dict(s.values)
         parts = []
@@ -372,11 +385,11 @@ def say(s: Sentence, met: bool) -> str:
             parts.append(literal)
             if name is not None:
                 shown = values.get(name)
-                parts.append(_percent(shown) if spec == "%" else _word(shown))
+                parts.append(_percent(shown, lang) if spec == "%" else _word(shown, lang))
         return "".join(parts)
     if s.op == "holds":
         return (_("holds {title}") if met else _("does not hold {title}")).format(title=s.subject)
-    need = (_(" or ").join(_word(v) for v in s.need))
+    need = _(" or ").join(_word(v, lang) for v in s.need)
     forms = {
         ">=": _("{subject}: {value} (needs {need} or more)"),
         ">": _("{subject}: {value} (needs more than {need})"),
@@ -386,14 +399,14 @@ def say(s: Sentence, met: bool) -> str:
         "in": _("{subject}: {value} (needs {need})"),
         "!=": _("{subject}: {value} (needs other than {need})"),
     }
-    return forms[s.op].format(subject=s.subject, value=_word(s.value), need=need)
+    return forms[s.op].format(subject=s.subject, value=_word(s.value, lang), need=need)
 
 
-def said(p: Prerequisite) -> str:
+def said(p: Prerequisite, lang: str | None = None) -> str:
     """A prerequisite as a council member reads it: its sentence, else the failing part with
     its values (or the expression, when met)."""
     if p.sentence is not None:
-        return say(p.sentence, p.met)
+        return say(p.sentence, p.met, lang)
     return p.detail or p.condition
 
 

@@ -112,7 +112,8 @@ def _rounds(h: Hit) -> list[dict[str, Any]]:
 
 def _prerequisite(p: Prerequisite) -> dict[str, Any]:
     return {"condition": p.condition, "met": p.met, "detail": p.detail,
-            "label": conditions.said(p) if p.sentence is not None else ""}
+            # in the rule set's language, so that the output is the same whatever --lang
+            "label": conditions.said(p, "vi") if p.sentence is not None else ""}
 
 
 def _quota(q: QuotaDecision | None) -> dict[str, Any] | None:
