@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from scoring import conditions
 from scoring.app import run
 from scoring.cli import cli
 from scoring.render.table import (
@@ -117,7 +118,7 @@ def test_a_well_scored_unit_without_a_title_shows_why_in_one_line(
         why = line.split(" không có danh hiệu: ")[1]
         decision = next(d for d in u.decisions if why.startswith(f"{d.label}: "))
         assert not decision.awarded
-        unmet = [p.condition for p in decision.prerequisites if not p.met]
+        unmet = [conditions.said(p) for p in decision.prerequisites if not p.met]
         assert all(c in why for c in unmet)
         assert len(decision.gated_by) == why.count("bị chặn bởi")
 
