@@ -23,6 +23,7 @@ from scoring.outputs.table import (
     title_summaries,
 )
 from scoring.outputs.vocab import Vocab
+from scoring.rulesets import conditions
 from scoring.run.app import run
 
 SAMPLES = ["fixtures/quang-ngai-2021", "fixtures/quang-ngai-2026"]
@@ -119,7 +120,7 @@ def test_a_well_scored_unit_without_a_title_shows_why_in_one_line(
         why = line.split(" không có danh hiệu: ")[1]
         decision = next(d for d in u.decisions if why.startswith(f"{d.label}: "))
         assert not decision.awarded
-        unmet = [p.condition for p in decision.prerequisites if not p.met]
+        unmet = [conditions.said(p) for p in decision.prerequisites if not p.met]
         assert all(c in why for c in unmet)
         assert len(decision.gated_by) == why.count("bị chặn bởi")
 

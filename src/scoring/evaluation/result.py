@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from scoring.evaluation.conditions import Sentence
 from scoring.inputs.records import Origin
 from scoring.inputs.rounds import RoundValue
 from scoring.language.expr import Value
@@ -37,6 +38,7 @@ class Prerequisite:
     condition: str
     met: bool
     detail: str  # the failing part, with this record's values
+    sentence: Sentence | None = None  # in the council's words (scoring.evaluation.conditions)
 
 
 @dataclass(frozen=True)

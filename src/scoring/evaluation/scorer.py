@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 from scoring.base.errors import InputError, Problem
 from scoring.base.i18n import _
 from scoring.base.text import collation_key, name_sort_key
-from scoring.evaluation import rewards
+from scoring.evaluation import conditions, rewards
 from scoring.evaluation.result import (
     AggregateValue,
     Hit,
@@ -196,7 +196,7 @@ def score_members(individuals: Sequence[Record], uni: _State, compiled: Compiled
                  rounds, missing)
     _rate(ind, ev, late=False)
     _score_kind(ind, ev)
-    _decide_titles(ind, ev)
+    _decide_titles(ind, ev, compiled)
     return ind
 
 
@@ -217,7 +217,7 @@ def finish(compiled: Compiled, ev: Evaluator, warnings: Sequence[str],
            people: Sequence[RecordResult], uni: _State) -> Result:
     """Units scored and given their titles (their aggregates set), and the Result."""
     _score_kind(uni, ev)
-    _decide_titles(uni, ev)
+    _decide_titles(uni, ev, compiled)
     rs = compiled.ruleset
     salary, amounts = reward_amounts(compiled)
     unit_results = tuple(_results(uni, "unit", amounts, _achievements(compiled)))
@@ -803,8 +803,11 @@ def quota_places(share: Decimal, base: int, rounding: str) -> int:
     return math.floor(exact)
 
 
-def _decide_titles(st: _State, ev: Evaluator) -> None:
+def _decide_titles(st: _State, ev: Evaluator, compiled: Compiled) -> None:
     for t in st.ck.titles:
+        speakers = [conditions.speaker(rule, st.ck, compiled, st.scopes)
+                    for rule in t.group.rules]
+        spoken = any(s is not None for s in speakers)
         with _about(st, t.spec.id, t.spec.source):
             fired = ev.evaluate(t.group, st.scopes)
         n_rules = len(t.group.rules)
@@ -822,6 +825,8 @@ def _decide_titles(st: _State, ev: Evaluator) -> None:
                 met[idx] if idx in fired[i] else unmet[idx](i)
                 for idx in range(n_rules)
             )
+            if spoken:
+                prereqs = conditions.worded(prereqs, speakers, i, st.shared.entries)
             decision = quota.get(i)
             if decision is None:  # the same decision for every record with these parts
                 # (prerequisites are shared objects, kept alive by `shared`: ids are stable)

@@ -28,7 +28,7 @@ from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _, language
 from scoring.base.suggest import suggest
 from scoring.base.text import fold, nfc
-from scoring.evaluation import rewards
+from scoring.evaluation import conditions, rewards
 from scoring.evaluation.result import (
     AggregateValue,
     Hit,
@@ -888,10 +888,7 @@ def _titles(ex: Explanation) -> list[Block]:
     items = []
     for t in ex.titles:
         d = t.decision
-        lines = [_("met: {condition}").format(condition=p.condition) if p.met
-                 else _("NOT met: {condition}: {detail}").format(condition=p.condition,
-                                                                  detail=p.detail)
-                 for p in d.prerequisites]
+        lines = [conditions.explain_line(p) for p in d.prerequisites]
         lines += [_("blocked by gate {gates}").format(gates=g) for g in t.gates]
         if t.quota:
             lines.append(_("quota: {quota}").format(quota=t.quota))

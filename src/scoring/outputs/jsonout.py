@@ -15,6 +15,7 @@ from pathlib import PurePath
 from types import EllipsisType
 from typing import Any
 
+from scoring.evaluation import conditions
 from scoring.evaluation.budget import Budget, reward_budget
 from scoring.evaluation.result import (
     AggregateValue,
@@ -111,7 +112,9 @@ def _rounds(h: Hit) -> list[dict[str, Any]]:
 
 
 def _prerequisite(p: Prerequisite) -> dict[str, Any]:
-    return {"condition": p.condition, "met": p.met, "detail": p.detail}
+    return {"condition": p.condition, "met": p.met, "detail": p.detail,
+            # in the rule set's language, so that the output is the same whatever --lang
+            "label": conditions.said(p, "vi") if p.sentence is not None else ""}
 
 
 def _quota(q: QuotaDecision | None) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from tabulate import tabulate
 
 from scoring.base.text import CollationKey, collation_key, name_sort_key
+from scoring.evaluation import conditions
 from scoring.evaluation.budget import reward_budget
 from scoring.evaluation.result import QuotaDecision, RecordResult, Result, TitleDecision
 from scoring.language.expr import format_number
@@ -268,7 +269,7 @@ def why_no_title(r: RecordResult, awarded: Mapping[str, int], vocab: Vocab | Non
     d = min(decisions, key=order)  # min keeps the first of equals: the decision order
     vocab = vocab or Vocab()
     gates = {h.item: h.label for h in r.hits if h.section == "gates"}
-    reasons = [f"chưa đạt điều kiện {p.condition}" for p in d.prerequisites if not p.met]
+    reasons = [f"chưa đạt điều kiện {conditions.said(p)}" for p in d.prerequisites if not p.met]
     reasons += [f"bị chặn bởi {gates.get(g) or g}" for g in d.gated_by]
     if d.quota is not None and d.quota.cut:
         reasons.append(f"vượt hạn mức (hạng {d.quota.rank}, {d.quota.places} suất, "

@@ -22,7 +22,7 @@ from scoring.base.errors import Problem, RuleError
 from scoring.base.i18n import _
 from scoring.language import expr
 from scoring.language.history import Query, Resolver
-from scoring.rulesets import floors, scopes, stages
+from scoring.rulesets import floors, labels, scopes, stages
 from scoring.rulesets.ruleset import (
     KINDS,
     Adjustment,
@@ -494,9 +494,11 @@ class _Compiler:
             rules = []
             for i, req in enumerate(t.requires):
                 r = self.rule(f"{kind}.titles.{t.id}[{i}]", req, env,
-                              expr.Where(t.source, t.id, t.division_by_zero))
+                              expr.Where(t.source, t.id, t.division_by_zero),
+                              label=t.requires_labels[i] if t.requires_labels else "")
                 if r is not None:
                     rules.append(r)
+                    self.check_label(r, t.source, t.id, names)
             share, per = self.quota(t, names)
             deps[t.id] = {n for r in rules for n in expr.cond_names(r.cond)} & {x.id for x in own}
             if t.quota and t.quota.of and t.quota.of != "candidates":
@@ -505,6 +507,14 @@ class _Compiler:
                                     share, per)
         return [compiled[tid] for tid in self.order(deps, {t.id: t.source for t in own})
                 if tid in compiled]
+
+    def check_label(self, r: Rule, source: str, item: str, names: Mapping[str, object]
+                    ) -> None:
+        """A prerequisite's label names only placeholders it can fill (`rulesets.labels`)."""
+        if r.label:
+            why = labels.label_problem(r.label, r.cond, names, self.constants)
+            if why is not None:
+                self.problems.append(Problem(source, why, item))
 
     def quota(self, t: Title, names: dict[str, expr.Type]
               ) -> tuple[Decimal | None, tuple[str, ...]]:

@@ -446,10 +446,21 @@ class Title(Model):
     label: str
     of: Kind
     requires: tuple[Expr, ...] = ()
+    # The label of each prerequisite, "" where none: written in the file beside its condition
+    # (`- {when: "…", label: "…"}`), see rulesets.labels.
+    requires_labels: tuple[str, ...] = Field(default=(), exclude=True)
     quota: Quota | None = None
     reward: Decimal | None = None
     basis: str = ""
     division_by_zero: DivisionByZero = "error"
+
+
+    @model_validator(mode="before")
+    @classmethod
+    def _labelled_requires(cls, data: Any) -> Any:
+        from scoring.rulesets.labels import split_requires
+
+        return split_requires(data)
 
 
 class Ranking(Model):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from scoring.evaluation.conditions import say
 from scoring.evaluation.result import Hit, RatingDecision, RecordResult, TitleDecision
 from scoring.language.expr import Value
 from scoring.outputs.report.markup import Markup, el
@@ -121,8 +122,10 @@ def _quota_text(d: TitleDecision, w: Words, vocab: Vocab, kind: Kind) -> str:
 
 def _decision_row(d: TitleDecision, w: Words, vocab: Vocab, kind: Kind) -> Markup:
     prereqs = [el("li", el("span", _MET if p.met else _NOT_MET, aria_hidden="true"), " ",
-                  el("code", p.condition), f" — {w('met') if p.met else w('not_met')}",
-                  f": {p.detail}" if p.detail else "")
+                  el("span", say(p.sentence, p.met), title=p.condition) if p.sentence is not None
+                  else el("code", p.condition),
+                  f" — {w('met') if p.met else w('not_met')}",
+                  f": {p.detail}" if p.detail and p.sentence is None else "")
                for p in d.prerequisites]
     gated = el("p", w("gated_by", gates=", ".join(d.gated_by))) if d.gated_by else None
     return el("tr",

@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any
 
 from scoring.base.text import collation_key
+from scoring.evaluation import conditions
 from scoring.evaluation.result import QuotaDecision, RecordResult, Result
 from scoring.outputs.report.breakdown import render_breakdown
 from scoring.outputs.report.changes import (
@@ -599,8 +600,9 @@ def _missing(p: _Page, r: RecordResult) -> str:
     if d.quota is not None and d.quota.cut:
         return f"{title}: {p.w('quota_cut')} ({d.quota.rank}/{d.quota.places})"
     if d.gated_by:
-        return f"{title}: {p.w('gated_by', gates=', '.join(d.gated_by))}"
-    failing = [x.detail or x.condition for x in d.prerequisites if not x.met]
+        gates = {h.item: h.label for h in r.hits if h.section == "gates"}
+        return f"{title}: {p.w('gated_by', gates=', '.join(gates.get(g) or g for g in d.gated_by))}"
+    failing = [conditions.said(x) for x in d.prerequisites if not x.met]
     return f"{title}: {'; '.join(failing)}"
 
 
