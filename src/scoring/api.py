@@ -96,8 +96,7 @@ def publish(r: Run, targets: Sequence[PathLike], options: Options = DEFAULT, *,
     formats: dict[Path, str | None] = {t: format_for(None, str(t)) for t in paths}
     fmt = str(formats[paths[0]]) if len(paths) == 1 else "json"
     manifest = describe(r, fmt, options)
-    recorded = {k: v for k, v in manifest["options"].items() if k != "history"}
-    _publish(r, manifest, recorded, paths, formats, seal=seal, force=force,
+    _publish(r, manifest, dict(manifest["options"]), paths, formats, seal=seal, force=force,
              history=options.history)
 
 

@@ -23,7 +23,7 @@ from scoring.outputs.table import (
     title_summaries,
 )
 from scoring.outputs.vocab import Vocab
-from scoring.rulesets import conditions
+from scoring.evaluation import conditions
 from scoring.run.app import run
 
 SAMPLES = ["fixtures/quang-ngai-2021", "fixtures/quang-ngai-2026"]

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from scoring import api
 from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _, language
 from scoring.cli.group import SHOWN_WARNINGS, cli, echo_warnings
 from scoring.cli.progress import progress_bars
 from scoring.outputs.atomic import check_apart, check_targets, is_stdout
-from scoring.outputs.manifest import MANIFEST, build_manifest, created_now
-from scoring.outputs.render import BINARY_FORMATS, FORMATS, format_for, render
+from scoring.outputs.manifest import MANIFEST, created_now
+from scoring.outputs.render import BINARY_FORMATS, FORMATS, format_for
 from scoring.outputs.table import TERMINAL_ROWS, render_tables
 from scoring.outputs.vocab import Vocab
-from scoring.run.app import run
 from scoring.run.options import Options
 from scoring.run.publish import no_other_run, publish
 from scoring.streaming.stream import run_stream
@@ -89,17 +90,14 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
                                          "FOLDER/results.json"))
     if workers is not None and not stream:
         raise UsageError.one("--workers", _("--workers is for --stream"))
-    options: dict[str, object] = {"format": fmt, "rules": str(rules) if rules else None,
-                                  "allow_incomplete": allow_incomplete}
-    if decision_date is not None:  # recorded only when given, so earlier manifests stay valid
-        options["decision_date"] = decision_date
     written = {fmt} if len(outputs) <= 1 else {format_for(None, o) for o in outputs}
-    if raw:
-        if "csv" not in written:
-            raise UsageError.one("--raw", _("--raw is for the CSV output: -o results.csv or "
-                                            "--format csv (the JSON output always holds the "
-                                            "codes)"))
-        options["raw"] = True
+    if raw and "csv" not in written:
+        raise UsageError.one("--raw", _("--raw is for the CSV output: -o results.csv or "
+                                        "--format csv (the JSON output always holds the "
+                                        "codes)"))
+    asked = Options(rules=rules, history=history, allow_incomplete=allow_incomplete,
+                    decision_date=decision_date, raw=raw)
+    options = asked.recorded(fmt)  # as the manifest records them
     if stream:
         if fmt != "json" or to_stdout:
             raise UsageError.one("--stream", _("--stream writes the JSON output to a file: "
@@ -112,10 +110,8 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
         # Not locked for the whole run: its forked workers would inherit the lock. The write
         # at the end takes it and checks the targets again (`write_atomic_many`).
         with progress_bars(quiet) as progress:
-            run_options = Options(rules=rules, history=history, progress=progress,
-                                  allow_incomplete=allow_incomplete,
-                                  decision_date=decision_date)
-            done = run_stream(list(inputs), target, run_options, options=options,
+            done = run_stream(list(inputs), target, replace(asked, progress=progress),
+                              options=options,
                               created=created_now(), force=force, seal=seal,
                               workers=workers or 0, shown_warnings=SHOWN_WARNINGS)
         echo_warnings(done.warnings, done.warnings_count)
@@ -135,21 +131,16 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
         check_apart(targets, _given(inputs, rules, history))
         check_targets(targets, force)
     with progress_bars(quiet) as progress:
-        r = run(list(inputs), rules, progress=progress, allow_incomplete=allow_incomplete,
-                history=history, decision_date=decision_date)
-    if history is not None:  # recorded only when given, so earlier manifests stay valid
-        options["history"] = {"folder": str(history),
-                              "files": [{"path": p, "sha256": h, "bytes": n}
-                                        for p, h, n in r.history.files]}
-    manifest = build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
-                              created_now())
+        r = api.score(list(inputs), replace(asked, progress=progress))
+    manifest = api.describe(r, fmt, asked)  # with the history folder's files, once read
+    options = manifest["options"]
     echo_warnings(r.result.warnings)
     if to_stdout:
         if fmt == "table" and not full:
             vocab = Vocab.of(r.result, r.compiled, language())
             text = render_tables(r.result, shown=TERMINAL_ROWS, vocab=vocab).encode("utf-8")
         else:
-            text = render(fmt, r.result, manifest, r.compiled)
+            text = api.render(fmt, r, manifest)
         sys.stdout.buffer.write(text)
         sys.stdout.flush()
         return

@@ -26,7 +26,8 @@ class Options:
     `history`: the folder of past years the rules may read (None: every history value is 0);
     `allow_incomplete`: score records whose judged criteria have no value yet, marked
     provisional; `decision_date` (YYYY-MM-DD): the date of the decision conferring the titles,
-    whose base salary the rewards use (None: the rule set's); `evaluator`: the rule evaluator
+    whose base salary the rewards use (None: the rule set's); `raw`: the CSV output in the
+machine form (codes, plain numbers, true/false); `evaluator`: the rule evaluator
     (None: the rule engine); `progress`: a callback for long steps (see `base.progress`).
     """
 
@@ -34,6 +35,7 @@ class Options:
     history: Path | None = None
     allow_incomplete: bool = False
     decision_date: str | None = None
+    raw: bool = False
     evaluator: Evaluator | None = None
     progress: Progress | None = None
 
@@ -45,4 +47,6 @@ class Options:
                                       "allow_incomplete": self.allow_incomplete}
         if self.decision_date is not None:  # only when given, so earlier manifests stay valid
             options["decision_date"] = self.decision_date
+        if self.raw:
+            options["raw"] = True
         return options
