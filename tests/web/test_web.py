@@ -430,7 +430,7 @@ def test_an_unexpected_failure_is_shown_not_the_earlier_result(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(server, "run", broken)
+    monkeypatch.setattr(server.api, "score", broken)  # the page scores through the API
     page = load(client, app, "markup")
     assert page.url.path == "/load"
     assert "internal error: RuntimeError(&#39;disk on fire&#39;)" in page.text
@@ -445,14 +445,14 @@ def test_a_long_run_shows_its_progress(client: TestClient, app: Any,
     import scoring.web.server as server
 
     release = threading.Event()
-    real = server.run
+    real = server.api.score
 
-    def slow(paths: Any, rules: Any, progress: Any = None, **kwargs: Any) -> Any:
-        progress("evaluating", 3, 10)
+    def slow(paths: Any, options: Any) -> Any:
+        options.progress("evaluating", 3, 10)
         release.wait(10)
-        return real(paths, rules, progress=progress, **kwargs)
+        return real(paths, options)
 
-    monkeypatch.setattr(server, "run", slow)
+    monkeypatch.setattr(server.api, "score", slow)  # the page scores through the API
     client.post("/load", data={"csrf": csrf(app), "folder": "mini", "rules": MINI})
     for _ in range(100):
         if app.state.web.job.done == 3:

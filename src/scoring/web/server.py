@@ -46,13 +46,13 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from scoring import api
 from scoring.base.errors import ScoringError
 from scoring.base.i18n import N_, _, language, normalise, reset_language, use_language
 from scoring.base.limits import current
 from scoring.base.text import collation_key, fold, nfc
 from scoring.checks.diff import compare, effect
 from scoring.checks.ruletest import run_examples
-from scoring.checks.verify import verify_folder
 from scoring.evaluation.budget import reward_budget
 from scoring.evaluation.result import RecordResult, Result
 from scoring.explanations.explanation import Heading, Items, Para, Table, explain, find_record
@@ -62,10 +62,10 @@ from scoring.inputs.records import RawTable
 from scoring.inputs.rounds import COLUMNS, parse_rounds
 from scoring.language.expr import format_number
 from scoring.outputs.manifest import build_manifest, created_now
-from scoring.outputs.render import render
 from scoring.outputs.report import criterion_groups, render_html
 from scoring.rulesets.ruleset import KINDS, available_years, find_rules_root
-from scoring.run.app import Run, run
+from scoring.run.app import Run
+from scoring.run.options import Options
 from scoring.run.publish import publish
 
 MAX_UPLOAD_FILES = 50  # workbooks dropped at once
@@ -207,7 +207,8 @@ def _environment() -> Environment:
 def _score(state: State, job: Job, paths: list[Path], shown: str, rules: Path | None,
            round_folder: Path, allow_incomplete: bool = False) -> None:
     try:
-        r = run(paths, rules, progress=job.progress, allow_incomplete=allow_incomplete)
+        r = api.score(paths, Options(rules=rules, progress=job.progress,
+                                     allow_incomplete=allow_incomplete))
     except Exception as e:  # shown on the page, never a silent stale result
         problems = ([str(p) for p in e.problems] if isinstance(e, ScoringError)
                     else [_("internal error: {error}").format(error=repr(e))])
@@ -621,14 +622,13 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
     def manifest_for(loaded: Loaded, fmt_name: str, report: dict[str, object] | None = None
                      ) -> dict[str, Any]:
         """The manifest `scoring score` (or, with `report`, `scoring report`) builds."""
+        asked = Options(rules=loaded.rules, allow_incomplete=loaded.allow_incomplete)
+        if report is None:
+            return api.describe(loaded.run, fmt_name, asked)
         rules = str(loaded.rules) if loaded.rules else None
-        options: dict[str, object] = (
-            {"format": fmt_name, "rules": rules, "allow_incomplete": loaded.allow_incomplete}
-            if report is None
-            else {"format": fmt_name, "rules": rules, **report})
         r = loaded.run
-        return build_manifest(r.result, str(r.rules_folder), r.inputs.files, options,
-                              created_now())
+        return build_manifest(r.result, str(r.rules_folder), r.inputs.files,
+                              {"format": fmt_name, "rules": rules, **report}, created_now())
 
     async def export(request: Request) -> Response:
         loaded = need_loaded()
@@ -641,7 +641,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
             data = render_html(r.result, manifest, lang="en",
                                groups=criterion_groups(r.compiled))
         else:
-            data = render(fmt_name, r.result, manifest_for(loaded, fmt_name), r.compiled)
+            data = api.render(fmt_name, r, manifest_for(loaded, fmt_name))
         name, media = EXPORTS[fmt_name]
         return Response(data, media_type=media,
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -672,7 +672,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
         need_loaded()
         folder = inside(state.root, text(form, "folder") or "ket-qua")
         try:
-            v = verify_folder(folder)
+            v = api.verify(folder)
         except ScoringError as e:
             return page(request, "export.html", exports=EXPORTS, sealed=None,
                         verification=None, problems=[str(p) for p in e.problems],
