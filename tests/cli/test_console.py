@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from scoring.base.text import collation_key
 from scoring.cli import cli
+from scoring.evaluation import conditions
 from scoring.evaluation.result import Result
 from scoring.outputs.report import render_html
 from scoring.outputs.table import (
@@ -23,7 +24,6 @@ from scoring.outputs.table import (
     title_summaries,
 )
 from scoring.outputs.vocab import Vocab
-from scoring.evaluation import conditions
 from scoring.run.app import run
 
 SAMPLES = ["fixtures/quang-ngai-2021", "fixtures/quang-ngai-2026"]

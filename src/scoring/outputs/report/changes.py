@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from scoring.base.errors import InputError, Problem
+from scoring.base.i18n import _
 from scoring.base.text import name_sort_key
 from scoring.evaluation.result import Result
 from scoring.rulesets.ruleset import KINDS, Kind
@@ -56,22 +57,23 @@ def _records(data: Mapping[str, Any], kind: Kind, where: str,
     key = _LISTS[kind]
     items = data.get(key, [])
     if not isinstance(items, list):
-        problems.append(Problem(where, f"'{key}' must be a list of records"))
+        problems.append(Problem(where, _("'{key}' must be a list of records").format(key=key)))
         return {}
     out: dict[str, tuple[str, tuple[str, ...]]] = {}
     for i, item in enumerate(items):
         at = f"{key}[{i}]"
         if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
-            problems.append(Problem(where, f"{at} needs an 'id' (text)"))
+            problems.append(Problem(where, _("{at} needs an 'id' (text)").format(at=at)))
             continue
         titles = item.get("titles", [])
         name = item.get("name", "")
         if not isinstance(titles, list) or not all(isinstance(t, str) for t in titles):
-            problems.append(Problem(where, f"{at} ('{item['id']}'): 'titles' must be a list of "
-                                           "title ids"))
+            problems.append(Problem(where, _("{at} ('{id}'): 'titles' must be a list of title "
+                                             "ids").format(at=at, id=item["id"])))
             continue
         if item["id"] in out:
-            problems.append(Problem(where, f"{at}: the id '{item['id']}' appears twice"))
+            problems.append(Problem(where, _("{at}: the id '{id}' appears twice").format(
+                at=at, id=item["id"])))
             continue
         out[item["id"]] = (name if isinstance(name, str) else "", tuple(titles))
     return out
@@ -83,8 +85,8 @@ def parse_previous(data: object, where: str = "--previous") -> Previous:
     Every problem in the file is reported at once.
     """
     if not isinstance(data, Mapping) or not any(k in data for k in _LISTS.values()):
-        raise InputError.one(where, "not a results file of `scoring score --format json` "
-                                    "(no 'individuals' or 'units' list)")
+        raise InputError.one(where, _("not a results file of `scoring score --format "
+                                      "json` (no 'individuals' or 'units' list)"))
     problems: list[Problem] = []
     records = {kind: _records(data, kind, where, problems) for kind in KINDS}
     if problems:
