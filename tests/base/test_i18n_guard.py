@@ -38,7 +38,7 @@ MACHINE: dict[tuple[str, str], str] = {
         "json's own refusal, kept word for word",
     ("outputs/jsonout.py", 'f"nesting depth must be at least 0, not {level}"'):
         "a caller's mistake",
-    ("outputs/safe.py", 'f"cannot render the non-finite number {d}"'):
+    ("base/rounding.py", 'f"cannot render the non-finite number {d}"'):
         "an invariant: inputs are finite once read",
     ("outputs/report/labels.py", 'f"unknown report language {lang!r}; choose one of {LANGS}"'):
         "a caller's mistake (--lang offers a fixed choice)",

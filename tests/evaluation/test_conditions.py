@@ -15,7 +15,7 @@ from scoring.base.i18n import set_language
 from scoring.cli import cli
 from scoring.evaluation import conditions
 from scoring.evaluation.result import Prerequisite, Result
-from scoring.outputs.jsonout import to_json_data
+from scoring.explanations.ledger import to_json_data
 from scoring.rulesets.compile import compile_ruleset
 from scoring.rulesets.ruleset import load
 from scoring.run.app import run

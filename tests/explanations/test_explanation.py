@@ -33,8 +33,8 @@ from scoring.explanations.explanation import (
     record_to_json,
     render,
 )
+from scoring.explanations.ledger import to_json_data
 from scoring.language import expr
-from scoring.outputs.jsonout import to_json_data
 from scoring.run.app import Run, run
 
 MINI = (Path("tests/data/mini"), Path("tests/rulesets/mini"))

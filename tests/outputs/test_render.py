@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from scoring.base.errors import OutputError
+from scoring.base.rounding import safe_number
 from scoring.evaluation.result import (
     AggregateValue,
     Hit,
@@ -25,10 +26,11 @@ from scoring.evaluation.result import (
     Result,
     TitleDecision,
 )
+from scoring.explanations.ledger import json_number, to_json_data
 from scoring.inputs.records import Origin
 from scoring.outputs.csvout import render_csv
-from scoring.outputs.jsonout import json_number, render_json, to_json_data
-from scoring.outputs.safe import safe_number, safe_text
+from scoring.outputs.jsonout import render_json
+from scoring.outputs.safe import safe_text
 from scoring.outputs.table import render_tables
 from scoring.outputs.xlsxout import render_xlsx, sheet_name
 
@@ -600,7 +602,8 @@ def test_render_json_gives_the_standard_librarys_bytes(sample: str) -> None:
 
 @pytest.mark.parametrize("sample", JSON_SAMPLES)
 def test_record_text_is_the_records_json_at_its_depth(sample: str) -> None:
-    from scoring.outputs.jsonout import dumps_indented, record_json, record_text
+    from scoring.explanations.ledger import record_json
+    from scoring.outputs.jsonout import dumps_indented, record_text
 
     result = _sample_result(sample)
     cache: dict[int, object] = {}
@@ -615,11 +618,11 @@ def test_document_pieces_reassemble_render_json(sample: str) -> None:
     """As a streaming writer would: the head with a budget it totalled, then the records in
     batches of two, each batch with a fresh cache."""
     from scoring.evaluation.budget import reward_budget
+    from scoring.explanations.ledger import rewards_data
     from scoring.outputs.jsonout import (
         document_head,
         document_pieces,
         record_text,
-        rewards_data,
     )
 
     result = _sample_result(sample)

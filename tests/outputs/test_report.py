@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from scoring.base.errors import InputError
 from scoring.cli import cli
 from scoring.evaluation.result import Result
-from scoring.outputs.jsonout import to_json_data
+from scoring.explanations.ledger import to_json_data
 from scoring.outputs.manifest import build_manifest
 from scoring.outputs.report import criterion_groups, render_html
 from scoring.outputs.report.changes import parse_previous

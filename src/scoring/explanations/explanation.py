@@ -39,6 +39,7 @@ from scoring.evaluation.result import (
 )
 from scoring.evaluation.scorer import Evaluator, rank_key
 from scoring.evaluation.ties import sentence as tie_sentence
+from scoring.explanations.ledger import json_number, json_value, to_json_data
 from scoring.explanations.nearmiss import (
     MAX_CHANGES,
     NearMiss,
@@ -53,7 +54,6 @@ from scoring.explanations.rating_audit import band_lines
 from scoring.history.values import explain_lines
 from scoring.inputs.batch import Batch
 from scoring.language import expr
-from scoring.outputs.jsonout import json_number, json_value, to_json_data
 from scoring.rulesets.compile import CAggregate, CCriterion, CKind, Compiled
 from scoring.rulesets.ruleset import InputSpec, Kind, RatingQuota
 from scoring.rulesets.scopes import shown as _scope_shown

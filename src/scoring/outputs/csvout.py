@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Literal
 
+from scoring.base.rounding import safe_number
 from scoring.evaluation.result import RecordResult, Result
 from scoring.language.expr import Value, format_number
-from scoring.outputs.safe import safe_number, safe_text
+from scoring.outputs.safe import safe_text
 from scoring.outputs.vocab import Vocab
 from scoring.rulesets.ruleset import Kind
 

@@ -30,12 +30,13 @@ from typing import Any
 
 import xlsxwriter
 
+from scoring.base.rounding import safe_number
 from scoring.base.text import fold
 from scoring.evaluation.result import RecordResult, Result
+from scoring.explanations.ledger import plain_json
 from scoring.outputs.csvout import section_names
-from scoring.outputs.jsonout import plain_json
 from scoring.outputs.roundsummary import most_changed, self_vs_final
-from scoring.outputs.safe import safe_number, safe_text
+from scoring.outputs.safe import safe_text
 from scoring.outputs.table import (
     KIND_LABELS,
     cluster_groups,

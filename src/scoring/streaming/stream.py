@@ -61,6 +61,7 @@ from scoring.evaluation.scorer import (
     unit_subset,
     with_past,
 )
+from scoring.explanations.ledger import rewards_data
 from scoring.history.load import load_history, title_kinds
 from scoring.history.store import EMPTY, History
 from scoring.history.values import attach_records, check_people, past_fields
@@ -94,7 +95,7 @@ from scoring.inputs.records import (
 from scoring.inputs.rounds import RoundData, parse_rounds
 from scoring.language import expr
 from scoring.outputs.atomic import check_targets, write_atomic_many
-from scoring.outputs.jsonout import head_pieces, record_text, rewards_data
+from scoring.outputs.jsonout import head_pieces, record_text
 from scoring.outputs.manifest import (
     FROM_HERE,
     MANIFEST,
