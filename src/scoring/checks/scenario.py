@@ -33,6 +33,13 @@ from decimal import Decimal
 from typing import Any
 
 from scoring.base.i18n import _
+from scoring.checks.expectations import (
+    EXPECT_KEYS,
+    check_record_expect,
+    compare_record,
+    number,
+    read_record,
+)
 from scoring.evaluation.result import RecordResult, Result, TieBreak
 from scoring.history import store as hist
 from scoring.inputs.records import Origin, Record
@@ -121,7 +128,6 @@ def merge(base: Example, ex: Example) -> Example:
 def build(ex: Example, compiled: Compiled, problems: list[str]
           ) -> tuple[list[Record], list[Record]]:
     """The scenario's people and units as validated records (problems named by position)."""
-    from scoring.checks.ruletest import _record  # the example's reading of values, shared
 
     units: list[Record] = []
     people: list[Record] = []
@@ -132,7 +138,7 @@ def build(ex: Example, compiled: Compiled, problems: list[str]
         rid = _id(values, f"units[{i}]", ids, problems)
         identity = {"id": rid, "name": str(values.get("name", rid)),
                     "cluster": str(values.get("cluster", CLUSTER))}
-        units.append(_record(compiled, "unit", values, ex, f"units[{i}]", identity, problems))
+        units.append(read_record(compiled, "unit", values, ex, f"units[{i}]", identity, problems))
     for i, given in enumerate(ex.people, start=1):
         values = dict(given)
         rid = _id(values, f"people[{i}]", ids, problems)
@@ -146,7 +152,7 @@ def build(ex: Example, compiled: Compiled, problems: list[str]
             problems.append(_("people[{n}].unit_id: {unit!r} is not one of the units "
                               "({units})").format(n=i, unit=unit, units=", ".join(unit_ids)))
         identity = {"id": rid, "name": str(values.get("name", rid)), "unit_id": str(unit)}
-        people.append(_record(compiled, "individual", values, ex, f"people[{i}]", identity,
+        people.append(read_record(compiled, "individual", values, ex, f"people[{i}]", identity,
                               problems))
     return people, units
 
@@ -165,7 +171,6 @@ def _id(values: dict[str, Any], label: str, seen: set[str], problems: list[str])
 def rounds(ex: Example, compiled: Compiled, kinds: Mapping[str, Kind],
            problems: list[str]) -> RoundData:
     """The scenario's review-round values, in the order of the rule set's rounds."""
-    from scoring.checks.ruletest import _number
 
     declared = compiled.ruleset.rounds
     origin = _origin(ex)
@@ -179,7 +184,7 @@ def rounds(ex: Example, compiled: Compiled, kinds: Mapping[str, Kind],
             values = given if isinstance(given, list | tuple) else [given]
             got: list[RoundValue] = []
             for k, v in enumerate(values):
-                n = _number(v)
+                n = number(v)
                 if n is None:
                     problems.append(_("rounds.{id}.{item}: {value!r} is not a number").format(
                         id=rid, item=item, value=v))
@@ -257,7 +262,6 @@ def _origin(ex: Example) -> Origin:
 
 def check_expect(ex: Example, compiled: Compiled, kinds: Mapping[str, Kind]) -> list[str]:
     """What is wrong with a scenario's `expect:` (ids, keys, value types)."""
-    from scoring.checks.ruletest import EXPECT_KEYS, _check_expect
 
     problems: list[str] = []
     for rid, want in ex.expect.items():
@@ -276,7 +280,7 @@ def check_expect(ex: Example, compiled: Compiled, kinds: Mapping[str, Kind]) -> 
                                      else None, "unit": {} if kind == "unit" else None})
         problems += [f"expect.{rid}.{p.removeprefix('expect.')}"
                      if p.startswith("expect.") else f"expect.{rid}: {p.removeprefix('expect: ')}"
-                     for p in _check_expect(fake, compiled)
+                     for p in check_record_expect(fake, compiled)
                      if not p.startswith("expect: unknown key")]
         for key in want:
             if key not in (*EXPECT_KEYS, *SCENARIO_KEYS):
@@ -303,14 +307,13 @@ def check_expect(ex: Example, compiled: Compiled, kinds: Mapping[str, Kind]) -> 
 
 def compare(ex: Example, result: Result) -> list[str]:
     """One line per expectation of the scenario that the result does not meet."""
-    from scoring.checks.ruletest import _compare
 
     found = {r.id: r for r in (*result.individuals, *result.units)}
     out: list[str] = []
     for rid, want in ex.expect.items():
         rec = found[str(rid)]
         plain = {k: v for k, v in want.items() if k not in SCENARIO_KEYS}
-        out += [f"{rid}: {line}" for line in (*_compare(plain, rec), *_extra(want, rec))]
+        out += [f"{rid}: {line}" for line in (*compare_record(plain, rec), *_extra(want, rec))]
     return out
 
 

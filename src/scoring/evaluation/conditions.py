@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 from scoring.base import i18n
 from scoring.base.i18n import _
+from scoring.evaluation.result import Sentence, Shown
 from scoring.language import expr
 from scoring.rulesets.labels import SPECIAL, label_problem, one_term, placeholders, split_requires
 
@@ -56,22 +56,6 @@ __all__ = [
     "split_requires",
     "worded",
 ]
-
-Shown: TypeAlias = Decimal | str | bool | None
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A condition's words for one record: a rule file's label with the values of its
-    placeholders, or (no label) a comparison of one field said from the field's label."""
-
-    template: str = ""
-    values: tuple[tuple[str, Shown], ...] = ()
-    subject: str = ""  # the field's (or title's) label, for a comparison said in words
-    op: str = ""  # >=, >, <=, <, ==, !=, in, holds (a title)
-    need: tuple[Shown, ...] = ()
-    value: Shown = None
-
 
 # ----------------------------------------------------------------------------- the rule file
 

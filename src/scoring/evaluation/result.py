@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeAlias
 
-from scoring.evaluation.conditions import Sentence
 from scoring.inputs.records import Origin
 from scoring.inputs.rounds import RoundValue
 from scoring.language.expr import Value
@@ -31,6 +31,23 @@ class Hit:
     note: str = ""
     rounds: tuple[RoundValue, ...] = ()  # every round's value, in order (judged or overridden)
     computed: Decimal | None = None  # the rules' value when a round overrode it
+
+
+Shown: TypeAlias = Decimal | str | bool | None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A condition's words for one record: a rule file's label with the values of its
+    placeholders, or (no label) a comparison of one field said from the field's label.
+    Language-neutral (numbers stay numbers): `evaluation.conditions` words it when shown."""
+
+    template: str = ""
+    values: tuple[tuple[str, Shown], ...] = ()
+    subject: str = ""  # the field's (or title's) label, for a comparison said in words
+    op: str = ""  # >=, >, <=, <, ==, !=, in, holds (a title)
+    need: tuple[Shown, ...] = ()
+    value: Shown = None
 
 
 @dataclass(frozen=True)
