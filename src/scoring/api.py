@@ -20,7 +20,7 @@ from scoring.checks.verify import Verification, verify_folder
 from scoring.evaluation.result import RecordResult
 from scoring.explanations.explanation import Explanation, find_record
 from scoring.explanations.explanation import explain as explain_record
-from scoring.explanations.explanation import render as render_explanation
+from scoring.explanations.render import render as render_explanation
 from scoring.inputs.readers import InputSet
 from scoring.inputs.readers import read_inputs as _read_inputs
 from scoring.outputs.manifest import build_manifest, created_now

@@ -42,7 +42,7 @@ MACHINE: dict[tuple[str, str], str] = {
         "an invariant: inputs are finite once read",
     ("outputs/report/labels.py", 'f"unknown report language {lang!r}; choose one of {LANGS}"'):
         "a caller's mistake (--lang offers a fixed choice)",
-    ("explanations/explanation.py",
+    ("explanations/render.py",
      'f"unknown explanation format {fmt!r}; expected one of {FORMATS}"'):
         "a caller's mistake (the CLI offers a fixed choice)",
 }

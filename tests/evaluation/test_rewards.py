@@ -26,7 +26,8 @@ from scoring.evaluation.budget import reward_budget
 from scoring.evaluation.result import RecordResult, Result, UnpaidReward
 from scoring.evaluation.rewards import amounts, base_salary, dated, split
 from scoring.evaluation.scorer import score
-from scoring.explanations.explanation import explain, render
+from scoring.explanations.explanation import explain
+from scoring.explanations.render import render
 from scoring.inputs.batch import Batch
 from scoring.inputs.records import Origin, Record
 from scoring.rulesets.compile import compile_ruleset

@@ -30,10 +30,10 @@ from scoring.explanations.explanation import (
     find_record,
     ordinal,
     record_scopes,
-    record_to_json,
-    render,
 )
+from scoring.explanations.jsonview import record_to_json
 from scoring.explanations.ledger import to_json_data
+from scoring.explanations.render import render
 from scoring.language import expr
 from scoring.run.app import Run, run
 

@@ -22,7 +22,8 @@ from scoring.base.text import name_sort_key
 from scoring.evaluation.result import RecordResult, Result
 from scoring.evaluation.rewards import base_salary
 from scoring.evaluation.scorer import final_list_places, score
-from scoring.explanations.explanation import explain, render
+from scoring.explanations.explanation import explain
+from scoring.explanations.render import render
 from scoring.inputs.batch import Batch
 from scoring.inputs.records import Origin, Record
 from scoring.rulesets.compile import Compiled, compile_ruleset

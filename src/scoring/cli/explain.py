@@ -11,8 +11,9 @@ from scoring.base.errors import EXIT_PROBLEMS, UsageError
 from scoring.base.i18n import N_, _
 from scoring.checks.verify import verify_folder
 from scoring.cli.group import cli, echo_warnings
-from scoring.explanations.explanation import FORMATS, explain, find_record, render
+from scoring.explanations.explanation import explain, find_record
 from scoring.explanations.nearmiss import MAX_CHANGES
+from scoring.explanations.render import FORMATS, render
 from scoring.outputs.safe import neutral
 from scoring.run.app import run
 

@@ -55,8 +55,9 @@ from scoring.checks.diff import compare, effect
 from scoring.checks.ruletest import run_examples
 from scoring.evaluation.budget import reward_budget
 from scoring.evaluation.result import RecordResult, Result
-from scoring.explanations.explanation import Heading, Items, Para, Table, explain, find_record
-from scoring.explanations.explanation import blocks as explanation_blocks
+from scoring.explanations.explanation import explain, find_record
+from scoring.explanations.text import Heading, Items, Para, Table
+from scoring.explanations.text import blocks as explanation_blocks
 from scoring.inputs.names import is_rounds
 from scoring.inputs.records import RawTable
 from scoring.inputs.rounds import COLUMNS, parse_rounds
