@@ -17,21 +17,21 @@ BROKEN = "tests/checks/broken_rules"
 # (broken rule set, the finding in Vietnamese, the same finding in English)
 CHECK = [
     ("unreachable_band",
-     "lỗi: [plan] mức 2 (`result_pct >= 90`) không bao giờ được áp dụng: mọi giá trị thuộc "
+     "cảnh báo: [plan] mức 2 (`result_pct >= 90`) không bao giờ được áp dụng: mọi giá trị thuộc "
      "mức này đều đã khớp các mức trước: mức 1 (`result_pct >= 70`)",
-     "error: [plan] band 2 (`result_pct >= 90`) is unreachable: earlier bands match every "
+     "warning: [plan] band 2 (`result_pct >= 90`) is unreachable: earlier bands match every "
      "value it would: band 1 (`result_pct >= 70`)"),
     ("numeric_gap",
-     "lỗi: [plan] không mức nào áp dụng cho result_pct trong [85, 90), nằm giữa các giá trị "
+     "cảnh báo: [plan] không mức nào áp dụng cho result_pct trong [85, 90), nằm giữa các giá trị "
      "đã có mức",
-     "error: [plan] no band covers result_pct in [85, 90), between values that are covered"),
+     "warning: [plan] no band covers result_pct in [85, 90), between values that are covered"),
     ("condition_never_holds",
-     "lỗi: [overtime] điều kiện `months_worked > 12` không bao giờ đúng",
-     "error: [overtime] the condition `months_worked > 12` can never hold"),
+     "cảnh báo: [overtime] điều kiện `months_worked > 12` không bao giờ đúng",
+     "warning: [overtime] the condition `months_worked > 12` can never hold"),
     ("title_never_met",
-     "lỗi: [TRON_NAM] danh hiệu không bao giờ đạt được: `months_worked >= 13` không bao giờ "
+     "cảnh báo: [TRON_NAM] danh hiệu không bao giờ đạt được: `months_worked >= 13` không bao giờ "
      "đúng (months_worked luôn trong [0, 12])",
-     "error: [TRON_NAM] the title can never be met: `months_worked >= 13` can never hold "
+     "warning: [TRON_NAM] the title can never be met: `months_worked >= 13` can never hold "
      "(months_worked is always in [0, 12])"),
     ("formula_above_max",
      "cảnh báo: [init] công thức `10 * initiatives` có thể lên tới 50 (initiatives trong "
@@ -65,7 +65,7 @@ def test_check_json_keeps_its_keys_in_vietnamese() -> None:
     data = json.loads(shown.stdout)
     findings = data if isinstance(data, list) else data["findings"]
     assert {"severity", "where", "rule", "message"} <= set(findings[0])
-    assert findings[0]["severity"] == "error"  # the machine's word, not "lỗi"
+    assert findings[0]["severity"] == "warning"  # the machine's word, not "cảnh báo"
     assert findings[0]["message"].startswith("không mức nào áp dụng cho result_pct")
 
 
