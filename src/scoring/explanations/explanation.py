@@ -29,6 +29,7 @@ from scoring.base.i18n import N_, _, language
 from scoring.base.suggest import suggest
 from scoring.base.text import fold, nfc
 from scoring.evaluation import conditions, rewards
+from scoring.evaluation.ranking import rank_key
 from scoring.evaluation.result import (
     AggregateValue,
     Hit,
@@ -37,7 +38,7 @@ from scoring.evaluation.result import (
     Result,
     TitleDecision,
 )
-from scoring.evaluation.scorer import Evaluator, rank_key
+from scoring.evaluation.scorer import Evaluator
 from scoring.evaluation.ties import sentence as tie_sentence
 from scoring.explanations.nearmiss import (
     MAX_CHANGES,
