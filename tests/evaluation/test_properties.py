@@ -38,8 +38,9 @@ from hypothesis import strategies as st
 
 import gen
 from scoring.base.errors import RuleError
+from scoring.evaluation.quotas import quota_places
 from scoring.evaluation.result import RecordResult, Result
-from scoring.evaluation.scorer import quota_places, score
+from scoring.evaluation.scorer import score
 from scoring.inputs.records import Record
 from scoring.language import expr
 from scoring.rulesets.compile import Compiled

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from scoring.evaluation.scorer import ranked
+from scoring.evaluation.ranking import ranked
 from scoring.evaluation.ties import sentence, tie_breaks
 
 D = Decimal

@@ -18,7 +18,7 @@ from scoring.rulesets import schema_text
 ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "rulesets" / "mini"
 EXAMPLES = ROOT / "tests" / "rulesets" / "mini-examples"
-BROKEN = ROOT / "tests" / "broken_rules"
+BROKEN = ROOT / "tests" / "checks" / "broken_rules"
 PYDANTIC_ENGLISH = ("Input should", "Field required", "Extra inputs", "valid number",
                     "Value error", "unable to parse")
 

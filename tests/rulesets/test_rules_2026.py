@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 
 from scoring.base.text import name_sort_key
+from scoring.evaluation.quotas import final_list_places
 from scoring.evaluation.result import RecordResult, Result
 from scoring.evaluation.rewards import base_salary
-from scoring.evaluation.scorer import final_list_places, score
+from scoring.evaluation.scorer import score
 from scoring.explanations.explanation import explain
 from scoring.explanations.render import render
 from scoring.inputs.batch import Batch

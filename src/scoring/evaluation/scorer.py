@@ -3,29 +3,30 @@
 Phases, in order, for individuals then units (a unit reads its members' titles):
 computed fields → criteria → bonus and deductions → score → gates → titles (prerequisites through
 the engine, then quotas cut by rank) → for units, aggregates of members come first → ranks.
+The quotas (a title's, and a rating's cap) are `evaluation.quotas`; the order every ranking
+follows is `evaluation.ranking`.
 Every condition goes through an `Evaluator` (durable_rules in production, the plain evaluator in
 the cross-check); points formulas are evaluated in exact decimals for the rule that fired.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from scoring.base.errors import InputError, Problem
 from scoring.base.i18n import _
-from scoring.base.text import collation_key, name_sort_key
 from scoring.evaluation import conditions, rewards
+from scoring.evaluation.quotas import apply_quota, rating_quota
+from scoring.evaluation.ranking import ranked_per_scope
 from scoring.evaluation.result import (
     AggregateValue,
     Hit,
     Prerequisite,
-    QuotaDecision,
     RatingDecision,
     RecordResult,
     Result,
@@ -46,8 +47,6 @@ from scoring.rulesets.compile import (
     CGate,
     CKind,
     Compiled,
-    CRatings,
-    CTitle,
     Group,
     Rule,
 )
@@ -423,86 +422,7 @@ def _rate(st: _State, ev: Evaluator, late: bool) -> None:
     if problems:
         raise InputError(problems)
     if cr.quota is not None:
-        _rating_quota(st, cr)
-
-
-def _rating_quota(st: _State, cr: CRatings) -> None:
-    """The cap of one rating relative to another, per scope (see `RatingQuota`).
-
-    Records outside the cap (rated on paper under another text, when it counts only those
-    rated from points) are marked and never moved. Of the counted holders, those rated on
-    paper keep their rating; the others are ranked and the first `room` stay."""
-    q = cr.quota
-    assert q is not None and cr.share is not None
-    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i, scope in enumerate(st.scopes):
-        groups[scopes.key(cr.per, scope)].append(i)
-    of = cr.of
-    for value in sorted(groups):
-        members = groups[value]
-        counted = [i for i in members
-                   if q.counts == "all" or st.scopes[i][RATING_POINTS] is not None]
-        for i in sorted(set(members) - set(counted)):
-            rated = st.ratings[i]
-            if rated is not None and (rated.final == q.rating or rated.final in of):
-                st.ratings[i] = replace(rated, outside_cap=True)
-        own = _unit_share(q.share_field, [st.scopes[i] for i in members])
-        share = cr.share if own is None else own
-        # the reference classes' count besides the capped class's holders (who count too when
-        # the capped class is one of them: "xuất sắc ≤ 20% of tốt and above")
-        base = sum(1 for i in counted
-                   if st.scopes[i][cr.field] in of and st.scopes[i][cr.field] != q.rating)
-        holders = [i for i in counted if st.scopes[i][cr.field] == q.rating]
-        paper = {i for i in holders if st.scopes[i][RATING_POINTS] is None}
-        movable = ranked([i for i in holders if i not in paper], q.rank_by, st.scopes, lead=None)
-        joins, stays = q.demote_to in of, q.rating in of
-        tied = tie_breaks(movable, q.rank_by, st.scopes, lead=None)
-        if q.counted == "before_moves":
-            reference = base + (len(holders) if stays else 0)
-            kept = quota_places(share, reference, q.rounding)
-        else:
-            kept = final_list_places(share, base, len(holders), len(paper), q.rounding,
-                                     joins, stays)
-            down = len(holders) - max(kept, len(paper))
-            reference = (base + (down if joins else 0)
-                         + (len(holders) - down if stays else 0))
-        room = max(0, kept - len(paper))
-        scope_text = scopes.text(cr.per, value)
-        for pos, i in enumerate(movable):
-            cut = pos >= room
-            decision = QuotaDecision(scope_text, pos + 1, room, reference, cut, q.basis, share,
-                                     q.counted, len(paper), tied.get(i, ()))
-            moved = q.demote_to if cut else None
-            if cut:
-                st.scopes[i][cr.field] = q.demote_to
-            rated = st.ratings[i]
-            assert rated is not None
-            st.ratings[i] = replace(rated, quota=decision, moved_to=moved,
-                                    final=str(st.scopes[i][cr.field]))
-
-
-def final_list_places(share: Decimal, reference: int, holders: int, fixed: int,
-                      rounding: str, joins: bool = True, stays: bool = False) -> int:
-    """The largest number k ≤ `holders` of the capped rating that the final list allows:
-    k ≤ share × (reference + holders − k), since everyone moved down joins the reference
-    class (`joins`; and + k when the capped class is itself one of the reference classes,
-    `stays`). `fixed` holders cannot move (rated on paper), so k is at least that."""
-    for k in range(holders, fixed - 1, -1):
-        final = reference + (holders - k if joins else 0) + (k if stays else 0)
-        if k <= quota_places(share, final, rounding):
-            return k
-    return fixed
-
-
-def _unit_share(field: str | None, scopes: Sequence[expr.Scope]) -> Decimal | None:
-    """The share a unit was allowed instead of the rule set's (one value per scope)."""
-    if field is None:
-        return None
-    for scope in scopes:
-        value = scope.get(f"unit.{field}")
-        if isinstance(value, Decimal):
-            return value
-    return None
+        rating_quota(cr, st.scopes, st.ratings)
 
 
 def _score_kind(st: _State, ev: Evaluator) -> None:
@@ -732,77 +652,6 @@ def _aggregate_one(agg: CAggregate, cond: expr.Cond, scopes: list[dict[str, expr
 # ------------------------------------------------------------------------------------ titles
 
 
-def scope_key(per: str, scope: expr.Scope) -> str:
-    """The value that groups records for a quota or a ranking (`all`, `cluster`, a field)."""
-    if per == "all":
-        return "all"
-    if per == "cluster" and "unit.cluster" in scope:
-        return str(scope["unit.cluster"])
-    value = scope.get(per)
-    return "" if value is None else str(value)
-
-
-def rank_key(keys: Sequence[str], scopes: Sequence[expr.Scope],
-             lead: str | None = "-score") -> Callable[[int], Any]:
-    """Score first, then the declared keys, then id: the stated tie-break, never input order."""
-    parts = _rank_parts(keys, scopes, lead)
-
-    def key(i: int) -> tuple[Any, ...]:
-        return tuple(part(i) for part in parts)
-    return key
-
-
-def _rank_parts(keys: Sequence[str], scopes: Sequence[expr.Scope],
-                lead: str | None) -> list[Callable[[int], Any]]:
-    """The parts of `rank_key`, one function per key, in order; the record id comes last."""
-    order = list(keys) if lead is None or (keys and keys[0] == lead) else [lead, *keys]
-
-    def part(k: str) -> Callable[[int], Any]:
-        desc, name = k.startswith("-"), k.lstrip("-")
-
-        def value(i: int) -> Any:
-            v = scopes[i].get(name)
-            if v is None:
-                return (1,)
-            if isinstance(v, bool | Decimal):
-                n = Decimal(int(v)) if isinstance(v, bool) else v
-                return (0, -n if desc else n)
-            return (0, name_sort_key(v) if name == "name" else collation_key(v))
-        return value
-    return [*map(part, order), lambda i: (0, str(scopes[i]["id"]))]
-
-
-def ranked(members: Sequence[int], keys: Sequence[str], scopes: Sequence[expr.Scope],
-           lead: str | None = "-score") -> list[int]:
-    """`sorted(members, key=rank_key(keys, scopes, lead))`, computing a later part of the key
-    (a Vietnamese collation key of a name, say) only for records tied on the earlier parts."""
-    return _ranked(list(members), _rank_parts(keys, scopes, lead), 0)
-
-
-def _ranked(items: list[int], parts: list[Callable[[int], Any]], k: int) -> list[int]:
-    if len(items) <= 1 or k == len(parts):
-        return items
-    part = parts[k]
-    keyed = sorted(((part(i), i) for i in items), key=lambda pair: pair[0])
-    out: list[int] = []
-    start = 0
-    for end in range(1, len(keyed) + 1):
-        if end == len(keyed) or keyed[end][0] != keyed[start][0]:
-            tied = [i for _, i in keyed[start:end]]
-            out.extend(_ranked(tied, parts, k + 1) if len(tied) > 1 else tied)
-            start = end
-    return out
-
-
-def quota_places(share: Decimal, base: int, rounding: str) -> int:
-    exact = share * base
-    if rounding == "ceil":
-        return math.ceil(exact)
-    if rounding == "round":
-        return int(exact.quantize(Decimal(1), ROUND_HALF_UP))
-    return math.floor(exact)
-
-
 def _decide_titles(st: _State, ev: Evaluator, compiled: Compiled) -> None:
     for t in st.ck.titles:
         speakers = [conditions.speaker(rule, st.ck, compiled, st.scopes)
@@ -815,7 +664,7 @@ def _decide_titles(st: _State, ev: Evaluator, compiled: Compiled) -> None:
         gated = [tuple(g.id for g in st.ck.gates if t.spec.id in g.blocks and g.id in st.gates[i])
                  for i in range(len(st.scopes))]
         candidates = [i for i in range(len(st.scopes)) if eligible[i] and not gated[i]]
-        quota = _apply_quota(t, candidates, st) if t.quota else {}
+        quota = apply_quota(t, candidates, st.scopes) if t.quota else {}
         awarded = {i for i in candidates if i not in quota or not quota[i].cut}
         met = tuple(Prerequisite(rule.text, True, "") for rule in t.group.rules)
         unmet = [_Unmet(st.shared, rule, st.scopes) for rule in t.group.rules]
@@ -870,51 +719,16 @@ class _Unmet:
         return found
 
 
-def _apply_quota(t: CTitle, candidates: list[int], st: _State) -> dict[int, QuotaDecision]:
-    q = t.quota
-    assert q is not None
-    per = t.per
-    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i in candidates:
-        groups[scopes.key(per, st.scopes[i])].append(i)
-    out: dict[int, QuotaDecision] = {}
-    holders: dict[tuple[str, ...], int] = defaultdict(int)
-    if q.of not in (None, "candidates"):
-        of = scopes.as_tuple(q.of)
-        for s in st.scopes:
-            if any(s.get(o) is True for o in of):
-                holders[scopes.key(per, s)] += 1
-    for value in sorted(groups):
-        members = groups[value]
-        if q.count is not None:
-            places, base = q.count, len(members)
-        else:
-            base = len(members) if q.of == "candidates" else holders[value]
-            assert t.share is not None
-            places = quota_places(t.share, base, q.rounding)
-        order = ranked(members, q.rank_by, st.scopes)
-        tied = tie_breaks(order, q.rank_by, st.scopes)
-        for pos, i in enumerate(order):
-            out[i] = QuotaDecision(scopes.text(per, value), pos + 1, places, base,
-                                   pos >= places, q.basis, ties=tied.get(i, ()))
-    return out
-
-
 # ----------------------------------------------------------------------------------- results
 
 
 def _results(st: _State, kind: Kind, amounts: dict[str, Decimal],
              achievements: Sequence[Achievement]) -> list[RecordResult]:
-    per = st.ck.rank_per
-    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i, scope in enumerate(st.scopes):
-        groups[scopes.key(per, scope)].append(i)
     ranks: dict[int, tuple[int, int, str]] = {}
     tied: dict[int, tuple[TieBreak, ...]] = {}
-    for value, members in groups.items():
-        order = ranked(members, st.ck.rank_by, st.scopes)
+    for scope_text, order in ranked_per_scope(st.ck.rank_per, st.ck.rank_by, st.scopes):
         for pos, i in enumerate(order):
-            ranks[i] = (pos + 1, len(members), scopes.text(per, value))
+            ranks[i] = (pos + 1, len(order), scope_text)
         tied.update(tie_breaks(order, st.ck.rank_by, st.scopes))
     out = []
     computed_names = [n for n, _ in st.ck.computed]

@@ -1,7 +1,7 @@
 """How ties were broken: for neighbours in a ranking that share the leading value, the first of
 the stated keys on which they differ, with both values.
 
-A ranking (`scorer.ranked`) orders by the score (or a rating quota's first key), then the rule
+A ranking (`ranking.ranked`) orders by the score (or a rating quota's first key), then the rule
 set's declared keys, then the record id; two records next to each other with the same leading
 value were separated by the first later key whose values differ. `tie_breaks` names that key
 for each such pair, from both sides, so that `explain`, the JSON ledger and the report can say
@@ -15,12 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from scoring.base.i18n import _
+from scoring.evaluation.ranking import rank_parts
 from scoring.evaluation.result import TieBreak
 from scoring.language import expr
 
 
 def key_names(keys: Sequence[str], lead: str | None = "-score") -> list[str]:
-    """The ranking's keys in the order `scorer.rank_key` reads them, the id last."""
+    """The ranking's keys in the order `ranking.rank_key` reads them, the id last."""
     order = list(keys) if lead is None or (keys and keys[0] == lead) else [lead, *keys]
     return [*order, "id"]
 
@@ -29,11 +30,9 @@ def tie_breaks(ordered: Sequence[int], keys: Sequence[str], scopes: Sequence[exp
                lead: str | None = "-score") -> dict[int, tuple[TieBreak, ...]]:
     """For each record of `ordered` (a ranking, best first) tied on the leading key with a
     neighbour: the tie-breaks with its neighbours (the one ahead first)."""
-    from scoring.evaluation.scorer import _rank_parts
-
     if len(ordered) < 2:
         return {}
-    parts: list[Callable[[int], Any]] = _rank_parts(keys, scopes, lead)
+    parts: list[Callable[[int], Any]] = rank_parts(keys, scopes, lead)
     names = key_names(keys, lead)
     first = [parts[0](i) for i in ordered]
     out: dict[int, list[TieBreak]] = {}

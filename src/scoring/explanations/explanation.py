@@ -25,6 +25,7 @@ from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _, language
 from scoring.base.suggest import suggest
 from scoring.base.text import fold, nfc
+from scoring.evaluation.ranking import rank_key
 from scoring.evaluation.result import (
     AggregateValue,
     Hit,
@@ -32,7 +33,7 @@ from scoring.evaluation.result import (
     Result,
     TitleDecision,
 )
-from scoring.evaluation.scorer import Evaluator, rank_key
+from scoring.evaluation.scorer import Evaluator
 from scoring.explanations.nearmiss import (
     MAX_CHANGES,
     NearMiss,
