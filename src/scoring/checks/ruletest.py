@@ -31,7 +31,7 @@ from scoring.evaluation.result import RecordResult, Result, TitleDecision
 from scoring.evaluation.scorer import Evaluator, score
 from scoring.history.values import past_fields
 from scoring.inputs.records import Origin, Record, record_model
-from scoring.language import expr
+from scoring.language import evaluate, expr, normal, show
 from scoring.rulesets import schema_text
 from scoring.rulesets.compile import IDENTITY, Compiled
 from scoring.rulesets.ruleset import Example, Kind
@@ -172,32 +172,32 @@ def _depends_on(compiled: Compiled, rec: RecordResult, unit: Record,
         for rule in group.rules:
             verdict = _kleene(rule.cond, scope, unknown)
             if verdict is None:
-                needed |= expr.cond_names(rule.cond) & unknown
+                needed |= normal.cond_names(rule.cond) & unknown
                 break
             if verdict:
                 if rule.points is not None:
                     needed |= expr.names(rule.points) & unknown
                 break
     for t in ck.titles:
-        cond = expr.CAnd(tuple(r.cond for r in t.group.rules))
+        cond = normal.CAnd(tuple(r.cond for r in t.group.rules))
         if _kleene(cond, scope, unknown) is None:
-            needed |= expr.cond_names(cond) & unknown
+            needed |= normal.cond_names(cond) & unknown
     return sorted(n.removeprefix("unit.") for n in needed)
 
 
-def _kleene(cond: expr.Cond, scope: expr.Scope, unknown: set[str]) -> bool | None:
+def _kleene(cond: normal.Cond, scope: expr.Scope, unknown: set[str]) -> bool | None:
     """Does the condition hold, with the `unknown` names unknown? None: it depends on them."""
-    if isinstance(cond, expr.CAnd | expr.COr):
+    if isinstance(cond, normal.CAnd | normal.COr):
         values = [_kleene(c, scope, unknown) for c in cond.items]
-        decisive = isinstance(cond, expr.COr)  # True decides an or, False decides an and
+        decisive = isinstance(cond, normal.COr)  # True decides an or, False decides an and
         if decisive in values:
             return decisive
         return None if None in values else not decisive
-    if isinstance(cond, expr.CLeaf | expr.CPresent):
-        leaf_names = {cond.name} if isinstance(cond, expr.CPresent) else expr.names(cond.term)
+    if isinstance(cond, normal.CLeaf | normal.CPresent):
+        leaf_names = {cond.name} if isinstance(cond, normal.CPresent) else expr.names(cond.term)
         if leaf_names & unknown:
             return None
-    return expr.holds(cond, scope)
+    return evaluate.holds(cond, scope)
 
 
 # ------------------------------------------------------------------------------ building
@@ -311,7 +311,7 @@ def _number(value: object) -> Decimal | None:
 
 def _show(value: object) -> str:
     if isinstance(value, Decimal):
-        return expr.format_number(value)
+        return show.format_number(value)
     if isinstance(value, list | tuple | set | frozenset):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
@@ -350,12 +350,12 @@ def _compare(expect: Mapping[str, Any], rec: RecordResult) -> list[str]:
         out.append(_("hits: expected {want} to fire; fired: {got}").format(
             want=_show(missing), got=_show(shown)))
     if "reward" in expect and _number(expect["reward"]) != rec.reward:
-        detail = ", ".join(f"{t} {expr.format_number(a)}" for t, a in rec.rewards) or _("none")
+        detail = ", ".join(f"{t} {show.format_number(a)}" for t, a in rec.rewards) or _("none")
         detail += "".join(_("; {title} {amount} not paid: {paid} rewards the same achievement")
-                          .format(title=u.title, amount=expr.format_number(u.amount),
+                          .format(title=u.title, amount=show.format_number(u.amount),
                                   paid=u.paid) for u in rec.not_paid)
         out.append(_("reward: expected {want}, got {got} ({detail})").format(
-            want=expect["reward"], got=expr.format_number(rec.reward), detail=detail))
+            want=expect["reward"], got=show.format_number(rec.reward), detail=detail))
     if "rating" in expect:
         got_rating = rec.rating.final if rec.rating is not None else None
         if got_rating != expect["rating"]:

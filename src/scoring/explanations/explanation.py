@@ -52,7 +52,9 @@ from scoring.explanations.nearmiss import (
 from scoring.explanations.rating_audit import band_lines
 from scoring.history.values import explain_lines
 from scoring.inputs.batch import Batch
-from scoring.language import expr
+from scoring.language import evaluate, expr, normal
+from scoring.language.show import format_number, render_leaf, unparse
+from scoring.language.why import why_not
 from scoring.outputs.jsonout import json_number, json_value, to_json_data
 from scoring.rulesets.compile import CAggregate, CCriterion, CKind, Compiled
 from scoring.rulesets.ruleset import InputSpec, Kind, RatingQuota
@@ -299,8 +301,8 @@ def _checked_total(record: RecordResult) -> Decimal:
 def _points_text(rule_points: expr.Node | None, hit: Hit) -> str:
     if rule_points is None:
         return ""
-    formula = expr.unparse(rule_points)
-    raw = expr.format_number(hit.raw) if hit.raw is not None else _("missing")
+    formula = unparse(rule_points)
+    raw = format_number(hit.raw) if hit.raw is not None else _("missing")
     return formula if isinstance(rule_points, expr.Lit) else f"{formula} = {raw}"
 
 
@@ -311,7 +313,7 @@ def _criterion_view(c: CCriterion, record: RecordResult, scopes: Mapping[Stage, 
     index = applied_band(c.group, hit)
     failed = tuple(
         Unfired(rule.key, "criteria", c.spec.id, rule.label or c.spec.label,
-                rule.text, expr.why_not(rule.cond, scope))
+                rule.text, why_not(rule.cond, scope))
         for rule in c.group.rules[:index])
     if index == len(c.group.rules):
         how = _("not applied: {note}").format(note=hit.note)
@@ -321,7 +323,7 @@ def _criterion_view(c: CCriterion, record: RecordResult, scopes: Mapping[Stage, 
         if c.banded:
             how = _("band {number}: when {condition} → {points}").format(
                 number=index + 1, condition=rule.text, points=points)
-        elif isinstance(rule.cond, expr.CTrue):
+        elif isinstance(rule.cond, normal.CTrue):
             how = _("formula {points}").format(points=points)
         else:
             how = _("when {condition} → {points}").format(condition=rule.text, points=points)
@@ -341,12 +343,12 @@ def _unfired(record: RecordResult, ck: CKind, scopes: Mapping[Stage, Scope]) -> 
             if (section, a.spec.id) not in fired:
                 rule = a.group.rules[0]
                 out.append(Unfired(rule.key, section, a.spec.id, a.spec.label, rule.text,
-                                   expr.why_not(rule.cond, scopes["adjust"])))
+                                   why_not(rule.cond, scopes["adjust"])))
     for g in ck.gates:
         if ("gates", g.id) not in fired:
             rule = g.group.rules[0]
             out.append(Unfired(rule.key, "gates", g.id, g.label, rule.text,
-                               expr.why_not(rule.cond, scopes["gates"])))
+                               why_not(rule.cond, scopes["gates"])))
     return out
 
 
@@ -394,7 +396,7 @@ def _money(amount: Decimal | int) -> str:
 def _percent(share: Decimal) -> str:
     """A share as a percentage for reading (two decimals at most: 71.43%); the exact value is
     in the ledger and the JSON."""
-    return f"{expr.format_number((share * 100).quantize(Decimal('0.01')))}%"
+    return f"{format_number((share * 100).quantize(Decimal('0.01')))}%"
 
 
 def _title_view(d: TitleDecision, record: RecordResult, result: Result,
@@ -441,7 +443,7 @@ def _quota_text(d: TitleDecision, record: RecordResult, result: Result,
             way = {"floor": N_("rounded down"), "ceil": N_("rounded up"),
                    "round": N_("rounded to the nearest")}[spec.rounding]
             basis = _("{basis} = {exact}, {way}").format(
-                basis=basis, exact=expr.format_number(exact), way=_(way))
+                basis=basis, exact=format_number(exact), way=_(way))
     text = _("ranked {rank} of {candidates} for {title} in {scope} by {order}; {places} "
              "({basis}); {decision}").format(
         rank=_nth(q.rank), candidates=_plural(len(rivals), "candidate"), title=d.title,
@@ -451,7 +453,7 @@ def _quota_text(d: TitleDecision, record: RecordResult, result: Result,
     if q.cut and last is not None:
         text = _("{text}; the cut line is {name} ({id}), {rank} with {score} points").format(
             text=text, name=last.name, id=last.id, rank=_nth(q.places),
-            score=expr.format_number(last.score))
+            score=format_number(last.score))
     return text
 
 
@@ -470,7 +472,7 @@ def _aggregate_view(agg: CAggregate, unit: RecordResult, result: Result, compile
     value = next(a for a in unit.aggregates if a.name == agg.name)
     ck = compiled.kind("individual")
     chosen = [m for m in members if agg.where is None
-              or expr.holds(agg.where, record_scopes(result, m, ck)["titles"])]
+              or evaluate.holds(agg.where, record_scopes(result, m, ck)["titles"])]
     listed = set(value.members)
     if agg.spec.fn == "all":  # its members are the ones that do not meet it
         counted = [m for m in chosen if m.id not in listed]
@@ -515,7 +517,7 @@ def _shortfalls(record: RecordResult, result: Result, ck: CKind,
     for target in targets(record, ck):
         scope = scopes[target.stage]
         for leaf in failing_leaves(target.cond, scope):
-            if not (isinstance(leaf, expr.CLeaf) and isinstance(leaf.term, expr.Name)
+            if not (isinstance(leaf, normal.CLeaf) and isinstance(leaf.term, expr.Name)
                     and isinstance(leaf.const, Decimal)) or own_inputs(leaf.term, ck):
                 continue
             name = leaf.term.name
@@ -547,9 +549,9 @@ def _cut_line_short(d: TitleDecision, record: RecordResult, result: Result, ck: 
     assert spec is not None
     key = rank_key(spec.rank_by, [{**scope, "score": last.score},
                                   record_scopes(result, last, ck)["titles"]])
-    gap = expr.format_number(last.score - record.score)
+    gap = format_number(last.score - record.score)
     words = {"title": d.title, "name": last.name, "id": last.id,
-             "score": expr.format_number(last.score), "gap": gap,
+             "score": format_number(last.score), "gap": gap,
              "order": _rank_words(spec.rank_by)}
     if key(0) < key(1):
         return _("to win a {title} place: the cut line is {name} ({id}) with {score} points; "
@@ -559,24 +561,24 @@ def _cut_line_short(d: TitleDecision, record: RecordResult, result: Result, ck: 
              "needed").format(**words)
 
 
-def _members_short(leaf: expr.CLeaf, agg: CAggregate, view: AggregateView) -> str:
+def _members_short(leaf: normal.CLeaf, agg: CAggregate, view: AggregateView) -> str:
     counted, base = len(view.counted), len(view.counted) + len(view.not_counted)
     assert isinstance(leaf.const, Decimal)
     for extra in range(1, len(view.not_counted) + 1):
         n = Decimal(counted + extra)
         value = n / base if agg.spec.fn == "share" else n
-        if expr.holds(expr.CLeaf(leaf.term, leaf.op, leaf.const), {agg.name: value}):
+        if evaluate.holds(normal.CLeaf(leaf.term, leaf.op, leaf.const), {agg.name: value}):
             shown = _("{count} of {total}").format(count=counted + extra, total=base) + (
                 f" = {_percent(value)}" if agg.spec.fn == "share" else "")
             return _("{condition} needs {more} counted ({shown}; now {count} of {total}): see "
                      "the aggregates of members").format(
-                condition=expr.render_leaf(leaf), more=_plural(extra, "more member"),
+                condition=render_leaf(leaf), more=_plural(extra, "more member"),
                 shown=shown, count=counted, total=base)
     return _("{condition} cannot be met by this unit's members ({count} of {total} "
-             "counted)").format(condition=expr.render_leaf(leaf), count=counted, total=base)
+             "counted)").format(condition=render_leaf(leaf), count=counted, total=base)
 
 
-def _amount_short(leaf: expr.CLeaf, value: expr.Value) -> str:
+def _amount_short(leaf: normal.CLeaf, value: expr.Value) -> str:
     assert isinstance(leaf.const, Decimal)
     if not isinstance(value, Decimal) or leaf.op in ("==", "!="):
         return ""
@@ -588,8 +590,8 @@ def _amount_short(leaf: expr.CLeaf, value: expr.Value) -> str:
     else:
         text = (_("{condition} was {value}: {gap} less (and a little) needed") if strict
                 else _("{condition} was {value}: {gap} less needed"))
-    return text.format(condition=expr.render_leaf(leaf), value=expr.format_number(value),
-                       gap=expr.format_number(gap))
+    return text.format(condition=render_leaf(leaf), value=format_number(value),
+                       gap=format_number(gap))
 
 
 # ------------------------------------------------------------------------------ values shown
@@ -602,7 +604,7 @@ def show(value: expr.Value, spec: InputSpec | None = None) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, Decimal):
-        return expr.format_number(value)
+        return format_number(value)
     label = (spec.values or {}).get(value) if spec is not None and spec.type == "enum" else None
     return f"{value} ({label})" if label and label != value else value
 
@@ -612,7 +614,7 @@ def _reads(hit: Hit, ex: Explanation) -> str:
 
 
 def _signed(d: Decimal) -> str:
-    return f"+{expr.format_number(d)}" if d >= 0 else expr.format_number(d)
+    return f"+{format_number(d)}" if d >= 0 else format_number(d)
 
 
 # ---------------------------------------------------------------------------------- blocks
@@ -669,7 +671,7 @@ def _header(ex: Explanation) -> list[Block]:
             ruleset=res.ruleset, year=res.year, name=res.name).rstrip()),
         Para(_("Rule set content hash: {hash}").format(hash=res.hash)),
         Para(_("Score: {score}; ranked {rank} of {count} in {scope}").format(
-            score=expr.format_number(r.score),
+            score=format_number(r.score),
             rank=ordinal(r.rank) if language() == "en" else r.rank,  # "xếp thứ 11/38"
             count=r.rank_of, scope=r.rank_scope)),
         *(Para(tie_sentence(t, ex.labels)) for t in r.ties),
@@ -715,7 +717,7 @@ def _rating(ex: Explanation) -> list[Block]:
             rating=show(d.given, spec)))
     else:
         lines.append(_("points: {points} → {rating} (rule {rule})").format(
-            points=expr.format_number(d.points), rating=show(d.band, spec), rule=d.band_rule))
+            points=format_number(d.points), rating=show(d.band, spec), rule=d.band_rule))
         lines += ex.bands
         if d.given is not None:
             lines.append((_("also given on paper: {rating}; the points decide")
@@ -748,7 +750,7 @@ def _cap_lines(q: QuotaDecision, moved_to: str | None, ex: Explanation) -> list[
             ratings.rounding if ratings is not None else "floor", N_("rounded down"))
         lines.append(_("cap: {share} of {count} '{of}' = {exact} → {places} ({way})").format(
             share=_percent(q.share), count=q.basis_count, of=of,
-            exact=expr.format_number(exact), places=_plural(held, "place"), way=_(way)))
+            exact=format_number(exact), places=_plural(held, "place"), way=_(way)))
     if q.reading == "final_list":
         lines.append(_("read on the final list: the most kept whose count stays within the "
                        "share of the final '{of}' count, those moved down included").format(of=of))
@@ -786,17 +788,17 @@ def _criteria(ex: Explanation) -> list[Block]:
     items = []
     for c in ex.criteria:
         h = c.hit
-        points = expr.format_number(h.points if h.points is not None else ZERO)
+        points = format_number(h.points if h.points is not None else ZERO)
         label = ex.labels.get(h.item, h.label)
         band = f" [{h.label}]" if h.label != label else ""
         lines = [_("rule {rule}: {how}").format(rule=h.rule, how=c.how),
                  _("read: {values}").format(values=_reads(h, ex))]
         if h.computed is not None:
             lines.append(_("computed by the rules: {points}; overridden in the review "
-                           "rounds").format(points=expr.format_number(h.computed)))
+                           "rounds").format(points=format_number(h.computed)))
         elif h.raw is not None and h.raw != h.points:
             lines.append(_("before the cap: {points}; {note}").format(
-                points=expr.format_number(h.raw), note=h.note))
+                points=format_number(h.raw), note=h.note))
         elif h.note and h.condition:
             lines.append(_("note: {note}").format(note=h.note))
         lines += round_lines(h)
@@ -807,7 +809,7 @@ def _criteria(ex: Explanation) -> list[Block]:
         head = (_("{item} {label}{band}: {points} of {max} points") if h.cap is not None
                 else _("{item} {label}{band}: {points} points"))
         items.append((head.format(item=h.item, label=label, band=band, points=points,
-                                  max=expr.format_number(h.cap) if h.cap is not None else ""),
+                                  max=format_number(h.cap) if h.cap is not None else ""),
                       tuple(lines)))
     return [Heading(_("Criteria")), Items(tuple(items)) if items else Para(_("none declared"))]
 
@@ -824,8 +826,8 @@ def _rule_lines(h: Hit, ex: Explanation) -> tuple[str, ...]:
              _("read: {values}").format(values=_reads(h, ex))]
     if h.raw is not None and h.points is not None and h.raw != abs(h.points):
         lines.append(_("before the cap: {points} (cap {cap})").format(
-            points=expr.format_number(h.raw),
-            cap=expr.format_number(h.cap) if h.cap is not None else _("none")))
+            points=format_number(h.raw),
+            cap=format_number(h.cap) if h.cap is not None else _("none")))
     if h.note:
         lines.append(_("note: {note}").format(note=h.note))
     lines += round_lines(h)
@@ -838,7 +840,7 @@ def round_lines(h: Hit) -> list[str]:
     out = []
     for i, v in enumerate(h.rounds):
         line = _("round {label} ({round}): {points}").format(
-            label=v.label, round=v.round, points=expr.format_number(v.points))
+            label=v.label, round=v.round, points=format_number(v.points))
         if v.who:
             line = _("{line} by {who}").format(line=line, who=v.who)
         if v.reason:
@@ -876,12 +878,12 @@ def _gates(ex: Explanation) -> list[Block]:
 
 def _total(ex: Explanation) -> list[Block]:
     rows = tuple((h.item, ex.labels.get(h.item, h.label), _section(h.section),
-                  _signed(h.points) if h.section != "criteria" else expr.format_number(h.points))
+                  _signed(h.points) if h.section != "criteria" else format_number(h.points))
                  for h in ex.record.hits if h.points is not None)
-    rows += ((_("total"), "", "", expr.format_number(ex.total)),)
+    rows += ((_("total"), "", "", format_number(ex.total)),)
     return [Heading(_("Total")), Table((_("item"), _("label"), _("section"), _("points")), rows),
             Para(_("The ledger adds up to the score: {total}.").format(
-                total=expr.format_number(ex.total)))]
+                total=format_number(ex.total)))]
 
 
 def _titles(ex: Explanation) -> list[Block]:
@@ -911,7 +913,7 @@ def _history(ex: Explanation) -> list[Block]:
 def _unit_members(ex: Explanation) -> list[Block]:
     if ex.record.kind != "unit":
         return []
-    rows = tuple((m.id, m.name, expr.format_number(m.score), ", ".join(m.titles) or "-")
+    rows = tuple((m.id, m.name, format_number(m.score), ", ".join(m.titles) or "-")
                  for m in ex.members)
     items = [(_aggregate_line(v, ex.labels), _aggregate_details(v)) for v in ex.aggregates]
     return [Heading(_("Members ({count})").format(count=len(ex.members))),
@@ -956,14 +958,14 @@ def _near(ex: Explanation) -> list[Block]:
         spec = ex.specs.get(c.input)
         label = ex.labels.get(c.input, "")
         checked = _("checked by scoring again: score {before} → {after} ({delta})").format(
-            before=expr.format_number(e.score - e.delta), after=expr.format_number(e.score),
+            before=format_number(e.score - e.delta), after=format_number(e.score),
             delta=_signed(e.delta))
         checked = (_("{line}; gains {titles}").format(line=checked, titles=", ".join(e.gained))
                    if e.gained else _("{line}; no title gained").format(line=checked))
         if e.lost:
             checked = _("{line}; loses {titles}").format(line=checked, titles=", ".join(e.lost))
         lines = [_("makes {condition} hold").format(condition=c.leaf), checked]
-        lines += [f"{cid}: {expr.format_number(old)} → {expr.format_number(new)}"
+        lines += [f"{cid}: {format_number(old)} → {format_number(new)}"
                   for cid, old, new in e.criteria]
         lines += [_("also: {other}").format(other=o) for o in e.others]
         items.append((_("{input} ({label}) {old} → {new}, to {goal}").format(

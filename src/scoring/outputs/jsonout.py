@@ -30,7 +30,8 @@ from scoring.evaluation.result import (
     TitleDecision,
     UnpaidReward,
 )
-from scoring.language.expr import Value, format_number
+from scoring.language.expr import Value
+from scoring.language.show import format_number
 from scoring.outputs.safe import safe_number
 
 __all__ = [
