@@ -136,13 +136,7 @@ def _arith(node: Bin, a: Value, b: Value, scope: Scope | None = None) -> Value:
             return _failed(node, x, y, scope)  # declared, or `Undefined`: never "missing"
 
 
-#
-# The hot paths (engine atoms, points formulas, computed fields, aggregates) evaluate the same
-# node for every record, so a node is compiled once into a Python closure built from its tree
-# (no `eval`, no text). Each closure computes exactly what `evaluate` / `holds` compute, with the
-# same decimal contexts: tests compare the two on generated records. `evaluate` and `holds` stay
-# the reference, and the plain evaluator of the cross-check keeps using them.
-
+# What `language.closures` compiles a node and a condition to (read here by `_decided`).
 Fn: TypeAlias = Callable[[Scope], Value]
 Test: TypeAlias = Callable[[Scope], bool]
 

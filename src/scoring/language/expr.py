@@ -240,7 +240,6 @@ def substitute(node: Node, constants: Mapping[str, Value]) -> Node:
     )
 
 
-
 Scope: TypeAlias = Mapping[str, Value]
 
 
