@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scoring.language import expr
+from scoring.language import expr, normal
 from scoring.rulesets.compile import Compiled, CRatings
 from scoring.rulesets.ruleset import InputSpec, Kind
 
@@ -100,21 +100,21 @@ def _value(node: expr.Node, cols: _Columns) -> Array:
         return out
     if isinstance(node, expr.IfExp) and not isinstance(node.body, expr.BoolOp | expr.Compare
                                                        | expr.In | expr.Unary):
-        return np.where(_holds(expr.to_cond(node.test), cols), _value(node.body, cols),
+        return np.where(_holds(normal.to_cond(node.test), cols), _value(node.body, cols),
                         _value(node.orelse, cols))
-    return _holds(expr.to_cond(node), cols).astype(float)
+    return _holds(normal.to_cond(node), cols).astype(float)
 
 
-def _holds(cond: expr.Cond, cols: _Columns) -> Array:
-    if isinstance(cond, expr.CTrue):
+def _holds(cond: normal.Cond, cols: _Columns) -> Array:
+    if isinstance(cond, normal.CTrue):
         return np.ones(cols.n, dtype=bool)
-    if isinstance(cond, expr.CFalse):
+    if isinstance(cond, normal.CFalse):
         return np.zeros(cols.n, dtype=bool)
-    if isinstance(cond, expr.CAnd | expr.COr):
+    if isinstance(cond, normal.CAnd | normal.COr):
         parts = [_holds(c, cols) for c in cond.items]
-        reduce = np.logical_and.reduce if isinstance(cond, expr.CAnd) else np.logical_or.reduce
+        reduce = np.logical_and.reduce if isinstance(cond, normal.CAnd) else np.logical_or.reduce
         return reduce(parts)
-    if isinstance(cond, expr.CPresent):
+    if isinstance(cond, normal.CPresent):
         v = cols.get(cond.name)
         there = ~pd.isna(v)
         return there if cond.positive else ~there
@@ -190,7 +190,7 @@ def _aggregate(compiled: Compiled, people: _Columns, unit_of: Array, units: _Col
         chosen = np.bincount(codes, weights=where, minlength=n)
         fn = agg.spec.fn
         if fn in ("count", "share", "all", "any"):
-            yes = where & (_holds(expr.to_cond(agg.of), people) if agg.of is not None
+            yes = where & (_holds(normal.to_cond(agg.of), people) if agg.of is not None
                            else np.ones(people.n, bool))
             count = np.bincount(codes, weights=yes, minlength=n)
             value = {"count": count,

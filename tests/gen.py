@@ -10,7 +10,7 @@ import random
 from decimal import Decimal
 
 from scoring.inputs.records import Origin, Record
-from scoring.language import expr
+from scoring.language import expr, normal
 from scoring.rulesets.compile import Compiled
 from scoring.rulesets.ruleset import InputSpec, Kind
 
@@ -19,8 +19,8 @@ def boundaries(compiled: Compiled) -> dict[str, set[Decimal]]:
     out: dict[str, set[Decimal]] = {}
     for group in compiled.groups():
         for rule in group.rules:
-            for leaf in expr.leaves(rule.cond):
-                if isinstance(leaf, expr.CLeaf) and isinstance(leaf.const, Decimal):
+            for leaf in normal.leaves(rule.cond):
+                if isinstance(leaf, normal.CLeaf) and isinstance(leaf.const, Decimal):
                     for name in expr.names(leaf.term):
                         for d in ("-1", "-0.1", "0", "0.1", "1"):
                             out.setdefault(name.removeprefix("unit."), set()).add(

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from scoring.checks.ranges import Domain, Interval, interval
 from scoring.checks.rulecheck import lint
 from scoring.cli import cli
-from scoring.language import expr
+from scoring.language import parse
 from scoring.rulesets.newyear import renamed
 from scoring.rulesets.ruleset import load
 
@@ -234,7 +234,7 @@ def test_interval_arithmetic(text: str, expected: Interval) -> None:
                "b": Domain("number", Decimal(0), Decimal(1)),
                "c": Domain("number", Decimal(-3), Decimal(2)),
                "n": Domain("number", Decimal(0), INF)}
-    assert interval(expr.parse(text), domains) == expected
+    assert interval(parse.parse(text), domains) == expected
 
 
 # ---------------------------------------------------------------------------------- new-year

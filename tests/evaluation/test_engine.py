@@ -2,7 +2,7 @@
 
 The engine evaluates each group of rules once per distinct *signature* (the values its rules
 read) and shares the hits; the plain evaluator evaluates every rule for every record with the
-reference interpreter (`expr.holds`). They must give the same Result, ledger included, on
+reference interpreter (`evaluate.holds`). They must give the same Result, ledger included, on
 generated records (half of their numbers on the rules' own boundaries), on records built from
 every boundary value, and on a continuous amount where every record is its own signature.
 """
@@ -23,7 +23,7 @@ from scoring.evaluation.reference import PlainEvaluator
 from scoring.evaluation.result import Result
 from scoring.evaluation.scorer import score
 from scoring.inputs.records import Record
-from scoring.language import expr
+from scoring.language import closures, evaluate, expr, normal, parse, typecheck, why
 from scoring.rulesets.compile import Compiled, Group, Rule
 from scoring.run.app import compile_folder
 
@@ -118,9 +118,9 @@ def _group(*conditions: str) -> Group:
     env = expr.Env({"amount": expr.NUMBER, "other": expr.NUMBER})
     rules = []
     for i, text in enumerate(conditions):
-        node = expr.parse(text)
-        expr.check(node, env)
-        rules.append(Rule(f"r{i}", expr.to_cond(node), text))
+        node = parse.parse(text)
+        typecheck.check(node, env)
+        rules.append(Rule(f"r{i}", normal.to_cond(node), text))
     return Group("continuous", tuple(rules))
 
 
@@ -189,19 +189,20 @@ def test_compiled_closures_match_the_reference(folder: Path) -> None:
     assert recorder.seen
     for group, scopes in recorder.seen:
         for rule in group.rules:
-            holds = expr.compiled_cond(rule.cond)
-            explain = expr.explained(rule.cond)
+            holds = closures.compiled_cond(rule.cond)
+            explain = why.explained(rule.cond)
             for s in scopes:
-                assert holds(s) == expr.holds(rule.cond, s), (rule.key, s)
-                assert explain(s) == expr.why_not(rule.cond, s), rule.key
-            nodes = [leaf.term for leaf in expr.leaves(rule.cond) if isinstance(leaf, expr.CLeaf)]
+                assert holds(s) == evaluate.holds(rule.cond, s), (rule.key, s)
+                assert explain(s) == why.why_not(rule.cond, s), rule.key
+            nodes = [leaf.term for leaf in normal.leaves(rule.cond)
+                     if isinstance(leaf, normal.CLeaf)]
             if rule.points is not None:
                 nodes.append(rule.points)
             for node in nodes:
-                reference = [expr.evaluate(node, s) for s in scopes]
-                fn = expr.compiled(node)
+                reference = [evaluate.evaluate(node, s) for s in scopes]
+                fn = closures.compiled(node)
                 assert _exactly([fn(s) for s in scopes]) == _exactly(reference), rule.key
-                assert _exactly(expr.column(node, scopes)) == _exactly(reference), rule.key
+                assert _exactly(closures.column(node, scopes)) == _exactly(reference), rule.key
 
 
 @pytest.mark.parametrize(("text", "scope", "expected"), [
@@ -215,11 +216,11 @@ def test_compiled_closures_match_the_reference(folder: Path) -> None:
 ])
 def test_arithmetic_closures_keep_the_reference_context(
         text: str, scope: dict[str, expr.Value], expected: expr.Value) -> None:
-    node = expr.parse(text, expr.Where(zero="missing"))  # a division by zero declared missing
-    reference = expr.evaluate(node, scope)
+    node = parse.parse(text, expr.Where(zero="missing"))  # a division by zero declared missing
+    reference = evaluate.evaluate(node, scope)
     assert str(reference) == str(expected)
-    assert str(expr.compiled(node)(scope)) == str(reference)
-    assert _exactly(expr.column(node, [scope, scope, dict(scope)])) == _exactly([reference] * 3)
+    assert str(closures.compiled(node)(scope)) == str(reference)
+    assert _exactly(closures.column(node, [scope, scope, dict(scope)])) == _exactly([reference] * 3)
 
 
 @pytest.mark.parametrize(("condition", "value", "holds"), [

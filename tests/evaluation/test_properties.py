@@ -42,7 +42,7 @@ from scoring.evaluation.quotas import quota_places
 from scoring.evaluation.result import RecordResult, Result
 from scoring.evaluation.scorer import score
 from scoring.inputs.records import Record
-from scoring.language import expr
+from scoring.language import expr, parse, show, typecheck
 from scoring.rulesets.compile import Compiled
 from scoring.rulesets.ruleset import Kind
 from scoring.rulesets.scopes import as_tuple
@@ -91,9 +91,9 @@ def test_the_parser_raises_nothing_but_rule_error(text: str) -> None:
     where = expr.Where("rules.yaml:1", "r")
     started = time.process_time()  # this process's CPU time: other load does not count
     try:
-        node = expr.parse(text, where)
-        expr.check(node, ENV, where)
-        expr.unparse(node)
+        node = parse.parse(text, where)
+        typecheck.check(node, ENV, where)
+        show.unparse(node)
     except RuleError as e:
         assert e.problems and all(p.where == "rules.yaml:1" for p in e.problems)
     assert time.process_time() - started < 2, "parsing took more than 2 seconds of CPU"

@@ -34,7 +34,7 @@ from scoring.explanations.explanation import (
 from scoring.explanations.jsonview import record_to_json
 from scoring.explanations.ledger import to_json_data
 from scoring.explanations.render import render
-from scoring.language import expr
+from scoring.language import evaluate
 from scoring.run.app import Run, run
 
 MINI = (Path("tests/data/mini"), Path("tests/rulesets/mini"))
@@ -93,15 +93,15 @@ def test_rebuilt_scopes_reproduce_every_decision(sample: tuple[Path, Path | None
         scopes = record_scopes(r.result, record, ck)
         for t, d in zip(ck.titles, record.decisions, strict=True):
             for rule, p in zip(t.group.rules, d.prerequisites, strict=True):
-                assert expr.holds(rule.cond, scopes["titles"]) == p.met, (record.id, rule.key)
+                assert evaluate.holds(rule.cond, scopes["titles"]) == p.met, (record.id, rule.key)
         fired = {h.rule for h in record.hits if h.condition}
         for c in ck.criteria:
             first = next((rule.key for rule in c.group.rules
-                          if expr.holds(rule.cond, scopes["criteria"])), None)
+                          if evaluate.holds(rule.cond, scopes["criteria"])), None)
             assert (first in fired) if first else not any(
                 rule.key in fired for rule in c.group.rules)
         for g in ck.gates:
-            assert expr.holds(g.group.rules[0].cond, scopes["gates"]) == (g.id in record.gates)
+            assert evaluate.holds(g.group.rules[0].cond, scopes["gates"]) == (g.id in record.gates)
 
 
 def test_a_ledger_that_does_not_add_up_is_a_bug() -> None:

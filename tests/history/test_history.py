@@ -28,7 +28,8 @@ from scoring.evaluation.result import RecordResult
 from scoring.history.load import load_history, title_kinds
 from scoring.history.store import EMPTY, History, PastInitiative, Snapshot
 from scoring.history.values import evaluate, snapshot_of
-from scoring.language import expr
+from scoring.language import expr, normal, parse, show
+from scoring.language.evaluate import holds
 from scoring.language.history import Query
 from scoring.outputs.jsonout import render_json
 from scoring.rulesets.compile import compile_ruleset
@@ -111,7 +112,7 @@ def prerequisite_detail(rec: RecordResult, title: str) -> str:
     ('count_initiatives(scope >= "tinh", last=n)', 'count_initiatives(scope >= "tinh", last=n)'),
 ])
 def test_a_call_is_one_name_written_canonically(text: str, name: str) -> None:
-    assert expr.parse(f"{text} >= 1") == expr.Compare(">=", expr.Name(name), expr.Lit(D(1)))
+    assert parse.parse(f"{text} >= 1") == expr.Compare(">=", expr.Name(name), expr.Lit(D(1)))
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -125,7 +126,7 @@ def test_a_call_is_one_name_written_canonically(text: str, name: str) -> None:
 ])
 def test_bad_calls_are_rule_errors(text: str, message: str) -> None:
     with pytest.raises(RuleError) as e:
-        expr.parse(text, expr.Where("r.yaml:3", "T"))
+        parse.parse(text, expr.Where("r.yaml:3", "T"))
     assert message in str(e.value) and "r.yaml:3" in str(e.value)
 
 
@@ -161,7 +162,7 @@ def test_a_title_reading_a_chain_is_decided_after_the_chain_title() -> None:
     assert (q.kind, q.fn, q.title, q.field) == ("individual", "consecutive_years", "CSTDCS",
                                                 "past.consecutive_years(CSTDCS)")
     rule = next(t for t in compiled.kind("individual").titles if t.spec.id == "CSTD_TINH")
-    assert expr.render_cond(rule.group.rules[0].cond) == (
+    assert show.render_cond(rule.group.rules[0].cond) == (
         "(past.consecutive_years(CSTDCS) + 1) * (1 if CSTDCS else 0) >= 3")
 
 
@@ -194,7 +195,7 @@ def test_count_initiatives_adds_this_years_declared_counts() -> None:
                                                    "last=2) >= 1"]}]))
     (q,) = compiled.history
     assert q.scopes == ("tinh", "toan_quoc")
-    assert expr.unparse(q.current) == "initiatives_tinh"  # the inputs this rule set declares
+    assert show.unparse(q.current) == "initiatives_tinh"  # the inputs this rule set declares
 
 
 # ------------------------------------------------------------------- evaluating, by hand
@@ -233,7 +234,7 @@ def test_a_chain_counts_back_from_last_year_and_stops_at_a_gap_or_the_since_titl
 
 def test_years_with_reads_each_year_and_the_window() -> None:
     q = Query("individual", "y", "years_with",
-              cond=expr.to_cond(expr.parse('task_rating == "xuat_sac"')), last=3)
+              cond=normal.to_cond(parse.parse('task_rating == "xuat_sac"')), last=3)
     h = store([snap("P", y, task_rating=r) for y, r in
                ((2021, "xuat_sac"), (2022, "tot"), (2023, "xuat_sac"), (2024, "xuat_sac"))])
     # scoring 2025 with last=3: the past part is 2023 and 2024 (2025 is this year's record)
@@ -541,7 +542,7 @@ def test_history_values_agree_with_the_engines_decisions() -> None:
         scope.update({v.field: v.past for v in rec.history})
         for t, d in zip(ck.titles, rec.decisions, strict=True):
             for rule, p in zip(t.group.rules, d.prerequisites, strict=True):
-                assert expr.holds(rule.cond, scope) == p.met, (rec.id, rule.key)
+                assert holds(rule.cond, scope) == p.met, (rec.id, rule.key)
 
 
 def test_the_engine_and_the_plain_evaluator_agree_with_history() -> None:

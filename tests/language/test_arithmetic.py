@@ -16,7 +16,7 @@ import pytest
 
 from scoring.base.errors import InputError
 from scoring.evaluation.reference import PlainEvaluator
-from scoring.language import expr
+from scoring.language import closures, evaluate, expr, normal, parse
 from scoring.run.app import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,12 +42,12 @@ UNDEFINED = "undefined"
 ])
 def test_a_division_by_zero_gives_what_the_rule_declares(
         text: str, scope: dict[str, expr.Value], zero: expr.Zero, expected: Any) -> None:
-    node = expr.parse(text, expr.Where(zero=zero))
-    ways = [lambda: expr.evaluate(node, scope), lambda: expr.compiled(node)(scope),
-            lambda: expr.column(node, [dict(scope), dict(scope), dict(scope)])[2]]
+    node = parse.parse(text, expr.Where(zero=zero))
+    ways = [lambda: evaluate.evaluate(node, scope), lambda: closures.compiled(node)(scope),
+            lambda: closures.column(node, [dict(scope), dict(scope), dict(scope)])[2]]
     for way in ways:
         if expected == UNDEFINED:
-            with pytest.raises(expr.Undefined, match="division by zero"):
+            with pytest.raises(evaluate.Undefined, match="division by zero"):
                 way()
         else:
             assert way() == expected
@@ -66,10 +66,10 @@ def test_a_division_by_zero_gives_what_the_rule_declares(
 ])
 def test_a_condition_is_an_error_only_when_the_undefined_part_decides(
         text: str, scope: dict[str, expr.Value], expected: Any) -> None:
-    cond = expr.to_cond(expr.parse(text))
-    for way in (lambda: expr.holds(cond, scope), lambda: expr.compiled_cond(cond)(scope)):
+    cond = normal.to_cond(parse.parse(text))
+    for way in (lambda: evaluate.holds(cond, scope), lambda: closures.compiled_cond(cond)(scope)):
         if expected == UNDEFINED:
-            with pytest.raises(expr.Undefined):
+            with pytest.raises(evaluate.Undefined):
                 way()
         else:
             assert way() is expected

@@ -7,7 +7,8 @@ from decimal import Decimal as D
 import pytest
 
 from scoring.base.errors import RuleError
-from scoring.language import expr
+from scoring.language import evaluate, expr, normal, parse, show, typecheck
+from scoring.language.why import why_not
 
 ENV = expr.Env(
     names={
@@ -56,9 +57,9 @@ ENV = expr.Env(
     ],
 )
 def test_conditions(text: str, scope: dict[str, expr.Value], expected: bool) -> None:
-    node = expr.substitute(expr.parse(text), ENV.constants)
-    assert expr.check(node, ENV) == expr.BOOL
-    assert expr.holds(expr.to_cond(node), scope) is expected
+    node = expr.substitute(parse.parse(text), ENV.constants)
+    assert typecheck.check(node, ENV) == expr.BOOL
+    assert evaluate.holds(normal.to_cond(node), scope) is expected
 
 
 @pytest.mark.parametrize(
@@ -86,10 +87,10 @@ def test_conditions(text: str, scope: dict[str, expr.Value], expected: bool) -> 
 def test_refused(text: str, fragment: str | None) -> None:
     where = expr.Where("rules/x.yaml:3", "crit")
     if fragment is None:  # a number where a condition is expected is the caller's check
-        assert expr.check(expr.parse(text, where), ENV, where) == expr.NUMBER
+        assert typecheck.check(parse.parse(text, where), ENV, where) == expr.NUMBER
         return
     with pytest.raises(RuleError) as info:
-        expr.check(expr.parse(text, where), ENV, where)
+        typecheck.check(parse.parse(text, where), ENV, where)
     problem = info.value.problems[0]
     assert fragment in problem.message
     assert problem.where == "rules/x.yaml:3" and problem.rule == "crit"
@@ -105,15 +106,15 @@ def test_refused(text: str, fragment: str | None) -> None:
     ],
 )
 def test_values(text: str, scope: dict[str, expr.Value], expected: expr.Value) -> None:
-    assert expr.evaluate(expr.parse(text), scope) == expected
+    assert evaluate.evaluate(parse.parse(text), scope) == expected
 
 
 def test_why_not_names_the_failing_part() -> None:
-    cond = expr.to_cond(expr.parse("task_rating == 'tot' and months_worked >= 10"))
-    why = expr.why_not(cond, {"task_rating": "tot", "months_worked": D(9)})
+    cond = normal.to_cond(parse.parse("task_rating == 'tot' and months_worked >= 10"))
+    why = why_not(cond, {"task_rating": "tot", "months_worked": D(9)})
     assert why == "months_worked >= 10 was 9 >= 10"
 
 
 def test_unparse_round_trips() -> None:
     text = 'task_rating in ("xuat_sac", "tot") and (months_worked >= 10 or maternity_leave)'
-    assert expr.unparse(expr.parse(text)) == text
+    assert show.unparse(parse.parse(text)) == text

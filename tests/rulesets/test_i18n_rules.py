@@ -42,10 +42,11 @@ RULE_ERRORS = [
      "trong khoảng từ 0 đến 1"),
     ("forbidden_call", None,
      "error: broken_rules/forbidden_call/rules.yaml:13: [task] call to '__import__' is not "
-     "allowed; functions: abs, consecutive_years, count_initiatives, every_criterion_at_least, max, min, present, "
-     "years_with",
+     "allowed; functions: abs, consecutive_years, count_initiatives, "
+     "every_criterion_at_least, max, min, present, years_with",
      "lỗi: broken_rules/forbidden_call/rules.yaml:13: [task] không được gọi '__import__'; các "
-     "hàm được dùng: abs, consecutive_years, count_initiatives, every_criterion_at_least, max, min, present, years_with"),
+     "hàm được dùng: abs, consecutive_years, count_initiatives, every_criterion_at_least, "
+     "max, min, present, years_with"),
     ("unknown_key", None,
      "error: broken_rules/unknown_key/rules.yaml:13: [task] individual.criteria.0.bands.0.lable: "
      "unknown key 'lable' (did you mean 'label'?)",

@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 from scoring.base.errors import ScoringError
 from scoring.base.i18n import language, reset_language, use_language
 from scoring.cli import cli
-from scoring.language.expr import format_number
+from scoring.language.show import format_number
 from scoring.run.app import run
 from scoring.web import MAX_UPLOAD_FILES, create_app
 from scoring.web.server import wait

@@ -30,7 +30,7 @@ from decimal import Decimal
 from scoring.base.i18n import _
 from scoring.checks.ruletest import Outcome
 from scoring.evaluation.result import RecordResult
-from scoring.language import expr
+from scoring.language import expr, normal, show
 from scoring.rulesets.compile import JUDGED, CKind, Compiled, Rule
 from scoring.rulesets.ruleset import KINDS
 from scoring.rulesets.scopes import as_tuple
@@ -55,7 +55,7 @@ class Edge:
 
 def _constant(rule: Rule) -> bool:
     """A condition that reads nothing (`true`), or only what a council judges."""
-    return all(n.startswith(JUDGED) for n in expr.cond_names(rule.cond))
+    return all(n.startswith(JUDGED) for n in normal.cond_names(rule.cond))
 
 
 def _band_edges(kind: str, what: str, rules: Sequence[Rule]) -> list[Edge]:
@@ -88,7 +88,7 @@ def _kind_edges(ck: CKind, out: dict[str, Edge]) -> None:
         if cr.quota is not None:
             out[f"ratingquota:{kind}"] = Edge(
                 kind, _("rating cap of {rating}").format(rating=cr.quota.rating),
-                f"{cr.quota.rating} ≤ {expr.format_number(cr.share or Decimal(0))} × "
+                f"{cr.quota.rating} ≤ {show.format_number(cr.share or Decimal(0))} × "
                 f"{', '.join(as_tuple(cr.quota.of))}",
                 {_("within"): [], _("cut"): []})
     for c in ck.criteria:

@@ -33,7 +33,7 @@ from scoring.inputs.batch import build_batch
 from scoring.inputs.readers import read_inputs
 from scoring.inputs.records import RawTable, blank, map_columns
 from scoring.inputs.rounds import parse_rounds
-from scoring.language.expr import format_number
+from scoring.language.show import format_number
 from scoring.rulesets.ruleset import KINDS, InputSpec, RuleSet
 from scoring.run.app import Run
 

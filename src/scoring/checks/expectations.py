@@ -17,7 +17,7 @@ from scoring.base.i18n import N_, _
 from scoring.base.suggest import suggest
 from scoring.evaluation.result import RecordResult, TitleDecision
 from scoring.inputs.records import Origin, Record, record_model
-from scoring.language import expr
+from scoring.language.show import format_number
 from scoring.rulesets import schema_text
 from scoring.rulesets.compile import IDENTITY, Compiled
 from scoring.rulesets.ruleset import Example, Kind
@@ -135,7 +135,7 @@ def number(value: object) -> Decimal | None:
 
 def show(value: object) -> str:
     if isinstance(value, Decimal):
-        return expr.format_number(value)
+        return format_number(value)
     if isinstance(value, list | tuple | set | frozenset):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
@@ -174,12 +174,12 @@ def compare_record(expect: Mapping[str, Any], rec: RecordResult) -> list[str]:
         out.append(_("hits: expected {want} to fire; fired: {got}").format(
             want=show(missing), got=show(shown)))
     if "reward" in expect and number(expect["reward"]) != rec.reward:
-        detail = ", ".join(f"{t} {expr.format_number(a)}" for t, a in rec.rewards) or _("none")
+        detail = ", ".join(f"{t} {format_number(a)}" for t, a in rec.rewards) or _("none")
         detail += "".join(_("; {title} {amount} not paid: {paid} rewards the same achievement")
-                          .format(title=u.title, amount=expr.format_number(u.amount),
+                          .format(title=u.title, amount=format_number(u.amount),
                                   paid=u.paid) for u in rec.not_paid)
         out.append(_("reward: expected {want}, got {got} ({detail})").format(
-            want=expect["reward"], got=expr.format_number(rec.reward), detail=detail))
+            want=expect["reward"], got=format_number(rec.reward), detail=detail))
     if "rating" in expect:
         got_rating = rec.rating.final if rec.rating is not None else None
         if got_rating != expect["rating"]:

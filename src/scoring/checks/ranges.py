@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Literal
 
-from scoring.language import expr
+from scoring.language import evaluate, expr, normal, show
 from scoring.rulesets.compile import RATING_POINTS, CKind, Compiled
 from scoring.rulesets.ruleset import Kind
 
@@ -282,7 +282,7 @@ def _pieces(d: Domain, consts: set[expr.Value]) -> list[Piece]:
 class Analysis:
     """Conditions rewritten over atoms, each atom's pieces, and whether atoms are independent."""
 
-    conds: list[expr.Cond]
+    conds: list[normal.Cond]
     pieces: dict[str, list[Piece]]
     independent: bool
     domains: dict[str, Domain] = field(default_factory=dict)
@@ -296,7 +296,7 @@ class Analysis:
                 for combo in itertools.product(*(self.pieces[k] for k in keys))]
 
 
-def analyse(conds: Sequence[expr.Cond], space: Space,
+def analyse(conds: Sequence[normal.Cond], space: Space,
             overrides: Mapping[str, Domain] | None = None) -> Analysis | None:
     """Prepare conditions for evaluation over pieces; None when a leaf cannot be analysed."""
     domains = {**space.domains, **(overrides or {})}
@@ -304,10 +304,10 @@ def analyse(conds: Sequence[expr.Cond], space: Space,
     consts: dict[str, set[expr.Value]] = {}
     atom_domains: dict[str, Domain] = {}
     for cond in conds:
-        for leaf in expr.leaves(cond):
-            if isinstance(leaf, expr.CPresent):
+        for leaf in normal.leaves(cond):
+            if isinstance(leaf, normal.CPresent):
                 return None
-            key = leaf.term.name if isinstance(leaf.term, expr.Name) else expr.unparse(leaf.term)
+            key = leaf.term.name if isinstance(leaf.term, expr.Name) else show.unparse(leaf.term)
             if key not in atom_domains:
                 d = atom_domain(leaf.term, domains)
                 if d is None:
@@ -337,13 +337,13 @@ def atom_domain(term: expr.Node, domains: Mapping[str, Domain]) -> Domain | None
     return None if iv is None else Domain("number", iv.lo, iv.hi)
 
 
-def _rename(cond: expr.Cond, keys: Mapping[expr.Node, str]) -> expr.Cond:
-    if isinstance(cond, expr.CAnd):
-        return expr.CAnd(tuple(_rename(c, keys) for c in cond.items))
-    if isinstance(cond, expr.COr):
-        return expr.COr(tuple(_rename(c, keys) for c in cond.items))
-    if isinstance(cond, expr.CLeaf):
-        return expr.CLeaf(expr.Name(keys[cond.term]), cond.op, cond.const)
+def _rename(cond: normal.Cond, keys: Mapping[expr.Node, str]) -> normal.Cond:
+    if isinstance(cond, normal.CAnd):
+        return normal.CAnd(tuple(_rename(c, keys) for c in cond.items))
+    if isinstance(cond, normal.COr):
+        return normal.COr(tuple(_rename(c, keys) for c in cond.items))
+    if isinstance(cond, normal.CLeaf):
+        return normal.CLeaf(expr.Name(keys[cond.term]), cond.op, cond.const)
     return cond
 
 
@@ -352,39 +352,39 @@ def scope(cell: Mapping[str, Piece]) -> dict[str, expr.Value]:
     return {k: p.value for k, p in cell.items()}
 
 
-def never_holds(cond: expr.Cond, space: Space,
+def never_holds(cond: normal.Cond, space: Space,
                 overrides: Mapping[str, Domain] | None = None) -> bool:
     """True when the condition holds for no values at all (False when it cannot be decided)."""
-    if isinstance(cond, expr.CFalse):
+    if isinstance(cond, normal.CFalse):
         return True
     a = analyse([cond], space, overrides)
     cells = a.cells() if a is not None else None
     try:
         return a is not None and cells is not None and not any(
-            expr.holds(a.conds[0], scope(c)) for c in cells)
-    except expr.Undefined:  # a division by zero in some cell: not decided here
+            evaluate.holds(a.conds[0], scope(c)) for c in cells)
+    except evaluate.Undefined:  # a division by zero in some cell: not decided here
         return False
 
 
-def always_holds(cond: expr.Cond, space: Space) -> bool:
+def always_holds(cond: normal.Cond, space: Space) -> bool:
     """True when the condition holds for every value (False when it cannot be decided)."""
-    if isinstance(cond, expr.CTrue):
+    if isinstance(cond, normal.CTrue):
         return True
     a = analyse([cond], space)
     cells = a.cells() if a is not None and a.independent else None
     try:
         return a is not None and cells is not None and all(
-            expr.holds(a.conds[0], scope(c)) for c in cells)
-    except expr.Undefined:  # a division by zero in some cell: not decided here
+            evaluate.holds(a.conds[0], scope(c)) for c in cells)
+    except evaluate.Undefined:  # a division by zero in some cell: not decided here
         return False
 
 
-def narrowed(cond: expr.Cond, space: Space) -> dict[str, Domain]:
+def narrowed(cond: normal.Cond, space: Space) -> dict[str, Domain]:
     """Domains narrowed by the `name op number` leaves that the condition requires."""
     out = dict(space.domains)
-    items = cond.items if isinstance(cond, expr.CAnd) else (cond,)
+    items = cond.items if isinstance(cond, normal.CAnd) else (cond,)
     for leaf in items:
-        if not (isinstance(leaf, expr.CLeaf) and isinstance(leaf.term, expr.Name)
+        if not (isinstance(leaf, normal.CLeaf) and isinstance(leaf.term, expr.Name)
                 and isinstance(leaf.const, Decimal)):
             continue
         d = out.get(leaf.term.name)

@@ -39,7 +39,8 @@ from scoring.checks.ranges import (
 )
 from scoring.evaluation.engine import check_constants
 from scoring.history.values import REVIEW_PARAMS
-from scoring.language import expr
+from scoring.language import evaluate, expr, normal, parse
+from scoring.language.show import format_number, unparse
 from scoring.rulesets.compile import CKind, Group, Rule, compile_ruleset
 from scoring.rulesets.ruleset import KINDS, Kind, KindRules, RuleSet, load, read_yaml, rule_files
 from scoring.rulesets.scopes import as_tuple
@@ -187,7 +188,7 @@ _KIND_WORDS = {"bool": N_("a yes/no value"), "text": N_("a text")}
 
 
 def _num(d: Decimal) -> str:
-    return expr.format_number(d) if d.is_finite() else ("inf" if d > 0 else "-inf")
+    return format_number(d) if d.is_finite() else ("inf" if d > 0 else "-inf")
 
 
 def _show_range(key: str, lo: Decimal, lo_closed: bool, hi: Decimal, hi_closed: bool) -> str:
@@ -278,8 +279,8 @@ def _check_bands(group: Group, source: str, rule_id: str, space: Space,
         return _shadowed_plainly(rules, rule_id, noun)
     scopes = [scope(c) for c in cells]
     try:
-        holding = [[expr.holds(cond, s) for cond in a.conds] for s in scopes]
-    except expr.Undefined:  # a division by zero in some cell: read the rules plainly
+        holding = [[evaluate.holds(cond, s) for cond in a.conds] for s in scopes]
+    except evaluate.Undefined:  # a division by zero in some cell: read the rules plainly
         return _shadowed_plainly(rules, rule_id, noun)
     first = [next((i for i, h in enumerate(row) if h), None) for row in holding]
     out: list[Finding] = []
@@ -301,8 +302,8 @@ def _shadowed_plainly(rules: Sequence[Rule], rule_id: str, noun: str) -> list[Fi
     out: list[Finding] = []
     for i, rule in enumerate(rules):
         earlier = next((j for j in range(i) if rules[j].cond == rule.cond
-                        or isinstance(rules[j].cond, expr.CTrue)), None)
-        if earlier is not None or isinstance(rule.cond, expr.CFalse):
+                        or isinstance(rules[j].cond, normal.CTrue)), None)
+        if earlier is not None or isinstance(rule.cond, normal.CFalse):
             bands = "" if earlier is None else _band_name(earlier, rules[earlier])
             out.append(Finding("error", rule.source, rule_id, _unreachable(noun, i, rule, bands)))
     return out
@@ -433,7 +434,7 @@ def _check_points(rule: Rule, cap: Decimal, what: tuple[str, int], rule_id: str,
         reads = ", ".join(f"{n} {_range_text(domains[n])}" for n in sorted(expr.names(points))
                           if n in domains)
         return [Finding("warning", rule.source, rule_id, _(_CAN_REACH[whose]).format(
-            number=number, rule=text, points=expr.unparse(points), most=_num(iv.hi), reads=reads,
+            number=number, rule=text, points=unparse(points), most=_num(iv.hi), reads=reads,
             max=_num(cap)))]
     return []
 
@@ -445,7 +446,7 @@ def _check_titles(ck: CKind, space: Space) -> list[Finding]:
     for t in ck.titles:
         rules = t.group.rules
         conds = [r.cond for r in rules]
-        if not never_holds(expr.CAnd(tuple(conds)) if conds else expr.CTrue(), space, never):
+        if not never_holds(normal.CAnd(tuple(conds)) if conds else normal.CTrue(), space, never):
             continue
         never[t.spec.id] = Domain("bool", never=True)
         reasons = [_never_text(r, _why_never(r.cond, space, never))
@@ -462,12 +463,12 @@ def _never_text(rule: Rule, why: str) -> str:
     return _("`{rule}` can never hold ({reasons})").format(rule=rule.text, reasons=why)
 
 
-def _why_never(cond: expr.Cond, space: Space, never: Mapping[str, Domain]) -> str:
+def _why_never(cond: normal.Cond, space: Space, never: Mapping[str, Domain]) -> str:
     reasons = []
-    for leaf in expr.leaves(cond):
-        if not isinstance(leaf, expr.CLeaf) or not never_holds(leaf, space, never):
+    for leaf in normal.leaves(cond):
+        if not isinstance(leaf, normal.CLeaf) or not never_holds(leaf, space, never):
             continue
-        name = expr.unparse(leaf.term)
+        name = unparse(leaf.term)
         d = atom_domain(leaf.term, {**space.domains, **never})
         if d is not None and d.never:
             reasons.append(_("title {title} can never be met").format(title=name))
@@ -594,7 +595,7 @@ def _references(rs: RuleSet) -> Iterator[tuple[Kind, str]]:
 def _check_unused(rs: RuleSet) -> list[Finding]:
     read: dict[Kind, set[str]] = {k: set() for k in KINDS}
     for kind, text in _expressions(rs):
-        found = expr.names(expr.parse(text))
+        found = expr.names(parse.parse(text))
         # a history call is one name; the parameters its keywords name are read too
         read[kind] |= found | {m for n in found if "(" in n
                                for m in re.findall(r"=([A-Za-z_]\w*)", n)}

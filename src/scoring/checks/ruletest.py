@@ -27,7 +27,7 @@ from scoring.evaluation.result import RecordResult, Result
 from scoring.evaluation.scorer import Evaluator, score
 from scoring.history.values import past_fields
 from scoring.inputs.records import Record
-from scoring.language import expr
+from scoring.language import evaluate, expr, normal
 from scoring.rulesets.compile import Compiled
 from scoring.rulesets.ruleset import Example, Kind
 from scoring.run.app import compile_folder
@@ -165,32 +165,32 @@ def _depends_on(compiled: Compiled, rec: RecordResult, unit: Record,
         for rule in group.rules:
             verdict = _kleene(rule.cond, scope, unknown)
             if verdict is None:
-                needed |= expr.cond_names(rule.cond) & unknown
+                needed |= normal.cond_names(rule.cond) & unknown
                 break
             if verdict:
                 if rule.points is not None:
                     needed |= expr.names(rule.points) & unknown
                 break
     for t in ck.titles:
-        cond = expr.CAnd(tuple(r.cond for r in t.group.rules))
+        cond = normal.CAnd(tuple(r.cond for r in t.group.rules))
         if _kleene(cond, scope, unknown) is None:
-            needed |= expr.cond_names(cond) & unknown
+            needed |= normal.cond_names(cond) & unknown
     return sorted(n.removeprefix("unit.") for n in needed)
 
 
-def _kleene(cond: expr.Cond, scope: expr.Scope, unknown: set[str]) -> bool | None:
+def _kleene(cond: normal.Cond, scope: expr.Scope, unknown: set[str]) -> bool | None:
     """Does the condition hold, with the `unknown` names unknown? None: it depends on them."""
-    if isinstance(cond, expr.CAnd | expr.COr):
+    if isinstance(cond, normal.CAnd | normal.COr):
         values = [_kleene(c, scope, unknown) for c in cond.items]
-        decisive = isinstance(cond, expr.COr)  # True decides an or, False decides an and
+        decisive = isinstance(cond, normal.COr)  # True decides an or, False decides an and
         if decisive in values:
             return decisive
         return None if None in values else not decisive
-    if isinstance(cond, expr.CLeaf | expr.CPresent):
-        leaf_names = {cond.name} if isinstance(cond, expr.CPresent) else expr.names(cond.term)
+    if isinstance(cond, normal.CLeaf | normal.CPresent):
+        leaf_names = {cond.name} if isinstance(cond, normal.CPresent) else expr.names(cond.term)
         if leaf_names & unknown:
             return None
-    return expr.holds(cond, scope)
+    return evaluate.holds(cond, scope)
 
 
 # ------------------------------------------------------------------------------ building

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from scoring.base import i18n
 from scoring.base.i18n import _
 from scoring.evaluation.result import Sentence, Shown
-from scoring.language import expr
+from scoring.language import closures, evaluate, expr, normal, show
 from scoring.rulesets.labels import SPECIAL, label_problem, one_term, placeholders, split_requires
 
 if TYPE_CHECKING:
@@ -86,14 +86,14 @@ def _enum_of(term: expr.Node, ck: CKind) -> Mapping[str, str] | None:
     return None
 
 
-def comparison(cond: expr.Cond, ck: CKind, labels: Mapping[str, str], titles: Collection[str]
+def comparison(cond: normal.Cond, ck: CKind, labels: Mapping[str, str], titles: Collection[str]
                ) -> tuple[str, str, tuple[Shown, ...], expr.Node] | None:
     """(subject, op, need, term) of a simple comparison of one labelled field, else None."""
     term = one_term(cond)
     if not isinstance(term, expr.Name) or not labels.get(term.name):
         return None
     subject, enum = labels[term.name], _enum_of(term, ck)
-    if isinstance(cond, expr.CLeaf):
+    if isinstance(cond, normal.CLeaf):
         if isinstance(cond.const, bool):
             if cond.op != "==":
                 return None
@@ -101,12 +101,12 @@ def comparison(cond: expr.Cond, ck: CKind, labels: Mapping[str, str], titles: Co
                 return (subject, "holds", (), term) if cond.const else None
             return subject, "==", (cond.const,), term
         return subject, cond.op, (_shown(cond.const, enum),), term
-    if isinstance(cond, expr.COr):
-        leaves = expr.leaves(cond)
-        if all(isinstance(x, expr.CLeaf) and x.op == "==" and isinstance(x.const, str)
+    if isinstance(cond, normal.COr):
+        leaves = normal.leaves(cond)
+        if all(isinstance(x, normal.CLeaf) and x.op == "==" and isinstance(x.const, str)
                for x in leaves):
             return subject, "in", tuple(_shown(x.const, enum) for x in leaves
-                                        if isinstance(x, expr.CLeaf)), term
+                                        if isinstance(x, normal.CLeaf)), term
     return None
 
 
@@ -165,12 +165,12 @@ def _labelled(rule: Rule, names: Sequence[str], ck: CKind, compiled: Compiled,
             enum = _enum_of(term, ck)
             columns.append([_shown(v, enum) for v in _column(term, scopes)])
         elif name == "need" and term is not None:
-            consts = [_shown(x.const, _enum_of(term, ck)) for x in expr.leaves(rule.cond)
-                      if isinstance(x, expr.CLeaf)]
+            consts = [_shown(x.const, _enum_of(term, ck)) for x in normal.leaves(rule.cond)
+                      if isinstance(x, normal.CLeaf)]
             columns.append([consts[0] if len(consts) == 1 else _joined(consts)] * n)
         elif name in labels:
             enum = ck.inputs[name].values if name in ck.inputs else None
-            columns.append([_shown(v, enum) for v in expr.field_column(name, scopes)])
+            columns.append([_shown(v, enum) for v in closures.field_column(name, scopes)])
         else:
             columns.append([compiled.constants.get(name)] * n)
     cache: dict[tuple[Shown, ...], Sentence] = {}
@@ -186,13 +186,13 @@ def _labelled(rule: Rule, names: Sequence[str], ck: CKind, compiled: Compiled,
 def _column(term: expr.Node, scopes: Sequence[expr.Scope]) -> list[expr.Value]:
     """The term's value for every record; None where it has none (a division by zero)."""
     try:
-        return expr.column(term, scopes)
-    except expr.Undefined:
+        return closures.column(term, scopes)
+    except evaluate.Undefined:
         out: list[expr.Value] = []
         for scope in scopes:
             try:
-                out.append(expr.evaluate(term, scope))
-            except expr.Undefined:
+                out.append(evaluate.evaluate(term, scope))
+            except evaluate.Undefined:
                 out.append(None)
         return out
 
@@ -243,7 +243,7 @@ def number(d: Decimal, lang: str | None = None) -> str:
     1,234.5 in English."""
     if d.as_tuple().exponent < -2:  # type: ignore[operator]
         d = d.quantize(Decimal("0.01"), ROUND_HALF_UP)
-    text = expr.format_number(d)
+    text = show.format_number(d)
     sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
     whole, _dot, frac = text.partition(".")
     grouped = f"{int(whole):,}"

@@ -43,7 +43,7 @@ from typing import Any
 
 from scoring.base.errors import Problem, RuleError, ScoringError
 from scoring.base.i18n import _
-from scoring.language import expr
+from scoring.language import closures, evaluate, expr, normal, show
 from scoring.rulesets.compile import Group
 
 try:
@@ -80,7 +80,7 @@ class CompiledGroup:
                 self.decimals[term] = max(self.decimals.get(term, MIN_DECIMALS), places)
         problems: list[Problem] = []
         for index, rule in enumerate(group.rules):
-            if isinstance(rule.cond, expr.CFalse):
+            if isinstance(rule.cond, normal.CFalse):
                 continue  # never fires: the engine is not asked
             try:
                 self.definition[index] = self._cond(rule.cond, rule.source, group.name)
@@ -95,16 +95,16 @@ class CompiledGroup:
             self.atoms[key] = f"a{len(self.atoms)}"
         return self.atoms[key]
 
-    def _cond(self, cond: expr.Cond, source: str, rule: str) -> dict[str, Any]:
-        if isinstance(cond, expr.CTrue):
+    def _cond(self, cond: normal.Cond, source: str, rule: str) -> dict[str, Any]:
+        if isinstance(cond, normal.CTrue):
             return {"$ex": {"rid": 1}}
-        if isinstance(cond, expr.CAnd | expr.COr):
-            op = "$and" if isinstance(cond, expr.CAnd) else "$or"
+        if isinstance(cond, normal.CAnd | normal.COr):
+            op = "$and" if isinstance(cond, normal.CAnd) else "$or"
             return {op: [self._cond(c, source, rule) for c in cond.items
-                         if not isinstance(c, expr.CFalse)]}
-        if isinstance(cond, expr.CFalse):
+                         if not isinstance(c, normal.CFalse)]}
+        if isinstance(cond, normal.CFalse):
             return {"$nex": {"rid": 1}}
-        if isinstance(cond, expr.CPresent):
+        if isinstance(cond, normal.CPresent):
             name = self._atom(expr.Name(cond.name), "present")
             return {"$ex" if cond.positive else "$nex": {name: 1}}
         const = cond.const
@@ -121,7 +121,7 @@ class CompiledGroup:
                 raise RuleError([Problem(source, _(
                     "constant {constant} is too large to compare with {decimals} decimals "
                     "exactly: the engine holds numbers below 2**62 once scaled by "
-                    "10**{decimals}").format(constant=expr.format_number(const),
+                    "10**{decimals}").format(constant=show.format_number(const),
                                              decimals=decimals), rule)])
             mode = {">=": "floor", "<": "floor", ">": "ceil", "<=": "ceil"}.get(cond.op, "exact")
             name, value = self._atom(cond.term, mode), int(scaled)
@@ -131,7 +131,7 @@ class CompiledGroup:
 
     @cached_property
     def terms(self) -> tuple[Callable[[expr.Scope], expr.Value], ...]:
-        return tuple(expr.compiled(a.term) for a in self.atoms)
+        return tuple(closures.compiled(a.term) for a in self.atoms)
 
     @cached_property
     def converters(self) -> tuple[Callable[[expr.Value], Any], ...]:
@@ -155,7 +155,7 @@ class CompiledGroup:
         columns: list[list[Any]] = []
         pending: list[Callable[[expr.Value], Any] | None] = []
         for atom, convert in zip(self.atoms, self.converters, strict=True):
-            column: list[Any] = expr.column(atom.term, scopes)
+            column: list[Any] = closures.column(atom.term, scopes)
             if atom.mode == "present":  # a continuous field, yet only two fact values
                 column = [None if v is None else 1 for v in column]
                 pending.append(None)
@@ -202,11 +202,11 @@ def check_constants(groups: Sequence[Group]) -> list[Problem]:
     return problems
 
 
-def _comparisons(cond: expr.Cond) -> list[tuple[expr.Node, Decimal]]:
+def _comparisons(cond: normal.Cond) -> list[tuple[expr.Node, Decimal]]:
     """Every (term, numeric constant) a condition compares."""
-    if isinstance(cond, expr.CAnd | expr.COr):
+    if isinstance(cond, normal.CAnd | normal.COr):
         return [c for item in cond.items for c in _comparisons(item)]
-    if isinstance(cond, expr.CLeaf) and isinstance(cond.const, Decimal):
+    if isinstance(cond, normal.CLeaf) and isinstance(cond.const, Decimal):
         return [(cond.term, cond.const)]
     return []
 
@@ -278,7 +278,7 @@ class Engine:
             return [frozenset()] * len(scopes)
         try:
             return self._evaluate(cg, scopes)
-        except expr.Undefined:
+        except evaluate.Undefined:
             return self._undefined(cg, scopes)
 
     def _undefined(self, cg: CompiledGroup, scopes: Sequence[expr.Scope]
@@ -291,15 +291,15 @@ class Engine:
         for i, scope in enumerate(scopes):
             try:
                 cg.signature(scope)
-            except expr.Undefined:
+            except evaluate.Undefined:
                 odd.add(i)
         fine = [i for i in range(len(scopes)) if i not in odd]
         fired = dict(zip(fine, self._evaluate(cg, [scopes[i] for i in fine]), strict=True))
-        rules = [expr.compiled_cond(rule.cond) for rule in cg.group.rules]
+        rules = [closures.compiled_cond(rule.cond) for rule in cg.group.rules]
         for i in sorted(odd):
             try:
                 fired[i] = frozenset(n for n, test in enumerate(rules) if test(scopes[i]))
-            except expr.Undefined as e:
+            except evaluate.Undefined as e:
                 e.index = None
                 raise e.at(i, scopes[i]) from None
         return [fired[i] for i in range(len(scopes))]

@@ -23,7 +23,7 @@ from decimal import ROUND_CEILING, Decimal
 from scoring.base.errors import UsageError
 from scoring.base.i18n import _
 from scoring.evaluation.result import UnpaidReward
-from scoring.language import expr
+from scoring.language import expr, show
 from scoring.rulesets.ruleset import Achievement, Rewards, RuleSet
 
 
@@ -85,7 +85,7 @@ def amounts(rs: RuleSet, salary: Salary | None) -> dict[str, Decimal]:
 
 def rule_text(rw: Rewards, salary: Salary) -> str:
     """How the amounts were computed, in one line, with the rule set's basis."""
-    base = expr.format_number(salary.amount)
+    base = show.format_number(salary.amount)
     when = (f" in force on {salary.decision_date} (from {salary.since}: {salary.basis})"
             if salary.decision_date else "")
     return (f"multiple × {base} {rw.currency}{when}, rounded up to {rw.round_up_to:,} "

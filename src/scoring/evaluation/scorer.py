@@ -36,7 +36,8 @@ from scoring.evaluation.result import (
 from scoring.evaluation.ties import tie_breaks
 from scoring.inputs.records import Record
 from scoring.inputs.rounds import RoundData, RoundValue, missing_judged
-from scoring.language import expr
+from scoring.language import closures, evaluate, expr, normal, show
+from scoring.language.why import explained
 from scoring.rulesets import scopes
 from scoring.rulesets.compile import (
     JUDGED,
@@ -289,7 +290,7 @@ def _reads(names: Sequence[str], values: Sequence[expr.Value]
 
 
 def _rule_names(rule: Rule) -> set[str]:
-    out = expr.cond_names(rule.cond)
+    out = normal.cond_names(rule.cond)
     if rule.points is not None:
         out |= expr.names(rule.points)
     return out
@@ -343,17 +344,17 @@ def _interned(shared: _Shared, names: Sequence[str], values: Sequence[V]
 
 @contextmanager
 def _about(st: _State, rule: str, source: str = "") -> Iterator[None]:
-    """Arithmetic without a value (`expr.Undefined`, a division by zero the rule does not
+    """Arithmetic without a value (`evaluate.Undefined`, a division by zero the rule does not
     declare) met inside: an input error naming the record, the rule and the values."""
     try:
         yield
-    except expr.Undefined as e:
+    except evaluate.Undefined as e:
         raise InputError([undefined_problem(e, st.records, st.scopes, rule, source)]) from None
 
 
-def undefined_problem(e: expr.Undefined, records: Sequence[Record],
+def undefined_problem(e: evaluate.Undefined, records: Sequence[Record],
                       scopes: Sequence[expr.Scope], rule: str, source: str) -> Problem:
-    """The problem an `expr.Undefined` met while scoring `records` is reported as."""
+    """The problem an `evaluate.Undefined` met while scoring `records` is reported as."""
     i = e.index if e.index is not None and e.index < len(scopes) and (
         e.scope is None or scopes[e.index] is e.scope) else next(
         (n for n, s in enumerate(scopes) if s is e.scope), None)
@@ -368,7 +369,7 @@ def undefined_problem(e: expr.Undefined, records: Sequence[Record],
 
 def _amount(rule: Rule, scope: expr.Scope) -> tuple[Decimal, str]:
     assert rule.points is not None
-    value = expr.compiled(rule.points)(scope)
+    value = closures.compiled(rule.points)(scope)
     if value is None:
         return ZERO, _("the formula read a missing value; counted as 0")
     assert isinstance(value, Decimal)
@@ -386,7 +387,7 @@ def _rate(st: _State, ev: Evaluator, late: bool) -> None:
     problems: list[Problem] = []
     source = cr.bands.rules[0].source if cr.bands.rules else ""
     with _about(st, "ratings", source):
-        for scope, value in zip(st.scopes, expr.column(cr.points, st.scopes), strict=True):
+        for scope, value in zip(st.scopes, closures.column(cr.points, st.scopes), strict=True):
             scope[RATING_POINTS] = value
         bands = ev.evaluate(cr.bands, st.scopes)
         overrides = ev.evaluate(cr.overrides, st.scopes)
@@ -401,7 +402,7 @@ def _rate(st: _State, ev: Evaluator, late: bool) -> None:
         if final is None:
             problems.append(Problem(str(st.records[i].origin), _(
                 "neither the points ({points}) nor the rating {field!r} are given").format(
-                    points=expr.unparse(cr.points), field=cr.field)))
+                    points=show.unparse(cr.points), field=cr.field)))
             continue
         override = cr.override_specs[min(overrides[i])] if overrides[i] else None
         if override is not None:
@@ -411,7 +412,7 @@ def _rate(st: _State, ev: Evaluator, late: bool) -> None:
             warning = _("{field} given as {given!r} but the points ({points}) give {band!r}; "
                         "the points decide").format(
                 field=cr.field, given=given, band=band,
-                points=expr.format_number(points))  # type: ignore[arg-type]
+                points=show.format_number(points))  # type: ignore[arg-type]
             st.warnings[i].append(warning)
         scope[cr.field] = final
         st.ratings[i] = RatingDecision(
@@ -429,7 +430,7 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
     ck = st.ck
     for name, node in ck.computed:
         with _about(st, name):
-            for scope, value in zip(st.scopes, expr.column(node, st.scopes), strict=True):
+            for scope, value in zip(st.scopes, closures.column(node, st.scopes), strict=True):
                 scope[name] = value
     for c in ck.criteria:
         with _about(st, c.spec.id, c.spec.source):
@@ -445,8 +446,8 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
                                       "({who}): {reason}") if last.who else
                                     _("computed {computed}; set to {points} by {round}: "
                                       "{reason}")).format(
-                                  computed=expr.format_number(pts),
-                                  points=expr.format_number(last.points), round=last.label,
+                                  computed=show.format_number(pts),
+                                  points=show.format_number(last.points), round=last.label,
                                   who=last.who, reason=last.reason))
                 pts = last.points
             elif history:
@@ -483,7 +484,7 @@ def _criterion_hits(shared: _Shared, c: CCriterion, fired: Sequence[frozenset[in
     """
     group = c.group
     names = sorted({n for r in group.rules for n in shared.names(r)} | group.reads)
-    columns = [expr.field_column(n, scopes) for n in names]
+    columns = [closures.field_column(n, scopes) for n in names]
     digits = [list(map(str, col)) for col in columns if Decimal in set(map(type, col))]
     first = [min(f) if f else -1 for f in fired]
     keys = list(zip(first, *columns, *digits, strict=True))
@@ -493,7 +494,7 @@ def _criterion_hits(shared: _Shared, c: CCriterion, fired: Sequence[frozenset[in
         band = frozenset((key[0],)) if key[0] >= 0 else frozenset()  # only its first counts
         try:
             distinct[key] = _criterion_hit(shared, c, band, scope)
-        except expr.Undefined as e:  # named at the first record with these values
+        except evaluate.Undefined as e:  # named at the first record with these values
             at = keys.index(key)
             e.index = e.scope = None
             raise e.at(at, scopes[at]) from None
@@ -526,7 +527,7 @@ def _criterion_hit(shared: _Shared, c: CCriterion, fired: frozenset[int],
         raw, note = _amount(rule, scope)
         pts = min(max(raw, ZERO), cap)
         if pts != raw and not note:
-            note = (_("capped at {max}").format(max=expr.format_number(cap)) if raw > cap
+            note = (_("capped at {max}").format(max=show.format_number(cap)) if raw > cap
                     else _("floored at 0"))
         found = (pts, Hit(rule.key, "criteria", c.spec.id, rule.label or c.spec.label,
                           rule.text, _reads(names, values), pts, raw, cap, note))
@@ -573,8 +574,8 @@ def aggregate_members(units: _State, members: _State) -> None:
     by_unit: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(members.records):
         by_unit[r.group].append(i)
-    conds = [expr.to_cond(agg.of) if agg.of is not None and agg.spec.fn in _COUNTING
-             else expr.CTrue() for agg in units.ck.aggregates]
+    conds = [normal.to_cond(agg.of) if agg.of is not None and agg.spec.fn in _COUNTING
+             else normal.CTrue() for agg in units.ck.aggregates]
     for u, scope in enumerate(units.scopes):
         idx = by_unit.get(str(scope["id"]), [])
         scopes = [members.scopes[i] for i in idx]
@@ -611,13 +612,13 @@ def _over_no_members(unit: Record, agg: CAggregate) -> tuple[expr.Value, tuple[s
     return (None if declared == "missing" else declared), ()
 
 
-def _aggregate_one(agg: CAggregate, cond: expr.Cond, scopes: list[dict[str, expr.Value]]
+def _aggregate_one(agg: CAggregate, cond: normal.Cond, scopes: list[dict[str, expr.Value]]
                    ) -> tuple[expr.Value, tuple[str, ...]]:
-    where = expr.compiled_cond(agg.where) if agg.where is not None else None
+    where = closures.compiled_cond(agg.where) if agg.where is not None else None
     chosen = scopes if where is None else [s for s in scopes if where(s)]
     fn = agg.spec.fn
     if fn in _COUNTING:
-        holds = expr.compiled_cond(cond)
+        holds = closures.compiled_cond(cond)
         yes = [s for s in chosen if holds(s)]
         ids = tuple(str(s["id"]) for s in yes)
         if fn == "count":
@@ -633,7 +634,7 @@ def _aggregate_one(agg: CAggregate, cond: expr.Cond, scopes: list[dict[str, expr
     assert agg.of is not None
     if fn == "mean" and scopes and not chosen:
         raise _NoMembers
-    value_of = expr.compiled(agg.of)
+    value_of = closures.compiled(agg.of)
     values = [(str(s["id"]), value_of(s)) for s in chosen]
     nums = [(i, v) for i, v in values if isinstance(v, Decimal)]
     ids = tuple(i for i, _ in nums)
@@ -706,15 +707,15 @@ class _Unmet:
 
     def __call__(self, i: int) -> Prerequisite:
         if self.columns is None:
-            self.columns = [expr.field_column(leaf.name, self.scopes)
-                            if isinstance(leaf, expr.CPresent)
-                            else expr.column(leaf.term, self.scopes)
-                            for leaf in expr.leaves(self.rule.cond)]
+            self.columns = [closures.field_column(leaf.name, self.scopes)
+                            if isinstance(leaf, normal.CPresent)
+                            else closures.column(leaf.term, self.scopes)
+                            for leaf in normal.leaves(self.rule.cond)]
         key = (id(self.rule), _exact([c[i] for c in self.columns]))
         found = self.shared.entries.get(key)
         if found is None:
             found = Prerequisite(self.rule.text, False,
-                                 expr.explained(self.rule.cond)(self.scopes[i]))
+                                 explained(self.rule.cond)(self.scopes[i]))
             self.shared.entries[key] = found
         return found
 

@@ -17,7 +17,7 @@ from typing import Any
 from scoring.base.i18n import _
 from scoring.evaluation.ranking import rank_parts
 from scoring.evaluation.result import TieBreak
-from scoring.language import expr
+from scoring.language import expr, show
 
 
 def key_names(keys: Sequence[str], lead: str | None = "-score") -> list[str]:
@@ -54,7 +54,7 @@ def tie_breaks(ordered: Sequence[int], keys: Sequence[str], scopes: Sequence[exp
 
 def _show(v: expr.Value) -> str:
     if isinstance(v, Decimal):
-        return expr.format_number(v)
+        return show.format_number(v)
     if v is None:
         return _("(empty)")
     return str(v)

@@ -47,7 +47,9 @@ from scoring.explanations.nearmiss import (
 from scoring.explanations.rating_audit import band_lines
 from scoring.history.values import explain_lines
 from scoring.inputs.batch import Batch
-from scoring.language import expr
+from scoring.language import evaluate, expr, normal
+from scoring.language.show import format_number, render_leaf, unparse
+from scoring.language.why import why_not
 from scoring.rulesets.compile import CAggregate, CCriterion, CKind, Compiled
 from scoring.rulesets.ruleset import InputSpec, Kind, RatingQuota
 from scoring.rulesets.scopes import shown as _scope_shown
@@ -285,8 +287,8 @@ def _checked_total(record: RecordResult) -> Decimal:
 def _points_text(rule_points: expr.Node | None, hit: Hit) -> str:
     if rule_points is None:
         return ""
-    formula = expr.unparse(rule_points)
-    raw = expr.format_number(hit.raw) if hit.raw is not None else _("missing")
+    formula = unparse(rule_points)
+    raw = format_number(hit.raw) if hit.raw is not None else _("missing")
     return formula if isinstance(rule_points, expr.Lit) else f"{formula} = {raw}"
 
 
@@ -297,7 +299,7 @@ def _criterion_view(c: CCriterion, record: RecordResult, scopes: Mapping[Stage, 
     index = applied_band(c.group, hit)
     failed = tuple(
         Unfired(rule.key, "criteria", c.spec.id, rule.label or c.spec.label,
-                rule.text, expr.why_not(rule.cond, scope))
+                rule.text, why_not(rule.cond, scope))
         for rule in c.group.rules[:index])
     if index == len(c.group.rules):
         how = _("not applied: {note}").format(note=hit.note)
@@ -307,7 +309,7 @@ def _criterion_view(c: CCriterion, record: RecordResult, scopes: Mapping[Stage, 
         if c.banded:
             how = _("band {number}: when {condition} → {points}").format(
                 number=index + 1, condition=rule.text, points=points)
-        elif isinstance(rule.cond, expr.CTrue):
+        elif isinstance(rule.cond, normal.CTrue):
             how = _("formula {points}").format(points=points)
         else:
             how = _("when {condition} → {points}").format(condition=rule.text, points=points)
@@ -327,12 +329,12 @@ def _unfired(record: RecordResult, ck: CKind, scopes: Mapping[Stage, Scope]) -> 
             if (section, a.spec.id) not in fired:
                 rule = a.group.rules[0]
                 out.append(Unfired(rule.key, section, a.spec.id, a.spec.label, rule.text,
-                                   expr.why_not(rule.cond, scopes["adjust"])))
+                                   why_not(rule.cond, scopes["adjust"])))
     for g in ck.gates:
         if ("gates", g.id) not in fired:
             rule = g.group.rules[0]
             out.append(Unfired(rule.key, "gates", g.id, g.label, rule.text,
-                               expr.why_not(rule.cond, scopes["gates"])))
+                               why_not(rule.cond, scopes["gates"])))
     return out
 
 
@@ -366,7 +368,7 @@ def _nth(n: int) -> str:
 def _percent(share: Decimal) -> str:
     """A share as a percentage for reading (two decimals at most: 71.43%); the exact value is
     in the ledger and the JSON."""
-    return f"{expr.format_number((share * 100).quantize(Decimal('0.01')))}%"
+    return f"{format_number((share * 100).quantize(Decimal('0.01')))}%"
 
 
 def _title_view(d: TitleDecision, record: RecordResult, result: Result,
@@ -413,7 +415,7 @@ def _quota_text(d: TitleDecision, record: RecordResult, result: Result,
             way = {"floor": N_("rounded down"), "ceil": N_("rounded up"),
                    "round": N_("rounded to the nearest")}[spec.rounding]
             basis = _("{basis} = {exact}, {way}").format(
-                basis=basis, exact=expr.format_number(exact), way=_(way))
+                basis=basis, exact=format_number(exact), way=_(way))
     text = _("ranked {rank} of {candidates} for {title} in {scope} by {order}; {places} "
              "({basis}); {decision}").format(
         rank=_nth(q.rank), candidates=_plural(len(rivals), "candidate"), title=d.title,
@@ -423,7 +425,7 @@ def _quota_text(d: TitleDecision, record: RecordResult, result: Result,
     if q.cut and last is not None:
         text = _("{text}; the cut line is {name} ({id}), {rank} with {score} points").format(
             text=text, name=last.name, id=last.id, rank=_nth(q.places),
-            score=expr.format_number(last.score))
+            score=format_number(last.score))
     return text
 
 
@@ -442,7 +444,7 @@ def _aggregate_view(agg: CAggregate, unit: RecordResult, result: Result, compile
     value = next(a for a in unit.aggregates if a.name == agg.name)
     ck = compiled.kind("individual")
     chosen = [m for m in members if agg.where is None
-              or expr.holds(agg.where, record_scopes(result, m, ck)["titles"])]
+              or evaluate.holds(agg.where, record_scopes(result, m, ck)["titles"])]
     listed = set(value.members)
     if agg.spec.fn == "all":  # its members are the ones that do not meet it
         counted = [m for m in chosen if m.id not in listed]
@@ -483,7 +485,7 @@ def _shortfalls(record: RecordResult, result: Result, ck: CKind,
     for target in targets(record, ck):
         scope = scopes[target.stage]
         for leaf in failing_leaves(target.cond, scope):
-            if not (isinstance(leaf, expr.CLeaf) and isinstance(leaf.term, expr.Name)
+            if not (isinstance(leaf, normal.CLeaf) and isinstance(leaf.term, expr.Name)
                     and isinstance(leaf.const, Decimal)) or own_inputs(leaf.term, ck):
                 continue
             name = leaf.term.name
@@ -515,9 +517,9 @@ def _cut_line_short(d: TitleDecision, record: RecordResult, result: Result, ck: 
     assert spec is not None
     key = rank_key(spec.rank_by, [{**scope, "score": last.score},
                                   record_scopes(result, last, ck)["titles"]])
-    gap = expr.format_number(last.score - record.score)
+    gap = format_number(last.score - record.score)
     words = {"title": d.title, "name": last.name, "id": last.id,
-             "score": expr.format_number(last.score), "gap": gap,
+             "score": format_number(last.score), "gap": gap,
              "order": _rank_words(spec.rank_by)}
     if key(0) < key(1):
         return _("to win a {title} place: the cut line is {name} ({id}) with {score} points; "
@@ -527,24 +529,24 @@ def _cut_line_short(d: TitleDecision, record: RecordResult, result: Result, ck: 
              "needed").format(**words)
 
 
-def _members_short(leaf: expr.CLeaf, agg: CAggregate, view: AggregateView) -> str:
+def _members_short(leaf: normal.CLeaf, agg: CAggregate, view: AggregateView) -> str:
     counted, base = len(view.counted), len(view.counted) + len(view.not_counted)
     assert isinstance(leaf.const, Decimal)
     for extra in range(1, len(view.not_counted) + 1):
         n = Decimal(counted + extra)
         value = n / base if agg.spec.fn == "share" else n
-        if expr.holds(expr.CLeaf(leaf.term, leaf.op, leaf.const), {agg.name: value}):
+        if evaluate.holds(normal.CLeaf(leaf.term, leaf.op, leaf.const), {agg.name: value}):
             shown = _("{count} of {total}").format(count=counted + extra, total=base) + (
                 f" = {_percent(value)}" if agg.spec.fn == "share" else "")
             return _("{condition} needs {more} counted ({shown}; now {count} of {total}): see "
                      "the aggregates of members").format(
-                condition=expr.render_leaf(leaf), more=_plural(extra, "more member"),
+                condition=render_leaf(leaf), more=_plural(extra, "more member"),
                 shown=shown, count=counted, total=base)
     return _("{condition} cannot be met by this unit's members ({count} of {total} "
-             "counted)").format(condition=expr.render_leaf(leaf), count=counted, total=base)
+             "counted)").format(condition=render_leaf(leaf), count=counted, total=base)
 
 
-def _amount_short(leaf: expr.CLeaf, value: expr.Value) -> str:
+def _amount_short(leaf: normal.CLeaf, value: expr.Value) -> str:
     assert isinstance(leaf.const, Decimal)
     if not isinstance(value, Decimal) or leaf.op in ("==", "!="):
         return ""
@@ -556,5 +558,5 @@ def _amount_short(leaf: expr.CLeaf, value: expr.Value) -> str:
     else:
         text = (_("{condition} was {value}: {gap} less (and a little) needed") if strict
                 else _("{condition} was {value}: {gap} less needed"))
-    return text.format(condition=expr.render_leaf(leaf), value=expr.format_number(value),
-                       gap=expr.format_number(gap))
+    return text.format(condition=render_leaf(leaf), value=format_number(value),
+                       gap=format_number(gap))

@@ -30,7 +30,8 @@ from scoring.evaluation.result import (
     TitleDecision,
     UnpaidReward,
 )
-from scoring.language.expr import Value, format_number
+from scoring.language.expr import Value
+from scoring.language.show import format_number
 
 __all__ = [
     "json_number", "json_value", "plain_json", "record_json", "rewards_data", "tie_json",

@@ -26,7 +26,7 @@ from scoring.evaluation import scorer
 from scoring.evaluation.result import Hit, RecordResult, Result
 from scoring.history.values import past_of
 from scoring.inputs.batch import Batch
-from scoring.language import expr
+from scoring.language import evaluate, expr, normal, show
 from scoring.rulesets.compile import CKind, Compiled, Group
 from scoring.rulesets.ruleset import InputSpec
 
@@ -61,7 +61,7 @@ Scopes: TypeAlias = Mapping[Stage, expr.Scope]
 class Target:
     """A condition the record failed, and what holding it would achieve, in words."""
 
-    cond: expr.Cond
+    cond: normal.Cond
     stage: Stage
     goal: str
 
@@ -146,22 +146,22 @@ def targets(record: RecordResult, ck: CKind) -> list[Target]:
 
 
 def _points(node: expr.Node) -> str:
-    text = expr.unparse(node)
+    text = show.unparse(node)
     return (_("{points} point") if text == "1" else _("{points} points")).format(points=text)
 
 
-def failing_leaves(cond: expr.Cond, scope: expr.Scope) -> list[expr.CLeaf | expr.CPresent]:
+def failing_leaves(cond: normal.Cond, scope: expr.Scope) -> list[normal.CLeaf | normal.CPresent]:
     """The leaves of a condition that do not hold for this record."""
-    return [leaf for leaf in expr.leaves(cond) if not _holds(leaf, scope)]
+    return [leaf for leaf in normal.leaves(cond) if not _holds(leaf, scope)]
 
 
-def _holds(cond: expr.Cond, scope: expr.Scope) -> bool:
-    """`expr.holds`, a part without a value (a division by zero that the rest of its
+def _holds(cond: normal.Cond, scope: expr.Scope) -> bool:
+    """`evaluate.holds`, a part without a value (a division by zero that the rest of its
     condition made irrelevant, or met only by a value tried here) counted as holding: no
     change is proposed for it."""
     try:
-        return expr.holds(cond, scope)
-    except expr.Undefined:
+        return evaluate.holds(cond, scope)
+    except evaluate.Undefined:
         return True
 
 
@@ -171,7 +171,7 @@ def with_value(scope: expr.Scope, ck: CKind, name: str, value: expr.Value
     out = dict(scope)
     out[name] = value
     for cname, node in ck.computed:
-        out[cname] = expr.evaluate(node, out)
+        out[cname] = evaluate.evaluate(node, out)
     return out
 
 
@@ -200,7 +200,7 @@ def _exponent(d: Decimal) -> int:
     return exp if isinstance(exp, int) else 0
 
 
-def _solve_enum(leaf: expr.CLeaf, name: str, spec: InputSpec, scope: expr.Scope
+def _solve_enum(leaf: normal.CLeaf, name: str, spec: InputSpec, scope: expr.Scope
                 ) -> expr.Value:
     if (leaf.term == expr.Name(name) and leaf.op == "==" and isinstance(leaf.const, str)
             and leaf.const in (spec.values or {}) and scope.get(name) != leaf.const):
@@ -208,7 +208,7 @@ def _solve_enum(leaf: expr.CLeaf, name: str, spec: InputSpec, scope: expr.Scope
     return None
 
 
-def _solve_number(leaf: expr.CLeaf, name: str, spec: InputSpec, ck: CKind,
+def _solve_number(leaf: normal.CLeaf, name: str, spec: InputSpec, ck: CKind,
                   scope: expr.Scope) -> Decimal | None:
     """The value closest to the current one that makes the leaf hold, found by treating the
     term as linear in the input near its value and checking the neighbours of the solution
@@ -220,8 +220,8 @@ def _solve_number(leaf: expr.CLeaf, name: str, spec: InputSpec, ck: CKind,
 
     def term_at(x: Decimal) -> expr.Value:
         try:
-            return expr.evaluate(leaf.term, with_value(scope, ck, name, x))
-        except expr.Undefined:  # no value here: no linear step to take from it
+            return evaluate.evaluate(leaf.term, with_value(scope, ck, name, x))
+        except evaluate.Undefined:  # no value here: no linear step to take from it
             return None
 
     f0, f1 = term_at(base), term_at(base + 1)
@@ -244,10 +244,10 @@ def _solve_number(leaf: expr.CLeaf, name: str, spec: InputSpec, ck: CKind,
     return best.quantize(Decimal(1)) if best == best.to_integral_value() else best.normalize()
 
 
-def _reaches(leaf: expr.CLeaf, scope: expr.Scope, ck: CKind, name: str, x: Decimal) -> bool:
+def _reaches(leaf: normal.CLeaf, scope: expr.Scope, ck: CKind, name: str, x: Decimal) -> bool:
     try:
-        return expr.holds(leaf, with_value(scope, ck, name, x))
-    except expr.Undefined:
+        return evaluate.holds(leaf, with_value(scope, ck, name, x))
+    except evaluate.Undefined:
         return False
 
 
@@ -259,7 +259,7 @@ def proposals(found: Sequence[Target], ck: CKind, scopes: Scopes,
     for target in found if limit > 0 else ():
         scope = scopes[target.stage]
         for leaf in failing_leaves(target.cond, scope):
-            if not isinstance(leaf, expr.CLeaf):
+            if not isinstance(leaf, normal.CLeaf):
                 continue
             for name in own_inputs(leaf.term, ck) or ():
                 if (ck.ratings is not None and name == ck.ratings.field
@@ -275,7 +275,7 @@ def proposals(found: Sequence[Target], ck: CKind, scopes: Scopes,
                     continue
                 seen.add((name, new))
                 out.append(Change(name, scope.get(name), new, target.goal,
-                                  expr.render_leaf(leaf)))
+                                  show.render_leaf(leaf)))
                 if len(out) >= limit:
                     return out
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 from scoring.base.i18n import _
 from scoring.evaluation.result import RecordResult
 from scoring.language import expr
+from scoring.language.why import explained
 from scoring.rulesets.compile import RATING_POINTS, CKind
 
 
@@ -28,7 +29,7 @@ def band_lines(record: RecordResult, ck: CKind, scope: expr.Scope) -> list[str]:
         out.append(_("no band matched"))
     for n in range(at):
         rule = cr.bands.rules[n]
-        why = expr.explained(rule.cond)(local) or rule.text
+        why = explained(rule.cond)(local) or rule.text
         out.append(_("missed band {n} ({rating}): {why}").format(
             n=n + 1, rating=cr.band_ratings[n], why=why))
     return out

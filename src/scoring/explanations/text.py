@@ -28,6 +28,7 @@ from scoring.explanations.explanation import (
     ordinal,
 )
 from scoring.language import expr
+from scoring.language.show import format_number
 from scoring.rulesets.ruleset import InputSpec
 from scoring.rulesets.scopes import shown as _scope_shown
 
@@ -68,7 +69,7 @@ def show(value: expr.Value, spec: InputSpec | None = None) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, Decimal):
-        return expr.format_number(value)
+        return format_number(value)
     label = (spec.values or {}).get(value) if spec is not None and spec.type == "enum" else None
     return f"{value} ({label})" if label and label != value else value
 
@@ -78,7 +79,7 @@ def _reads(hit: Hit, ex: Explanation) -> str:
 
 
 def _signed(d: Decimal) -> str:
-    return f"+{expr.format_number(d)}" if d >= 0 else expr.format_number(d)
+    return f"+{format_number(d)}" if d >= 0 else format_number(d)
 
 
 def _names(records: Sequence[RecordResult]) -> str:
@@ -139,7 +140,7 @@ def _header(ex: Explanation) -> list[Block]:
             ruleset=res.ruleset, year=res.year, name=res.name).rstrip()),
         Para(_("Rule set content hash: {hash}").format(hash=res.hash)),
         Para(_("Score: {score}; ranked {rank} of {count} in {scope}").format(
-            score=expr.format_number(r.score),
+            score=format_number(r.score),
             rank=ordinal(r.rank) if language() == "en" else r.rank,  # "xếp thứ 11/38"
             count=r.rank_of, scope=r.rank_scope)),
         *(Para(tie_sentence(t, ex.labels)) for t in r.ties),
@@ -185,7 +186,7 @@ def _rating(ex: Explanation) -> list[Block]:
             rating=show(d.given, spec)))
     else:
         lines.append(_("points: {points} → {rating} (rule {rule})").format(
-            points=expr.format_number(d.points), rating=show(d.band, spec), rule=d.band_rule))
+            points=format_number(d.points), rating=show(d.band, spec), rule=d.band_rule))
         lines += ex.bands
         if d.given is not None:
             lines.append((_("also given on paper: {rating}; the points decide")
@@ -218,7 +219,7 @@ def _cap_lines(q: QuotaDecision, moved_to: str | None, ex: Explanation) -> list[
             ratings.rounding if ratings is not None else "floor", N_("rounded down"))
         lines.append(_("cap: {share} of {count} '{of}' = {exact} → {places} ({way})").format(
             share=_percent(q.share), count=q.basis_count, of=of,
-            exact=expr.format_number(exact), places=_plural(held, "place"), way=_(way)))
+            exact=format_number(exact), places=_plural(held, "place"), way=_(way)))
     if q.reading == "final_list":
         lines.append(_("read on the final list: the most kept whose count stays within the "
                        "share of the final '{of}' count, those moved down included").format(of=of))
@@ -256,17 +257,17 @@ def _criteria(ex: Explanation) -> list[Block]:
     items = []
     for c in ex.criteria:
         h = c.hit
-        points = expr.format_number(h.points if h.points is not None else ZERO)
+        points = format_number(h.points if h.points is not None else ZERO)
         label = ex.labels.get(h.item, h.label)
         band = f" [{h.label}]" if h.label != label else ""
         lines = [_("rule {rule}: {how}").format(rule=h.rule, how=c.how),
                  _("read: {values}").format(values=_reads(h, ex))]
         if h.computed is not None:
             lines.append(_("computed by the rules: {points}; overridden in the review "
-                           "rounds").format(points=expr.format_number(h.computed)))
+                           "rounds").format(points=format_number(h.computed)))
         elif h.raw is not None and h.raw != h.points:
             lines.append(_("before the cap: {points}; {note}").format(
-                points=expr.format_number(h.raw), note=h.note))
+                points=format_number(h.raw), note=h.note))
         elif h.note and h.condition:
             lines.append(_("note: {note}").format(note=h.note))
         lines += round_lines(h)
@@ -277,7 +278,7 @@ def _criteria(ex: Explanation) -> list[Block]:
         head = (_("{item} {label}{band}: {points} of {max} points") if h.cap is not None
                 else _("{item} {label}{band}: {points} points"))
         items.append((head.format(item=h.item, label=label, band=band, points=points,
-                                  max=expr.format_number(h.cap) if h.cap is not None else ""),
+                                  max=format_number(h.cap) if h.cap is not None else ""),
                       tuple(lines)))
     return [Heading(_("Criteria")), Items(tuple(items)) if items else Para(_("none declared"))]
 
@@ -294,8 +295,8 @@ def _rule_lines(h: Hit, ex: Explanation) -> tuple[str, ...]:
              _("read: {values}").format(values=_reads(h, ex))]
     if h.raw is not None and h.points is not None and h.raw != abs(h.points):
         lines.append(_("before the cap: {points} (cap {cap})").format(
-            points=expr.format_number(h.raw),
-            cap=expr.format_number(h.cap) if h.cap is not None else _("none")))
+            points=format_number(h.raw),
+            cap=format_number(h.cap) if h.cap is not None else _("none")))
     if h.note:
         lines.append(_("note: {note}").format(note=h.note))
     lines += round_lines(h)
@@ -308,7 +309,7 @@ def round_lines(h: Hit) -> list[str]:
     out = []
     for i, v in enumerate(h.rounds):
         line = _("round {label} ({round}): {points}").format(
-            label=v.label, round=v.round, points=expr.format_number(v.points))
+            label=v.label, round=v.round, points=format_number(v.points))
         if v.who:
             line = _("{line} by {who}").format(line=line, who=v.who)
         if v.reason:
@@ -346,12 +347,12 @@ def _gates(ex: Explanation) -> list[Block]:
 
 def _total(ex: Explanation) -> list[Block]:
     rows = tuple((h.item, ex.labels.get(h.item, h.label), _section(h.section),
-                  _signed(h.points) if h.section != "criteria" else expr.format_number(h.points))
+                  _signed(h.points) if h.section != "criteria" else format_number(h.points))
                  for h in ex.record.hits if h.points is not None)
-    rows += ((_("total"), "", "", expr.format_number(ex.total)),)
+    rows += ((_("total"), "", "", format_number(ex.total)),)
     return [Heading(_("Total")), Table((_("item"), _("label"), _("section"), _("points")), rows),
             Para(_("The ledger adds up to the score: {total}.").format(
-                total=expr.format_number(ex.total)))]
+                total=format_number(ex.total)))]
 
 
 def _titles(ex: Explanation) -> list[Block]:
@@ -381,7 +382,7 @@ def _history(ex: Explanation) -> list[Block]:
 def _unit_members(ex: Explanation) -> list[Block]:
     if ex.record.kind != "unit":
         return []
-    rows = tuple((m.id, m.name, expr.format_number(m.score), ", ".join(m.titles) or "-")
+    rows = tuple((m.id, m.name, format_number(m.score), ", ".join(m.titles) or "-")
                  for m in ex.members)
     items = [(_aggregate_line(v, ex.labels), _aggregate_details(v)) for v in ex.aggregates]
     return [Heading(_("Members ({count})").format(count=len(ex.members))),
@@ -426,14 +427,14 @@ def _near(ex: Explanation) -> list[Block]:
         spec = ex.specs.get(c.input)
         label = ex.labels.get(c.input, "")
         checked = _("checked by scoring again: score {before} → {after} ({delta})").format(
-            before=expr.format_number(e.score - e.delta), after=expr.format_number(e.score),
+            before=format_number(e.score - e.delta), after=format_number(e.score),
             delta=_signed(e.delta))
         checked = (_("{line}; gains {titles}").format(line=checked, titles=", ".join(e.gained))
                    if e.gained else _("{line}; no title gained").format(line=checked))
         if e.lost:
             checked = _("{line}; loses {titles}").format(line=checked, titles=", ".join(e.lost))
         lines = [_("makes {condition} hold").format(condition=c.leaf), checked]
-        lines += [f"{cid}: {expr.format_number(old)} → {expr.format_number(new)}"
+        lines += [f"{cid}: {format_number(old)} → {format_number(new)}"
                   for cid, old, new in e.criteria]
         lines += [_("also: {other}").format(other=o) for o in e.others]
         items.append((_("{input} ({label}) {old} → {new}, to {goal}").format(

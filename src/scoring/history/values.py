@@ -22,7 +22,8 @@ from scoring.base.text import fold
 from scoring.evaluation.result import HistoryValue, RecordResult, Result
 from scoring.history.store import History, PastInitiative, Snapshot
 from scoring.inputs.records import Record
-from scoring.language import expr
+from scoring.language import expr, normal, show
+from scoring.language.evaluate import Undefined, holds
 from scoring.language.history import INITIATIVE_INPUTS, Query
 from scoring.rulesets.compile import Compiled
 from scoring.rulesets.ruleset import Kind
@@ -51,18 +52,18 @@ def _held(snaps: Sequence[Snapshot], title: str) -> bool:
     return bool(snaps) and all(title in s.titles for s in snaps)
 
 
-def _holds(cond: expr.Cond, snaps: Sequence[Snapshot], titles: Sequence[str],
+def _holds(cond: normal.Cond, snaps: Sequence[Snapshot], titles: Sequence[str],
            call: str = "") -> bool:
     return bool(snaps) and all(_holds_on(cond, s, s.scope(titles), call) for s in snaps)
 
 
-def _holds_on(cond: expr.Cond, snap: Snapshot, scope: Mapping[str, expr.Value],
+def _holds_on(cond: normal.Cond, snap: Snapshot, scope: Mapping[str, expr.Value],
               call: str = "") -> bool:
-    """`expr.holds` on one year's record; a division by zero the rule does not declare is an
-    error naming that record and year (see `expr.Undefined`)."""
+    """`holds` on one year's record; a division by zero the rule does not declare is an
+    error naming that record and year (see `Undefined`)."""
     try:
-        return expr.holds(cond, scope)
-    except expr.Undefined as e:
+        return holds(cond, scope)
+    except Undefined as e:
         e.index, e.scope = None, None
         raise InputError([Problem(snap.source, _("{id} ({name}) in {year}: {reason}")
                                   .format(id=snap.id, name=snap.name, year=snap.year,
@@ -326,7 +327,7 @@ def explain_lines(record: RecordResult, compiled: Compiled) -> list[str]:
     """What each history function counted for the record, in words, for `explain`:
     `consecutive_years(CSTDCS) = 3: CSTDCS in 2023, 2024, 2025 (3 consecutive)`."""
     queries = {q.field: q for q in compiled.history if q.kind == record.kind}
-    return [f"{v.name} = {expr.format_number(v.value)}: {_words(queries[v.field], v)}"
+    return [f"{v.name} = {show.format_number(v.value)}: {_words(queries[v.field], v)}"
             for v in record.history if v.field in queries]
 
 
@@ -338,7 +339,7 @@ def _words(q: Query, v: HistoryValue) -> str:
     def years(ys: Sequence[int]) -> str:
         return ", ".join(map(str, ys))
 
-    n = expr.format_number(v.value)
+    n = show.format_number(v.value)
     if q.fn == "consecutive_years":
         text = (_("{title} in {years} ({n} consecutive)").format(title=q.title,
                                                                  years=years(v.years), n=n)
@@ -352,7 +353,7 @@ def _words(q: Query, v: HistoryValue) -> str:
         window = (_("the last {last} years").format(last=q.last) if q.last else
                   _("the years known"))
         text = _("{condition} in {years}: {n} of {window}").format(
-            condition=expr.render_cond(q.cond), years=years(v.years) or _("none"), n=n,
+            condition=show.render_cond(q.cond), years=years(v.years) or _("none"), n=n,
             window=window)
     else:
         text = (_("{n} initiative(s) or science project(s) at {scopes} level")

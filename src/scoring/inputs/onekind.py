@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from scoring.base.errors import Problem
 from scoring.base.i18n import _
 from scoring.inputs.records import Record, duplicate_ids, unknown_unit, without_members
-from scoring.language import expr
+from scoring.language import expr, normal
 from scoring.rulesets.compile import CKind, Compiled, Group
 
 
@@ -37,7 +37,7 @@ def _reads(ck: CKind) -> Iterator[tuple[str, set[str]]]:
     """(rule, names it reads) for every rule of a kind, points formulas and scopes included."""
     for rule_id, group in _groups(ck):
         for r in group.rules:
-            names = expr.cond_names(r.cond)
+            names = normal.cond_names(r.cond)
             if r.points is not None:
                 names |= expr.names(r.points)
             yield rule_id, names

@@ -25,7 +25,7 @@ from scoring.base.errors import InputError, Problem, input_location
 from scoring.base.i18n import _
 from scoring.base.suggest import suggest
 from scoring.base.text import fold, nfc
-from scoring.language import expr
+from scoring.language import expr, show
 from scoring.rulesets.ruleset import InputSpec, Kind
 
 MAX_CELL_CHARS = 1000
@@ -241,10 +241,10 @@ def _range(spec: InputSpec) -> Callable[[Decimal], Decimal]:
     def check(d: Decimal) -> Decimal:
         if spec.min is not None and d < spec.min:
             raise ValueError(_("expected at least {minimum}").format(
-                minimum=expr.format_number(spec.min)))
+                minimum=show.format_number(spec.min)))
         if spec.max is not None and d > spec.max:
             raise ValueError(_("expected at most {maximum}").format(
-                maximum=expr.format_number(spec.max)))
+                maximum=show.format_number(spec.max)))
         return d
     return check
 

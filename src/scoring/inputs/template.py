@@ -30,7 +30,7 @@ from xlsxwriter.utility import xl_col_to_name
 from scoring.base.text import fold
 from scoring.inputs.initiatives import COUNT_INPUTS, SCOPE_WORDING
 from scoring.inputs.records import IDENTITY_ALIASES, MAX_CELL_CHARS, YEAR_ALIASES, header_map
-from scoring.language.expr import format_number
+from scoring.language.show import format_number
 from scoring.rulesets.ruleset import KINDS, InputSpec, Kind, RuleSet
 
 __all__ = ["CREATED", "SHEETS", "Column", "Filled", "columns", "render_template"]

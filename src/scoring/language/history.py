@@ -37,7 +37,7 @@ from typing import Literal, Protocol
 
 from scoring.base.i18n import _
 from scoring.base.suggest import suggest
-from scoring.language import expr
+from scoring.language import expr, normal, parse, show, typecheck
 
 __all__ = ["INITIATIVE_INPUTS", "PAST", "SCOPES", "Query", "Resolver", "Titled", "is_call"]
 
@@ -78,7 +78,7 @@ class Query:
     call: str  # the call as written canonically: the name that stands for it
     fn: str
     title: str | None = None  # consecutive_years: the title of the chain
-    cond: expr.Cond | None = None  # years_with: the condition read on each year
+    cond: normal.Cond | None = None  # years_with: the condition read on each year
     scopes: tuple[str, ...] = ()  # count_initiatives: the scopes counted
     last: int | None = None  # the window, the year being scored included
     since: str | None = None
@@ -131,7 +131,7 @@ class Resolver:
         tree = ast.parse(call, mode="eval").body
         assert isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name)
         fn = tree.func.id
-        args = [expr.parse(ast.unparse(a), where) for a in tree.args]
+        args = [parse.parse(ast.unparse(a), where) for a in tree.args]
         kw: dict[str, str] = {k.arg or "": ast.unparse(k.value) for k in tree.keywords}
         last = _years(kw["last"], env, call, where) if "last" in kw else None
         since = self._title_arg(call, "since", kw.get("since"), kind, where)
@@ -161,7 +161,7 @@ class Resolver:
     def _chain(self, q: Query, arg: expr.Node, env: expr.Env, where: expr.Where,
                live: bool) -> Query:
         title = arg.name if isinstance(arg, expr.Name) else ""
-        self._title_arg(q.call, "the title", title or expr.unparse(arg), q.kind, where)
+        self._title_arg(q.call, "the title", title or show.unparse(arg), q.kind, where)
         if live and title not in env.names:
             raise where.error(_("{call} counts this year's {title}, decided with the titles: "
                                 "use it in a title's requires").format(call=q.call, title=title))
@@ -178,12 +178,12 @@ class Resolver:
         if bad:
             raise where.error(_("{call}: the condition reads each year's own record, not "
                                 "{name}").format(call=q.call, name=bad[0]))
-        if expr.check(cond, env, where).kind != "bool":
+        if typecheck.check(cond, env, where).kind != "bool":
             raise where.error(_("{call}: the first argument must be a condition")
                               .format(call=q.call))
         cond = expr.substitute(cond, env.constants)
         current = expr.IfExp(cond, expr.Lit(Decimal(1)), expr.Lit(_ZERO))
-        return replace(q, cond=expr.to_cond(cond), current=current,
+        return replace(q, cond=normal.to_cond(cond), current=current,
                        expansion=expr.Bin("+", expr.Name(q.field), current))
 
     def _initiatives(self, q: Query, arg: expr.Node | None, env: expr.Env,

@@ -22,7 +22,8 @@ from typing import Literal
 
 from scoring.base.rounding import safe_number
 from scoring.evaluation.result import RecordResult, Result
-from scoring.language.expr import Value, format_number
+from scoring.language.expr import Value
+from scoring.language.show import format_number
 from scoring.outputs.safe import safe_text
 from scoring.outputs.vocab import Vocab
 from scoring.rulesets.ruleset import Kind

@@ -31,7 +31,8 @@ from scoring.base.i18n import _
 from scoring.base.text import collation_key, name_sort_key
 from scoring.history.store import History, Snapshot
 from scoring.history.values import REVIEW_PARAMS, evaluate
-from scoring.language import expr
+from scoring.language import expr, normal, parse, show, typecheck
+from scoring.language.evaluate import holds
 from scoring.language.history import Query, Resolver, is_call
 from scoring.outputs.report.markup import Child, Markup, el
 from scoring.outputs.safe import safe_text
@@ -146,7 +147,7 @@ def _order(line: Line) -> tuple[object, ...]:
 
 
 # The declared rule: its text, its condition, and the history queries it reads by call.
-_Typical = tuple[str, expr.Cond, tuple[tuple[str, Query], ...]] | None
+_Typical = tuple[str, normal.Cond, tuple[tuple[str, Query], ...]] | None
 
 
 def _typical_rule(compiled: Compiled, kind: Kind) -> _Typical:
@@ -158,7 +159,7 @@ def _typical_rule(compiled: Compiled, kind: Kind) -> _Typical:
     if not isinstance(param.value, str):
         raise where.error(_("expected an expression over history functions, e.g. "
                             "'years_with(CSTDCS) >= 3'"))
-    node = expr.parse(param.value, where)
+    node = parse.parse(param.value, where)
     calls = sorted(n for n in expr.names(node) if is_call(n))
     others = sorted(n for n in expr.names(node) if not is_call(n) and n not in compiled.constants)
     if others:
@@ -168,9 +169,9 @@ def _typical_rule(compiled: Compiled, kind: Kind) -> _Typical:
     env = _kind_env(compiled, kind)
     queries = tuple((c, resolver.query(c, kind, env, where, live=False)) for c in calls)
     outer = expr.Env({c: expr.NUMBER for c in calls}, {}, compiled.constants)
-    if expr.check(node, outer, where).kind != "bool":
+    if typecheck.check(node, outer, where).kind != "bool":
         raise where.error(_("{value!r} is not a condition").format(value=param.value))
-    return param.value, expr.to_cond(expr.substitute(node, compiled.constants)), queries
+    return param.value, normal.to_cond(expr.substitute(node, compiled.constants)), queries
 
 
 def _kind_env(compiled: Compiled, kind: Kind) -> expr.Env:
@@ -182,7 +183,7 @@ def _kind_env(compiled: Compiled, kind: Kind) -> expr.Env:
         names[agg.name] = expr.BOOL if agg.spec.fn in ("all", "any") else expr.NUMBER
     for name, node in ck.computed:
         try:
-            names[name] = expr.check(node, expr.Env(names, {}, compiled.constants))
+            names[name] = typecheck.check(node, expr.Env(names, {}, compiled.constants))
         except RuleError:
             names[name] = expr.NUMBER
     names.update({c.spec.id: expr.NUMBER for c in ck.criteria})
@@ -221,9 +222,9 @@ def _line(kind: Kind, rid: str, by_year: Mapping[int, tuple[Snapshot, ...]],
             whole = replace(q, last=None if q.last is None else q.last + 1)
             value, counted = evaluate(whole, h, rid, years[-1], years[-1] + 1, ids)
             scope[call] = value
-            shown.append(f"{call} = {expr.format_number(value)}"
+            shown.append(f"{call} = {show.format_number(value)}"
                          f"{' (' + ', '.join(map(str, counted)) + ')' if counted else ''}")
-        is_typical, why = expr.holds(cond, scope), "; ".join(shown)
+        is_typical, why = holds(cond, scope), "; ".join(shown)
     return Line(kind, rid, latest.name, latest.group, _path(kind, by_year), tuple(titles),
                 tuple(scores), totals, is_typical, why)
 

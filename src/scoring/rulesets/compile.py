@@ -20,7 +20,7 @@ from functools import cached_property
 
 from scoring.base.errors import Problem, RuleError
 from scoring.base.i18n import _
-from scoring.language import expr
+from scoring.language import expr, normal, parse, show, typecheck
 from scoring.language.history import Query, Resolver
 from scoring.rulesets import floors, labels, scopes, stages
 from scoring.rulesets.ruleset import (
@@ -49,7 +49,7 @@ class Rule:
     """One rule: a condition the engine evaluates, and what it gives when it fires."""
 
     key: str  # stable ledger id, e.g. "individual.criteria.task[0]"
-    cond: expr.Cond
+    cond: normal.Cond
     text: str  # the condition as written, for explanations
     points: expr.Node | None = None
     label: str = ""
@@ -65,7 +65,7 @@ class Group:
 
     @cached_property
     def reads(self) -> frozenset[str]:
-        return frozenset(n for r in self.rules for n in expr.cond_names(r.cond))
+        return frozenset(n for r in self.rules for n in normal.cond_names(r.cond))
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class CAggregate:
     name: str
     spec: Aggregate
     of: expr.Node | None
-    where: expr.Cond | None
+    where: normal.Cond | None
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ JUDGED = "judged."
 def judged_rule(key: str, item: str, label: str, source: str) -> Rule:
     """A judged item's rule: it fires when a round gave a value, and awards that value."""
     name = JUDGED + item
-    return Rule(key, expr.CPresent(name, True), f"present({name})", expr.Name(name), label,
+    return Rule(key, normal.CPresent(name, True), f"present({name})", expr.Name(name), label,
                 source)
 
 
@@ -219,12 +219,12 @@ class _Compiler:
               want: str) -> expr.Node | None:
         try:
             node, env = self.history.resolve(self.parsed(text, where, env), env, where)
-            t = expr.check(node, env, where)
+            t = typecheck.check(node, env, where)
             if t.kind != want:
                 raise where.error(_("expected a {want} expression, found {found}: {expr}")
                                   .format(want=expr.kind_name(want),
                                           found=expr.kind_name(t.kind),
-                                          expr=expr.unparse(node)))
+                                          expr=show.unparse(node)))
             return expr.substitute(node, self.constants)
         except RuleError as e:
             self.problems.extend(e.problems)
@@ -233,13 +233,13 @@ class _Compiler:
     def parsed(self, text: expr.Value | int, where: expr.Where, env: expr.Env) -> expr.Node:
         """The expression parsed, its criterion floors spelt out (`rulesets.floors`), and any
         name it reads that its step cannot see explained (`rulesets.stages`)."""
-        node = floors.expand(expr.parse(text, where), self.floor_maxima, env, where)
+        node = floors.expand(parse.parse(text, where), self.floor_maxima, env, where)
         stages.check_names(node, env, self.later, where)
         return node
 
-    def cond(self, text: expr.Value | int, where: expr.Where, env: expr.Env) -> expr.Cond | None:
+    def cond(self, text: expr.Value | int, where: expr.Where, env: expr.Env) -> normal.Cond | None:
         node = self.parse(text, where, env, "bool")
-        return None if node is None else expr.to_cond(node)
+        return None if node is None else normal.to_cond(node)
 
     def rule(self, key: str, when: expr.Value | int, env: expr.Env, where: expr.Where,
              points: expr.Value | int | None = None, label: str = "") -> Rule | None:
@@ -305,7 +305,7 @@ class _Compiler:
             node = self.parse_any(comp.expr, where, env)
             if node is not None:
                 computed.append((name, node))
-                names[name] = expr.check(node, env)
+                names[name] = typecheck.check(node, env)
         base_env = expr.Env(dict(names), spaces, self.constants)
         criteria = [self.criterion(kind, c, base_env) for c in kr.criteria]
         for c in kr.criteria:
@@ -414,7 +414,7 @@ class _Compiler:
                   env: expr.Env) -> expr.Node | None:
         try:
             node, env = self.history.resolve(self.parsed(text, where, env), env, where)
-            expr.check(node, env, where)
+            typecheck.check(node, env, where)
             return expr.substitute(node, self.constants)
         except RuleError as e:
             self.problems.extend(e.problems)
@@ -427,8 +427,8 @@ class _Compiler:
         names.update({n: input_type(s) for n, s in kr.inputs.items()})
         for name, comp in kr.computed.items():
             try:
-                node = expr.parse(comp.expr)
-                names[name] = expr.check(node, expr.Env(names, {}, constants))
+                node = parse.parse(comp.expr)
+                names[name] = typecheck.check(node, expr.Env(names, {}, constants))
             except RuleError:
                 names[name] = expr.NUMBER  # reported when the individual kind is compiled
         if final:
@@ -463,7 +463,8 @@ class _Compiler:
             if when is None:
                 return None
             base = judged_rule(key, a.id, a.label, a.source)
-            cond = expr.CAnd((when, base.cond)) if not isinstance(when, expr.CTrue) else base.cond
+            cond = (normal.CAnd((when, base.cond)) if not isinstance(when, normal.CTrue)
+                    else base.cond)
             r: Rule | None = Rule(key, cond, f"{a.when} (judged)" if a.when is not True
                                   else base.text, base.points, a.label, a.source)
         else:
@@ -500,7 +501,7 @@ class _Compiler:
                     rules.append(r)
                     self.check_label(r, t.source, t.id, names)
             share, per = self.quota(t, names)
-            deps[t.id] = {n for r in rules for n in expr.cond_names(r.cond)} & {x.id for x in own}
+            deps[t.id] = {n for r in rules for n in normal.cond_names(r.cond)} & {x.id for x in own}
             if t.quota and t.quota.of and t.quota.of != "candidates":
                 deps[t.id].update(scopes.as_tuple(t.quota.of))
             compiled[t.id] = CTitle(t, Group(f"{kind}.titles.{t.id}", tuple(rules)), t.quota,

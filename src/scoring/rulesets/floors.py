@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from scoring.base.i18n import _
-from scoring.language import expr
+from scoring.language import expr, show
 
 FLOOR = expr.FLOOR
 
@@ -60,7 +60,7 @@ def _spelt_out(call: expr.Call, maxima: Mapping[str, Decimal], env: expr.Env,
     ids: list[str] = []
     for n in named:
         if not isinstance(n, expr.Name) or n.name not in maxima:
-            shown = expr.unparse(n)
+            shown = show.unparse(n)
             raise where.error(_("{fn}(): {name!r} is not a criterion of this kind (criteria: "
                                 "{known})").format(fn=FLOOR, name=shown,
                                                    known=", ".join(maxima) or "none"))

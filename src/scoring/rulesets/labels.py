@@ -14,7 +14,7 @@ from collections.abc import Collection
 from typing import Any
 
 from scoring.base.i18n import _
-from scoring.language import expr
+from scoring.language import expr, normal
 
 __all__ = ["SPECIAL", "label_problem", "one_term", "placeholders", "split_requires"]
 
@@ -81,18 +81,18 @@ def split_requires(data: Any) -> Any:
     return out
 
 
-def one_term(cond: expr.Cond) -> expr.Node | None:
+def one_term(cond: normal.Cond) -> expr.Node | None:
     """The one expression a condition compares (`a >= 3`, `a in (…)`), else None."""
-    if isinstance(cond, expr.CLeaf):
+    if isinstance(cond, normal.CLeaf):
         return cond.term
-    if isinstance(cond, expr.COr) and all(isinstance(c, expr.CLeaf) for c in cond.items):
-        terms = {c.term for c in cond.items if isinstance(c, expr.CLeaf)}
+    if isinstance(cond, normal.COr) and all(isinstance(c, normal.CLeaf) for c in cond.items):
+        terms = {c.term for c in cond.items if isinstance(c, normal.CLeaf)}
         if len(terms) == 1:
             return next(iter(terms))
     return None
 
 
-def label_problem(label: str, cond: expr.Cond, fields: Collection[str],
+def label_problem(label: str, cond: normal.Cond, fields: Collection[str],
                   params: Collection[str]) -> str | None:
     """What is wrong with a condition's label, in words, or None."""
     try:

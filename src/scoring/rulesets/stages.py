@@ -19,7 +19,7 @@ from typing import Any
 
 from scoring.base.errors import Problem, RuleError
 from scoring.base.i18n import N_, _
-from scoring.language import expr
+from scoring.language import expr, normal, parse
 from scoring.rulesets.ruleset import Kind, KindRules, Ratings, RuleSet
 
 RATING_POINTS = "rating_points"
@@ -107,7 +107,7 @@ def rating_is_late(spec: Ratings, later: Later) -> bool:
     decided = later.computed | set(later.criteria) | later.aggregates | {"score"}
     for text in _rating_texts(spec):
         try:
-            node = expr.parse(text)
+            node = parse.parse(text)
         except RuleError:
             continue  # reported when the ratings are compiled
         if _calls_floor(node) or expr.names(node) & decided:
@@ -159,7 +159,7 @@ def read_before_rating(spec: Ratings, criteria: Sequence[Any], adjustments: Sequ
                   for req in t.requires]
         for source, rule, text in (*_texts(rs.individual), *titles):
             try:
-                reads = expr.names(expr.parse(text))
+                reads = expr.names(parse.parse(text))
             except RuleError:
                 continue
             if dotted in reads:
@@ -172,7 +172,7 @@ def read_before_rating(spec: Ratings, criteria: Sequence[Any], adjustments: Sequ
 
 
 def _rule_names(rule: Any) -> set[str]:
-    out = expr.cond_names(rule.cond)
+    out = normal.cond_names(rule.cond)
     if rule.points is not None:
         out |= expr.names(rule.points)
     return out

@@ -61,7 +61,7 @@ from scoring.explanations.text import blocks as explanation_blocks
 from scoring.inputs.names import is_rounds
 from scoring.inputs.records import RawTable
 from scoring.inputs.rounds import COLUMNS, parse_rounds
-from scoring.language.expr import format_number
+from scoring.language.show import format_number
 from scoring.outputs.manifest import build_manifest, created_now
 from scoring.outputs.report import criterion_groups, render_html
 from scoring.rulesets.ruleset import KINDS, available_years, find_rules_root
