@@ -88,7 +88,8 @@ def check(node: Node, env: Env, where: Where = Where()) -> Type:  # noqa: B008  
         return BOOL
     if isinstance(node, Call):
         if node.func == FLOOR:
-            raise where.error(f"{FLOOR}() is only understood in a rule set's conditions")
+            raise where.error(_("{function}() is only understood in a rule set's conditions")
+                              .format(function=FLOOR))
         if node.func == "present":
             if not isinstance(node.args[0], Name):
                 raise where.error(_("present() takes a field name"))
