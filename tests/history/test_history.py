@@ -122,8 +122,8 @@ def test_a_call_is_one_name_written_canonically(text: str, name: str) -> None:
     ("years_with(x, last=0)", "takes a whole number of at least 1 or a title"),
     ("years_with(x, last=2.5)", "takes a whole number of at least 1 or a title"),
     ("years_with(x, last=2, last=3)", "last= is given twice"),
-    ("history(x)", "functions: abs, consecutive_years, count_initiatives, every_criterion_at_least, max, "
-                     "min, present"),
+    ("history(x)", "functions: abs, consecutive_years, count_initiatives, "
+                   "every_criterion_at_least, max, min, present"),
 ])
 def test_bad_calls_are_rule_errors(text: str, message: str) -> None:
     with pytest.raises(RuleError) as e:
