@@ -106,15 +106,15 @@ def _value(node: expr.Node, cols: _Columns) -> Array:
 
 
 def _holds(cond: normal.Cond, cols: _Columns) -> Array:
-    if isinstance(cond, normal.CTrue):
+    if isinstance(cond, normal.NfTrue):
         return np.ones(cols.n, dtype=bool)
-    if isinstance(cond, normal.CFalse):
+    if isinstance(cond, normal.NfFalse):
         return np.zeros(cols.n, dtype=bool)
-    if isinstance(cond, normal.CAnd | normal.COr):
+    if isinstance(cond, normal.NfAnd | normal.NfOr):
         parts = [_holds(c, cols) for c in cond.items]
-        reduce = np.logical_and.reduce if isinstance(cond, normal.CAnd) else np.logical_or.reduce
+        reduce = np.logical_and.reduce if isinstance(cond, normal.NfAnd) else np.logical_or.reduce
         return reduce(parts)
-    if isinstance(cond, normal.CPresent):
+    if isinstance(cond, normal.NfPresent):
         v = cols.get(cond.name)
         there = ~pd.isna(v)
         return there if cond.positive else ~there

@@ -25,7 +25,7 @@ time, so each reports its own peak RSS (`resource.getrusage`):
   adjustments, gates, aggregates: everything that builds the ledger; the time inside the rule
   engine is shown apart as `engine`), titles (prerequisites, quotas, ranks, results), render.
   Stages are timed by wrapping the library's functions, not by changing them.
-- **plain**: the same scorer with the per-record plain evaluator (`PlainEvaluator`), and
+- **plain**: the same scorer with the per-record plain evaluator (`ReferenceEvaluator`), and
   **naive**: durable_rules with one fact per record per group (`Engine(share_signatures=False)`);
   both timed on the rule evaluation (all groups), against ours on the same run. Capped at
   `--naive-cap` records (default 100,000): above that they take minutes.
@@ -266,7 +266,7 @@ def child_stages(folder: Path, rules: Path, baselines: bool, render: bool) -> di
 
     from scoring.evaluation import scorer
     from scoring.evaluation.engine import Engine
-    from scoring.evaluation.reference import PlainEvaluator
+    from scoring.evaluation.reference import ReferenceEvaluator
     from scoring.outputs.jsonout import render_json
     from scoring.run import app
 
@@ -286,7 +286,7 @@ def child_stages(folder: Path, rules: Path, baselines: bool, render: bool) -> di
     if baselines:
         batch, compiled = r.batch, r.compiled
         del r
-        for name, evaluator in (("plain", PlainEvaluator()),
+        for name, evaluator in (("plain", ReferenceEvaluator()),
                                 ("naive", Engine(share_signatures=False))):
             spent: dict[str, float] = {}
             scorer.score(batch.individuals, batch.units, compiled,
@@ -542,8 +542,8 @@ def startup_seconds() -> float:
 
 
 def part_people() -> int | None:
-    """People per streamed part (`scoring.streaming.stream.PART_PEOPLE`), to explain the cores column;
-    None if the library no longer says."""
+    """People per streamed part (`streaming.stream.PART_PEOPLE`), to explain the cores
+    column; None if the library no longer says."""
     import scoring.streaming.stream
 
     value = getattr(scoring.streaming.stream, "PART_PEOPLE", None)

@@ -20,7 +20,7 @@ def boundaries(compiled: Compiled) -> dict[str, set[Decimal]]:
     for group in compiled.groups():
         for rule in group.rules:
             for leaf in normal.leaves(rule.cond):
-                if isinstance(leaf, normal.CLeaf) and isinstance(leaf.const, Decimal):
+                if isinstance(leaf, normal.NfLeaf) and isinstance(leaf.const, Decimal):
                     for name in expr.names(leaf.term):
                         for d in ("-1", "-0.1", "0", "0.1", "1"):
                             out.setdefault(name.removeprefix("unit."), set()).add(

@@ -22,7 +22,7 @@ from scoring.base.text import (
     convert_legacy,
     decode_text,
     detect_legacy_vietnamese,
-    fold,
+    match_key,
     name_sort_key,
     nfc,
 )
@@ -51,7 +51,7 @@ def test_nfc(raw: str, expected: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# fold
+# match_key
 # --------------------------------------------------------------------------------------------
 
 
@@ -76,12 +76,12 @@ def test_nfc(raw: str, expected: str) -> None:
     ],
 )
 def test_fold(raw: str, expected: str) -> None:
-    assert fold(raw) == expected
+    assert match_key(raw) == expected
 
 
 def test_fold_makes_spec_examples_equal() -> None:
-    assert fold("Nguyễn  Văn An") == fold("nguyen van an") == "nguyen van an"
-    assert fold("Số tháng công tác") == "so thang cong tac"
+    assert match_key("Nguyễn  Văn An") == match_key("nguyen van an") == "nguyen van an"
+    assert match_key("Số tháng công tác") == "so thang cong tac"
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,12 +19,12 @@ import pytest
 
 import gen
 from scoring.evaluation.engine import Engine
-from scoring.evaluation.reference import PlainEvaluator
+from scoring.evaluation.reference import ReferenceEvaluator
 from scoring.evaluation.result import Result
 from scoring.evaluation.scorer import score
 from scoring.inputs.records import Record
 from scoring.language import closures, evaluate, expr, normal, parse, typecheck, why
-from scoring.rulesets.compile import Compiled, Group, Rule
+from scoring.rulesets.compile import Compiled, Rule, RuleGroup
 from scoring.run.app import compile_folder
 
 RULESETS = [Path("tests/rulesets/mini"), Path("tests/rulesets/ratings"),
@@ -45,10 +45,10 @@ class _Both:
     requires the same hits, and returns the engine's."""
 
     def __init__(self) -> None:
-        self.engine, self.plain = Engine(), PlainEvaluator()
+        self.engine, self.plain = Engine(), ReferenceEvaluator()
         self.facts_asserted = 0
 
-    def evaluate(self, group: Group, scopes: Any) -> list[frozenset[int]]:
+    def evaluate(self, group: RuleGroup, scopes: Any) -> list[frozenset[int]]:
         fired = self.engine.evaluate(group, scopes)
         assert fired == self.plain.evaluate(group, scopes), group.name
         return fired
@@ -102,7 +102,7 @@ def test_engine_agrees_on_boundary_records(folder: Path) -> None:
     compiled = compile_folder(folder)
     people, units = _boundary_batch(compiled, seed=5)
     _same(score(people, units, compiled, Engine()),
-          score(people, units, compiled, PlainEvaluator()))
+          score(people, units, compiled, ReferenceEvaluator()))
 
 
 def test_one_fact_per_record_gives_the_same_result() -> None:
@@ -114,14 +114,14 @@ def test_one_fact_per_record_gives_the_same_result() -> None:
     assert naive.facts_asserted > 10 * shared.facts_asserted
 
 
-def _group(*conditions: str) -> Group:
+def _group(*conditions: str) -> RuleGroup:
     env = expr.Env({"amount": expr.NUMBER, "other": expr.NUMBER})
     rules = []
     for i, text in enumerate(conditions):
         node = parse.parse(text)
         typecheck.check(node, env)
         rules.append(Rule(f"r{i}", normal.to_cond(node), text))
-    return Group("continuous", tuple(rules))
+    return RuleGroup("continuous", tuple(rules))
 
 
 def test_a_continuous_amount_is_exact() -> None:
@@ -139,7 +139,7 @@ def test_a_continuous_amount_is_exact() -> None:
         for i, v in enumerate(values)]
     engine = Engine()
     fired = engine.evaluate(group, scopes)
-    assert fired == PlainEvaluator().evaluate(group, scopes)
+    assert fired == ReferenceEvaluator().evaluate(group, scopes)
     assert engine.facts_asserted > 2_000  # no sharing to be had: one fact per value
     assert fired[0] == fired[1] == frozenset({0, 2, 6})  # 89.9 == 89.90; 89.9 / 3 < 29.966667
     assert fired[2] == frozenset({3, 6}) and fired[3] == frozenset({0, 1, 3, 5, 6, 7})
@@ -166,10 +166,10 @@ class _Recorder:
     facts_asserted = 0
 
     def __init__(self) -> None:
-        self.seen: list[tuple[Group, list[dict[str, Any]]]] = []
-        self.plain = PlainEvaluator()
+        self.seen: list[tuple[RuleGroup, list[dict[str, Any]]]] = []
+        self.plain = ReferenceEvaluator()
 
-    def evaluate(self, group: Group, scopes: Any) -> list[frozenset[int]]:
+    def evaluate(self, group: RuleGroup, scopes: Any) -> list[frozenset[int]]:
         self.seen.append((group, [dict(s) for s in scopes]))
         return self.plain.evaluate(group, scopes)
 
@@ -195,7 +195,7 @@ def test_compiled_closures_match_the_reference(folder: Path) -> None:
                 assert holds(s) == evaluate.holds(rule.cond, s), (rule.key, s)
                 assert explain(s) == why.why_not(rule.cond, s), rule.key
             nodes = [leaf.term for leaf in normal.leaves(rule.cond)
-                     if isinstance(leaf, normal.CLeaf)]
+                     if isinstance(leaf, normal.NfLeaf)]
             if rule.points is not None:
                 nodes.append(rule.points)
             for node in nodes:
@@ -245,7 +245,7 @@ def test_comparisons_are_exact_for_values_and_constants_of_any_length(
     group = _group(condition)
     scopes: list[dict[str, expr.Value]] = [{"amount": Decimal(value), "other": Decimal(0)}]
     fired = Engine().evaluate(group, scopes)
-    assert fired == PlainEvaluator().evaluate(group, scopes)
+    assert fired == ReferenceEvaluator().evaluate(group, scopes)
     assert fired == [frozenset({0})] if holds else [frozenset()]
 
 

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from scoring.base.errors import InputError, RuleError
 from scoring.cli import cli
 from scoring.evaluation.engine import Engine
-from scoring.evaluation.reference import PlainEvaluator
+from scoring.evaluation.reference import ReferenceEvaluator
 from scoring.evaluation.result import RecordResult
 from scoring.history.load import load_history, title_kinds
 from scoring.history.store import EMPTY, History, PastInitiative, Snapshot
@@ -548,7 +548,7 @@ def test_history_values_agree_with_the_engines_decisions() -> None:
 
 def test_the_engine_and_the_plain_evaluator_agree_with_history() -> None:
     a = run([FIXTURE / "inputs" / "2025"], history=FIXTURE, evaluator=Engine())
-    b = run([FIXTURE / "inputs" / "2025"], history=FIXTURE, evaluator=PlainEvaluator())
+    b = run([FIXTURE / "inputs" / "2025"], history=FIXTURE, evaluator=ReferenceEvaluator())
     assert a.result.individuals == b.result.individuals and a.result.units == b.result.units
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from scoring.base.errors import InputError
-from scoring.evaluation.reference import PlainEvaluator
+from scoring.evaluation.reference import ReferenceEvaluator
 from scoring.language import closures, evaluate, expr, normal, parse
 from scoring.run.app import run
 
@@ -99,7 +99,7 @@ _MONEY = "      when: amount > 0.5"
 def test_declared_or_guarded_divisions_score(tmp_path: Path, old: str, new: str,
                                              points: dict[str, int], plain: bool) -> None:
     folder = _rules(tmp_path, old, old + "\n" + new if "when" in new else new)
-    r = run([MINI_DATA], folder, PlainEvaluator() if plain else None)
+    r = run([MINI_DATA], folder, ReferenceEvaluator() if plain else None)
     got = {p.id: p.point("init") for p in r.result.individuals if p.id in points}
     assert got == {k: Decimal(v) for k, v in points.items()}
 
@@ -117,7 +117,7 @@ def test_an_undeclared_division_by_zero_names_record_rule_and_values(
         tmp_path: Path, old: str, new: str, where: str, message: str, plain: bool) -> None:
     folder = _rules(tmp_path, old, new)
     with pytest.raises(InputError) as caught:
-        run([MINI_DATA], folder, PlainEvaluator() if plain else None)
+        run([MINI_DATA], folder, ReferenceEvaluator() if plain else None)
     [problem] = caught.value.problems
     assert where in problem.where and message in problem.message
     assert problem.rule in ("init", "money")

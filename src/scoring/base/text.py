@@ -26,7 +26,7 @@ __all__ = [
     "convert_legacy",
     "decode_text",
     "detect_legacy_vietnamese",
-    "fold",
+    "match_key",
     "name_sort_key",
     "nfc",
     "repair_double_encoded",
@@ -55,7 +55,7 @@ _SEPARATORS = str.maketrans(
 )
 
 
-def fold(s: str) -> str:
+def match_key(s: str) -> str:
     """Return a diacritics-, case- and spacing-insensitive form of `s` for matching.
 
     Why: users type column headers and names without tone marks ("So thang cong tac"), in

@@ -305,7 +305,7 @@ def analyse(conds: Sequence[normal.Cond], space: Space,
     atom_domains: dict[str, Domain] = {}
     for cond in conds:
         for leaf in normal.leaves(cond):
-            if isinstance(leaf, normal.CPresent):
+            if isinstance(leaf, normal.NfPresent):
                 return None
             key = leaf.term.name if isinstance(leaf.term, expr.Name) else show.unparse(leaf.term)
             if key not in atom_domains:
@@ -338,12 +338,12 @@ def atom_domain(term: expr.Node, domains: Mapping[str, Domain]) -> Domain | None
 
 
 def _rename(cond: normal.Cond, keys: Mapping[expr.Node, str]) -> normal.Cond:
-    if isinstance(cond, normal.CAnd):
-        return normal.CAnd(tuple(_rename(c, keys) for c in cond.items))
-    if isinstance(cond, normal.COr):
-        return normal.COr(tuple(_rename(c, keys) for c in cond.items))
-    if isinstance(cond, normal.CLeaf):
-        return normal.CLeaf(expr.Name(keys[cond.term]), cond.op, cond.const)
+    if isinstance(cond, normal.NfAnd):
+        return normal.NfAnd(tuple(_rename(c, keys) for c in cond.items))
+    if isinstance(cond, normal.NfOr):
+        return normal.NfOr(tuple(_rename(c, keys) for c in cond.items))
+    if isinstance(cond, normal.NfLeaf):
+        return normal.NfLeaf(expr.Name(keys[cond.term]), cond.op, cond.const)
     return cond
 
 
@@ -355,7 +355,7 @@ def scope(cell: Mapping[str, Piece]) -> dict[str, expr.Value]:
 def never_holds(cond: normal.Cond, space: Space,
                 overrides: Mapping[str, Domain] | None = None) -> bool:
     """True when the condition holds for no values at all (False when it cannot be decided)."""
-    if isinstance(cond, normal.CFalse):
+    if isinstance(cond, normal.NfFalse):
         return True
     a = analyse([cond], space, overrides)
     cells = a.cells() if a is not None else None
@@ -368,7 +368,7 @@ def never_holds(cond: normal.Cond, space: Space,
 
 def always_holds(cond: normal.Cond, space: Space) -> bool:
     """True when the condition holds for every value (False when it cannot be decided)."""
-    if isinstance(cond, normal.CTrue):
+    if isinstance(cond, normal.NfTrue):
         return True
     a = analyse([cond], space)
     cells = a.cells() if a is not None and a.independent else None
@@ -382,9 +382,9 @@ def always_holds(cond: normal.Cond, space: Space) -> bool:
 def narrowed(cond: normal.Cond, space: Space) -> dict[str, Domain]:
     """Domains narrowed by the `name op number` leaves that the condition requires."""
     out = dict(space.domains)
-    items = cond.items if isinstance(cond, normal.CAnd) else (cond,)
+    items = cond.items if isinstance(cond, normal.NfAnd) else (cond,)
     for leaf in items:
-        if not (isinstance(leaf, normal.CLeaf) and isinstance(leaf.term, expr.Name)
+        if not (isinstance(leaf, normal.NfLeaf) and isinstance(leaf.term, expr.Name)
                 and isinstance(leaf.const, Decimal)):
             continue
         d = out.get(leaf.term.name)

@@ -41,7 +41,7 @@ from scoring.evaluation.engine import check_constants
 from scoring.history.values import REVIEW_PARAMS
 from scoring.language import evaluate, expr, normal, parse
 from scoring.language.show import format_number, unparse
-from scoring.rulesets.compile import CKind, Group, Rule, compile_ruleset
+from scoring.rulesets.compile import CKind, Rule, RuleGroup, compile_ruleset
 from scoring.rulesets.ruleset import KINDS, Kind, KindRules, RuleSet, load, read_yaml, rule_files
 from scoring.rulesets.scopes import as_tuple
 
@@ -269,7 +269,7 @@ def _check_condition(rule: Rule, rule_id: str, whose: str, space: Space) -> list
     return []
 
 
-def _check_bands(group: Group, source: str, rule_id: str, space: Space,
+def _check_bands(group: RuleGroup, source: str, rule_id: str, space: Space,
                  noun: str) -> list[Finding]:
     """Bands that can never be the first match, and values that no band covers."""
     rules = group.rules
@@ -302,8 +302,8 @@ def _shadowed_plainly(rules: Sequence[Rule], rule_id: str, noun: str) -> list[Fi
     out: list[Finding] = []
     for i, rule in enumerate(rules):
         earlier = next((j for j in range(i) if rules[j].cond == rule.cond
-                        or isinstance(rules[j].cond, normal.CTrue)), None)
-        if earlier is not None or isinstance(rule.cond, normal.CFalse):
+                        or isinstance(rules[j].cond, normal.NfTrue)), None)
+        if earlier is not None or isinstance(rule.cond, normal.NfFalse):
             bands = "" if earlier is None else _band_name(earlier, rules[earlier])
             out.append(Finding("error", rule.source, rule_id, _unreachable(noun, i, rule, bands)))
     return out
@@ -446,7 +446,7 @@ def _check_titles(ck: CKind, space: Space) -> list[Finding]:
     for t in ck.titles:
         rules = t.group.rules
         conds = [r.cond for r in rules]
-        if not never_holds(normal.CAnd(tuple(conds)) if conds else normal.CTrue(), space, never):
+        if not never_holds(normal.NfAnd(tuple(conds)) if conds else normal.NfTrue(), space, never):
             continue
         never[t.spec.id] = Domain("bool", never=True)
         reasons = [_never_text(r, _why_never(r.cond, space, never))
@@ -466,7 +466,7 @@ def _never_text(rule: Rule, why: str) -> str:
 def _why_never(cond: normal.Cond, space: Space, never: Mapping[str, Domain]) -> str:
     reasons = []
     for leaf in normal.leaves(cond):
-        if not isinstance(leaf, normal.CLeaf) or not never_holds(leaf, space, never):
+        if not isinstance(leaf, normal.NfLeaf) or not never_holds(leaf, space, never):
             continue
         name = unparse(leaf.term)
         d = atom_domain(leaf.term, {**space.domains, **never})

@@ -172,7 +172,7 @@ def _depends_on(compiled: Compiled, rec: RecordResult, unit: Record,
                     needed |= expr.names(rule.points) & unknown
                 break
     for t in ck.titles:
-        cond = normal.CAnd(tuple(r.cond for r in t.group.rules))
+        cond = normal.NfAnd(tuple(r.cond for r in t.group.rules))
         if _kleene(cond, scope, unknown) is None:
             needed |= normal.cond_names(cond) & unknown
     return sorted(n.removeprefix("unit.") for n in needed)
@@ -180,14 +180,14 @@ def _depends_on(compiled: Compiled, rec: RecordResult, unit: Record,
 
 def _kleene(cond: normal.Cond, scope: expr.Scope, unknown: set[str]) -> bool | None:
     """Does the condition hold, with the `unknown` names unknown? None: it depends on them."""
-    if isinstance(cond, normal.CAnd | normal.COr):
+    if isinstance(cond, normal.NfAnd | normal.NfOr):
         values = [_kleene(c, scope, unknown) for c in cond.items]
-        decisive = isinstance(cond, normal.COr)  # True decides an or, False decides an and
+        decisive = isinstance(cond, normal.NfOr)  # True decides an or, False decides an and
         if decisive in values:
             return decisive
         return None if None in values else not decisive
-    if isinstance(cond, normal.CLeaf | normal.CPresent):
-        leaf_names = {cond.name} if isinstance(cond, normal.CPresent) else expr.names(cond.term)
+    if isinstance(cond, normal.NfLeaf | normal.NfPresent):
+        leaf_names = {cond.name} if isinstance(cond, normal.NfPresent) else expr.names(cond.term)
         if leaf_names & unknown:
             return None
     return evaluate.holds(cond, scope)

@@ -93,7 +93,7 @@ def comparison(cond: normal.Cond, ck: CKind, labels: Mapping[str, str], titles: 
     if not isinstance(term, expr.Name) or not labels.get(term.name):
         return None
     subject, enum = labels[term.name], _enum_of(term, ck)
-    if isinstance(cond, normal.CLeaf):
+    if isinstance(cond, normal.NfLeaf):
         if isinstance(cond.const, bool):
             if cond.op != "==":
                 return None
@@ -101,12 +101,12 @@ def comparison(cond: normal.Cond, ck: CKind, labels: Mapping[str, str], titles: 
                 return (subject, "holds", (), term) if cond.const else None
             return subject, "==", (cond.const,), term
         return subject, cond.op, (_shown(cond.const, enum),), term
-    if isinstance(cond, normal.COr):
+    if isinstance(cond, normal.NfOr):
         leaves = normal.leaves(cond)
-        if all(isinstance(x, normal.CLeaf) and x.op == "==" and isinstance(x.const, str)
+        if all(isinstance(x, normal.NfLeaf) and x.op == "==" and isinstance(x.const, str)
                for x in leaves):
             return subject, "in", tuple(_shown(x.const, enum) for x in leaves
-                                        if isinstance(x, normal.CLeaf)), term
+                                        if isinstance(x, normal.NfLeaf)), term
     return None
 
 
@@ -166,7 +166,7 @@ def _labelled(rule: Rule, names: Sequence[str], ck: CKind, compiled: Compiled,
             columns.append([_shown(v, enum) for v in _column(term, scopes)])
         elif name == "need" and term is not None:
             consts = [_shown(x.const, _enum_of(term, ck)) for x in normal.leaves(rule.cond)
-                      if isinstance(x, normal.CLeaf)]
+                      if isinstance(x, normal.NfLeaf)]
             columns.append([consts[0] if len(consts) == 1 else _joined(consts)] * n)
         elif name in labels:
             enum = ck.inputs[name].values if name in ck.inputs else None

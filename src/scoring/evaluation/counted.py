@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from scoring.base.progress import Progress
 from scoring.evaluation.scorer import Evaluator
 from scoring.language.expr import Scope
-from scoring.rulesets.compile import Group
+from scoring.rulesets.compile import RuleGroup
 
 __all__ = ["counted"]
 
@@ -31,7 +31,7 @@ class _Counted:
     def facts_asserted(self, value: int) -> None:
         self._inner.facts_asserted = value
 
-    def evaluate(self, group: Group, scopes: Sequence[Scope]) -> list[frozenset[int]]:
+    def evaluate(self, group: RuleGroup, scopes: Sequence[Scope]) -> list[frozenset[int]]:
         fired = self._inner.evaluate(group, scopes)
         self._done += 1
         self._progress(self._stage, min(self._done, self._total), self._total)

@@ -44,7 +44,7 @@ from typing import Any
 from scoring.base.errors import Problem, RuleError, ScoringError
 from scoring.base.i18n import _
 from scoring.language import closures, evaluate, expr, normal, show
-from scoring.rulesets.compile import Group
+from scoring.rulesets.compile import RuleGroup
 
 try:
     from scoring._vendor.durable import durable_rules_engine
@@ -68,7 +68,7 @@ class Atom:
 class CompiledGroup:
     """A group's durable_rules definition and the atoms its facts carry."""
 
-    def __init__(self, group: Group) -> None:
+    def __init__(self, group: RuleGroup) -> None:
         self.group = group
         self.atoms: dict[Atom, str] = {}
         self.definition: dict[int, Any] = {}
@@ -80,7 +80,7 @@ class CompiledGroup:
                 self.decimals[term] = max(self.decimals.get(term, MIN_DECIMALS), places)
         problems: list[Problem] = []
         for index, rule in enumerate(group.rules):
-            if isinstance(rule.cond, normal.CFalse):
+            if isinstance(rule.cond, normal.NfFalse):
                 continue  # never fires: the engine is not asked
             try:
                 self.definition[index] = self._cond(rule.cond, rule.source, group.name)
@@ -96,15 +96,15 @@ class CompiledGroup:
         return self.atoms[key]
 
     def _cond(self, cond: normal.Cond, source: str, rule: str) -> dict[str, Any]:
-        if isinstance(cond, normal.CTrue):
+        if isinstance(cond, normal.NfTrue):
             return {"$ex": {"rid": 1}}
-        if isinstance(cond, normal.CAnd | normal.COr):
-            op = "$and" if isinstance(cond, normal.CAnd) else "$or"
+        if isinstance(cond, normal.NfAnd | normal.NfOr):
+            op = "$and" if isinstance(cond, normal.NfAnd) else "$or"
             return {op: [self._cond(c, source, rule) for c in cond.items
-                         if not isinstance(c, normal.CFalse)]}
-        if isinstance(cond, normal.CFalse):
+                         if not isinstance(c, normal.NfFalse)]}
+        if isinstance(cond, normal.NfFalse):
             return {"$nex": {"rid": 1}}
-        if isinstance(cond, normal.CPresent):
+        if isinstance(cond, normal.NfPresent):
             name = self._atom(expr.Name(cond.name), "present")
             return {"$ex" if cond.positive else "$nex": {name: 1}}
         const = cond.const
@@ -190,7 +190,7 @@ _RAW_SAFE: dict[str, frozenset[type]] = {
 }
 
 
-def check_constants(groups: Sequence[Group]) -> list[Problem]:
+def check_constants(groups: Sequence[RuleGroup]) -> list[Problem]:
     """What compiling `groups` for the engine refuses (a constant too large for its decimals),
     so that `scoring check` reports what `scoring score` would stop on."""
     problems: list[Problem] = []
@@ -204,9 +204,9 @@ def check_constants(groups: Sequence[Group]) -> list[Problem]:
 
 def _comparisons(cond: normal.Cond) -> list[tuple[expr.Node, Decimal]]:
     """Every (term, numeric constant) a condition compares."""
-    if isinstance(cond, normal.CAnd | normal.COr):
+    if isinstance(cond, normal.NfAnd | normal.NfOr):
         return [c for item in cond.items for c in _comparisons(item)]
-    if isinstance(cond, normal.CLeaf) and isinstance(cond.const, Decimal):
+    if isinstance(cond, normal.NfLeaf) and isinstance(cond.const, Decimal):
         return [(cond.term, cond.const)]
     return []
 
@@ -264,14 +264,14 @@ class Engine:
         self.facts_asserted = 0
         self.share_signatures = share_signatures
 
-    def compiled(self, group: Group) -> CompiledGroup:
+    def compiled(self, group: RuleGroup) -> CompiledGroup:
         cg = self._compiled.get(group.name)
         if cg is None or cg.group is not group:
             cg = CompiledGroup(group)
             self._compiled[group.name] = cg
         return cg
 
-    def evaluate(self, group: Group, scopes: Sequence[expr.Scope]) -> list[frozenset[int]]:
+    def evaluate(self, group: RuleGroup, scopes: Sequence[expr.Scope]) -> list[frozenset[int]]:
         """For each scope, the indices of the group's rules that fired (set semantics)."""
         cg = self.compiled(group)
         if not cg.definition:

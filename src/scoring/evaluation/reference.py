@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scoring.language import evaluate, expr
-from scoring.rulesets.compile import Group
+from scoring.rulesets.compile import RuleGroup
 
 
-class PlainEvaluator:
+class ReferenceEvaluator:
     facts_asserted = 0
 
-    def evaluate(self, group: Group, scopes: Sequence[expr.Scope]) -> list[frozenset[int]]:
+    def evaluate(self, group: RuleGroup, scopes: Sequence[expr.Scope]) -> list[frozenset[int]]:
         out = []
         for n, scope in enumerate(scopes):
             try:

@@ -48,8 +48,8 @@ from scoring.rulesets.compile import (
     CGate,
     CKind,
     Compiled,
-    Group,
     Rule,
+    RuleGroup,
 )
 from scoring.rulesets.ruleset import KINDS, Achievement, Kind
 
@@ -59,13 +59,13 @@ ZERO = Decimal(0)
 class Evaluator(Protocol):
     """What evaluates a group of rules over records: for each record's scope, the indices of
     the group's rules whose condition holds. The rule engine (`evaluation.engine.Engine`,
-    durable-rules) is the one used to score; `evaluation.reference.PlainEvaluator` evaluates
+    durable-rules) is the one used to score; `evaluation.reference.ReferenceEvaluator` evaluates
     the same closures record by record, to cross-check it and as the benchmark's baseline.
     `facts_asserted` counts what the engine was given."""
 
     facts_asserted: int
 
-    def evaluate(self, group: Group, scopes: Sequence[expr.Scope]) -> list[frozenset[int]]: ...
+    def evaluate(self, group: RuleGroup, scopes: Sequence[expr.Scope]) -> list[frozenset[int]]: ...
 
 
 @dataclass
@@ -575,7 +575,7 @@ def aggregate_members(units: _State, members: _State) -> None:
     for i, r in enumerate(members.records):
         by_unit[r.group].append(i)
     conds = [normal.to_cond(agg.of) if agg.of is not None and agg.spec.fn in _COUNTING
-             else normal.CTrue() for agg in units.ck.aggregates]
+             else normal.NfTrue() for agg in units.ck.aggregates]
     for u, scope in enumerate(units.scopes):
         idx = by_unit.get(str(scope["id"]), [])
         scopes = [members.scopes[i] for i in idx]
@@ -708,7 +708,7 @@ class _Unmet:
     def __call__(self, i: int) -> Prerequisite:
         if self.columns is None:
             self.columns = [closures.field_column(leaf.name, self.scopes)
-                            if isinstance(leaf, normal.CPresent)
+                            if isinstance(leaf, normal.NfPresent)
                             else closures.column(leaf.term, self.scopes)
                             for leaf in normal.leaves(self.rule.cond)]
         key = (id(self.rule), _exact([c[i] for c in self.columns]))

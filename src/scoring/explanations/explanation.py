@@ -24,7 +24,7 @@ from typing import TypeAlias
 from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _, language
 from scoring.base.suggest import suggest
-from scoring.base.text import fold, nfc
+from scoring.base.text import match_key, nfc
 from scoring.evaluation.ranking import rank_key
 from scoring.evaluation.result import (
     AggregateValue,
@@ -97,21 +97,21 @@ def find_record(result: Result, query: str) -> RecordResult:
     names: a secretary must choose, the tool never guesses between two people.
     """
     records = [*result.individuals, *result.units]
-    typed, folded_query = nfc(query).casefold(), fold(query)
+    typed, folded_query = nfc(query).casefold(), match_key(query)
     for matches in ([r for r in records if r.id == query],
                     [r for r in records if nfc(r.name).casefold() == typed],
-                    [r for r in records if fold(r.name) == folded_query],
+                    [r for r in records if match_key(r.name) == folded_query],
                     [r for r in records if typed and nfc(r.name).casefold().startswith(typed)],
                     [r for r in records
-                     if folded_query and fold(r.name).startswith(folded_query)]):
+                     if folded_query and match_key(r.name).startswith(folded_query)]):
         if len(matches) == 1:
             return matches[0]
         if matches:
             raise UsageError.one("", _("{count} records match {query!r}; give one of these "
                                        "ids:{candidates}").format(
                 count=len(matches), query=query, candidates=_candidates(matches)))
-    folded = {fold(r.name): r for r in reversed(records)}
-    close = suggest(fold(query), list(folded), count=5)
+    folded = {match_key(r.name): r for r in reversed(records)}
+    close = suggest(match_key(query), list(folded), count=5)
     close_ids = suggest(query, [r.id for r in records], count=3)
     suggested = [folded[c] for c in close] + [r for r in records if r.id in close_ids]
     unique = list({(r.kind, r.id): r for r in suggested}.values())
@@ -309,7 +309,7 @@ def _criterion_view(c: CCriterion, record: RecordResult, scopes: Mapping[Stage, 
         if c.banded:
             how = _("band {number}: when {condition} → {points}").format(
                 number=index + 1, condition=rule.text, points=points)
-        elif isinstance(rule.cond, normal.CTrue):
+        elif isinstance(rule.cond, normal.NfTrue):
             how = _("formula {points}").format(points=points)
         else:
             how = _("when {condition} → {points}").format(condition=rule.text, points=points)
@@ -485,7 +485,7 @@ def _shortfalls(record: RecordResult, result: Result, ck: CKind,
     for target in targets(record, ck):
         scope = scopes[target.stage]
         for leaf in failing_leaves(target.cond, scope):
-            if not (isinstance(leaf, normal.CLeaf) and isinstance(leaf.term, expr.Name)
+            if not (isinstance(leaf, normal.NfLeaf) and isinstance(leaf.term, expr.Name)
                     and isinstance(leaf.const, Decimal)) or own_inputs(leaf.term, ck):
                 continue
             name = leaf.term.name
@@ -529,13 +529,13 @@ def _cut_line_short(d: TitleDecision, record: RecordResult, result: Result, ck: 
              "needed").format(**words)
 
 
-def _members_short(leaf: normal.CLeaf, agg: CAggregate, view: AggregateView) -> str:
+def _members_short(leaf: normal.NfLeaf, agg: CAggregate, view: AggregateView) -> str:
     counted, base = len(view.counted), len(view.counted) + len(view.not_counted)
     assert isinstance(leaf.const, Decimal)
     for extra in range(1, len(view.not_counted) + 1):
         n = Decimal(counted + extra)
         value = n / base if agg.spec.fn == "share" else n
-        if evaluate.holds(normal.CLeaf(leaf.term, leaf.op, leaf.const), {agg.name: value}):
+        if evaluate.holds(normal.NfLeaf(leaf.term, leaf.op, leaf.const), {agg.name: value}):
             shown = _("{count} of {total}").format(count=counted + extra, total=base) + (
                 f" = {_percent(value)}" if agg.spec.fn == "share" else "")
             return _("{condition} needs {more} counted ({shown}; now {count} of {total}): see "
@@ -546,7 +546,7 @@ def _members_short(leaf: normal.CLeaf, agg: CAggregate, view: AggregateView) -> 
              "counted)").format(condition=render_leaf(leaf), count=counted, total=base)
 
 
-def _amount_short(leaf: normal.CLeaf, value: expr.Value) -> str:
+def _amount_short(leaf: normal.NfLeaf, value: expr.Value) -> str:
     assert isinstance(leaf.const, Decimal)
     if not isinstance(value, Decimal) or leaf.op in ("==", "!="):
         return ""

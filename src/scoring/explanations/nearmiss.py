@@ -27,7 +27,7 @@ from scoring.evaluation.result import Hit, RecordResult, Result
 from scoring.history.values import past_of
 from scoring.inputs.batch import Batch
 from scoring.language import evaluate, expr, normal, show
-from scoring.rulesets.compile import CKind, Compiled, Group
+from scoring.rulesets.compile import CKind, Compiled, RuleGroup
 from scoring.rulesets.ruleset import InputSpec
 
 __all__ = [
@@ -95,7 +95,7 @@ class NearMiss:
     effect: Effect
 
 
-def applied_band(group: Group, hit: Hit | None) -> int:
+def applied_band(group: RuleGroup, hit: Hit | None) -> int:
     """Index of the rule that gave the criterion's points; len(rules) when none fired (the
     scorer's hit for a criterion that did not fire has no condition)."""
     if hit is not None and hit.condition:
@@ -150,7 +150,7 @@ def _points(node: expr.Node) -> str:
     return (_("{points} point") if text == "1" else _("{points} points")).format(points=text)
 
 
-def failing_leaves(cond: normal.Cond, scope: expr.Scope) -> list[normal.CLeaf | normal.CPresent]:
+def failing_leaves(cond: normal.Cond, scope: expr.Scope) -> list[normal.NfLeaf | normal.NfPresent]:
     """The leaves of a condition that do not hold for this record."""
     return [leaf for leaf in normal.leaves(cond) if not _holds(leaf, scope)]
 
@@ -200,7 +200,7 @@ def _exponent(d: Decimal) -> int:
     return exp if isinstance(exp, int) else 0
 
 
-def _solve_enum(leaf: normal.CLeaf, name: str, spec: InputSpec, scope: expr.Scope
+def _solve_enum(leaf: normal.NfLeaf, name: str, spec: InputSpec, scope: expr.Scope
                 ) -> expr.Value:
     if (leaf.term == expr.Name(name) and leaf.op == "==" and isinstance(leaf.const, str)
             and leaf.const in (spec.values or {}) and scope.get(name) != leaf.const):
@@ -208,7 +208,7 @@ def _solve_enum(leaf: normal.CLeaf, name: str, spec: InputSpec, scope: expr.Scop
     return None
 
 
-def _solve_number(leaf: normal.CLeaf, name: str, spec: InputSpec, ck: CKind,
+def _solve_number(leaf: normal.NfLeaf, name: str, spec: InputSpec, ck: CKind,
                   scope: expr.Scope) -> Decimal | None:
     """The value closest to the current one that makes the leaf hold, found by treating the
     term as linear in the input near its value and checking the neighbours of the solution
@@ -244,7 +244,7 @@ def _solve_number(leaf: normal.CLeaf, name: str, spec: InputSpec, ck: CKind,
     return best.quantize(Decimal(1)) if best == best.to_integral_value() else best.normalize()
 
 
-def _reaches(leaf: normal.CLeaf, scope: expr.Scope, ck: CKind, name: str, x: Decimal) -> bool:
+def _reaches(leaf: normal.NfLeaf, scope: expr.Scope, ck: CKind, name: str, x: Decimal) -> bool:
     try:
         return evaluate.holds(leaf, with_value(scope, ck, name, x))
     except evaluate.Undefined:
@@ -259,7 +259,7 @@ def proposals(found: Sequence[Target], ck: CKind, scopes: Scopes,
     for target in found if limit > 0 else ():
         scope = scopes[target.stage]
         for leaf in failing_leaves(target.cond, scope):
-            if not isinstance(leaf, normal.CLeaf):
+            if not isinstance(leaf, normal.NfLeaf):
                 continue
             for name in own_inputs(leaf.term, ck) or ():
                 if (ck.ratings is not None and name == ck.ratings.field

@@ -42,7 +42,7 @@ from xml.etree.ElementTree import ParseError
 from scoring.base.errors import InputError, Problem, input_location
 from scoring.base.i18n import _
 from scoring.base.suggest import suggest
-from scoring.base.text import fold, nfc
+from scoring.base.text import match_key, nfc
 from scoring.history.store import Alias, History, PastInitiative, Snapshot, _follow
 from scoring.inputs.csvfile import decode_input
 from scoring.inputs.initiatives import SCOPE_WORDING
@@ -147,9 +147,9 @@ _SHEET_WORDS = {
 
 
 def _sheet_kind(stem: str) -> str | None:
-    f = fold(stem)
+    f = match_key(stem)
     for what, words in _SHEET_WORDS.items():
-        if any(f == fold(w) or f.startswith(fold(w) + " ") for w in words):
+        if any(f == match_key(w) or f.startswith(match_key(w) + " ") for w in words):
             return what
     return None
 
@@ -298,7 +298,7 @@ def _rows(b: _Builder, path: Path, data: bytes, columns: Mapping[str, tuple[str,
     if not table:
         b.problems.append(Problem(shown, _("the file is empty")))
         return []
-    known = {fold(a): name for name, aliases in columns.items() for a in (name, *aliases)}
+    known = {match_key(a): name for name, aliases in columns.items() for a in (name, *aliases)}
     header = table[0]
     cols: dict[str, int] = {}
     for i, head in enumerate(header):
@@ -410,10 +410,10 @@ INITIATIVE_COLUMNS: dict[str, tuple[str, ...]] = {
 _KIND_NAMES: tuple[tuple[Kind, tuple[str, ...]], ...] = (
     ("individual", ("individual", "cá nhân", "ca_nhan")),
     ("unit", ("unit", "tập thể", "đơn vị", "tap_the", "don_vi")))
-_KIND_WORDS: dict[str, Kind] = {fold(w): k for k, words in _KIND_NAMES for w in words}
-_DECLINED = {fold(w) for w in ("declined", "không công nhận", "không được công nhận",
+_KIND_WORDS: dict[str, Kind] = {match_key(w): k for k, words in _KIND_NAMES for w in words}
+_DECLINED = {match_key(w) for w in ("declined", "không công nhận", "không được công nhận",
                                "không được tặng", "không duyệt", "rejected")}
-_AWARDED = {fold(w) for w in ("", "awarded", "công nhận", "được công nhận", "tặng", "đã tặng")}
+_AWARDED = {match_key(w) for w in ("", "awarded", "công nhận", "được công nhận", "tặng", "đã tặng")}
 
 
 def _aliases(b: _Builder, path: Path, data: bytes) -> None:
@@ -460,7 +460,7 @@ def _hand_titles(b: _Builder, path: Path, data: bytes) -> None:
                 b.problems.append(Problem(row.where[col], _("required") if col == "id" else
                                           _("the decision number is required: a title counts "
                                             "only once decided")))
-        status = fold(row.cells.get("status", ""))
+        status = match_key(row.cells.get("status", ""))
         if status not in _DECLINED | _AWARDED:
             b.problems.append(Problem(row.where["status"], _("expected awarded (công nhận) or "
                                                              "declined (không công nhận), found "
@@ -492,12 +492,12 @@ def _title(b: _Builder, row: _Row) -> tuple[str, Kind | None] | None:
     if text in b.titles:
         return text, b.titles[text][1]
     # By id or label, whatever the case, marks, invisible characters or look-alike letters.
-    spelled = {fold(visible_form(name)): tid for tid, (label, _) in b.titles.items()
+    spelled = {match_key(visible_form(name)): tid for tid, (label, _) in b.titles.items()
                for name in (label, tid)}
-    if fold(visible_form(text)) in spelled:
-        tid = spelled[fold(visible_form(text))]
+    if match_key(visible_form(text)) in spelled:
+        tid = spelled[match_key(visible_form(text))]
         return tid, b.titles[tid][1]
-    close = suggest(fold(visible_form(text)), list(spelled))
+    close = suggest(match_key(visible_form(text)), list(spelled))
     if close or not text:
         tid = spelled[close[0]] if close else ""
         hint = (_(" (did you mean {close!r}, {label}?)").format(close=tid,
@@ -516,7 +516,7 @@ def _title(b: _Builder, row: _Row) -> tuple[str, Kind | None] | None:
 def _kind(b: _Builder, row: _Row, title: tuple[str, Kind | None] | None) -> Kind | None:
     text = row.cells.get("kind", "")
     if text:
-        kind = _KIND_WORDS.get(fold(text))
+        kind = _KIND_WORDS.get(match_key(text))
         if kind is None:
             b.problems.append(Problem(row.where["kind"], _("expected cá nhân (individual) or tập "
                                                            "thể (unit), found {value!r}")
@@ -536,11 +536,11 @@ def _kind(b: _Builder, row: _Row, title: tuple[str, Kind | None] | None) -> Kind
 
 
 def _initiatives(b: _Builder, path: Path, data: bytes) -> None:
-    words = {fold(w): s for s, ws in SCOPE_WORDING.items() for w in ws}
+    words = {match_key(w): s for s, ws in SCOPE_WORDING.items() for w in ws}
     for row in _rows(b, path, data, INITIATIVE_COLUMNS, ("person_id", "year", "scope",
                                                          "decision")):
         year = _year(b, row, "year")
-        scope = words.get(fold(row.cells["scope"]))
+        scope = words.get(match_key(row.cells["scope"]))
         if scope is None:
             b.problems.append(Problem(row.where["scope"], _("expected a scope of recognition: Cấp "
                                                             "cơ sở, Cấp tỉnh or Toàn quốc, "

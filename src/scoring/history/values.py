@@ -18,7 +18,7 @@ from typing import Protocol
 
 from scoring.base.errors import InputError, Problem
 from scoring.base.i18n import N_, _
-from scoring.base.text import fold
+from scoring.base.text import match_key
 from scoring.evaluation.result import HistoryValue, RecordResult, Result
 from scoring.history.store import History, PastInitiative, Snapshot
 from scoring.inputs.records import Record
@@ -259,7 +259,7 @@ def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]
                 # People keep their names; units are renamed under the same id (and the alias
                 # file renames ids), so a unit's name tells nothing here.
                 if kind == "individual" and snap.name and here.name \
-                        and fold(snap.name) != fold(here.name):
+                        and match_key(snap.name) != match_key(here.name):
                     pair = _("{id} {there!r} there, {here!r} here").format(
                         id=rid, there=snap.name, here=here.name)
                     if _same_person(snap.name, here.name):
@@ -304,7 +304,7 @@ def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]
 def _same_person(a: str, b: str) -> bool:
     """Two spellings of one person's name: the same given name (the last word: "An" and "Anh"
     are two people) and the rest alike, a letter or two apart ("Nguyễn Vn An")."""
-    fa, fb = fold(a), fold(b)
+    fa, fb = match_key(a), match_key(b)
     if fa.split()[-1:] != fb.split()[-1:]:
         return False
     return difflib.SequenceMatcher(None, fa, fb).ratio() >= _SAME_NAME

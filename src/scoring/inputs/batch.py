@@ -72,11 +72,11 @@ def data_year(tables: Sequence[RawTable], stated: int | None) -> int | None:
 
 def stated_years(t: RawTable, years: dict[str, str]) -> None:
     """Add the years a table's year column states to `years` (year → where first seen)."""
-    from scoring.base.text import fold
+    from scoring.base.text import match_key
     from scoring.inputs.records import YEAR_ALIASES
 
-    names = {fold(a) for a in ("year", *YEAR_ALIASES)}
-    cols = [i for i, h in enumerate(t.header) if fold(str(h)) in names]
+    names = {match_key(a) for a in ("year", *YEAR_ALIASES)}
+    cols = [i for i, h in enumerate(t.header) if match_key(str(h)) in names]
     for i in cols:
         for offset, row in enumerate(t.rows):
             v = row[i] if i < len(row) else None

@@ -17,7 +17,7 @@ from typing import Any
 
 from scoring.base.errors import InputError, Problem, input_location
 from scoring.base.i18n import _
-from scoring.base.text import fold, nfc
+from scoring.base.text import match_key, nfc
 from scoring.inputs.records import (
     Origin,
     RawTable,
@@ -73,9 +73,9 @@ class Initiative:
 
 
 def _scope(value: object) -> str | None:
-    f = fold(str(value))
+    f = match_key(str(value))
     for scope, words in SCOPE_WORDING.items():
-        if f in {fold(w) for w in words}:
+        if f in {match_key(w) for w in words}:
             return scope
     return None
 
@@ -97,7 +97,7 @@ def parse_initiatives(header: Sequence[Any], rows: Sequence[tuple[object, ...]],
     header may span rows like a record sheet's. Every problem is raised at once, located by
     file, sheet and row; an empty list is no initiatives.
     """
-    known = {fold(a): name for name, aliases in INITIATIVE_COLUMNS.items() for a in aliases}
+    known = {match_key(a): name for name, aliases in INITIATIVE_COLUMNS.items() for a in aliases}
     head, used = stack_header(header, rows, known)
     rows, first_row = rows[used:], first_row + used
     header_where = input_location(file, first_row - 1 if first_row > 1 else None, sheet=sheet)
@@ -144,7 +144,7 @@ def parse_initiatives(header: Sequence[Any], rows: Sequence[tuple[object, ...]],
         if not person or scope is None or not decision:
             continue
         if title:
-            key = (person, fold(decision), fold(title))
+            key = (person, match_key(decision), match_key(title))
             if key in seen:
                 problems.append(Problem(where("title"), _("{title!r} of {person} under "
                                                           "decision {decision} is listed twice "

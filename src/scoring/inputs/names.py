@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from scoring.base.text import fold
+from scoring.base.text import match_key
 from scoring.rulesets.ruleset import Kind
 
 __all__ = ["is_initiatives", "is_rounds", "kind_of"]
@@ -33,7 +33,7 @@ def _announces(name: str) -> str | None:
     "2021_units.csv" are recognised; "Sáng kiến của cá nhân" is an initiatives list. A name
     starting with "Hướng dẫn", "Danh mục" (or instructions, readme) announces nothing.
     """
-    f = fold(name)
+    f = match_key(name)
     if f.startswith(_NOT_DATA):
         return None
     found: list[tuple[int, int, str]] = []

@@ -16,10 +16,10 @@ from scoring.base.errors import Problem
 from scoring.base.i18n import _
 from scoring.inputs.records import Record, duplicate_ids, unknown_unit, without_members
 from scoring.language import expr, normal
-from scoring.rulesets.compile import CKind, Compiled, Group
+from scoring.rulesets.compile import CKind, Compiled, RuleGroup
 
 
-def _groups(ck: CKind) -> Iterator[tuple[str, Group]]:
+def _groups(ck: CKind) -> Iterator[tuple[str, RuleGroup]]:
     for c in ck.criteria:
         yield c.spec.id, c.group
     for a in (*ck.bonus, *ck.deductions):

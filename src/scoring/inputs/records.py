@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, cr
 from scoring.base.errors import InputError, Problem, input_location
 from scoring.base.i18n import _
 from scoring.base.suggest import suggest
-from scoring.base.text import fold, nfc
+from scoring.base.text import match_key, nfc
 from scoring.language import expr, show
 from scoring.rulesets.ruleset import InputSpec, Kind
 
@@ -231,7 +231,7 @@ def is_percent(name: str, spec: InputSpec) -> bool:
     """True for a number input that holds a percentage: its label or name says so ("(%)",
     "Tỷ lệ …", "… phần trăm", `*_pct`, `*percent*`). Such a column reads "9%" as 9, and a
     workbook cell formatted as a percentage (1.0 shown as 100%) as 100."""
-    label = fold(spec.label)
+    label = match_key(spec.label)
     return spec.type in ("int", "number") and (
         "%" in spec.label or label.startswith("ty le") or "phan tram" in label
         or name.endswith("_pct") or "percent" in name or name.startswith("ty_le"))
@@ -269,7 +269,7 @@ def parser_for(spec: InputSpec, name: str = "") -> Callable[[object], expr.Value
         def parse_bool(v: object) -> expr.Value:
             if isinstance(v, bool):
                 return v
-            f = fold(_text(v))
+            f = match_key(_text(v))
             if f in _TRUE:
                 return True
             if f in _FALSE:
@@ -280,12 +280,12 @@ def parser_for(spec: InputSpec, name: str = "") -> Callable[[object], expr.Value
         wording: dict[str, str] = {}
         for key, label in (spec.values or {}).items():
             for w in (key, label, *spec.value_aliases.get(key, ())):
-                wording[fold(w)] = key
+                wording[match_key(w)] = key
         allowed = ", ".join(f"{k} ({lbl})" if lbl != k else k
                             for k, lbl in (spec.values or {}).items())
 
         def parse_enum(v: object) -> expr.Value:
-            key = wording.get(fold(_text_cell(v)))
+            key = wording.get(match_key(_text_cell(v)))
             if key is None:
                 raise ValueError(_("expected one of: {allowed}").format(allowed=allowed))
             return key
@@ -353,7 +353,7 @@ def _year(v: object) -> int | None:
 # ------------------------------------------------------------------------------- headers
 
 # Row-number columns are on every Vietnamese form and mean nothing to scoring: not even a warning.
-ROW_NUMBER_HEADERS = frozenset(fold(h) for h in ("STT", "TT", "Số TT", "Số thứ tự", "No."))
+ROW_NUMBER_HEADERS = frozenset(match_key(h) for h in ("STT", "TT", "Số TT", "Số thứ tự", "No."))
 # What forms append to a header: a required mark "(*)" or "*", or a unit in parentheses
 # ("Tỷ lệ (%)", "Thời gian (tháng)"). Stripped only when the header as typed matches nothing.
 _TRAILING_NOTE = re.compile(r"\s*(?:\([^()]*\)|\*+)\s*$")
@@ -368,11 +368,11 @@ def header_forms(head: str) -> list[str]:
     "ty le hoan thanh": a label declared with its unit still matches exactly, and one typed
     with an extra unit or required mark matches once they are stripped.
     """
-    forms = [fold(head)]
+    forms = [match_key(head)]
     rest = head
     while (m := _TRAILING_NOTE.search(rest)) is not None and m.start() > 0:
         rest = rest[: m.start()]
-        forms.append(fold(rest))
+        forms.append(match_key(rest))
     return forms
 
 
@@ -389,12 +389,12 @@ def header_map(kind: Kind, inputs: Mapping[str, InputSpec]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, aliases in IDENTITY_ALIASES[kind].items():
         for a in (name, *aliases):
-            out.setdefault(fold(a), name)
+            out.setdefault(match_key(a), name)
     for a in ("year", *YEAR_ALIASES):
-        out.setdefault(fold(a), "year")
+        out.setdefault(match_key(a), "year")
     for name, spec in inputs.items():
         for a in (name, spec.label, *spec.aliases):
-            out[fold(a)] = name  # declared inputs win over identity aliases
+            out[match_key(a)] = name  # declared inputs win over identity aliases
     return out
 
 
@@ -496,7 +496,7 @@ def map_columns(table: RawTable, inputs: Mapping[str, InputSpec]
             if any(not blank(r[i]) for r in table.rows if i < len(r)):
                 problems.append(Problem(where, _("a column with values has no header")))
             continue
-        if fold(head) in ROW_NUMBER_HEADERS:
+        if match_key(head) in ROW_NUMBER_HEADERS:
             continue
         target = match_header(head, known)
         if target is None:
@@ -568,7 +568,7 @@ def validate_parts(table: RawTable, inputs: Mapping[str, InputSpec], warnings: l
     headers = {f: table.header[i] for f, i in own.items()}
     extra_cols = [i for i in range(len(table.header))
                   if i not in columns and i not in derived and not blank(table.header[i])
-                  and fold(table.header[i]) not in ROW_NUMBER_HEADERS]
+                  and match_key(table.header[i]) not in ROW_NUMBER_HEADERS]
     records: list[Record] = []
     for offset, row in enumerate(table.rows):
         if size and len(records) >= size:

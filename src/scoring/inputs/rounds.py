@@ -20,7 +20,7 @@ from decimal import Decimal
 from scoring.base.errors import InputError, Problem, input_location
 from scoring.base.i18n import _
 from scoring.base.suggest import suggest
-from scoring.base.text import fold, nfc
+from scoring.base.text import match_key, nfc
 from scoring.inputs.records import Origin, RawTable, blank, parser_for
 from scoring.rulesets.compile import Compiled
 from scoring.rulesets.ruleset import KINDS, InputSpec, Kind
@@ -62,11 +62,11 @@ class RoundData:
 
 
 def _columns(table: RawTable) -> tuple[dict[str, int], list[Problem]]:
-    known = {fold(a): name for name, aliases in COLUMNS.items() for a in aliases}
+    known = {match_key(a): name for name, aliases in COLUMNS.items() for a in aliases}
     found: dict[str, int] = {}
     problems: list[Problem] = []
     for i, head in enumerate(table.header):
-        name = known.get(fold(str(head)))
+        name = known.get(match_key(str(head)))
         if name is not None and name not in found:
             found[name] = i
     for name in REQUIRED:

@@ -27,7 +27,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from scoring.base.text import fold
+from scoring.base.text import match_key
 from scoring.inputs.initiatives import COUNT_INPUTS, SCOPE_WORDING
 from scoring.inputs.records import IDENTITY_ALIASES, MAX_CELL_CHARS, YEAR_ALIASES, header_map
 from scoring.language.show import format_number
@@ -191,10 +191,10 @@ def columns(ruleset: RuleSet, kind: Kind) -> list[Column]:
     out: list[Column] = []
     for f, header, width, note in _IDENTITY[kind]:
         aliases = YEAR_ALIASES if f == "year" else IDENTITY_ALIASES[kind][f]
-        header = next(h for h in (header, *aliases, f) if known.get(fold(h)) == f)
+        header = next(h for h in (header, *aliases, f) if known.get(match_key(h)) == f)
         out.append(Column(f, header, width, note))
     for name, spec in inputs.items():
-        header = spec.label if known.get(fold(spec.label)) == name else name
+        header = spec.label if known.get(match_key(spec.label)) == name else name
         out.append(Column(name, header, _width(spec, header), _comment(spec, name), spec))
     return out
 

@@ -30,13 +30,13 @@ from scoring.language.expr import (
     names,
 )
 from scoring.language.normal import (
-    CAnd,
-    CFalse,
-    CLeaf,
     Cond,
-    COr,
-    CPresent,
-    CTrue,
+    NfAnd,
+    NfFalse,
+    NfLeaf,
+    NfOr,
+    NfPresent,
+    NfTrue,
     _compare,
     to_cond,
 )
@@ -250,13 +250,13 @@ _ORDER: dict[str, Callable[[Decimal, Decimal], bool]] = {
 
 
 def _compile_cond(cond: Cond) -> Test:
-    if isinstance(cond, CTrue):
+    if isinstance(cond, NfTrue):
         return lambda scope: True
-    if isinstance(cond, CFalse):
+    if isinstance(cond, NfFalse):
         return lambda scope: False
-    if isinstance(cond, CAnd | COr):
+    if isinstance(cond, NfAnd | NfOr):
         items = tuple(_compile_cond(c) for c in cond.items)
-        absorbing = isinstance(cond, COr)
+        absorbing = isinstance(cond, NfOr)
         whole = any if absorbing else all
 
         def either(scope: Scope) -> bool:
@@ -265,13 +265,13 @@ def _compile_cond(cond: Cond) -> Test:
             except Undefined:
                 return _decided(items, scope, absorbing)
         return either
-    if isinstance(cond, CPresent):
+    if isinstance(cond, NfPresent):
         name, positive = cond.name, cond.positive
         return lambda scope: (scope.get(name) is not None) == positive
     return _compile_leaf(cond)
 
 
-def _compile_leaf(leaf: CLeaf) -> Test:
+def _compile_leaf(leaf: NfLeaf) -> Test:
     term, const, op = _compile(leaf.term), leaf.const, leaf.op
     if const is None:
         return lambda scope: False

@@ -31,7 +31,7 @@ from scoring.language.expr import (
     _num,
     names,
 )
-from scoring.language.normal import CAnd, CFalse, Cond, COr, CPresent, CTrue, _compare, to_cond
+from scoring.language.normal import Cond, NfAnd, NfFalse, NfOr, NfPresent, NfTrue, _compare, to_cond
 from scoring.language.show import _shown, unparse
 
 
@@ -143,17 +143,17 @@ Test: TypeAlias = Callable[[Scope], bool]
 
 def holds(cond: Cond, scope: Scope) -> bool:
     """The plain evaluator: does the condition hold for these values?"""
-    if isinstance(cond, CTrue):
+    if isinstance(cond, NfTrue):
         return True
-    if isinstance(cond, CFalse):
+    if isinstance(cond, NfFalse):
         return False
-    if isinstance(cond, CAnd | COr):
-        absorbing = isinstance(cond, COr)
+    if isinstance(cond, NfAnd | NfOr):
+        absorbing = isinstance(cond, NfOr)
         try:
             return (any if absorbing else all)(holds(c, scope) for c in cond.items)
         except Undefined:
             return _decided([partial(holds, c) for c in cond.items], scope, absorbing)
-    if isinstance(cond, CPresent):
+    if isinstance(cond, NfPresent):
         return (scope.get(cond.name) is not None) == cond.positive
     return _compare(cond.op, evaluate(cond.term, scope), cond.const)
 

@@ -31,27 +31,27 @@ from scoring.language.expr import (
 
 
 @dataclass(frozen=True)
-class CTrue:
+class NfTrue:
     pass
 
 
 @dataclass(frozen=True)
-class CFalse:
+class NfFalse:
     pass
 
 
 @dataclass(frozen=True)
-class CAnd:
+class NfAnd:
     items: tuple[Cond, ...]
 
 
 @dataclass(frozen=True)
-class COr:
+class NfOr:
     items: tuple[Cond, ...]
 
 
 @dataclass(frozen=True)
-class CLeaf:
+class NfLeaf:
     """`term op const`: the term is a value expression, the constant a literal value."""
 
     term: Node
@@ -60,12 +60,12 @@ class CLeaf:
 
 
 @dataclass(frozen=True)
-class CPresent:
+class NfPresent:
     name: str
     positive: bool
 
 
-Cond: TypeAlias = CTrue | CFalse | CAnd | COr | CLeaf | CPresent
+Cond: TypeAlias = NfTrue | NfFalse | NfAnd | NfOr | NfLeaf | NfPresent
 
 _NEGATE: dict[CmpOp, CmpOp] = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 _FLIP: dict[CmpOp, CmpOp] = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
@@ -74,24 +74,24 @@ _FLIP: dict[CmpOp, CmpOp] = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": "
 def to_cond(node: Node, negate: bool = False) -> Cond:
     """Rewrite a boolean expression into negation normal form with `term op const` leaves."""
     if isinstance(node, Lit):
-        return CTrue() if bool(node.value) != negate else CFalse()
+        return NfTrue() if bool(node.value) != negate else NfFalse()
     if isinstance(node, Unary) and node.op == "not":
         return to_cond(node.operand, not negate)
     if isinstance(node, BoolOp):
         parts = tuple(to_cond(v, negate) for v in node.values)
         conj = (node.op == "and") != negate
-        return _simplify(CAnd(parts) if conj else COr(parts))
+        return _simplify(NfAnd(parts) if conj else NfOr(parts))
     if isinstance(node, Compare):
         op = _NEGATE[node.op] if negate else node.op
         return _leaf(node.left, op, node.right)
     if isinstance(node, In):
         neg = node.negate != negate
         leaves = tuple(_leaf(node.left, "!=" if neg else "==", i) for i in node.items)
-        return _simplify(CAnd(leaves) if neg else COr(leaves))
+        return _simplify(NfAnd(leaves) if neg else NfOr(leaves))
     if isinstance(node, Call) and node.func == "present":
         arg = node.args[0]
         assert isinstance(arg, Name)
-        return CPresent(arg.name, not negate)
+        return NfPresent(arg.name, not negate)
     if isinstance(node, IfExp):
         rewritten = BoolOp(
             "or",
@@ -101,21 +101,21 @@ def to_cond(node: Node, negate: bool = False) -> Cond:
             ),
         )
         return to_cond(rewritten, negate)
-    return CLeaf(node, "==", not negate)  # a boolean name or other boolean-valued term
+    return NfLeaf(node, "==", not negate)  # a boolean name or other boolean-valued term
 
 
 def _leaf(left: Node, op: CmpOp, right: Node) -> Cond:
     if isinstance(left, Lit) and isinstance(right, Lit):
-        return CTrue() if _compare(op, left.value, right.value) else CFalse()
+        return NfTrue() if _compare(op, left.value, right.value) else NfFalse()
     if isinstance(right, Lit):
-        return CLeaf(left, op, right.value)
+        return NfLeaf(left, op, right.value)
     if isinstance(left, Lit):
-        return CLeaf(right, _FLIP[op], left.value)
-    return CLeaf(Bin("-", left, right), op, Decimal(0))
+        return NfLeaf(right, _FLIP[op], left.value)
+    return NfLeaf(Bin("-", left, right), op, Decimal(0))
 
 
-def _simplify(c: CAnd | COr) -> Cond:
-    neutral, absorbing = (CTrue, CFalse) if isinstance(c, CAnd) else (CFalse, CTrue)
+def _simplify(c: NfAnd | NfOr) -> Cond:
+    neutral, absorbing = (NfTrue, NfFalse) if isinstance(c, NfAnd) else (NfFalse, NfTrue)
     items: tuple[Cond, ...] = tuple(i for i in c.items if not isinstance(i, neutral))
     if any(isinstance(i, absorbing) for i in items):
         return absorbing()
@@ -123,7 +123,7 @@ def _simplify(c: CAnd | COr) -> Cond:
         return items[0]
     if not items:
         return neutral()
-    return CAnd(items) if isinstance(c, CAnd) else COr(items)
+    return NfAnd(items) if isinstance(c, NfAnd) else NfOr(items)
 
 
 def _compare(op: CmpOp, a: Value, b: Value) -> bool:
@@ -137,10 +137,10 @@ def _compare(op: CmpOp, a: Value, b: Value) -> bool:
     return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
 
 
-def leaves(cond: Cond) -> list[CLeaf | CPresent]:
-    if isinstance(cond, CAnd | COr):
+def leaves(cond: Cond) -> list[NfLeaf | NfPresent]:
+    if isinstance(cond, NfAnd | NfOr):
         return [leaf for c in cond.items for leaf in leaves(c)]
-    if isinstance(cond, CLeaf | CPresent):
+    if isinstance(cond, NfLeaf | NfPresent):
         return [cond]
     return []
 
@@ -148,5 +148,5 @@ def leaves(cond: Cond) -> list[CLeaf | CPresent]:
 def cond_names(cond: Cond) -> set[str]:
     out: set[str] = set()
     for leaf in leaves(cond):
-        out |= {leaf.name} if isinstance(leaf, CPresent) else names(leaf.term)
+        out |= {leaf.name} if isinstance(leaf, NfPresent) else names(leaf.term)
     return out

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from scoring.language.expr import Bin, BoolOp, Call, Compare, In, Lit, Name, Node, Unary, Value
-from scoring.language.normal import CAnd, CFalse, CLeaf, Cond, COr, CPresent, CTrue
+from scoring.language.normal import Cond, NfAnd, NfFalse, NfLeaf, NfOr, NfPresent, NfTrue
 
 _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}
 
@@ -68,24 +68,24 @@ def format_number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def render_cond(cond: Cond, show: Callable[[CLeaf | CPresent], str] | None = None) -> str:
+def render_cond(cond: Cond, show: Callable[[NfLeaf | NfPresent], str] | None = None) -> str:
     """Render a condition; `show` may decorate leaves (e.g. with the values they read)."""
-    if isinstance(cond, CTrue):
+    if isinstance(cond, NfTrue):
         return "always"
-    if isinstance(cond, CFalse):
+    if isinstance(cond, NfFalse):
         return "never"
-    if isinstance(cond, CAnd | COr):
-        sep = " and " if isinstance(cond, CAnd) else " or "
+    if isinstance(cond, NfAnd | NfOr):
+        sep = " and " if isinstance(cond, NfAnd) else " or "
         inner = [render_cond(c, show) for c in cond.items]
-        return sep.join(f"({t})" if isinstance(c, CAnd | COr) else t
+        return sep.join(f"({t})" if isinstance(c, NfAnd | NfOr) else t
                         for t, c in zip(inner, cond.items, strict=True))
     if show is not None:
         return show(cond)
     return render_leaf(cond)
 
 
-def render_leaf(leaf: CLeaf | CPresent) -> str:
-    if isinstance(leaf, CPresent):
+def render_leaf(leaf: NfLeaf | NfPresent) -> str:
+    if isinstance(leaf, NfPresent):
         return f"{'' if leaf.positive else 'not '}present({leaf.name})"
     if leaf.const is True and leaf.op == "==":
         return unparse(leaf.term)

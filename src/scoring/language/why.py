@@ -12,13 +12,13 @@ from functools import partial
 from scoring.language.closures import _compile, _compile_cond, _kept
 from scoring.language.evaluate import Fn, Test, Undefined, evaluate, holds
 from scoring.language.expr import Scope
-from scoring.language.normal import CAnd, CLeaf, Cond, COr, CPresent
+from scoring.language.normal import Cond, NfAnd, NfLeaf, NfOr, NfPresent
 from scoring.language.show import _lit, _shown, render_cond, render_leaf, unparse
 
 
-def render_leaf_values(leaf: CLeaf | CPresent, scope: Scope) -> str:
+def render_leaf_values(leaf: NfLeaf | NfPresent, scope: Scope) -> str:
     """`months_worked >= 10` rendered with this record's values: `9 >= 10`."""
-    if isinstance(leaf, CPresent):
+    if isinstance(leaf, NfPresent):
         v = scope.get(leaf.name)
         return f"{leaf.name} is {'missing' if v is None else _lit(v)}"
     shown = _value_or_undefined(partial(evaluate, leaf.term), scope)
@@ -34,24 +34,24 @@ def explained(cond: Cond) -> Callable[[Scope], str]:
 
 def _compile_why(cond: Cond) -> Callable[[Scope], str]:
     test = _compile_cond(cond)
-    if isinstance(cond, CAnd):
+    if isinstance(cond, NfAnd):
         parts = [(_compile_cond(c), _compile_why(c)) for c in cond.items]
         return lambda scope: "" if test(scope) else "; ".join(
             why(scope) for holds_, why in parts if _fails(holds_, scope))
-    if isinstance(cond, COr):
+    if isinstance(cond, NfOr):
         whys = [_compile_why(c) for c in cond.items]
         return lambda scope: "" if test(scope) else "none of: " + "; ".join(
             why(scope) for why in whys)
-    if isinstance(cond, CLeaf | CPresent):
+    if isinstance(cond, NfLeaf | NfPresent):
         text, values = render_leaf(cond), _compile_leaf_values(cond)
         return lambda scope: "" if test(scope) else f"{text} was {values(scope)}"
     shown = render_cond(cond)
     return lambda scope: "" if test(scope) else shown
 
 
-def _compile_leaf_values(leaf: CLeaf | CPresent) -> Callable[[Scope], str]:
+def _compile_leaf_values(leaf: NfLeaf | NfPresent) -> Callable[[Scope], str]:
     """`render_leaf_values(leaf, scope)` as a closure."""
-    if isinstance(leaf, CPresent):
+    if isinstance(leaf, NfPresent):
         name = leaf.name
 
         def present(scope: Scope) -> str:
@@ -86,11 +86,11 @@ def why_not(cond: Cond, scope: Scope) -> str:
     """The parts of a condition that failed for this record, with the values they read."""
     if holds(cond, scope):
         return ""
-    if isinstance(cond, CAnd):
+    if isinstance(cond, NfAnd):
         return "; ".join(why_not(c, scope) for c in cond.items
                          if _fails(partial(holds, c), scope))
-    if isinstance(cond, COr):
+    if isinstance(cond, NfOr):
         return "none of: " + "; ".join(why_not(c, scope) for c in cond.items)
-    if isinstance(cond, CLeaf | CPresent):
+    if isinstance(cond, NfLeaf | NfPresent):
         return f"{render_leaf(cond)} was {render_leaf_values(cond, scope)}"
     return render_cond(cond)

@@ -31,7 +31,7 @@ from typing import Any
 import xlsxwriter
 
 from scoring.base.rounding import safe_number
-from scoring.base.text import fold
+from scoring.base.text import match_key
 from scoring.evaluation.result import RecordResult, Result
 from scoring.explanations.ledger import plain_json
 from scoring.outputs.csvout import section_names
@@ -264,7 +264,7 @@ def _title_sheets(book: _Book, result: Result) -> None:
 
 def _cluster_title(cluster: str) -> str:
     # Clusters are often already named "Cụm 3" or "Khối thi đua 2"; do not say "Cụm" twice.
-    return cluster if fold(cluster).startswith(("cum", "khoi")) else f"Cụm {cluster}"
+    return cluster if match_key(cluster).startswith(("cum", "khoi")) else f"Cụm {cluster}"
 
 
 def _criteria_headers(result: Result, ids: Sequence[str]) -> list[Cell]:

@@ -57,7 +57,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Group:
+class RuleGroup:
     """Rules evaluated together (a criterion's bands, a title's prerequisites, ...)."""
 
     name: str
@@ -71,14 +71,14 @@ class Group:
 @dataclass(frozen=True)
 class CCriterion:
     spec: Criterion
-    group: Group
+    group: RuleGroup
     banded: bool
 
 
 @dataclass(frozen=True)
 class CAdjustment:
     spec: Adjustment
-    group: Group
+    group: RuleGroup
     sign: int
 
 
@@ -87,7 +87,7 @@ class CGate:
     id: str
     label: str
     blocks: frozenset[str]
-    group: Group
+    group: RuleGroup
     basis: str
 
 
@@ -102,7 +102,7 @@ class CAggregate:
 @dataclass(frozen=True)
 class CTitle:
     spec: Title
-    group: Group
+    group: RuleGroup
     quota: Quota | None
     share: Decimal | None
     per: tuple[str, ...] = ("unit_id",)  # the quota's scope, resolved (see scoring.rulesets.scopes)
@@ -114,9 +114,9 @@ class CRatings:
 
     field: str
     points: expr.Node
-    bands: Group
+    bands: RuleGroup
     band_ratings: tuple[str, ...]
-    overrides: Group
+    overrides: RuleGroup
     override_specs: tuple[RatingOverride, ...]
     quota: RatingQuota | None
     share: Decimal | None
@@ -169,8 +169,8 @@ class Compiled:
     def hash(self) -> str:
         return self.ruleset.content_hash
 
-    def groups(self) -> list[Group]:
-        out: list[Group] = []
+    def groups(self) -> list[RuleGroup]:
+        out: list[RuleGroup] = []
         for k in KINDS:
             ck = self.kinds[k]
             out += [c.group for c in ck.criteria]
@@ -187,7 +187,7 @@ JUDGED = "judged."
 def judged_rule(key: str, item: str, label: str, source: str) -> Rule:
     """A judged item's rule: it fires when a round gave a value, and awards that value."""
     name = JUDGED + item
-    return Rule(key, normal.CPresent(name, True), f"present({name})", expr.Name(name), label,
+    return Rule(key, normal.NfPresent(name, True), f"present({name})", expr.Name(name), label,
                 source)
 
 
@@ -386,9 +386,9 @@ class _Compiler:
         if points is None or any(r is None for r in rules + overrides):
             return None
         return CRatings(
-            spec.field, points, Group(f"{kind}.ratings.bands", tuple(r for r in rules if r)),
+            spec.field, points, RuleGroup(f"{kind}.ratings.bands", tuple(r for r in rules if r)),
             tuple(b.rating for b in spec.bands),
-            Group(f"{kind}.ratings.overrides", tuple(r for r in overrides if r)),
+            RuleGroup(f"{kind}.ratings.overrides", tuple(r for r in overrides if r)),
             spec.overrides, spec.quota, share, spec.label, spec.basis, rating_per,
             scopes.as_tuple(spec.quota.of) if spec.quota is not None else (), late,
         )
@@ -452,7 +452,7 @@ class _Compiler:
             rules.append(self.rule(f"{kind}.criteria.{c.id}", when, env, w, c.points, c.label))
         if any(r is None for r in rules):
             return None
-        group = Group(f"{kind}.criteria.{c.id}", tuple(r for r in rules if r is not None))
+        group = RuleGroup(f"{kind}.criteria.{c.id}", tuple(r for r in rules if r is not None))
         return CCriterion(c, group, c.bands is not None)
 
     def adjustment(self, kind: Kind, section: str, a: Adjustment, env: expr.Env,
@@ -463,14 +463,14 @@ class _Compiler:
             if when is None:
                 return None
             base = judged_rule(key, a.id, a.label, a.source)
-            cond = (normal.CAnd((when, base.cond)) if not isinstance(when, normal.CTrue)
+            cond = (normal.NfAnd((when, base.cond)) if not isinstance(when, normal.NfTrue)
                     else base.cond)
             r: Rule | None = Rule(key, cond, f"{a.when} (judged)" if a.when is not True
                                   else base.text, base.points, a.label, a.source)
         else:
             r = self.rule(key, a.when, env, expr.Where(a.source, a.id, a.division_by_zero),
                           a.points, a.label)
-        return None if r is None else CAdjustment(a, Group(r.key, (r,)), sign)
+        return None if r is None else CAdjustment(a, RuleGroup(r.key, (r,)), sign)
 
     def gate(self, kind: Kind, g: object, env: expr.Env) -> CGate | None:
         from scoring.rulesets.ruleset import Gate
@@ -484,8 +484,8 @@ class _Compiler:
         for b in blocks - own:
             self.problems.append(Problem(g.source, _("gate blocks unknown title {title!r}")
                                          .format(title=b), g.id))
-        return None if r is None else CGate(g.id, g.label, frozenset(blocks), Group(r.key, (r,)),
-                                            g.basis)
+        return None if r is None else CGate(g.id, g.label, frozenset(blocks),
+                                            RuleGroup(r.key, (r,)), g.basis)
 
     def titles(self, kind: Kind, env: expr.Env, names: dict[str, expr.Type]) -> list[CTitle]:
         own = [t for t in self.rs.titles if t.of == kind]
@@ -504,7 +504,7 @@ class _Compiler:
             deps[t.id] = {n for r in rules for n in normal.cond_names(r.cond)} & {x.id for x in own}
             if t.quota and t.quota.of and t.quota.of != "candidates":
                 deps[t.id].update(scopes.as_tuple(t.quota.of))
-            compiled[t.id] = CTitle(t, Group(f"{kind}.titles.{t.id}", tuple(rules)), t.quota,
+            compiled[t.id] = CTitle(t, RuleGroup(f"{kind}.titles.{t.id}", tuple(rules)), t.quota,
                                     share, per)
         return [compiled[tid] for tid in self.order(deps, {t.id: t.source for t in own})
                 if tid in compiled]

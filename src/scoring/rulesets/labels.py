@@ -83,10 +83,10 @@ def split_requires(data: Any) -> Any:
 
 def one_term(cond: normal.Cond) -> expr.Node | None:
     """The one expression a condition compares (`a >= 3`, `a in (…)`), else None."""
-    if isinstance(cond, normal.CLeaf):
+    if isinstance(cond, normal.NfLeaf):
         return cond.term
-    if isinstance(cond, normal.COr) and all(isinstance(c, normal.CLeaf) for c in cond.items):
-        terms = {c.term for c in cond.items if isinstance(c, normal.CLeaf)}
+    if isinstance(cond, normal.NfOr) and all(isinstance(c, normal.NfLeaf) for c in cond.items):
+        terms = {c.term for c in cond.items if isinstance(c, normal.NfLeaf)}
         if len(terms) == 1:
             return next(iter(terms))
     return None

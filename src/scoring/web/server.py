@@ -50,7 +50,7 @@ from scoring import api
 from scoring.base.errors import ScoringError
 from scoring.base.i18n import N_, _, language, normalise, reset_language, use_language
 from scoring.base.limits import current
-from scoring.base.text import collation_key, fold, nfc
+from scoring.base.text import collation_key, match_key, nfc
 from scoring.checks.diff import compare, effect
 from scoring.checks.ruletest import run_examples
 from scoring.evaluation.budget import reward_budget
@@ -299,8 +299,8 @@ def append_round(path: Path, row: dict[str, str]) -> None:
             raise Refused(400, _("{file}: not UTF-8, cannot append to it.").format(
                 file=path.name)) from e
         first = text.splitlines()[0] if text else ""
-        known = {fold(a): name for name, aliases in COLUMNS.items() for a in aliases}
-        header = [known.get(fold(h), "") for h in next(csv.reader([first]))] if first else []
+        known = {match_key(a): name for name, aliases in COLUMNS.items() for a in aliases}
+        header = [known.get(match_key(h), "") for h in next(csv.reader([first]))] if first else []
         newline = "\r\n" if "\r\n" in text else "\n"
         prefix = "" if text.endswith(("\n", "\r")) or not text else newline
         if not first:
@@ -374,12 +374,12 @@ def filtered(result: Result, kind: str, q: str, cluster: str, unit: str, title: 
              ) -> list[RecordResult]:
     clusters = cluster_of(result)
     records = result.records("unit" if kind == "unit" else "individual")
-    key = fold(q)
+    key = match_key(q)
     out = []
     for r in records:
         rc = r.group if r.kind == "unit" else clusters.get(r.group, "")
         ru = r.id if r.kind == "unit" else r.group
-        if key and key not in fold(r.name) and key not in fold(r.id):
+        if key and key not in match_key(r.name) and key not in match_key(r.id):
             continue
         if cluster and rc != cluster:
             continue
