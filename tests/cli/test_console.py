@@ -61,11 +61,11 @@ def test_the_terminal_shows_a_summary_and_the_first_rows(sample: tuple[str, Resu
 
 def test_the_summary_counts_each_cluster_and_title(sample: tuple[str, Result]) -> None:
     _folder, result = sample
-    clusters = {u.id: u.group for u in result.units}
+    clusters = {u.id: u.parent for u in result.units}
     expected: Counter[tuple[str, str]] = Counter()
     for r in (*result.units, *result.individuals):
         for t in r.titles:
-            expected[(r.group if r.kind == "unit" else clusters[r.group], t)] += 1
+            expected[(r.parent if r.kind == "unit" else clusters[r.parent], t)] += 1
     text = render_tables(result, shown=TERMINAL_ROWS)
     summary = text.split("\n\n")[1].splitlines()
     assert summary[0] == "Tóm tắt theo khối/cụm thi đua"
@@ -85,7 +85,7 @@ def test_the_summary_counts_each_cluster_and_title(sample: tuple[str, Result]) -
 
 def test_individual_titles_are_listed_per_cluster(sample: tuple[str, Result]) -> None:
     _folder, result = sample
-    clusters = {u.id: u.group for u in result.units}
+    clusters = {u.id: u.parent for u in result.units}
     for s in title_summaries(result):
         groups = holders_by_cluster(result, s.id, s.kind)
         assert sum(len(h) for _c, h in groups) == s.awarded
@@ -94,7 +94,7 @@ def test_individual_titles_are_listed_per_cluster(sample: tuple[str, Result]) ->
         for cluster, holders in groups:
             for h in holders:
                 r = h.record
-                assert (r.group if r.kind == "unit" else clusters[r.group]) == cluster
+                assert (r.parent if r.kind == "unit" else clusters[r.parent]) == cluster
             if all(h.scope == "" for h in holders):  # no quota: placed by score in the cluster
                 assert [h.rank for h in holders] == list(range(1, len(holders) + 1))
                 assert [h.record.score for h in holders] == sorted(
@@ -107,8 +107,8 @@ def test_a_well_scored_unit_without_a_title_shows_why_in_one_line(
     text = render_tables(result)
     lines = [line for line in text.splitlines() if " không có danh hiệu: " in line]
     units = {u.id: u for u in result.units}
-    for cluster in {u.group for u in result.units}:
-        members = [u for u in result.units if u.group == cluster]
+    for cluster in {u.parent for u in result.units}:
+        members = [u for u in result.units if u.parent == cluster]
         titled = [u.score for u in members if u.titles]
         for u in members:
             shown = [line for line in lines if line.startswith(f"{u.id} (")]
@@ -163,7 +163,7 @@ def test_the_report_lists_each_title_per_cluster_too(sample: tuple[str, Result])
     """The same lists as on the terminal: one table of proposals per title and cluster."""
     _folder, result = sample
     html = render_html(result, {}).decode("utf-8")
-    clusters = {u.id: u.group for u in result.units}
+    clusters = {u.id: u.parent for u in result.units}
     records = {(r.kind, r.id): r for r in (*result.units, *result.individuals)}
     kinds = {tid: kind for tid, _label, kind in result.titles}
     labels = {tid: label for tid, label, _kind in result.titles}
@@ -179,7 +179,7 @@ def test_the_report_lists_each_title_per_cluster_too(sample: tuple[str, Result])
         ids = re.findall(r'<tr class="candidate" data-id="([^"]+)"', table)
         for rid in ids:
             r = records[(kinds[tid], rid)]
-            assert (r.group if r.kind == "unit" else clusters[r.group]) == cluster
+            assert (r.parent if r.kind == "unit" else clusters[r.parent]) == cluster
         seen[(tid, cluster)] = len(ids)
     expected = {(s.id, c): len(h) for s in title_summaries(result)
                 for c, h in holders_by_cluster(result, s.id, s.kind)}

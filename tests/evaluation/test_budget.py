@@ -33,7 +33,7 @@ def test_budget_adds_up_on_the_2026_sample() -> None:
     assert sum(budget.per_unit.values(), Decimal(0)) == budget.total
     assert sum(budget.per_cluster.values(), Decimal(0)) == budget.total
     unit = result.units[0]
-    members = sum((p.reward for p in result.individuals if p.group == unit.id), Decimal(0))
+    members = sum((p.reward for p in result.individuals if p.parent == unit.id), Decimal(0))
     assert budget.per_unit.get(unit.id, Decimal(0)) == unit.reward + members
 
 

@@ -126,7 +126,7 @@ def write_folder(folder: Path, compiled: Compiled, people: Sequence[Record],
     for kind, records, group in (("individuals", people, "unit_id"), ("units", units, "cluster")):
         inputs = list(compiled.kind("individual" if kind == "individuals" else "unit").inputs)
         header = ["id", "name", group, "year", *inputs]
-        rows = [[r.id, r.name, r.group, year, *(_cell(r.values.get(n)) for n in inputs)]
+        rows = [[r.id, r.name, r.parent, year, *(_cell(r.values.get(n)) for n in inputs)]
                 for r in records]
         for k in range(min(parts, len(rows))):  # a file with a header only is refused
             _csv(folder / f"{kind}_{k + 1}.csv", header, rows[k::parts])
@@ -255,16 +255,16 @@ def _by_key(result: Result) -> dict[tuple[Kind, str], RecordResult]:
 def _scope(record: RecordResult, per: str, clusters: dict[str, str]) -> str:
     """The value of a quota's `per` field for a record, read from the record itself."""
     if per in ("unit", "unit_id") and record.kind == "individual":
-        return record.group
+        return record.parent
     if per == "cluster":
-        return record.group if record.kind == "unit" else clusters[record.group]
+        return record.parent if record.kind == "unit" else clusters[record.parent]
     if per == "id":
         return record.id
     return str(dict(record.inputs).get(per))
 
 
 def _check_title_quotas(compiled: Compiled, result: Result) -> None:
-    clusters = {u.id: u.group for u in result.units}
+    clusters = {u.id: u.parent for u in result.units}
     for title in (*compiled.kind("individual").titles, *compiled.kind("unit").titles):
         q = title.quota
         if q is None:
@@ -298,7 +298,7 @@ def _check_rating_quota(compiled: Compiled, result: Result) -> None:
         q = ratings.quota
         assert ratings.share is not None
         groups: dict[tuple[str, ...], list[RecordResult]] = defaultdict(list)
-        clusters = {u.id: u.group for u in result.units}
+        clusters = {u.id: u.parent for u in result.units}
         for r in result.records(kind):
             groups[tuple(_scope(r, p, clusters) for p in ratings.per)].append(r)
         for where, members in groups.items():
@@ -334,7 +334,7 @@ def _unit_share(field: str | None, members: list[RecordResult], result: Result
     """A unit's own share of the rating cap (its input `field`), when it gives one."""
     if field is None or not members:
         return None
-    unit = next((u for u in result.units if u.id == members[0].group), None)
+    unit = next((u for u in result.units if u.id == members[0].parent), None)
     value = dict(unit.inputs).get(field) if unit is not None else None
     return value if isinstance(value, Decimal) else None
 

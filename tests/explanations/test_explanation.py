@@ -144,8 +144,8 @@ def _input(r: RecordResult, name: str) -> object:
 
 
 def _excellent_civil_servant(res: Result) -> RecordResult:
-    state = {u.id for u in res.units if u.group == "Khối quản lý nhà nước"}
-    return next(p for p in res.individuals if p.group in state and "CSTDCS" in p.titles
+    state = {u.id for u in res.units if u.parent == "Khối quản lý nhà nước"}
+    return next(p for p in res.individuals if p.parent in state and "CSTDCS" in p.titles
                 and _input(p, "task_rating") == "xuat_sac")
 
 

@@ -287,10 +287,10 @@ def test_a_chain_follows_the_person_across_a_move(tmp_path: Path) -> None:
         r = score_year(tmp_path, hist, year, {"U1": "tot", "U2": "tot"},
                        {"P1": (unit, values), "P8": ("U1", PLAIN), "P9": ("U2", PLAIN)})
     p1 = record(r, "P1")
-    assert p1.group == "U2" and "CSTD_TINH" in p1.titles
+    assert p1.parent == "U2" and "CSTD_TINH" in p1.titles
     assert value(p1, CHAIN) == (D(3), (2023, 2024, 2025))
     h = load_history(hist, title_kinds(compile_folder(RULES).ruleset))
-    assert [s[0].group for s in h.of("individual", "P1").values()] == ["U1", "U2", "U2"]
+    assert [s[0].parent for s in h.of("individual", "P1").values()] == ["U1", "U2", "U2"]
 
 
 def test_maternity_leave_in_the_middle_year_keeps_the_chain(tmp_path: Path) -> None:

@@ -235,7 +235,7 @@ def test_unicode_variants_never_change_the_groups_or_records_silently(
         return  # refused, with located messages: not silent
     said = "\n".join(got.warnings)
     # Each count is as meant, or a warning names the spellings of that very key.
-    assert len({u.group for u in got.units}) == clusters or "cluster:" in said
+    assert len({u.parent for u in got.units}) == clusters or "cluster:" in said
     assert len({r.values["team"] for r in got.individuals}) == teams or "team (Tổ):" in said
     assert len({r.id for r in got.individuals}) == persons or ": id " in said
     assert len(got.individuals) == len(people.rows)

@@ -101,7 +101,7 @@ def test_each_export_shows_labels_words_and_money_never_codes(
         assert row[sample.result.labels["maternity_leave"]] == word
         assert row["Tiền thưởng được chi"] == money(person.reward, lang) == amount
         assert row["Loại"] == "cá nhân" and "Lao động tiên tiến" in row["Danh hiệu"]
-        unit = next(u for u in sample.result.units if u.id == person.group)
+        unit = next(u for u in sample.result.units if u.id == person.parent)
         assert row["Phạm vi xếp hạng"] == f"{unit.name} ({unit.id})"
         text = data.decode("utf-8-sig")
         cells = {c for r in rows.values() for c in r.values()} | set(row)

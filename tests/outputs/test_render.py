@@ -65,7 +65,7 @@ def _individual(id_: str, name: str, unit: str, score: Decimal, rank: int,
                 *, adjustment: Decimal = ZERO, extra: tuple[tuple[str, str], ...] = (),
                 hits: tuple[Hit, ...] = (), gates: tuple[str, ...] = ()) -> RecordResult:
     return RecordResult(
-        kind="individual", id=id_, name=name, group=unit,
+        kind="individual", id=id_, name=name, parent=unit,
         origin=Origin("data/2021.xlsx", rank + 1, "Cá nhân"),
         inputs=(("task_rating", "xuat_sac"), ("maternity_leave", False),
                 ("adjustment", adjustment)),

@@ -88,7 +88,7 @@ def test_rewards_round_up_to_ten_thousand(result: Result) -> None:
 def test_cap_never_exceeded(result: Result) -> None:
     """Per unit, on the final list of ratings from points: "xuất sắc" ≤ floor(20% × "tốt")."""
     for unit in ("U1", "U2"):
-        rated = [r.rating for r in result.individuals if r.group == unit and r.rating
+        rated = [r.rating for r in result.individuals if r.parent == unit and r.rating
                  and r.rating.points is not None]
         tot = sum(1 for d in rated if d.final == "tot")
         xs = sum(1 for d in rated if d.final == "xuat_sac")

@@ -79,7 +79,7 @@ def before_share(r: RecordResult) -> str:
 def share_groups(result: Result) -> dict[tuple[str, str], list[RecordResult]]:
     groups: dict[tuple[str, str], list[RecordResult]] = defaultdict(list)
     for r in result.individuals:
-        groups[(r.group, str(inputs(r)["task_group"]))].append(r)
+        groups[(r.parent, str(inputs(r)["task_group"]))].append(r)
     return groups
 
 
@@ -120,7 +120,7 @@ def test_examples_pass(compiled: Compiled) -> None:
 def test_sample_picks_the_2026_rules(result: Result) -> None:
     assert result.year == 2026
     assert len(result.individuals) >= 600 and len(result.units) >= 20
-    assert len({u.group for u in result.units}) >= 3
+    assert len({u.parent for u in result.units}) >= 3
 
 
 def test_ratings_computed_from_points(result: Result) -> None:
@@ -193,7 +193,7 @@ def test_exactly_the_right_people_moved_down(result: Result) -> None:
     moved = {r.id for r in result.individuals if r.rating and r.rating.moved_to}
     assert moved == expected
     assert len(moved) >= 10
-    assert len({r.group for r in result.individuals if r.id in moved}) >= 3  # several units
+    assert len({r.parent for r in result.individuals if r.id in moved}) >= 3  # several units
 
 
 def test_paper_ratings_are_outside_the_share(result: Result) -> None:
@@ -211,7 +211,7 @@ def test_paper_ratings_are_outside_the_share(result: Result) -> None:
             assert not d.outside_cap, r.id
     assert marked >= 100
     contract = [r for r in result.individuals if r.rating and r.rating.points is None
-                and r.group.startswith(("SCT-", "QLTT-"))]
+                and r.parent.startswith(("SCT-", "QLTT-"))]
     assert contract  # contract staff inside the agencies, rated on paper
 
 
@@ -222,7 +222,7 @@ def test_moved_down_is_explained(result: Result) -> None:
         assert d is not None and d.quota is not None
         assert d.quota.cut and d.quota.rank > d.quota.places
         assert (d.band, d.moved_to, d.final) == ("xuat_sac", "tot", "tot")
-        assert d.quota.scope == f"unit_id = {r.group}, task_group = {inputs(r)['task_group']}"
+        assert d.quota.scope == f"unit_id = {r.parent}, task_group = {inputs(r)['task_group']}"
         if inputs(r)["initiatives_co_so"] == 0 and not any(
                 inputs(r)[k] for k in ("initiatives_tinh", "initiatives_toan_quoc",
                                        "projects_co_so", "projects_tinh", "projects_toan_quoc")):
@@ -329,7 +329,7 @@ def test_heads_are_judged_by_their_units_final_rating() -> None:
     units = {u.id: u for u in result.units}
     checked = 0
     for person in result.individuals:
-        unit = units[person.group]
+        unit = units[person.parent]
         hit = next(h for h in person.hits if h.item == "head_role")
         reads = dict(hit.reads)
         if "unit.task_rating" not in reads or unit.rating is None:

@@ -241,9 +241,9 @@ def effect(before: Result, after: Result, data: str, threshold: int = 3) -> Effe
             for t in order:
                 held_a, held_b = t in ra.titles, t in rb.titles
                 if held_a != held_b:
-                    titles.append(TitleMove(kind, ra.id, ra.name, ra.group, t, held_a, held_b))
+                    titles.append(TitleMove(kind, ra.id, ra.name, ra.parent, t, held_a, held_b))
             if abs(ra.rank - rb.rank) >= threshold:
-                ranks.append(RankMove(kind, ra.id, ra.name, ra.group, ra.rank, rb.rank,
+                ranks.append(RankMove(kind, ra.id, ra.name, ra.parent, ra.rank, rb.rank,
                                       ra.score, rb.score))
     return Effect(data, tuple(titles), tuple(ranks), tuple(_spread(before, after)), changed,
                   threshold)

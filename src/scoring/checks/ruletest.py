@@ -79,7 +79,7 @@ def scenario_outcome(ex: Example, compiled: Compiled, evaluator: Evaluator) -> O
     people, units = scenario.build(ex, compiled, problems)
     kinds: dict[str, Kind] = {**{u.id: "unit" for u in units},
                               **{p.id: "individual" for p in people}}
-    groups = {r.id: r.group for r in (*people, *units)}
+    groups = {r.id: r.parent for r in (*people, *units)}
     problems += scenario.check_expect(ex, compiled, kinds)
     rounds = scenario.rounds(ex, compiled, kinds, problems)
     store = scenario.history(ex, compiled, kinds, groups, problems)
@@ -152,7 +152,7 @@ def _depends_on(compiled: Compiled, rec: RecordResult, unit: Record,
     does, so later bands never need them either.
     """
     unknown = {f"unit.{n}" for n in missing}
-    scope: dict[str, expr.Value] = {"id": rec.id, "name": rec.name, "unit_id": rec.group,
+    scope: dict[str, expr.Value] = {"id": rec.id, "name": rec.name, "unit_id": rec.parent,
                                     **dict(rec.inputs), **dict(rec.computed), **dict(rec.points),
                                     "score": rec.score}
     scope.update({d.title: d.title in rec.titles for d in rec.decisions})

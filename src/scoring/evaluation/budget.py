@@ -40,10 +40,10 @@ def reward_budget(result: Result, people: Iterable[tuple[str, Rewards]] | None =
     per_title: dict[str, Decimal] = defaultdict(Decimal)
     per_unit: dict[str, Decimal] = defaultdict(Decimal)
     per_cluster: dict[str, Decimal] = defaultdict(Decimal)
-    cluster_of = {u.id: u.group for u in result.units}
+    cluster_of = {u.id: u.parent for u in result.units}
     not_paid: dict[str, Decimal] = defaultdict(Decimal)
     if people is None:
-        people = ((r.group, r.rewards) for r in result.individuals)
+        people = ((r.parent, r.rewards) for r in result.individuals)
         people_not_paid = [(u.title, u.amount) for r in result.individuals for u in r.not_paid]
     for tid, amount in chain(people_not_paid, ((u.title, u.amount) for r in result.units
                                                 for u in r.not_paid)):

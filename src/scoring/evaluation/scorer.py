@@ -192,7 +192,7 @@ def score_members(individuals: Sequence[Record], uni: _State, compiled: Compiled
     individuals = sorted(individuals, key=lambda r: r.id)
     unit_scopes = {str(s["id"]): s for s in uni.scopes}
     ind = _State(compiled.kind("individual"), list(individuals),
-                 [_individual_scope(r, unit_scopes.get(r.group)) for r in individuals],
+                 [_individual_scope(r, unit_scopes.get(r.parent)) for r in individuals],
                  rounds, missing)
     _rate(ind, ev, late=False)
     _score_kind(ind, ev)
@@ -273,7 +273,7 @@ def reward_amounts(compiled: Compiled) -> tuple[rewards.Salary | None, dict[str,
 
 def _individual_scope(r: Record, unit: expr.Scope | None) -> dict[str, expr.Value]:
     """A person's values, with their unit's inputs (and final rating) as `unit.<name>`."""
-    scope: dict[str, expr.Value] = {"id": r.id, "name": r.name, "unit_id": r.group}
+    scope: dict[str, expr.Value] = {"id": r.id, "name": r.name, "unit_id": r.parent}
     scope.update(r.values)
     if unit is not None:
         scope.update({f"unit.{k}": v for k, v in unit.items() if k != RATING_POINTS})
@@ -281,7 +281,7 @@ def _individual_scope(r: Record, unit: expr.Scope | None) -> dict[str, expr.Valu
 
 
 def _unit_scope(u: Record) -> dict[str, expr.Value]:
-    return {"id": u.id, "name": u.name, "cluster": u.group, **u.values}
+    return {"id": u.id, "name": u.name, "cluster": u.parent, **u.values}
 
 
 def _reads(names: Sequence[str], values: Sequence[expr.Value]
@@ -573,7 +573,7 @@ def aggregate_members(units: _State, members: _State) -> None:
     """Each unit's aggregates of its members (values, and the ids each counted)."""
     by_unit: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(members.records):
-        by_unit[r.group].append(i)
+        by_unit[r.parent].append(i)
     conds = [normal.to_cond(agg.of) if agg.of is not None and agg.spec.fn in _COUNTING
              else normal.NfTrue() for agg in units.ck.aggregates]
     for u, scope in enumerate(units.scopes):
@@ -743,7 +743,7 @@ def _results(st: _State, kind: Kind, amounts: dict[str, Decimal],
         score_value = scope["score"]
         assert isinstance(score_value, Decimal)
         out.append(RecordResult(
-            kind=kind, id=r.id, name=r.name, group=r.group, origin=r.origin,
+            kind=kind, id=r.id, name=r.name, parent=r.parent, origin=r.origin,
             inputs=_interned(shared, input_names, list(map(r.values.__getitem__, input_names))),
             computed=_interned(shared, computed_names, list(map(scope.get, computed_names))),
             points=_interned(shared, list(st.points[i]), list(st.points[i].values())),

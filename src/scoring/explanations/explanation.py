@@ -80,7 +80,7 @@ class LedgerError(RuntimeError):
 
 
 def _where(r: RecordResult) -> str:
-    return f"unit {r.group}" if r.kind == "individual" else f"cluster {r.group}"
+    return f"unit {r.parent}" if r.kind == "individual" else f"cluster {r.parent}"
 
 
 def _candidates(records: Sequence[RecordResult]) -> str:
@@ -126,7 +126,7 @@ def find_record(result: Result, query: str) -> RecordResult:
 def _unit_of(result: Result, record: RecordResult) -> RecordResult | None:
     if record.kind != "individual":
         return None
-    return next((u for u in result.units if u.id == record.group), None)
+    return next((u for u in result.units if u.id == record.parent), None)
 
 
 def record_scopes(result: Result, record: RecordResult, ck: CKind) -> dict[Stage, Scope]:
@@ -139,15 +139,15 @@ def record_scopes(result: Result, record: RecordResult, ck: CKind) -> dict[Stage
     """
     base: Scope = {"id": record.id, "name": record.name}
     if record.kind == "individual":
-        base["unit_id"] = record.group
+        base["unit_id"] = record.parent
         unit = _unit_of(result, record)
         if unit is not None:
-            base.update({"unit.id": unit.id, "unit.name": unit.name, "unit.cluster": unit.group})
+            base.update({"unit.id": unit.id, "unit.name": unit.name, "unit.cluster": unit.parent})
             base.update({f"unit.{k}": v for k, v in unit.inputs})
             if unit.rating is not None:
                 base[f"unit.{unit.rating.field}"] = unit.rating.final
     else:
-        base["cluster"] = record.group
+        base["cluster"] = record.parent
     base.update(record.inputs)
     if record.rating is not None:  # the rules read the final rating, not the one given
         base[record.rating.field] = record.rating.final
@@ -240,7 +240,7 @@ def explain(record: RecordResult, result: Result, compiled: Compiled, batch: Bat
     scopes = record_scopes(result, record, ck)
     total = _checked_total(record)
     members = tuple(r for r in result.individuals
-                    if record.kind == "unit" and r.group == record.id)
+                    if record.kind == "unit" and r.parent == record.id)
     aggregates = tuple(_aggregate_view(a, record, result, compiled, members)
                        for a in ck.aggregates)
     return Explanation(

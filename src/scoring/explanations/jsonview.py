@@ -40,7 +40,7 @@ def explanation_to_json(ex: Explanation) -> dict[str, Any]:
     unit = ex.unit
     data["explanation"] = {
         "unit": None if unit is None else {"id": unit.id, "name": unit.name,
-                                           "cluster": unit.group},
+                                           "cluster": unit.parent},
         "criteria": [{"item": c.hit.item, "rule": c.hit.rule, "how": c.how,
                       "not_reached": [_unfired_json(u) for u in c.not_reached]}
                      for c in ex.criteria],

@@ -127,11 +127,11 @@ def _header(ex: Explanation) -> list[Block]:
     r, res = ex.record, ex.result
     if ex.unit is not None:
         who = _("Individual of unit {unit} {name} (cluster {cluster})").format(
-            unit=ex.unit.id, name=ex.unit.name, cluster=ex.unit.group)
+            unit=ex.unit.id, name=ex.unit.name, cluster=ex.unit.parent)
     elif r.kind == "individual":
-        who = _("Individual of unit {unit}").format(unit=r.group)
+        who = _("Individual of unit {unit}").format(unit=r.parent)
     else:
-        who = _("Unit of cluster {cluster}").format(cluster=r.group)
+        who = _("Unit of cluster {cluster}").format(cluster=r.parent)
     titles = ", ".join(f"{t} {ex.labels.get(t, t)}" for t in r.titles) or _("none")
     out: list[Block] = [
         Heading(_("Explanation: {name} ({id})").format(name=r.name, id=r.id), 1),

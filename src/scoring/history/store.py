@@ -28,7 +28,7 @@ class Snapshot:
     id: str  # the stable id (aliases followed)
     year: int
     name: str
-    group: str  # an individual's unit (aliases followed), a unit's cluster
+    parent: str  # an individual's unit (aliases followed), a unit's cluster
     titles: frozenset[str]
     score: Decimal | None
     values: Mapping[str, expr.Value]  # inputs, computed fields, points, aggregates, rating
@@ -39,7 +39,7 @@ class Snapshot:
         """The values a condition reads on this year: fields, score, titles as booleans."""
         scope: dict[str, expr.Value] = {"id": self.id, "name": self.name,
                                         "unit_id" if self.kind == "individual" else "cluster":
-                                        self.group, **self.values}
+                                        self.parent, **self.values}
         if self.score is not None:
             scope["score"] = self.score
         scope.update({t: t in self.titles for t in (*title_ids, *self.titles)})

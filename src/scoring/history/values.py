@@ -146,7 +146,7 @@ def snapshot_of(r: RecordResult, year: int) -> Snapshot:
     values.update({a.name: a.value for a in r.aggregates})
     if r.rating is not None and r.rating.final is not None:
         values[r.rating.field] = r.rating.final
-    return Snapshot(r.kind, r.id, year, r.name, r.group, frozenset(r.titles), r.score, values,
+    return Snapshot(r.kind, r.id, year, r.name, r.parent, frozenset(r.titles), r.score, values,
                     str(r.origin))
 
 
@@ -216,7 +216,7 @@ class _Person(Protocol):
     kind: Kind
     id: str
     name: str
-    group: str
+    parent: str
 
 
 _SAME_NAME = 0.85  # folded names this alike, with one given name, are one person typed twice
@@ -268,10 +268,10 @@ def check_people(h: History, records: Iterable[_Person], year: int) -> list[str]
                                         .format(where=snap.source, pair=pair))
                     else:
                         seen["names"].append(pair)
-                if kind == "individual" and snap.group and here.group \
-                        and snap.group != here.group:
+                if kind == "individual" and snap.parent and here.parent \
+                        and snap.parent != here.parent:
                     seen["units"].append(_("{id} in {there} there, {here} here")
-                                         .format(id=rid, there=snap.group, here=here.group))
+                                         .format(id=rid, there=snap.parent, here=here.parent))
     problems = []
     for file, seen in sorted(per_file.items()):
         moved = len(seen["units"]) >= _MOVED_AT_LEAST and len(seen["units"]) * 2 > len(

@@ -339,7 +339,7 @@ def check_keys(individuals: list[Record], units: list[Record], rs: RuleSet
     units, result = check_unit_keys(units, rs)
     for f, what in person_group_fields(rs):
         individuals = _unify(individuals, what, f, result)
-    check_ids([Keyed(r.id, r.name, r.group, str(r.origin)) for r in individuals], N_("people"),
+    check_ids([Keyed(r.id, r.name, r.parent, str(r.origin)) for r in individuals], N_("people"),
               N_("unit"), result)
     return individuals, units, result
 
@@ -352,7 +352,7 @@ def check_unit_keys(units: list[Record], rs: RuleSet) -> tuple[list[Record], Key
     inputs = rs.unit.inputs
     for f in group_fields(per_fields(rs, "unit"), {n: s.type for n, s in inputs.items()}):
         units = _unify(units, f"{f} ({inputs[f].label})", f, result)
-    check_ids([Keyed(u.id, u.name, u.group, str(u.origin)) for u in units], N_("units"),
+    check_ids([Keyed(u.id, u.name, u.parent, str(u.origin)) for u in units], N_("units"),
               N_("cluster"),
               result)
     return units, result
@@ -376,7 +376,7 @@ def _unify(records: list[Record], what: str, name: str | None, result: KeyCheck
            ) -> list[Record]:
     """`records` with one group key unified: the record's group (`name` None) or a field."""
     def value(r: Record) -> object:
-        return r.group if name is None else r.values.get(name)
+        return r.parent if name is None else r.values.get(name)
 
     counted: dict[str, tuple[str, int]] = {}
     for r in records:
@@ -388,4 +388,4 @@ def _unify(records: list[Record], what: str, name: str | None, result: KeyCheck
         return records
     if name is not None:
         return renamed(records, name, mapping)
-    return [replace(r, group=mapping[r.group]) if r.group in mapping else r for r in records]
+    return [replace(r, parent=mapping[r.parent]) if r.parent in mapping else r for r in records]

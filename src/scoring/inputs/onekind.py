@@ -92,8 +92,8 @@ def check_kinds(compiled: Compiled, individuals: Sequence[Record],
     else:
         unit_ids = sorted({u.id for u in units})
         known = set(unit_ids)
-        problems.extend(unknown_unit(r, unit_ids) for r in individuals if r.group not in known)
-    lonely = without_members(units, {r.group for r in individuals})
+        problems.extend(unknown_unit(r, unit_ids) for r in individuals if r.parent not in known)
+    lonely = without_members(units, {r.parent for r in individuals})
     if lonely:
         readers = members_read(compiled)
         if readers:

@@ -77,12 +77,12 @@ class RawTable:
 class Record:
     """One submission row, validated: typed `values` by input id (exact decimals, enum codes,
     booleans; None for a blank judged value), its `origin` (file, sheet, row) for every
-    message, and `group`, its parent (the unit id of an individual, the cluster of a unit)."""
+    message, and `parent` (the unit id of an individual, the cluster of a unit)."""
 
     kind: Kind
     id: str
     name: str
-    group: str  # unit id for an individual, cluster for a unit
+    parent: str  # unit id for an individual, cluster for a unit
     values: dict[str, expr.Value]
     origin: Origin
     year: int | None = None
@@ -683,8 +683,8 @@ def check_batch(individuals: Sequence[Record], units: Sequence[Record]) -> list[
     problems = [*duplicate_ids(units), *duplicate_ids(individuals)]
     unit_ids = sorted({u.id for u in units})
     known = set(unit_ids)
-    problems.extend(unknown_unit(r, unit_ids) for r in individuals if r.group not in known)
-    problems.extend(without_members(units, {r.group for r in individuals}))
+    problems.extend(unknown_unit(r, unit_ids) for r in individuals if r.parent not in known)
+    problems.extend(without_members(units, {r.parent for r in individuals}))
     return problems
 
 
@@ -705,10 +705,10 @@ def duplicate_id(rid: str, at: str, first: str) -> Problem:
 
 def unknown_unit(r: Record, unit_ids: Sequence[str]) -> Problem:
     """A person whose unit is not among `unit_ids` (sorted), with the closest id as a hint."""
-    close = suggest(r.group, unit_ids)
+    close = suggest(r.parent, unit_ids)
     hint = _(" (did you mean {close!r}?)").format(close=close[0]) if close else ""
     return Problem(str(r.origin), _("unit {unit!r} of {name} is not in the units file{hint}")
-                   .format(unit=r.group, name=r.name, hint=hint))
+                   .format(unit=r.parent, name=r.name, hint=hint))
 
 
 def without_members(units: Sequence[Record], with_members: set[str]) -> list[Problem]:

@@ -89,8 +89,8 @@ def _columns(records: Sequence[RecordResult]) -> list[tuple[str, Section, str]]:
 
 def _fixed(r: RecordResult) -> list[Value]:
     individual = r.kind == "individual"
-    return [r.kind, r.id, r.name, r.group if individual else None,
-            None if individual else r.group, r.score, Decimal(r.rank), r.rank_scope,
+    return [r.kind, r.id, r.name, r.parent if individual else None,
+            None if individual else r.parent, r.score, Decimal(r.rank), r.rank_scope,
             ";".join(r.titles), ";".join(r.provisional),
             r.rating.final if r.rating else None, r.reward if r.rewards else None]
 
@@ -127,8 +127,8 @@ def _human_columns(columns: list[tuple[str, Section, str]], vocab: Vocab,
 def _human_fixed(r: RecordResult, vocab: Vocab) -> list[Value]:
     individual = r.kind == "individual"
     rating = r.rating
-    return [KIND_WORDS[r.kind], r.id, r.name, vocab.unit(r.group) if individual else None,
-            None if individual else r.group, r.score, Decimal(r.rank),
+    return [KIND_WORDS[r.kind], r.id, r.name, vocab.unit(r.parent) if individual else None,
+            None if individual else r.parent, r.score, Decimal(r.rank),
             vocab.scope(r.rank_scope, r.kind), vocab.title_list(r.titles),
             "; ".join(vocab.label(c) for c in r.provisional),
             None if rating is None or rating.final is None

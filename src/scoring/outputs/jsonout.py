@@ -366,7 +366,7 @@ def _record_writer(level: int, cache: dict[int, Any]) -> Callable[[RecordResult]
             return _text(_record(r, {}), level)
         individual = r.kind == "individual"
         o = r.origin
-        group = _scalar(r.group, inner)
+        group = _scalar(r.parent, inner)
         parts = [
             "{", n1, '"id": ', _scalar(r.id, inner),
             sep, '"name": ', _scalar(r.name, inner),

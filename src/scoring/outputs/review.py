@@ -225,7 +225,7 @@ def _line(kind: Kind, rid: str, by_year: Mapping[int, tuple[Snapshot, ...]],
             shown.append(f"{call} = {show.format_number(value)}"
                          f"{' (' + ', '.join(map(str, counted)) + ')' if counted else ''}")
         is_typical, why = holds(cond, scope), "; ".join(shown)
-    return Line(kind, rid, latest.name, latest.group, _path(kind, by_year), tuple(titles),
+    return Line(kind, rid, latest.name, latest.parent, _path(kind, by_year), tuple(titles),
                 tuple(scores), totals, is_typical, why)
 
 
@@ -233,7 +233,7 @@ def _path(kind: Kind, by_year: Mapping[int, tuple[Snapshot, ...]]) -> str:
     """"SCT-VP 2021–2023 → TT-XTTM 2024–2025" for a person who moved; a unit's former ids."""
     runs: list[tuple[str, int, int]] = []  # (where, first year, last year)
     for y in sorted(by_year):
-        where = by_year[y][0].group if kind == "individual" else "+".join(
+        where = by_year[y][0].parent if kind == "individual" else "+".join(
             sorted({s.declared_id for s in by_year[y]}))
         if runs and runs[-1][0] == where and runs[-1][2] == y - 1:
             runs[-1] = (where, runs[-1][1], y)

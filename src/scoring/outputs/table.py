@@ -62,7 +62,7 @@ def cluster_groups(result: Result) -> list[tuple[str, list[RecordResult]]]:
     """Units grouped by cluster, clusters in Vietnamese order, units in rank order."""
     groups: dict[str, list[RecordResult]] = {}
     for u in result.units:
-        groups.setdefault(u.group, []).append(u)
+        groups.setdefault(u.parent, []).append(u)
     return [(cluster, sorted(groups[cluster], key=rank_order))
             for cluster in sorted(groups, key=collation_key)]
 
@@ -75,7 +75,7 @@ def member_groups(result: Result) -> list[tuple[str, str, list[RecordResult]]]:
     """
     groups: dict[str, list[RecordResult]] = {}
     for r in result.individuals:
-        groups.setdefault(r.group, []).append(r)
+        groups.setdefault(r.parent, []).append(r)
     names = {u.id: u.name for u in result.units}
     order = [u.id for u in result.units if u.id in groups]
     order += sorted((g for g in groups if g not in names), key=collation_key)
@@ -184,12 +184,12 @@ def _header(result: Result) -> str:
 
 def unit_clusters(result: Result) -> dict[str, str]:
     """Each unit id's cluster, to place a person (whose group is their unit) in a cluster."""
-    return {u.id: u.group for u in result.units}
+    return {u.id: u.parent for u in result.units}
 
 
 def cluster_of(r: RecordResult, clusters: dict[str, str]) -> str:
     """The cluster of a unit, or of a person's unit ("" when the unit was not scored)."""
-    return r.group if r.kind == "unit" else clusters.get(r.group, "")
+    return r.parent if r.kind == "unit" else clusters.get(r.parent, "")
 
 
 def _cluster_name(cluster: str) -> str:
@@ -309,7 +309,7 @@ def _title_sections(result: Result, shown: int | None, vocab: Vocab) -> list[str
             line += f"; không được do vượt hạn mức: {s.cut}"
         parts = [_clean(f"{s.label}, {KIND_LABELS[s.kind]}"), line]
         for cluster, holders in holders_by_cluster(result, s.id, s.kind):
-            rows = [[str(h.rank), h.record.id, h.record.name, h.record.group,
+            rows = [[str(h.rank), h.record.id, h.record.name, h.record.parent,
                      show_number(h.record.score)] for h in holders[:shown]]
             if s.cut is not None:
                 rows = [[vocab.scope(h.scope, s.kind), *row]

@@ -256,7 +256,7 @@ def _title_sheets(book: _Book, result: Result) -> None:
         for h in title_holders(result, t.id, t.kind):
             scope = [] if t.cut is None else [book.vocab.scope(h.scope, t.kind)]
             r = h.record
-            group = book.vocab.unit(r.group) if t.kind == "individual" else r.group
+            group = book.vocab.unit(r.parent) if t.kind == "individual" else r.parent
             s.row([*scope, h.rank, r.id, r.name, group, r.score])
         s.freeze(2)
         s.finish()
@@ -299,7 +299,7 @@ def _details(book: _Book, result: Result) -> None:
            *(["Tạm thời: còn thiếu điểm chấm"] if marked else [])], bold=True)
     # The Result's order (individuals, then units, each by id), as in the CSV and JSON outputs.
     for r in records:
-        unit, cluster = (r.group, None) if r.kind == "individual" else (None, r.group)
+        unit, cluster = (r.parent, None) if r.kind == "individual" else (None, r.parent)
         points = dict(r.points)
         missing = ", ".join(result.labels.get(c, c) for c in r.provisional) or None
         s.row([KIND_LABELS[r.kind], r.id, r.name, unit, cluster, r.score, r.rank,

@@ -552,11 +552,11 @@ def _check_table(job: tuple[int, _Table]) -> _Checked:
                     if isinstance(v, str):
                         count_spellings(got.spellings.setdefault(name, {}), v,
                                         partial(where_used, r, name))
-                k = filing.part_of.get(r.group)
+                k = filing.part_of.get(r.parent)
                 if k is None:
                     got.orphans.append(unknown_unit(r, filing.unit_ids))
                     continue
-                got.with_members.add(r.group)
+                got.with_members.add(r.parent)
                 by_part[k].append(r)
             for k, rs in sorted(by_part.items()):
                 if k not in files:
@@ -617,7 +617,7 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
     for name, mapping in work.renames.items():
         people = renamed(people, name, mapping)
     neighbours = KeyCheck()
-    check_neighbours([Keyed(r.id, r.name, r.group, str(r.origin)) for r in people
+    check_neighbours([Keyed(r.id, r.name, r.parent, str(r.origin)) for r in people
                       if r.id not in work.near], N_("people"), N_("unit"), neighbours)
     part = _Part(people=len(people), notes=neighbours.warnings)
     try:
@@ -665,7 +665,7 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
             for t in r.titles:
                 titles[t] += 1
             for t, amount in r.rewards:
-                rewards[r.group][t] += amount
+                rewards[r.parent][t] += amount
             for u in r.not_paid:
                 not_paid[u.title] += u.amount
             batch.append((r.id, record_text(r, 2, cache).encode("utf-8")))

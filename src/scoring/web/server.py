@@ -367,7 +367,7 @@ def group_points(r: RecordResult, crits: Sequence[tuple[str, str]]) -> Decimal:
 
 
 def cluster_of(result: Result) -> dict[str, str]:
-    return {u.id: u.group for u in result.units}
+    return {u.id: u.parent for u in result.units}
 
 
 def filtered(result: Result, kind: str, q: str, cluster: str, unit: str, title: str
@@ -377,8 +377,8 @@ def filtered(result: Result, kind: str, q: str, cluster: str, unit: str, title: 
     key = match_key(q)
     out = []
     for r in records:
-        rc = r.group if r.kind == "unit" else clusters.get(r.group, "")
-        ru = r.id if r.kind == "unit" else r.group
+        rc = r.parent if r.kind == "unit" else clusters.get(r.parent, "")
+        ru = r.id if r.kind == "unit" else r.parent
         if key and key not in match_key(r.name) and key not in match_key(r.id):
             continue
         if cluster and rc != cluster:
@@ -388,7 +388,7 @@ def filtered(result: Result, kind: str, q: str, cluster: str, unit: str, title: 
         if title and title not in r.titles:
             continue
         out.append(r)
-    return sorted(out, key=lambda r: (collation_key(r.group), r.rank, r.id))
+    return sorted(out, key=lambda r: (collation_key(r.parent), r.rank, r.id))
 
 
 def changes(before: Result, after: Result) -> dict[str, Any]:
@@ -469,8 +469,8 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
             res = loaded.run.result
             people: dict[str, int] = {}
             for r in res.individuals:
-                people[r.group] = people.get(r.group, 0) + 1
-            counts = [(u.group, f"{u.id} {u.name}", people.get(u.id, 0)) for u in res.units]
+                people[r.parent] = people.get(r.parent, 0) + 1
+            counts = [(u.parent, f"{u.id} {u.name}", people.get(u.id, 0)) for u in res.units]
         return page(request, "load.html", folders=input_folders(state.root),
                     rules=state.rules, problems=state.problems, counts=counts,
                     root=str(state.root), max_files=MAX_UPLOAD_FILES,
@@ -562,7 +562,7 @@ def create_app(root: Path, token: str, rules: Sequence[Path] = (), host: str = "
                     criteria=criteria, groups=groups, titles=titles,
                     all_titles={t: lbl for t, lbl, _kind in res.titles},
                     quota_rows=quota_rows, params=p, rating_labels=rating_labels,
-                    clusters=sorted({u.group for u in res.units}),
+                    clusters=sorted({u.parent for u in res.units}),
                     units=[(u.id, u.name) for u in res.units],
                     budget=reward_budget(res), warnings=res.warnings)
 

@@ -132,9 +132,9 @@ class _Page:
     def group_of(self, r: RecordResult) -> str:
         """The unit's name for an individual, the cluster for a unit."""
         if r.kind == "individual":
-            name = self.unit_names.get(r.group)
-            return f"{name} ({r.group})" if name else r.group
-        return r.group
+            name = self.unit_names.get(r.parent)
+            return f"{name} ({r.parent})" if name else r.parent
+        return r.parent
 
     def scope(self, scope: str, kind: Kind = "individual") -> str:
         """A quota scope as a person names it: the unit's name and id, the cluster, a field's
@@ -355,7 +355,7 @@ def _candidate_table(p: _Page, s: TitleSummary, caption: str,
     # The scope column is left out when every quota scope is the record's own unit or cluster
     # (then the group column already says it, and the rank counts within it).
     show_scope = s.cut is not None and any(
-        scope.partition(" = ")[2] != r.group for scope, _rank, r in rows_in)
+        scope.partition(" = ")[2] != r.parent for scope, _rank, r in rows_in)
     name_col = w("name") if s.kind == "individual" else w("unit")
     group_col = w("unit") if s.kind == "individual" else w("cluster")
     head = el("tr",
