@@ -3,8 +3,10 @@
 This is the report's `explain`: the rules that gave points (with the values they read, the
 points before and after the cap), bonus, deductions and disqualifiers, the rating when the rule
 set computes one, the unit's figures taken from its members, and for each title the
-prerequisites met or not (with the failing values) and the quota rank and cut line. It reads
-only the `RecordResult`, so it can be replaced by the shared explanation when that exists.
+prerequisites met or not (with the failing values) and the quota rank and cut line, and how
+each tie with a neighbour was broken (beside the rank, the rating cap and the quota position,
+in the report's language). It reads only the `RecordResult`, so it can be replaced by the
+shared explanation when that exists.
 """
 
 from __future__ import annotations
