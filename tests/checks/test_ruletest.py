@@ -278,6 +278,78 @@ def test_shipped_coverage_lists_only_real_edges(folder: str) -> None:
     compiled = compile_folder(Path(folder))
     measured = coverage.measure(compiled, ruletest.run_examples(compiled))
     texts = {r.text for g in compiled.groups() for r in g.rules}
+    assert [e.what for e in measured if not e.covered] == []  # full coverage, by hand
     assert measured and all(e.condition in texts or e.what.startswith(("cap", "quota",
                                                                         "rating cap"))
                             for e in measured)
+
+
+PARAMS_SET = """\
+ruleset: coverage-params
+year: 2026
+name: Một bảng nhỏ có tham số
+params:
+  min_target: {value: MIN_TARGET, label: Ngưỡng chỉ tiêu}
+  top_share: {value: TOP_SHARE, label: Tỷ lệ dẫn đầu}
+unit:
+  inputs:
+    target: {type: number, label: Tỷ lệ hoàn thành chỉ tiêu (%), min: 0, max: 200}
+  criteria:
+    - id: targets
+      label: Hoàn thành chỉ tiêu
+      max: 40
+      bands:
+        - {when: target >= 100, points: 40}
+        - {when: true, points: 0}
+titles:
+  - id: GOOD
+    label: Đạt chỉ tiêu tối thiểu
+    of: unit
+    requires: ["target >= min_target"]
+  - id: TOP
+    label: Dẫn đầu
+    of: unit
+    requires: ["target >= 100"]
+    quota: {share: top_share, of: candidates, per: all, rounding: ceil, rank_by: ["-score", name]}
+examples:
+  - name: two units, one above the plan
+    units:
+      - {id: u1, target: 120}
+      - {id: u2, target: 80}
+    expect:
+      u1: {score: 40, titles: [GOOD, TOP]}
+      u2: {score: 0, titles: [GOOD]}
+"""
+GOOD_ALWAYS = ("UNREACHABLE with these parameters: unit title GOOD, prerequisite 1 (target >= "
+               "min_target), side 'not met': the condition always holds with these parameters")
+TOP_NEVER_CUTS = ("UNREACHABLE with these parameters: unit quota of TOP (all), side 'cut': a share "
+                  "of 1 of the candidates leaves a place for each")
+
+
+@pytest.mark.parametrize(("min_target", "top_share", "code", "unreachable", "missing"), [
+    # target is read from 0 to 200: `target >= 0` always holds; a share of 1 of the candidates
+    # always leaves a place for each: both sides are listed apart, and coverage is full
+    ("0", "1", 0, [GOOD_ALWAYS, TOP_NEVER_CUTS], []),
+    # a threshold inside the input's range: a unit may miss it, and no example does
+    ("50", "1", 1, [TOP_NEVER_CUTS], [
+        "NOT COVERED unit title GOOD, prerequisite 1 (target >= min_target): no example on the "
+        "side 'not met'"]),
+    # half the candidates (rounded up: the examples keep their place): a cut is possible now
+    ("0", "0.5", 1, [GOOD_ALWAYS], [
+        "NOT COVERED unit quota of TOP (all): no example on the side 'cut'"]),
+])
+def test_coverage_unreachable_with_the_parameters(tmp_path: Path, min_target: str,
+                                                  top_share: str, code: int,
+                                                  unreachable: list[str],
+                                                  missing: list[str]) -> None:
+    folder = tmp_path / "params"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(
+        PARAMS_SET.replace("MIN_TARGET", min_target).replace("TOP_SHARE", top_share),
+        encoding="utf-8")
+    got, lines = _coverage(folder)
+    assert got == code, "\n".join(lines)
+    assert [line for line in lines if line.startswith("UNREACHABLE")] == unreachable
+    assert [line for line in lines if line.startswith("NOT COVERED")] == missing
+    assert f"coverage: {5 - len(missing)} of 5 edges have examples on every side" in lines
+    assert any(line.startswith("PASS") for line in lines), "\n".join(lines)

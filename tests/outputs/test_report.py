@@ -463,3 +463,35 @@ def test_chromium_screenshot_and_pdf(chromium: str, rendered: Path) -> None:
     width, height = (float(x) for x in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]",
                                                     doc)[0])
     assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4 in points
+
+
+# --------------------------------------------------------------------------------- ties
+
+AHEAD = {"vi": "bằng 50 điểm với u2 (Phòng Hai); xếp trên nhờ Hoàn thành chỉ tiêu, 40 > 30",
+         "en": "tied at 50 with u2 (Phòng Hai); ahead on Hoàn thành chỉ tiêu, 40 > 30"}
+BEHIND = {"vi": "bằng 50 điểm với u1 (Phòng Một); xếp dưới do Hoàn thành chỉ tiêu, 30 < 40",
+          "en": "tied at 50 with u1 (Phòng Một); behind on Hoàn thành chỉ tiêu, 30 < 40"}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_breakdown_says_how_ties_were_broken(lang: str) -> None:
+    """Two units tied at 50, u1 ahead on the targets criterion (the ranking's and the flag
+    quota's second key): each breakdown says so beside the rank and in the quota's cell, in the
+    report's language whatever the process speaks."""
+    from scoring.checks import ruletest
+    from scoring.run.app import compile_folder
+
+    compiled = compile_folder(ROOT / "tests" / "rulesets" / "scenarios-cluster")
+    outcome = ruletest.run_examples(compiled)[0]
+    assert outcome.result is not None
+    dom = parse(render_html(outcome.result, {"created": CREATED, "inputs": []},
+                            lang=lang).decode())
+    seen: dict[str, tuple[list[str], list[str]]] = {}
+    for body in dom.iter("div", "breakdown-body"):
+        by_rank = [li.text for ul in body.elements() if "ties" in ul.classes
+                   for li in ul.iter("li")]
+        by_quota = [li.text for td in body.iter("td") for ul in td.iter("ul", "ties")
+                    for li in ul.iter("li")]
+        seen.setdefault(by_rank[0] if by_rank else "", (by_rank, by_quota))
+    assert seen == {AHEAD[lang]: ([AHEAD[lang]], [AHEAD[lang]]),
+                    BEHIND[lang]: ([BEHIND[lang]], [BEHIND[lang]])}

@@ -19,11 +19,24 @@ unit or colleagues, which only shape it), the records a scenario's `expect:` nam
 council judges (`judged:`) have no edge: the rules do not decide them. The edges and their
 sides are read from the compiled rules, not from any example: an edge with no example on a side
 is listed.
+
+A side no record can reach with the rule set's own parameters is listed apart, as unreachable,
+and not counted as missing. It is decided exactly, never guessed from examples:
+
+- a condition (gate, criterion's or title's) that always holds, or never does, once its
+  parameters are substituted and each input it compares is read within its declared `min` and
+  `max` (an input that is always present: required, or with a default): `months_worked >=
+  ldtt_min_months_others or …` with the parameter at 0 and `months_worked` from 0 to 12;
+- a quota of a share of 1 (100%) or more of a title every candidate must hold (a prerequisite
+  of the quota's title), or of the candidates themselves: its places are never fewer than its
+  candidates, so nobody is cut (`cstdcs_share: 1` of LĐTT holders).
+
+Change the parameter and the side becomes reachable, and then missing until an example sits on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -31,8 +44,8 @@ from scoring.base.i18n import _
 from scoring.checks.ruletest import Outcome
 from scoring.evaluation.result import RecordResult
 from scoring.language import expr, normal, show
-from scoring.rulesets.compile import JUDGED, CKind, Compiled, Rule
-from scoring.rulesets.ruleset import KINDS
+from scoring.rulesets.compile import JUDGED, CKind, Compiled, CTitle, Rule
+from scoring.rulesets.ruleset import KINDS, InputSpec
 from scoring.rulesets.scopes import as_tuple
 
 
@@ -44,13 +57,15 @@ class Edge:
     what: str  # "criterion task, band 2", in words
     condition: str  # the rule's text
     sides: dict[str, list[str]] = field(default_factory=dict)
+    unreachable: dict[str, str] = field(default_factory=dict)  # side → why, with these params
 
     @property
     def covered(self) -> bool:
-        return all(self.sides.values())
+        return not self.missing()
 
     def missing(self) -> list[str]:
-        return [side for side, names in self.sides.items() if not names]
+        return [side for side, names in self.sides.items()
+                if not names and side not in self.unreachable]
 
 
 def _constant(rule: Rule) -> bool:
@@ -98,31 +113,130 @@ def _kind_edges(ck: CKind, out: dict[str, Edge]) -> None:
                     strict=True):
                 out[f"band:{rule.key}"] = edge
         else:
-            _condition_edge(kind, _("criterion {id}").format(id=c.spec.id), c.group.rules[0], out)
+            _condition_edge(kind, _("criterion {id}").format(id=c.spec.id), c.group.rules[0], out,
+                            ck.inputs)
         _cap_edge(kind, c.spec.id, c.group.rules, c.spec.max, out)
     for adj in (*ck.bonus, *ck.deductions):
         rule = adj.group.rules[0]
         _condition_edge(kind, _("{section} {id}").format(
-            section=_("bonus") if adj.sign > 0 else _("deduction"), id=adj.spec.id), rule, out)
+            section=_("bonus") if adj.sign > 0 else _("deduction"), id=adj.spec.id), rule, out,
+            ck.inputs)
         _cap_edge(kind, adj.spec.id, adj.group.rules, adj.spec.max, out)
     for g in ck.gates:
-        out[f"gate:{kind}:{g.id}"] = Edge(kind, _("gate {id}").format(id=g.id),
-                                          g.group.rules[0].text,
-                                          {_("fired"): [], _("not fired"): []})
+        out[f"gate:{kind}:{g.id}"] = _decided(Edge(
+            kind, _("gate {id}").format(id=g.id), g.group.rules[0].text,
+            {_("fired"): [], _("not fired"): []}), g.group.rules[0], ck.inputs)
     for t in ck.titles:
         for n, rule in enumerate(t.group.rules):
             if not _constant(rule):
-                out[f"prereq:{t.spec.id}:{n}"] = Edge(
+                out[f"prereq:{t.spec.id}:{n}"] = _decided(Edge(
                     kind, _("title {id}, prerequisite {n}").format(id=t.spec.id, n=n + 1),
-                    rule.text, {_("met"): [], _("not met"): []})
+                    rule.text, {_("met"): [], _("not met"): []}), rule, ck.inputs)
         if t.quota is not None:
-            out[f"quota:{t.spec.id}"] = Edge(kind, _("quota of {id}").format(id=t.spec.id),
-                                             ", ".join(t.per), {_("within"): [], _("cut"): []})
+            edge = Edge(kind, _("quota of {id}").format(id=t.spec.id), ", ".join(t.per),
+                        {_("within"): [], _("cut"): []})
+            why = _never_cuts(t)
+            if why:
+                edge.unreachable[_("cut")] = why
+            out[f"quota:{t.spec.id}"] = edge
 
 
-def _condition_edge(kind: str, what: str, rule: Rule, out: dict[str, Edge]) -> None:
+def _condition_edge(kind: str, what: str, rule: Rule, out: dict[str, Edge],
+                    inputs: Mapping[str, InputSpec]) -> None:
     if not _constant(rule):
-        out[f"when:{rule.key}"] = Edge(kind, what, rule.text, {_("met"): [], _("not met"): []})
+        out[f"when:{rule.key}"] = _decided(
+            Edge(kind, what, rule.text, {_("met"): [], _("not met"): []}), rule, inputs)
+
+
+# ------------------------------------------------------- sides the parameters make unreachable
+
+
+def _decided(edge: Edge, rule: Rule, inputs: Mapping[str, InputSpec]) -> Edge:
+    """Mark the second side of a condition that always holds (or the first of one that never
+    does) as unreachable: the two sides are (met or fired, not met or not fired)."""
+    yes, no = edge.sides
+    verdict = _always(rule.cond, inputs)
+    if verdict is True:
+        edge.unreachable[no] = _("the condition always holds with these parameters")
+    elif verdict is False:
+        edge.unreachable[yes] = _("the condition never holds with these parameters")
+    return edge
+
+
+def _always(cond: normal.Cond, inputs: Mapping[str, InputSpec]) -> bool | None:
+    """True if the condition holds for every record, False if for none, None if it depends on
+    the record. Parameters are already literals in compiled conditions; an input is bounded by
+    its declared `min` and `max` when it is always present."""
+    if isinstance(cond, normal.NfTrue):
+        return True
+    if isinstance(cond, normal.NfFalse):
+        return False
+    if isinstance(cond, normal.NfAnd | normal.NfOr):
+        parts = [_always(c, inputs) for c in cond.items]
+        absorbing = isinstance(cond, normal.NfOr)
+        if absorbing in parts:
+            return absorbing
+        return (not absorbing) if all(p is not None for p in parts) else None
+    if isinstance(cond, normal.NfPresent):
+        spec = inputs.get(cond.name)
+        return cond.positive if spec is not None and _present(spec) else None
+    return _bounded(cond, inputs)
+
+
+def _present(spec: InputSpec) -> bool:
+    return spec.is_required or spec.default is not None
+
+
+def _bounded(leaf: normal.NfLeaf, inputs: Mapping[str, InputSpec]) -> bool | None:
+    """`input op number` decided by the input's declared range, when it decides it."""
+    if not isinstance(leaf.term, expr.Name) or not isinstance(leaf.const, Decimal):
+        return None
+    spec = inputs.get(leaf.term.name)
+    if spec is None or spec.type not in ("int", "number") or not _present(spec):
+        return None
+    low, high, c = spec.min, spec.max, leaf.const
+    if leaf.op in (">=", ">"):
+        strict = leaf.op == ">"
+        if low is not None and (low > c if strict else low >= c):
+            return True
+        if high is not None and (high <= c if strict else high < c):
+            return False
+    elif leaf.op in ("<=", "<"):
+        strict = leaf.op == "<"
+        if high is not None and (high < c if strict else high <= c):
+            return True
+        if low is not None and (low >= c if strict else low > c):
+            return False
+    return None
+
+
+def _never_cuts(t: CTitle) -> str:
+    """Why a title's quota can cut nobody with these parameters ("" if it can): a share of at
+    least 1 of the candidates, or of a title every candidate holds (one of its prerequisites),
+    counted in the same scope, gives at least as many places as there are candidates."""
+    q = t.quota
+    if q is None or q.count is not None or t.share is None or t.share < 1:
+        return ""
+    share = show.format_number(t.share)
+    if q.of == "candidates":
+        return _("a share of {share} of the candidates leaves a place for each").format(
+            share=share)
+    required = {name for rule in t.group.rules for name in _conjunct_titles(rule.cond)}
+    held = [o for o in as_tuple(q.of or ()) if o in required]
+    if not held:
+        return ""
+    return _("a share of {share} of the holders of {title}, which every candidate must "
+             "hold, leaves a place for each").format(share=share, title=held[0])
+
+
+def _conjunct_titles(cond: normal.Cond) -> set[str]:
+    """The names a condition requires to be true (`LDTT`, or a part of an `and`)."""
+    if isinstance(cond, normal.NfAnd):
+        return {n for c in cond.items for n in _conjunct_titles(c)}
+    if isinstance(cond, normal.NfLeaf) and isinstance(cond.term, expr.Name) \
+            and cond.op == "==" and cond.const is True:
+        return {cond.term.name}
+    return set()
 
 
 def _cap_edge(kind: str, item: str, rules: Iterable[Rule], cap: object,
@@ -200,8 +314,14 @@ def _band_sides(keys: Sequence[str], at: int) -> Iterable[tuple[str, str]]:
 
 
 def report(found: Sequence[Edge]) -> list[str]:
-    """The edges no example covers, one line each, then the count."""
+    """The edges no example covers, one line each, the sides no record can reach with these
+    parameters, then the count."""
     lines = []
+    for e in found:
+        for side, why in e.unreachable.items():
+            lines.append(_("UNREACHABLE with these parameters: {kind} {what} ({condition}), "
+                           "side '{side}': {why}").format(
+                kind=e.kind, what=e.what, condition=e.condition, side=side, why=why))
     for e in found:
         if not e.covered:
             lines.append(_("NOT COVERED {kind} {what} ({condition}): no example {sides}").format(

@@ -160,7 +160,8 @@ class RecordResult:
     """One individual or unit as scored: its inputs as read (with file and row), computed
     fields, points per criterion after caps, score, rating, titles with every decision's
     reasons, rank in its scope, rewards, and the ledger (`hits`: every rule that fired, with
-    the values it read). `parent` is its unit for an individual, its cluster for a unit. Frozen: what every output and explanation is rendered from."""
+    the values it read). `parent` is its unit for an individual, its cluster for a unit.
+    Frozen: what every output and explanation is rendered from."""
 
     kind: Kind
     id: str

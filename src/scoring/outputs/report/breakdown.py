@@ -3,24 +3,28 @@
 This is the report's `explain`: the rules that gave points (with the values they read, the
 points before and after the cap), bonus, deductions and disqualifiers, the rating when the rule
 set computes one, the unit's figures taken from its members, and for each title the
-prerequisites met or not (with the failing values) and the quota rank and cut line. It reads
-only the `RecordResult`, so it can be replaced by the shared explanation when that exists.
+prerequisites met or not (with the failing values) and the quota rank and cut line, and how
+each tie with a neighbour was broken (beside the rank, the rating cap and the quota position,
+in the report's language). It reads only the `RecordResult`, so it can be replaced by the
+shared explanation when that exists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from scoring.base.i18n import reset_language, use_language
 from scoring.evaluation.conditions import say
-from scoring.evaluation.result import Hit, RatingDecision, RecordResult, TitleDecision
+from scoring.evaluation.result import Hit, RatingDecision, RecordResult, TieBreak, TitleDecision
+from scoring.evaluation.ties import sentence
 from scoring.language.expr import Value
 from scoring.outputs.report.markup import Markup, el
 from scoring.outputs.report.words import Words
 from scoring.outputs.vocab import Vocab
 from scoring.rulesets.ruleset import Kind
 
-__all__ = ["render_breakdown", "show_value"]
+__all__ = ["render_breakdown", "show_value", "tie_sentences"]
 
 _MET, _NOT_MET = "✓", "✗"
 
@@ -112,6 +116,21 @@ def _aggregates(r: RecordResult, w: Words, labels: Mapping[str, str]) -> Markup 
     return el("div", el("p", el("strong", w("aggregates"))), el("ul", items))
 
 
+def tie_sentences(ties: Sequence[TieBreak], w: Words, labels: Mapping[str, str]) -> list[str]:
+    """How each tie with a neighbour was broken, in the report's language (`ties.sentence`)."""
+    token = use_language(w.lang)
+    try:
+        return [sentence(t, labels) for t in ties]
+    finally:
+        reset_language(token)
+
+
+def _ties(ties: Sequence[TieBreak], w: Words, labels: Mapping[str, str]) -> Markup | None:
+    if not ties:
+        return None
+    return el("ul", [el("li", s) for s in tie_sentences(ties, w, labels)], class_="ties")
+
+
 def _quota_text(d: TitleDecision, w: Words, vocab: Vocab, kind: Kind) -> str:
     if d.quota is None:
         return "—"
@@ -120,7 +139,8 @@ def _quota_text(d: TitleDecision, w: Words, vocab: Vocab, kind: Kind) -> str:
     return f"{text}: {w('quota_cut')}" if q.cut else text
 
 
-def _decision_row(d: TitleDecision, w: Words, vocab: Vocab, kind: Kind) -> Markup:
+def _decision_row(d: TitleDecision, w: Words, vocab: Vocab, kind: Kind,
+                  labels: Mapping[str, str]) -> Markup:
     prereqs = [el("li", el("span", _MET if p.met else _NOT_MET, aria_hidden="true"), " ",
                   el("span", say(p.sentence, p.met), title=p.condition) if p.sentence is not None
                   else el("code", p.condition),
@@ -132,16 +152,18 @@ def _decision_row(d: TitleDecision, w: Words, vocab: Vocab, kind: Kind) -> Marku
               el("th", d.label, scope="row"),
               el("td", el("strong", w("yes") if d.awarded else w("no"))),
               el("td", el("ul", prereqs, class_="prereq") if prereqs else None, gated),
-              el("td", _quota_text(d, w, vocab, kind)))
+              el("td", _quota_text(d, w, vocab, kind),
+                 _ties(d.quota.ties, w, labels) if d.quota is not None else None))
 
 
-def _decisions_table(r: RecordResult, w: Words, vocab: Vocab) -> Markup | None:
+def _decisions_table(r: RecordResult, w: Words, vocab: Vocab, labels: Mapping[str, str]
+                     ) -> Markup | None:
     if not r.decisions:
         return None
     head = el("tr", [el("th", w(k), scope="col") for k in ("title", "result", "condition",
                                                             "quota")])
     return el("table", el("caption", w("decisions_caption", name=r.name)), el("thead", head),
-              el("tbody", [_decision_row(d, w, vocab, r.kind) for d in r.decisions]),
+              el("tbody", [_decision_row(d, w, vocab, r.kind, labels) for d in r.decisions]),
               class_="ledger")
 
 
@@ -160,9 +182,12 @@ def render_breakdown(r: RecordResult, w: Words, labels: Mapping[str, str],
     return el("div",
               el("p", f"{w('source')}: {r.origin} · {w('rank')} {r.rank}/{r.rank_of} "
                       f"({vocab.scope(r.rank_scope, r.kind)})", class_="meta"),
+              _ties(r.ties, w, labels),
               _rating(r.rating, w, vocab, r.kind) if r.rating is not None else None,
+              _ties(r.rating.quota.ties, w, labels)
+              if r.rating is not None and r.rating.quota is not None else None,
               _hits_table(r, w, labels, vocab),
               _aggregates(r, w, labels),
-              _decisions_table(r, w, vocab),
+              _decisions_table(r, w, vocab, labels),
               warnings,
               class_="breakdown-body")
