@@ -5,7 +5,7 @@ rule sets copied into the package.
   its README.md for why and what changed), with upstream's compiler flags.
 - The shipped rule sets live in the repository's `rules/` (tests and users read them there);
   building the package copies them to `scoring/rules/`, so an installed `scoring` finds them
-  from any directory (`scoring.rulesets.ruleset.find_rules_root`). An editable install reads `rules/`
+  from any directory (`scoring.rulesets.extends.find_rules_root`). An editable install reads `rules/`
   in the checkout instead.
 """
 

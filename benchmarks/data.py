@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import gen
 from scoring.language import expr
 from scoring.rulesets.compile import Compiled
-from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.schema import Kind
 
 ROWS_PER_FILE = 250_000  # × ~26 columns: under the reader's 10,000,000 cells per table
 CLUSTERS = ("Khối A", "Khối B", "Khối C")

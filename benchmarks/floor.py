@@ -19,7 +19,7 @@ import pandas as pd
 
 from scoring.language import expr, normal
 from scoring.rulesets.compile import Compiled, CRatings
-from scoring.rulesets.ruleset import InputSpec, Kind
+from scoring.rulesets.schema import InputSpec, Kind
 
 SKIPPED = (
     "exact decimals (binary floats instead)",

@@ -12,7 +12,7 @@ from decimal import Decimal
 from scoring.inputs.records import Origin, Record
 from scoring.language import expr, normal
 from scoring.rulesets.compile import Compiled
-from scoring.rulesets.ruleset import InputSpec, Kind
+from scoring.rulesets.schema import InputSpec, Kind
 
 
 def boundaries(compiled: Compiled) -> dict[str, set[Decimal]]:

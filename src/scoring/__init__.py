@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from scoring.inputs.readers import InputSet
     from scoring.inputs.records import Record
     from scoring.rulesets.compile import Compiled
-    from scoring.rulesets.ruleset import RuleSet
+    from scoring.rulesets.schema import RuleSet
 
 _WHERE = {
     "Options": "scoring.api", "Run": "scoring.api", "check_rules": "scoring.api",
@@ -73,7 +73,7 @@ _WHERE = {
     "Result": "scoring.evaluation.result", "Explanation": "scoring.explanations.explanation",
     "Batch": "scoring.inputs.batch", "InputSet": "scoring.inputs.readers",
     "Record": "scoring.inputs.records", "Compiled": "scoring.rulesets.compile",
-    "RuleSet": "scoring.rulesets.ruleset",
+    "RuleSet": "scoring.rulesets.schema",
 }
 
 __all__ = [

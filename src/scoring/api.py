@@ -27,7 +27,8 @@ from scoring.outputs.manifest import build_manifest, created_now
 from scoring.outputs.render import format_for
 from scoring.outputs.render import render as _render
 from scoring.rulesets.compile import Compiled
-from scoring.rulesets.ruleset import RuleSet, load
+from scoring.rulesets.extends import load
+from scoring.rulesets.schema import RuleSet
 from scoring.run.app import Run, compile_folder, run
 from scoring.run.options import Options
 from scoring.run.publish import publish as _publish

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from scoring.checks.diff import flatten, rule_changes
 from scoring.cli import cli
-from scoring.rulesets.ruleset import load
+from scoring.rulesets.extends import load
 
 MINI = "tests/rulesets/mini"
 DATA = "tests/data/mini"

@@ -14,8 +14,8 @@ from scoring.checks.ranges import Domain, Interval, interval
 from scoring.checks.rulecheck import lint
 from scoring.cli import cli
 from scoring.language import parse
+from scoring.rulesets.extends import load
 from scoring.rulesets.newyear import renamed
-from scoring.rulesets.ruleset import load
 
 BROKEN = Path("tests/checks/broken_rules")
 INF = Decimal("Infinity")

@@ -17,7 +17,7 @@ from scoring.evaluation import conditions
 from scoring.evaluation.result import Prerequisite, Result
 from scoring.explanations.ledger import to_json_data
 from scoring.rulesets.compile import compile_ruleset
-from scoring.rulesets.ruleset import load
+from scoring.rulesets.extends import load
 from scoring.run.app import run
 
 MINI = Path("tests/rulesets/mini/rules.yaml")

@@ -44,7 +44,7 @@ from scoring.evaluation.scorer import score
 from scoring.inputs.records import Record
 from scoring.language import expr, parse, show, typecheck
 from scoring.rulesets.compile import Compiled
-from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.schema import Kind
 from scoring.rulesets.scopes import as_tuple
 from scoring.run.app import compile_folder, run
 

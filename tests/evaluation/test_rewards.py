@@ -31,7 +31,8 @@ from scoring.explanations.render import render
 from scoring.inputs.batch import Batch
 from scoring.inputs.records import Origin, Record
 from scoring.rulesets.compile import compile_ruleset
-from scoring.rulesets.ruleset import Achievement, load
+from scoring.rulesets.extends import load
+from scoring.rulesets.schema import Achievement
 from scoring.run.app import compile_folder
 
 RULES_2021, RULES_2026 = Path("rules/2021"), Path("rules/2026")

@@ -33,7 +33,7 @@ from scoring.language.evaluate import holds
 from scoring.language.history import Query
 from scoring.outputs.jsonout import render_json
 from scoring.rulesets.compile import compile_ruleset
-from scoring.rulesets.ruleset import KindRules, RuleFile, RuleSet
+from scoring.rulesets.schema import KindRules, RuleFile, RuleSet
 from scoring.run.app import Run, compile_folder, run
 
 RULES = Path("rules/2024")

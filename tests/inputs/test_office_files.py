@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from scoring.cli import cli
 from scoring.inputs.readers import read_part
 from scoring.inputs.records import _decimal, is_percent
-from scoring.rulesets.ruleset import InputSpec
+from scoring.rulesets.schema import InputSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI_RULES = "tests/rulesets/mini"

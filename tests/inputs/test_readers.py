@@ -28,7 +28,8 @@ from scoring.inputs.records import (
     resolve_header,
     validate,
 )
-from scoring.rulesets.ruleset import InputSpec, Kind, load
+from scoring.rulesets.extends import load
+from scoring.rulesets.schema import InputSpec, Kind
 
 MINI_RULES = Path("tests/rulesets/mini")
 MINI_DATA = Path("tests/data/mini")

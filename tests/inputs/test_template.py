@@ -25,7 +25,8 @@ from scoring.evaluation.scorer import score
 from scoring.inputs.batch import build_batch
 from scoring.inputs.readers import read_inputs
 from scoring.inputs.template import Filled, columns, render_template
-from scoring.rulesets.ruleset import InputSpec, load
+from scoring.rulesets.extends import load
+from scoring.rulesets.schema import InputSpec
 from scoring.run.app import compile_folder
 
 ROOT = Path(__file__).resolve().parents[2]

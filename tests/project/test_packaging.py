@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from scoring.cli import cli
-from scoring.rulesets.ruleset import load
+from scoring.rulesets.extends import load
 from scoring.run.app import rule_sets
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,7 +21,8 @@ import openpyxl
 import pytest
 
 from scoring.inputs.template import NO, YES, columns
-from scoring.rulesets.ruleset import InputSpec, Kind, load
+from scoring.rulesets.extends import load
+from scoring.rulesets.schema import InputSpec, Kind
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ("A year-end review, step by step", "Tuning the rules for a new year")

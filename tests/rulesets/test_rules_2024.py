@@ -19,7 +19,7 @@ from scoring.evaluation.result import RecordResult, Result
 from scoring.evaluation.scorer import score
 from scoring.inputs.records import RawTable, Record, validate
 from scoring.rulesets.compile import Compiled
-from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.schema import Kind
 from scoring.run.app import compile_folder
 
 RULES_2021 = Path("rules/2021")

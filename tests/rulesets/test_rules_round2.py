@@ -13,7 +13,7 @@ from scoring.base.errors import RuleError
 from scoring.checks.ruletest import run_folder
 from scoring.cli import cli
 from scoring.rulesets.compile import compile_ruleset
-from scoring.rulesets.ruleset import load
+from scoring.rulesets.extends import load
 
 RULESETS = Path("tests/rulesets")
 

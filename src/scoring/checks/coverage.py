@@ -45,7 +45,7 @@ from scoring.checks.ruletest import Outcome
 from scoring.evaluation.result import RecordResult
 from scoring.language import expr, normal, show
 from scoring.rulesets.compile import JUDGED, CKind, Compiled, CTitle, Rule
-from scoring.rulesets.ruleset import KINDS, InputSpec
+from scoring.rulesets.schema import KINDS, InputSpec
 from scoring.rulesets.scopes import as_tuple
 
 

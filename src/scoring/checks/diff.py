@@ -34,7 +34,7 @@ from scoring.inputs.readers import read_inputs
 from scoring.inputs.records import RawTable, blank, map_columns
 from scoring.inputs.rounds import parse_rounds
 from scoring.language.show import format_number
-from scoring.rulesets.ruleset import KINDS, InputSpec, RuleSet
+from scoring.rulesets.schema import KINDS, InputSpec, RuleSet
 from scoring.run.app import Run
 
 Status = Literal["added", "removed", "changed"]
@@ -424,7 +424,7 @@ def compare(before: Path, after: Path, data: Sequence[Path] = (), threshold: int
 
     The data is scored with rule sets chosen by the caller, whatever its year: that is the
     point of the comparison, so no warning says the years differ."""
-    from scoring.rulesets.ruleset import load
+    from scoring.rulesets.extends import load
     from scoring.run.app import run
 
     changes = rule_changes(load(before), load(after))

@@ -20,7 +20,7 @@ from scoring.inputs.records import Origin, Record, record_model
 from scoring.language.show import format_number
 from scoring.rulesets import schema_text
 from scoring.rulesets.compile import IDENTITY, Compiled
-from scoring.rulesets.ruleset import Example, Kind
+from scoring.rulesets.schema import Example, Kind
 
 EXPECT_KEYS = ("score", "points", "titles", "not_titles", "hits", "rating", "reward")
 

@@ -25,7 +25,7 @@ from typing import Literal
 
 from scoring.language import evaluate, expr, normal, show
 from scoring.rulesets.compile import RATING_POINTS, CKind, Compiled
-from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.schema import Kind
 
 ValueKind = Literal["number", "bool", "text"]
 INF = Decimal("Infinity")

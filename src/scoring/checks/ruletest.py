@@ -29,7 +29,7 @@ from scoring.history.values import past_fields
 from scoring.inputs.records import Record
 from scoring.language import evaluate, expr, normal
 from scoring.rulesets.compile import Compiled
-from scoring.rulesets.ruleset import Example, Kind
+from scoring.rulesets.schema import Example, Kind
 from scoring.run.app import compile_folder
 
 UNIT_ID, CLUSTER = "EXU", "EXK"

@@ -21,7 +21,7 @@ cap or a tie-break needs several records scored together. A scenario gives
 `base:` names another example: this one starts from its records (the base's `individual`,
 `unit`, `members`, `units`, `people`, `rounds`, `history`), its own values winning key by key
 for a record of the same id (or the same subject), so a plain unit or a cluster is written once.
-YAML anchors stay refused (see `scoring.rulesets.ruleset`): `base:` is the plain way to share.
+YAML anchors stay refused (see `scoring.rulesets.safeyaml`): `base:` is the plain way to share.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from scoring.inputs.rounds import RoundData, RoundValue
 from scoring.language.expr import Value
 from scoring.language.history import SCOPES
 from scoring.rulesets.compile import Compiled
-from scoring.rulesets.ruleset import Example, Kind
+from scoring.rulesets.schema import Example, Kind
 
 SCENARIO_KEYS = ("rank", "cut", "tie")
 CLUSTER = "EXK"

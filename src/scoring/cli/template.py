@@ -11,7 +11,8 @@ from scoring.base.i18n import N_, _
 from scoring.cli.group import cli
 from scoring.inputs.template import render_template
 from scoring.outputs.atomic import is_stdout, write_atomic
-from scoring.rulesets.ruleset import Kind, load
+from scoring.rulesets.extends import load
+from scoring.rulesets.schema import Kind
 
 _KINDS: dict[str, tuple[Kind, ...]] = {"both": ("unit", "individual"), "unit": ("unit",),
                                        "individual": ("individual",)}

@@ -14,7 +14,7 @@ from typing import TypeAlias
 from scoring.inputs.records import Origin
 from scoring.inputs.rounds import RoundValue
 from scoring.language.expr import Value
-from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.schema import Kind
 
 
 @dataclass(frozen=True)

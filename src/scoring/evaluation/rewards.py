@@ -24,7 +24,7 @@ from scoring.base.errors import UsageError
 from scoring.base.i18n import _
 from scoring.evaluation.result import UnpaidReward
 from scoring.language import expr, show
-from scoring.rulesets.ruleset import Achievement, Rewards, RuleSet
+from scoring.rulesets.schema import Achievement, Rewards, RuleSet
 
 
 @dataclass(frozen=True)

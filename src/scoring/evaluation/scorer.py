@@ -51,7 +51,7 @@ from scoring.rulesets.compile import (
     Rule,
     RuleGroup,
 )
-from scoring.rulesets.ruleset import KINDS, Achievement, Kind
+from scoring.rulesets.schema import KINDS, Achievement, Kind
 
 ZERO = Decimal(0)
 

@@ -51,7 +51,7 @@ from scoring.language import evaluate, expr, normal
 from scoring.language.show import format_number, render_leaf, unparse
 from scoring.language.why import why_not
 from scoring.rulesets.compile import CAggregate, CCriterion, CKind, Compiled
-from scoring.rulesets.ruleset import InputSpec, Kind, RatingQuota
+from scoring.rulesets.schema import InputSpec, Kind, RatingQuota
 from scoring.rulesets.scopes import shown as _scope_shown
 
 __all__ = [

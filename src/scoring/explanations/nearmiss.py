@@ -28,7 +28,7 @@ from scoring.history.values import past_of
 from scoring.inputs.batch import Batch
 from scoring.language import evaluate, expr, normal, show
 from scoring.rulesets.compile import CKind, Compiled, RuleGroup
-from scoring.rulesets.ruleset import InputSpec
+from scoring.rulesets.schema import InputSpec
 
 __all__ = [
     "MAX_CHANGES",

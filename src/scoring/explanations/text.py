@@ -29,7 +29,7 @@ from scoring.explanations.explanation import (
 )
 from scoring.language import expr
 from scoring.language.show import format_number
-from scoring.rulesets.ruleset import InputSpec
+from scoring.rulesets.schema import InputSpec
 from scoring.rulesets.scopes import shown as _scope_shown
 
 __all__ = [

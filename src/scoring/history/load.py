@@ -49,7 +49,7 @@ from scoring.inputs.initiatives import SCOPE_WORDING
 from scoring.inputs.keys import visible_form
 from scoring.inputs.records import blank, match_header
 from scoring.language import expr
-from scoring.rulesets.ruleset import KINDS, Kind, RuleSet
+from scoring.rulesets.schema import KINDS, Kind, RuleSet
 
 __all__ = ["ALIAS_COLUMNS", "INITIATIVE_COLUMNS", "MAX_HISTORY_BYTES", "TITLE_COLUMNS",
            "load_history", "title_kinds"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from scoring.language import expr
-from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.schema import Kind
 
 __all__ = ["EMPTY", "Alias", "History", "PastInitiative", "Snapshot"]
 

@@ -26,7 +26,7 @@ from scoring.language import expr, normal, show
 from scoring.language.evaluate import Undefined, holds
 from scoring.language.history import INITIATIVE_INPUTS, Query
 from scoring.rulesets.compile import Compiled
-from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.schema import Kind
 
 __all__ = [
     "REVIEW_PARAMS",

@@ -17,7 +17,7 @@ from scoring.base.i18n import N_, _
 from scoring.base.limits import Limits
 from scoring.inputs.names import is_rounds
 from scoring.inputs.sizes import _read_bytes
-from scoring.rulesets.ruleset import parse_yaml
+from scoring.rulesets.safeyaml import parse_yaml
 
 __all__ = ["MAX_META_BYTES", "META_FILE"]
 

@@ -35,7 +35,7 @@ from functools import partial
 from scoring.base.errors import Problem, input_location
 from scoring.base.i18n import N_, _
 from scoring.inputs.records import Record
-from scoring.rulesets.ruleset import Kind, RuleSet
+from scoring.rulesets.schema import Kind, RuleSet
 from scoring.rulesets.scopes import as_tuple
 
 __all__ = [

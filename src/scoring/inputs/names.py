@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from scoring.base.text import match_key
-from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.schema import Kind
 
 __all__ = ["is_initiatives", "is_rounds", "kind_of"]
 

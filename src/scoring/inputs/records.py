@@ -26,7 +26,7 @@ from scoring.base.i18n import _
 from scoring.base.suggest import suggest
 from scoring.base.text import match_key, nfc
 from scoring.language import expr, show
-from scoring.rulesets.ruleset import InputSpec, Kind
+from scoring.rulesets.schema import InputSpec, Kind
 
 MAX_CELL_CHARS = 1000
 # Numbers in submissions are months, counts, percentages, points and amounts of money in đồng:

@@ -23,7 +23,7 @@ from scoring.base.suggest import suggest
 from scoring.base.text import match_key, nfc
 from scoring.inputs.records import Origin, RawTable, blank, parser_for
 from scoring.rulesets.compile import Compiled
-from scoring.rulesets.ruleset import KINDS, InputSpec, Kind
+from scoring.rulesets.schema import KINDS, InputSpec, Kind
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "Mã", "Mã đơn vị", "Mã cá nhân", "Mã số"),

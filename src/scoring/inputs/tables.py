@@ -26,7 +26,7 @@ from scoring.base.text import (
 from scoring.inputs.initiatives import Initiative, parse_initiatives
 from scoring.inputs.names import is_initiatives, is_rounds, kind_of
 from scoring.inputs.records import RawTable, blank, resolve_header
-from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.schema import Kind
 
 __all__ = ["EXCEL_ERRORS", "suspect_cells"]
 

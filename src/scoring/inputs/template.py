@@ -31,7 +31,7 @@ from scoring.base.text import match_key
 from scoring.inputs.initiatives import COUNT_INPUTS, SCOPE_WORDING
 from scoring.inputs.records import IDENTITY_ALIASES, MAX_CELL_CHARS, YEAR_ALIASES, header_map
 from scoring.language.show import format_number
-from scoring.rulesets.ruleset import KINDS, InputSpec, Kind, RuleSet
+from scoring.rulesets.schema import KINDS, InputSpec, Kind, RuleSet
 
 __all__ = ["CREATED", "SHEETS", "Column", "Filled", "columns", "render_template"]
 

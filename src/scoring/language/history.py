@@ -41,7 +41,7 @@ from scoring.language import expr, normal, parse, show, typecheck
 
 __all__ = ["INITIATIVE_INPUTS", "PAST", "SCOPES", "Query", "Resolver", "Titled", "is_call"]
 
-# The kinds of record, as `scoring.rulesets.ruleset.Kind` (the language comes before rule sets).
+# The kinds of record, as `scoring.rulesets.schema.Kind` (the language comes before rule sets).
 Kind = Literal["individual", "unit"]
 PAST = "past"
 SCOPES = ("co_so", "tinh", "toan_quoc")

@@ -134,7 +134,7 @@ def _convert(n: ast.AST, where: Where, depth: int) -> Node:
             if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
                 raise where.error(_("numbers must be finite"))
             number = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
-            # Rule numbers are points, shares, months and money (see ruleset.MAX_EXPONENT); a
+            # Rule numbers are points, shares, months and money (see safeyaml.MAX_EXPONENT); a
             # 1500-digit literal would overflow the decimal context wherever it is printed.
             if number and not -15 <= number.adjusted() < 15:
                 raise where.error(_("the number {number}... is out of range: numbers in rule "

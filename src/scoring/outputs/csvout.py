@@ -26,7 +26,7 @@ from scoring.language.expr import Value
 from scoring.language.show import format_number
 from scoring.outputs.safe import safe_text
 from scoring.outputs.vocab import Vocab
-from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.schema import Kind
 
 __all__ = ["HUMAN_COLUMNS", "csv_cell", "machine_row", "render_csv", "section_names",
            "section_pairs"]

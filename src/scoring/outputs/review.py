@@ -38,7 +38,7 @@ from scoring.outputs.report.markup import Child, Markup, el
 from scoring.outputs.safe import safe_text
 from scoring.outputs.table import KIND_LABELS, show_number
 from scoring.rulesets.compile import IDENTITY, Compiled, input_type
-from scoring.rulesets.ruleset import KINDS, Kind
+from scoring.rulesets.schema import KINDS, Kind
 
 __all__ = ["REVIEW_PARAMS", "Line", "Review", "build_review", "parse_period", "render_review"]
 

@@ -23,7 +23,7 @@ from scoring.evaluation.result import QuotaDecision, RecordResult, Result, Title
 from scoring.language.show import format_number
 from scoring.outputs.safe import neutral
 from scoring.outputs.vocab import Vocab
-from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.schema import Kind
 
 __all__ = [
     "KIND_LABELS",

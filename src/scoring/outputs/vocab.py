@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from scoring.evaluation.result import Result
 from scoring.language.expr import Value
-from scoring.rulesets.ruleset import KINDS, Kind
+from scoring.rulesets.schema import KINDS, Kind
 
 if TYPE_CHECKING:
     from scoring.rulesets.compile import Compiled

@@ -23,7 +23,7 @@ from scoring.base.i18n import _
 from scoring.language import expr, normal, parse, show, typecheck
 from scoring.language.history import Query, Resolver
 from scoring.rulesets import floors, labels, scopes, stages
-from scoring.rulesets.ruleset import (
+from scoring.rulesets.schema import (
     KINDS,
     Adjustment,
     Aggregate,
@@ -473,7 +473,7 @@ class _Compiler:
         return None if r is None else CAdjustment(a, RuleGroup(r.key, (r,)), sign)
 
     def gate(self, kind: Kind, g: object, env: expr.Env) -> CGate | None:
-        from scoring.rulesets.ruleset import Gate
+        from scoring.rulesets.schema import Gate
 
         assert isinstance(g, Gate)
         r = self.rule(f"{kind}.gates.{g.id}", g.when, env,

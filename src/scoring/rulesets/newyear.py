@@ -20,15 +20,8 @@ import yaml
 
 from scoring.base.errors import UsageError
 from scoring.base.i18n import _
-from scoring.rulesets.ruleset import (
-    KINDS,
-    Criterion,
-    InputSpec,
-    Kind,
-    RuleSet,
-    available_years,
-    load,
-)
+from scoring.rulesets.extends import available_years, load
+from scoring.rulesets.schema import KINDS, Criterion, InputSpec, Kind, RuleSet
 
 RULESET_FILE = "ruleset.yaml"
 EXAMPLES_FILE = "examples.yaml"

@@ -20,7 +20,7 @@ from typing import Any
 from scoring.base.errors import Problem, RuleError
 from scoring.base.i18n import N_, _
 from scoring.language import expr, normal, parse
-from scoring.rulesets.ruleset import Kind, KindRules, Ratings, RuleSet
+from scoring.rulesets.schema import Kind, KindRules, Ratings, RuleSet
 
 RATING_POINTS = "rating_points"
 ORDER = N_("inputs → computed fields (in the order declared) → criteria → bonus and deductions "

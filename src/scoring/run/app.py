@@ -26,7 +26,8 @@ from scoring.inputs.batch import Batch, build_batch, data_year
 from scoring.inputs.readers import InputSet, read_inputs
 from scoring.inputs.rounds import parse_rounds
 from scoring.rulesets.compile import Compiled, compile_ruleset
-from scoring.rulesets.ruleset import RuleSet, available_years, find_rules_root, load, pick_year
+from scoring.rulesets.extends import available_years, find_rules_root, load, pick_year
+from scoring.rulesets.schema import RuleSet
 
 _COMPILED: dict[tuple[str, str], Compiled] = {}
 

@@ -105,7 +105,7 @@ from scoring.outputs.manifest import (
     paths_from,
 )
 from scoring.rulesets.compile import Compiled
-from scoring.rulesets.ruleset import InputSpec, Kind
+from scoring.rulesets.schema import InputSpec, Kind
 from scoring.run.app import rules_for
 from scoring.run.options import Options
 

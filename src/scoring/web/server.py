@@ -64,7 +64,8 @@ from scoring.inputs.rounds import COLUMNS, parse_rounds
 from scoring.language.show import format_number
 from scoring.outputs.manifest import build_manifest, created_now
 from scoring.outputs.report import criterion_groups, render_html
-from scoring.rulesets.ruleset import KINDS, available_years, find_rules_root
+from scoring.rulesets.extends import available_years, find_rules_root
+from scoring.rulesets.schema import KINDS
 from scoring.run.app import Run
 from scoring.run.options import Options
 from scoring.run.publish import publish

@@ -22,7 +22,7 @@ from scoring.language.expr import Value
 from scoring.outputs.report.markup import Markup, el
 from scoring.outputs.report.words import Words
 from scoring.outputs.vocab import Vocab
-from scoring.rulesets.ruleset import Kind
+from scoring.rulesets.schema import Kind
 
 __all__ = ["render_breakdown", "show_value", "tie_sentences"]
 

@@ -17,7 +17,7 @@ from scoring.base.errors import InputError, Problem
 from scoring.base.i18n import _
 from scoring.base.text import name_sort_key
 from scoring.evaluation.result import Result
-from scoring.rulesets.ruleset import KINDS, Kind
+from scoring.rulesets.schema import KINDS, Kind
 
 __all__ = ["Change", "Previous", "TitleCount", "parse_previous", "title_changes", "title_counts"]
 

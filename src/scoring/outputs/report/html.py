@@ -45,7 +45,7 @@ from scoring.outputs.table import (
 )
 from scoring.outputs.vocab import Vocab
 from scoring.rulesets.compile import Compiled
-from scoring.rulesets.ruleset import KINDS, Kind
+from scoring.rulesets.schema import KINDS, Kind
 
 __all__ = ["criterion_groups", "render_html"]
 

@@ -1,0 +1,199 @@
+"""The safe YAML loader of rule files (and `dataset.yaml`): PyYAML's SafeLoader, narrowed.
+
+Why a custom YAML loader: rule files come from many hands, so tags other than the safe ones are
+refused (and of those, only text, numbers, yes/no, null, lists and mappings: a date is read as
+the text it is), anchors/aliases are refused (they are the billion-laughs vector and `extends`
+already gives reuse), nesting is bounded (PyYAML composes recursively), numbers are exact
+decimals (0.15 must stay 0.15) of a sane magnitude (a `max: 1e99999999` would otherwise hang
+whatever prints it), and every mapping keeps the line of each key so that every error can say
+`file:line`. The file size limit is `limits.Limits.rule_file_bytes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scoring.base import limits
+from scoring.base.errors import RuleError
+from scoring.base.i18n import _
+from scoring.rulesets import schema_text
+
+MAX_YAML_DEPTH = 50  # rule files nest about 8 deep; PyYAML recurses once per level
+# Numbers in rule files are points, shares, months and amounts of money: their magnitude stays
+# within 10^-MAX_EXPONENT .. 10^MAX_EXPONENT (whole numbers up to 15 digits).
+MAX_EXPONENT = 15
+
+
+class LocDict(dict[str, Any]):
+    """A mapping read from YAML that remembers its file and the line of each key."""
+
+    file: str = ""
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def where(self, key: str | None = None) -> str:
+        line = self.key_lines.get(key, self.line) if key is not None else self.line
+        return f"{self.file}:{line}"
+
+
+class LocList(list[Any]):
+    file: str = ""
+    line: int = 0
+
+
+def out_of_range(value: Decimal, shown: str) -> str | None:
+    """Why a rule file's number (written `shown`) is unusable (not finite, absurdly large or
+    small), or None."""
+    if not value.is_finite():
+        return _("{value} is not a finite number").format(value=shown)
+    if value and not -MAX_EXPONENT <= value.adjusted() < MAX_EXPONENT:
+        return _("{value} is out of range: numbers in rule files lie between 10^-{exponent} and "
+                 "10^{exponent}").format(value=shown, exponent=MAX_EXPONENT)
+    return None
+
+
+def _sane_number(value: Decimal, text: str, node: yaml.Node) -> Decimal:
+    why = out_of_range(value, repr(text[:40]))
+    if why is not None:
+        raise yaml.MarkedYAMLError(None, None, why, node.start_mark)
+    return value
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases, deep nesting and exotic types; numbers are checked."""
+
+    file = ""
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.MarkedYAMLError(
+                None, None, _("anchors and aliases (*name) are not allowed in rule files"),
+                event.start_mark,
+            )
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.MarkedYAMLError(
+                    None, None, _("nested more than {depth} levels deep").format(
+                        depth=MAX_YAML_DEPTH),
+                    event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> Any:
+        text = str(self.construct_scalar(node)).replace("_", "")
+        try:
+            value = Decimal(text)
+        except ArithmeticError:
+            raise yaml.MarkedYAMLError(
+                None, None, _("{text!r} is not a finite number").format(text=text),
+                node.start_mark
+            ) from None
+        return _sane_number(value, text, node)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        text = str(self.construct_scalar(node)).replace("_", "")
+        if len(text.lstrip("+-0")) > MAX_EXPONENT + 2:  # before int(): it refuses 4300 digits
+            _sane_number(Decimal("1E99"), text, node)
+        value = super().construct_yaml_int(node)
+        _sane_number(Decimal(value), text, node)
+        return value
+
+    def construct_as_text(self, node: yaml.ScalarNode) -> Any:
+        return str(self.construct_scalar(node))
+
+    def construct_refused(self, node: yaml.Node) -> Any:
+        raise yaml.MarkedYAMLError(None, None, _("the type {type!r} is not allowed in rule "
+                                                 "files (text, numbers, true/false, lists and "
+                                                 "mappings)").format(
+                                                     type=node.tag.rsplit(":", 1)[-1]),
+                                   node.start_mark)
+
+    def construct_loc_mapping(self, node: yaml.MappingNode) -> Iterator[LocDict]:
+        result = LocDict()
+        result.file, result.line, result.key_lines = self.file, node.start_mark.line + 1, {}
+        yield result
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | bool) or isinstance(key, bool):
+                raise yaml.MarkedYAMLError(None, None, _("keys must be text"),
+                                           key_node.start_mark)
+            key = str(key)
+            if key in result:
+                raise yaml.MarkedYAMLError(
+                    None, None, _("duplicated key {key!r}").format(key=key), key_node.start_mark
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+
+    def construct_loc_sequence(self, node: yaml.SequenceNode) -> Iterator[LocList]:
+        result = LocList()
+        result.file, result.line = self.file, node.start_mark.line + 1
+        yield result
+        result.extend(self.construct_object(child, deep=True) for child in node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_as_text)
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.construct_refused)
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_loc_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_loc_sequence)
+
+
+def read_yaml(path: Path, shown: str) -> Any:
+    """Read one YAML file with the safe loader above; every failure is a located RuleError.
+
+    The size is checked before reading (a rule file over the limit, 1 MB by default, is refused
+    whatever it holds), so a mistaken path to a huge file costs nothing.
+    """
+    limit = limits.current().rule_file_bytes
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise RuleError.one(shown, _("rule file is {size} bytes; the limit is {limit}")
+                                .format(size=size, limit=limit))
+        with path.open("rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise RuleError.one(shown, _("cannot read rule file: {reason}").format(
+            reason=e.strerror)) from None
+    if len(data) > limit:
+        raise RuleError.one(shown, _("rule file is over {limit} bytes, the limit").format(
+            limit=limit))
+    return parse_yaml(data, shown)
+
+
+def parse_yaml(data: bytes, shown: str) -> Any:
+    """Parse YAML bytes with the safe loader above (also used for `dataset.yaml`)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise RuleError.one(shown, _("must be UTF-8 (byte {byte} is not)").format(
+            byte=e.start)) from None
+    loader = _Loader(text)
+    loader.file = shown
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise RuleError.one(f"{shown}{line}", schema_text.yaml_problem(
+            str(e.problem or e.context))) from None
+    except yaml.YAMLError as e:
+        raise RuleError.one(shown, _("invalid YAML: {reason}").format(reason=e)) from None
+    except RecursionError:  # the depth limit above should make this unreachable
+        raise RuleError.one(shown, _("nested more than {depth} levels deep").format(
+            depth=MAX_YAML_DEPTH)) from None
+    finally:
+        loader.dispose()
