@@ -79,7 +79,7 @@ def _individual(id_: str, name: str, unit: str, score: Decimal, rank: int,
 def _unit(id_: str, name: str, score: Decimal, rank: int, titles: tuple[str, ...],
           share: Decimal, members: tuple[str, ...]) -> RecordResult:
     return RecordResult(
-        kind="unit", id=id_, name=name, group="Cụm 1",
+        kind="unit", id=id_, name=name, parent="Cụm 1",
         origin=Origin("data/2021.xlsx", rank + 1, "Đơn vị"),
         inputs=(("unit_task", score),), computed=(), points=(("unit_task", score),),
         score=score, titles=titles,
@@ -537,11 +537,11 @@ def _edge_result() -> Result:
     quota = QuotaDecision("unit = U01", 3, 1, 4, True, awkward)
     decision = TitleDecision("LDTT", awkward, False, (), ("gate",), quota)
     empty = RecordResult(
-        kind="individual", id="E", name="", group="", origin=Origin("a.csv", 0, None),
+        kind="individual", id="E", name="", parent="", origin=Origin("a.csv", 0, None),
         inputs=(), computed=(), points=(), score=ZERO, titles=(), hits=(), decisions=(),
         gates=(), rank=0, rank_scope="", rank_of=0)
     full = RecordResult(
-        kind="individual", id="F\"1", name=awkward, group="Đơn vị \\ 1",
+        kind="individual", id="F\"1", name=awkward, parent="Đơn vị \\ 1",
         origin=Origin("dữ liệu/ca nhan.xlsx", 7, "Cá nhân"),
         inputs=(*((f"n{i}", d) for i, d in enumerate(numbers)), shared_pair,
                 (awkward, awkward), ("yes", True), ("no", False), ("gone", None)),
@@ -556,7 +556,7 @@ def _edge_result() -> Result:
         history=(HistoryValue("years(LDTT)", D(3), (2024, 2025, 2026), "past.y", D(2)),
                  HistoryValue("years(LDTT)", D(0), (), "past.y", D(0))))
     unit = RecordResult(
-        kind="unit", id="U01", name="Phòng \u2028 Kế hoạch", group="Cụm \"1\"",
+        kind="unit", id="U01", name="Phòng \u2028 Kế hoạch", parent="Cụm \"1\"",
         origin=Origin("don vi.csv", 2, None), inputs=(shared_pair,), computed=(),
         points=(), score=D("97.000"), titles=(), hits=(shared_hit,), decisions=(decision,),
         gates=(), rank=1, rank_scope="cluster", rank_of=1,

@@ -278,7 +278,7 @@ def test_names_are_escaped(mini: Run) -> None:
     result = mini.result
     people = tuple(dataclasses.replace(r, name=evil) if i == 0 else r
                    for i, r in enumerate(result.individuals))
-    units = tuple(dataclasses.replace(u, name=evil, group=evil) if i == 0 else u
+    units = tuple(dataclasses.replace(u, name=evil, parent=evil) if i == 0 else u
                   for i, u in enumerate(result.units))
     bad = dataclasses.replace(result, individuals=people, units=units)
     previous = to_json_data(bad, {})
