@@ -205,15 +205,15 @@ def test_raw_is_for_the_csv() -> None:
 ])
 def test_verify_reproduces_every_form_in_any_language(
         tmp_path: Path, args: tuple[str, ...], lang: str) -> None:
-    """The CSV's form and language are in the manifest's options: `verify`, run in the other
-    language, renders the same bytes."""
+    """The CSV's form is in the manifest's options and the run's language in the manifest:
+    `verify`, run in the other language, renders the same bytes."""
     out = tmp_path / "out"
     made = _invoke("--lang", lang, "score", str(SAMPLE), "-q", *args,
                    "-o", str(out / "r.csv"), "-o", str(out / "r.xlsx"))
     assert made.exit_code == 0, made.output
-    options = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["options"]
-    assert options.get("raw", False) == bool(args)
-    assert options.get("lang", "vi") == lang
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"].get("raw", False) == bool(args)
+    assert manifest["language"] == lang
     other = "vi" if lang == "en" else "en"
     checked = _invoke("--lang", other, "verify", str(out))
     assert checked.exit_code == 0, checked.output
@@ -222,16 +222,23 @@ def test_verify_reproduces_every_form_in_any_language(
     assert (money_word in text) != bool(args)
 
 
-def test_the_json_does_not_depend_on_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The JSON keeps the codes, and a run writing only JSON records no language."""
+def test_the_json_keeps_the_codes_in_every_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The JSON keeps the codes whatever the language; the texts a result carries (notes,
+    warnings) are in the run's language, which the manifest records."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767139200")
     outputs = [_invoke("--lang", lang, "score", str(SAMPLE), "-q", "--format", "json", "-o", "-")
                for lang in ("vi", "en")]
     assert all(o.exit_code == 0 for o in outputs)
-    assert outputs[0].stdout_bytes == outputs[1].stdout_bytes
-    doc = json.loads(outputs[1].stdout)
-    assert "lang" not in doc["manifest"]["options"]
-    assert {r["rating"]["final"] for r in doc["individuals"] if r.get("rating")} >= {"xuat_sac"}
+    docs = [json.loads(o.stdout) for o in outputs]
+    assert [d["manifest"]["language"] for d in docs] == ["vi", "en"]
+
+    def codes(doc: dict[str, Any]) -> list[tuple[object, ...]]:
+        return [(r["id"], r["score"], tuple(r["titles"]), (r.get("rating") or {}).get("final"))
+                for r in (*doc["individuals"], *doc["units"])]
+
+    assert codes(docs[0]) == codes(docs[1])
+    assert {r["rating"]["final"] for r in docs[1]["individuals"] if r.get("rating")} >= {
+        "xuat_sac"}
 
 
 @pytest.mark.parametrize(("lang", "yes", "no"), [("vi", "có", "không"), ("en", "yes", "no")])

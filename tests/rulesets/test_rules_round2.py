@@ -78,7 +78,7 @@ def _score(tmp_path: Path, rules: str,
         (data / name).write_text(text, encoding="utf-8")
     out = tmp_path / "out" / "r.csv"
     result = CliRunner().invoke(cli, ["--lang", "en", "score", str(data), "--rules", rules,
-                                      "-o", str(out)])
+                                      "-o", str(out), "--raw"])
     rows = (list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
             if out.exists() else [])
     return result.exit_code, result.output, rows
