@@ -9,18 +9,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from scoring.base.i18n import _
 from scoring.language.closures import _compile, _compile_cond, _kept
 from scoring.language.evaluate import Fn, Test, Undefined, evaluate, holds
-from scoring.language.expr import Scope
+from scoring.language.expr import Scope, Value
 from scoring.language.normal import Cond, NfAnd, NfLeaf, NfOr, NfPresent
 from scoring.language.show import _lit, _shown, render_cond, render_leaf, unparse
+
+
+def _is(name: str, value: Value) -> str:
+    """A field's value as a failing part reads it (`campaign is missing`)."""
+    if value is None:
+        return _("{name} is missing").format(name=name)
+    return _("{name} is {value}").format(name=name, value=_lit(value))
+
+
+def _was(condition: str, values: str) -> str:
+    """A failing comparison with this record's values: `months_worked >= 10 was 9 >= 10`."""
+    return _("{condition} was {values}").format(condition=condition, values=values)
 
 
 def render_leaf_values(leaf: NfLeaf | NfPresent, scope: Scope) -> str:
     """`months_worked >= 10` rendered with this record's values: `9 >= 10`."""
     if isinstance(leaf, NfPresent):
         v = scope.get(leaf.name)
-        return f"{leaf.name} is {'missing' if v is None else _lit(v)}"
+        return _is(leaf.name, v)
     shown = _value_or_undefined(partial(evaluate, leaf.term), scope)
     if isinstance(leaf.const, bool) and leaf.op == "==":
         return f"{unparse(leaf.term)} = {shown}"
@@ -40,11 +53,11 @@ def _compile_why(cond: Cond) -> Callable[[Scope], str]:
             why(scope) for holds_, why in parts if _fails(holds_, scope))
     if isinstance(cond, NfOr):
         whys = [_compile_why(c) for c in cond.items]
-        return lambda scope: "" if test(scope) else "none of: " + "; ".join(
-            why(scope) for why in whys)
+        return lambda scope: "" if test(scope) else _("none of: {parts}").format(
+            parts="; ".join(why(scope) for why in whys))
     if isinstance(cond, NfLeaf | NfPresent):
         text, values = render_leaf(cond), _compile_leaf_values(cond)
-        return lambda scope: "" if test(scope) else f"{text} was {values(scope)}"
+        return lambda scope: "" if test(scope) else _was(text, values(scope))
     shown = render_cond(cond)
     return lambda scope: "" if test(scope) else shown
 
@@ -56,7 +69,7 @@ def _compile_leaf_values(leaf: NfLeaf | NfPresent) -> Callable[[Scope], str]:
 
         def present(scope: Scope) -> str:
             v = scope.get(name)
-            return f"{name} is {'missing' if v is None else _lit(v)}"
+            return _is(name, v)
         return present
     term = _compile(leaf.term)
     if isinstance(leaf.const, bool) and leaf.op == "==":
@@ -79,7 +92,7 @@ def _value_or_undefined(term: Fn, scope: Scope) -> str:
     try:
         return _shown(term(scope))
     except Undefined:
-        return "undefined (division by zero)"
+        return _("undefined (division by zero)")
 
 
 def why_not(cond: Cond, scope: Scope) -> str:
@@ -90,7 +103,8 @@ def why_not(cond: Cond, scope: Scope) -> str:
         return "; ".join(why_not(c, scope) for c in cond.items
                          if _fails(partial(holds, c), scope))
     if isinstance(cond, NfOr):
-        return "none of: " + "; ".join(why_not(c, scope) for c in cond.items)
+        return _("none of: {parts}").format(
+            parts="; ".join(why_not(c, scope) for c in cond.items))
     if isinstance(cond, NfLeaf | NfPresent):
-        return f"{render_leaf(cond)} was {render_leaf_values(cond, scope)}"
+        return _was(render_leaf(cond), render_leaf_values(cond, scope))
     return render_cond(cond)
