@@ -25,7 +25,7 @@ from scoring.checks import scenario
 from scoring.checks.expectations import SUBJECT_ID, check_record_expect, compare_record, read_record
 from scoring.evaluation.result import RecordResult, Result
 from scoring.evaluation.scorer import Evaluator, score
-from scoring.history.values import past_fields
+from scoring.history.values import history_fields_for
 from scoring.inputs.records import Record
 from scoring.language import evaluate, expr, normal
 from scoring.rulesets.compile import Compiled
@@ -87,7 +87,7 @@ def scenario_outcome(ex: Example, compiled: Compiled, evaluator: Evaluator) -> O
         return Outcome(ex.name, ex.source, False, tuple(problems))
     year = compiled.ruleset.year
     try:
-        past = past_fields(compiled, store, year, people, units)
+        past = history_fields_for(compiled, store, year, people, units)
         result = score(people, units, compiled, evaluator, rounds=rounds, history=past)
     except ScoringError as e:
         return Outcome(ex.name, ex.source, False, tuple(p.message for p in e.problems))

@@ -119,7 +119,7 @@ def score(
     Judged criteria take their points from `rounds`; one with no value in any round stops
     the run (InputError) unless `allow_incomplete`, which marks the records provisional.
     `history` gives records, by (kind, id), the precomputed `past.` fields that their rules'
-    history functions read (`scoring.history.values.past_fields`); they are read like inputs.
+    history functions read (`scoring.history.values.history_fields_for`); they are read like inputs.
     """
     rounds = rounds or RoundData()
     missing = judged_missing(compiled, rounds, allow_incomplete, individuals, units)
@@ -127,8 +127,8 @@ def score(
         from scoring.evaluation.engine import Engine
 
         evaluator = Engine()
-    individuals = with_past(individuals, history)
-    units = with_past(units, history)
+    individuals = with_history_fields(individuals, history)
+    units = with_history_fields(units, history)
     uni = rate_units(units, compiled, evaluator, rounds, missing)
     ind = score_members(individuals, uni, compiled, evaluator, rounds, missing)
     aggregate_members(uni, ind)
@@ -164,7 +164,7 @@ def judged_missing(compiled: Compiled, rounds: RoundData, allow_incomplete: bool
 # quota, title quotas, ranking) stays inside one unit: see `members_stay_in_unit`.
 
 
-def with_past(records: Sequence[Record],
+def with_history_fields(records: Sequence[Record],
               history: dict[tuple[Kind, str], dict[str, expr.Value]] | None) -> list[Record]:
     """Records with the `past.` fields their history functions read, as inputs."""
     if not history:

@@ -24,7 +24,7 @@ from typing import Literal, TypeAlias
 from scoring.base.i18n import _
 from scoring.evaluation import scorer
 from scoring.evaluation.result import Hit, RecordResult, Result
-from scoring.history.values import past_of
+from scoring.history.values import history_fields_of
 from scoring.inputs.batch import Batch
 from scoring.language import evaluate, expr, normal, show
 from scoring.rulesets.compile import CKind, Compiled, RuleGroup
@@ -290,7 +290,7 @@ def verify_change(change: Change, record: RecordResult, result: Result, compiled
         if r.id == record.id:
             changed[i] = replace(r, values={**r.values, change.input: change.new})
     new = scorer.score(people, units, compiled, evaluator, result.warnings, batch.rounds,
-                       batch.allow_incomplete, past_of(result))
+                       batch.allow_incomplete, history_fields_of(result))
     after = next(r for r in new.records(record.kind) if r.id == record.id)
     criteria = tuple((cid, record.point(cid), after.point(cid)) for cid, _ in record.points
                      if record.point(cid) != after.point(cid))

@@ -1,7 +1,7 @@
 """The history functions' values: the rule language's queries evaluated against the store.
 
 A query (`scoring.language.history.Query`) has a past part, a number per record computed here
-from the store (`past_fields`, the `past.` fields the scorer reads like inputs), and this year's
+from the store (`history_fields_for`, the `past.` fields the scorer reads like inputs), and this year's
 part, read from the record itself. The engine still decides: only numbers are precomputed, never
 a decision. With no store every past part is 0. What counted is kept per record
 (`RecordResult.history`, by `attach`): the value and the years, for `explain`
@@ -35,8 +35,8 @@ __all__ = [
     "check_people",
     "evaluate",
     "explain_lines",
-    "past_fields",
-    "past_of",
+    "history_fields_for",
+    "history_fields_of",
     "snapshot_of",
 ]
 
@@ -122,7 +122,7 @@ def _title_ids(compiled: Compiled, kind: Kind) -> tuple[str, ...]:
     return tuple(t.id for t in compiled.ruleset.titles if t.of == kind)
 
 
-def past_fields(compiled: Compiled, h: History, year: int, individuals: Sequence[Record],
+def history_fields_for(compiled: Compiled, h: History, year: int, individuals: Sequence[Record],
                 units: Sequence[Record]) -> dict[tuple[Kind, str], dict[str, expr.Value]]:
     """Each record's `past.` fields for the scorer: the history values before `year`."""
     out: dict[tuple[Kind, str], dict[str, expr.Value]] = {}
@@ -316,7 +316,7 @@ def _some(items: Sequence[str]) -> str:
                                            if more > 0 else "")
 
 
-def past_of(result: Result) -> dict[tuple[Kind, str], dict[str, expr.Value]]:
+def history_fields_of(result: Result) -> dict[tuple[Kind, str], dict[str, expr.Value]]:
     """The `past.` fields each record of `result` was scored with (to score its batch again,
     or to rebuild the scope its rules read)."""
     return {(r.kind, r.id): {v.field: v.past for v in r.history}

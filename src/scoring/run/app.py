@@ -21,7 +21,7 @@ from scoring.evaluation.rewards import dated
 from scoring.evaluation.scorer import Evaluator, score
 from scoring.history.load import load_history, title_kinds
 from scoring.history.store import EMPTY, History
-from scoring.history.values import attach, check_people, past_fields
+from scoring.history.values import attach, check_people, history_fields_for
 from scoring.inputs.batch import Batch, build_batch, data_year
 from scoring.inputs.readers import InputSet, read_inputs
 from scoring.inputs.rounds import parse_rounds
@@ -121,7 +121,7 @@ def run(paths: list[Path], rules: Path | None = None,
                                                        compiled.ruleset.ruleset)
     scored_year = year if year is not None else compiled.ruleset.year
     same = check_people(store, [*batch.individuals, *batch.units], scored_year)
-    past = past_fields(compiled, store, scored_year, batch.individuals, batch.units)
+    past = history_fields_for(compiled, store, scored_year, batch.individuals, batch.units)
     result = score(batch.individuals, batch.units, compiled, evaluator,
                    [*warnings, *batch.warnings, *store.warnings, *same], batch.rounds,
                    allow_incomplete, past)

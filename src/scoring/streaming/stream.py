@@ -59,12 +59,12 @@ from scoring.evaluation.scorer import (
     rate_units,
     score_members,
     unit_subset,
-    with_past,
+    with_history_fields,
 )
 from scoring.explanations.ledger import rewards_data
 from scoring.history.load import load_history, title_kinds
 from scoring.history.store import EMPTY, History
-from scoring.history.values import attach_records, check_people, past_fields
+from scoring.history.values import attach_records, check_people, history_fields_for
 from scoring.inputs.batch import decide_year, stated_years
 from scoring.inputs.keys import (
     KeyCheck,
@@ -211,7 +211,7 @@ def run_stream(paths: list[Path], output: Path, run_options: Options, *,
         engine = Engine()
         units_missing = judged_missing(compiled, rounds, True, units)
         check_people(store, units, scored_year)
-        units = with_past(units, past_fields(compiled, store, scored_year, [], units))
+        units = with_history_fields(units, history_fields_for(compiled, store, scored_year, [], units))
         uni = rate_units(units, compiled, engine, rounds, units_missing)
         work = _Work(compiled, uni, parts, rounds, allow_incomplete, store, scored_year,
                      renames, near)
@@ -630,7 +630,7 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
     except InputError as e:
         part.judged = list(e.problems)
         return part
-    people = with_past(people, past_fields(compiled, work.store, work.year, people, []))
+    people = with_history_fields(people, history_fields_for(compiled, work.store, work.year, people, []))
     missing.update(work.uni.missing)
     engine = Engine()
     try:
