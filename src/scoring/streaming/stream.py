@@ -211,7 +211,8 @@ def run_stream(paths: list[Path], output: Path, run_options: Options, *,
         engine = Engine()
         units_missing = judged_missing(compiled, rounds, True, units)
         check_people(store, units, scored_year)
-        units = with_history_fields(units, history_fields_for(compiled, store, scored_year, [], units))
+        units = with_history_fields(
+            units, history_fields_for(compiled, store, scored_year, [], units))
         uni = rate_units(units, compiled, engine, rounds, units_missing)
         work = _Work(compiled, uni, parts, rounds, allow_incomplete, store, scored_year,
                      renames, near)
@@ -630,7 +631,8 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
     except InputError as e:
         part.judged = list(e.problems)
         return part
-    people = with_history_fields(people, history_fields_for(compiled, work.store, work.year, people, []))
+    people = with_history_fields(
+        people, history_fields_for(compiled, work.store, work.year, people, []))
     missing.update(work.uni.missing)
     engine = Engine()
     try:
