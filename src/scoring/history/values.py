@@ -2,8 +2,8 @@
 
 A query (`scoring.language.history.Query`) has a past part, a number per record computed here
 from the store (`history_fields_for`, the `past.` fields the scorer reads like inputs), and
-this year's part, read from the record itself. The engine still decides: only numbers are precomputed, never
-a decision. With no store every past part is 0. What counted is kept per record
+this year's part, read from the record itself. The engine still decides: only numbers are
+precomputed, never a decision. With no store every past part is 0. What counted is kept per record
 (`RecordResult.history`, by `attach`): the value and the years, for `explain`
 (`explain_lines`). `check_people` refuses a store about other people under the same ids.
 """
