@@ -15,6 +15,7 @@ from scoring.base.text import collation_key
 from scoring.cli import cli
 from scoring.evaluation import conditions
 from scoring.evaluation.result import Result
+from scoring.explanations.vocab import Vocab
 from scoring.outputs.report import render_html
 from scoring.outputs.table import (
     TERMINAL_ROWS,
@@ -23,7 +24,6 @@ from scoring.outputs.table import (
     render_tables,
     title_summaries,
 )
-from scoring.outputs.vocab import Vocab
 from scoring.run.app import run
 
 SAMPLES = ["fixtures/quang-ngai-2021", "fixtures/quang-ngai-2026"]

@@ -88,15 +88,15 @@ EXPLAIN = [
      ["- LDTT Lao động tiên tiến: đạt",
       "- GIAY_KHEN Giấy khen của Giám đốc Sở cho cá nhân (thành tích năm): không đạt: 1 trong "
       "2 điều kiện chưa đạt",
-      "    hạn mức: xếp thứ 37 trong 45 ứng viên đề nghị CSTDCS tại all = all, theo thứ tự "
+      "    hạn mức: xếp thứ 37 trong 45 ứng viên đề nghị CSTDCS tại toàn bộ, theo thứ tự "
       "điểm (cao trước), rồi đến name, rồi đến id; 37 suất (15% của 249 hồ sơ đạt LDTT = "
       "37.35, làm tròn xuống); trong hạn mức"],
      ["- LDTT Lao động tiên tiến: awarded",
       "- GIAY_KHEN Giấy khen của Giám đốc Sở cho cá nhân (thành tích năm): not awarded: 1 of 2 "
       "prerequisites not met",
-      "    quota: ranked 37th of 45 candidates for CSTDCS in all = all by score (highest "
-      "first), then name, then id; 37 places (15% of 249 LDTT holders = 37.35, rounded down); "
-      "within the quota"]),
+      "    quota: ranked 37th of 45 candidates for CSTDCS in all by score (highest first), "
+      "then name, then id; 37 places (15% of 249 LDTT holders = 37.35, rounded down); within "
+      "the quota"]),
     (PERSON,  # the reward, as a Vietnamese reader writes money
      ["- CSTDCS Chiến sĩ thi đua cơ sở: được thưởng 1.490.000 đ"],
      ["- CSTDCS Chiến sĩ thi đua cơ sở: 1,490,000 paid"]),
@@ -129,11 +129,11 @@ EXPLAIN = [
     (CAPPED,  # a rating moved down by the cap, with its arithmetic
      ["- kết quả cuối cùng: tot (Hoàn thành tốt nhiệm vụ)",
       "    trần: 20% của 11 'tot' = 2.2 → 2 suất (làm tròn xuống)",
-      "    xếp thứ 3 cho 2 suất tại unit_id = U1, task_group = chung (tỷ lệ đã khai báo)",
+      "    xếp thứ 3 cho 2 suất tại Phòng Một (U1), Nhóm nhiệm vụ: chung (tỷ lệ đã khai báo)",
       "    bị chuyển xuống tot (Hoàn thành tốt nhiệm vụ) do trần"],
      ["- final: tot (Hoàn thành tốt nhiệm vụ)",
       "    cap: 20% of 11 'tot' = 2.2 → 2 places (rounded down)",
-      "    ranked 3rd for the 2 places in unit_id = U1, task_group = chung (declared share)",
+      "    ranked 3rd for the 2 places in Phòng Một (U1), Nhóm nhiệm vụ: chung (declared share)",
       "    moved down to tot (Hoàn thành tốt nhiệm vụ) by the cap"]),
 ]
 

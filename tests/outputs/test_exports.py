@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from scoring.cli import cli
 from scoring.evaluation.budget import reward_budget
+from scoring.explanations.vocab import MONEY_FORMATS, Vocab, money, yes_no
 from scoring.outputs.render import render
-from scoring.outputs.vocab import MONEY_FORMATS, Vocab, money, yes_no
 from scoring.run.app import Run, run
 
 SAMPLE = Path("fixtures/quang-ngai-2026")

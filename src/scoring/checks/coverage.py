@@ -321,11 +321,11 @@ def report(found: Sequence[Edge]) -> list[str]:
         for side, why in e.unreachable.items():
             lines.append(_("UNREACHABLE with these parameters: {kind} {what} ({condition}), "
                            "side '{side}': {why}").format(
-                kind=e.kind, what=e.what, condition=e.condition, side=side, why=why))
+                kind=_(e.kind), what=e.what, condition=e.condition, side=side, why=why))
     for e in found:
         if not e.covered:
             lines.append(_("NOT COVERED {kind} {what} ({condition}): no example {sides}").format(
-                kind=e.kind, what=e.what, condition=e.condition,
+                kind=_(e.kind), what=e.what, condition=e.condition,
                 sides=_(" and no example ").join(_("on the side '{side}'").format(side=s)
                                                  for s in e.missing())))
     covered = sum(1 for e in found if e.covered)

@@ -12,12 +12,12 @@ import click
 from scoring.base.errors import InputError
 from scoring.base.i18n import N_, _
 from scoring.cli.group import cli, echo_warnings
+from scoring.explanations.vocab import Vocab
 from scoring.outputs.atomic import check_apart, is_stdout, write_atomic_many
 from scoring.outputs.manifest import build_manifest, created_now, manifest_bytes
 from scoring.outputs.report import criterion_groups, render_html
 from scoring.outputs.report.changes import Previous, parse_previous
 from scoring.outputs.report.labels import LANGS
-from scoring.outputs.vocab import Vocab
 from scoring.run.app import run
 
 

@@ -14,11 +14,11 @@ from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _, language
 from scoring.cli.group import SHOWN_WARNINGS, cli, echo_warnings
 from scoring.cli.progress import progress_bars
+from scoring.explanations.vocab import Vocab
 from scoring.outputs.atomic import check_apart, check_targets, is_stdout
 from scoring.outputs.manifest import MANIFEST, created_now
 from scoring.outputs.render import BINARY_FORMATS, FORMATS, format_for
 from scoring.outputs.table import TERMINAL_ROWS, render_tables
-from scoring.outputs.vocab import Vocab
 from scoring.run.options import Options
 from scoring.run.publish import no_other_run, publish
 from scoring.streaming.stream import run_stream

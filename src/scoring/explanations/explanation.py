@@ -45,6 +45,7 @@ from scoring.explanations.nearmiss import (
     targets,
 )
 from scoring.explanations.rating_audit import band_lines
+from scoring.explanations.vocab import Vocab
 from scoring.history.values import explain_lines
 from scoring.inputs.batch import Batch
 from scoring.language import evaluate, expr, normal
@@ -85,6 +86,12 @@ def _where(r: RecordResult) -> str:
 
 def _candidates(records: Sequence[RecordResult]) -> str:
     return "".join(f"\n  {r.id}  {r.name}  ({_where(r)})" for r in records)
+
+
+def scope_words(result: Result, scope: str, kind: Kind) -> str:
+    """A ranking or quota scope as the council names it (`cluster = Khối …` → the cluster,
+    `unit_id = DN-CKST` → the unit's name), never the fields' internal names."""
+    return Vocab.of(result, None, language()).scope(scope, kind)
 
 
 def find_record(result: Result, query: str) -> RecordResult:
@@ -419,7 +426,8 @@ def _quota_text(d: TitleDecision, record: RecordResult, result: Result,
     text = _("ranked {rank} of {candidates} for {title} in {scope} by {order}; {places} "
              "({basis}); {decision}").format(
         rank=_nth(q.rank), candidates=_plural(len(rivals), "candidate"), title=d.title,
-        scope=q.scope, order=_rank_words(spec.rank_by), places=_plural(q.places, "place"),
+        scope=scope_words(result, q.scope, record.kind), order=_rank_words(spec.rank_by),
+        places=_plural(q.places, "place"),
         basis=basis, decision=_("cut by the quota") if q.cut else _("within the quota"))
     last = next((r for rank, r in rivals if rank == q.places), None)
     if q.cut and last is not None:
@@ -509,7 +517,7 @@ def _cut_line_short(d: TitleDecision, record: RecordResult, result: Result, ck: 
         return ""
     if q.places == 0:
         return _("to win a {title} place: the quota leaves no place in {scope}").format(
-            title=d.title, scope=q.scope)
+            title=d.title, scope=scope_words(result, q.scope, record.kind))
     last = next(r for r in result.records(record.kind) for x in r.decisions
                 if x.title == d.title and x.quota is not None and x.quota.scope == q.scope
                 and x.quota.rank == q.places)

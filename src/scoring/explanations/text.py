@@ -26,6 +26,7 @@ from scoring.explanations.explanation import (
     _percent,
     _plural,
     ordinal,
+    scope_words,
 )
 from scoring.language import expr
 from scoring.language.show import format_number
@@ -142,7 +143,7 @@ def _header(ex: Explanation) -> list[Block]:
         Para(_("Score: {score}; ranked {rank} of {count} in {scope}").format(
             score=format_number(r.score),
             rank=ordinal(r.rank) if language() == "en" else r.rank,  # "xếp thứ 11/38"
-            count=r.rank_of, scope=r.rank_scope)),
+            count=r.rank_of, scope=scope_words(res, r.rank_scope, r.kind))),
         *(Para(tie_sentence(t, ex.labels)) for t in r.ties),
         Para(_("Titles: {titles}").format(titles=titles)),
     ]
@@ -229,7 +230,8 @@ def _cap_lines(q: QuotaDecision, moved_to: str | None, ex: Explanation) -> list[
         lines.append(_("{places} taken by holders rated on paper, never moved").format(
             places=_plural(q.on_paper, "place")))
     lines.append(_("ranked {rank} for the {places} in {scope} ({rule})").format(
-        rank=_nth(q.rank), places=_plural(q.places, "place"), scope=q.scope,
+        rank=_nth(q.rank), places=_plural(q.places, "place"),
+        scope=scope_words(ex.result, q.scope, ex.record.kind),
         rule=q.rule or _("declared share")))
     lines += [tie_sentence(t, ex.labels) for t in q.ties]
     if q.cut and moved_to:

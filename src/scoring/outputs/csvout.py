@@ -22,10 +22,10 @@ from typing import Literal
 
 from scoring.base.rounding import safe_number
 from scoring.evaluation.result import RecordResult, Result
+from scoring.explanations.vocab import Vocab
 from scoring.language.expr import Value
 from scoring.language.show import format_number
 from scoring.outputs.safe import safe_text
-from scoring.outputs.vocab import Vocab
 from scoring.rulesets.schema import Kind
 
 __all__ = ["HUMAN_COLUMNS", "csv_cell", "machine_row", "render_csv", "section_names",

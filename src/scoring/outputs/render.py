@@ -24,11 +24,11 @@ BINARY_FORMATS = frozenset({"xlsx"})
 
 def render(fmt: str, result: Result, manifest: Mapping[str, Any], compiled: Compiled) -> bytes:
     """The output of `score` in format `fmt`, as bytes."""
+    from scoring.explanations.vocab import Vocab, output_language, output_raw
     from scoring.outputs.csvout import render_csv
     from scoring.outputs.jsonout import render_json
     from scoring.outputs.report import criterion_groups, render_html
     from scoring.outputs.table import render_tables
-    from scoring.outputs.vocab import Vocab, output_language, output_raw
     from scoring.outputs.xlsxout import render_xlsx
 
     vocab = Vocab.of(result, compiled, output_language(manifest))

@@ -20,9 +20,9 @@ from scoring.base.text import CollationKey, collation_key, name_sort_key
 from scoring.evaluation import conditions
 from scoring.evaluation.budget import reward_budget
 from scoring.evaluation.result import QuotaDecision, RecordResult, Result, TitleDecision
+from scoring.explanations.vocab import Vocab
 from scoring.language.show import format_number
 from scoring.outputs.safe import neutral
-from scoring.outputs.vocab import Vocab
 from scoring.rulesets.schema import Kind
 
 __all__ = [

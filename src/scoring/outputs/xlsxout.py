@@ -12,7 +12,7 @@ the page's width (never one column per page), header rows repeated on every page
 footer naming the rule set, its content hash and the page. Sheet names are the Vietnamese
 labels ("Lao động tiên tiến", not `LDTT`), shortened to Excel's 31 characters (`sheet_name`).
 
-Cells show what a council reads, never the rule set's codes (see `scoring.outputs.vocab`):
+Cells show what a council reads, never the rule set's codes (see `scoring.explanations.vocab`):
 titles, criteria and scopes by their labels, units by name. Amounts of money stay numbers, so
 that Excel sums them, with a number format that shows them as Vietnamese documents write them
 (4.260.000 đ; 4,260,000 VND in English).
@@ -34,6 +34,7 @@ from scoring.base.rounding import safe_number
 from scoring.base.text import match_key
 from scoring.evaluation.result import RecordResult, Result
 from scoring.explanations.ledger import plain_json
+from scoring.explanations.vocab import MONEY_FORMATS, Vocab
 from scoring.outputs.csvout import section_names
 from scoring.outputs.roundsummary import most_changed, self_vs_final
 from scoring.outputs.safe import safe_text
@@ -45,7 +46,6 @@ from scoring.outputs.table import (
     title_holders,
     title_summaries,
 )
-from scoring.outputs.vocab import MONEY_FORMATS, Vocab
 
 __all__ = ["render_xlsx", "sheet_name"]
 

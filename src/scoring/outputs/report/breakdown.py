@@ -18,10 +18,10 @@ from scoring.base.i18n import reset_language, use_language
 from scoring.evaluation.conditions import say
 from scoring.evaluation.result import Hit, RatingDecision, RecordResult, TieBreak, TitleDecision
 from scoring.evaluation.ties import sentence
+from scoring.explanations.vocab import Vocab
 from scoring.language.expr import Value
 from scoring.outputs.report.markup import Markup, el
 from scoring.outputs.report.words import Words
-from scoring.outputs.vocab import Vocab
 from scoring.rulesets.schema import Kind
 
 __all__ = ["render_breakdown", "show_value", "tie_sentences"]

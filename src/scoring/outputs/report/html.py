@@ -24,6 +24,7 @@ from typing import Any
 from scoring.base.text import collation_key
 from scoring.evaluation import conditions
 from scoring.evaluation.result import QuotaDecision, RecordResult, Result
+from scoring.explanations.vocab import Vocab
 from scoring.outputs.report.breakdown import render_breakdown
 from scoring.outputs.report.changes import (
     Change,
@@ -43,7 +44,6 @@ from scoring.outputs.table import (
     member_groups,
     title_summaries,
 )
-from scoring.outputs.vocab import Vocab
 from scoring.rulesets.compile import Compiled
 from scoring.rulesets.schema import KINDS, Kind
 
