@@ -3,7 +3,7 @@
 Each function here is one user moment (score a batch, explain a record, render or publish the
 outputs, verify a sealed folder, check and test a rule set) and does exactly what the
 matching `scoring` command does, so that a script gives the same bytes. The stages below it
-(`base`, `language`, `rulesets`, `inputs`, `evaluation`, `history`, `explain`, `outputs`,
+(`base`, `language`, `rulesets`, `inputs`, `evaluation`, `history`, `explanations`, `outputs`,
 `run`, `checks`, `streaming`) are the house behind the face; their names may move, these do
 not. `scoring/__init__.py` exports them.
 """
