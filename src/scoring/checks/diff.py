@@ -333,8 +333,8 @@ def _change_title(c: Change) -> str:
 
 def _change_lines(c: Change) -> list[str]:
     if c.status == "changed":
-        return [f"{p}: {before or _('(none)')} → {after or _('(none)')}"
-                for p, before, after in c.fields]
+        none = _("(none)")  # outside the f-string: Python 3.12+ lets extractors see inside it
+        return [f"{p}: {before or none} → {after or none}" for p, before, after in c.fields]
     return [f"{p}: {after or before}" for p, before, after in c.fields]
 
 
