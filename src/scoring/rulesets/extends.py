@@ -9,6 +9,7 @@ year's rule set applies to a data year.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from scoring.base.errors import Problem, RuleError
 from scoring.base.i18n import N_, _
 from scoring.base.suggest import suggest
 from scoring.rulesets import schema_text
-from scoring.rulesets.safeyaml import LocDict, LocList, read_yaml
+from scoring.rulesets.safeyaml import LocDict, LocList, parse_yaml, read_bytes
 from scoring.rulesets.schema import KINDS, Criterion, KindRules, Param, RuleFile, RuleSet
 
 MAX_EXTENDS_DEPTH = 20
@@ -61,9 +62,30 @@ def _rule_id(data: Any, loc: tuple[int | str, ...]) -> str | None:
     return found
 
 
+# Parsed rule files by where they are shown and what they hold: a run, `verify`, the web page
+# and the property tests load the same rule set again and again, and PyYAML's pure-Python
+# loader takes seconds on a set with many examples. Keyed by the file's bytes, so an edited
+# file is always parsed again; errors are never kept.
+_PARSED: dict[tuple[str, bytes], RuleFile] = {}
+_PARSED_MAX = 256
+
+
 def parse_file(path: Path) -> RuleFile:
     shown = _display(path)
-    data = read_yaml(path, shown)
+    raw = read_bytes(path, shown)
+    key = (shown, hashlib.sha256(raw).digest())
+    known = _PARSED.get(key)
+    if known is not None:
+        return known
+    parsed = _parse(raw, shown)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[key] = parsed
+    return parsed
+
+
+def _parse(raw: bytes, shown: str) -> RuleFile:
+    data = parse_yaml(raw, shown)
     if data is None:
         data = LocDict()
     if not isinstance(data, dict):

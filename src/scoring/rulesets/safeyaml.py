@@ -152,7 +152,12 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_loc_sequence)
 
 
 def read_yaml(path: Path, shown: str) -> Any:
-    """Read one YAML file with the safe loader above; every failure is a located RuleError.
+    """Read one YAML file with the safe loader above; every failure is a located RuleError."""
+    return parse_yaml(read_bytes(path, shown), shown)
+
+
+def read_bytes(path: Path, shown: str) -> bytes:
+    """A rule file's bytes, or a located RuleError.
 
     The size is checked before reading (a rule file over the limit, 1 MB by default, is refused
     whatever it holds), so a mistaken path to a huge file costs nothing.
@@ -171,7 +176,7 @@ def read_yaml(path: Path, shown: str) -> Any:
     if len(data) > limit:
         raise RuleError.one(shown, _("rule file is over {limit} bytes, the limit").format(
             limit=limit))
-    return parse_yaml(data, shown)
+    return data
 
 
 def parse_yaml(data: bytes, shown: str) -> Any:
