@@ -247,8 +247,8 @@ def parse_yaml(data: bytes, shown: str) -> Any:
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as e:  # a control character: PyYAML's reader refuses it
-        line = text.count("\n", 0, e.position) + 1
-        raise RuleError.one(f"{shown}:{line}", schema_text.yaml_problem(
+        row = text.count("\n", 0, e.position) + 1
+        raise RuleError.one(f"{shown}:{row}", schema_text.yaml_problem(
             f"unacceptable character #x{e.character:04x}: {e.reason}")) from None
     loader.file = shown
     try:
