@@ -1,4 +1,7 @@
-"""Audit commands: `explain` one record, `verify` an output folder."""
+"""Audit commands: `explain` one record, `verify` an output folder.
+
+The scoring pipeline behind them is imported when a command runs, not when `scoring` starts.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +12,10 @@ import click
 
 from scoring.base.errors import EXIT_PROBLEMS, UsageError
 from scoring.base.i18n import N_, _
-from scoring.checks.verify import verify_folder
 from scoring.cli.group import cli, echo_warnings
-from scoring.explanations.explanation import explain, find_record
 from scoring.explanations.nearmiss import MAX_CHANGES
 from scoring.explanations.render import FORMATS, render
 from scoring.outputs.safe import neutral
-from scoring.run.app import run
 
 
 @cli.command(name="explain")
@@ -52,6 +52,9 @@ def explain_command(args: tuple[str, ...], rules: Path | None, fmt: str, changes
       scoring explain tests/data/mini P3 --rules tests/rulesets/mini
       scoring explain submissions/*.xlsx U07 --format markdown > U07.md
     """
+    from scoring.explanations.explanation import explain, find_record
+    from scoring.run.app import run
+
     if len(args) < 2:
         raise UsageError.one("ID", _("give the inputs, then the id or name to explain: "
                                      "scoring explain INPUT... ID"))
@@ -86,6 +89,8 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
       scoring score fixtures/quang-ngai-2021 -o out/2021/results.json
       scoring verify out/2021
     """
+    from scoring.checks.verify import verify_folder
+
     v = verify_folder(folder)
     if v.identical:
         names = ", ".join(p.name for p in v.outputs or (v.output,))

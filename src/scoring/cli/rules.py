@@ -3,6 +3,8 @@
 Each is a thin wrapper over its library module (`lint`, `ruletest`, `diff`, `newyear`). Exit
 codes follow the design: 2 when the rule sets or data given cannot be used at all, 1 when a
 check found problems (errors, failed examples, or changes with `--fail-on-change`), else 0.
+Each command imports its library module when it runs: `scoring --help` and `scoring check`
+load neither pandas (diff) nor the scoring pipeline (test).
 """
 
 from __future__ import annotations
@@ -14,15 +16,8 @@ import click
 
 from scoring.base.errors import EXIT_PROBLEMS, Problem, UsageError
 from scoring.base.i18n import N_, _
-from scoring.checks import coverage as rule_coverage
-from scoring.checks import diff as rule_diff
-from scoring.checks import rulecheck as rule_lint
-from scoring.checks import ruletest
 from scoring.cli.group import cli, echo_warnings
-from scoring.outputs.atomic import write_atomic_many
 from scoring.outputs.safe import neutral
-from scoring.rulesets.newyear import default_base, scaffold
-from scoring.run.app import compile_folder
 
 _FOLDERS = click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -52,6 +47,8 @@ def check(folders: tuple[Path, ...], strict: bool, fmt: str) -> None:
       scoring check rules/2021 rules/2024 --strict
       scoring check rules/2024 --format json
     """
+    from scoring.checks import rulecheck as rule_lint
+
     findings: list[rule_lint.Finding] = []
     missing: list[Problem] = []
     for folder in folders:
@@ -91,6 +88,10 @@ def run_tests(folders: tuple[Path, ...], coverage: bool) -> None:
       scoring test rules/2021
       scoring test rules/2021 rules/2024
     """
+    from scoring.checks import coverage as rule_coverage
+    from scoring.checks import ruletest
+    from scoring.run.app import compile_folder
+
     outcomes: list[ruletest.Outcome] = []
     uncovered = 0
     for folder in folders:
@@ -136,6 +137,8 @@ def diff_command(before: Path, after: Path, data: tuple[Path, ...], fmt: str, th
       scoring diff rules/2026 rules/2027 nop/*.xlsx
       scoring diff rules/2024 rules/2024-draft --fail-on-change
     """
+    from scoring.checks import diff as rule_diff
+
     report = rule_diff.compare(before, after, data, threshold)
     echo_warnings(report.warnings)
     if fmt == "json":
@@ -163,6 +166,9 @@ def new_year(year: int, base: Path | None, rules_root: Path) -> None:
       scoring new-year 2024 --from rules/2021
       scoring new-year 2025
     """
+    from scoring.outputs.atomic import write_atomic_many
+    from scoring.rulesets.newyear import default_base, scaffold
+
     base = base if base is not None else default_base(rules_root, year)
     files = scaffold(year, base, rules_root)
     target = next(iter(files)).parent

@@ -1,4 +1,9 @@
-"""`scoring score`: the main job. Inputs in, ranked results out in the chosen format."""
+"""`scoring score`: the main job. Inputs in, ranked results out in the chosen format.
+
+The pipeline (`api`, with pandas behind the readers) and `--stream`'s processes are imported
+when the command runs, not when `scoring` starts: `scoring --help` and the other commands do
+not pay for them.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,15 @@ from pathlib import Path
 
 import click
 
-from scoring import api
 from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _, language
 from scoring.cli.group import SHOWN_WARNINGS, cli, echo_warnings
 from scoring.cli.progress import progress_bars
-from scoring.explanations.vocab import Vocab
 from scoring.outputs.atomic import check_apart, check_targets, is_stdout
 from scoring.outputs.manifest import MANIFEST, created_now
 from scoring.outputs.render import BINARY_FORMATS, FORMATS, format_for
-from scoring.outputs.table import TERMINAL_ROWS, render_tables
+from scoring.outputs.table import TERMINAL_ROWS
 from scoring.run.options import Options
-from scoring.run.publish import no_other_run, publish
-from scoring.streaming.stream import run_stream
 
 
 @cli.command()
@@ -79,6 +80,12 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
       scoring score fixtures/history/inputs/2025 --history fixtures/history
       scoring score nation/ --rules rules/2026 -o out/results.json --stream
     """
+    from scoring import api
+    from scoring.explanations.vocab import Vocab
+    from scoring.outputs.table import render_tables
+    from scoring.run.publish import no_other_run, publish
+    from scoring.streaming.stream import run_stream
+
     output = _one_output(outputs, fmt, stream)
     fmt = format_for(fmt, output)
     to_stdout = not outputs or (output is not None and is_stdout(Path(output)))

@@ -9,7 +9,6 @@ import click
 from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _
 from scoring.cli.group import cli
-from scoring.inputs.template import render_template
 from scoring.outputs.atomic import is_stdout, write_atomic
 from scoring.rulesets.extends import load
 from scoring.rulesets.schema import Kind
@@ -37,6 +36,8 @@ def template(rules: Path, output: str, kind: str, force: bool) -> None:
       scoring template rules/2021 -o bieu-mau-2021.xlsx
       scoring template rules/2021 -o ca-nhan.xlsx --kind individual
     """
+    from scoring.inputs.template import render_template  # XlsxWriter: only when run
+
     target = Path(output)
     if is_stdout(target) or target.suffix.lower() != ".xlsx":
         raise UsageError.one("--output", _("the template is a workbook: give a file name "

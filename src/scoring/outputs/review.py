@@ -23,7 +23,6 @@ from datetime import datetime
 from decimal import Decimal
 from importlib import resources
 
-import xlsxwriter
 from tabulate import tabulate
 
 from scoring.base.errors import RuleError, UsageError
@@ -343,6 +342,8 @@ CREATED = datetime(2000, 1, 1)  # a fixed creation date: the workbook is byte-st
 def render_xlsx(review: Review) -> bytes:
     """The review as a workbook: a summary sheet, the typical examples, people and units."""
     buffer = io.BytesIO()
+    import xlsxwriter  # only the xlsx review needs it: `scoring --help` does not load it
+
     wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
     wb.set_properties({"created": CREATED})
     bold = wb.add_format({"bold": True})

@@ -7,16 +7,31 @@ already gives reuse), nesting is bounded (PyYAML composes recursively), numbers 
 decimals (0.15 must stay 0.15) of a sane magnitude (a `max: 1e99999999` would otherwise hang
 whatever prints it), and every mapping keeps the line of each key so that every error can say
 `file:line`. The file size limit is `limits.Limits.rule_file_bytes`.
+
+Why two parsers: PyYAML's pure-Python scanner takes seconds on a rule set with many examples,
+and a council re-runs its rule sets dozens of times while tuning them. When PyYAML carries
+libyaml, its C parser reads the events and everything above (composing with the checks below,
+constructing) is the same Python code. PyYAML's parser stays the reference: any failure is read
+again with it, so every message, and its line, is PyYAML's (libyaml words its syntax errors
+differently). Where the two parsers read the same text differently (libyaml accepts tabs and
+`?` where PyYAML refuses them, skips a byte-order mark inside the text, reads a bare `!` tag as
+text where PyYAML reads null, accepts `|#`), the text goes to PyYAML's parser alone: `_DIVERGES`
+finds those shapes, and `tests/rulesets/test_safeyaml.py` compares the two on real and fuzzed
+files.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Self, TypeVar
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from scoring.base import limits
 from scoring.base.errors import RuleError
@@ -64,15 +79,17 @@ def _sane_number(value: Decimal, text: str, node: yaml.Node) -> Decimal:
     return value
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases, deep nesting and exotic types; numbers are checked."""
+class _Checks(Composer, SafeConstructor, Resolver):
+    """Composing and constructing that refuse aliases, deep nesting and exotic types; numbers
+    are checked. The events come from either parser (`_Loader`, `_FastLoader`)."""
 
     file = ""
     depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+        events: Any = self  # the parser's half of the loader: Parser or CParser
+        if events.check_event(yaml.AliasEvent):
+            event = events.peek_event()
             raise yaml.MarkedYAMLError(
                 None, None, _("anchors and aliases (*name) are not allowed in rule files"),
                 event.start_mark,
@@ -80,7 +97,7 @@ class _Loader(yaml.SafeLoader):
         self.depth += 1
         try:
             if self.depth > MAX_YAML_DEPTH:
-                event = self.peek_event()  # type: ignore[no-untyped-call]
+                event = events.peek_event()
                 raise yaml.MarkedYAMLError(
                     None, None, _("nested more than {depth} levels deep").format(
                         depth=MAX_YAML_DEPTH),
@@ -89,7 +106,7 @@ class _Loader(yaml.SafeLoader):
         finally:
             self.depth -= 1
 
-    def construct_yaml_float(self, node: yaml.ScalarNode) -> Any:
+    def construct_yaml_float(self: Self, node: yaml.ScalarNode) -> Any:
         text = str(self.construct_scalar(node)).replace("_", "")
         try:
             value = Decimal(text)
@@ -100,7 +117,7 @@ class _Loader(yaml.SafeLoader):
             ) from None
         return _sane_number(value, text, node)
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+    def construct_yaml_int(self: Self, node: yaml.ScalarNode) -> Any:
         text = str(self.construct_scalar(node)).replace("_", "")
         if len(text.lstrip("+-0")) > MAX_EXPONENT + 2:  # before int(): it refuses 4300 digits
             _sane_number(Decimal("1E99"), text, node)
@@ -108,17 +125,17 @@ class _Loader(yaml.SafeLoader):
         _sane_number(Decimal(value), text, node)
         return value
 
-    def construct_as_text(self, node: yaml.ScalarNode) -> Any:
+    def construct_as_text(self: Self, node: yaml.ScalarNode) -> Any:
         return str(self.construct_scalar(node))
 
-    def construct_refused(self, node: yaml.Node) -> Any:
+    def construct_refused(self: Self, node: yaml.Node) -> Any:
         raise yaml.MarkedYAMLError(None, None, _("the type {type!r} is not allowed in rule "
                                                  "files (text, numbers, true/false, lists and "
                                                  "mappings)").format(
                                                      type=node.tag.rsplit(":", 1)[-1]),
                                    node.start_mark)
 
-    def construct_loc_mapping(self, node: yaml.MappingNode) -> Iterator[LocDict]:
+    def construct_loc_mapping(self: Self, node: yaml.MappingNode) -> Iterator[LocDict]:
         result = LocDict()
         result.file, result.line, result.key_lines = self.file, node.start_mark.line + 1, {}
         yield result
@@ -135,20 +152,52 @@ class _Loader(yaml.SafeLoader):
             result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[key] = key_node.start_mark.line + 1
 
-    def construct_loc_sequence(self, node: yaml.SequenceNode) -> Iterator[LocList]:
+    def construct_loc_sequence(self: Self, node: yaml.SequenceNode) -> Iterator[LocList]:
         result = LocList()
         result.file, result.line = self.file, node.start_mark.line + 1
         yield result
         result.extend(self.construct_object(child, deep=True) for child in node.value)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_as_text)
-for _tag in ("binary", "set", "omap", "pairs"):
-    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.construct_refused)
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_loc_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_loc_sequence)
+class _Loader(_Checks, yaml.SafeLoader):
+    """The checks over PyYAML's pure-Python parser: the reference, and every message's source."""
+
+
+_Either = TypeVar("_Either", "_Loader", "_CLoader")
+
+
+def _register(loader: type[_Either]) -> None:
+    loader.add_constructor("tag:yaml.org,2002:float", loader.construct_yaml_float)
+    loader.add_constructor("tag:yaml.org,2002:int", loader.construct_yaml_int)
+    loader.add_constructor("tag:yaml.org,2002:timestamp", loader.construct_as_text)
+    for tag in ("binary", "set", "omap", "pairs"):
+        loader.add_constructor(f"tag:yaml.org,2002:{tag}", loader.construct_refused)
+    loader.add_constructor("tag:yaml.org,2002:map", loader.construct_loc_mapping)
+    loader.add_constructor("tag:yaml.org,2002:seq", loader.construct_loc_sequence)
+
+
+_register(_Loader)
+
+try:
+    from yaml import CSafeLoader
+except ImportError:  # PyYAML built without libyaml: the pure-Python parser alone
+    _FastLoader: type[_CLoader] | None = None
+else:
+    class _CLoader(_Checks, CSafeLoader):
+        """The same checks over libyaml's events (its composer, which neither refuses aliases
+        nor bounds the nesting, is not used)."""
+
+        def __init__(self, stream: str) -> None:
+            CSafeLoader.__init__(self, stream)
+            Composer.__init__(self)
+
+    _register(_CLoader)
+    _FastLoader = _CLoader
+
+# Text the two parsers may read differently (see the module's doc): a tab, a `?`, a byte-order
+# mark, a bare `!` tag, a block scalar's header running into a comment. Rule files hold none of
+# them (`!=` in a condition is not a bare `!`); a file that does is read by PyYAML alone.
+_DIVERGES = re.compile(r"[\t?\ufeff]|!(?![^\s\]},])|[|>][-+0-9]*#")
 
 
 def read_yaml(path: Path, shown: str) -> Any:
@@ -186,7 +235,21 @@ def parse_yaml(data: bytes, shown: str) -> Any:
     except UnicodeDecodeError as e:
         raise RuleError.one(shown, _("must be UTF-8 (byte {byte} is not)").format(
             byte=e.start)) from None
-    loader = _Loader(text)
+    if _FastLoader is not None and not _DIVERGES.search(text):
+        fast = _FastLoader(text)
+        fast.file = shown
+        try:
+            return fast.get_single_data()
+        except (yaml.YAMLError, RecursionError):
+            pass  # read again below, for PyYAML's message
+        finally:
+            fast.dispose()
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as e:  # a control character: PyYAML's reader refuses it
+        row = text.count("\n", 0, e.position) + 1
+        raise RuleError.one(f"{shown}:{row}", schema_text.yaml_problem(
+            f"unacceptable character #x{e.character:04x}: {e.reason}")) from None
     loader.file = shown
     try:
         return loader.get_single_data()

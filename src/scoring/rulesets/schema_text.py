@@ -195,6 +195,8 @@ _YAML: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), m) for p,
     (r"^found unknown escape character (?P<found>.+)$",
      N_("found unknown escape character {found}")),
     (r"^could not find expected ':'$", N_("could not find expected ':'")),
+    (r"^unacceptable character (?P<found>#x[0-9a-f]+): special characters are not allowed$",
+     N_("unacceptable character {found}: special characters are not allowed")),
 ))
 
 
