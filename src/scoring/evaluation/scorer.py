@@ -11,6 +11,7 @@ the cross-check); points formulas are evaluated in exact decimals for the rule t
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -169,7 +170,12 @@ def with_history_fields(records: Sequence[Record],
     """Records with the `past.` fields their history functions read, as inputs."""
     if not history:
         return list(records)
-    return [replace(r, values={**r.values, **history.get((r.kind, r.id), {})}) for r in records]
+    out = []
+    for r in records:
+        new = copy.copy(r)  # `replace` would run the class's __init__, field by field
+        new.values = {**r.values, **history.get((r.kind, r.id), {})}
+        out.append(new)
+    return out
 
 
 def rate_units(units: Sequence[Record], compiled: Compiled, ev: Evaluator, rounds: RoundData,
@@ -336,9 +342,10 @@ def _interned(shared: _Shared, names: Sequence[str], values: Sequence[V]
     pairs = shared.pairs
     keys = list(zip(names, map(id, values), strict=True))
     found: list[Any] = list(map(pairs.get, keys))
-    for j, pair in enumerate(found):
-        if pair is None:
-            found[j] = pairs[keys[j]] = (names[j], values[j])
+    if None in found:  # only a record with a value not seen before goes through them one by one
+        for j, pair in enumerate(found):
+            if pair is None:
+                found[j] = pairs[keys[j]] = (names[j], values[j])
     return tuple(found)
 
 
@@ -436,6 +443,13 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
         with _about(st, c.spec.id, c.spec.source):
             fired = ev.evaluate(c.group, st.scopes)
             found = _criterion_hits(st.shared, c, fired, st.scopes)
+        cid = c.spec.id
+        if not st.rounds.values:  # no review rounds: each record takes its computed points
+            for scope, points, hits, (pts, hit) in zip(st.scopes, st.points, st.hits, found,
+                                                       strict=True):
+                scope[cid] = points[cid] = pts
+                hits.append(hit)
+            continue
         for i, scope in enumerate(st.scopes):
             pts, hit = found[i]
             history = st.history(i, c.spec.id)
@@ -654,70 +668,79 @@ def _aggregate_one(agg: CAggregate, cond: normal.Cond, scopes: list[dict[str, ex
 
 
 def _decide_titles(st: _State, ev: Evaluator, compiled: Compiled) -> None:
+    """Each title's decision for every record. A decision is a function of whether the title
+    was awarded, the gates that blocked it, its prerequisites and their sentences (and, under
+    a quota, the quota's decision): records are keyed by those parts, a column at a time, and
+    records with the same parts share one decision, built once."""
+    n = len(st.scopes)
     for t in st.ck.titles:
         speakers = [conditions.speaker(rule, st.ck, compiled, st.scopes)
                     for rule in t.group.rules]
-        spoken = any(s is not None for s in speakers)
         with _about(st, t.spec.id, t.spec.source):
             fired = ev.evaluate(t.group, st.scopes)
         n_rules = len(t.group.rules)
-        eligible = [len(f) == n_rules for f in fired]
-        gated = [tuple(g.id for g in st.ck.gates if t.spec.id in g.blocks and g.id in st.gates[i])
-                 for i in range(len(st.scopes))]
-        candidates = [i for i in range(len(st.scopes)) if eligible[i] and not gated[i]]
+        blocking = [g.id for g in st.ck.gates if t.spec.id in g.blocks]
+        gated = ([tuple(g for g in blocking if g in st.gates[i]) for i in range(n)]
+                 if blocking else [()] * n)
+        candidates = [i for i in range(n) if len(fired[i]) == n_rules and not gated[i]]
         quota = apply_quota(t, candidates, st.scopes) if t.quota else {}
         awarded = {i for i in candidates if i not in quota or not quota[i].cut}
-        met = tuple(Prerequisite(rule.text, True, "") for rule in t.group.rules)
-        unmet = [_Unmet(st.shared, rule, st.scopes) for rule in t.group.rules]
-        for i, scope in enumerate(st.scopes):
-            scope[t.spec.id] = i in awarded
-            prereqs = met if len(fired[i]) == n_rules else tuple(
-                met[idx] if idx in fired[i] else unmet[idx](i)
-                for idx in range(n_rules)
-            )
-            if spoken:
-                prereqs = conditions.worded(prereqs, speakers, i, st.shared.entries)
+        won = [i in awarded for i in range(n)]
+        for scope, yes in zip(st.scopes, won, strict=True):
+            scope[t.spec.id] = yes
+        parts = _prerequisites(st.shared, t.group.rules, fired, st.scopes)
+        said = [list(map(speak, range(n))) for speak in speakers if speak is not None]
+        keys = list(zip(won, gated, *(list(map(id, col)) for col in parts),
+                        *(list(map(id, col)) for col in said), strict=True))
+        prereqs: dict[tuple[object, ...], tuple[Prerequisite, ...]] = {}
+        decided: dict[tuple[object, ...], TitleDecision] = {}
+        for i, key in enumerate(keys):
             decision = quota.get(i)
-            if decision is None:  # the same decision for every record with these parts
-                # (prerequisites are shared objects, kept alive by `shared`: ids are stable)
-                key = (id(t), i in awarded, *map(id, prereqs), gated[i])
-                found = st.shared.entries.get(key)
-                if found is None:
-                    found = st.shared.entries[key] = TitleDecision(
-                        t.spec.id, t.spec.label, i in awarded, prereqs, gated[i])
-                st.decisions[i].append(found)
-            else:
-                st.decisions[i].append(TitleDecision(t.spec.id, t.spec.label, i in awarded,
-                                                     prereqs, gated[i], decision))
+            found = decided.get(key) if decision is None else None
+            if found is None:
+                own = prereqs.get(key[2:])
+                if own is None:
+                    own = prereqs[key[2:]] = tuple(col[i] for col in parts)
+                    if said:
+                        own = prereqs[key[2:]] = conditions.worded(own, speakers, i,
+                                                                   st.shared.entries)
+                found = TitleDecision(t.spec.id, t.spec.label, won[i], own, gated[i], decision)
+                if decision is None:
+                    decided[key] = found
+            st.decisions[i].append(found)
 
 
-class _Unmet:
-    """A failed prerequisite with its failing part in the record's values, shared by every
-    record whose condition terms have the same values.
+def _prerequisites(shared: _Shared, rules: Sequence[Rule], fired: Sequence[frozenset[int]],
+                   scopes: list[dict[str, expr.Value]]) -> list[list[Prerequisite]]:
+    """For each rule, every record's prerequisite: met (one object), or why not.
 
     `why_not` reads a condition only through the values of its leaves' terms (whether each
-    holds, and the value it shows), so those values, computed a column at a time when first
-    needed, are the key: `a + b >= 2` shares one entry for every record where a + b is 1.
+    holds, and the value it shows), so the records where a rule failed are keyed by those
+    values, a column at a time (exact digits included), and each key's explanation is
+    computed once: `a + b >= 2` shares one entry for every record where a + b is 1.
     """
-
-    def __init__(self, shared: _Shared, rule: Rule, scopes: list[dict[str, expr.Value]]
-                 ) -> None:
-        self.shared, self.rule, self.scopes = shared, rule, scopes
-        self.columns: list[list[expr.Value]] | None = None
-
-    def __call__(self, i: int) -> Prerequisite:
-        if self.columns is None:
-            self.columns = [closures.field_column(leaf.name, self.scopes)
-                            if isinstance(leaf, normal.NfPresent)
-                            else closures.column(leaf.term, self.scopes)
-                            for leaf in normal.leaves(self.rule.cond)]
-        key = (id(self.rule), _exact([c[i] for c in self.columns]))
-        found = self.shared.entries.get(key)
-        if found is None:
-            found = Prerequisite(self.rule.text, False,
-                                 explained(self.rule.cond)(self.scopes[i]))
-            self.shared.entries[key] = found
-        return found
+    out = []
+    for k, rule in enumerate(rules):
+        met = Prerequisite(rule.text, True, "")
+        col = [met] * len(scopes)
+        failing = [i for i, f in enumerate(fired) if k not in f]
+        if failing:
+            sub = [scopes[i] for i in failing]
+            columns = [closures.field_column(leaf.name, sub) if isinstance(leaf, normal.NfPresent)
+                       else closures.column(leaf.term, sub)
+                       for leaf in normal.leaves(rule.cond)]
+            digits = [list(map(str, c)) for c in columns if Decimal in set(map(type, c))]
+            keys = list(zip(*columns, *digits, strict=True)) if columns else [()] * len(sub)
+            why = explained(rule.cond)
+            entries = shared.entries
+            for i, key in zip(failing, keys, strict=True):
+                entry = ("unmet", id(rule), key)
+                found = entries.get(entry)
+                if found is None:
+                    found = entries[entry] = Prerequisite(rule.text, False, why(scopes[i]))
+                col[i] = found
+        out.append(col)
+    return out
 
 
 # ----------------------------------------------------------------------------------- results
