@@ -144,6 +144,7 @@ def _char_weights(ch: str) -> tuple[Primary | None, Secondary, int]:
     return primary, (tone, tuple(others)), tertiary
 
 
+@lru_cache(maxsize=65536)  # a name is keyed when ranked, then again for its tie-breaks
 def collation_key(s: str) -> CollationKey:
     """Return a sort key that orders strings like a Vietnamese dictionary.
 

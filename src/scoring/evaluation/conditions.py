@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SPECIAL",
     "Sentence",
+    "Speaker",
     "comparison",
     "explain_line",
     "fields_of",
@@ -111,7 +112,7 @@ def comparison(cond: normal.Cond, ck: CKind, labels: Mapping[str, str], titles: 
 
 
 def speaker(rule: Rule, ck: CKind, compiled: Compiled, scopes: Sequence[expr.Scope]
-            ) -> Callable[[int], Sentence] | None:
+            ) -> Speaker | None:
     """The sentence of a title's prerequisite for record i, or None when it has neither a
     label nor the form of a simple comparison (its expression is then what is shown).
 
@@ -122,8 +123,8 @@ def speaker(rule: Rule, ck: CKind, compiled: Compiled, scopes: Sequence[expr.Sco
         names = list(dict.fromkeys(placeholders(rule.label)))
         if not names:
             plain = Sentence(rule.label)
-            return lambda i: plain
-        return _column_speaker(lambda: _labelled(rule, names, ck, compiled, labels, scopes))
+            return Speaker(lambda: [plain] * len(scopes))
+        return Speaker(lambda: _labelled(rule, names, ck, compiled, labels, scopes))
     words = comparison(rule.cond, ck, labels, {t.spec.id for t in ck.titles} | {
         t.id for t in compiled.ruleset.titles if t.of == ck.kind})
     if words is None:
@@ -141,17 +142,25 @@ def speaker(rule: Rule, ck: CKind, compiled: Compiled, scopes: Sequence[expr.Sco
                 found = cache[shown] = Sentence(subject=subject, op=op, need=needs, value=shown)
             out.append(found)
         return out
-    return _column_speaker(build)
+    return Speaker(build)
 
 
-def _column_speaker(build: Callable[[], list[Sentence]]) -> Callable[[int], Sentence]:
-    built: list[list[Sentence]] = []
+class Speaker:
+    """A prerequisite's sentence for each record, built a column at a time at the first
+    call."""
 
-    def speak(i: int) -> Sentence:
-        if not built:
-            built.append(build())
-        return built[0][i]
-    return speak
+    def __init__(self, build: Callable[[], list[Sentence]]) -> None:
+        self._build = build
+        self._built: list[Sentence] | None = None
+
+    def column(self) -> list[Sentence]:
+        """Every record's sentence, in the records' order."""
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def __call__(self, i: int) -> Sentence:
+        return self.column()[i]
 
 
 def _labelled(rule: Rule, names: Sequence[str], ck: CKind, compiled: Compiled,
@@ -201,7 +210,7 @@ def _joined(values: Sequence[Shown]) -> str:
     return " / ".join(str(v) for v in values)
 
 
-def worded(prereqs: tuple[Prerequisite, ...], speakers: Sequence[Callable[[int], Sentence] | None],
+def worded(prereqs: tuple[Prerequisite, ...], speakers: Sequence[Speaker | None],
            i: int, entries: dict[tuple[object, ...], Any]) -> tuple[Prerequisite, ...]:
     """The prerequisites of record i with their sentences; equal ones share one object, kept
     in `entries` (the scorer's shared ledger entries) so that decisions stay shared too."""

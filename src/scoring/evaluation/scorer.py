@@ -11,7 +11,6 @@ the cross-check); points formulas are evaluated in exact decimals for the rule t
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -172,7 +171,8 @@ def with_history_fields(records: Sequence[Record],
         return list(records)
     out = []
     for r in records:
-        new = copy.copy(r)  # `replace` would run the class's __init__, field by field
+        new = object.__new__(type(r))  # `replace`, without running __init__ field by field
+        new.__dict__.update(r.__dict__)
         new.values = {**r.values, **history.get((r.kind, r.id), {})}
         out.append(new)
     return out
@@ -196,9 +196,9 @@ def score_members(individuals: Sequence[Record], uni: _State, compiled: Compiled
                   missing: dict[tuple[Kind, str], list[str]]) -> _State:
     """People rated, scored and given their titles, reading their rated units' values."""
     individuals = sorted(individuals, key=lambda r: r.id)
-    unit_scopes = {str(s["id"]): s for s in uni.scopes}
+    unit_values = {str(s["id"]): _as_unit(s) for s in uni.scopes}
     ind = _State(compiled.kind("individual"), list(individuals),
-                 [_individual_scope(r, unit_scopes.get(r.parent)) for r in individuals],
+                 [_individual_scope(r, unit_values.get(r.parent)) for r in individuals],
                  rounds, missing)
     _rate(ind, ev, late=False)
     _score_kind(ind, ev)
@@ -277,12 +277,17 @@ def reward_amounts(compiled: Compiled) -> tuple[rewards.Salary | None, dict[str,
     return salary, rewards.amounts(compiled.ruleset, salary)
 
 
-def _individual_scope(r: Record, unit: expr.Scope | None) -> dict[str, expr.Value]:
-    """A person's values, with their unit's inputs (and final rating) as `unit.<name>`."""
+def _as_unit(unit: expr.Scope) -> dict[str, expr.Value]:
+    """A unit's inputs (and final rating) as its members read them: `unit.<name>`."""
+    return {f"unit.{k}": v for k, v in unit.items() if k != RATING_POINTS}
+
+
+def _individual_scope(r: Record, unit: dict[str, expr.Value] | None) -> dict[str, expr.Value]:
+    """A person's values, with their unit's as `unit.<name>` (`_as_unit`)."""
     scope: dict[str, expr.Value] = {"id": r.id, "name": r.name, "unit_id": r.parent}
     scope.update(r.values)
     if unit is not None:
-        scope.update({f"unit.{k}": v for k, v in unit.items() if k != RATING_POINTS})
+        scope.update(unit)
     return scope
 
 
@@ -319,7 +324,7 @@ class _Shared:
     def __init__(self) -> None:
         self._names: dict[int, tuple[Rule, tuple[str, ...]]] = {}
         self.entries: dict[tuple[object, ...], Any] = {}
-        self.pairs: dict[tuple[object, ...], Any] = {}
+        self.pairs: dict[tuple[str, ...], list[dict[int, Any]]] = {}
 
     def names(self, rule: Rule) -> tuple[str, ...]:
         """The names a rule reads (condition and points), sorted: a hit's `reads`."""
@@ -333,19 +338,22 @@ class _Shared:
 V = TypeVar("V", bound=expr.Value)
 
 
-def _interned(shared: _Shared, names: Sequence[str], values: Sequence[V]
+def _interned(shared: _Shared, names: tuple[str, ...], values: Sequence[V]
               ) -> tuple[tuple[str, V], ...]:
     """`tuple(zip(names, values))` with every (name, value) pair shared between records that
     hold the same value object (validation gives equal cells one object; a ledger of a million
-    records repeats a few thousand pairs). Keyed by identity: exact, and the pair kept in the
-    table keeps its value alive, so an id is never reused while it is a key."""
-    pairs = shared.pairs
-    keys = list(zip(names, map(id, values), strict=True))
-    found: list[Any] = list(map(pairs.get, keys))
+    records repeats a few thousand pairs). Keyed by identity, a table per name (looked up at C
+    speed): exact, and the pair kept in the table keeps its value alive, so an id is never
+    reused while it is a key."""
+    tables = shared.pairs.get(names)
+    if tables is None:
+        tables = shared.pairs[names] = [{} for _ in names]
+    ids = list(map(id, values))
+    found: list[Any] = list(map(dict.get, tables, ids))
     if None in found:  # only a record with a value not seen before goes through them one by one
         for j, pair in enumerate(found):
             if pair is None:
-                found[j] = pairs[keys[j]] = (names[j], values[j])
+                found[j] = tables[j][ids[j]] = (names[j], values[j])
     return tuple(found)
 
 
@@ -680,16 +688,16 @@ def _decide_titles(st: _State, ev: Evaluator, compiled: Compiled) -> None:
             fired = ev.evaluate(t.group, st.scopes)
         n_rules = len(t.group.rules)
         blocking = [g.id for g in st.ck.gates if t.spec.id in g.blocks]
-        gated = ([tuple(g for g in blocking if g in st.gates[i]) for i in range(n)]
-                 if blocking else [()] * n)
+        gated = ([tuple([g for g in blocking if g in gates]) if gates else ()
+                  for gates in st.gates] if blocking else [()] * n)
         candidates = [i for i in range(n) if len(fired[i]) == n_rules and not gated[i]]
         quota = apply_quota(t, candidates, st.scopes) if t.quota else {}
         awarded = {i for i in candidates if i not in quota or not quota[i].cut}
         won = [i in awarded for i in range(n)]
         for scope, yes in zip(st.scopes, won, strict=True):
             scope[t.spec.id] = yes
-        parts = _prerequisites(st.shared, t.group.rules, fired, st.scopes)
-        said = [list(map(speak, range(n))) for speak in speakers if speak is not None]
+        parts = _prerequisites(t.group.rules, fired, st.scopes)
+        said = [speak.column() for speak in speakers if speak is not None]
         keys = list(zip(won, gated, *(list(map(id, col)) for col in parts),
                         *(list(map(id, col)) for col in said), strict=True))
         prereqs: dict[tuple[object, ...], tuple[Prerequisite, ...]] = {}
@@ -710,7 +718,7 @@ def _decide_titles(st: _State, ev: Evaluator, compiled: Compiled) -> None:
             st.decisions[i].append(found)
 
 
-def _prerequisites(shared: _Shared, rules: Sequence[Rule], fired: Sequence[frozenset[int]],
+def _prerequisites(rules: Sequence[Rule], fired: Sequence[frozenset[int]],
                    scopes: list[dict[str, expr.Value]]) -> list[list[Prerequisite]]:
     """For each rule, every record's prerequisite: met (one object), or why not.
 
@@ -732,12 +740,10 @@ def _prerequisites(shared: _Shared, rules: Sequence[Rule], fired: Sequence[froze
             digits = [list(map(str, c)) for c in columns if Decimal in set(map(type, c))]
             keys = list(zip(*columns, *digits, strict=True)) if columns else [()] * len(sub)
             why = explained(rule.cond)
-            entries = shared.entries
-            for i, key in zip(failing, keys, strict=True):
-                entry = ("unmet", id(rule), key)
-                found = entries.get(entry)
-                if found is None:
-                    found = entries[entry] = Prerequisite(rule.text, False, why(scopes[i]))
+            first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+            distinct = {key: Prerequisite(rule.text, False, why(sub[first[key]]))
+                        for key in dict.fromkeys(keys)}  # explained on its first record
+            for i, found in zip(failing, map(distinct.__getitem__, keys), strict=True):
                 col[i] = found
         out.append(col)
     return out
@@ -755,21 +761,25 @@ def _results(st: _State, kind: Kind, amounts: dict[str, Decimal],
             ranks[i] = (pos + 1, len(order), scope_text)
         tied.update(tie_breaks(order, st.ck.rank_by, st.scopes))
     out = []
-    computed_names = [n for n, _ in st.ck.computed]
-    input_names = list(st.ck.inputs)
+    computed_names = tuple(n for n, _ in st.ck.computed)
+    input_names = tuple(st.ck.inputs)
     shared = st.shared
+    paying: dict[tuple[str, ...], tuple[Any, Any]] = {}  # the titles decide the rewards
     for i, r in enumerate(st.records):
         scope = st.scopes[i]
         rank, of, scope_text = ranks[i]
         titles = tuple(d.title for d in st.decisions[i] if d.awarded)
-        paid, not_paid = rewards.split(titles, amounts, achievements)
+        split = paying.get(titles)
+        if split is None:
+            split = paying[titles] = rewards.split(titles, amounts, achievements)
+        paid, not_paid = split
         score_value = scope["score"]
         assert isinstance(score_value, Decimal)
         out.append(RecordResult(
             kind=kind, id=r.id, name=r.name, parent=r.parent, origin=r.origin,
             inputs=_interned(shared, input_names, list(map(r.values.__getitem__, input_names))),
             computed=_interned(shared, computed_names, list(map(scope.get, computed_names))),
-            points=_interned(shared, list(st.points[i]), list(st.points[i].values())),
+            points=_interned(shared, tuple(st.points[i]), list(st.points[i].values())),
             score=score_value, titles=titles, hits=tuple(st.hits[i]),
             decisions=tuple(st.decisions[i]), gates=tuple(st.gates[i]),
             rank=rank, rank_scope=scope_text, rank_of=of,

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
@@ -571,6 +572,7 @@ def validate_parts(table: RawTable, inputs: Mapping[str, InputSpec], warnings: l
                   and match_key(table.header[i]) not in ROW_NUMBER_HEADERS]
     fields = [*IDENTITY_ALIASES[table.kind], *(["year"] if "year" in own else []), *inputs]
     group = "unit_id" if table.kind == "individual" else "cluster"
+    names = tuple(inputs)
     step = size or max(len(table.rows), 1)
     records: list[Record] = []
     for start in range(0, max(len(table.rows), 1), step):
@@ -590,7 +592,8 @@ def validate_parts(table: RawTable, inputs: Mapping[str, InputSpec], warnings: l
         for n, (k, (rid, name, parent, year), row_values) in enumerate(
                 zip(kept, ident, values, strict=True)):
             rownum = table.first_row + start + k
-            problems.extend(agree.get(n, ()))
+            if agree:
+                problems.extend(agree.get(n, ()))
             if n in refused:
                 # A cell failed: the model reports every problem of the row, in its words.
                 cells = {f: data[f][n] for f in fields}
@@ -603,9 +606,9 @@ def validate_parts(table: RawTable, inputs: Mapping[str, InputSpec], warnings: l
                     f"row {rownum}: the model accepted what its validators refused")
             row = rows[k]
             extra = {str(table.header[i]): "" if i >= len(row) or blank(row[i]) else
-                     _text(row[i]) for i in extra_cols}
+                     _text(row[i]) for i in extra_cols} if extra_cols else {}
             records.append(Record(table.kind, rid, name, parent,  # type: ignore[arg-type]
-                                  dict(zip(inputs, row_values, strict=True)),
+                                  dict(zip(names, row_values, strict=True)),
                                   Origin(table.file, rownum, table.sheet), year,  # type: ignore[arg-type]
                                   extra))
     if problems:
@@ -618,7 +621,10 @@ def _cells(rows: Sequence[Sequence[object]], kept: Sequence[int], i: int | None
     """Column `i` of the kept rows (None past a short row's end, or for a column not given)."""
     if i is None:
         return [None] * len(kept)
-    return [rows[k][i] if i < len(rows[k]) else None for k in kept]
+    chosen = rows if len(kept) == len(rows) else [rows[k] for k in kept]
+    if min(map(len, chosen), default=i + 1) > i:
+        return list(map(itemgetter(i), chosen))
+    return [row[i] if i < len(row) else None for row in chosen]
 
 
 def _merge_counted(rows: Sequence[Sequence[object]], kept: Sequence[int],
@@ -689,17 +695,20 @@ def column_parser(kind: Kind, inputs: Mapping[str, InputSpec]
         except (ValueError, AssertionError):  # what the model turns into a located problem
             return _REFUSED
 
-    def column(name: str, cells: list[object]) -> list[object]:
+    def column(name: str, cells: list[object]) -> tuple[list[object], bool]:
+        """The column's values, and whether any cell was refused."""
         cache = caches.get(name)
         if cache is None:
-            return [parse(name, v) for v in cells]
+            values = [parse(name, v) for v in cells]
+            return values, any(v is _REFUSED for v in values)
         # One type: the cells are the keys. Several: (type, cell), so 1 is not True.
         keys: list[Any] = cells if len(set(map(type, cells))) <= 1 else list(
             zip(map(type, cells), cells, strict=True))
         try:
             distinct = dict.fromkeys(keys)
         except TypeError:  # an unhashable cell: parsed every time
-            return [parse(name, v) for v in cells]
+            values = [parse(name, v) for v in cells]
+            return values, any(v is _REFUSED for v in values)
         single = keys is cells
         for key in distinct:
             ckey = (type(key), key) if single else key
@@ -709,12 +718,16 @@ def column_parser(kind: Kind, inputs: Mapping[str, InputSpec]
                 if len(cache) < CACHE_CELLS:
                     cache[ckey] = found
             distinct[key] = found
-        return list(map(distinct.__getitem__, keys))
+        return (list(map(distinct.__getitem__, keys)),
+                any(v is _REFUSED for v in distinct.values()))
 
     def run(data: Mapping[str, list[object]]) -> tuple[dict[str, list[object]], set[int]]:
-        parsed = {name: column(name, cells) for name, cells in data.items()}
-        refused = {n for values in parsed.values() if _REFUSED in values
-                   for n, v in enumerate(values) if v is _REFUSED}
+        parsed: dict[str, list[object]] = {}
+        refused: set[int] = set()
+        for name, cells in data.items():
+            parsed[name], any_refused = column(name, cells)
+            if any_refused:
+                refused.update(n for n, v in enumerate(parsed[name]) if v is _REFUSED)
         return parsed, refused
     return run
 
