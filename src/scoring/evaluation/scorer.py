@@ -12,10 +12,11 @@ the cross-check); points formulas are evaluated in exact decimals for the rule t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from scoring.base.errors import InputError, Problem
@@ -406,9 +407,20 @@ def _rate(st: _State, ev: Evaluator, late: bool) -> None:
             scope[RATING_POINTS] = value
         bands = ev.evaluate(cr.bands, st.scopes)
         overrides = ev.evaluate(cr.overrides, st.scopes)
+    # A decision is a function of the rating given, the points (exact digits), the band and
+    # the override: records alike share it (the quota below replaces, never changes, one).
+    decided: dict[tuple[object, ...], tuple[expr.Value, RatingDecision]] = {}
     for i, scope in enumerate(st.scopes):
         given = scope.get(cr.field)
         points = scope[RATING_POINTS]
+        key = (given, points, str(points), min(bands[i]) if bands[i] else -1,
+               min(overrides[i]) if overrides[i] else -1)
+        found = decided.get(key)
+        if found is not None:
+            scope[cr.field], st.ratings[i] = found
+            if found[1].warning:
+                st.warnings[i].append(found[1].warning)
+            continue
         band = band_rule = None
         if isinstance(points, Decimal) and bands[i]:
             band = cr.band_ratings[min(bands[i])]
@@ -435,6 +447,7 @@ def _rate(st: _State, ev: Evaluator, late: bool) -> None:
             points if isinstance(points, Decimal) else None, band, band_rule or "",
             override.id if override else "", override.reason if override else "",
             warning=warning)
+        decided[key] = (final, st.ratings[i])  # type: ignore[assignment]
     if problems:
         raise InputError(problems)
     if cr.quota is not None:
@@ -480,20 +493,47 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
     for adj in (*ck.bonus, *ck.deductions):
         with _about(st, adj.spec.id, adj.spec.source):
             fired = ev.evaluate(adj.group, st.scopes)
-            for i, scope in enumerate(st.scopes):
-                if 0 in fired[i]:
-                    st.hits[i].append(_adjustment_hit(st.shared, adj, scope,
-                                                      st.history(i, adj.spec.id)))
+            at = [i for i, f in enumerate(fired) if 0 in f]
+            if st.rounds.values:  # a round may have set a record's value: one by one
+                hits = [_adjustment_hit(st.shared, adj, st.scopes[i], st.history(i, adj.spec.id))
+                        for i in at]
+            else:
+                hits = _by_reading(st.shared, adj.group.rules[0], st.scopes, at, partial(
+                    lambda a, i: _adjustment_hit(st.shared, a, st.scopes[i], ()), adj))
+        for i, hit in zip(at, hits, strict=True):
+            st.hits[i].append(hit)
     for i, scope in enumerate(st.scopes):
         scope["score"] = sum((h.points for h in st.hits[i] if h.points is not None), ZERO)
     _rate(st, ev, late=True)
     for g in ck.gates:
         with _about(st, g.id, g.group.rules[0].source if g.group.rules else ""):
             fired = ev.evaluate(g.group, st.scopes)
-        for i, scope in enumerate(st.scopes):
-            if 0 in fired[i]:
-                st.gates[i][g.id] = g.label
-                st.hits[i].append(_gate_hit(st.shared, g, scope))
+        at = [i for i, f in enumerate(fired) if 0 in f]
+        hits = _by_reading(st.shared, g.group.rules[0], st.scopes, at, partial(
+            lambda gate, i: _gate_hit(st.shared, gate, st.scopes[i]), g))
+        for i, hit in zip(at, hits, strict=True):
+            st.gates[i][g.id] = g.label
+            st.hits[i].append(hit)
+
+
+T = TypeVar("T")
+
+
+def _by_reading(shared: _Shared, rule: Rule, scopes: Sequence[expr.Scope], at: Sequence[int],
+                build: Callable[[int], T]) -> list[T]:
+    """`[build(i) for i in at]` for an entry that is a function of the values `rule` reads:
+    the records are keyed by those values (exact digits included) a column at a time, and
+    `build` runs once per key, on the first record with it (so an error names that record)."""
+    if not at:
+        return []
+    names = shared.names(rule)
+    sub = [scopes[i] for i in at]
+    columns = [closures.field_column(n, sub) for n in names]
+    digits = [list(map(str, c)) for c in columns if Decimal in set(map(type, c))]
+    keys = list(zip(*columns, *digits, strict=True)) if columns else [()] * len(sub)
+    first = dict(zip(reversed(keys), reversed(at), strict=True))
+    built = {key: build(first[key]) for key in dict.fromkeys(keys)}
+    return list(map(built.__getitem__, keys))
 
 
 def _criterion_hits(shared: _Shared, c: CCriterion, fired: Sequence[frozenset[int]],
