@@ -81,6 +81,14 @@ def _shown(value: expr.Value, enum: Mapping[str, str] | None) -> Shown:
     return value
 
 
+def _shown_column(values: Sequence[expr.Value], enum: Mapping[str, str] | None
+                  ) -> list[Shown]:
+    """`_shown` of every value of a column."""
+    if enum is None:
+        return list(values)
+    return [enum.get(v, v) if isinstance(v, str) else v for v in values]
+
+
 def _enum_of(term: expr.Node, ck: CKind) -> Mapping[str, str] | None:
     if isinstance(term, expr.Name) and term.name in ck.inputs:
         return ck.inputs[term.name].values
@@ -135,8 +143,7 @@ def speaker(rule: Rule, ck: CKind, compiled: Compiled, scopes: Sequence[expr.Sco
         cache: dict[Shown, Sentence] = {}
         enum = _enum_of(term, ck)
         out = []
-        for v in _column(term, scopes):
-            shown = _shown(v, enum)
+        for shown in _shown_column(_column(term, scopes), enum):
             found = cache.get(shown)
             if found is None:
                 found = cache[shown] = Sentence(subject=subject, op=op, need=needs, value=shown)
@@ -172,14 +179,14 @@ def _labelled(rule: Rule, names: Sequence[str], ck: CKind, compiled: Compiled,
     for name in names:
         if name == "value" and term is not None:
             enum = _enum_of(term, ck)
-            columns.append([_shown(v, enum) for v in _column(term, scopes)])
+            columns.append(_shown_column(_column(term, scopes), enum))
         elif name == "need" and term is not None:
             consts = [_shown(x.const, _enum_of(term, ck)) for x in normal.leaves(rule.cond)
                       if isinstance(x, normal.NfLeaf)]
             columns.append([consts[0] if len(consts) == 1 else _joined(consts)] * n)
         elif name in labels:
             enum = ck.inputs[name].values if name in ck.inputs else None
-            columns.append([_shown(v, enum) for v in closures.field_column(name, scopes)])
+            columns.append(_shown_column(closures.field_column(name, scopes), enum))
         else:
             columns.append([compiled.constants.get(name)] * n)
     cache: dict[tuple[Shown, ...], Sentence] = {}
