@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TypeAlias
 
@@ -144,6 +145,7 @@ def _char_weights(ch: str) -> tuple[Primary | None, Secondary, int]:
     return primary, (tone, tuple(others)), tertiary
 
 
+@lru_cache(maxsize=65536)  # a name is keyed when ranked, then again for its tie-breaks
 def collation_key(s: str) -> CollationKey:
     """Return a sort key that orders strings like a Vietnamese dictionary.
 
@@ -424,7 +426,8 @@ def _scan_legacy(text: str) -> tuple[str, int] | None:
     retyped in an old font ("Nguyễn Vaên An").
     """
     counts = {_TCVN3: 0, _VNI: 0}
-    single = _single_legacy_word(text)
+    words = _accented_words(text)
+    single = _single_legacy_word(text, words)
     distinct: dict[str, set[str]] = {_TCVN3: set(), _VNI: set()}
     adjacent = {_TCVN3: False, _VNI: False}
     previous: dict[str, tuple[int, int]] = {}  # encoding -> (line, candidate number)
@@ -432,10 +435,8 @@ def _scan_legacy(text: str) -> tuple[str, int] | None:
     candidates = 0
     tcvn3_glyphs = False
     line, line_pos = 0, 0
-    for match in _TOKEN_RE.finditer(text):
+    for match in words:
         token = match.group()
-        if token.isascii() or not _WORD_LETTER_RE.search(token):
-            continue
         candidates += 1
         line += text.count("\n", line_pos, match.start())
         line_pos = match.start()
@@ -466,12 +467,18 @@ def _scan_legacy(text: str) -> tuple[str, int] | None:
 _TCVN3_SYMBOLS = frozenset("¨©ª«¬®¶·¸¹º»¼½¾¡¢§£¤¥¦×÷\u00ad")
 
 
-def _single_legacy_word(text: str) -> tuple[str, int] | None:
+def _accented_words(text: str) -> list[re.Match[str]]:
+    """The words of `text` with a non-ASCII character: the only ones that tell an encoding
+    (found once for both of `_scan_legacy`'s tests)."""
+    return [m for m in _TOKEN_RE.finditer(text)
+            if not m.group().isascii() and _WORD_LETTER_RE.search(m.group())]
+
+
+def _single_legacy_word(text: str, tokens: Sequence[re.Match[str]]
+                        ) -> tuple[str, int] | None:
     """(encoding, offset) of the first garbled word that cannot be foreign (see `_scan_legacy`):
     one with a TCVN3 symbol glyph among ASCII letters, or one next to a correct Vietnamese word
-    with only spaces between them."""
-    tokens = [m for m in _TOKEN_RE.finditer(text)
-              if not m.group().isascii() and _WORD_LETTER_RE.search(m.group())]
+    with only spaces between them; `tokens` are the text's `_accented_words`."""
     for k, m in enumerate(tokens):
         token = m.group()
         found = _garbled_as(token)

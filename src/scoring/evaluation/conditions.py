@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SPECIAL",
     "Sentence",
+    "Speaker",
     "comparison",
     "explain_line",
     "fields_of",
@@ -80,6 +81,14 @@ def _shown(value: expr.Value, enum: Mapping[str, str] | None) -> Shown:
     return value
 
 
+def _shown_column(values: Sequence[expr.Value], enum: Mapping[str, str] | None
+                  ) -> list[Shown]:
+    """`_shown` of every value of a column."""
+    if enum is None:
+        return list(values)
+    return [enum.get(v, v) if isinstance(v, str) else v for v in values]
+
+
 def _enum_of(term: expr.Node, ck: CKind) -> Mapping[str, str] | None:
     if isinstance(term, expr.Name) and term.name in ck.inputs:
         return ck.inputs[term.name].values
@@ -111,7 +120,7 @@ def comparison(cond: normal.Cond, ck: CKind, labels: Mapping[str, str], titles: 
 
 
 def speaker(rule: Rule, ck: CKind, compiled: Compiled, scopes: Sequence[expr.Scope]
-            ) -> Callable[[int], Sentence] | None:
+            ) -> Speaker | None:
     """The sentence of a title's prerequisite for record i, or None when it has neither a
     label nor the form of a simple comparison (its expression is then what is shown).
 
@@ -122,8 +131,8 @@ def speaker(rule: Rule, ck: CKind, compiled: Compiled, scopes: Sequence[expr.Sco
         names = list(dict.fromkeys(placeholders(rule.label)))
         if not names:
             plain = Sentence(rule.label)
-            return lambda i: plain
-        return _column_speaker(lambda: _labelled(rule, names, ck, compiled, labels, scopes))
+            return Speaker(lambda: [plain] * len(scopes))
+        return Speaker(lambda: _labelled(rule, names, ck, compiled, labels, scopes))
     words = comparison(rule.cond, ck, labels, {t.spec.id for t in ck.titles} | {
         t.id for t in compiled.ruleset.titles if t.of == ck.kind})
     if words is None:
@@ -134,24 +143,31 @@ def speaker(rule: Rule, ck: CKind, compiled: Compiled, scopes: Sequence[expr.Sco
         cache: dict[Shown, Sentence] = {}
         enum = _enum_of(term, ck)
         out = []
-        for v in _column(term, scopes):
-            shown = _shown(v, enum)
+        for shown in _shown_column(_column(term, scopes), enum):
             found = cache.get(shown)
             if found is None:
                 found = cache[shown] = Sentence(subject=subject, op=op, need=needs, value=shown)
             out.append(found)
         return out
-    return _column_speaker(build)
+    return Speaker(build)
 
 
-def _column_speaker(build: Callable[[], list[Sentence]]) -> Callable[[int], Sentence]:
-    built: list[list[Sentence]] = []
+class Speaker:
+    """A prerequisite's sentence for each record, built a column at a time at the first
+    call."""
 
-    def speak(i: int) -> Sentence:
-        if not built:
-            built.append(build())
-        return built[0][i]
-    return speak
+    def __init__(self, build: Callable[[], list[Sentence]]) -> None:
+        self._build = build
+        self._built: list[Sentence] | None = None
+
+    def column(self) -> list[Sentence]:
+        """Every record's sentence, in the records' order."""
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def __call__(self, i: int) -> Sentence:
+        return self.column()[i]
 
 
 def _labelled(rule: Rule, names: Sequence[str], ck: CKind, compiled: Compiled,
@@ -163,14 +179,14 @@ def _labelled(rule: Rule, names: Sequence[str], ck: CKind, compiled: Compiled,
     for name in names:
         if name == "value" and term is not None:
             enum = _enum_of(term, ck)
-            columns.append([_shown(v, enum) for v in _column(term, scopes)])
+            columns.append(_shown_column(_column(term, scopes), enum))
         elif name == "need" and term is not None:
             consts = [_shown(x.const, _enum_of(term, ck)) for x in normal.leaves(rule.cond)
                       if isinstance(x, normal.NfLeaf)]
             columns.append([consts[0] if len(consts) == 1 else _joined(consts)] * n)
         elif name in labels:
             enum = ck.inputs[name].values if name in ck.inputs else None
-            columns.append([_shown(v, enum) for v in closures.field_column(name, scopes)])
+            columns.append(_shown_column(closures.field_column(name, scopes), enum))
         else:
             columns.append([compiled.constants.get(name)] * n)
     cache: dict[tuple[Shown, ...], Sentence] = {}
@@ -201,7 +217,7 @@ def _joined(values: Sequence[Shown]) -> str:
     return " / ".join(str(v) for v in values)
 
 
-def worded(prereqs: tuple[Prerequisite, ...], speakers: Sequence[Callable[[int], Sentence] | None],
+def worded(prereqs: tuple[Prerequisite, ...], speakers: Sequence[Speaker | None],
            i: int, entries: dict[tuple[object, ...], Any]) -> tuple[Prerequisite, ...]:
     """The prerequisites of record i with their sentences; equal ones share one object, kept
     in `entries` (the scorer's shared ledger entries) so that decisions stay shared too."""

@@ -12,10 +12,11 @@ the cross-check); points formulas are evaluated in exact decimals for the rule t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from scoring.base.errors import InputError, Problem
@@ -169,7 +170,13 @@ def with_history_fields(records: Sequence[Record],
     """Records with the `past.` fields their history functions read, as inputs."""
     if not history:
         return list(records)
-    return [replace(r, values={**r.values, **history.get((r.kind, r.id), {})}) for r in records]
+    out = []
+    for r in records:
+        new = object.__new__(type(r))  # `replace`, without running __init__ field by field
+        new.__dict__.update(r.__dict__)
+        new.values = {**r.values, **history.get((r.kind, r.id), {})}
+        out.append(new)
+    return out
 
 
 def rate_units(units: Sequence[Record], compiled: Compiled, ev: Evaluator, rounds: RoundData,
@@ -190,9 +197,9 @@ def score_members(individuals: Sequence[Record], uni: _State, compiled: Compiled
                   missing: dict[tuple[Kind, str], list[str]]) -> _State:
     """People rated, scored and given their titles, reading their rated units' values."""
     individuals = sorted(individuals, key=lambda r: r.id)
-    unit_scopes = {str(s["id"]): s for s in uni.scopes}
+    unit_values = {str(s["id"]): _as_unit(s) for s in uni.scopes}
     ind = _State(compiled.kind("individual"), list(individuals),
-                 [_individual_scope(r, unit_scopes.get(r.parent)) for r in individuals],
+                 [_individual_scope(r, unit_values.get(r.parent)) for r in individuals],
                  rounds, missing)
     _rate(ind, ev, late=False)
     _score_kind(ind, ev)
@@ -271,12 +278,17 @@ def reward_amounts(compiled: Compiled) -> tuple[rewards.Salary | None, dict[str,
     return salary, rewards.amounts(compiled.ruleset, salary)
 
 
-def _individual_scope(r: Record, unit: expr.Scope | None) -> dict[str, expr.Value]:
-    """A person's values, with their unit's inputs (and final rating) as `unit.<name>`."""
+def _as_unit(unit: expr.Scope) -> dict[str, expr.Value]:
+    """A unit's inputs (and final rating) as its members read them: `unit.<name>`."""
+    return {f"unit.{k}": v for k, v in unit.items() if k != RATING_POINTS}
+
+
+def _individual_scope(r: Record, unit: dict[str, expr.Value] | None) -> dict[str, expr.Value]:
+    """A person's values, with their unit's as `unit.<name>` (`_as_unit`)."""
     scope: dict[str, expr.Value] = {"id": r.id, "name": r.name, "unit_id": r.parent}
     scope.update(r.values)
     if unit is not None:
-        scope.update({f"unit.{k}": v for k, v in unit.items() if k != RATING_POINTS})
+        scope.update(unit)
     return scope
 
 
@@ -313,7 +325,7 @@ class _Shared:
     def __init__(self) -> None:
         self._names: dict[int, tuple[Rule, tuple[str, ...]]] = {}
         self.entries: dict[tuple[object, ...], Any] = {}
-        self.pairs: dict[tuple[object, ...], Any] = {}
+        self.pairs: dict[tuple[str, ...], list[dict[int, Any]]] = {}
 
     def names(self, rule: Rule) -> tuple[str, ...]:
         """The names a rule reads (condition and points), sorted: a hit's `reads`."""
@@ -327,18 +339,22 @@ class _Shared:
 V = TypeVar("V", bound=expr.Value)
 
 
-def _interned(shared: _Shared, names: Sequence[str], values: Sequence[V]
+def _interned(shared: _Shared, names: tuple[str, ...], values: Sequence[V]
               ) -> tuple[tuple[str, V], ...]:
     """`tuple(zip(names, values))` with every (name, value) pair shared between records that
     hold the same value object (validation gives equal cells one object; a ledger of a million
-    records repeats a few thousand pairs). Keyed by identity: exact, and the pair kept in the
-    table keeps its value alive, so an id is never reused while it is a key."""
-    pairs = shared.pairs
-    keys = list(zip(names, map(id, values), strict=True))
-    found: list[Any] = list(map(pairs.get, keys))
-    for j, pair in enumerate(found):
-        if pair is None:
-            found[j] = pairs[keys[j]] = (names[j], values[j])
+    records repeats a few thousand pairs). Keyed by identity, a table per name (looked up at C
+    speed): exact, and the pair kept in the table keeps its value alive, so an id is never
+    reused while it is a key."""
+    tables = shared.pairs.get(names)
+    if tables is None:
+        tables = shared.pairs[names] = [{} for _ in names]
+    ids = list(map(id, values))
+    found: list[Any] = list(map(dict.get, tables, ids))
+    if None in found:  # only a record with a value not seen before goes through them one by one
+        for j, pair in enumerate(found):
+            if pair is None:
+                found[j] = tables[j][ids[j]] = (names[j], values[j])
     return tuple(found)
 
 
@@ -391,9 +407,20 @@ def _rate(st: _State, ev: Evaluator, late: bool) -> None:
             scope[RATING_POINTS] = value
         bands = ev.evaluate(cr.bands, st.scopes)
         overrides = ev.evaluate(cr.overrides, st.scopes)
+    # A decision is a function of the rating given, the points (exact digits), the band and
+    # the override: records alike share it (the quota below replaces, never changes, one).
+    decided: dict[tuple[object, ...], tuple[expr.Value, RatingDecision]] = {}
     for i, scope in enumerate(st.scopes):
         given = scope.get(cr.field)
         points = scope[RATING_POINTS]
+        key = (given, points, str(points), min(bands[i]) if bands[i] else -1,
+               min(overrides[i]) if overrides[i] else -1)
+        found = decided.get(key)
+        if found is not None:
+            scope[cr.field], st.ratings[i] = found
+            if found[1].warning:
+                st.warnings[i].append(found[1].warning)
+            continue
         band = band_rule = None
         if isinstance(points, Decimal) and bands[i]:
             band = cr.band_ratings[min(bands[i])]
@@ -420,6 +447,7 @@ def _rate(st: _State, ev: Evaluator, late: bool) -> None:
             points if isinstance(points, Decimal) else None, band, band_rule or "",
             override.id if override else "", override.reason if override else "",
             warning=warning)
+        decided[key] = (final, st.ratings[i])  # type: ignore[assignment]
     if problems:
         raise InputError(problems)
     if cr.quota is not None:
@@ -436,6 +464,13 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
         with _about(st, c.spec.id, c.spec.source):
             fired = ev.evaluate(c.group, st.scopes)
             found = _criterion_hits(st.shared, c, fired, st.scopes)
+        cid = c.spec.id
+        if not st.rounds.values:  # no review rounds: each record takes its computed points
+            for scope, points, hits, (pts, hit) in zip(st.scopes, st.points, st.hits, found,
+                                                       strict=True):
+                scope[cid] = points[cid] = pts
+                hits.append(hit)
+            continue
         for i, scope in enumerate(st.scopes):
             pts, hit = found[i]
             history = st.history(i, c.spec.id)
@@ -458,20 +493,47 @@ def _score_kind(st: _State, ev: Evaluator) -> None:
     for adj in (*ck.bonus, *ck.deductions):
         with _about(st, adj.spec.id, adj.spec.source):
             fired = ev.evaluate(adj.group, st.scopes)
-            for i, scope in enumerate(st.scopes):
-                if 0 in fired[i]:
-                    st.hits[i].append(_adjustment_hit(st.shared, adj, scope,
-                                                      st.history(i, adj.spec.id)))
+            at = [i for i, f in enumerate(fired) if 0 in f]
+            if st.rounds.values:  # a round may have set a record's value: one by one
+                hits = [_adjustment_hit(st.shared, adj, st.scopes[i], st.history(i, adj.spec.id))
+                        for i in at]
+            else:
+                hits = _by_reading(st.shared, adj.group.rules[0], st.scopes, at, partial(
+                    lambda a, i: _adjustment_hit(st.shared, a, st.scopes[i], ()), adj))
+        for i, hit in zip(at, hits, strict=True):
+            st.hits[i].append(hit)
     for i, scope in enumerate(st.scopes):
         scope["score"] = sum((h.points for h in st.hits[i] if h.points is not None), ZERO)
     _rate(st, ev, late=True)
     for g in ck.gates:
         with _about(st, g.id, g.group.rules[0].source if g.group.rules else ""):
             fired = ev.evaluate(g.group, st.scopes)
-        for i, scope in enumerate(st.scopes):
-            if 0 in fired[i]:
-                st.gates[i][g.id] = g.label
-                st.hits[i].append(_gate_hit(st.shared, g, scope))
+        at = [i for i, f in enumerate(fired) if 0 in f]
+        hits = _by_reading(st.shared, g.group.rules[0], st.scopes, at, partial(
+            lambda gate, i: _gate_hit(st.shared, gate, st.scopes[i]), g))
+        for i, hit in zip(at, hits, strict=True):
+            st.gates[i][g.id] = g.label
+            st.hits[i].append(hit)
+
+
+T = TypeVar("T")
+
+
+def _by_reading(shared: _Shared, rule: Rule, scopes: Sequence[expr.Scope], at: Sequence[int],
+                build: Callable[[int], T]) -> list[T]:
+    """`[build(i) for i in at]` for an entry that is a function of the values `rule` reads:
+    the records are keyed by those values (exact digits included) a column at a time, and
+    `build` runs once per key, on the first record with it (so an error names that record)."""
+    if not at:
+        return []
+    names = shared.names(rule)
+    sub = [scopes[i] for i in at]
+    columns = [closures.field_column(n, sub) for n in names]
+    digits = [list(map(str, c)) for c in columns if Decimal in set(map(type, c))]
+    keys = list(zip(*columns, *digits, strict=True)) if columns else [()] * len(sub)
+    first = dict(zip(reversed(keys), reversed(at), strict=True))
+    built = {key: build(first[key]) for key in dict.fromkeys(keys)}
+    return list(map(built.__getitem__, keys))
 
 
 def _criterion_hits(shared: _Shared, c: CCriterion, fired: Sequence[frozenset[int]],
@@ -654,70 +716,77 @@ def _aggregate_one(agg: CAggregate, cond: normal.Cond, scopes: list[dict[str, ex
 
 
 def _decide_titles(st: _State, ev: Evaluator, compiled: Compiled) -> None:
+    """Each title's decision for every record. A decision is a function of whether the title
+    was awarded, the gates that blocked it, its prerequisites and their sentences (and, under
+    a quota, the quota's decision): records are keyed by those parts, a column at a time, and
+    records with the same parts share one decision, built once."""
+    n = len(st.scopes)
     for t in st.ck.titles:
         speakers = [conditions.speaker(rule, st.ck, compiled, st.scopes)
                     for rule in t.group.rules]
-        spoken = any(s is not None for s in speakers)
         with _about(st, t.spec.id, t.spec.source):
             fired = ev.evaluate(t.group, st.scopes)
         n_rules = len(t.group.rules)
-        eligible = [len(f) == n_rules for f in fired]
-        gated = [tuple(g.id for g in st.ck.gates if t.spec.id in g.blocks and g.id in st.gates[i])
-                 for i in range(len(st.scopes))]
-        candidates = [i for i in range(len(st.scopes)) if eligible[i] and not gated[i]]
+        blocking = [g.id for g in st.ck.gates if t.spec.id in g.blocks]
+        gated = ([tuple([g for g in blocking if g in gates]) if gates else ()
+                  for gates in st.gates] if blocking else [()] * n)
+        candidates = [i for i in range(n) if len(fired[i]) == n_rules and not gated[i]]
         quota = apply_quota(t, candidates, st.scopes) if t.quota else {}
         awarded = {i for i in candidates if i not in quota or not quota[i].cut}
-        met = tuple(Prerequisite(rule.text, True, "") for rule in t.group.rules)
-        unmet = [_Unmet(st.shared, rule, st.scopes) for rule in t.group.rules]
-        for i, scope in enumerate(st.scopes):
-            scope[t.spec.id] = i in awarded
-            prereqs = met if len(fired[i]) == n_rules else tuple(
-                met[idx] if idx in fired[i] else unmet[idx](i)
-                for idx in range(n_rules)
-            )
-            if spoken:
-                prereqs = conditions.worded(prereqs, speakers, i, st.shared.entries)
+        won = [i in awarded for i in range(n)]
+        for scope, yes in zip(st.scopes, won, strict=True):
+            scope[t.spec.id] = yes
+        parts = _prerequisites(t.group.rules, fired, st.scopes)
+        said = [speak.column() for speak in speakers if speak is not None]
+        keys = list(zip(won, gated, *(list(map(id, col)) for col in parts),
+                        *(list(map(id, col)) for col in said), strict=True))
+        prereqs: dict[tuple[object, ...], tuple[Prerequisite, ...]] = {}
+        decided: dict[tuple[object, ...], TitleDecision] = {}
+        for i, key in enumerate(keys):
             decision = quota.get(i)
-            if decision is None:  # the same decision for every record with these parts
-                # (prerequisites are shared objects, kept alive by `shared`: ids are stable)
-                key = (id(t), i in awarded, *map(id, prereqs), gated[i])
-                found = st.shared.entries.get(key)
-                if found is None:
-                    found = st.shared.entries[key] = TitleDecision(
-                        t.spec.id, t.spec.label, i in awarded, prereqs, gated[i])
-                st.decisions[i].append(found)
-            else:
-                st.decisions[i].append(TitleDecision(t.spec.id, t.spec.label, i in awarded,
-                                                     prereqs, gated[i], decision))
+            found = decided.get(key) if decision is None else None
+            if found is None:
+                own = prereqs.get(key[2:])
+                if own is None:
+                    own = prereqs[key[2:]] = tuple(col[i] for col in parts)
+                    if said:
+                        own = prereqs[key[2:]] = conditions.worded(own, speakers, i,
+                                                                   st.shared.entries)
+                found = TitleDecision(t.spec.id, t.spec.label, won[i], own, gated[i], decision)
+                if decision is None:
+                    decided[key] = found
+            st.decisions[i].append(found)
 
 
-class _Unmet:
-    """A failed prerequisite with its failing part in the record's values, shared by every
-    record whose condition terms have the same values.
+def _prerequisites(rules: Sequence[Rule], fired: Sequence[frozenset[int]],
+                   scopes: list[dict[str, expr.Value]]) -> list[list[Prerequisite]]:
+    """For each rule, every record's prerequisite: met (one object), or why not.
 
     `why_not` reads a condition only through the values of its leaves' terms (whether each
-    holds, and the value it shows), so those values, computed a column at a time when first
-    needed, are the key: `a + b >= 2` shares one entry for every record where a + b is 1.
+    holds, and the value it shows), so the records where a rule failed are keyed by those
+    values, a column at a time (exact digits included), and each key's explanation is
+    computed once: `a + b >= 2` shares one entry for every record where a + b is 1.
     """
-
-    def __init__(self, shared: _Shared, rule: Rule, scopes: list[dict[str, expr.Value]]
-                 ) -> None:
-        self.shared, self.rule, self.scopes = shared, rule, scopes
-        self.columns: list[list[expr.Value]] | None = None
-
-    def __call__(self, i: int) -> Prerequisite:
-        if self.columns is None:
-            self.columns = [closures.field_column(leaf.name, self.scopes)
-                            if isinstance(leaf, normal.NfPresent)
-                            else closures.column(leaf.term, self.scopes)
-                            for leaf in normal.leaves(self.rule.cond)]
-        key = (id(self.rule), _exact([c[i] for c in self.columns]))
-        found = self.shared.entries.get(key)
-        if found is None:
-            found = Prerequisite(self.rule.text, False,
-                                 explained(self.rule.cond)(self.scopes[i]))
-            self.shared.entries[key] = found
-        return found
+    out = []
+    for k, rule in enumerate(rules):
+        met = Prerequisite(rule.text, True, "")
+        col = [met] * len(scopes)
+        failing = [i for i, f in enumerate(fired) if k not in f]
+        if failing:
+            sub = [scopes[i] for i in failing]
+            columns = [closures.field_column(leaf.name, sub) if isinstance(leaf, normal.NfPresent)
+                       else closures.column(leaf.term, sub)
+                       for leaf in normal.leaves(rule.cond)]
+            digits = [list(map(str, c)) for c in columns if Decimal in set(map(type, c))]
+            keys = list(zip(*columns, *digits, strict=True)) if columns else [()] * len(sub)
+            why = explained(rule.cond)
+            first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+            distinct = {key: Prerequisite(rule.text, False, why(sub[first[key]]))
+                        for key in dict.fromkeys(keys)}  # explained on its first record
+            for i, found in zip(failing, map(distinct.__getitem__, keys), strict=True):
+                col[i] = found
+        out.append(col)
+    return out
 
 
 # ----------------------------------------------------------------------------------- results
@@ -732,21 +801,25 @@ def _results(st: _State, kind: Kind, amounts: dict[str, Decimal],
             ranks[i] = (pos + 1, len(order), scope_text)
         tied.update(tie_breaks(order, st.ck.rank_by, st.scopes))
     out = []
-    computed_names = [n for n, _ in st.ck.computed]
-    input_names = list(st.ck.inputs)
+    computed_names = tuple(n for n, _ in st.ck.computed)
+    input_names = tuple(st.ck.inputs)
     shared = st.shared
+    paying: dict[tuple[str, ...], tuple[Any, Any]] = {}  # the titles decide the rewards
     for i, r in enumerate(st.records):
         scope = st.scopes[i]
         rank, of, scope_text = ranks[i]
         titles = tuple(d.title for d in st.decisions[i] if d.awarded)
-        paid, not_paid = rewards.split(titles, amounts, achievements)
+        split = paying.get(titles)
+        if split is None:
+            split = paying[titles] = rewards.split(titles, amounts, achievements)
+        paid, not_paid = split
         score_value = scope["score"]
         assert isinstance(score_value, Decimal)
         out.append(RecordResult(
             kind=kind, id=r.id, name=r.name, parent=r.parent, origin=r.origin,
             inputs=_interned(shared, input_names, list(map(r.values.__getitem__, input_names))),
             computed=_interned(shared, computed_names, list(map(scope.get, computed_names))),
-            points=_interned(shared, list(st.points[i]), list(st.points[i].values())),
+            points=_interned(shared, tuple(st.points[i]), list(st.points[i].values())),
             score=score_value, titles=titles, hits=tuple(st.hits[i]),
             decisions=tuple(st.decisions[i]), gates=tuple(st.gates[i]),
             rank=rank, rank_scope=scope_text, rank_of=of,

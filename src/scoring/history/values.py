@@ -37,6 +37,7 @@ __all__ = [
     "explain_lines",
     "history_fields_for",
     "history_fields_of",
+    "history_values",
     "snapshot_of",
 ]
 
@@ -78,12 +79,16 @@ def _count(snaps: Sequence[Snapshot], listed: Sequence[PastInitiative],
     if listed:
         return Decimal(sum(1 for i in listed if i.scope in q.scopes
                            and not (q.unused_for and i.used_for == q.unused_for)))
+    return _initiatives_in(snaps[0].values, q) if snaps else _ZERO
+
+
+def _initiatives_in(values: Mapping[str, object], q: Query) -> Decimal:
+    """A year's initiatives at the query's scopes, from that year's counts."""
     total = _ZERO
-    for s in snaps[:1]:
-        for scope in q.scopes:
-            for name in INITIATIVE_INPUTS[scope]:
-                v = s.values.get(name)
-                total += v if isinstance(v, Decimal) else _ZERO
+    for scope in q.scopes:
+        for name in INITIATIVE_INPUTS[scope]:
+            v = values.get(name)
+            total += v if isinstance(v, Decimal) else _ZERO
     return total
 
 
@@ -124,7 +129,10 @@ def _title_ids(compiled: Compiled, kind: Kind) -> tuple[str, ...]:
 
 def history_fields_for(compiled: Compiled, h: History, year: int, individuals: Sequence[Record],
                 units: Sequence[Record]) -> dict[tuple[Kind, str], dict[str, expr.Value]]:
-    """Each record's `past.` fields for the scorer: the history values before `year`."""
+    """Each record's `past.` fields for the scorer: the history values before `year`.
+
+    Records the store knows nothing of (every record of a run without --history) share one
+    dict of zeros: read only, never changed."""
     out: dict[tuple[Kind, str], dict[str, expr.Value]] = {}
     if not compiled.history:
         return out
@@ -133,11 +141,18 @@ def history_fields_for(compiled: Compiled, h: History, year: int, individuals: S
     for kind, records in batch:
         queries = [q for q in compiled.history if q.kind == kind]
         titles = _title_ids(compiled, kind)
+        nothing: dict[str, expr.Value] = {q.field: _ZERO for q in queries}
         for r in records:
             rid = h.stable_id(kind, r.id, year)
-            out[(kind, r.id)] = {q.field: evaluate(q, h, rid, year - 1, year, titles)[0]
-                                 for q in queries}
+            out[(kind, r.id)] = (nothing if _unknown(h, kind, rid) else
+                                 {q.field: evaluate(q, h, rid, year - 1, year, titles)[0]
+                                  for q in queries})
     return out
+
+
+def _unknown(h: History, kind: Kind, rid: str) -> bool:
+    """Nothing is known of this record before: every past part is 0 (see `evaluate`)."""
+    return not h.initiatives and not h.of(kind, rid)
 
 
 def snapshot_of(r: RecordResult, year: int) -> Snapshot:
@@ -164,6 +179,13 @@ def _value(q: Query, h: History, rid: str, year: int, current: Snapshot,
         now = _holds_on(q.cond, current, scope(), q.call)
     else:
         now = _count((current,), (), q)
+    return _combined(q, past, past_years, now, year, memo)
+
+
+def _combined(q: Query, past: Decimal, past_years: tuple[int, ...], now: object, year: int,
+              memo: dict[tuple[object, ...], HistoryValue]) -> HistoryValue:
+    """The value of the query from its past part and this year's (whether the title is held,
+    whether the condition holds, this year's count)."""
     key = (id(q), str(past), past_years, str(now))  # digits too: 1.0 is not 1
     found = memo.get(key)
     if found is not None:
@@ -189,27 +211,109 @@ def attach(result: Result, compiled: Compiled, h: History, year: int) -> Result:
 
 def attach_records(records: Sequence[RecordResult], compiled: Compiled, h: History, year: int
                    ) -> tuple[RecordResult, ...]:
-    """`attach` for some records (each record's values depend on it alone)."""
+    """`attach` for some records (each record's values depend on it alone).
+
+    A record the store knows nothing of (every record without --history) has every past part
+    0, so only this year's parts are read, from the record itself (`_Now`); the others go
+    through the general path (`history_values`). Equal values share one object."""
     if not compiled.history:
         return tuple(records)
-
     memo: dict[tuple[object, ...], HistoryValue] = {}  # the queries live as long as it
-
-    def with_history(r: RecordResult) -> RecordResult:
-        queries = [q for q in compiled.history if q.kind == r.kind]
-        titles = _title_ids(compiled, r.kind)
+    nows = {kind: _Now(compiled, kind) for kind in REVIEW_PARAMS}
+    out = []
+    for r in records:
         rid = h.stable_id(r.kind, r.id, year)
-        current = snapshot_of(r, year)
-        built: list[dict[str, expr.Value]] = []
+        values = (nows[r.kind].values(r, year, memo) if _unknown(h, r.kind, rid)
+                  else history_values(r, compiled, h, year, memo))
+        out.append(_with_history(r, values))
+    return tuple(out)
 
-        def scope() -> dict[str, expr.Value]:
-            if not built:
-                built.append(current.scope(titles))
-            return built[0]
-        return replace(r, history=tuple(_value(q, h, rid, year, current, titles, scope, memo)
-                                        for q in queries))
 
-    return tuple(map(with_history, records))
+def _with_history(r: RecordResult, values: tuple[HistoryValue, ...]) -> RecordResult:
+    """`replace(r, history=values)` without running the frozen class's __init__ field by field
+    (a tenth of the time): a copy of the record's fields, with its history."""
+    new = object.__new__(type(r))
+    new.__dict__.update(r.__dict__)
+    new.__dict__["history"] = values
+    return new
+
+
+def history_values(r: RecordResult, compiled: Compiled, h: History, year: int,
+                   memo: dict[tuple[object, ...], HistoryValue]) -> tuple[HistoryValue, ...]:
+    """A record's history values, each query evaluated on the store and on this year's
+    record as a snapshot: the general path, which `attach_records` takes for a record the
+    store knows."""
+    titles = _title_ids(compiled, r.kind)
+    rid = h.stable_id(r.kind, r.id, year)
+    current = snapshot_of(r, year)
+    built: list[dict[str, expr.Value]] = []
+
+    def scope() -> dict[str, expr.Value]:
+        if not built:
+            built.append(current.scope(titles))
+        return built[0]
+    return tuple(_value(q, h, rid, year, current, titles, scope, memo)
+                 for q in compiled.history if q.kind == r.kind)
+
+
+_ABSENT = object()
+
+
+class _Now:
+    """This year's parts of a kind's queries, read from the record without a snapshot: whether
+    it holds the title (`consecutive_years`), whether the condition holds on its scope
+    (`years_with`, decided once per distinct reading of the condition's names, on the
+    snapshot's scope of the first record with that reading) and its count
+    (`count_initiatives`, from its values). `Snapshot.scope` gives titles over the score over
+    values over id, name and parent; values are inputs, computed fields, points, aggregates
+    and the final rating, later ones first."""
+
+    def __init__(self, compiled: Compiled, kind: Kind) -> None:
+        self.queries = [q for q in compiled.history if q.kind == kind]
+        self.title_ids = _title_ids(compiled, kind)
+        self.titles = frozenset(self.title_ids)
+        self.names = {id(q): tuple(sorted(normal.cond_names(q.cond))) for q in self.queries
+                      if q.cond is not None}
+        self.parent = "unit_id" if kind == "individual" else "cluster"
+        self.held: dict[tuple[object, ...], bool] = {}
+        self.known: list[dict[object, HistoryValue]] = [{} for _ in self.queries]
+
+    def values(self, r: RecordResult, year: int, memo: dict[tuple[object, ...], HistoryValue]
+               ) -> tuple[HistoryValue, ...]:
+        """The record's history values, with nothing before this year."""
+        values: dict[str, object] = dict(r.inputs)
+        values.update(r.computed)
+        values.update(r.points)
+        values.update((a.name, a.value) for a in r.aggregates)
+        if r.rating is not None and r.rating.final is not None:
+            values[r.rating.field] = r.rating.final
+        out = []
+        for q, known in zip(self.queries, self.known, strict=True):
+            now = (q.title in r.titles if q.fn == "consecutive_years"
+                   else self._holds(q, r, values, year) if q.fn == "years_with"
+                   else _initiatives_in(values, q))
+            key = str(now) if now.__class__ is Decimal else now  # digits too: 1.0 is not 1
+            found = known.get(key)
+            if found is None:
+                found = known[key] = _combined(q, _ZERO, (), now, year, memo)
+            out.append(found)
+        return tuple(out)
+
+    def _holds(self, q: Query, r: RecordResult, values: Mapping[str, object], year: int
+               ) -> bool:
+        assert q.cond is not None
+        read = [(n in r.titles) if n in self.titles or n in r.titles
+                else r.score if n == "score" and r.score is not None
+                else values[n] if n in values
+                else {"id": r.id, "name": r.name, self.parent: r.parent}.get(n, _ABSENT)
+                for n in self.names[id(q)]]
+        key = (id(q), *[(v, str(v)) if v.__class__ is Decimal else v for v in read])
+        found = self.held.get(key)
+        if found is None:
+            current = snapshot_of(r, year)
+            found = self.held[key] = _holds_on(q.cond, current, current.scope(self.title_ids),
+                                               q.call)
+        return found
 
 
 class _Person(Protocol):

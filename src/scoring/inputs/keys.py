@@ -244,7 +244,11 @@ class Keyed:
     id: str
     name: str
     group: str  # the unit of a person, the cluster of a unit
-    where: str
+    at: object  # where it was read (an `Origin`, or its text): worded only for a message
+
+    @property
+    def where(self) -> str:
+        return str(self.at)
 
 
 def check_ids(records: Sequence[Keyed], kind_word: str, group_word: str,
@@ -339,7 +343,7 @@ def check_keys(individuals: list[Record], units: list[Record], rs: RuleSet
     units, result = check_unit_keys(units, rs)
     for f, what in person_group_fields(rs):
         individuals = _unify(individuals, what, f, result)
-    check_ids([Keyed(r.id, r.name, r.parent, str(r.origin)) for r in individuals], N_("people"),
+    check_ids([Keyed(r.id, r.name, r.parent, r.origin) for r in individuals], N_("people"),
               N_("unit"), result)
     return individuals, units, result
 
@@ -352,7 +356,7 @@ def check_unit_keys(units: list[Record], rs: RuleSet) -> tuple[list[Record], Key
     inputs = rs.unit.inputs
     for f in group_fields(per_fields(rs, "unit"), {n: s.type for n, s in inputs.items()}):
         units = _unify(units, f"{f} ({inputs[f].label})", f, result)
-    check_ids([Keyed(u.id, u.name, u.parent, str(u.origin)) for u in units], N_("units"),
+    check_ids([Keyed(u.id, u.name, u.parent, u.origin) for u in units], N_("units"),
               N_("cluster"),
               result)
     return units, result

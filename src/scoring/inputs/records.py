@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
@@ -561,7 +562,7 @@ def validate_parts(table: RawTable, inputs: Mapping[str, InputSpec], warnings: l
     if problems:
         raise InputError(problems)
     model = record_model(table.kind, inputs)
-    parse_row = row_parser(table.kind, inputs)
+    parse_columns = column_parser(table.kind, inputs)
     derived = dict(table.derived)
     own = {f: i for i, f in columns.items() if i not in derived}
     counted = {f: i for i, f in columns.items() if i in derived}
@@ -569,48 +570,86 @@ def validate_parts(table: RawTable, inputs: Mapping[str, InputSpec], warnings: l
     extra_cols = [i for i in range(len(table.header))
                   if i not in columns and i not in derived and not blank(table.header[i])
                   and match_key(table.header[i]) not in ROW_NUMBER_HEADERS]
+    fields = [*IDENTITY_ALIASES[table.kind], *(["year"] if "year" in own else []), *inputs]
+    group = "unit_id" if table.kind == "individual" else "cluster"
+    names = tuple(inputs)
+    step = size or max(len(table.rows), 1)
     records: list[Record] = []
-    for offset, row in enumerate(table.rows):
-        if size and len(records) >= size:
+    for start in range(0, max(len(table.rows), 1), step):
+        if start:
             yield records
             records = []
-        rownum = table.first_row + offset
-        if all(blank(v) for v in row):
-            continue  # empty trailing or separating rows are not records
-        data = {f: (row[i] if i < len(row) else None) for f, i in own.items()}
-        for f, j in counted.items():
-            from_list = row[j] if j < len(row) else None
-            if blank(from_list):
-                continue
-            if blank(data.get(f)):
-                data[f] = from_list
-            elif not _agree(data[f], from_list, inputs[f]):
-                problems.append(Problem(
-                    input_location(table.file, rownum, str(headers[f]), table.sheet),
-                    _("{here} here, but {where} lists {listed} for this person: make them "
-                      "agree, or leave this cell blank").format(
-                          here=_head(data[f]), where=derived[j], listed=from_list)))
-        for name in inputs:
-            data.setdefault(name, None)
-        fast = parse_row(data)
-        if fast is not None:
-            ident, year, values = fast
-        else:
-            # A cell failed: the model reports every problem of the row, in its words.
-            try:
-                model.model_validate(data)
-            except ValidationError as e:
-                _locate(e, data, headers, table, rownum, problems)
-                continue
-            raise AssertionError(f"row {rownum}: the model accepted what its validators refused")
-        group = ident["unit_id" if table.kind == "individual" else "cluster"]
-        extra = {str(table.header[i]): "" if i >= len(row) or blank(row[i]) else _text(row[i])
-                 for i in extra_cols}
-        records.append(Record(table.kind, ident["id"], ident["name"], group, values,
-                              Origin(table.file, rownum, table.sheet), year, extra))
+        rows = table.rows[start:start + step]
+        kept = [k for k, row in enumerate(rows) if not all(blank(v) for v in row)]
+        data = {f: _cells(rows, kept, own.get(f)) for f in fields}
+        agree = _merge_counted(rows, kept, data, counted, derived, headers, inputs, table,
+                               table.first_row + start)
+        parsed, refused = parse_columns(data)
+        ident = zip(parsed["id"], parsed["name"], parsed[group],
+                    parsed["year"] if "year" in parsed else [None] * len(kept), strict=True)
+        values = zip(*(parsed[name] for name in inputs), strict=True) if inputs else (
+            () for _k in kept)
+        for n, (k, (rid, name, parent, year), row_values) in enumerate(
+                zip(kept, ident, values, strict=True)):
+            rownum = table.first_row + start + k
+            if agree:
+                problems.extend(agree.get(n, ()))
+            if n in refused:
+                # A cell failed: the model reports every problem of the row, in its words.
+                cells = {f: data[f][n] for f in fields}
+                try:
+                    model.model_validate(cells)
+                except ValidationError as e:
+                    _locate(e, cells, headers, table, rownum, problems)
+                    continue
+                raise AssertionError(
+                    f"row {rownum}: the model accepted what its validators refused")
+            row = rows[k]
+            extra = {str(table.header[i]): "" if i >= len(row) or blank(row[i]) else
+                     _text(row[i]) for i in extra_cols} if extra_cols else {}
+            records.append(Record(table.kind, rid, name, parent,  # type: ignore[arg-type]
+                                  dict(zip(names, row_values, strict=True)),
+                                  Origin(table.file, rownum, table.sheet), year,  # type: ignore[arg-type]
+                                  extra))
     if problems:
         raise InputError(problems)
     yield records
+
+
+def _cells(rows: Sequence[Sequence[object]], kept: Sequence[int], i: int | None
+           ) -> list[object]:
+    """Column `i` of the kept rows (None past a short row's end, or for a column not given)."""
+    if i is None:
+        return [None] * len(kept)
+    chosen = rows if len(kept) == len(rows) else [rows[k] for k in kept]
+    if min(map(len, chosen), default=i + 1) > i:
+        return list(map(itemgetter(i), chosen))
+    return [row[i] if i < len(row) else None for row in chosen]
+
+
+def _merge_counted(rows: Sequence[Sequence[object]], kept: Sequence[int],
+                   data: dict[str, list[object]], counted: Mapping[str, int],
+                   derived: Mapping[int, str], headers: Mapping[str, object],
+                   inputs: Mapping[str, InputSpec], table: RawTable, first_row: int
+                   ) -> dict[int, list[Problem]]:
+    """Fill each field's blank cells from the column derived from another sheet (a count from
+    the "Sáng kiến" sheet), and the problems of rows where the two disagree, by kept row."""
+    problems: dict[int, list[Problem]] = {}
+    for f, j in counted.items():
+        column = data[f]
+        for n, k in enumerate(kept):
+            from_list = rows[k][j] if j < len(rows[k]) else None
+            if blank(from_list):
+                continue
+            if blank(column[n]):
+                column[n] = from_list
+            elif not _agree(column[n], from_list, inputs[f]):
+                problems.setdefault(n, []).append(Problem(
+                    input_location(table.file, first_row + k, str(headers[f]), table.sheet),
+                    _("{here} here, but {where} lists {listed} for this person: make them "
+                      "agree, or leave this cell blank").format(
+                          here=_head(column[n]), where=derived[j], listed=from_list)))
+    return problems
 
 
 def _locate(e: ValidationError, data: Mapping[str, object], headers: Mapping[str, object],
@@ -626,55 +665,70 @@ def _locate(e: ValidationError, data: Mapping[str, object], headers: Mapping[str
 
 
 CACHE_CELLS = 4096
-_Parsed = tuple[dict[str, str], int | None, dict[str, expr.Value]]
+_REFUSED = object()
 
 
-def row_parser(kind: Kind, inputs: Mapping[str, InputSpec]
-               ) -> Callable[[Mapping[str, object]], _Parsed | None]:
-    """What `record_model(kind, inputs)` computes for a row, or None where it would refuse it.
+def column_parser(kind: Kind, inputs: Mapping[str, InputSpec]
+                  ) -> Callable[[Mapping[str, list[object]]],
+                                tuple[dict[str, list[object]], set[int]]]:
+    """What `record_model(kind, inputs)` computes for a table's columns (field → cells): each
+    field's values, and the rows it would refuse (whose values are then void).
 
     The model's validators are pure functions of a cell, and a column holds few distinct
-    cells (yes/no, a rating, small counts), so each distinct cell of each field is parsed
-    once and its value shared. A row with any refused cell returns None: the caller then
-    validates it with the model itself, which words and locates every problem of the row.
+    cells (yes/no, a rating, small counts), so each distinct cell of a column is parsed once
+    and its value shared, and the column is mapped at C speed. A refused row is validated by
+    the caller with the model itself, which words and locates every problem of the row.
     """
     identity = tuple(IDENTITY_ALIASES[kind])
     parsers: dict[str, Callable[[object], object]] = {
         **{name: _required_text for name in identity}, "year": _year,
         **{name: _cell(spec, name) for name, spec in inputs.items()}}
-    # Ids and names are unique: caching them would only cost memory. Other caches stop
-    # growing at CACHE_CELLS distinct cells (a continuous amount), and then only look up.
-    caches: dict[str, dict[tuple[type, object], object]] = {
+    # Ids and names are unique: caching them would only cost memory. Other caches, kept from
+    # one slice of rows to the next, stop growing at CACHE_CELLS distinct cells (a
+    # continuous amount), and then only look up.
+    caches: dict[str, dict[object, object]] = {
         name: {} for name in parsers if name not in ("id", "name")}
-    refused = object()
 
     def parse(name: str, v: object) -> object:
-        cache = caches.get(name)
-        key = None
-        if cache is not None:
-            try:
-                key = (v.__class__, v)
-                return cache[key]
-            except KeyError:
-                pass
-            except TypeError:  # an unhashable cell: parsed every time
-                key = None
         try:
-            out = parsers[name](v)
+            return parsers[name](v)
         except (ValueError, AssertionError):  # what the model turns into a located problem
-            out = refused
-        if cache is not None and key is not None and len(cache) < CACHE_CELLS:
-            cache[key] = out
-        return out
+            return _REFUSED
 
-    def run(data: Mapping[str, object]) -> _Parsed | None:
-        ident = {name: parse(name, data[name]) for name in identity}
-        year = parse("year", data["year"]) if "year" in data else None
-        values = {name: parse(name, data[name]) for name in inputs}
-        if (refused in ident.values() or year is refused
-                or any(v is refused for v in values.values())):
-            return None
-        return ident, year, values  # type: ignore[return-value]
+    def column(name: str, cells: list[object]) -> tuple[list[object], bool]:
+        """The column's values, and whether any cell was refused."""
+        cache = caches.get(name)
+        if cache is None:
+            values = [parse(name, v) for v in cells]
+            return values, any(v is _REFUSED for v in values)
+        # One type: the cells are the keys. Several: (type, cell), so 1 is not True.
+        keys: list[Any] = cells if len(set(map(type, cells))) <= 1 else list(
+            zip(map(type, cells), cells, strict=True))
+        try:
+            distinct = dict.fromkeys(keys)
+        except TypeError:  # an unhashable cell: parsed every time
+            values = [parse(name, v) for v in cells]
+            return values, any(v is _REFUSED for v in values)
+        single = keys is cells
+        for key in distinct:
+            ckey = (type(key), key) if single else key
+            found = cache.get(ckey, _REFUSED)
+            if found is _REFUSED:
+                found = parse(name, key if single else key[1])
+                if len(cache) < CACHE_CELLS:
+                    cache[ckey] = found
+            distinct[key] = found
+        return (list(map(distinct.__getitem__, keys)),
+                any(v is _REFUSED for v in distinct.values()))
+
+    def run(data: Mapping[str, list[object]]) -> tuple[dict[str, list[object]], set[int]]:
+        parsed: dict[str, list[object]] = {}
+        refused: set[int] = set()
+        for name, cells in data.items():
+            parsed[name], any_refused = column(name, cells)
+            if any_refused:
+                refused.update(n for n, v in enumerate(parsed[name]) if v is _REFUSED)
+        return parsed, refused
     return run
 
 
