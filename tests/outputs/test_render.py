@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from scoring.base.document import read_results
 from scoring.base.errors import OutputError
 from scoring.base.rounding import safe_number
 from scoring.evaluation.result import (
@@ -26,7 +26,6 @@ from scoring.evaluation.result import (
     Result,
     TitleDecision,
 )
-from scoring.base.document import read_results
 from scoring.explanations.ledger import json_number, to_json_data
 from scoring.inputs.records import Origin
 from scoring.outputs.csvout import render_csv
