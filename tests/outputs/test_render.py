@@ -721,3 +721,4 @@ def test_json_numbers_at_the_edges() -> None:
     assert '"n6": -12.5,' in text
     assert '"value": 7,' in text and '"value": 5' not in text  # the last of a repeated name
     assert "\\u2028" not in text and "\u2028" in text  # ensure_ascii=False keeps it raw
+

@@ -36,6 +36,7 @@ from scoring.base.errors import InputError, Problem, UsageError
 from scoring.base.i18n import N_, _, reset_language, use_language
 from scoring.evaluation.scorer import Evaluator
 from scoring.outputs.csvout import machine_row
+from scoring.outputs.jsonout import render_json_v1
 from scoring.outputs.manifest import (
     FROM_HERE,
     JSON_FORMAT,
@@ -48,7 +49,6 @@ from scoring.outputs.manifest import (
     output_formats,
     with_format,
 )
-from scoring.outputs.jsonout import render_json_v1
 from scoring.outputs.render import render
 from scoring.run.app import Run, run
 

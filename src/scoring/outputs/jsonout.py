@@ -19,15 +19,15 @@ for what a record holds (`read_results(render_json(r, m)) == to_json_data(r, m)`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from itertools import chain
+from itertools import chain, repeat
 from operator import itemgetter
 from types import EllipsisType
 from typing import Any
 
 from scoring.base.document import DECISION_COLUMNS, FORMAT, HIT_COLUMNS
-from scoring.evaluation.result import Hit, RecordResult, Result, TitleDecision
+from scoring.evaluation.result import HistoryValue, Hit, RecordResult, Result, TitleDecision
 from scoring.explanations.ledger import (
     _aggregate,
     _decision,
@@ -41,12 +41,11 @@ from scoring.explanations.ledger import (
     tie_json,
     to_json_data,
 )
-from scoring.language.expr import Value
 
 __all__ = [
-    "Merge", "Numbered", "Rows", "Shape", "columns", "dumps_indented", "head_pieces", "joined_row",
-    "ledger_pieces", "merged_shape", "render_json", "render_json_v1", "reshaped", "row_separator", "shape_of",
-    "table_end", "table_start",
+    "Merge", "Numbered", "Rows", "Shape", "columns", "dumps_indented", "head_pieces",
+    "joined_row", "ledger_pieces", "merged_shape", "render_json", "render_json_v1", "reshaped",
+    "row_separator", "shape_of", "table_end", "table_start",
 ]
 
 # A record's fields in format 1's order, "kind" left out (the table says it), around the
@@ -63,6 +62,7 @@ _TAIL = ("aggregates", "hits", "decisions", "gates", "extra", "warnings", "provi
 Shape = tuple[tuple[str, ...] | None, ...]
 NO_SHAPE: Shape = (None,) * len(_SPREAD)
 
+_MISSING = object()  # not looked up yet (a value looked up may be None)
 _encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": ")).encode
 
 
@@ -204,16 +204,19 @@ class Rows:
     """Writes records as rows, numbering the hits and decisions they use in `hits` and
     `decisions` (shared by every `Rows` writing one document).
 
-    A ledger object's row number, a number's or a (name, value) pair's JSON value are kept by
-    the object's id: the objects are shared by many records (`scorer._Shared`), and each one
-    looked up is kept alive here so that its id is never reused while it is a key."""
+    A ledger object's row number is kept by the object's id: hits and decisions are shared by
+    many records (`scorer._Shared`), and each one looked up is kept alive here so that its id
+    is never reused while it is a key; so are a criterion's points and a history value, few
+    and shared. An input's (name, value) pair is shared only as far as the data repeats its
+    values, so its value is written afresh (numbers are kept by value)."""
 
     def __init__(self, hits: Numbered, decisions: Numbered) -> None:
         self.hits, self.decisions = hits, decisions
-        self._hit: dict[int, int] = {}
-        self._decision: dict[int, int] = {}
-        self._numbers: dict[Decimal, Any] = {}
-        self._pairs: dict[int, Any] = {}
+        self._hits: dict[int, int] = {}  # keyed by id: see the class's doc
+        self._decisions: dict[int, int] = {}
+        self._points: dict[int, Any] = {}
+        self._history: dict[int, Any] = {}
+        self._numbers: dict[Decimal, Any] = {}  # by value: json_number depends only on it
         self._alive: list[object] = []
 
     def text(self, r: RecordResult, shape: Shape) -> str:
@@ -243,62 +246,57 @@ class Rows:
         if points is None:
             head.append({k: number(d) for k, d in r.points})
         else:
-            head += map(self._number_pair, r.points)
+            head += self._looked_up(self._points, r.points, self._point)
         for names, pairs in ((inputs, r.inputs), (computed, r.computed)):
             if names is None:
                 head.append({k: json_value(v) for k, v in pairs})
-            else:
-                head += map(self._value_pair, pairs)
+            else:  # json_value, inline: a value that is not a number is written as it is
+                head += [number(v) if type(v) is Decimal else v for _k, v in pairs]
         head.append([_aggregate(a) for a in r.aggregates])
-        hits = list(map(self._hit_number, r.hits))
-        decisions = list(map(self._decision_number, r.decisions))
+        hits = self._looked_up(self._hits, r.hits, self._hit_number)
+        decisions = self._looked_up(self._decisions, r.decisions, self._decision_number)
         tail = [list(r.gates), dict(r.extra), list(r.warnings), list(r.provisional),
                 _rating(r.rating), {t: number(a) for t, a in r.rewards}, number(r.reward),
                 [_unpaid(u) for u in r.not_paid],
-                [{"name": v.name, "value": number(v.value), "years": list(v.years)}
-                 for v in r.history]]
+                self._looked_up(self._history, r.history, self._history_value)]
         return head, hits, decisions, tail
 
+    def _looked_up(self, cache: dict[int, Any], objects: Sequence[Any],
+                   build: Callable[[Any], Any]) -> list[Any]:
+        """What `build` gives for each object, kept by the object's id: most of a record is
+        objects seen before, looked up here in one pass of C loops."""
+        found = list(map(cache.get, map(id, objects), repeat(_MISSING)))
+        if _MISSING in found:
+            for j, obj in enumerate(objects):
+                if found[j] is _MISSING:
+                    found[j] = cache[id(obj)] = build(obj)
+                    self._alive.append(obj)
+        return found
+
     def _number(self, d: Decimal) -> Any:
-        if type(d) is not Decimal or d.is_snan():  # let json_number say what is wrong
+        if type(d) is not Decimal:
             return json_number(d)
-        found = self._numbers.get(d, self)
-        if found is self:
+        try:
+            found = self._numbers.get(d, _MISSING)
+        except TypeError:  # a signalling NaN: let json_number say what is wrong
+            return json_number(d)
+        if found is _MISSING:
             found = self._numbers[d] = json_number(d)
         return found
 
-    def _number_pair(self, pair: tuple[str, Decimal]) -> Any:
-        found = self._pairs.get(id(pair), self)
-        if found is self:
-            found = self._pairs[id(pair)] = self._number(pair[1])
-            self._alive.append(pair)
-        return found
+    def _point(self, pair: tuple[str, Decimal]) -> Any:
+        return self._number(pair[1])
 
-    def _value_pair(self, pair: tuple[str, Value]) -> Any:
-        found = self._pairs.get(id(pair), self)
-        if found is self:
-            v = pair[1]
-            found = self._pairs[id(pair)] = self._number(v) if type(v) is Decimal \
-                else json_value(v)
-            self._alive.append(pair)
-        return found
+    def _history_value(self, v: HistoryValue) -> dict[str, Any]:
+        return {"name": v.name, "value": self._number(v.value), "years": list(v.years)}
 
     def _hit_number(self, h: Hit) -> int:
-        n = self._hit.get(id(h))
-        if n is None:
-            row = _hit(h)
-            n = self._hit[id(h)] = self.hits.number(_encode([row[c] for c in HIT_COLUMNS]))
-            self._alive.append(h)
-        return n
+        row = _hit(h)
+        return self.hits.number(_encode([row[c] for c in HIT_COLUMNS]))
 
     def _decision_number(self, d: TitleDecision) -> int:
-        n = self._decision.get(id(d))
-        if n is None:
-            row = _decision(d)
-            n = self._decision[id(d)] = self.decisions.number(
-                _encode([row[c] for c in DECISION_COLUMNS]))
-            self._alive.append(d)
-        return n
+        row = _decision(d)
+        return self.decisions.number(_encode([row[c] for c in DECISION_COLUMNS]))
 
 
 class Merge:
