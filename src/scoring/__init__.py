@@ -8,6 +8,8 @@ A script scores a batch as `scoring score` does, with the same bytes:
 >>> len(run.result.units) > 0 and run.result.hash == run.compiled.ruleset.content_hash
 True
 >>> data = scoring.render("json", run)  # the bytes of `scoring score ... --format json`
+>>> scoring.read_results(data)["units"][0]["id"] == run.result.units[0].id  # any format
+True
 >>> why = scoring.explain(run, run.result.units[0].id, "text")  # `scoring explain`
 >>> why.startswith(run.result.units[0].id) or run.result.units[0].id in why
 True
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
         test_rules,
         verify,
     )
+    from scoring.base.document import read_results
     from scoring.base.errors import (
         InputError,
         OutputError,
@@ -65,7 +68,7 @@ _WHERE = {
     "compile_rules": "scoring.api", "describe": "scoring.api", "explain": "scoring.api",
     "load_rules": "scoring.api", "publish": "scoring.api", "read_inputs": "scoring.api",
     "render": "scoring.api", "score": "scoring.api", "test_rules": "scoring.api",
-    "verify": "scoring.api",
+    "verify": "scoring.api", "read_results": "scoring.base.document",
     "InputError": "scoring.base.errors", "OutputError": "scoring.base.errors",
     "Problem": "scoring.base.errors", "RuleError": "scoring.base.errors",
     "ScoringError": "scoring.base.errors", "UsageError": "scoring.base.errors",
@@ -80,8 +83,8 @@ __all__ = [
     "Batch", "Compiled", "Explanation", "InputError", "InputSet", "Options", "OutputError",
     "Problem", "Record", "RecordResult", "Result", "RuleError", "RuleSet", "Run",
     "ScoringError", "UsageError", "Verification", "__version__", "check_rules",
-    "compile_rules", "describe", "explain", "load_rules", "publish", "read_inputs", "render",
-    "score", "test_rules", "verify",
+    "compile_rules", "describe", "explain", "load_rules", "publish", "read_inputs",
+    "read_results", "render", "score", "test_rules", "verify",
 ]
 
 

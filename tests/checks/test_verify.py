@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
+from scoring import read_results
 from scoring.base.errors import UsageError
 from scoring.checks.verify import read_manifest, verify_folder
 from scoring.cli import cli
+from scoring.outputs.jsonout import dumps_indented
+from scoring.outputs.manifest import manifest_bytes
 
 MINI_RULES = Path("tests/rulesets/mini")
 QN = Path("fixtures/quang-ngai-2021")
@@ -81,14 +86,55 @@ def test_an_edited_input_names_the_file_and_the_records(tmp_path: Path) -> None:
 def test_an_edited_output_names_the_record(tmp_path: Path) -> None:
     _, out = scored_folder(tmp_path)
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    doc["individuals"][2]["score"] = 99
+    people = doc["individuals"]
+    people["data"][2][people["columns"].index("score")] = 99
     (out / "results.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n",
                                       encoding="utf-8")
     result = invoke("verify", str(out))
     assert result.exit_code == 1
     assert "changed since the run" not in result.output
-    assert f"individual {doc['individuals'][2]['id']}" in result.output
+    assert f"individual {people['data'][2][0]}" in result.output
     assert "score 99 → " in result.output
+
+
+def _as_format_1(out: Path) -> dict[str, Any]:
+    """Rewrite a folder as a run before format 2 wrote it: the output in format 1, the
+    manifests (embedded and beside it) without `json_format`; returns the output's data."""
+    data = read_results((out / "results.json").read_bytes())
+    del data["manifest"]["json_format"]
+    text = (dumps_indented(data) + "\n").encode("utf-8")
+    (out / "results.json").write_bytes(text)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["json_format"]
+    manifest["outputs"] = [{"path": "results.json", "sha256": hashlib.sha256(text).hexdigest(),
+                            "bytes": len(text)}]
+    (out / "manifest.json").write_bytes(manifest_bytes(manifest))
+    return data
+
+
+def test_a_folder_written_in_format_1_still_verifies(tmp_path: Path) -> None:
+    _, out = scored_folder(tmp_path)
+    data = _as_format_1(out)
+    assert "format" not in json.loads((out / "results.json").read_text(encoding="utf-8"))
+    result = invoke("verify", str(out))
+    assert result.exit_code == 0, result.output
+    data["units"][0]["score"] = 105
+    (out / "results.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                                      encoding="utf-8")
+    result = invoke("verify", str(out))
+    assert result.exit_code == 1
+    assert "unit U1 Phòng Một: score 105 → 100" in result.output
+
+
+def test_an_output_whose_row_numbers_are_broken_is_said_so(tmp_path: Path) -> None:
+    _, out = scored_folder(tmp_path)
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    people = doc["individuals"]
+    people["data"][0][people["columns"].index("hits")] = [10_000]
+    (out / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = invoke("verify", str(out))
+    assert result.exit_code == 1
+    assert "not a results JSON document" in result.output
 
 
 def test_changed_rules_are_named(tmp_path: Path) -> None:
@@ -160,7 +206,7 @@ def test_the_real_sample_verifies(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     result = invoke("verify", str(out))
     assert result.exit_code == 0, result.output
-    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    doc = read_results((out / "results.json").read_text(encoding="utf-8"))
     record = doc["individuals"][0]
     assert record["hits"] and record["decisions"] and "reads" in record["hits"][0]
     assert {"raw", "cap", "points", "condition", "rule"} <= record["hits"][0].keys()
@@ -193,8 +239,8 @@ def test_one_changed_byte_in_a_sealed_folder_is_found(tmp_path: Path, target: st
                   str(out / "results.json"), "--seal").exit_code == 0
     path = out / target
     raw = bytearray(path.read_bytes())
-    index = raw.index(b'"score": ') + len(b'"score": ') if target == "results.json" \
-        else raw.index(b'"bytes": ') + len(b'"bytes": ')
+    key = b'"year": ' if target == "results.json" else b'"bytes": '
+    index = raw.index(key) + len(key)
     raw[index] = ord("9") if raw[index] != ord("9") else ord("8")
     path.write_bytes(bytes(raw))
     result = invoke("verify", str(out))

@@ -3,12 +3,12 @@ cluster, in every output that carries it."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
 from click.testing import CliRunner
 
+from scoring import read_results
 from scoring.cli import cli
 from scoring.evaluation.budget import reward_budget
 from scoring.evaluation.result import Result
@@ -42,7 +42,7 @@ def test_budget_in_json_csv_and_table(tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["score", "fixtures/quang-ngai-2026", "-q", "-o",
                                str(out / "r.json")]).exit_code == 0
-    data = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    data = read_results((out / "r.json").read_text(encoding="utf-8"))
     total = reward_budget(run([Path("fixtures/quang-ngai-2026")]).result).total
     assert data["rewards"]["total"] == total
     assert data["rewards"]["base_salary"] == 2_340_000

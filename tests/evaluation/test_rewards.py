@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from test_rules_2021 import PERSON
 
+from scoring import read_results
 from scoring.base.errors import RuleError, UsageError
 from scoring.cli import cli
 from scoring.evaluation.budget import reward_budget
@@ -260,7 +261,7 @@ def test_the_decision_date_given_with_the_run_is_used_and_recorded(tmp_path: Pat
     result = CliRunner().invoke(cli, ["score", "fixtures/quang-ngai-2021", "-q", "-o", str(out),
                                       "--decision-date", "2023-07-01"])
     assert result.exit_code == 0, result.output
-    data = json.loads(out.read_text(encoding="utf-8"))
+    data = read_results(out.read_text(encoding="utf-8"))
     assert (data["rewards"]["base_salary"], data["rewards"]["decision_date"]) == (
         1_800_000, "2023-07-01")
     ldtt = {r["rewards"].get("LDTT") for r in data["individuals"]} - {None}
@@ -291,6 +292,6 @@ def test_the_decision_date_streams_to_the_same_bytes(tmp_path: Path,
         assert result.exit_code == 0, result.output
     for name in ("r.json", "manifest.json"):
         assert (outs[0].parent / name).read_bytes() == (outs[1].parent / name).read_bytes()
-    data = json.loads(outs[0].read_text(encoding="utf-8"))
+    data = read_results(outs[0].read_text(encoding="utf-8"))
     assert data["rewards"]["base_salary"] == 1_800_000
     assert {r["rewards"].get("LDTT") for r in data["individuals"]} - {None} == {540_000}

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from scoring import read_results
 from scoring.base.errors import InputError, RuleError
 from scoring.cli import cli
 from scoring.evaluation.engine import Engine
@@ -430,8 +431,7 @@ def test_a_title_typed_differently_in_a_hand_kept_sheet_is_the_title(tmp_path: P
 
 
 def read_json(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    return read_results(path.read_bytes(), str(path))
 
 
 def independent_titles() -> dict[str, dict[int, set[str]]]:
@@ -460,8 +460,7 @@ def scored_2025() -> dict[str, Any]:
     result = CliRunner().invoke(cli, ["score", str(FIXTURE / "inputs" / "2025"), "--history",
                                       str(FIXTURE), "--format", "json", "-q"])
     assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
+    return read_results(result.stdout)
 
 
 def test_scoring_2025_with_the_fixture_history_proposes_exactly_the_qualifying_chains(
@@ -517,11 +516,45 @@ def test_the_fixture_outputs_are_reproduced_by_scoring_again(year: int) -> None:
     """Each year scored again with the whole store (later years are never read) gives the
     stored output; if not, the rules or the scorer changed: run fixtures/generate_history.py."""
     r = run([FIXTURE / "inputs" / str(year)], history=FIXTURE)
-    fresh = json.loads(render_json(r.result, {}))
+    fresh = read_results(render_json(r.result, {}))
     stored = read_json(FIXTURE / f"{year}.json")
     stale = "fixtures/history is stale: run python fixtures/generate_history.py"
     assert fresh["individuals"] == stored["individuals"], stale
     assert fresh["units"] == stored["units"], stale
+
+
+def _store(folder: Path, format_1: Sequence[int]) -> History:
+    """The fixture's store in `folder`, the outputs of the years `format_1` as written before
+    format 2 (tests/history/v1 holds them: a store kept for years holds such files)."""
+    folder.mkdir(exist_ok=True)
+    for path in FIXTURE.glob("*.csv"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    for year in range(2021, 2026):
+        source = Path("tests/history/v1") if year in format_1 else FIXTURE
+        (folder / f"{year}.json").write_bytes((source / f"{year}.json").read_bytes())
+    return load_history(folder, title_kinds(compile_folder(RULES).ruleset))
+
+
+@pytest.mark.parametrize("format_1", [range(2021, 2026), (2021, 2023, 2025), (2024,)])
+def test_outputs_of_format_1_read_as_the_same_store(tmp_path: Path,
+                                                    format_1: Sequence[int]) -> None:
+    assert not any(b'"format"' in (Path("tests/history/v1") / f"{y}.json").read_bytes()[:20]
+                   for y in format_1)
+    old, new = _store(tmp_path / "h", format_1), _store(tmp_path / "h", ())
+    assert (old.records, old.initiatives, old.aliases, old.warnings) == (
+        new.records, new.initiatives, new.aliases, new.warnings)
+    assert len(old.records) > 300
+
+
+def test_a_broken_format_2_output_in_the_store_is_named(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    doc = json.loads((FIXTURE / "2021.json").read_text(encoding="utf-8"))
+    doc["units"]["data"][0][doc["units"]["columns"].index("hits")] = [99_999]
+    (store / "2021.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_history(store, title_kinds(compile_folder(RULES).ruleset))
+    assert "2021.json: 'units' row 0, 'hits': 99999 is not a row number of 'hits'" in str(e.value)
 
 
 def test_the_fixture_store_reads_the_pre_tool_titles_the_decline_and_the_rename() -> None:

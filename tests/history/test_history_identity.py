@@ -7,13 +7,13 @@ same people's history may hold without being refused, and what it gives.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from scoring import read_results
 from scoring.cli import cli
 from scoring.history.load import load_history, title_kinds
 from scoring.run.app import compile_folder
@@ -35,7 +35,7 @@ def _run(tmp_path: Path, files: dict[str, bytes]) -> tuple[int, str, dict[str, o
     result = CliRunner().invoke(cli, ["score", str(ROOT / "tests/data/mini"), "--rules",
                                       str(ROOT / "tests/rulesets/mini"), "--history", str(store),
                                       "--format", "json", "-o", "-", "-q"])
-    doc = json.loads(result.stdout) if result.exit_code == 0 else {}
+    doc = read_results(result.stdout) if result.exit_code == 0 else {}
     return result.exit_code, result.output, doc
 
 

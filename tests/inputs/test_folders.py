@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from scoring import read_results
 from scoring.cli import cli
 from scoring.inputs.readers import InputSet, plan_parts
 
@@ -32,7 +33,7 @@ def outcome(paths: list[Path], rules: Path) -> dict[str, object]:
     code, out, err = invoke("score", *map(str, paths), "--rules", str(rules), "--format",
                             "json", "-o", "-")
     assert code == 0, err
-    doc = json.loads(out)
+    doc = read_results(out)
     return {r["id"]: (r["score"], r["rank"], r["titles"]) for r in doc["individuals"]
             + doc["units"]}
 

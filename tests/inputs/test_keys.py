@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scoring import read_results
 from scoring.base.errors import InputError
 from scoring.inputs.batch import build_batch
 from scoring.inputs.keys import diacritic_skeleton, skeleton, visible_form
@@ -100,25 +101,23 @@ def _folder(tmp_path: Path, files: dict[str, bytes]) -> Path:
 ])
 def test_clusters_typed_differently_are_one_group_with_a_warning(
         tmp_path: Path, files: dict[str, bytes], warning: str, groups: int) -> None:
-    import json
 
     code, out, err = _score([str(_folder(tmp_path, files)), "--rules",
                              "tests/rulesets/mini"])
     assert code == 0, err
-    doc = json.loads(out)
+    doc = read_results(out)
     assert len({u["cluster"] for u in doc["units"]}) == groups
     assert any(warning in w for w in doc["warnings"]), doc["warnings"]
 
 
 def test_teams_typed_differently_are_one_team(tmp_path: Path) -> None:
-    import json
 
     files = make.teams("Kiểm soát", "kiểm  soát", "Tổng hợp", "Tổng hợp", "KIỂM SOÁT",
                        "Kiểm soát", "Tổng\u200b hợp")
     folder = _folder(tmp_path, files)
     code, out, err = _score([str(folder), "--rules", str(folder)])
     assert code == 0, err
-    doc = json.loads(out)
+    doc = read_results(out)
     assert {p["inputs"]["team"] for p in doc["individuals"]} == {"Kiểm soát", "Tổng hợp"}
     assert sum("team (Tổ):" in w for w in doc["warnings"]) == 2, doc["warnings"]
 
@@ -130,12 +129,11 @@ def test_teams_typed_differently_are_one_team(tmp_path: Path) -> None:
 ])
 def test_ids_that_may_be_one_person_are_warned_about(tmp_path: Path, old: str, new: str,
                                                      warning: str) -> None:
-    import json
 
     code, out, err = _score([str(_folder(tmp_path, make.people(old, new))), "--rules",
                              "tests/rulesets/mini"])
     assert code == 0, err
-    doc = json.loads(out)
+    doc = read_results(out)
     assert len(doc["individuals"]) == 7
     assert any(warning in w for w in doc["warnings"]), doc["warnings"]
 

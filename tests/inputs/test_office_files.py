@@ -5,7 +5,6 @@ are the files that must score, and score right."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from decimal import Decimal
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from scoring import read_results
 from scoring.cli import cli
 from scoring.inputs.readers import read_part
 from scoring.inputs.records import _decimal, is_percent
@@ -32,7 +32,7 @@ def _scored(*args: str) -> dict[str, dict[str, object]]:
     result = CliRunner().invoke(cli, ["score", *args, "--rules", MINI_RULES, "--format", "json",
                                       "-o", "-", "-q"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.stdout)
+    doc = read_results(result.stdout)
     return {r["id"]: r for r in doc["individuals"] + doc["units"]}
 
 

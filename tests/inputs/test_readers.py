@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from test_text import to_cp1258
 
+from scoring import read_results
 from scoring.base.errors import InputError
 from scoring.cli import cli
 from scoring.inputs.batch import data_year
@@ -63,7 +64,7 @@ def score(*args: str) -> tuple[int, str, str]:
 def scores(*paths: Path, rules: Path = MINI_RULES) -> dict[str, tuple[object, ...]]:
     code, out, err = score(*map(str, paths), "--rules", str(rules), "--format", "json", "-o", "-")
     assert code == 0, err
-    doc = json.loads(out)
+    doc = read_results(out)
     return {r["id"]: (r["score"], r["rank"], tuple(r["titles"]), r["inputs"])
             for r in doc["individuals"] + doc["units"]}
 
@@ -346,7 +347,7 @@ def test_text_that_looks_like_a_formula_is_text(tmp_path: Path) -> None:
     wb.save(path)
     code, out, err = score(str(path), "--rules", str(MINI_RULES), "--format", "json", "-o", "-")
     assert code == 0, err
-    assert json.loads(out)["individuals"][0]["name"] == "=1+1"
+    assert read_results(out)["individuals"][0]["name"] == "=1+1"
 
 
 @pytest.mark.parametrize(("damage", "message"), [

@@ -12,7 +12,6 @@ The flag (one per cluster) goes to U1.
 
 from __future__ import annotations
 
-import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from scoring import read_results
 from scoring.cli import cli
 from scoring.outputs.roundsummary import most_changed, self_vs_final
 from scoring.run.app import run
@@ -134,7 +134,7 @@ def test_missing_judged_value_blocks_unless_allowed(tmp_path: Path) -> None:
     allowed = CliRunner().invoke(cli, ["score", str(data), "--rules", str(RULES), "-o",
                                        str(out / "results.json"), "--allow-incomplete"])
     assert allowed.exit_code == 0, allowed.output
-    records = json.loads((out / "results.json").read_text(encoding="utf-8"))["units"]
+    records = read_results((out / "results.json").read_text(encoding="utf-8"))["units"]
     assert {r["id"]: r["provisional"] for r in records} == {
         "U1": [], "U2": [], "U3": [], "U4": ["reports"]}
     table = CliRunner().invoke(cli, ["score", str(data), "--rules", str(RULES),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from scoring import read_results
 from scoring.base.progress import silent
 from scoring.cli import cli
 from scoring.cli.progress import progress_bars
@@ -48,7 +48,7 @@ def outcome(*paths: Path, rules: Path = RULES) -> dict[tuple[str, str], tuple[ob
     code, out, err = run("score", *map(str, paths), "--rules", str(rules), "--format", "json",
                          "-o", "-")
     assert code == 0, err
-    doc = json.loads(out)
+    doc = read_results(out)
     assert doc["warnings"] == []
     return {(r["kind"], r["id"]): (r["score"], tuple(r["titles"]), r["rank"], r["inputs"],
                                    r["points"], r["name"])
@@ -353,7 +353,7 @@ def test_output_dash_writes_to_stdout(tmp_path: Path, monkeypatch: pytest.Monkey
                          str(ROOT / MINI_RULES), "--format", fmt, "-o", "-")
     assert code == 0, err
     if fmt == "json":
-        assert {r["id"] for r in json.loads(out)["individuals"]} == {f"P{i}" for i in range(1, 8)}
+        assert {r["id"] for r in read_results(out)["individuals"]} == {f"P{i}" for i in range(1, 8)}
     else:
         rows = list(csv.reader(io.StringIO(out)))
         assert len(rows) >= 11 and any("Nguyễn Văn An" in r for r in rows)

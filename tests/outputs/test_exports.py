@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from scoring import read_results
 from scoring.cli import cli
 from scoring.evaluation.budget import reward_budget
 from scoring.explanations.vocab import MONEY_FORMATS, Vocab, money, yes_no
@@ -179,7 +180,7 @@ def test_raw_csv_round_trips_the_codes() -> None:
     doc = _invoke("score", str(SAMPLE), "-q", "--format", "json", "-o", "-")
     assert raw.exit_code == doc.exit_code == 0, raw.output
     rows = {r["id"]: r for r in _csv(raw.stdout_bytes)}
-    records = json.loads(doc.stdout)
+    records = read_results(doc.stdout)
     people = records["individuals"] + records["units"]
     assert len(rows) == len(people)
     for p in people:
@@ -229,7 +230,7 @@ def test_the_json_keeps_the_codes_in_every_language(monkeypatch: pytest.MonkeyPa
     outputs = [_invoke("--lang", lang, "score", str(SAMPLE), "-q", "--format", "json", "-o", "-")
                for lang in ("vi", "en")]
     assert all(o.exit_code == 0 for o in outputs)
-    docs = [json.loads(o.stdout) for o in outputs]
+    docs = [read_results(o.stdout) for o in outputs]
     assert [d["manifest"]["language"] for d in docs] == ["vi", "en"]
 
     def codes(doc: dict[str, Any]) -> list[tuple[object, ...]]:

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from scoring.base.document import read_results
 from scoring.base.errors import OutputError
 from scoring.base.rounding import safe_number
 from scoring.evaluation.result import (
@@ -29,7 +29,7 @@ from scoring.evaluation.result import (
 from scoring.explanations.ledger import json_number, to_json_data
 from scoring.inputs.records import Origin
 from scoring.outputs.csvout import render_csv
-from scoring.outputs.jsonout import render_json
+from scoring.outputs.jsonout import render_json, render_json_v1
 from scoring.outputs.safe import safe_text
 from scoring.outputs.table import render_tables
 from scoring.outputs.xlsxout import render_xlsx, sheet_name
@@ -167,7 +167,9 @@ def test_json_is_byte_identical_and_valid(result: Result) -> None:
     assert first.endswith(b"}\n")
     assert "Nguyễn Văn An".encode() in first  # ensure_ascii=False
     data = json.loads(first)
-    assert list(data) == ["manifest", "ruleset", "rewards", "warnings", "individuals", "units"]
+    assert list(data) == ["format", "manifest", "ruleset", "rewards", "warnings", "individuals",
+                          "units", "hits", "decisions"]
+    assert data["format"] == 2
     assert data["manifest"] == MANIFEST
     assert data["ruleset"] == {"id": "quang-ngai-cong-thuong", "year": 2021,
                                "name": "Sở Công Thương (mẫu)", "hash": "0123456789abcdef" * 4}
@@ -209,7 +211,7 @@ def test_json_record_shape(result: Result) -> None:
 
 
 def test_json_decimal_text(result: Result) -> None:
-    text = render_json(result, MANIFEST).decode()
+    text = render_json_v1(result, MANIFEST).decode()
     assert '"score": 12.5,' in text
     assert '"score": 50,' in text
     assert '"cap": 40,' in text
@@ -593,59 +595,121 @@ JSON_SAMPLES = ["hand-built", "edge", "edge, no units", "edge, no individuals",
                 "tests/data/rounds"]
 
 
+def _exact(text: bytes | str) -> Any:
+    """Parsed JSON in which a float is its text: an int written 50.0 is then not 50."""
+    return json.loads(text, parse_float=lambda t: ("float", t))
+
+
 @pytest.mark.parametrize("sample", JSON_SAMPLES)
-def test_render_json_gives_the_standard_librarys_bytes(sample: str) -> None:
+def test_format_2_reads_back_as_format_1s_data(sample: str) -> None:
+    """The cross-check: format 1 (`to_json_data`, as the standard library writes it) is the
+    reference for what the output holds, and format 2 read back gives it, numbers as text."""
     result = _sample_result(sample)
-    expected = json.dumps(to_json_data(result, MANIFEST), ensure_ascii=False, indent=2) + "\n"
-    assert render_json(result, MANIFEST) == expected.encode("utf-8")
+    expected = json.dumps(to_json_data(result, MANIFEST), ensure_ascii=False, indent=2)
+    assert read_results(_exact(render_json(result, MANIFEST))) == _exact(expected)
+    assert render_json_v1(result, MANIFEST) == (expected + "\n").encode("utf-8")
 
 
 @pytest.mark.parametrize("sample", JSON_SAMPLES)
-def test_record_text_is_the_records_json_at_its_depth(sample: str) -> None:
-    from scoring.explanations.ledger import record_json
-    from scoring.outputs.jsonout import dumps_indented, record_text
+def test_format_2_tables_read_with_pandas_one_row_a_line(sample: str) -> None:
+    import pandas as pd
 
+    text = render_json(_sample_result(sample), MANIFEST).decode("utf-8")
+    data = json.loads(text)
+    rows = [line.strip().rstrip(",") for line in text.split("\n") if line.startswith("      [")]
+    tables = [data[t] for t in ("individuals", "units", "hits", "decisions")]
+    assert [json.loads(row) for row in rows] == [row for t in tables for row in t["data"]]
+    for t in tables:
+        frame = pd.DataFrame(t["data"], columns=t["columns"])
+        assert frame.shape == (len(t["data"]), len(t["columns"]))
+
+
+@pytest.mark.parametrize("sample", JSON_SAMPLES)
+def test_hits_and_decisions_are_written_once_each(sample: str) -> None:
     result = _sample_result(sample)
-    cache: dict[int, object] = {}
-    for level in (2, 0, 1, 5, 2):  # one cache serves every depth, each with its own texts
-        for r in (*result.individuals, *result.units):
-            expected = dumps_indented(record_json(r)).replace("\n", "\n" + "  " * level)
-            assert record_text(r, level, cache) == expected
+    data = json.loads(render_json(result, MANIFEST))
+    for table in ("hits", "decisions"):
+        v1 = [json.dumps(x) for r in to_json_data(result, MANIFEST)["individuals"]
+              + to_json_data(result, MANIFEST)["units"] for x in r[table]]
+        assert len(data[table]["data"]) == len(set(v1))  # by content, whatever the objects
 
 
-@pytest.mark.parametrize("sample", JSON_SAMPLES)
-def test_document_pieces_reassemble_render_json(sample: str) -> None:
-    """As a streaming writer would: the head with a budget it totalled, then the records in
-    batches of two, each batch with a fresh cache."""
-    from scoring.evaluation.budget import reward_budget
+def test_the_hand_built_result_in_format_2(result: Result) -> None:
+    data = json.loads(render_json(result, MANIFEST))
+    people = data["individuals"]
+    assert people["columns"][:7] == ["id", "name", "unit", "cluster", "source.file",
+                                     "source.sheet", "source.row"]
+    assert "points.task" in people["columns"] and "inputs.task_rating" in people["columns"]
+    i01 = dict(zip(people["columns"], people["data"][0], strict=True))
+    assert (i01["id"], i01["score"], i01["points.task"], i01["hits"]) == ("I01", 50, 50, [0])
+    assert data["hits"]["data"][0][:3] == ["individual.criteria.task[0]", "criteria", "task"]
+    assert [d[0] for d in data["decisions"]["data"]][:2] == ["LDTT", "CSTDCS"]
+
+
+def _in_parts(result: Result, size: int, change: Any = None) -> bytes:
+    """The document as `--stream` writes it: people in parts of `size`, each part with its
+    own numbering and shape, merged; units, hits and decisions written by the parent."""
     from scoring.explanations.ledger import rewards_data
     from scoring.outputs.jsonout import (
-        document_head,
-        document_pieces,
-        record_text,
+        Merge,
+        Numbered,
+        Rows,
+        columns,
+        head_pieces,
+        ledger_pieces,
+        merged_shape,
+        row_separator,
+        shape_of,
+        table_end,
+        table_start,
     )
 
+    people = list(result.individuals)
+    parts = []
+    for start in range(0, len(people), size):
+        records = people[start:start + size]
+        rows = Rows(Numbered(), Numbered())
+        shape = shape_of(records)
+        parts.append((shape, [rows.split(r, shape) for r in records], rows))
+    shape = merged_shape(p[0] for p in parts)
+    hits, decisions = Numbered(), Numbered()
+    merge = Merge(hits, decisions, shape)
+    for own, _, rows in parts:
+        merge.part(list(rows.hits.rows), list(rows.decisions.rows), own)
+    pieces = [*head_pieces(result, MANIFEST, result.warnings, rewards_data(result)),
+              table_start("individuals", columns(shape))]
+    written = [merge.row(k, *split) for k, (_, splits, _) in enumerate(parts)
+               for split in splits]
+    pieces += [row_separator(n == 0) + text for n, text in enumerate(written)]
+    pieces.append(table_end(not written))
+    units = shape_of(result.units)
+    rows = Rows(hits, decisions)
+    pieces.append(table_start("units", columns(units)))
+    pieces += [row_separator(n == 0) + rows.text(u, units) for n, u in enumerate(result.units)]
+    pieces += [table_end(not result.units), *ledger_pieces(hits, decisions)]
+    return "".join(pieces).encode("utf-8")
+
+
+@pytest.mark.parametrize("sample", JSON_SAMPLES)
+@pytest.mark.parametrize("size", [1, 2, 1000])
+def test_rows_written_in_parts_merge_to_the_one_batch_bytes(sample: str, size: int) -> None:
     result = _sample_result(sample)
-
-    def texts(records: tuple[RecordResult, ...]) -> Iterator[str]:
-        for start in range(0, len(records), 2):
-            cache: dict[int, object] = {}
-            for r in records[start:start + 2]:
-                yield record_text(r, 2, cache)
-
-    rewards = rewards_data(result, reward_budget(result))
-    head = document_head(result, MANIFEST, rewards)
-    assert head == document_head(result, MANIFEST)
-    assert head.endswith('"individuals": [')
-    pieces = document_pieces(head, texts(result.individuals), texts(result.units))
-    assert "".join(pieces).encode("utf-8") == render_json(result, MANIFEST)
+    assert _in_parts(result, size) == render_json(result, MANIFEST)
 
 
-def test_record_text_rejects_a_negative_depth(result: Result) -> None:
-    from scoring.outputs.jsonout import record_text
+def test_a_part_of_another_shape_is_written_in_the_documents() -> None:
+    """A part whose people have other inputs than the rest: the merged table keeps each
+    record's inputs in one column, as the one-batch writer does, parts spread or not."""
+    from dataclasses import replace
 
-    with pytest.raises(ValueError, match="depth"):
-        record_text(result.individuals[0], -1, {})
+    result = make_result()
+    odd = replace(result.individuals[3], inputs=(("task_rating", "tot"),))
+    changed = _without(result, individuals=(*result.individuals[:3], odd))
+    data = json.loads(render_json(changed, MANIFEST))
+    assert "inputs" in data["individuals"]["columns"]
+    assert "points.task" in data["individuals"]["columns"]
+    for size in (1, 2, 3):
+        assert _in_parts(changed, size) == render_json(changed, MANIFEST)
 
 
 def test_json_numbers_at_the_edges() -> None:
@@ -657,3 +721,4 @@ def test_json_numbers_at_the_edges() -> None:
     assert '"n6": -12.5,' in text
     assert '"value": 7,' in text and '"value": 5' not in text  # the last of a repeated name
     assert "\\u2028" not in text and "\u2028" in text  # ensure_ascii=False keeps it raw
+

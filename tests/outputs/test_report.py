@@ -28,10 +28,12 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scoring import read_results
 from scoring.base.errors import InputError
 from scoring.cli import cli
 from scoring.evaluation.result import Result
 from scoring.explanations.ledger import to_json_data
+from scoring.outputs.jsonout import dumps_indented
 from scoring.outputs.manifest import build_manifest
 from scoring.outputs.report import criterion_groups, render_html
 from scoring.outputs.report.changes import parse_previous
@@ -387,6 +389,41 @@ def test_cli_previous_year(tmp_path: Path) -> None:
                                   "-o", str(tmp_path / "r2.html"), "--previous", str(bad)])
     assert refused.exit_code == 2 and "bad.json" in refused.output
     assert not (tmp_path / "r2.html").exists()
+
+
+def _changes(html: str) -> str:
+    start = html.index('id="changes"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_cli_previous_year_of_either_format(tmp_path: Path) -> None:
+    """Last year's output written before format 2 gives the same changes; a format-2 file
+    whose row numbers are broken is refused (exit 2), naming it."""
+    runner = CliRunner()
+    v2 = tmp_path / "previous" / "2020.json"
+    scored = runner.invoke(cli, ["score", str(MINI[0]), "--rules", str(MINI[1]),
+                                 "--format", "json", "-o", str(v2)])
+    assert scored.exit_code == 0, scored.output
+    data = json.loads(v2.read_text("utf-8"))
+    v1 = v2.parent / "2020-v1.json"
+    v1.write_text(dumps_indented(read_results(data)), "utf-8")
+    people = data["individuals"]
+    people["data"][0][people["columns"].index("decisions")] = [10_000]
+    broken = v2.parent / "broken.json"
+    broken.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    shown = {}
+    for prev in (v2, v1, broken):
+        out = tmp_path / "reports" / prev.stem / "report.html"
+        got = runner.invoke(cli, ["report", str(MINI[0]), "--rules", str(MINI[1]), "-o",
+                                  str(out), "--previous", str(prev), "--force"])
+        if prev is broken:
+            assert got.exit_code == 2
+            assert "broken.json: 'individuals' row 0, 'decisions': 10000 is not a row number" \
+                in got.output
+        else:
+            assert got.exit_code == 0, got.output
+            shown[prev] = _changes(out.read_text("utf-8"))
+    assert shown[v1] == shown[v2] and "2021" in shown[v2]
 
 
 # --------------------------------------------------------------------------------- Chromium

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import Counter
 from decimal import Decimal as D
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 import scoring.cli.history  # noqa: F401  (registers `review` until cli/__init__ imports it)
+from scoring import read_results
 from scoring.base.errors import RuleError, UsageError
 from scoring.cli import cli
 from scoring.history.load import load_history, title_kinds
@@ -32,7 +32,7 @@ OLD, NEW = "SCT-QLTM", "SCT-TMDT"
 
 
 def outputs() -> dict[int, dict[str, Any]]:
-    return {y: json.loads((FIXTURE / f"{y}.json").read_text(encoding="utf-8")) for y in YEARS}
+    return {y: read_results((FIXTURE / f"{y}.json").read_bytes()) for y in YEARS}
 
 
 def hand_titles() -> list[dict[str, str]]:

@@ -26,6 +26,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from scoring import read_results
 from scoring.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -251,7 +252,7 @@ def _sheet_rows(path: Path, sheets: tuple[str, ...]) -> set[tuple[str, str | Non
 def _scored(args: list[str]) -> set[tuple[str, str | None, int]]:
     result = CliRunner().invoke(cli, ["score", *args, "--format", "json", "-o", "-", "-q"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.stdout)
+    doc = read_results(result.stdout)
     sources = [(r["source"]["file"], r["source"]["sheet"], r["source"]["row"])
                for r in doc["individuals"] + doc["units"]]
     assert len(sources) == len(set(sources)), "a row was scored twice"
@@ -306,7 +307,7 @@ def test_a_stale_sheet_dimension_hides_no_row_and_no_column(tmp_path: Path) -> N
     result = CliRunner().invoke(cli, ["score", str(path), "--rules", MINI_RULES, "--format",
                                       "json", "-o", "-", "-q"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.stdout)
+    doc = read_results(result.stdout)
     assert _scored([str(path), "--rules", MINI_RULES]) == _sheet_rows(path, ("Đơn vị", "Cá nhân"))
     months = {r["id"]: r["inputs"]["months_worked"] for r in doc["individuals"]}
     assert months["P7"] == 5  # column E, beyond the claimed A1:C3, is read

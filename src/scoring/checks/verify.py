@@ -31,12 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scoring.base.errors import Problem, UsageError
+from scoring.base.document import read_results
+from scoring.base.errors import InputError, Problem, UsageError
 from scoring.base.i18n import N_, _, reset_language, use_language
 from scoring.evaluation.scorer import Evaluator
 from scoring.outputs.csvout import machine_row
+from scoring.outputs.jsonout import render_json_v1
 from scoring.outputs.manifest import (
     FROM_HERE,
+    JSON_FORMAT,
     MANIFEST,
     TIME_FIELD,
     build_manifest,
@@ -248,8 +251,11 @@ def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verificat
         created = _created(fmt, old_output, manifest)
         options = with_format(manifest["options"], fmt)
         with _speaking(spoke):
-            new_output = render(fmt, result, build_manifest(result, recorded_rules, files,
-                                                            options, created), again.compiled)
+            embedded = _as_before(build_manifest(result, recorded_rules, files, options,
+                                                 created), manifest)
+            new_output = (render_json_v1(result, embedded)
+                          if fmt == "json" and JSON_FORMAT not in manifest
+                          else render(fmt, result, embedded, again.compiled))
         fresh_outputs[path.name] = new_output
         if new_output != old_output:
             problems.append(_("{file} differs from a fresh run").format(file=path.name))
@@ -257,8 +263,7 @@ def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verificat
     with _speaking(spoke):
         fresh = build_manifest(result, recorded_rules, files, manifest["options"],
                                manifest[TIME_FIELD])
-    if "language" not in manifest:
-        del fresh["language"]
+    fresh = _as_before(fresh, manifest)
     if "outputs" in manifest:
         formats = output_formats(manifest)
         several = len(formats) > 1
@@ -280,6 +285,13 @@ def verify_folder(folder: Path, evaluator: Evaluator | None = None) -> Verificat
             manifest=MANIFEST, keys=", ".join(keys)) if keys else
             _("{manifest} differs from a fresh run (in its layout)").format(manifest=MANIFEST))
     return Verification(folder, output, tuple(problems), tuple(p for p, _ in outputs))
+
+
+def _as_before(fresh: dict[str, Any], manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """A fresh manifest without the fields added since `manifest` was written: the language
+    (before it, every run spoke English) and the JSON output's format (before it, format 1)."""
+    return {k: v for k, v in fresh.items()
+            if k not in ("language", JSON_FORMAT) or k in manifest}
 
 
 def _as_recorded(value: Any, moved: Mapping[str, str]) -> Any:
@@ -359,8 +371,8 @@ def _created(fmt: str, output: bytes, manifest: Mapping[str, Any]) -> str:
     if fmt != "json":
         return recorded
     try:
-        embedded = json.loads(output)["manifest"][TIME_FIELD]
-    except (ValueError, KeyError, TypeError):
+        embedded = read_results(output)["manifest"][TIME_FIELD]
+    except (InputError, KeyError, TypeError):
         return recorded
     return embedded if isinstance(embedded, str) else recorded
 
@@ -368,8 +380,8 @@ def _created(fmt: str, output: bytes, manifest: Mapping[str, Any]) -> str:
 def _record_diff(fmt: str, old: bytes, new: bytes) -> list[str]:
     if fmt == "json":
         try:
-            return _json_diff(json.loads(old), json.loads(new))
-        except (ValueError, KeyError, TypeError):
+            return _json_diff(read_results(old), read_results(new))
+        except (InputError, KeyError, TypeError):
             return [_("the file on disk is not a results JSON document")]
     if fmt == "csv":
         return _csv_diff(old, new)

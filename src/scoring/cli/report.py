@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from scoring.base.document import read_results
 from scoring.base.errors import InputError
 from scoring.base.i18n import N_, _
 from scoring.cli.group import cli, echo_warnings
@@ -22,17 +22,14 @@ from scoring.run.app import run
 
 
 def read_previous(path: Path) -> tuple[Previous, dict[str, str]]:
-    """Last year's JSON output, read, and its path and SHA-256 for the manifest."""
+    """Last year's JSON output (either format), read, and its path and SHA-256 for the
+    manifest."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError.one(str(path), _("cannot read: {reason}").format(
             reason=exc.strerror or exc)) from exc
-    try:
-        parsed = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError.one(str(path), _("not a JSON file: {reason}").format(
-            reason=exc)) from exc
+    parsed = read_results(data, str(path))  # either format of the JSON output
     digest = hashlib.sha256(data).hexdigest()
     return parse_previous(parsed, str(path)), {"path": path.as_posix(), "sha256": digest}
 

@@ -39,6 +39,7 @@ from decimal import Decimal
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
+from scoring.base.document import read_results
 from scoring.base.errors import InputError, Problem, input_location
 from scoring.base.i18n import _
 from scoring.base.suggest import suggest
@@ -180,6 +181,12 @@ def _output(b: _Builder, path: Path, data: bytes) -> None:
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         b.problems.append(Problem(shown, _("invalid JSON: {reason}").format(reason=e)))
         return
+    if isinstance(doc, dict):  # either format, as format 1's records (`read_results`)
+        try:
+            doc = read_results(doc, shown)
+        except InputError as e:
+            b.problems.extend(e.problems)
+            return
     ruleset = doc.get("ruleset") if isinstance(doc, dict) else None
     year = ruleset.get("year") if isinstance(ruleset, dict) else None
     if not isinstance(year, Decimal) or year != year.to_integral_value():

@@ -1,9 +1,19 @@
 """The JSON output: the whole result, ledger included, so a score can be audited and verified.
 
-The data is `scoring.explanations.ledger`'s (`to_json_data`); this module writes it as bytes,
-UTF-8 with a two-space indent, identical across runs and machines, and fast: most of a record
-is ledger shared with other records, so its text is written once and reused (`record_text`),
-and a streaming writer can emit the document piece by piece (`document_pieces`).
+Format 2 (docs/json-format.md; `scoring.base.document` reads it back): the head (manifest,
+rule set, rewards, warnings) indented as the manifest is, then four tables in pandas' "split"
+orientation, one row per line: the individuals, the units, and the hits and decisions they
+share, each of those written once and named in a record by its row number. Records share
+their `Hit`s and `TitleDecision`s (`scorer._Shared`), so format 1, which wrote each record's
+ledger inline, repeated most of its text: about 15 KB a person. Rows are encoded by the
+standard library's C encoder (it serves only unindented JSON), the head by `dumps_indented`.
+
+The tables come after the records so that a streaming writer can write records as they come
+and the tables at the end (`scoring.streaming.stream`): rows are numbered by their text in
+order of first use, walking the individuals then the units as written, so the numbers do not
+depend on which objects were shared nor on which process wrote a record. The bytes are
+identical across runs, machines and `--stream`; `ledger.to_json_data` stays the reference
+for what a record holds (`read_results(render_json(r, m)) == to_json_data(r, m)`).
 """
 
 from __future__ import annotations
@@ -11,74 +21,81 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from itertools import chain, repeat
+from operator import itemgetter
 from types import EllipsisType
 from typing import Any
 
-from scoring.evaluation.result import (
-    AggregateValue,
-    HistoryValue,
-    Hit,
-    RatingDecision,
-    RecordResult,
-    Result,
-    TitleDecision,
-)
+from scoring.base.document import DECISION_COLUMNS, FORMAT, HIT_COLUMNS
+from scoring.evaluation.result import HistoryValue, Hit, RecordResult, Result, TitleDecision
 from scoring.explanations.ledger import (
     _aggregate,
     _decision,
     _hit,
-    _pairs,
-    _quota,
     _rating,
-    _record,
-    _rounds,
     _unpaid,
     json_number,
     json_value,
     plain_json,
     rewards_data,
     tie_json,
+    to_json_data,
 )
-from scoring.language.expr import Value
 
 __all__ = [
-    "document_head", "document_pieces", "dumps_indented", "head_pieces", "record_text",
-    "render_json",
+    "Merge", "Numbered", "Rows", "Shape", "columns", "dumps_indented", "head_pieces",
+    "joined_row", "ledger_pieces", "merged_shape", "render_json", "render_json_v1", "reshaped",
+    "row_separator", "shape_of", "table_end", "table_start",
 ]
+
+# A record's fields in format 1's order, "kind" left out (the table says it), around the
+# objects that may be spread over columns (`Shape`).
+_HEAD = ("id", "name", "unit", "cluster", "source.file", "source.sheet", "source.row", "score",
+         "rank", "rank_scope", "rank_of", "ties", "titles")
+_SPREAD = ("points", "inputs", "computed")
+_TAIL = ("aggregates", "hits", "decisions", "gates", "extra", "warnings", "provisional",
+         "rating", "rewards", "reward", "rewards_not_paid", "history")
+
+# For each of `_SPREAD`, the names every record of a table has, in order (the scorer gives
+# every record of a kind the same ones): a column each, `points.<id>`; None when the records
+# differ or have none, and each record's object is one column.
+Shape = tuple[tuple[str, ...] | None, ...]
+NO_SHAPE: Shape = (None,) * len(_SPREAD)
+
+_MISSING = object()  # not looked up yet (a value looked up may be None)
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": ")).encode
 
 
 def render_json(result: Result, manifest: Mapping[str, object]) -> bytes:
-    """Render the result as UTF-8 JSON (readable Vietnamese, two-space indent, final newline).
-
-    The same bytes as `dumps_indented(to_json_data(result, manifest)) + "\\n"`, assembled from
-    `document_head`, `record_text` and `document_pieces` (the pieces a streaming writer uses)."""
-    cache: dict[int, Any] = {}
-    pieces = document_pieces(
-        document_head(result, manifest),
-        (record_text(r, 2, cache) for r in result.individuals),
-        (record_text(r, 2, cache) for r in result.units),
-    )
+    """Render the result as UTF-8 JSON, format 2 (readable Vietnamese, final newline)."""
+    hits, decisions = Numbered(), Numbered()
+    rows = Rows(hits, decisions)
+    people, units = shape_of(result.individuals), shape_of(result.units)
+    pieces = chain(
+        head_pieces(result, manifest, result.warnings),
+        _table("individuals", columns(people), (rows.text(r, people) for r in result.individuals)),
+        _table("units", columns(units), (rows.text(r, units) for r in result.units)),
+        ledger_pieces(hits, decisions))
     # Encoding piece by piece skips one copy of the whole text, which Vietnamese makes two
     # bytes a character in memory.
     return b"".join([piece.encode("utf-8") for piece in pieces])
 
 
-def document_head(result: Result, manifest: Mapping[str, object],
-                  rewards: dict[str, Any] | EllipsisType | None = ...) -> str:
-    """The document's text from its start up to and including `"individuals": [`.
-
-    Reads only the Result's header fields (ruleset, year, name, hash, warnings and, unless
-    `rewards` is given, the reward budget, which walks every record): a streaming writer
-    passes `rewards=rewards_data(result, budget)` with a budget it totalled itself. The head
-    never depends on the records, so `document_pieces` can follow it with them one by one."""
-    return "".join(head_pieces(result, manifest, result.warnings, rewards))
+def render_json_v1(result: Result, manifest: Mapping[str, object]) -> bytes:
+    """Format 1, every record with its ledger inline: what `verify` compares a folder written
+    before format 2 with (its manifest has no `json_format`)."""
+    return (dumps_indented(to_json_data(result, manifest)) + "\n").encode("utf-8")
 
 
 def head_pieces(result: Result, manifest: Mapping[str, object], warnings: Iterable[str],
                 rewards: dict[str, Any] | EllipsisType | None = ...) -> Iterator[str]:
-    """`document_head` in pieces, with the warnings taken lazily from `warnings` (not from
-    the Result): a batch of millions of people can carry more than are worth holding."""
+    """The document from its start up to the end of the warnings, with the warnings taken
+    lazily from `warnings` (a batch of millions of people can carry more than are worth
+    holding). Of the Result it reads only the header fields and, unless `rewards` is given,
+    the reward budget, which walks every record: a streaming writer passes
+    `rewards=rewards_data(result, budget)` with a budget it totalled itself."""
     data = {
+        "format": FORMAT,
         "manifest": plain_json(manifest),
         "ruleset": {"id": result.ruleset, "year": result.year, "name": result.name,
                     "hash": result.hash},
@@ -87,57 +104,271 @@ def head_pieces(result: Result, manifest: Mapping[str, object], warnings: Iterab
     inner = _newline(1)
     yield "{" + "".join(f"{inner}{_key_text(k)}: {_text(v, 1)}," for k, v in data.items())
     yield inner + '"warnings": ['
-    yield from _list_pieces(map(_encode_string, warnings))
-    yield "," + inner + '"individuals": ['
+    separator = _newline(2)
+    for text in map(_encode_string, warnings):
+        yield separator
+        yield text
+        separator = "," + _newline(2)
+    yield "]" if separator == _newline(2) else _newline(1) + "]"
 
 
-def document_pieces(head: str, individual_texts: Iterable[str],
-                    unit_texts: Iterable[str]) -> Iterator[str]:
-    """The whole JSON file, final newline included, as pieces to write (or join) in order.
+def table_start(name: str, names: Sequence[str]) -> str:
+    """A table's text up to its first row: each row follows `row_separator(first)`."""
+    return f',\n  {_encode_string(name)}: {{\n    "columns": {_encode(list(names))},\n    "data": ['
 
-    `head` is `document_head(...)`; the texts are `record_text(r, 2, cache)` for each record,
-    in the Result's order, and are consumed lazily, so a writer can render and write records
-    in batches (with a fresh cache per batch). `"".join(document_pieces(...)).encode()` is
-    `render_json`'s output: the pieces are exactly the separators `dumps_indented` puts
-    between list items ("\\n    " before the first record, ",\\n    " before the others), the
-    closing "\\n  ]" (or just "]" for an empty list, making `[]`), the units' key and the
-    final "\\n}\\n"."""
-    yield head
-    yield from _list_pieces(individual_texts)
-    yield ',\n  "units": ['
-    yield from _list_pieces(unit_texts)
+
+def row_separator(first: bool) -> str:
+    return "\n      " if first else ",\n      "
+
+
+def table_end(empty: bool) -> str:
+    return "]\n  }" if empty else "\n    ]\n  }"
+
+
+def _table(name: str, names: Sequence[str], rows: Iterable[str]) -> Iterator[str]:
+    yield table_start(name, names)
+    first = True
+    for text in rows:
+        yield row_separator(first)
+        yield text
+        first = False
+    yield table_end(first)
+
+
+def ledger_pieces(hits: Numbered, decisions: Numbered) -> Iterator[str]:
+    """The hits and decisions tables and the document's end: written last, once every record
+    has numbered what it uses."""
+    yield from _table("hits", HIT_COLUMNS, hits.rows)
+    yield from _table("decisions", DECISION_COLUMNS, decisions.rows)
     yield "\n}\n"
 
 
-def _list_pieces(texts: Iterable[str]) -> Iterator[str]:
-    """The items of a list at depth 1, after its "[": as `dumps_indented` joins them."""
-    inner = _newline(2)
-    separator = inner
-    for text in texts:
-        yield separator
-        yield text
-        separator = "," + inner
-    yield "]" if separator is inner else _newline(1) + "]"
+class Numbered:
+    """The rows of the hits or decisions table, each text numbered on its first use."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, int] = {}  # text → row number, in the table's order
+
+    def number(self, text: str) -> int:
+        n = self.rows.get(text)
+        if n is None:
+            n = self.rows[text] = len(self.rows)
+        return n
 
 
-def record_text(r: RecordResult, level: int, cache: dict[int, Any]) -> str:
-    """Exactly `dumps_indented(record_json(r))` as it reads at nesting depth `level` (2 for a
-    record in the document's "individuals" or "units"): every newline in it is followed by
-    `2 * (level + k)` spaces.
+def columns(shape: Shape) -> list[str]:
+    """The columns of a table of records of this shape."""
+    out = list(_HEAD)
+    for field, names in zip(_SPREAD, shape, strict=True):
+        out += [field] if names is None else [f"{field}.{n}" for n in names]
+    return [*out, *_TAIL]
 
-    Most of a record is ledger shared with other records (`Hit`s, `TitleDecision`s and the
-    (name, value) pairs of its inputs, points and reads; see `scorer._Shared`), so the text
-    of each shared object is written once and kept in `cache`, keyed by the object's id, and
-    a record is mostly a join of cached texts: several times faster than building its dicts
-    and encoding them. Ids are unique only among live objects, so the caller must reuse a
-    `cache` only while the records rendered with it are alive (one per Result, or a fresh
-    one per batch of records). Negative keys hold this module's per-depth writers."""
-    if level < 0:
-        raise ValueError(f"nesting depth must be at least 0, not {level}")
-    write: Callable[[RecordResult], str] | None = cache.get(-2 - level)
-    if write is None:
-        write = cache[-2 - level] = _record_writer(level, cache)
-    return write(r)
+
+_first = itemgetter(0)
+
+
+def _names(pairs: Sequence[tuple[str, Any]]) -> tuple[str, ...] | None:
+    names = tuple(map(_first, pairs))
+    # A repeated name is one entry of the record's object (format 1's dict): not spread.
+    return names if names and len(set(names)) == len(names) else None
+
+
+def shape_of(records: Iterable[RecordResult]) -> Shape:
+    """The shape of a table of these records (`NO_SHAPE` for none)."""
+    shape: list[tuple[str, ...] | None] | None = None
+    for r in records:
+        mine = (r.points, r.inputs, r.computed)
+        if shape is None:
+            shape = [_names(pairs) for pairs in mine]
+            continue
+        for j, pairs in enumerate(mine):
+            names = shape[j]
+            if names is not None and tuple(map(_first, pairs)) != names:
+                shape[j] = None
+    return NO_SHAPE if shape is None else tuple(shape)
+
+
+def merged_shape(shapes: Iterable[Shape]) -> Shape:
+    """The shape of a table whose records were written in parts, each of the given shape
+    (a part without records gives none)."""
+    found: list[tuple[str, ...] | None] | None = None
+    for shape in shapes:
+        if found is None:
+            found = list(shape)
+        else:
+            found = [a if a == b else None for a, b in zip(found, shape, strict=True)]
+    return NO_SHAPE if found is None else tuple(found)
+
+
+class Rows:
+    """Writes records as rows, numbering the hits and decisions they use in `hits` and
+    `decisions` (shared by every `Rows` writing one document).
+
+    A ledger object's row number is kept by the object's id: hits and decisions are shared by
+    many records (`scorer._Shared`), and each one looked up is kept alive here so that its id
+    is never reused while it is a key; so are a criterion's points and a history value, few
+    and shared. An input's (name, value) pair is shared only as far as the data repeats its
+    values, so its value is written afresh (numbers are kept by value)."""
+
+    def __init__(self, hits: Numbered, decisions: Numbered) -> None:
+        self.hits, self.decisions = hits, decisions
+        self._hits: dict[int, int] = {}  # keyed by id: see the class's doc
+        self._decisions: dict[int, int] = {}
+        self._points: dict[int, Any] = {}
+        self._history: dict[int, Any] = {}
+        self._numbers: dict[Decimal, Any] = {}  # by value: json_number depends only on it
+        self._alive: list[object] = []
+
+    def text(self, r: RecordResult, shape: Shape) -> str:
+        """The record's row."""
+        head, hits, decisions, tail = self.cells(r, shape)
+        head += (hits, decisions)
+        head += tail
+        return _encode(head)
+
+    def split(self, r: RecordResult, shape: Shape) -> tuple[str, list[int], list[int], str]:
+        """The row in three: its text before the hits' numbers, the numbers of the hits and of
+        the decisions, the text after them (`joined_row` puts them together)."""
+        head, hits, decisions, tail = self.cells(r, shape)
+        return _encode(head)[:-1], hits, decisions, _encode(tail)[1:]
+
+    def cells(self, r: RecordResult, shape: Shape
+              ) -> tuple[list[Any], list[int], list[int], list[Any]]:
+        """The row's values before the hits, the hits' and decisions' numbers, the rest."""
+        individual = r.kind == "individual"
+        o = r.origin
+        number = self._number
+        head: list[Any] = [
+            r.id, r.name, r.parent if individual else None, None if individual else r.parent,
+            o.file, o.sheet, o.row, number(r.score), r.rank, r.rank_scope, r.rank_of,
+            [tie_json(t) for t in r.ties], list(r.titles)]
+        points, inputs, computed = shape
+        if points is None:
+            head.append({k: number(d) for k, d in r.points})
+        else:
+            head += self._looked_up(self._points, r.points, self._point)
+        for names, pairs in ((inputs, r.inputs), (computed, r.computed)):
+            if names is None:
+                head.append({k: json_value(v) for k, v in pairs})
+            else:  # json_value, inline: a value that is not a number is written as it is
+                head += [number(v) if type(v) is Decimal else v for _k, v in pairs]
+        head.append([_aggregate(a) for a in r.aggregates])
+        hits = self._looked_up(self._hits, r.hits, self._hit_number)
+        decisions = self._looked_up(self._decisions, r.decisions, self._decision_number)
+        tail = [list(r.gates), dict(r.extra), list(r.warnings), list(r.provisional),
+                _rating(r.rating), {t: number(a) for t, a in r.rewards}, number(r.reward),
+                [_unpaid(u) for u in r.not_paid],
+                self._looked_up(self._history, r.history, self._history_value)]
+        return head, hits, decisions, tail
+
+    def _looked_up(self, cache: dict[int, Any], objects: Sequence[Any],
+                   build: Callable[[Any], Any]) -> list[Any]:
+        """What `build` gives for each object, kept by the object's id: most of a record is
+        objects seen before, looked up here in one pass of C loops."""
+        found = list(map(cache.get, map(id, objects), repeat(_MISSING)))
+        if _MISSING in found:
+            for j, obj in enumerate(objects):
+                if found[j] is _MISSING:
+                    found[j] = cache[id(obj)] = build(obj)
+                    self._alive.append(obj)
+        return found
+
+    def _number(self, d: Decimal) -> Any:
+        if type(d) is not Decimal:
+            return json_number(d)
+        try:
+            found = self._numbers.get(d, _MISSING)
+        except TypeError:  # a signalling NaN: let json_number say what is wrong
+            return json_number(d)
+        if found is _MISSING:
+            found = self._numbers[d] = json_number(d)
+        return found
+
+    def _point(self, pair: tuple[str, Decimal]) -> Any:
+        return self._number(pair[1])
+
+    def _history_value(self, v: HistoryValue) -> dict[str, Any]:
+        return {"name": v.name, "value": self._number(v.value), "years": list(v.years)}
+
+    def _hit_number(self, h: Hit) -> int:
+        row = _hit(h)
+        return self.hits.number(_encode([row[c] for c in HIT_COLUMNS]))
+
+    def _decision_number(self, d: TitleDecision) -> int:
+        row = _decision(d)
+        return self.decisions.number(_encode([row[c] for c in DECISION_COLUMNS]))
+
+
+class Merge:
+    """Rows written in parts (`Rows.split`), each part numbering its own hits and decisions
+    and spreading its own shape, put into one document: its numbers are those of the texts
+    in `hits` and `decisions`, numbered as the rows come, and its rows have `shape` (the
+    `merged_shape` of the parts'). What `render_json` writes, when the rows come in its order.
+    """
+
+    def __init__(self, hits: Numbered, decisions: Numbered, shape: Shape) -> None:
+        self.hits, self.decisions, self.shape = hits, decisions, shape
+        self._parts: list[tuple[list[str], list[str], Shape]] = []
+        self._maps: list[tuple[list[int], list[int]]] = []
+
+    def part(self, hits: Sequence[str], decisions: Sequence[str], shape: Shape) -> int:
+        """Add a part by its own hits and decisions tables (in its numbering) and its shape;
+        returns the part's number for `row`."""
+        self._parts.append((list(hits), list(decisions), shape))
+        self._maps.append(([-1] * len(hits), [-1] * len(decisions)))
+        return len(self._parts) - 1
+
+    def row(self, part: int, before: str, hits: Sequence[int], decisions: Sequence[int],
+            after: str) -> str:
+        """The row a part gave in three (`Rows.split`), in the document's numbering and shape."""
+        hit_texts, decision_texts, shape = self._parts[part]
+        hit_map, decision_map = self._maps[part]
+        if shape != self.shape:
+            before = reshaped(before, shape, self.shape)
+        return joined_row(before, _renumbered(hits, hit_map, hit_texts, self.hits),
+                          _renumbered(decisions, decision_map, decision_texts, self.decisions),
+                          after)
+
+
+def _renumbered(numbers: Sequence[int], mapping: list[int], texts: list[str],
+                numbered: Numbered) -> list[int]:
+    out = []
+    for n in numbers:
+        found = mapping[n]
+        if found < 0:
+            found = mapping[n] = numbered.number(texts[n])
+        out.append(found)
+    return out
+
+
+def joined_row(before: str, hits: Iterable[int], decisions: Iterable[int], after: str) -> str:
+    """The row `Rows.split` gave in three, with the given numbers: `Rows.text`'s text."""
+    return (f"{before}, [{', '.join(map(str, hits))}], [{', '.join(map(str, decisions))}], "
+            f"{after}")
+
+
+def reshaped(before: str, had: Shape, shape: Shape) -> str:
+    """A row's text before its hits (`Rows.split`) written for a table of shape `had`, as a
+    table of shape `shape` writes it: `shape` is `merged_shape` of `had` and others, so it
+    spreads a subset of what `had` spreads. The text is parsed and encoded again, which gives
+    the same text for every value the encoder wrote."""
+    cells = json.loads(before + "]")
+    out, at = cells[:len(_HEAD)], len(_HEAD)
+    for names, wanted in zip(had, shape, strict=True):
+        if names is None:
+            if wanted is not None:
+                raise ValueError(f"cannot spread a record's object over {wanted}")
+            out.append(cells[at])
+            at += 1
+            continue
+        values = cells[at:at + len(names)]
+        at += len(names)
+        if wanted == names:
+            out += values
+        else:
+            out.append(dict(zip(names, values, strict=True)))
+    out += cells[at:]
+    return _encode(out)[:-1]
 
 
 def _newline(level: int) -> str:
@@ -150,261 +381,9 @@ def _key_text(k: object) -> str:
 
 
 def _text(data: Any, level: int) -> str:
-    """`dumps_indented(data)` at nesting depth `level`: the slow, general path, for whatever
-    the fast paths in `_record_writer` do not expect (so that the bytes never depend on them).
-    """
+    """`dumps_indented(data)` as it reads nested at depth `level` (the head's objects)."""
     text = dumps_indented(data)
     return text.replace("\n", _newline(level)) if level and "\n" in text else text
-
-
-def _scalar(v: Any, level: int) -> str:
-    """The text of a JSON value: fast for the exact types of nearly every field."""
-    t = type(v)
-    if t is str:
-        return _encode_string(v)
-    if v is None:
-        return "null"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if t is int:
-        return int.__repr__(v)
-    return _text(v, level)
-
-
-# Values whose JSON (`json_value`) is a scalar: their text does not depend on the depth.
-_FLAT: frozenset[type] = frozenset({Decimal, str, bool, type(None), int, float})
-
-
-def _record_writer(level: int, cache: dict[int, Any]) -> Callable[[RecordResult], str]:
-    """Return a function writing a record's text at depth `level`, with its caches.
-
-    Texts that depend on the depth (hits and decisions, which contain nested objects) are
-    kept per writer; those that do not (numbers, keyed by value since `json_number` depends
-    only on it, and (name, value) pairs, keyed by id) are shared by all depths under
-    `cache[-1]`. Each field has a fast path for the types the scorer produces and falls back
-    to `_text` on the dicts the `_record` helpers build, so the bytes never differ."""
-    shared = cache.get(-1)
-    if shared is None:
-        shared = cache[-1] = ({}, {}, {})
-    numbers: dict[Decimal, str] = shared[0]
-    value_pairs: dict[int, str] = shared[1]  # (name, Value) pairs, as `_pairs` writes them
-    number_pairs: dict[int, str] = shared[2]  # (id, Decimal) pairs, as `points` writes them
-    hits: dict[int, str] = {}
-    decisions: dict[int, str] = {}
-    newlines = [_newline(level + k) for k in range(5)]  # by depth below the record's
-    n0, n1, n2, n3, n4 = newlines
-    encode = _encode_string
-
-    def number(d: Any) -> str:
-        if type(d) is Decimal:
-            try:
-                text = numbers.get(d)
-            except TypeError:  # a signalling NaN: let json_number say what is wrong
-                return _scalar(json_number(d), 0)
-            if text is None:
-                text = numbers[d] = _scalar(json_number(d), 0)
-            return text
-        return _scalar(json_number(d), 0)
-
-    def optional_number(d: Any) -> str:
-        return "null" if d is None else number(d)
-
-    def value(v: Any, depth: int) -> str:
-        return number(v) if type(v) is Decimal else _scalar(json_value(v), depth)
-
-    def value_dict(pairs: Sequence[tuple[str, Value]], depth: int) -> str:
-        """`_pairs(pairs)` at `depth`, from the cached text of each pair."""
-        if not pairs:
-            return "{}"
-        texts: list[Any] = list(map(value_pairs.get, map(id, pairs)))  # None: not yet
-        if not all(texts):
-            for j, pair in enumerate(pairs):
-                if texts[j] is None:
-                    name, v = pair
-                    text = f"{_key_text(name)}: {value(v, depth + 1)}"
-                    if type(v) in _FLAT and type(pair) is tuple:  # immutable: cacheable
-                        value_pairs[id(pair)] = text
-                    texts[j] = text
-        if len(dict(pairs)) != len(pairs):  # a repeated name: the dict keeps one entry
-            return _text(_pairs(pairs), depth)
-        inner = newlines[depth - level + 1]
-        return "{" + inner + ("," + inner).join(texts) + newlines[depth - level] + "}"
-
-    def number_dict(pairs: Sequence[tuple[str, Decimal]]) -> str:
-        """`{k: json_number(d) for k, d in pairs}` at depth level + 1."""
-        if not pairs:
-            return "{}"
-        texts: list[Any] = list(map(number_pairs.get, map(id, pairs)))
-        if not all(texts):
-            for j, pair in enumerate(pairs):
-                if texts[j] is None:
-                    name, d = pair
-                    texts[j] = text = f"{_key_text(name)}: {number(d)}"
-                    if type(pair) is tuple:
-                        number_pairs[id(pair)] = text
-        if len(dict(pairs)) != len(pairs):
-            return _text({k: json_number(d) for k, d in pairs}, level + 1)
-        return "{" + n2 + ("," + n2).join(texts) + n1 + "}"
-
-    def text_list(items: Sequence[Any], depth: int) -> str:
-        """`list(items)` at `depth`: usually text, else whatever it holds."""
-        if not items:
-            return "[]"
-        inner = newlines[depth - level + 1]
-        try:
-            texts = list(map(encode, items))
-        except TypeError:
-            texts = [_scalar(x, depth + 1) for x in items]
-        return "[" + inner + ("," + inner).join(texts) + newlines[depth - level] + "]"
-
-    def hit(h: Hit) -> str:
-        """`_hit(h)` at depth level + 2."""
-        text = hits.get(id(h))
-        if text is None:
-            if type(h) is not Hit:
-                text = _text(_hit(h), level + 2)
-            else:
-                sep = "," + n3
-                text = "".join((
-                    "{", n3, '"rule": ', _scalar(h.rule, level + 3),
-                    sep, '"section": ', _scalar(h.section, level + 3),
-                    sep, '"item": ', _scalar(h.item, level + 3),
-                    sep, '"label": ', _scalar(h.label, level + 3),
-                    sep, '"condition": ', _scalar(h.condition, level + 3),
-                    sep, '"reads": ', value_dict(h.reads, level + 3),
-                    sep, '"points": ', optional_number(h.points),
-                    sep, '"raw": ', optional_number(h.raw),
-                    sep, '"cap": ', optional_number(h.cap),
-                    sep, '"note": ', _scalar(h.note, level + 3),
-                    sep, '"computed": ', optional_number(h.computed),
-                    sep, '"rounds": ', _text(_rounds(h), level + 3) if h.rounds else "[]",
-                    n2, "}"))
-            hits[id(h)] = text
-        return text
-
-    def decision(d: TitleDecision) -> str:
-        text = decisions.get(id(d))
-        if text is None:
-            text = decisions[id(d)] = _text(_decision(d), level + 2)
-        return text
-
-    def shared_list(items: Sequence[Any], write: Callable[[Any], str]) -> str:
-        if not items:
-            return "[]"
-        return "[" + n2 + ("," + n2).join(map(write, items)) + n1 + "]"
-
-    comma_n2, close_n1 = "," + n2, n1 + "]"
-
-    def add_list(parts: list[str], items: Sequence[Any], write: Callable[[Any], str]) -> None:
-        """Append a list's pieces: the record's one join then copies each cached text once."""
-        if not items:
-            parts.append("[]")
-            return
-        append = parts.append
-        opening = "[" + n2
-        for item in items:
-            append(opening)
-            append(write(item))
-            opening = comma_n2
-        append(close_n1)
-
-    def aggregate(a: AggregateValue) -> str:
-        if type(a) is not AggregateValue:
-            return _text(_aggregate(a), level + 2)
-        return "".join((
-            "{", n3, '"name": ', _scalar(a.name, level + 3),
-            ",", n3, '"label": ', _scalar(a.label, level + 3),
-            ",", n3, '"value": ', value(a.value, level + 3),
-            ",", n3, '"members": ', text_list(a.members, level + 3),
-            n2, "}"))
-
-    history_heads: dict[int, str] = {}  # a history name's text, with the keys around it
-    years_close = n3 + "]" + n2 + "}"
-
-    def history(v: HistoryValue) -> str:
-        if type(v) is not HistoryValue or type(v.name) is not str:
-            return _text({"name": v.name, "value": json_number(v.value),
-                          "years": list(v.years)}, level + 2)
-        head = history_heads.get(id(v.name))
-        if head is None:
-            head = history_heads[id(v.name)] = (
-                f'{{{n3}"name": {encode(v.name)},{n3}"value": ')
-        years = v.years
-        if not years:
-            return head + number(v.value) + "," + n3 + '"years": []' + n2 + "}"
-        return (head + number(v.value) + "," + n3 + '"years": [' + n4
-                + ("," + n4).join([_scalar(y, level + 4) for y in years]) + years_close)
-
-    def rating(d: RatingDecision | None) -> str:
-        if d is None:
-            return "null"
-        if type(d) is not RatingDecision:
-            return _text(_rating(d), level + 1)
-        sep = "," + n2
-        return "".join((
-            "{", n2, '"field": ', _scalar(d.field, level + 2),
-            sep, '"final": ', _scalar(d.final, level + 2),
-            sep, '"given": ', _scalar(d.given, level + 2),
-            sep, '"points": ', optional_number(d.points),
-            sep, '"band": ', _scalar(d.band, level + 2),
-            sep, '"band_rule": ', _scalar(d.band_rule, level + 2),
-            sep, '"override": ', _scalar(d.override or None, level + 2),
-            sep, '"override_reason": ', _scalar(d.override_reason or None, level + 2),
-            sep, '"quota": ', "null" if d.quota is None else _text(_quota(d.quota), level + 2),
-            sep, '"moved_to": ', _scalar(d.moved_to, level + 2),
-            sep, '"warning": ', _scalar(d.warning or None, level + 2),
-            sep, '"outside_cap": ', "true" if d.outside_cap else "false",
-            n1, "}"))
-
-    sep = "," + n1
-    inner = level + 1
-
-    def record(r: RecordResult) -> str:
-        if type(r) is not RecordResult:
-            return _text(_record(r, {}), level)
-        individual = r.kind == "individual"
-        o = r.origin
-        group = _scalar(r.parent, inner)
-        parts = [
-            "{", n1, '"id": ', _scalar(r.id, inner),
-            sep, '"name": ', _scalar(r.name, inner),
-            sep, '"kind": ', _scalar(r.kind, inner),
-            sep, '"unit": ', group if individual else "null",
-            sep, '"cluster": ', "null" if individual else group,
-            sep, '"source": {', n2, '"file": ', _scalar(o.file, inner + 1),
-            ",", n2, '"sheet": ', _scalar(o.sheet, inner + 1),
-            ",", n2, '"row": ', _scalar(o.row, inner + 1), n1, "}",
-            sep, '"score": ', number(r.score),
-            sep, '"rank": ', _scalar(r.rank, inner),
-            sep, '"rank_scope": ', _scalar(r.rank_scope, inner),
-            sep, '"rank_of": ', _scalar(r.rank_of, inner),
-            sep, '"ties": ', _text([tie_json(t) for t in r.ties], inner) if r.ties else "[]",
-            sep, '"titles": ', text_list(r.titles, inner),
-            sep, '"points": ', number_dict(r.points),
-            sep, '"inputs": ', value_dict(r.inputs, inner),
-            sep, '"computed": ', value_dict(r.computed, inner),
-            sep, '"aggregates": ', shared_list(r.aggregates, aggregate),
-            sep, '"hits": ']
-        add_list(parts, r.hits, hit)
-        parts += (sep, '"decisions": ')
-        add_list(parts, r.decisions, decision)
-        parts += (
-            sep, '"gates": ', text_list(r.gates, inner),
-            sep, '"extra": ', _text(dict(r.extra), inner) if r.extra else "{}",
-            sep, '"warnings": ', text_list(r.warnings, inner),
-            sep, '"provisional": ', text_list(r.provisional, inner),
-            sep, '"rating": ', rating(r.rating),
-            sep, '"rewards": ', number_dict(r.rewards),
-            sep, '"reward": ', number(r.reward),
-            sep, '"rewards_not_paid": ', _text([_unpaid(u) for u in r.not_paid], inner)
-            if r.not_paid else "[]",
-            sep, '"history": ', shared_list(r.history, history),
-            n0, "}")
-        return "".join(parts)
-
-    return record
 
 
 _encode_string = json.encoder.encode_basestring  # C-accelerated where available

@@ -22,12 +22,16 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from scoring.base.document import FORMAT
 from scoring.base.files import MANIFEST as MANIFEST  # re-exported: named here since 0.1
 from scoring.base.i18n import language
 from scoring.base.version import __version__
 from scoring.evaluation.result import Result
 
 TIME_FIELD = "created"
+# The format of the JSON output this version writes (`scoring.base.document`); a manifest
+# without it was written before format 2, whose JSON output is format 1.
+JSON_FORMAT = "json_format"
 
 
 def created_now() -> str:
@@ -52,11 +56,15 @@ def build_manifest(result: Result, rules_folder: str, inputs: Sequence[tuple[str
                    counts: Mapping[str, int] | None = None) -> dict[str, Any]:
     """The manifest; `counts` (as `record_counts` gives them) for a result scored in parts.
 
+    It states the JSON output's format whatever the run's formats: a folder may gain a JSON
+    output of the same run later, and `verify` renders the format its manifest names.
+
     `language` is the language the run spoke: the notes and warnings stored in a result are
     in it, so `verify` scores again in the same language."""
     return {
         "tool": "scoring",
         "version": __version__,
+        JSON_FORMAT: FORMAT,
         "ruleset": {"id": result.ruleset, "year": result.year, "name": result.name,
                     "hash": result.hash, "folder": rules_folder},
         "inputs": [{"path": p, "sha256": h, "bytes": n} for p, h, n in inputs],

@@ -16,11 +16,13 @@ problems, warnings and output never depend on which process finished first):
 2. validate: a table of people per job, a slice of rows at a time; each person goes to the
    spill file of their unit's part. The parent holds the units and every person's id (for
    duplicates across tables), and checks the output can be written before any of this;
-3. score: a part per job; each writes its people's JSON, in id order, to its own file and
-   returns its units' aggregates, its warnings, title counts and rewards;
+3. score: a part per job; each writes its people's rows of the JSON output, in id order, to
+   its own file, with the hits and decisions they use numbered in the part (`jsonout.Rows`),
+   and returns its units' aggregates, its warnings, title counts and rewards;
 4. write (the parent): units scored, then the document: its head, people merged from the
-   parts' files in id order (the order of the one-batch output), units; staged and renamed
-   atomically with the manifest, which states the output's digest as usual.
+   parts' files in id order (the order of the one-batch output) and numbered again as the
+   one-batch writer numbers them (`jsonout.Merge`), units, the hits and decisions; staged and
+   renamed atomically with the manifest, which states the output's digest as usual.
 Problems are collected as in the one-batch path; those found while scoring (a judged criterion
 without a value, a rating with neither points nor paper) are listed part by part, so their
 order may differ from the one-batch run's when they span parts.
@@ -42,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -95,7 +98,20 @@ from scoring.inputs.records import (
 from scoring.inputs.rounds import RoundData, parse_rounds
 from scoring.language import expr
 from scoring.outputs.atomic import check_targets, write_atomic_many
-from scoring.outputs.jsonout import head_pieces, record_text
+from scoring.outputs.jsonout import (
+    Merge,
+    Numbered,
+    Rows,
+    Shape,
+    columns,
+    head_pieces,
+    ledger_pieces,
+    merged_shape,
+    row_separator,
+    shape_of,
+    table_end,
+    table_start,
+)
 from scoring.outputs.manifest import (
     FROM_HERE,
     MANIFEST,
@@ -112,7 +128,7 @@ from scoring.run.options import Options
 PART_PEOPLE = 10_000  # people per part: about 150 MB while it is scored; small enough that
 # the parts of a batch keep every worker busy to the end
 ROWS_PER_SLICE = 20_000  # rows validated at a time
-TEXTS_PER_DUMP = 64  # people's JSON per pickle in a part's output (the merge holds one each)
+TEXTS_PER_DUMP = 64  # people's rows per pickle in a part's output (the merge holds one each)
 
 
 def default_workers() -> int:
@@ -149,6 +165,7 @@ class _Part:
     judged: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # run-level warnings: `keys.check_neighbours`
+    shape: Shape | None = None  # of its people's rows (`jsonout.shape_of`); None: no people
 
 
 @dataclass
@@ -263,7 +280,7 @@ def run_stream(paths: list[Path], output: Path, run_options: Options, *,
         size = [0]
 
         def document() -> Iterator[bytes]:
-            for piece in _document(head, manifest, budget, all_warnings(), spill, len(parts)):
+            for piece in _document(head, manifest, budget, all_warnings(), spill, results):
                 digest.update(piece)
                 size[0] += len(piece)
                 yield piece
@@ -655,14 +672,16 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
     titles: dict[str, int] = defaultdict(int)
     rewards: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     not_paid: dict[str, Decimal] = defaultdict(Decimal)
-    cache: dict[int, Any] = {}
+    rows = Rows(Numbered(), Numbered())
+    shape = shape_of(results)
+    part.shape = shape if results else None
     warnings = [(r.id, f"{r.id} ({r.name}): {w}") for r in results for w in r.warnings]
     part.warnings = len(warnings)
     with (spill / f"part-{k}.warn").open("wb") as f:
         pickle.dump(warnings, f, protocol=pickle.HIGHEST_PROTOCOL)
     del warnings
     with (spill / f"part-{k}.out").open("wb") as f:
-        batch: list[tuple[str, bytes]] = []
+        batch: list[tuple[str, str, list[int], list[int], str]] = []
         for r in results:
             for t in r.titles:
                 titles[t] += 1
@@ -670,12 +689,15 @@ def _score_part(job: tuple[int, Path, int]) -> _Part:
                 rewards[r.parent][t] += amount
             for u in r.not_paid:
                 not_paid[u.title] += u.amount
-            batch.append((r.id, record_text(r, 2, cache).encode("utf-8")))
+            batch.append((r.id, *rows.split(r, shape)))
             if len(batch) == TEXTS_PER_DUMP:
                 pickle.dump(batch, f, protocol=pickle.HIGHEST_PROTOCOL)
                 batch = []
         if batch:
             pickle.dump(batch, f, protocol=pickle.HIGHEST_PROTOCOL)
+    with (spill / f"part-{k}.ledger").open("wb") as f:  # the texts its rows' numbers name
+        pickle.dump((list(rows.hits.rows), list(rows.decisions.rows)), f,
+                    protocol=pickle.HIGHEST_PROTOCOL)
     part.titles = dict(titles)
     part.rewards = {u: dict(by) for u, by in rewards.items()}
     part.not_paid = dict(not_paid)
@@ -697,9 +719,10 @@ def _counts(head: Result, parts: list[_Part]) -> dict[str, int]:
     return counts
 
 
-def _texts(path: Path) -> Iterator[tuple[str, bytes]]:
+def _rows(path: Path, k: int) -> Iterator[tuple[str, int, str, list[int], list[int], str]]:
     for batch in _pickled(path):
-        yield from batch
+        for rid, before, hits, decisions, after in batch:
+            yield rid, k, before, hits, decisions, after
 
 
 def _warnings(spill: Path, n_parts: int) -> Iterator[str]:
@@ -716,22 +739,34 @@ def _aggregates(spill: Path, n_parts: int) -> Iterator[tuple[str, list[Aggregate
 
 
 def _document(head: Result, manifest: Mapping[str, object], budget: Budget | None,
-              warnings: Iterable[str], spill: Path, n_parts: int) -> Iterator[bytes]:
+              warnings: Iterable[str], spill: Path, parts: Sequence[_Part]) -> Iterator[bytes]:
     """The JSON document, piece by piece: the bytes `render_json` gives for the whole run."""
     for piece in head_pieces(head, manifest, warnings, rewards_data(head, budget)):
         yield piece.encode("utf-8")
-    merged = heapq.merge(*(_texts(spill / f"part-{k}.out") for k in range(n_parts)),
-                         key=lambda pair: pair[0])
-    opening = b"\n    "
-    for _rid, text in merged:
-        yield opening + text
-        opening = b",\n    "
-    yield b"\n  ],\n  \"units\": ["
-    cache: dict[int, Any] = {}
-    opening = b"\n    "
-    for u, (uid, aggregates) in zip(head.units, _aggregates(spill, n_parts), strict=True):
+    shape = merged_shape(p.shape for p in parts if p.shape is not None)
+    hits, decisions = Numbered(), Numbered()
+    merge = Merge(hits, decisions, shape)
+    for k, p in enumerate(parts):
+        hit_texts, decision_texts = next(_pickled(spill / f"part-{k}.ledger"))
+        merge.part(hit_texts, decision_texts, p.shape or shape)
+    yield table_start("individuals", columns(shape)).encode("utf-8")
+    merged = heapq.merge(*(_rows(spill / f"part-{k}.out", k) for k in range(len(parts))),
+                         key=itemgetter(0))
+    first = True
+    for _rid, k, before, row_hits, row_decisions, after in merged:
+        yield (row_separator(first)
+               + merge.row(k, before, row_hits, row_decisions, after)).encode("utf-8")
+        first = False
+    yield table_end(first).encode("utf-8")
+    units = shape_of(head.units)
+    rows = Rows(hits, decisions)
+    yield table_start("units", columns(units)).encode("utf-8")
+    first = True
+    for u, (uid, aggregates) in zip(head.units, _aggregates(spill, len(parts)), strict=True):
         assert uid == u.id, (uid, u.id)
         u = replace(u, aggregates=tuple(aggregates))
-        yield opening + record_text(u, 2, cache).encode("utf-8")
-        opening = b",\n    "
-    yield b"\n  ]\n}\n" if head.units else b"]\n}\n"
+        yield (row_separator(first) + rows.text(u, units)).encode("utf-8")
+        first = False
+    yield table_end(first).encode("utf-8")
+    for piece in ledger_pieces(hits, decisions):
+        yield piece.encode("utf-8")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from scoring.base.document import read_results
 from scoring.base.errors import InputError, Problem
 from scoring.base.i18n import _
 from scoring.base.text import name_sort_key
@@ -82,8 +83,11 @@ def _records(data: Mapping[str, Any], kind: Kind, where: str,
 def parse_previous(data: object, where: str = "--previous") -> Previous:
     """Read last year's titles from parsed JSON output; InputError (exit 2) if malformed.
 
-    Every problem in the file is reported at once.
+    Every problem in the file is reported at once. Either format of the output is read
+    (`read_results`).
     """
+    if isinstance(data, Mapping):
+        data = read_results(data, where)
     if not isinstance(data, Mapping) or not any(k in data for k in _LISTS.values()):
         raise InputError.one(where, _("not a results file of `scoring score --format "
                                       "json` (no 'individuals' or 'units' list)"))
