@@ -79,6 +79,26 @@ def _sane_number(value: Decimal, text: str, node: yaml.Node) -> Decimal:
     return value
 
 
+_STANDARD = "tag:yaml.org,2002:"
+_NODE_OF_TAG: dict[str, type[yaml.Node]] = {
+    f"{_STANDARD}map": yaml.MappingNode, f"{_STANDARD}omap": yaml.SequenceNode,
+    f"{_STANDARD}pairs": yaml.SequenceNode, f"{_STANDARD}set": yaml.MappingNode,
+    f"{_STANDARD}seq": yaml.SequenceNode,
+}
+# The standard tags (others, such as !!python/…, are refused by name when constructed).
+_KNOWN_TAGS = frozenset(f"{_STANDARD}{name}" for name in (
+    "map", "omap", "pairs", "set", "seq", "str", "int", "float", "bool", "null", "timestamp",
+    "binary"))
+# An explicit scalar tag whose value would not be read as that type without it: the values
+# each tag accepts, by the type they are read as untagged (a whole number is a float too).
+_CHECKED_SCALARS: dict[str, tuple[str, ...]] = {
+    f"{_STANDARD}bool": (f"{_STANDARD}bool",),
+    f"{_STANDARD}null": (f"{_STANDARD}null",),
+    f"{_STANDARD}int": (f"{_STANDARD}int",),
+    f"{_STANDARD}float": (f"{_STANDARD}float", f"{_STANDARD}int"),
+}
+
+
 class _Checks(Composer, SafeConstructor, Resolver):
     """Composing and constructing that refuse aliases, deep nesting and exotic types; numbers
     are checked. The events come from either parser (`_Loader`, `_FastLoader`)."""
@@ -105,6 +125,27 @@ class _Checks(Composer, SafeConstructor, Resolver):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """Every value, with an explicit tag checked against what it tags: PyYAML's own
+        constructors trust the tag, so `!!map 30` or `!!bool maybe` ended in a traceback, and
+        `!!null 3` silently read as nothing (a maximum of 3 gone without a word)."""
+        tag = node.tag
+        wanted = _NODE_OF_TAG.get(tag, yaml.ScalarNode)
+        if tag in _KNOWN_TAGS and not isinstance(node, wanted):
+            raise yaml.MarkedYAMLError(None, None, _(
+                "the tag !!{tag} does not fit this value: remove the tag").format(
+                    tag=tag.removeprefix(_STANDARD)), node.start_mark)
+        if isinstance(node, yaml.ScalarNode) and tag in _CHECKED_SCALARS:
+            implicit = self.resolve(  # type: ignore[no-untyped-call]
+                yaml.ScalarNode, node.value, (True, False))
+            if implicit not in _CHECKED_SCALARS[tag]:
+                raise yaml.MarkedYAMLError(None, None, _(
+                    "{value!r} is not a value of the tag !!{tag}: remove the tag, or write "
+                    "the value it names").format(value=node.value[:40],
+                                                 tag=tag.removeprefix(_STANDARD)),
+                    node.start_mark)
+        return super().construct_object(node, deep)
 
     def construct_yaml_float(self: Self, node: yaml.ScalarNode) -> Any:
         text = str(self.construct_scalar(node)).replace("_", "")
