@@ -36,8 +36,8 @@ MACHINE: dict[tuple[str, str], str] = {
     ("outputs/render.py", 'f"unknown format {fmt!r}"'): "a caller's mistake (a fixed choice)",
     ("outputs/jsonout.py", 'f"Out of range float values are not JSON compliant: {v!r}"'):
         "json's own refusal, kept word for word",
-    ("outputs/jsonout.py", 'f"nesting depth must be at least 0, not {level}"'):
-        "a caller's mistake",
+    ("outputs/jsonout.py", 'f"cannot spread a record\'s object over {wanted}"'):
+        "an invariant: a merged shape spreads what every part spreads",
     ("base/rounding.py", 'f"cannot render the non-finite number {d}"'):
         "an invariant: inputs are finite once read",
     ("outputs/report/labels.py", 'f"unknown report language {lang!r}; choose one of {LANGS}"'):

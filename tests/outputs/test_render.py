@@ -520,7 +520,7 @@ def test_fast_json_writer_gives_the_standard_librarys_bytes(sample: str) -> None
 
 
 def _edge_result() -> Result:
-    """Records that exercise every fast path of `record_text` and its fallbacks: empty
+    """Records that exercise every path of the JSON writer (`jsonout.Rows`): empty
     lists and dicts, awkward decimals and text, shared ledger objects, a repeated input name
     (the JSON object keeps one entry), rounds, ratings with a quota, history and rewards."""
     from scoring.evaluation.result import HistoryValue, RatingDecision

@@ -4,8 +4,10 @@ Every field of every record, hit, decision, rating and reward, as plain dicts an
 fixed key order (never `sort_keys`: the order reads top-down like the explanation, identity
 first, ledger last), with records in the Result's order. Decimals become JSON numbers whose
 text is the decimal's own (12.5, not 12.5000000001); see `json_number`. The explanation builds
-on this data (`explain --format json`), and `scoring.outputs.jsonout` writes it as bytes; kept
-apart from the writer so that the explanation does not reach up into the outputs for it.
+on this data (`explain --format json`); `to_json_data` is format 1 of the JSON output and the
+reference for format 2, which `scoring.outputs.jsonout` writes from the same pieces (a record
+as a row, its hits and decisions as tables) and `scoring.base.document` reads back into this
+shape. Kept apart from the writer so that the explanation does not reach up into the outputs.
 """
 
 from __future__ import annotations
@@ -227,7 +229,7 @@ def rewards_data(result: Result, budget: Budget | None = None) -> dict[str, Any]
 
     Of the Result it reads only `base_salary` and `reward_rule` when given a budget, so a
     streaming writer that totals the budget as records go by can build the head without the
-    records (see `document_head`)."""
+    records (see `jsonout.head_pieces`)."""
     if result.base_salary is None:
         return None
     if budget is None:

@@ -84,7 +84,7 @@ def render_json(result: Result, manifest: Mapping[str, object]) -> bytes:
 def render_json_v1(result: Result, manifest: Mapping[str, object]) -> bytes:
     """Format 1, every record with its ledger inline: what `verify` compares a folder written
     before format 2 with (its manifest has no `json_format`)."""
-    return (dumps_indented(to_json_data(result, manifest)) + "\n").encode("utf-8")
+    return (dumps_indented(to_json_data(result, manifest, {})) + "\n").encode("utf-8")
 
 
 def head_pieces(result: Result, manifest: Mapping[str, object], warnings: Iterable[str],
