@@ -24,7 +24,6 @@ import hashlib
 import io
 import os
 from contextvars import ContextVar, Token
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -105,6 +104,8 @@ def compile_catalogue(folder: Path, lang: str, target: Path | None = None) -> Pa
     """Compile the `.po` in `folder` to its `.mo` in `target` (default: beside it), holding
     exactly what `read_catalogue` reads from the `.po`; the `.mo`s of other versions there are
     removed. The build calls this (setup.py)."""
+    from datetime import UTC, datetime
+
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
 
