@@ -27,8 +27,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from scoring.base.version import __version__
-
 if TYPE_CHECKING:
     from scoring.api import (
         Options,
@@ -63,6 +61,8 @@ if TYPE_CHECKING:
     from scoring.rulesets.compile import Compiled
     from scoring.rulesets.schema import RuleSet
 
+    __version__: str
+
 _WHERE = {
     "Options": "scoring.api", "Run": "scoring.api", "check_rules": "scoring.api",
     "compile_rules": "scoring.api", "describe": "scoring.api", "explain": "scoring.api",
@@ -91,13 +91,18 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """Load a public name on first use, so that `import scoring` (and `scoring --help`) stays
     fast and imports nothing a caller does not use."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'scoring' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    if name == "__version__":  # read from the package's metadata only when asked for
+        from scoring.base.version import version
+
+        value: Any = version()
+    else:
+        module = _WHERE.get(name)
+        if module is None:
+            raise AttributeError(f"module 'scoring' has no attribute {name!r}")
+        value = getattr(import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+    return sorted({*globals(), *_WHERE, "__version__"})

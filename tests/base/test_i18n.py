@@ -4,6 +4,7 @@ complete for every message the sources mark, and the same error reads in either 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,17 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
-from scoring.base.i18n import LOCALE_DIR, _, catalogue, language, normalise, set_language
+from scoring.base.i18n import (
+    LOCALE_DIR,
+    _,
+    catalogue,
+    compile_catalogue,
+    compiled_name,
+    language,
+    normalise,
+    read_catalogue,
+    set_language,
+)
 from scoring.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +83,22 @@ def test_translations_keep_their_placeholders(msgid: str) -> None:
 
 def test_catalogue_is_read() -> None:
     assert catalogue("vi")["error: {problem}"] == "lỗi: {problem}"
+
+
+def test_the_compiled_catalogue_is_the_po_and_never_an_older_one(tmp_path: Path) -> None:
+    """The build's `.mo` holds what the `.po` says; once the `.po` is edited, that `.mo` is not
+    read (it is named for the old text) and the edit shows at once."""
+    shutil.copy(PO, tmp_path / "scoring.po")
+    from_po = read_catalogue(tmp_path, "vi")
+    mo = compile_catalogue(tmp_path, "vi")
+    assert mo.name == compiled_name(PO.read_bytes())
+    assert read_catalogue(tmp_path, "vi") == from_po == catalogue("vi")
+    edited = PO.read_text(encoding="utf-8").replace('msgstr "lỗi: {problem}"',
+                                                    'msgstr "LỖI: {problem}"')
+    (tmp_path / "scoring.po").write_text(edited, encoding="utf-8")
+    assert mo.is_file()
+    assert read_catalogue(tmp_path, "vi")["error: {problem}"] == "LỖI: {problem}"
+    assert compile_catalogue(tmp_path, "vi") != mo and not mo.exists()  # one .mo, the new one
 
 
 @pytest.mark.parametrize(("value", "expected"), [

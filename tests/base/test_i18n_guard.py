@@ -45,6 +45,8 @@ MACHINE: dict[tuple[str, str], str] = {
     ("explanations/render.py",
      'f"unknown explanation format {fmt!r}; expected one of {FORMATS}"'):
         "a caller's mistake (the CLI offers a fixed choice)",
+    ("cli/group.py", 'f"scoring, version {version()}"'):
+        "click's own --version line, kept word for word: the same in every language",
 }
 
 # Files whose messages other branches of this round translate (#23 part 1): remove each entry

@@ -307,7 +307,7 @@ def test_the_engine_is_the_vendored_build_and_only_the_adapter_imports_it() -> N
 
     from scoring.evaluation import engine
 
-    assert engine.durable_rules_engine.__name__ == "scoring._vendor.durable.durable_rules_engine"
+    assert engine.durable().core.__name__ == "scoring._vendor.durable.durable_rules_engine"
     importers = set()
     for path in sorted((ROOT / "src/scoring").rglob("*.py")):
         if "_vendor" in path.parts:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from scoring.base.i18n import compiled_name
 from scoring.cli import cli
 from scoring.rulesets.extends import load
 from scoring.run.app import rule_sets
@@ -85,6 +86,9 @@ def test_the_wheel_holds_the_engine_the_rule_sets_and_the_licence(wheel: Path) -
         assert (z.read("scoring/_vendor/durable/LICENSE")
                 == (ROOT / "src/scoring/_vendor/durable/LICENSE").read_bytes())
         metadata = next(z.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
+    po = (ROOT / "src/scoring/locale/vi/LC_MESSAGES/scoring.po").read_bytes()
+    compiled = [n for n in names if n.endswith(".mo")]  # read instead of the .po at every start
+    assert compiled == [f"scoring/locale/vi/LC_MESSAGES/{compiled_name(po)}"]
     engines = [n for n in names if n.startswith("scoring/_vendor/durable/durable_rules_engine.")]
     assert len(engines) == 1
     assert not [n for n in names if n.endswith((".c", ".h"))]

@@ -3,7 +3,8 @@
 A council tunes its rules by running `scoring check` and `scoring test` dozens of times, so the
 start of a command counts: each command imports its library modules when it runs, and these
 heavy ones only when the command needs them (the data readers' pandas, the workbooks' writers,
-the web page). The probe runs the command in a fresh interpreter and lists the modules loaded.
+the web page, the rule engine; for a help text, the data model and the package's metadata too).
+The probe runs the command in a fresh interpreter and lists the modules loaded.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("pandas", "numpy", "openpyxl", "xlsxwriter", "python_calamine", "starlette",
          "uvicorn", "jinja2", "scoring.web", "scoring.streaming", "multiprocessing")
 ENGINE = "scoring._vendor.durable"
+MODEL = ("pydantic", "scoring.rulesets", "scoring.inputs", "scoring.evaluation")
+METADATA = "importlib.metadata"  # the installed version: read when it is shown or recorded
+RECORDS = ("scoring.inputs", "scoring.history", "scoring.evaluation.result")  # of a batch
 PROBE = """
 import json, sys
 from scoring.cli import main
@@ -42,10 +46,11 @@ def _heavy(modules: set[str], names: tuple[str, ...]) -> list[str]:
 
 
 @pytest.mark.parametrize(("args", "absent"), [
-    (["--help"], (*HEAVY, ENGINE)),
-    (["check", "rules/2026"], HEAVY),  # the engine's module compiles the rules' constants
-    (["check", "--help"], (*HEAVY, ENGINE)),
-    (["score", "--help"], (*HEAVY, ENGINE)),
+    (["--help"], (*HEAVY, ENGINE, *MODEL, METADATA)),
+    (["--version"], (*HEAVY, ENGINE, *MODEL)),
+    (["check", "rules/2026"], (*HEAVY, ENGINE, *RECORDS)),  # reads rules, runs no engine
+    (["check", "--help"], (*HEAVY, ENGINE, *MODEL, METADATA)),
+    (["score", "--help"], (*HEAVY, ENGINE, *MODEL, METADATA)),
 ])
 def test_a_command_loads_no_heavy_module_it_does_not_use(args: list[str],
                                                          absent: tuple[str, ...]) -> None:

@@ -38,13 +38,12 @@ from scoring.checks.ranges import (
     scope,
 )
 from scoring.evaluation.engine import check_constants
-from scoring.history.values import REVIEW_PARAMS
 from scoring.language import evaluate, expr, normal, parse
 from scoring.language.show import format_number, unparse
 from scoring.rulesets.compile import CKind, Rule, RuleGroup, compile_ruleset
 from scoring.rulesets.extends import load, rule_files
 from scoring.rulesets.safeyaml import read_yaml
-from scoring.rulesets.schema import KINDS, Kind, KindRules, RuleSet
+from scoring.rulesets.schema import KINDS, REVIEW_PARAMS, Kind, KindRules, RuleSet
 from scoring.rulesets.scopes import as_tuple
 
 Severity = Literal["error", "warning"]

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import click
 
+from scoring.base.choices import EXPLAIN_FORMATS, MAX_CHANGES
 from scoring.base.errors import EXIT_PROBLEMS, UsageError
 from scoring.base.i18n import N_, _
 from scoring.cli.group import cli, echo_warnings
-from scoring.explanations.nearmiss import MAX_CHANGES
-from scoring.explanations.render import FORMATS, render
 from scoring.outputs.safe import neutral
 
 
@@ -23,7 +22,8 @@ from scoring.outputs.safe import neutral
 @click.option("--rules", type=click.Path(path_type=Path), default=None,
               help=N_("Rule set folder (default: the newest under rules/ not after the data's "
                       "year)."))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(EXPLAIN_FORMATS), default="text",
+              show_default=True,
               help=N_("text for reading, markdown for a dossier, json for the full ledger."))
 @click.option("--near-misses", "changes", type=click.IntRange(0), default=MAX_CHANGES,
               show_default=True,
@@ -53,6 +53,7 @@ def explain_command(args: tuple[str, ...], rules: Path | None, fmt: str, changes
       scoring explain submissions/*.xlsx U07 --format markdown > U07.md
     """
     from scoring.explanations.explanation import explain, find_record
+    from scoring.explanations.render import render
     from scoring.run.app import run
 
     if len(args) < 2:

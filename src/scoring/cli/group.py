@@ -13,11 +13,11 @@ from typing import Any
 
 import click
 
+from scoring.base.choices import TERMINAL_ROWS
 from scoring.base.errors import ScoringError
 from scoring.base.i18n import LANGUAGES, N_, _, set_language
-from scoring.base.version import __version__
+from scoring.base.version import version
 from scoring.outputs.safe import neutral
-from scoring.outputs.table import TERMINAL_ROWS
 
 HELP_FIELDS = {"rows": TERMINAL_ROWS}  # numbers the help texts name, filled in when shown
 
@@ -89,8 +89,18 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
     set_language(value)
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """`--version`, printed as click's own option prints it (a name and a number, the same in
+    every language); the version is read here, only when it is shown."""
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"scoring, version {version()}", color=ctx.color)
+    ctx.exit()
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="scoring")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help=N_("Show the version and exit."))
 @click.option("--lang", type=click.Choice(LANGUAGES), default=None, is_eager=True,
               expose_value=False, callback=_choose_language,
               help=N_("Language of the messages: vi (default) or en; also the environment "

@@ -7,14 +7,12 @@ from pathlib import Path
 
 import click
 
+from scoring.base.choices import REVIEW_FORMATS as FORMATS
 from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _
 from scoring.cli.group import cli
-from scoring.history.load import load_history, title_kinds
 from scoring.outputs.atomic import is_stdout, write_atomic
-from scoring.outputs.review import FORMATS, build_review, parse_period, render_review
 from scoring.outputs.safe import neutral
-from scoring.run.app import choose_rules, compile_folder
 
 
 def _format(fmt: str | None, output: str | None) -> str:
@@ -55,6 +53,10 @@ def review(period: str, history: Path, rules: Path | None, fmt: str | None, outp
       scoring review 2021..2025 --history fixtures/history -o tong-ket-2021-2025.xlsx
       scoring review 2021..2023 --history fixtures/history --format html -o so-ket.html
     """
+    from scoring.history.load import load_history, title_kinds
+    from scoring.outputs.review import build_review, parse_period, render_review
+    from scoring.run.app import choose_rules, compile_folder
+
     first, last = parse_period(period)
     fmt = _format(fmt, output)
     to_stdout = output is None or is_stdout(output)

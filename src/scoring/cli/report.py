@@ -5,25 +5,26 @@ from __future__ import annotations
 import hashlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from scoring.base.choices import REPORT_LANGS
 from scoring.base.document import read_results
 from scoring.base.errors import InputError
 from scoring.base.i18n import N_, _
 from scoring.cli.group import cli, echo_warnings
-from scoring.explanations.vocab import Vocab
 from scoring.outputs.atomic import check_apart, is_stdout, write_atomic_many
-from scoring.outputs.manifest import build_manifest, created_now, manifest_bytes
-from scoring.outputs.report import criterion_groups, render_html
-from scoring.outputs.report.changes import Previous, parse_previous
-from scoring.outputs.report.labels import LANGS
-from scoring.run.app import run
+
+if TYPE_CHECKING:
+    from scoring.outputs.report.changes import Previous
 
 
 def read_previous(path: Path) -> tuple[Previous, dict[str, str]]:
     """Last year's JSON output (either format), read, and its path and SHA-256 for the
     manifest."""
+    from scoring.outputs.report.changes import parse_previous
+
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -42,7 +43,7 @@ def read_previous(path: Path) -> tuple[Previous, dict[str, str]]:
 @click.option("-o", "--output", required=True,
               help=N_("The HTML file to write ('-' for stdout). A manifest.json is written "
                       "beside it."))
-@click.option("--lang", type=click.Choice(LANGS), default="vi", show_default=True,
+@click.option("--lang", type=click.Choice(REPORT_LANGS), default="vi", show_default=True,
               help=N_("Language of the report's own words (names and rules stay as written)."))
 @click.option("--previous", type=click.Path(path_type=Path), default=None,
               help=N_("Last year's `score --format json` output, for the changes section."))
@@ -64,6 +65,11 @@ def report(inputs: tuple[Path, ...], rules: Path | None, output: str, lang: str,
       scoring report fixtures/quang-ngai-2021 --lang en -o out/report-en.html
       scoring report data/2022 --previous out/2021/results.json -o out/2022/report.html
     """
+    from scoring.explanations.vocab import Vocab
+    from scoring.outputs.manifest import build_manifest, created_now, manifest_bytes
+    from scoring.outputs.report import criterion_groups, render_html
+    from scoring.run.app import run
+
     r = run(list(inputs), rules, allow_incomplete=allow_incomplete)
     prev, prev_file = read_previous(previous) if previous is not None else (None, None)
     options: dict[str, object] = {"format": "html", "rules": str(rules) if rules else None,

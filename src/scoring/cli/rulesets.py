@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
 from scoring.base.errors import RuleError
 from scoring.base.i18n import _
 from scoring.cli.group import cli
-from scoring.run.app import rule_sets, rules_root
 
 _WRAP = 60
 
@@ -28,6 +26,10 @@ def list_rules() -> None:
       scoring rules
       scoring score my-folder/ --rules rules/2024
     """
+    from tabulate import tabulate
+
+    from scoring.run.app import rule_sets, rules_root
+
     root = rules_root()
     local = root.resolve() == (Path.cwd() / "rules").resolve()
     where = (_("Rule sets in {folder} (the rules/ folder here):") if local else

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import click
 
+from scoring.base.choices import BINARY_FORMATS, SCORE_FORMATS, TERMINAL_ROWS
 from scoring.base.errors import UsageError
+from scoring.base.files import MANIFEST
 from scoring.base.i18n import N_, _, language
 from scoring.cli.group import SHOWN_WARNINGS, cli, echo_warnings
 from scoring.cli.progress import progress_bars
 from scoring.outputs.atomic import check_apart, check_targets, is_stdout
-from scoring.outputs.manifest import MANIFEST, created_now
-from scoring.outputs.render import BINARY_FORMATS, FORMATS, format_for
-from scoring.outputs.table import TERMINAL_ROWS
+from scoring.outputs.render import format_for
 from scoring.run.options import Options
 
 
@@ -30,7 +30,7 @@ from scoring.run.options import Options
 @click.option("--rules", type=click.Path(path_type=Path), default=None,
               help=N_("Rule set folder (default: the newest under rules/ not after the data's "
                       "year)."))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+@click.option("--format", "fmt", type=click.Choice(SCORE_FORMATS), default=None,
               help=N_("Output format (default: from the output's extension, else table)."))
 @click.option("-o", "--output", "outputs", multiple=True,
               help=N_("Write to this file ('-' for stdout). A manifest.json beside it lists every "
@@ -82,6 +82,7 @@ def score(inputs: tuple[Path, ...], rules: Path | None, fmt: str | None,
     """
     from scoring import api
     from scoring.explanations.vocab import Vocab
+    from scoring.outputs.manifest import created_now
     from scoring.outputs.table import render_tables
     from scoring.run.publish import no_other_run, publish
     from scoring.streaming.stream import run_stream

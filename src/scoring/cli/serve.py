@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import webbrowser
 from pathlib import Path
 
 import click
@@ -46,5 +45,7 @@ def serve(folder: Path, port: int, rules: tuple[Path, ...], open_browser: bool) 
     click.echo(_("scoring serve: {folder}\n  open {url}\n  Ctrl+C stops it").format(
         folder=folder.resolve(), url=url), err=True)
     if open_browser:
+        import webbrowser  # not when scoring starts: it loads half the standard library
+
         webbrowser.open(url)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,8 +11,9 @@ from scoring.base.errors import UsageError
 from scoring.base.i18n import N_, _
 from scoring.cli.group import cli
 from scoring.outputs.atomic import is_stdout, write_atomic
-from scoring.rulesets.extends import load
-from scoring.rulesets.schema import Kind
+
+if TYPE_CHECKING:
+    from scoring.rulesets.schema import Kind
 
 _KINDS: dict[str, tuple[Kind, ...]] = {"both": ("unit", "individual"), "unit": ("unit",),
                                        "individual": ("individual",)}
@@ -37,6 +39,7 @@ def template(rules: Path, output: str, kind: str, force: bool) -> None:
       scoring template rules/2021 -o ca-nhan.xlsx --kind individual
     """
     from scoring.inputs.template import render_template  # XlsxWriter: only when run
+    from scoring.rulesets.extends import load
 
     target = Path(output)
     if is_stdout(target) or target.suffix.lower() != ".xlsx":

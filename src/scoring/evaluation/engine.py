@@ -22,7 +22,9 @@ How a group of rules is evaluated, and why:
   asserts one fact per record instead: the naive baseline of the benchmark.
 - The engine is durable-rules 2.0.28 built from the copy in `scoring._vendor.durable` (its
   README.md says why: the release does not load on Python 3.13); an installation where it
-  cannot be loaded stops every scoring command with one sentence (`EngineUnavailable`).
+  cannot be loaded stops every scoring command with one sentence (`EngineUnavailable`). It is
+  loaded when the first `Engine` is made, not with this module: `scoring check` reads
+  `check_constants` here and never runs the engine.
 - Rulesets are driven directly (`durable.engine.Ruleset`), not through the engine's `Host`,
   whose background threads could run actions at any time; here every action runs synchronously
   inside `assert_fact`, so the hits are complete when it returns. The C ruleset is deleted after
@@ -38,21 +40,14 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from functools import cached_property
+from functools import cache, cached_property
+from types import ModuleType
 from typing import Any
 
 from scoring.base.errors import Problem, RuleError, ScoringError
 from scoring.base.i18n import _
 from scoring.language import closures, evaluate, expr, normal, show
 from scoring.rulesets.compile import RuleGroup
-
-try:
-    from scoring._vendor.durable import durable_rules_engine
-    from scoring._vendor.durable.engine import MessageNotHandledException, Ruleset
-except ImportError as error:  # a broken installation: reported when an Engine is made
-    _UNAVAILABLE: str | None = str(error)
-else:
-    _UNAVAILABLE = None
 
 MIN_DECIMALS = 6
 LIMIT = 2**62
@@ -247,6 +242,30 @@ class EngineUnavailable(ScoringError):
     """The rule engine built with scoring cannot be loaded: the installation is broken."""
 
 
+@dataclass(frozen=True)
+class Durable:
+    """The parts of durable_rules the engine drives: its C core (which deletes a ruleset), the
+    Python ruleset, and the exception for a fact that matches no rule."""
+
+    core: ModuleType
+    ruleset: Any
+    not_handled: type[Exception]
+
+
+@cache
+def durable() -> Durable:
+    """durable_rules, loaded on first use; `EngineUnavailable` when the build is broken."""
+    try:
+        from scoring._vendor.durable import durable_rules_engine
+        from scoring._vendor.durable.engine import MessageNotHandledException, Ruleset
+    except ImportError as error:
+        raise EngineUnavailable.one("", _(
+            "the rule engine (durable_rules, compiled when scoring is installed) cannot be "
+            "loaded ({reason}): reinstall scoring with pip, which needs a C "
+            "compiler").format(reason=error)) from None
+    return Durable(durable_rules_engine, Ruleset, MessageNotHandledException)
+
+
 class Engine:
     """Evaluates groups through durable_rules; compiled definitions are cached per group.
 
@@ -255,11 +274,7 @@ class Engine:
     """
 
     def __init__(self, share_signatures: bool = True) -> None:
-        if _UNAVAILABLE is not None:
-            raise EngineUnavailable.one("", _(
-                "the rule engine (durable_rules, compiled when scoring is installed) cannot be "
-                "loaded ({reason}): reinstall scoring with pip, which needs a C "
-                "compiler").format(reason=_UNAVAILABLE))
+        self._durable = durable()
         self._compiled: dict[str, CompiledGroup] = {}
         self.facts_asserted = 0
         self.share_signatures = share_signatures
@@ -327,22 +342,23 @@ class Engine:
             f"r{index}": {"all": [{"m": cond}], "run": action(index)}
             for index, cond in cg.definition.items()
         }
-        ruleset = Ruleset(f"scoring{next(_names)}", None, definition)
+        engine = self._durable
+        ruleset = engine.ruleset(f"scoring{next(_names)}", None, definition)
         names = list(cg.atoms.values())
         try:
             for rid, sig in enumerate(signatures):
                 fact: dict[str, Any] = {"rid": rid}
                 fact.update((n, v) for n, v in zip(names, sig, strict=True) if v is not None)
                 self.facts_asserted += 1
-                with contextlib.suppress(MessageNotHandledException):  # no rule matched
+                with contextlib.suppress(engine.not_handled):  # no rule matched
                     ruleset.do_actions(ruleset.assert_fact(fact), _raise_on_error)
                 # Its hits are collected: retract it, so the session holds one fact at a time.
                 # With 100,000 facts held at once the engine's fact table reported distinct
                 # facts as already asserted (MessageObservedException), seen in the benchmark.
-                with contextlib.suppress(MessageNotHandledException):
+                with contextlib.suppress(engine.not_handled):
                     ruleset.retract_fact(fact)
         finally:
-            durable_rules_engine.delete_ruleset(ruleset._handle)
+            engine.core.delete_ruleset(ruleset._handle)
         shared: dict[frozenset[int], frozenset[int]] = {}
         return [shared.setdefault(f, f) for f in map(frozenset, hits)]
 

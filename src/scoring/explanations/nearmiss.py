@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal, TypeAlias
 
+from scoring.base.choices import MAX_CHANGES
 from scoring.base.i18n import _
 from scoring.evaluation import scorer
 from scoring.evaluation.result import Hit, RecordResult, Result
@@ -47,9 +48,6 @@ __all__ = [
     "with_value",
 ]
 
-# Each proposal costs one scoring of the whole batch (about 0.1 s for a department of 350
-# people), so ten keep `explain` near a second and are more than a secretary reads.
-MAX_CHANGES = 10
 # Other records whose titles a change moves, listed by name before "and N more".
 MAX_OTHERS = 5
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 
+from scoring.base.choices import EXPLAIN_FORMATS as FORMATS
 from scoring.explanations.explanation import Explanation
 from scoring.explanations.jsonview import explanation_to_json
 from scoring.explanations.markdown import render_markdown
 from scoring.explanations.text import render_text
 
 __all__ = ["FORMATS", "render"]
-
-FORMATS = ("text", "json", "markdown")
 
 
 def render(ex: Explanation, fmt: str) -> str:

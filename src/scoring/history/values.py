@@ -26,7 +26,7 @@ from scoring.language import expr, normal, show
 from scoring.language.evaluate import Undefined, holds
 from scoring.language.history import INITIATIVE_INPUTS, Query
 from scoring.rulesets.compile import Compiled
-from scoring.rulesets.schema import Kind
+from scoring.rulesets.schema import REVIEW_PARAMS, Kind
 
 __all__ = [
     "REVIEW_PARAMS",
@@ -41,9 +41,6 @@ __all__ = [
     "snapshot_of",
 ]
 
-# The parameters by which a rule set declares its typical examples for `scoring review`.
-REVIEW_PARAMS: dict[Kind, str] = {"individual": "review_typical_individual",
-                                  "unit": "review_typical_unit"}
 _ZERO = Decimal(0)
 
 # ----------------------------------------------------------------------------- evaluating

@@ -25,7 +25,7 @@ from typing import Any
 from scoring.base.document import FORMAT
 from scoring.base.files import MANIFEST as MANIFEST  # re-exported: named here since 0.1
 from scoring.base.i18n import language
-from scoring.base.version import __version__
+from scoring.base.version import version
 from scoring.evaluation.result import Result
 
 TIME_FIELD = "created"
@@ -63,7 +63,7 @@ def build_manifest(result: Result, rules_folder: str, inputs: Sequence[tuple[str
     in it, so `verify` scores again in the same language."""
     return {
         "tool": "scoring",
-        "version": __version__,
+        "version": version(),
         JSON_FORMAT: FORMAT,
         "ruleset": {"id": result.ruleset, "year": result.year, "name": result.name,
                     "hash": result.hash, "folder": rules_folder},

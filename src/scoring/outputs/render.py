@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from scoring.base.choices import BINARY_FORMATS as BINARY_FORMATS
+from scoring.base.choices import SCORE_FORMATS as FORMATS
 from scoring.base.errors import UsageError
 from scoring.base.i18n import _
-from scoring.evaluation.result import Result
 from scoring.outputs.atomic import is_stdout
-from scoring.rulesets.compile import Compiled
 
-FORMATS = ("table", "csv", "json", "xlsx", "html")
-BINARY_FORMATS = frozenset({"xlsx"})
+if TYPE_CHECKING:  # `scoring score` checks a format before it loads the data model
+    from scoring.evaluation.result import Result
+    from scoring.rulesets.compile import Compiled
+
 
 
 def render(fmt: str, result: Result, manifest: Mapping[str, Any], compiled: Compiled) -> bytes:

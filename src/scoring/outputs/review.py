@@ -41,7 +41,6 @@ from scoring.rulesets.schema import KINDS, Kind
 
 __all__ = ["REVIEW_PARAMS", "Line", "Review", "build_review", "parse_period", "render_review"]
 
-FORMATS = ("table", "xlsx", "html")
 MAX_PERIOD = 10
 _PERIOD = re.compile(r"^\s*(\d{4})\s*(?:\.\.|-|–)\s*(\d{4})\s*$")
 _DASH = "–"

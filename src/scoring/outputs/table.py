@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from tabulate import tabulate
 
+from scoring.base.choices import TERMINAL_ROWS
 from scoring.base.rounding import safe_number
 from scoring.base.text import CollationKey, collation_key, name_sort_key
 from scoring.evaluation import conditions
@@ -45,7 +46,6 @@ KIND_LABELS: dict[Kind, str] = {"individual": "cá nhân", "unit": "đơn vị"}
 TABLE_FORMAT = "simple"
 _NO_ROWS = "(không có)"
 SHOWN_IDS = 10  # ids listed in the provisional banner before "and N others"
-TERMINAL_ROWS = 5  # holders of a title per cluster on a terminal, unless --full
 
 
 def show_number(d: Decimal) -> str:

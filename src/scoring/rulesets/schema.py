@@ -25,6 +25,9 @@ from scoring.rulesets.safeyaml import LocDict, out_of_range
 
 Kind = Literal["individual", "unit"]
 KINDS: tuple[Kind, ...] = ("individual", "unit")
+# The parameters by which a rule set declares its typical examples for `scoring review`.
+REVIEW_PARAMS: dict[Kind, str] = {"individual": "review_typical_individual",
+                                  "unit": "review_typical_unit"}
 Expr = str | int | Decimal | bool
 # What a division by zero means in a rule's expressions (`division_by_zero:`, see
 # `language.expr.Zero`): `error` (the default: the run stops, naming the rule, the record and

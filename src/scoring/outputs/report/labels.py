@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from scoring.base.choices import REPORT_LANGS as LANGS
+
 __all__ = ["LANGS", "labels_for"]
 
 _VI: dict[str, str] = {
@@ -317,7 +319,6 @@ _EN: dict[str, str] = {
 }
 
 _LABELS: dict[str, dict[str, str]] = {"vi": _VI, "en": _EN}
-LANGS: tuple[str, ...] = tuple(_LABELS)
 
 
 def labels_for(lang: str) -> Mapping[str, str]:
