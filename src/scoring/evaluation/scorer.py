@@ -712,7 +712,7 @@ def _aggregate_one(agg: CAggregate, cond: normal.Cond, scopes: list[dict[str, ex
         else:
             holds = closures.compiled_cond(cond)
             yes = [s for s in chosen if holds(s)]
-        ids = tuple(str(s["id"]) for s in yes)
+        ids = tuple([str(s["id"]) for s in yes])
         if fn == "count":
             return Decimal(len(yes)), ids
         if fn == "share":
