@@ -808,6 +808,10 @@ def _reliability_cases() -> dict[str, Files]:
             "    n_best: {fn: count, of: BEST}",
             "    n_best: {fn: count, of: BEST}\n"
             "    per_month: {fn: sum, of: initiatives / (12 - months_worked)}"),
+        "arith_count_zero_divisor": rules(
+            "    n_best: {fn: count, of: BEST}",
+            "    n_best: {fn: count, of: BEST}\n"
+            "    n_long: {fn: count, of: initiatives / (12 - months_worked) > 1}"),
         "arith_deduction_zero_divisor": rules("when: months_worked < 6, points: 5}",
                                               "when: months_worked < 6, points: 5 / initiatives}"),
         "arith_share_of_nobody": rules(

@@ -638,13 +638,16 @@ def aggregate_members(units: _State, members: _State) -> None:
         by_unit[r.parent].append(i)
     conds = [normal.to_cond(agg.of) if agg.of is not None and agg.spec.fn in _COUNTING
              else normal.NfTrue() for agg in units.ck.aggregates]
+    held = [_held_column(agg, cond, members.scopes)
+            for agg, cond in zip(units.ck.aggregates, conds, strict=True)]
     for u, scope in enumerate(units.scopes):
         idx = by_unit.get(str(scope["id"]), [])
         scopes = [members.scopes[i] for i in idx]
-        for agg, cond in zip(units.ck.aggregates, conds, strict=True):
+        for agg, cond, column in zip(units.ck.aggregates, conds, held, strict=True):
             try:
                 with _about(members, agg.name, agg.spec.source):
-                    value, counted = _aggregate_one(agg, cond, scopes)
+                    value, counted = _aggregate_one(
+                        agg, cond, scopes, None if column is None else [column[i] for i in idx])
             except _NoMembers:
                 value, counted = _over_no_members(units.records[u], agg)
             scope[agg.name] = value
@@ -674,15 +677,42 @@ def _over_no_members(unit: Record, agg: CAggregate) -> tuple[expr.Value, tuple[s
     return (None if declared == "missing" else declared), ()
 
 
-def _aggregate_one(agg: CAggregate, cond: normal.Cond, scopes: list[dict[str, expr.Value]]
-                   ) -> tuple[expr.Value, tuple[str, ...]]:
+def _held_column(agg: CAggregate, cond: normal.Cond, scopes: Sequence[expr.Scope]
+                 ) -> list[bool] | None:
+    """Whether a counting aggregate's condition holds for each member, decided once per
+    distinct reading of the names it reads (exact digits included), on the first member with
+    that reading. None (each unit's members are tested one by one, as without it) for an
+    aggregate that does not count, one with a `where`, or a condition without a value for
+    some member: the error is then raised, and worded, by the one-by-one path."""
+    if agg.spec.fn not in _COUNTING or agg.where is not None or not scopes:
+        return None
+    holds = closures.compiled_cond(cond)
+    columns = [closures.field_column(n, scopes) for n in sorted(normal.cond_names(cond))]
+    digits = [list(map(str, c)) for c in columns if Decimal in set(map(type, c))]
+    keys: list[tuple[object, ...]] = (list(zip(*columns, *digits, strict=True)) if columns
+                                      else [()] * len(scopes))
+    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    try:
+        built = {key: holds(scopes[first[key]]) for key in dict.fromkeys(keys)}
+    except evaluate.Undefined:
+        return None
+    return list(map(built.__getitem__, keys))
+
+
+def _aggregate_one(agg: CAggregate, cond: normal.Cond, scopes: list[dict[str, expr.Value]],
+                   held: list[bool] | None = None) -> tuple[expr.Value, tuple[str, ...]]:
+    """An aggregate over a unit's members; `held`: whether its condition holds for each of
+    them, when known (`_held_column`)."""
     where = closures.compiled_cond(agg.where) if agg.where is not None else None
     chosen = scopes if where is None else [s for s in scopes if where(s)]
     fn = agg.spec.fn
     if fn in _COUNTING:
-        holds = closures.compiled_cond(cond)
-        yes = [s for s in chosen if holds(s)]
-        ids = tuple(str(s["id"]) for s in yes)
+        if held is not None and where is None:
+            yes = [s for s, h in zip(scopes, held, strict=True) if h]
+        else:
+            holds = closures.compiled_cond(cond)
+            yes = [s for s in chosen if holds(s)]
+        ids = tuple([str(s["id"]) for s in yes])
         if fn == "count":
             return Decimal(len(yes)), ids
         if fn == "share":
