@@ -274,3 +274,17 @@ def test_near_ids_are_warned_about_in_a_stream_as_in_one_batch(tmp_path: Path) -
     assert sum("leading zeros" in w for w in warnings) == 1, warnings
     assert sum("is also 'CN0204'" in w for w in warnings) == 1, warnings
     _same(one, _streamed(folder, tmp_path / "streamed", 50, 2))
+
+
+@pytest.mark.parametrize(("pieces", "size", "chunks"), [
+    ([], 4, []),
+    ([b"ab"], 4, [b"ab"]),
+    ([b"ab", b"cd"], 4, [b"abcd"]),
+    ([b"ab", b"cd", b"e"], 4, [b"abcd", b"e"]),
+    ([b"abcdef", b"g"], 4, [b"abcdef", b"g"]),
+])
+def test_the_document_is_written_in_chunks_of_whole_pieces(pieces: list[bytes], size: int,
+                                                           chunks: list[bytes]) -> None:
+    from scoring.streaming.stream import _chunks
+
+    assert list(_chunks(pieces, size)) == chunks

@@ -128,6 +128,7 @@ from scoring.run.options import Options
 PART_PEOPLE = 10_000  # people per part: about 150 MB while it is scored; small enough that
 # the parts of a batch keep every worker busy to the end
 ROWS_PER_SLICE = 20_000  # rows validated at a time
+CHUNK_BYTES = 1 << 20  # bytes of the document hashed and written at a time
 TEXTS_PER_DUMP = 64  # people's rows per pickle in a part's output (the merge holds one each)
 
 
@@ -280,7 +281,8 @@ def run_stream(paths: list[Path], output: Path, run_options: Options, *,
         size = [0]
 
         def document() -> Iterator[bytes]:
-            for piece in _document(head, manifest, budget, all_warnings(), spill, results):
+            for piece in _chunks(_document(head, manifest, budget, all_warnings(), spill,
+                                           results)):
                 digest.update(piece)
                 size[0] += len(piece)
                 yield piece
@@ -717,6 +719,21 @@ def _counts(head: Result, parts: list[_Part]) -> dict[str, int]:
         else:
             counts[f"title:{tid}"] = sum(1 for u in head.units if tid in u.titles)
     return counts
+
+
+def _chunks(pieces: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """The pieces joined into chunks of about `size` bytes: a row is a few hundred bytes, and
+    hashing and writing each on its own cost a fifth of the document pass."""
+    chunk: list[bytes] = []
+    held = 0
+    for piece in pieces:
+        chunk.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield b"".join(chunk)
+            chunk, held = [], 0
+    if chunk:
+        yield b"".join(chunk)
 
 
 def _rows(path: Path, k: int) -> Iterator[tuple[str, int, str, list[int], list[int], str]]:
