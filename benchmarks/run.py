@@ -254,11 +254,13 @@ def child_e2e(folder: Path, rules: Path) -> dict[str, Any]:
         manifest_bytes,
     )
     from scoring.outputs.render import render
-    from scoring.run.app import run
+    from scoring.run.app import compile_folder, run
 
     out = folder.parent / f"{folder.name}-out" / "results.json"
     out.parent.mkdir(exist_ok=True)
     start = time.perf_counter()
+    compile_folder(rules)  # what `run` does first; timed apart as a fixed cost (`_per_person_us`)
+    compiled = time.perf_counter()
     r = run([folder], rules)
     manifest = build_manifest(r.result, str(r.rules_folder), r.inputs.files,
                               cli_options(rules), created_now())
@@ -266,7 +268,8 @@ def child_e2e(folder: Path, rules: Path) -> dict[str, Any]:
     described = file_manifest(manifest, {out.name: data}, False)
     write_atomic_many({out: data, out.parent / MANIFEST: manifest_bytes(described)}, True)
     seconds = time.perf_counter() - start
-    return {"e2e": seconds, "rss_mb": peak_rss_mb(), "json_bytes": len(data),
+    return {"e2e": seconds, "compile": compiled - start, "rss_mb": peak_rss_mb(),
+            "json_bytes": len(data),
             "individuals": len(r.result.individuals), "units": len(r.result.units)}
 
 
@@ -519,11 +522,13 @@ def _floor_rs(row: dict[str, Any]) -> float | None:
 
 
 def _per_person_us(row: dict[str, Any], startup: float) -> float | None:
-    """µs per person end to end: the in-process e2e where it ran, else the streamed command
-    less the start-up that `scoring --help` costs (a fixed cost, not a per-person one)."""
+    """µs per person end to end: the in-process e2e less compiling the rules where it ran,
+    else the streamed command less the start-up that `scoring --help` costs. Both are fixed
+    costs, not per-person ones: at 10,000 people compiling alone was a tenth of the run, and
+    the flatness asked for is that a person costs the same in a larger batch."""
     size: int = row["size"]
     if "e2e" in row:
-        e2e: float = row["e2e"]["e2e"]
+        e2e: float = row["e2e"]["e2e"] - row["e2e"].get("compile", 0.0)
         return 1e6 * e2e / size
     if "stream" in row:
         streamed: float = row["stream"]["seconds"]
@@ -563,7 +568,7 @@ def targets(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
     if len(per) >= 2:
         lo, hi = min(per.values()), max(per.values())
         shown = ", ".join(f"{k:,}: {v:,.0f}" for k, v in sorted(per.items()))
-        out.append((f"time per person flat (≤ {FLAT}×) from 10,000 up",
+        out.append((f"time per person flat (≤ {FLAT}×) from 10,000 up, fixed costs apart",
                     f"{hi / lo:.2f}× (µs per person: {shown})",
                     "met" if hi / lo <= FLAT else "not met"))
     else:

@@ -162,3 +162,14 @@ def test_the_process_tree_memory_counts_descendants(bench: ModuleType) -> None:
         child.stdin.close()
     assert alone >= 40 << 10 and tree >= alone + (40 << 10)
     assert bench.vm_rss_kb(child.pid) == 0  # ended
+
+
+@pytest.mark.parametrize(("row", "startup", "us"), [
+    ({"size": 10_000, "e2e": {"e2e": 3.0, "compile": 0.5}}, 0.1, 250.0),  # compiling apart
+    ({"size": 10_000, "e2e": {"e2e": 3.0}}, 0.1, 300.0),  # a result from before `compile`
+    ({"size": 10_000, "stream": {"seconds": 3.1}}, 0.1, 300.0),  # start-up apart
+    ({"size": 10_000}, 0.1, None),
+])
+def test_time_per_person_leaves_fixed_costs_apart(bench: ModuleType, row: dict[str, object],
+                                                  startup: float, us: float | None) -> None:
+    assert bench._per_person_us(row, startup) == (None if us is None else pytest.approx(us))
