@@ -15,6 +15,7 @@ import unicodedata
 
 import pytest
 
+import scoring.base.text as text_module
 from scoring.base.text import (
     LegacyEncoding,
     UndecidableEncoding,
@@ -328,6 +329,43 @@ def test_vni_detected_and_converted(garbled: str, unicode: str) -> None:
 )
 def test_detection_on_mixed_text(text: str, expected: str | None) -> None:
     assert detect_legacy_vietnamese(text) == expected
+
+
+def _every_accented_word(text: str) -> list[tuple[int, int, str]]:
+    """What `_accented_words` promises, said the plain way: every word-like run with a
+    non-ASCII character and a letter."""
+    return [(m.start(), m.end(), m.group()) for m in text_module._TOKEN_RE.finditer(text)
+            if not m.group().isascii() and text_module._WORD_LETTER_RE.search(m.group())]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "plain ASCII only, 123",
+        "Nguyễn Văn An,12,Hoàn thành",
+        "NguyÔn V¨n An;Leâ Thò Hoa",  # legacy glyphs mid-word, after ASCII letters
+        "ễ ở",  # words that are one non-ASCII letter
+        "abcđef\nĐđ",  # the non-ASCII letter inside, at a line's start
+        "“Người” – … (Đơn vị)",  # non-ASCII punctuation beside and between words
+        "µm, ½, ©, §, ×÷",  # symbols that make a token without a letter
+        "ba\u0301o e\u0301",  # a combining mark inside a word
+        "x" * 50 + "é" + "y" * 50,  # one long word
+        "2026đ 10%Ư _ê_ 3½",  # digits and underscores end a word
+    ],
+)
+def test_accented_words_are_every_non_ascii_word(text: str) -> None:
+    found = [(m.start(), m.end(), m.group()) for m in text_module._accented_words(text)]
+    assert found == _every_accented_word(text)
+
+
+def test_accented_words_agree_on_random_text() -> None:
+    alphabet = "aZđĐễƯ ,;\n1_–“½©\u0301µ×¨Ô"
+    rng = random.Random(20)
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(30)))
+        found = [(m.start(), m.end(), m.group()) for m in text_module._accented_words(text)]
+        assert found == _every_accented_word(text), text
 
 
 @pytest.mark.parametrize("encoding", ["TCVN3", "VNI"])
