@@ -619,6 +619,9 @@ def test_format_2_tables_read_with_pandas_one_row_a_line(sample: str) -> None:
     rows = [line.strip().rstrip(",") for line in text.split("\n") if line.startswith("      [")]
     tables = [data[t] for t in ("individuals", "units", "hits", "decisions")]
     assert [json.loads(row) for row in rows] == [row for t in tables for row in t["data"]]
+    # Each row is the standard library's text for it, however its parts were put together.
+    assert [json.dumps(json.loads(row), ensure_ascii=False, separators=(", ", ": "))
+            for row in rows] == rows
     for t in tables:
         frame = pd.DataFrame(t["data"], columns=t["columns"])
         assert frame.shape == (len(t["data"]), len(t["columns"]))

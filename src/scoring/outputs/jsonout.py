@@ -27,7 +27,14 @@ from types import EllipsisType
 from typing import Any
 
 from scoring.base.document import DECISION_COLUMNS, FORMAT, HIT_COLUMNS
-from scoring.evaluation.result import HistoryValue, Hit, RecordResult, Result, TitleDecision
+from scoring.evaluation.result import (
+    HistoryValue,
+    Hit,
+    RatingDecision,
+    RecordResult,
+    Result,
+    TitleDecision,
+)
 from scoring.explanations.ledger import (
     _aggregate,
     _decision,
@@ -215,26 +222,28 @@ class Rows:
         self._hits: dict[int, int] = {}  # keyed by id: see the class's doc
         self._decisions: dict[int, int] = {}
         self._points: dict[int, Any] = {}
-        self._history: dict[int, Any] = {}
+        self._history: dict[int, str] = {}  # texts, as `_ratings` and `_rewards`
+        self._ratings: dict[int, str] = {}
+        self._rewards: dict[tuple[int, int], str] = {}
         self._numbers: dict[Decimal, Any] = {}  # by value: json_number depends only on it
         self._alive: list[object] = []
 
     def text(self, r: RecordResult, shape: Shape) -> str:
         """The record's row."""
-        head, hits, decisions, tail = self.cells(r, shape)
-        head += (hits, decisions)
-        head += tail
-        return _encode(head)
+        head, hits, decisions = self.cells(r, shape)
+        head += (hits, decisions, list(r.gates), dict(r.extra), list(r.warnings),
+                 list(r.provisional))
+        return f"{_encode(head)[:-1]}, {self._shared_tail(r)}]"
 
     def split(self, r: RecordResult, shape: Shape) -> tuple[str, list[int], list[int], str]:
         """The row in three: its text before the hits' numbers, the numbers of the hits and of
         the decisions, the text after them (`joined_row` puts them together)."""
-        head, hits, decisions, tail = self.cells(r, shape)
-        return _encode(head)[:-1], hits, decisions, _encode(tail)[1:]
+        head, hits, decisions = self.cells(r, shape)
+        own = _encode([list(r.gates), dict(r.extra), list(r.warnings), list(r.provisional)])
+        return _encode(head)[:-1], hits, decisions, f"{own[1:-1]}, {self._shared_tail(r)}]"
 
-    def cells(self, r: RecordResult, shape: Shape
-              ) -> tuple[list[Any], list[int], list[int], list[Any]]:
-        """The row's values before the hits, the hits' and decisions' numbers, the rest."""
+    def cells(self, r: RecordResult, shape: Shape) -> tuple[list[Any], list[int], list[int]]:
+        """The row's values before the hits, and the hits' and decisions' numbers."""
         individual = r.kind == "individual"
         o = r.origin
         number = self._number
@@ -255,11 +264,23 @@ class Rows:
         head.append([_aggregate(a) for a in r.aggregates])
         hits = self._looked_up(self._hits, r.hits, self._hit_number)
         decisions = self._looked_up(self._decisions, r.decisions, self._decision_number)
-        tail = [list(r.gates), dict(r.extra), list(r.warnings), list(r.provisional),
-                _rating(r.rating), {t: number(a) for t, a in r.rewards}, number(r.reward),
-                [_unpaid(u) for u in r.not_paid],
-                self._looked_up(self._history, r.history, self._history_value)]
-        return head, hits, decisions, tail
+        return head, hits, decisions
+
+    def _shared_tail(self, r: RecordResult) -> str:
+        """The row's last cells' text, from the rating on, without the closing bracket. Each
+        part is an object many records share (a rating decision, the reward tuples, history
+        values), so its text is kept by the object's id and encoded once: this is most of a
+        row's text (a history value names its function in full)."""
+        rating = self._looked_up(self._ratings, (r.rating,), self._rating_text)[0]
+        key = (id(r.rewards), id(r.not_paid))
+        rewards = self._rewards.get(key)
+        if rewards is None:
+            rewards = self._rewards[key] = _encode(
+                [{t: self._number(a) for t, a in r.rewards}, self._number(r.reward),
+                 [_unpaid(u) for u in r.not_paid]])[1:-1]
+            self._alive += (r.rewards, r.not_paid)
+        history = ", ".join(self._looked_up(self._history, r.history, self._history_text))
+        return f"{rating}, {rewards}, [{history}]"
 
     def _looked_up(self, cache: dict[int, Any], objects: Sequence[Any],
                    build: Callable[[Any], Any]) -> list[Any]:
@@ -287,8 +308,11 @@ class Rows:
     def _point(self, pair: tuple[str, Decimal]) -> Any:
         return self._number(pair[1])
 
-    def _history_value(self, v: HistoryValue) -> dict[str, Any]:
-        return {"name": v.name, "value": self._number(v.value), "years": list(v.years)}
+    def _history_text(self, v: HistoryValue) -> str:
+        return _encode({"name": v.name, "value": self._number(v.value), "years": list(v.years)})
+
+    def _rating_text(self, d: RatingDecision | None) -> str:
+        return _encode(_rating(d))
 
     def _hit_number(self, h: Hit) -> int:
         row = _hit(h)
