@@ -213,9 +213,10 @@ class Rows:
 
     A ledger object's row number is kept by the object's id: hits and decisions are shared by
     many records (`scorer._Shared`), and each one looked up is kept alive here so that its id
-    is never reused while it is a key; so are a criterion's points and a history value, few
-    and shared. An input's (name, value) pair is shared only as far as the data repeats its
-    values, so its value is written afresh (numbers are kept by value)."""
+    is never reused while it is a key; so are a criterion's points, a rating decision, the
+    reward tuples and a history value, few and shared (the last three kept as text). An
+    input's (name, value) pair is shared only as far as the data repeats its values, so its
+    value is written afresh (numbers are kept by value)."""
 
     def __init__(self, hits: Numbered, decisions: Numbered) -> None:
         self.hits, self.decisions = hits, decisions
