@@ -374,10 +374,12 @@ def convert_legacy(s: str, encoding: str) -> str:
 
 # Word-like runs: letters, the Latin-1 symbol range that TCVN3 uses for letters (including the
 # soft hyphen), × and ÷, and stray combining marks.
-_TOKEN_RE = re.compile(r"(?:[^\W\d_]|[\u00a1-\u00bf\u00d7\u00f7\u0300-\u036f])+")
-# One character of a `_TOKEN_RE` word; one that is not ASCII; a run of non-ASCII characters.
-_TOKEN_CHAR_RE = re.compile(r"[^\W\d_]|[\u00a1-\u00bf\u00d7\u00f7\u0300-\u036f]")
-_TOKEN_NON_ASCII_RE = re.compile(r"(?:[^\W\d_A-Za-z]|[\u00a1-\u00bf\u00d7\u00f7\u0300-\u036f])+")
+_TOKEN_SYMBOLS = r"[\u00a1-\u00bf\u00d7\u00f7\u0300-\u036f]"
+_TOKEN_CHAR_RE = re.compile(rf"[^\W\d_]|{_TOKEN_SYMBOLS}")
+_TOKEN_RE = re.compile(rf"(?:{_TOKEN_CHAR_RE.pattern})+")
+# A run of a word's characters that are not ASCII (letters other than A-Z, and the symbols);
+# any run of non-ASCII characters (`_accented_words` looks for the first in the second).
+_TOKEN_NON_ASCII_RE = re.compile(rf"(?:[^\W\d_A-Za-z]|{_TOKEN_SYMBOLS})+")
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
 # A token needs at least one real letter to count as a word ("©", "½", "§" alone are symbols).
