@@ -232,15 +232,14 @@ class Rows:
     def text(self, r: RecordResult, shape: Shape) -> str:
         """The record's row."""
         head, hits, decisions = self.cells(r, shape)
-        head += (hits, decisions, list(r.gates), dict(r.extra), list(r.warnings),
-                 list(r.provisional))
+        head += (hits, decisions, *_own_tail(r))
         return f"{_encode(head)[:-1]}, {self._shared_tail(r)}]"
 
     def split(self, r: RecordResult, shape: Shape) -> tuple[str, list[int], list[int], str]:
         """The row in three: its text before the hits' numbers, the numbers of the hits and of
         the decisions, the text after them (`joined_row` puts them together)."""
         head, hits, decisions = self.cells(r, shape)
-        own = _encode([list(r.gates), dict(r.extra), list(r.warnings), list(r.provisional)])
+        own = _encode(_own_tail(r))
         return _encode(head)[:-1], hits, decisions, f"{own[1:-1]}, {self._shared_tail(r)}]"
 
     def cells(self, r: RecordResult, shape: Shape) -> tuple[list[Any], list[int], list[int]]:
@@ -322,6 +321,12 @@ class Rows:
     def _decision_number(self, d: TitleDecision) -> int:
         row = _decision(d)
         return self.decisions.number(_encode([row[c] for c in DECISION_COLUMNS]))
+
+
+def _own_tail(r: RecordResult) -> list[Any]:
+    """The row's cells between the decisions' numbers and the shared tail (`Rows._shared_tail`):
+    the record's own, encoded with the row."""
+    return [list(r.gates), dict(r.extra), list(r.warnings), list(r.provisional)]
 
 
 class Merge:
